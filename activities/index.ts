@@ -1,0 +1,27 @@
+/** All activities, built from their dependencies (no globals, no env reads). */
+import type { Config } from '../config.js';
+import type { Database } from '../db/client.js';
+import { createCallActivities } from './calls.js';
+import { createMessageActivities } from './messages.js';
+import { createPipelineActivities } from './pipeline.js';
+import type { Providers } from './providers/index.js';
+
+export interface ActivityDeps {
+  db: Database;
+  providers: Providers;
+  config: Pick<Config, 'owner' | 'notify'>;
+}
+
+export function createActivities({ db, providers, config }: ActivityDeps) {
+  return {
+    ...createCallActivities({ db, providers, ownerName: config.owner.name }),
+    ...createMessageActivities({ db, providers }),
+    ...createPipelineActivities({
+      db,
+      providers,
+      notify: { webhookUrl: config.notify.webhookUrl, longCallSeconds: config.notify.longCallSeconds, ownerPhoneNumber: config.owner.phoneNumber },
+    }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,78 @@
+/**
+ * Notification rules and channels. A row in `notifications` is the at-most-once ledger: one per
+ * (call, rule, channel); an external channel is only called while its row is not yet `sent`.
+ */
+import { eq } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { maskPhone } from '../db/phone.js';
+import { notifications, tasks, type phoneRecords } from '../db/schema/index.js';
+import { callProvider } from './providers/errors.js';
+import type { Providers } from './providers/index.js';
+
+export interface NotifyDeps {
+  db: Database;
+  providers: Providers;
+  notify: { webhookUrl?: string; longCallSeconds: number; ownerPhoneNumber?: string };
+}
+
+type PhoneRecord = typeof phoneRecords.$inferSelect;
+
+interface Decision {
+  rule: string;
+  title: string;
+  body: string;
+}
+
+/** Which rules a finished call triggers. */
+export async function decideForCall(db: Database, r: PhoneRecord, longCallSeconds: number): Promise<Decision[]> {
+  const who = r.contactId && r.callerName ? r.callerName : maskPhone(r.phoneNumber);
+  const out: Decision[] = [];
+  if ((r.durationSeconds ?? 0) > longCallSeconds) {
+    out.push({ rule: 'long_call', title: `${r.direction === 'inbound' ? 'Call from' : 'Call with'} ${who} (${Math.round((r.durationSeconds ?? 0) / 60)} min)`, body: r.summary ?? 'Summary pending.' });
+  }
+  if (r.status === 'missed' && r.contactId) out.push({ rule: 'missed_known_contact', title: `Missed call from ${who}`, body: 'Call back when you can.' });
+  if (r.sentiment === 'negative') out.push({ rule: 'negative_sentiment', title: `Tense call with ${who}`, body: r.summary ?? 'The call sounded negative.' });
+  const soon = Date.now() + 2 * 86_400_000;
+  const due = (await db.select().from(tasks).where(eq(tasks.phoneRecordId, r.id))).filter((t) => t.status !== 'done' && t.dueDate && t.dueDate.getTime() <= soon);
+  if (due.length > 0) out.push({ rule: 'action_items_due_soon', title: `${due.length} action item(s) due soon from the call with ${who}`, body: due.map((t) => `- ${t.title}`).join('\n') });
+  return out;
+}
+
+export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { reprocess: boolean }): Promise<number> {
+  const decisions = await decideForCall(deps.db, r, deps.notify.longCallSeconds);
+  const channels = ['inbox', ...(deps.notify.webhookUrl ? ['webhook'] : []), ...(deps.notify.ownerPhoneNumber ? ['sms'] : [])];
+  let sent = 0;
+  for (const d of decisions) {
+    for (const channel of channels) {
+      const dedupeKey = `call:${r.id}:${d.rule}:${channel}`;
+      await deps.db
+        .insert(notifications)
+        .values({ dedupeKey, rule: d.rule, channel, title: d.title, body: d.body, contactId: r.contactId, phoneRecordId: r.id, data: { phoneRecordId: r.id } })
+        .onConflictDoNothing({ target: notifications.dedupeKey });
+      const [row] = await deps.db.select().from(notifications).where(eq(notifications.dedupeKey, dedupeKey));
+      if (!row || row.status === 'sent') continue;
+      await deliver(deps, channel, d, dedupeKey, r.id);
+      await deps.db.update(notifications).set({ status: 'sent', sentAt: new Date(), error: null }).where(eq(notifications.id, row.id));
+      sent += 1;
+    }
+  }
+  return sent;
+}
+
+async function deliver(deps: NotifyDeps, channel: string, d: Decision, key: string, phoneRecordId: string) {
+  if (channel === 'inbox') return;
+  if (channel === 'webhook') {
+    await callProvider('notify-webhook', async () => {
+      const res = await fetch(deps.notify.webhookUrl!, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        // `text` is what Slack reads, `content` what Discord reads.
+        body: JSON.stringify({ text: `*${d.title}*\n${d.body}`, content: `**${d.title}**\n${d.body}`, rule: d.rule, phoneRecordId }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      if (!res.ok) throw Object.assign(new Error('webhook rejected the notification'), { status: res.status });
+    });
+    return;
+  }
+  await callProvider(deps.providers.telephony.name, () => deps.providers.telephony.sendSms({ to: deps.notify.ownerPhoneNumber!, text: `${d.title}\n${d.body}`.slice(0, 600) }));
+}

@@ -1,0 +1,218 @@
+/** The call pipeline's stages. Each writes its results keyed by (call, stage), so a retry repeats nothing. */
+import { Context } from '@temporalio/activity';
+import { and, eq, sql } from 'drizzle-orm';
+import type { Database } from '../db/client.js';
+import { getPhoneRecord, setStageStatus } from '../db/queries/phone-records.js';
+import { recomputeScores } from '../db/queries/scores.js';
+import { embeddings, phoneRecords, tasks } from '../db/schema/index.js';
+import { callProvider, ProviderError, asActivityFailure } from './providers/errors.js';
+import type { Providers } from './providers/index.js';
+import type { SpeechSegment } from './providers/speech/port.js';
+import { notifyForCall, type NotifyDeps } from './notify.js';
+
+export interface PipelineDeps extends NotifyDeps {
+  db: Database;
+  providers: Providers;
+  maxRecordingBytes?: number;
+}
+
+const heartbeat = () => {
+  try {
+    Context.current().heartbeat();
+  } catch {
+    // Outside an activity (unit tests) there is nothing to heartbeat.
+  }
+};
+
+async function requireRecord(db: Database, id: string) {
+  const r = await getPhoneRecord(db, id);
+  if (!r) throw asActivityFailure(new ProviderError(`phone record ${id} not found`, false, 'db'));
+  return r;
+}
+
+const turnsOf = (segments: SpeechSegment[] | null | undefined, text: string | null) =>
+  segments && segments.length > 0 ? segments.map((s) => ({ speaker: s.speaker, text: s.text })) : [{ speaker: 'speaker_0', text: text ?? '' }];
+
+/** Split long text into overlapping chunks of about `size` words for embedding. */
+export function chunkWords(text: string, size = 120, overlap = 20): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  if (words.length <= size) return words.length ? [words.join(' ')] : [];
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i += size - overlap) {
+    out.push(words.slice(i, i + size).join(' '));
+    if (i + size >= words.length) break;
+  }
+  return out;
+}
+
+export function createPipelineActivities(deps: PipelineDeps) {
+  const { db, providers } = deps;
+  const maxBytes = deps.maxRecordingBytes ?? 200 * 1024 * 1024;
+  return {
+    /** Copy the recording out of Telnyx's 10-minute URL into our store, checking size and type. */
+    async recordStage({ phoneRecordId, recording }: { phoneRecordId: string; recording: { url: string; format: string; channels: number; durationSeconds?: number } }) {
+      await setStageStatus(db, phoneRecordId, ['record'], 'running');
+      const res = await callProvider('recording-download', async () => {
+        const r = await fetch(recording.url, { signal: AbortSignal.timeout(90_000) });
+        if (!r.ok) throw Object.assign(new Error(`download failed`), { status: r.status });
+        return r;
+      });
+      const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+      const okType = /^audio\/(mpeg|mp3|wav|x-wav|wave|vnd\.wave)$/.test(type) || (type === 'application/octet-stream' && /^(mp3|wav)$/.test(recording.format));
+      if (!okType) throw asActivityFailure(new ProviderError(`recording has unexpected content type ${type || 'none'}`, false, 'recording-download'));
+      const declared = Number(res.headers.get('content-length') ?? 0);
+      if (declared > maxBytes) throw asActivityFailure(new ProviderError(`recording is ${declared} bytes, over the ${maxBytes} limit`, false, 'recording-download'));
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (bytes.length === 0 || bytes.length > maxBytes) throw asActivityFailure(new ProviderError(`recording size ${bytes.length} is out of range`, false, 'recording-download'));
+      heartbeat();
+      const contentType = /wav/.test(type) || recording.format === 'wav' ? 'audio/wav' : 'audio/mpeg';
+      const location = await providers.blobs.put(`${phoneRecordId}.${contentType === 'audio/wav' ? 'wav' : 'mp3'}`, bytes, contentType);
+      await db
+        .update(phoneRecords)
+        .set({
+          recordingLocation: location,
+          recordingContentType: contentType,
+          recordingBytes: bytes.length,
+          recordingChannels: recording.channels,
+          recordingDurationSeconds: recording.durationSeconds ?? null,
+          stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ record: { status: 'done', at: new Date().toISOString() } })}::jsonb`,
+        })
+        .where(eq(phoneRecords.id, phoneRecordId));
+      return { bytes: bytes.length };
+    },
+
+    async transcribeStage({ phoneRecordId }: { phoneRecordId: string }) {
+      const r = await requireRecord(db, phoneRecordId);
+      if (!r.recordingLocation) throw asActivityFailure(new ProviderError('no stored recording to transcribe', false, 'pipeline'));
+      await setStageStatus(db, phoneRecordId, ['transcribe'], 'running');
+      const audio = await providers.blobs.get(r.recordingLocation);
+      const t = await callProvider(providers.speech.name, () =>
+        providers.speech.transcribe({ audio, contentType: r.recordingContentType ?? 'audio/mpeg', channels: r.recordingChannels ?? 1, onProgress: heartbeat }),
+      );
+      await db
+        .update(phoneRecords)
+        .set({
+          transcript: t.text,
+          speakerSegments: t.segments,
+          transcriptProvider: providers.speech.name,
+          transcriptModel: t.model,
+          recordingDurationSeconds: r.recordingDurationSeconds ?? t.durationSeconds ?? null,
+          stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ transcribe: { status: 'done', at: new Date().toISOString() } })}::jsonb`,
+        })
+        .where(eq(phoneRecords.id, phoneRecordId));
+      return { chars: t.text.length, segments: t.segments.length };
+    },
+
+    /** Summary, topics and action items; action items become tasks keyed by (call, item index). */
+    async summarizeStage({ phoneRecordId }: { phoneRecordId: string }) {
+      const r = await requireRecord(db, phoneRecordId);
+      const turns = turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript);
+      const s = await callProvider(providers.language.name, () =>
+        providers.language.summarize({ transcript: r.transcript ?? '', turns, occurredAt: (r.startedAt ?? r.createdAt).toISOString() }),
+      );
+      await db.transaction(async (tx) => {
+        await tx
+          .update(phoneRecords)
+          .set({
+            summary: s.summary,
+            actionItems: s.actionItems,
+            topics: s.topics,
+            summaryProvider: providers.language.name,
+            summaryModel: s.model,
+            stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ summarize: { status: 'done', at: new Date().toISOString() } })}::jsonb`,
+          })
+          .where(eq(phoneRecords.id, phoneRecordId));
+        for (const [i, item] of s.actionItems.entries()) {
+          await tx
+            .insert(tasks)
+            .values({
+              title: item.title.slice(0, 300),
+              description: `From the call on ${(r.startedAt ?? r.createdAt).toISOString().slice(0, 10)}`,
+              owner: item.owner ?? null,
+              dueDate: item.dueDate && !Number.isNaN(Date.parse(item.dueDate)) ? new Date(item.dueDate) : null,
+              contactId: r.contactId,
+              phoneRecordId,
+              source: 'action_item',
+              sourceKey: `call:${phoneRecordId}:action:${i}`,
+            })
+            .onConflictDoNothing({ target: tasks.sourceKey });
+        }
+      });
+      return { actionItems: s.actionItems.length };
+    },
+
+    async sentimentStage({ phoneRecordId }: { phoneRecordId: string }) {
+      const r = await requireRecord(db, phoneRecordId);
+      const out = await callProvider(providers.language.name, () =>
+        providers.language.sentiment({ turns: turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript) }),
+      );
+      await db
+        .update(phoneRecords)
+        .set({
+          sentiment: out.label,
+          sentimentScore: out.score,
+          sentimentDetail: out.perSpeaker,
+          sentimentProvider: providers.language.name,
+          sentimentModel: out.model,
+          stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ sentiment: { status: 'done', at: new Date().toISOString() } })}::jsonb`,
+        })
+        .where(eq(phoneRecords.id, phoneRecordId));
+      return { label: out.label, score: out.score };
+    },
+
+    /** Summary and transcript chunks into pgvector, replacing this model's earlier vectors of the call. */
+    async embedStage({ phoneRecordId }: { phoneRecordId: string }) {
+      const r = await requireRecord(db, phoneRecordId);
+      const segments = (r.speakerSegments as SpeechSegment[] | null) ?? [];
+      const passages: { kind: string; content: string; startMs: number | null }[] = [];
+      if (r.summary) passages.push({ kind: 'summary', content: r.summary, startMs: null });
+      for (const chunk of chunkWords(r.transcript ?? '')) {
+        const firstWords = chunk.split(' ').slice(0, 4).join(' ');
+        const seg = segments.find((s) => s.text.includes(firstWords));
+        passages.push({ kind: 'transcript', content: chunk, startMs: seg?.startMs ?? null });
+      }
+      const vectors = await callProvider(providers.embeddings.name, () => providers.embeddings.embed(passages.map((p) => p.content)));
+      heartbeat();
+      const model = providers.embeddings.model;
+      await db.transaction(async (tx) => {
+        await tx.delete(embeddings).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, phoneRecordId), eq(embeddings.model, model)));
+        const byKind = new Map<string, number>();
+        const rows = passages.map((p, i) => {
+          const idx = byKind.get(p.kind) ?? 0;
+          byKind.set(p.kind, idx + 1);
+          return {
+            sourceType: 'call',
+            sourceId: phoneRecordId,
+            contactId: r.contactId,
+            kind: p.kind,
+            chunkIndex: idx,
+            content: p.content,
+            startMs: p.startMs,
+            model,
+            embedding: vectors[i]!,
+            occurredAt: r.startedAt ?? r.createdAt,
+          };
+        });
+        if (rows.length > 0) await tx.insert(embeddings).values(rows);
+        await tx
+          .update(phoneRecords)
+          .set({ stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ embed: { status: 'done', at: new Date().toISOString() } })}::jsonb` })
+          .where(eq(phoneRecords.id, phoneRecordId));
+      });
+      return { passages: passages.length };
+    },
+
+    /** The same query the bulk recompute uses, for one contact. */
+    async rescoreContact({ contactId }: { contactId: string }) {
+      const [row] = await recomputeScores(db, contactId);
+      return { score: row?.score ?? null };
+    },
+
+    async notifyStage({ phoneRecordId, reprocess }: { phoneRecordId: string; reprocess: boolean }) {
+      const r = await requireRecord(db, phoneRecordId);
+      const sent = await notifyForCall(deps, r, { reprocess });
+      await setStageStatus(db, phoneRecordId, ['notify'], 'done');
+      return { notifications: sent };
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/** Where recordings live once copied out of Telnyx's 10-minute URL window. Local folder by default. */
+import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+
+export interface BlobStore {
+  readonly name: string;
+  /** Store bytes under a key (atomically: a retry never leaves half a file); returns the location. */
+  put(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
+  get(location: string): Promise<Buffer>;
+}
+
+export function createLocalBlobStore(root: string): BlobStore {
+  const resolve = (key: string) => {
+    const full = path.resolve(root, key);
+    if (!full.startsWith(path.resolve(root) + path.sep)) throw new Error(`blob key escapes the store: ${key}`);
+    return full;
+  };
+  return {
+    name: 'local',
+    async put(key, bytes) {
+      const full = resolve(key);
+      await mkdir(path.dirname(full), { recursive: true });
+      const tmp = `${full}.${process.pid}.partial`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, full);
+      return `file://${key}`;
+    },
+    async get(location) {
+      if (!location.startsWith('file://')) throw new Error(`not a local blob: ${location.slice(0, 40)}`);
+      return readFile(resolve(location.slice('file://'.length)));
+    },
+  };
+}

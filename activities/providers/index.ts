@@ -1,0 +1,40 @@
+/** Chooses each capability's implementation from config: the real vendor when its key is set, else the local engine. */
+import path from 'node:path';
+import type { Config } from '../../config.js';
+import { createLocalBlobStore, type BlobStore } from './blob/store.js';
+import { createOpenAIEmbeddings } from './embeddings/openai.js';
+import { createLocalEmbeddings } from './embeddings/local.js';
+import type { EmbeddingsPort } from './embeddings/port.js';
+import { createAnthropicLanguage } from './language/anthropic.js';
+import { createLocalLanguage } from './language/local.js';
+import type { LanguagePort } from './language/port.js';
+import { createDeepgramSpeech } from './speech/deepgram.js';
+import { createLocalSpeech } from './speech/local.js';
+import type { SpeechToTextPort } from './speech/port.js';
+import { createLocalTelephony } from './telephony/local.js';
+import type { TelephonyPort } from './telephony/port.js';
+import { createTelnyxTelephony } from './telephony/telnyx.js';
+
+export interface Providers {
+  telephony: TelephonyPort;
+  speech: SpeechToTextPort;
+  language: LanguagePort;
+  embeddings: EmbeddingsPort;
+  blobs: BlobStore;
+}
+
+export function createProviders(config: Config): Providers {
+  const { telnyx, deepgram, anthropic, embeddings } = config;
+  return {
+    telephony: telnyx.apiKey
+      ? createTelnyxTelephony({ apiKey: telnyx.apiKey, baseUrl: telnyx.baseUrl, voice: telnyx.voice, fromNumber: telnyx.phoneNumber, messagingProfileId: telnyx.messagingProfileId })
+      : createLocalTelephony(config.dataDir),
+    speech: deepgram.apiKey ? createDeepgramSpeech({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model }) : createLocalSpeech(),
+    language: anthropic.apiKey ? createAnthropicLanguage({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, model: anthropic.model }) : createLocalLanguage(),
+    embeddings:
+      embeddings.provider !== 'local' && embeddings.apiKey
+        ? createOpenAIEmbeddings({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, provider: embeddings.provider })
+        : createLocalEmbeddings(),
+    blobs: createLocalBlobStore(path.join(config.dataDir, 'recordings')),
+  };
+}

@@ -1,0 +1,21 @@
+/** What the product asks of a telephony provider, in domain terms. */
+export interface TelephonyPort {
+  readonly name: string;
+  /** Answer, greet and start a dual-channel recording on a live Call Control leg. */
+  answerAndRecord(input: { callControlId: string; commandKey: string; greeting: string; greetingAudioUrl?: string }): Promise<void>;
+  sendSms(input: { to: string; text: string; from?: string }): Promise<{ messageId: string }>;
+  /** Voice detail records started at or after `since`, for reconciliation (at most `limit`). */
+  listCallDetailRecords(input: { since: Date; limit: number }): Promise<CallDetailRecord[]>;
+}
+
+export interface CallDetailRecord {
+  callSessionId: string;
+  callControlId?: string;
+  direction: 'inbound' | 'outbound';
+  from: string;
+  to: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationSeconds?: number;
+  callerName?: string;
+}

@@ -1,0 +1,91 @@
+/** Telnyx adapter on the official `telnyx` SDK; base URL and key from config. */
+import Telnyx from 'telnyx';
+import { z } from 'zod';
+import { callProvider } from '../errors.js';
+import type { CallDetailRecord, TelephonyPort } from './port.js';
+
+const cdrSchema = z
+  .object({
+    session_id: z.string().optional(),
+    call_session_id: z.string().optional(),
+    telnyx_call_control_id: z.string().optional(),
+    call_control_id: z.string().optional(),
+    direction: z.string().optional(),
+    cli: z.string().optional(),
+    cld: z.string().optional(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    started_at: z.string().optional(),
+    finished_at: z.string().optional(),
+    call_sec: z.coerce.number().optional(),
+    caller_name: z.string().optional(),
+  })
+  .passthrough();
+
+export interface TelnyxOptions {
+  apiKey: string;
+  baseUrl?: string;
+  voice: string;
+  fromNumber?: string;
+  messagingProfileId?: string;
+}
+
+/** Create the Telnyx telephony adapter. */
+export function createTelnyxTelephony(options: TelnyxOptions): TelephonyPort {
+  const client = new Telnyx({ apiKey: options.apiKey, baseURL: options.baseUrl, maxRetries: 0, timeout: 10_000 });
+  const call = <T>(fn: () => Promise<T>) => callProvider('telnyx', fn);
+  return {
+    name: 'telnyx',
+    async answerAndRecord({ callControlId, commandKey, greeting, greetingAudioUrl }) {
+      // command_id makes each command idempotent on Telnyx's side when an activity is retried.
+      await call(() => client.calls.actions.answer(callControlId, { command_id: `${commandKey}-answer` }));
+      if (greetingAudioUrl) {
+        await call(() => client.calls.actions.startPlayback(callControlId, { audio_url: greetingAudioUrl, command_id: `${commandKey}-greet` }));
+      } else {
+        await call(() =>
+          client.calls.actions.speak(callControlId, { payload: greeting, voice: options.voice, command_id: `${commandKey}-greet` }),
+        );
+      }
+      await call(() =>
+        client.calls.actions.startRecording(callControlId, { format: 'mp3', channels: 'dual', command_id: `${commandKey}-record` }),
+      );
+    },
+    async sendSms({ to, text, from }) {
+      const res = await call(() =>
+        client.messages.send({
+          to,
+          text,
+          ...(from ?? options.fromNumber ? { from: from ?? options.fromNumber } : {}),
+          ...(options.messagingProfileId ? { messaging_profile_id: options.messagingProfileId } : {}),
+        }),
+      );
+      return { messageId: res.data?.id ?? 'unknown' };
+    },
+    async listCallDetailRecords({ since, limit }) {
+      const out: CallDetailRecord[] = [];
+      const filter = { record_type: 'call-control', 'started_at][gte': since.toISOString() } as never;
+      await call(async () => {
+        for await (const item of client.detailRecords.list({ filter, page: { size: 50 } } as never)) {
+          const r = cdrSchema.safeParse(item);
+          if (!r.success) continue;
+          const d = r.data;
+          const sessionId = d.call_session_id ?? d.session_id;
+          if (!sessionId) continue;
+          out.push({
+            callSessionId: sessionId,
+            callControlId: d.call_control_id ?? d.telnyx_call_control_id,
+            direction: d.direction === 'outbound' || d.direction === 'outgoing' ? 'outbound' : 'inbound',
+            from: d.cli ?? d.from ?? 'unknown',
+            to: d.cld ?? d.to ?? 'unknown',
+            startedAt: d.started_at,
+            endedAt: d.finished_at,
+            durationSeconds: d.call_sec,
+            callerName: d.caller_name,
+          });
+          if (out.length >= limit) break;
+        }
+      });
+      return out;
+    },
+  };
+}

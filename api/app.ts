@@ -1,0 +1,68 @@
+/** The HTTP app: health, Telnyx webhooks and the REST API, built from its dependencies. */
+import { randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { Hono } from 'hono';
+import type { Logger } from '../config.js';
+import type { DatabaseHandle } from '../db/client.js';
+import { bearerAuth } from './auth.js';
+import { errorBody, onError } from './errors.js';
+import type { WorkflowGateway } from './temporal.js';
+import { telnyxWebhooks } from './webhooks/telnyx/routes.js';
+
+export interface AppDeps {
+  database: DatabaseHandle;
+  gateway: WorkflowGateway;
+  log: Logger;
+  apiTokens: readonly string[];
+  telnyxPublicKey: KeyObject;
+  maxWebhookBytes: number;
+  publicBaseUrl: string;
+  ownerName: string;
+  aiServiceHost?: string;
+}
+
+const withTimeout = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono<{ Variables: { requestId: string } }>();
+  app.use('*', async (c, next) => {
+    const requestId = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
+    c.set('requestId', requestId);
+    c.header('x-request-id', requestId);
+    await next();
+  });
+  app.onError(onError(deps.log.error));
+  app.notFound((c) => c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.get('/ready', async (c) => {
+    const checks = await Promise.allSettled([withTimeout(deps.database.ping(), 3000), withTimeout(deps.gateway.ping(), 3000)]);
+    const [dbCheck, temporalCheck] = checks;
+    const parts = {
+      database: dbCheck?.status === 'fulfilled' ? 'ok' : `failed: ${(dbCheck as PromiseRejectedResult).reason?.message ?? 'error'}`,
+      temporal: temporalCheck?.status === 'fulfilled' ? 'ok' : `failed: ${(temporalCheck as PromiseRejectedResult).reason?.message ?? 'error'}`,
+    };
+    const failed = Object.entries(parts).filter(([, v]) => v !== 'ok').map(([k]) => k);
+    return c.json({ status: failed.length ? 'unavailable' : 'ready', failed, checks: parts }, failed.length ? 503 : 200);
+  });
+
+  app.route(
+    '/webhooks/telnyx',
+    telnyxWebhooks({
+      publicKey: deps.telnyxPublicKey,
+      gateway: deps.gateway,
+      db: deps.database.db,
+      log: deps.log,
+      maxBytes: deps.maxWebhookBytes,
+      publicBaseUrl: deps.publicBaseUrl,
+      ownerName: deps.ownerName,
+      aiServiceHost: deps.aiServiceHost,
+    }),
+  );
+
+  app.use('/api/*', bearerAuth(deps.apiTokens));
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

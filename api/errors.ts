@@ -1,0 +1,46 @@
+/** The one error envelope: `{ data: null, success: false, message, error: { code, requestId, fields? }, timestamp }`. */
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+/** Successful envelope, as the seed's dashboard expects it. */
+export function ok<T>(c: Context, data: T, message?: string, status: ContentfulStatusCode = 200) {
+  return c.json({ data, success: true, ...(message ? { message } : {}), timestamp: new Date().toISOString() }, status);
+}
+
+export function errorBody(c: Context, code: string, message: string, fields?: Record<string, string>) {
+  return {
+    data: null,
+    success: false,
+    message,
+    error: { code, requestId: c.get('requestId' as never) as string | undefined, ...(fields ? { fields } : {}) },
+    timestamp: new Date().toISOString(),
+  };
+}
+
+/** `app.onError`: maps every thrown error to the envelope; unknown errors are logged, never echoed. */
+export function onError(log: (msg: string, f?: Record<string, unknown>) => void) {
+  return (err: Error, c: Context) => {
+    if (err instanceof ApiError) return c.json(errorBody(c, err.code, err.message, err.fields), err.status);
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      return c.json(errorBody(c, status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : 'http_error', err.message || 'request failed'), status);
+    }
+    log('unhandled error', { requestId: c.get('requestId' as never), path: c.req.path, error: err.message });
+    return c.json(errorBody(c, 'internal', 'Internal server error'), 500);
+  };
+}

@@ -1,0 +1,70 @@
+/** The API's side of Temporal: durable signal-with-start of call and message workflows. */
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { maskPhone } from '../db/phone.js';
+import { callWorkflowId, messageWorkflowId, searchAttributes } from '../temporal.config.js';
+import { callEventSignal, messageEventSignal, type CallEvent, type MessageEvent } from '../workflows/call.messages.js';
+
+export interface WorkflowGateway {
+  /** Resolves once Temporal has durably accepted the event; 'closed' when the call's workflow already finished. */
+  deliverCallEvent(event: CallEvent): Promise<'accepted' | 'closed'>;
+  deliverMessageEvent(event: MessageEvent): Promise<'accepted' | 'closed'>;
+  startReprocess(input: { callSessionId: string; phoneRecordId: string; requestId: string }): Promise<string>;
+  /** Rejects when the Temporal frontend does not answer. */
+  ping(): Promise<void>;
+}
+
+export function createWorkflowGateway(client: Client, taskQueue: string): WorkflowGateway {
+  return {
+    async deliverCallEvent(event) {
+      try {
+        await client.workflow.signalWithStart('callWorkflow', {
+          workflowId: callWorkflowId(event.callSessionId),
+          taskQueue,
+          args: [{ callSessionId: event.callSessionId }],
+          signal: callEventSignal,
+          signalArgs: [event],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [
+            { key: searchAttributes.callStatus, value: 'initiated' },
+            { key: searchAttributes.callStage, value: 'waiting' },
+            ...(event.direction ? [{ key: searchAttributes.callDirection, value: event.direction }] : []),
+          ],
+          staticSummary: `Call ${event.direction ?? ''} ${event.otherParty ? maskPhone(event.otherParty) : ''}`.replace(/\s+/g, ' ').trim(),
+        });
+        return 'accepted';
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
+        throw err;
+      }
+    },
+    async deliverMessageEvent(event) {
+      try {
+        await client.workflow.signalWithStart('messageWorkflow', {
+          workflowId: messageWorkflowId(event.messageId),
+          taskQueue,
+          args: [{ messageId: event.messageId }],
+          signal: messageEventSignal,
+          signalArgs: [event],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          staticSummary: `${event.messageType} ${event.direction} ${maskPhone(event.otherParty)}`,
+        });
+        return 'accepted';
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
+        throw err;
+      }
+    },
+    async startReprocess({ callSessionId, phoneRecordId, requestId }) {
+      const handle = await client.workflow.start('callWorkflow', {
+        workflowId: `reprocess-${callSessionId}-${requestId}`,
+        taskQueue,
+        args: [{ callSessionId, reprocessPhoneRecordId: phoneRecordId }],
+        staticSummary: 'Reprocess call',
+      });
+      return handle.workflowId;
+    },
+    async ping() {
+      await client.connection.workflowService.getSystemInfo({});
+    },
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * Telnyx webhook endpoints. Every request: size limit (413) -> Ed25519 over the raw bytes (401,
+ * nothing written) -> parse (400 with the reason) -> durable signal to Temporal -> 200; 503 when
+ * Temporal cannot accept it, so Telnyx retries or fails over.
+ */
+import { Hono, type Context } from 'hono';
+import type { KeyObject } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import type { Logger } from '../../../config.js';
+import type { Database } from '../../../db/client.js';
+import { normaliseParty } from '../../../db/phone.js';
+import { contacts } from '../../../db/schema/index.js';
+import type { WorkflowGateway } from '../../temporal.js';
+import { errorBody } from '../../errors.js';
+import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlToCallEvent } from './normalize.js';
+import { answerTexml, fallbackTexml } from './texml.js';
+import { verifyTelnyxSignature } from './verify.js';
+
+export interface TelnyxWebhookDeps {
+  publicKey: KeyObject;
+  gateway: WorkflowGateway;
+  db: Database;
+  log: Logger;
+  maxBytes: number;
+  publicBaseUrl: string;
+  ownerName: string;
+  aiServiceHost?: string;
+}
+
+type Verified = { raw: Uint8Array; text: string };
+
+const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': 'application/xml' });
+
+export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
+  const app = new Hono();
+  const recordingCallback = `${deps.publicBaseUrl}/webhooks/telnyx/recording`;
+
+  /** Size check and signature check; returns a Response to send on failure. */
+  async function verified(c: Context): Promise<Verified | Response> {
+    const declared = Number(c.req.header('content-length') ?? 0);
+    if (declared > deps.maxBytes) return c.json(errorBody(c, 'payload_too_large', `body over ${deps.maxBytes} bytes`), 413);
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (raw.length > deps.maxBytes) return c.json(errorBody(c, 'payload_too_large', `body over ${deps.maxBytes} bytes`), 413);
+    const result = verifyTelnyxSignature(deps.publicKey, raw, c.req.header('telnyx-signature-ed25519'), c.req.header('telnyx-timestamp'));
+    if (!result.ok) {
+      deps.log.warn('webhook signature rejected', { path: c.req.path, reason: result.reason });
+      return c.json(errorBody(c, 'invalid_signature', `Invalid webhook signature: ${result.reason}`), 401);
+    }
+    return { raw, text: Buffer.from(raw).toString('utf8') };
+  }
+
+  const malformed = (c: Context, err: unknown) => {
+    if (!(err instanceof PayloadError) && !(err instanceof SyntaxError)) throw err;
+    deps.log.warn('malformed webhook body', { path: c.req.path, reason: err.message });
+    return c.json(errorBody(c, 'malformed_payload', `Malformed webhook body: ${err.message}`), 400);
+  };
+
+  /** Deliver to Temporal; 503 (so Telnyx retries) when it cannot durably accept. */
+  async function deliver(c: Context, fn: () => Promise<'accepted' | 'closed'>, onOk: () => Response): Promise<Response> {
+    try {
+      const outcome = await fn();
+      if (outcome === 'closed') deps.log.info('event for a finished workflow acknowledged', { path: c.req.path });
+      return onOk();
+    } catch (err) {
+      deps.log.error('temporal did not accept the event', { path: c.req.path, error: (err as Error).message });
+      return c.json(errorBody(c, 'temporal_unavailable', 'Workflow engine unavailable; retry later'), 503);
+    }
+  }
+
+  const isForm = (c: Context) => (c.req.header('content-type') ?? '').includes('application/x-www-form-urlencoded');
+
+  async function callControl(c: Context, v: Verified) {
+    let parsed;
+    try {
+      parsed = parseCallControl(JSON.parse(v.text));
+    } catch (err) {
+      return malformed(c, err);
+    }
+    if (!parsed.event) {
+      deps.log.info('webhook event type ignored', { eventType: parsed.eventType });
+      return c.json({ received: true, ignored: parsed.eventType });
+    }
+    const event = parsed.event;
+    return deliver(c, () => deps.gateway.deliverCallEvent(event), () => c.json({ received: true }));
+  }
+
+  async function texmlCallback(c: Context, v: Verified, kind: 'fetch' | 'status' | 'recording') {
+    let fields;
+    try {
+      fields = parseTexmlForm(v.text);
+    } catch (err) {
+      return malformed(c, err);
+    }
+    const event = texmlToCallEvent(fields, kind, new Date());
+    const respond = async () => {
+      if (kind !== 'fetch') return c.json({ received: true });
+      return xml(c, answerTexml({
+        greeting: await greetingFor(fields.From),
+        recordingCallbackUrl: recordingCallback,
+        streamUrl: deps.aiServiceHost ? `wss://${deps.aiServiceHost}/api/voice/telnyx-stream` : undefined,
+      }));
+    };
+    if (!event) return respond();
+    const response = await deliver(c, () => deps.gateway.deliverCallEvent(event), () => new Response(null));
+    return response.status === 503 ? response : respond();
+  }
+
+  async function greetingFor(from: string | undefined): Promise<string> {
+    const party = normaliseParty(from);
+    let name: string | undefined;
+    if (party.e164) {
+      try {
+        const [row] = await deps.db.select({ firstName: contacts.firstName }).from(contacts).where(eq(contacts.phoneE164, party.e164)).limit(1);
+        name = row?.firstName;
+      } catch (err) {
+        deps.log.warn('caller lookup failed; greeting without a name', { error: (err as Error).message });
+      }
+    }
+    return `Hello${name ? ` ${name}` : ''}, you have reached ${deps.ownerName}. This call is recorded.`;
+  }
+
+  const voice = async (c: Context) => {
+    const v = await verified(c);
+    if (v instanceof Response) return v;
+    return isForm(c) ? texmlCallback(c, v, 'fetch') : callControl(c, v);
+  };
+  const status = async (c: Context) => {
+    const v = await verified(c);
+    if (v instanceof Response) return v;
+    return isForm(c) ? texmlCallback(c, v, 'status') : callControl(c, v);
+  };
+  const recording = async (c: Context) => {
+    const v = await verified(c);
+    if (v instanceof Response) return v;
+    return isForm(c) ? texmlCallback(c, v, 'recording') : callControl(c, v);
+  };
+
+  app.post('/voice', voice);
+  app.post('/status', status);
+  app.post('/recording', recording);
+  // The seed's paths stay as aliases: each accepts the same formats as the main endpoints.
+  app.post('/voice/incoming', voice);
+  app.post('/voice/answered', status);
+  app.post('/voice/hangup', status);
+  app.post('/voice/status', status);
+  app.post('/voice/recording', recording);
+
+  app.post('/fallback', async (c) => {
+    const v = await verified(c);
+    if (v instanceof Response) return v;
+    return xml(c, fallbackTexml(recordingCallback));
+  });
+
+  app.post('/messaging', async (c) => {
+    const v = await verified(c);
+    if (v instanceof Response) return v;
+    let parsed;
+    try {
+      parsed = parseMessaging(JSON.parse(v.text));
+    } catch (err) {
+      return malformed(c, err);
+    }
+    if (!parsed.event) {
+      deps.log.info('webhook event type ignored', { eventType: parsed.eventType });
+      return c.json({ received: true, ignored: parsed.eventType });
+    }
+    const event = parsed.event;
+    return deliver(c, () => deps.gateway.deliverMessageEvent(event), () => c.json({ received: true }));
+  });
+  return app;
+}

@@ -1,0 +1,319 @@
+/**
+ * The one typed configuration of the product, and the only reader of `process.env`.
+ *
+ * Roles: `embedded` (npm start: everything in one process, local defaults for every part),
+ * `api` and `worker` (production processes: external PostgreSQL and Temporal are required).
+ */
+import { z } from 'zod';
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+
+export type Role = 'embedded' | 'api' | 'worker' | 'test';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+const optionalUrl = optionalString.pipe(z.url().optional());
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+/** Every environment variable the product reads; `.env.example` documents each (a test keeps them in step). */
+export const envSchema = z.object({
+  NODE_ENV: optionalString,
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  DATA_DIR: z.string().default('.data'),
+  HOST: z.string().default('0.0.0.0'),
+  PORT: port(3000),
+  PUBLIC_BASE_URL: optionalUrl,
+  API_TOKENS: optionalString,
+  MAX_WEBHOOK_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('command-center'),
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_TLS: bool(false),
+  TEMPORAL_TLS_CERT_PATH: optionalString,
+  TEMPORAL_TLS_KEY_PATH: optionalString,
+  TEMPORAL_TLS_CA_PATH: optionalString,
+  TEMPORAL_CLI_PATH: optionalString,
+  TEMPORAL_DEV_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_WORKFLOW_BUNDLE: optionalString,
+
+  TELNYX_API_KEY: optionalString,
+  TELNYX_PUBLIC_KEY: optionalString,
+  TELNYX_BASE_URL: optionalUrl,
+  TELNYX_PHONE_NUMBER: optionalString,
+  TELNYX_CONNECTION_ID: optionalString,
+  TELNYX_MESSAGING_PROFILE_ID: optionalString,
+  TELNYX_VOICE: z.string().default('female'),
+  OWNER_PHONE_NUMBER: optionalString,
+  OWNER_NAME: z.string().default('the command center'),
+  AI_SERVICE_HOST: optionalString,
+
+  DEEPGRAM_API_KEY: optionalString,
+  DEEPGRAM_BASE_URL: optionalUrl,
+  DEEPGRAM_MODEL: z.string().default('nova-3'),
+
+  ANTHROPIC_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalUrl,
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+
+  EMBEDDINGS_PROVIDER: z.enum(['local', 'openai', 'voyage']).optional(),
+  EMBEDDINGS_API_KEY: optionalString,
+  EMBEDDINGS_BASE_URL: optionalUrl,
+  EMBEDDINGS_MODEL: optionalString,
+
+  ELEVENLABS_API_KEY: optionalString,
+  ELEVENLABS_BASE_URL: optionalUrl,
+  ELEVENLABS_VOICE_ID: z.string().default('21m00Tcm4TlvDq8ikWAM'),
+
+  WINDMILL_BASE_URL: optionalUrl,
+  WINDMILL_TOKEN: optionalString,
+  WINDMILL_WORKSPACE: z.string().default('main'),
+
+  NOTIFY_WEBHOOK_URL: optionalUrl,
+  NOTIFY_LONG_CALL_SECONDS: z.coerce.number().int().positive().default(120),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Names whose values are secrets: never printed, logged or put into workflow history. */
+export const secretNames = [
+  'API_TOKENS',
+  'DATABASE_URL',
+  'TEMPORAL_API_KEY',
+  'TELNYX_API_KEY',
+  'DEEPGRAM_API_KEY',
+  'ANTHROPIC_API_KEY',
+  'EMBEDDINGS_API_KEY',
+  'ELEVENLABS_API_KEY',
+  'WINDMILL_TOKEN',
+  'NOTIFY_WEBHOOK_URL',
+] as const satisfies readonly (keyof Env)[];
+
+/** Dimension of every stored vector; adapters ask their vendor for exactly this many. */
+export const EMBEDDING_DIM = 512;
+
+export interface Config {
+  readonly role: Role;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly dataDir: string;
+  readonly http: { host: string; port: number; publicBaseUrl: string; maxWebhookBytes: number };
+  readonly apiTokens: readonly string[];
+  readonly database: { url?: string; poolSize: number; pgliteDir: string };
+  readonly temporal: {
+    address?: string;
+    namespace: string;
+    taskQueue: string;
+    apiKey?: string;
+    tls: boolean;
+    tlsCertPath?: string;
+    tlsKeyPath?: string;
+    tlsCaPath?: string;
+    cliPath?: string;
+    devPort: number;
+    uiPort: number;
+    workflowBundlePath?: string;
+  };
+  readonly telnyx: {
+    apiKey?: string;
+    publicKey?: string;
+    baseUrl?: string;
+    phoneNumber?: string;
+    connectionId?: string;
+    messagingProfileId?: string;
+    voice: string;
+    aiServiceHost?: string;
+  };
+  readonly owner: { phoneNumber?: string; name: string };
+  readonly deepgram: { apiKey?: string; baseUrl?: string; model: string };
+  readonly anthropic: { apiKey?: string; baseUrl?: string; model: string };
+  readonly embeddings: { provider: 'local' | 'openai' | 'voyage'; apiKey?: string; baseUrl?: string; model: string };
+  readonly elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string };
+  readonly windmill: { baseUrl?: string; token?: string; workspace: string };
+  readonly notify: { webhookUrl?: string; longCallSeconds: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function defaultEmbeddingModel(provider: 'local' | 'openai' | 'voyage'): string {
+  if (provider === 'openai') return 'text-embedding-3-small';
+  if (provider === 'voyage') return 'voyage-3.5-lite';
+  return 'use-lite-512';
+}
+
+/**
+ * Parse and check the environment for a role. Every problem is reported at once, by name.
+ * @throws ConfigError listing each missing or invalid setting.
+ */
+export function loadConfig(role: Role, env: Record<string, string | undefined> = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (role === 'api' || role === 'worker') {
+    if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production mode (PostgreSQL with pgvector)');
+    if (!e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production mode (host:port of Temporal)');
+  }
+  if (role === 'api') {
+    if (!e.TELNYX_PUBLIC_KEY) problems.push('TELNYX_PUBLIC_KEY: required in production mode to verify webhooks');
+    if (!e.API_TOKENS) problems.push('API_TOKENS: required in production mode (comma-separated bearer tokens)');
+  }
+  if (e.TELNYX_PUBLIC_KEY && Buffer.from(e.TELNYX_PUBLIC_KEY, 'base64').length !== 32) {
+    problems.push('TELNYX_PUBLIC_KEY: must be the base64 of a raw 32-byte Ed25519 key (Mission Control > Keys)');
+  }
+  if (Boolean(e.TEMPORAL_TLS_CERT_PATH) !== Boolean(e.TEMPORAL_TLS_KEY_PATH)) {
+    problems.push('TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH: set both or neither');
+  }
+  const provider = e.EMBEDDINGS_PROVIDER ?? (e.EMBEDDINGS_API_KEY ? 'openai' : 'local');
+  if (provider !== 'local' && !e.EMBEDDINGS_API_KEY) {
+    problems.push(`EMBEDDINGS_API_KEY: required when EMBEDDINGS_PROVIDER is ${provider}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(e.DATA_DIR);
+  const tokens = (e.API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const config: Config = {
+    role,
+    logLevel: e.LOG_LEVEL,
+    dataDir,
+    http: {
+      host: e.HOST,
+      port: e.PORT,
+      publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+      maxWebhookBytes: e.MAX_WEBHOOK_BYTES,
+    },
+    apiTokens: tokens,
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, pgliteDir: path.join(dataDir, 'pglite') },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      apiKey: e.TEMPORAL_API_KEY,
+      tls: e.TEMPORAL_TLS || Boolean(e.TEMPORAL_API_KEY) || Boolean(e.TEMPORAL_TLS_CERT_PATH),
+      tlsCertPath: e.TEMPORAL_TLS_CERT_PATH,
+      tlsKeyPath: e.TEMPORAL_TLS_KEY_PATH,
+      tlsCaPath: e.TEMPORAL_TLS_CA_PATH,
+      cliPath: e.TEMPORAL_CLI_PATH,
+      devPort: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE,
+    },
+    telnyx: {
+      apiKey: e.TELNYX_API_KEY,
+      publicKey: e.TELNYX_PUBLIC_KEY,
+      baseUrl: e.TELNYX_BASE_URL,
+      phoneNumber: e.TELNYX_PHONE_NUMBER,
+      connectionId: e.TELNYX_CONNECTION_ID,
+      messagingProfileId: e.TELNYX_MESSAGING_PROFILE_ID,
+      voice: e.TELNYX_VOICE,
+      aiServiceHost: e.AI_SERVICE_HOST,
+    },
+    owner: { phoneNumber: e.OWNER_PHONE_NUMBER, name: e.OWNER_NAME },
+    deepgram: { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL },
+    anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.ANTHROPIC_MODEL },
+    embeddings: {
+      provider,
+      apiKey: e.EMBEDDINGS_API_KEY,
+      baseUrl: e.EMBEDDINGS_BASE_URL,
+      model: e.EMBEDDINGS_MODEL ?? defaultEmbeddingModel(provider),
+    },
+    elevenlabs: { apiKey: e.ELEVENLABS_API_KEY, baseUrl: e.ELEVENLABS_BASE_URL, voiceId: e.ELEVENLABS_VOICE_ID },
+    windmill: { baseUrl: e.WINDMILL_BASE_URL, token: e.WINDMILL_TOKEN, workspace: e.WINDMILL_WORKSPACE },
+    notify: { webhookUrl: e.NOTIFY_WEBHOOK_URL, longCallSeconds: e.NOTIFY_LONG_CALL_SECONDS },
+  };
+  return deepFreeze(config);
+}
+
+/** Whether this process starts its own Temporal dev server and PGlite. */
+export function isEmbedded(config: Config): { temporal: boolean; database: boolean } {
+  return { temporal: !config.temporal.address, database: !config.database.url };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Load config for a process entry point; on error print every problem and exit non-zero. */
+export function loadConfigOrExit(role: Role): Config {
+  try {
+    return loadConfig(role);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+export type Logger = Record<'debug' | 'info' | 'warn' | 'error', (msg: string, fields?: Record<string, unknown>) => void>;
+
+const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+
+/**
+ * A JSON-lines logger that masks the value of every configured secret wherever it appears,
+ * so a vendor error that echoes a key cannot leak it.
+ */
+export function createLogger(config: Pick<Config, 'logLevel'>, secrets: readonly (string | undefined)[] = []): Logger {
+  const masks = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  const scrub = (text: string) => masks.reduce((t, s) => t.split(s).join('***'), text);
+  const emit = (level: keyof typeof levels) => (msg: string, fields?: Record<string, unknown>) => {
+    if (levels[level] < levels[config.logLevel]) return;
+    const line = scrub(JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields }));
+    (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+  };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+/** The secret values of a config, for `createLogger`. */
+export function secretValues(config: Config): string[] {
+  return [
+    ...config.apiTokens,
+    config.database.url,
+    config.temporal.apiKey,
+    config.telnyx.apiKey,
+    config.deepgram.apiKey,
+    config.anthropic.apiKey,
+    config.embeddings.apiKey,
+    config.elevenlabs.apiKey,
+    config.windmill.token,
+    config.notify.webhookUrl,
+  ].filter((v): v is string => Boolean(v));
+}
+
+/** Connection options for Temporal (self-hosted, mTLS or Temporal Cloud API key). Reads TLS files when called. */
+export function temporalConnectionOptions(config: Config, fallbackAddress?: string) {
+  const t = config.temporal;
+  const address = t.address ?? fallbackAddress ?? `127.0.0.1:${t.devPort}`;
+  const read = (p?: string) => (p ? readFileSync(p) : undefined);
+  const tls = t.tls
+    ? {
+        ...(t.tlsCertPath && t.tlsKeyPath ? { clientCertPair: { crt: read(t.tlsCertPath)!, key: read(t.tlsKeyPath)! } } : {}),
+        ...(t.tlsCaPath ? { serverRootCACertificate: read(t.tlsCaPath) } : {}),
+      }
+    : undefined;
+  return { address, tls, apiKey: t.apiKey };
+}

@@ -1,0 +1,86 @@
+/** Queries on phone_records used by the call workflow's activities. */
+import { eq, sql } from 'drizzle-orm';
+import type { Database } from '../client.js';
+import { contacts, phoneRecords } from '../schema/index.js';
+
+export interface CallFacts {
+  callSessionId: string;
+  source: string;
+  status: string;
+  direction: string;
+  otherParty: string;
+  ourNumber?: string;
+  callerName?: string;
+  callControlId?: string;
+  callLegId?: string;
+  startedAt?: string;
+  answeredAt?: string;
+  endedAt?: string;
+  durationSeconds?: number;
+  hangupCause?: string;
+  hangupSource?: string;
+  lastEventAt?: string;
+}
+
+const date = (v: string | undefined) => (v ? new Date(v) : null);
+
+/**
+ * Insert or update the one phone record of a call session (unique on call_session_id), matching
+ * the caller to a contact by E.164. Idempotent: the same facts give the same row.
+ */
+export async function upsertCallRecord(db: Database, facts: CallFacts) {
+  const [contact] = await db
+    .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName })
+    .from(contacts)
+    .where(eq(contacts.phoneE164, facts.otherParty))
+    .limit(1);
+  const values = {
+    callSessionId: facts.callSessionId,
+    source: facts.source,
+    status: facts.status,
+    direction: facts.direction,
+    phoneNumber: facts.otherParty,
+    ourNumber: facts.ourNumber ?? null,
+    callerName: contact ? `${contact.firstName} ${contact.lastName}`.trim() : (facts.callerName ?? null),
+    callControlId: facts.callControlId ?? null,
+    callLegId: facts.callLegId ?? null,
+    contactId: contact?.id ?? null,
+    startedAt: date(facts.startedAt),
+    answeredAt: date(facts.answeredAt),
+    endedAt: date(facts.endedAt),
+    durationSeconds: facts.durationSeconds ?? null,
+    hangupCause: facts.hangupCause ?? null,
+    hangupSource: facts.hangupSource ?? null,
+    lastEventAt: date(facts.lastEventAt),
+  };
+  const { callSessionId: _key, ...updates } = values;
+  const [row] = await db
+    .insert(phoneRecords)
+    .values(values)
+    .onConflictDoUpdate({ target: phoneRecords.callSessionId, set: { ...updates, updatedAt: sql`now()` } })
+    .returning({ id: phoneRecords.id, contactId: phoneRecords.contactId, callerName: phoneRecords.callerName });
+  if (!row) throw new Error('upsert returned no row');
+  if (contact && facts.startedAt) {
+    // "Last touched" moves by event time, never by insert time, and never backwards.
+    await db
+      .update(contacts)
+      .set({ lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${new Date(facts.startedAt)})` })
+      .where(eq(contacts.id, contact.id));
+  }
+  return { phoneRecordId: row.id, contactId: row.contactId, callerName: row.callerName };
+}
+
+/** Set one pipeline stage's status on the record (a jsonb merge, so stages never overwrite each other). */
+export async function setStageStatus(db: Database, phoneRecordId: string, stages: string[], state: string, error?: string) {
+  const at = new Date().toISOString();
+  const patch = Object.fromEntries(stages.map((s) => [s, error ? { status: state, at, error } : { status: state, at }]));
+  await db
+    .update(phoneRecords)
+    .set({ stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify(patch)}::jsonb`, updatedAt: sql`now()` })
+    .where(eq(phoneRecords.id, phoneRecordId));
+}
+
+export async function getPhoneRecord(db: Database, id: string) {
+  const [row] = await db.select().from(phoneRecords).where(eq(phoneRecords.id, id)).limit(1);
+  return row ?? null;
+}

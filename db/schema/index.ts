@@ -1,0 +1,6 @@
+export * from './contacts.js';
+export * from './phone-records.js';
+export * from './messages.js';
+export * from './tasks.js';
+export * from './notifications.js';
+export * from './embeddings.js';

@@ -1,0 +1,103 @@
+/**
+ * `npm start`: the whole product in one process on its embedded defaults: Temporal dev server
+ * (SQLite in the data folder, UI on 8233), PGlite with pgvector, the API and the worker.
+ */
+import { mkdir } from 'node:fs/promises';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import path from 'node:path';
+import { createLogger, isEmbedded, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { createProviders } from '../activities/providers/index.js';
+import { createApp } from '../api/app.js';
+import { createWorkflowGateway } from '../api/temporal.js';
+import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
+import { assertPortFree, PortInUseError, startDevServer, type DevServer } from '../worker/dev-server.js';
+import { locateTemporalCli } from '../worker/temporal-cli.js';
+import { createWorker } from '../worker/worker.js';
+import { devTelnyxKeyPair, embeddedApiToken } from './dev-secrets.js';
+
+const say = (line: string) => console.log(`[command-center] ${line}`);
+
+async function main() {
+  const started = Date.now();
+  const config = loadConfigOrExit('embedded');
+  await mkdir(config.dataDir, { recursive: true });
+  const embedded = isEmbedded(config);
+  const token = config.apiTokens.length ? undefined : await embeddedApiToken(config.dataDir);
+  const apiTokens = token ? [token.value] : config.apiTokens;
+  const telnyxKey = config.telnyx.publicKey ?? (await devTelnyxKeyPair(config.dataDir)).publicKeyBase64;
+  const log = createLogger(config, [...secretValues(config), ...apiTokens]);
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+
+  await assertPortFree(config.http.port, 'API', config.http.host === '0.0.0.0' ? '0.0.0.0' : config.http.host);
+  let devServer: DevServer | undefined;
+  if (embedded.temporal) {
+    const cli = await locateTemporalCli(config.temporal.cliPath, say);
+    say('starting the Temporal dev server ...');
+    devServer = await startDevServer({
+      cliPath: cli,
+      port: config.temporal.devPort,
+      uiPort: config.temporal.uiPort,
+      dbFile: path.join(config.dataDir, 'temporal.db'),
+      namespace: config.temporal.namespace,
+    });
+  }
+  const stopDevServer = async () => devServer?.stop();
+  try {
+    say(embedded.database ? `opening PGlite in ${config.database.pgliteDir} ...` : 'connecting to PostgreSQL ...');
+    const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolSize: config.database.poolSize });
+    const connOpts = temporalConnectionOptions(config, devServer?.address);
+    const connection = await Connection.connect(connOpts);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const nativeConnection = await NativeConnection.connect(connOpts);
+    const providers = createProviders(config);
+    const worker = await createWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, providers, config });
+    const workerRun = worker.run();
+    const app = createApp({
+      database,
+      gateway: createWorkflowGateway(client, config.temporal.taskQueue),
+      log,
+      apiTokens,
+      telnyxPublicKey: publicKeyFromBase64(telnyxKey),
+      maxWebhookBytes: config.http.maxWebhookBytes,
+      publicBaseUrl: config.http.publicBaseUrl,
+      ownerName: config.owner.name,
+      aiServiceHost: config.telnyx.aiServiceHost,
+    });
+    const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
+    say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    say(`API:         http://localhost:${config.http.port}`);
+    say(`API docs:    http://localhost:${config.http.port}/docs`);
+    say(`Temporal UI: ${devServer?.uiUrl ?? `(external) ${connOpts.address}`}`);
+    say(`API token:   ${apiTokens[0] ?? '(none)'}${token ? ` (kept in ${path.join(config.dataDir, 'api-token')})` : ' (from API_TOKENS)'}`);
+    say('Ctrl-C stops everything cleanly.');
+
+    let stopping = false;
+    const shutdown = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      say(`${signal}: draining the worker ...`);
+      await new Promise<void>((r) => server.close(() => r()));
+      worker.shutdown();
+      await workerRun.catch(() => undefined);
+      await nativeConnection.close();
+      await connection.close();
+      await database.close();
+      await stopDevServer();
+      say('stopped.');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  } catch (err) {
+    await stopDevServer();
+    throw err;
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`[command-center] could not start: ${err instanceof PortInUseError ? err.message : (err.stack ?? err.message)}`);
+  process.exit(1);
+});

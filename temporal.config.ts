@@ -1,0 +1,60 @@
+/**
+ * Constants safe inside workflow code: workflow ids, search attributes and activity option profiles.
+ * Imported by workflows, the API and the worker alike; it must stay free of Node built-ins and I/O.
+ */
+import { defineSearchAttributeKey, type RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions } from '@temporalio/workflow';
+
+export const DEFAULT_TASK_QUEUE = 'command-center';
+
+/** Workflow id of the call workflow for one Telnyx call session. */
+export const callWorkflowId = (callSessionId: string): string => `call-${callSessionId}`;
+/** Workflow id of the inbound-message workflow for one Telnyx message. */
+export const messageWorkflowId = (messageId: string): string => `message-${messageId}`;
+/** Workflow id of a reprocessing run: a fresh run per request, never a replay of the original. */
+export const reprocessWorkflowId = (callSessionId: string, requestId: string): string =>
+  `reprocess-${callSessionId}-${requestId}`;
+
+/** Search attributes the project registers; values never contain phone numbers or names. */
+export const searchAttributes = {
+  callStatus: defineSearchAttributeKey('CallStatus', 'KEYWORD'),
+  callStage: defineSearchAttributeKey('CallStage', 'KEYWORD'),
+  callDirection: defineSearchAttributeKey('CallDirection', 'KEYWORD'),
+  contactId: defineSearchAttributeKey('ContactId', 'KEYWORD'),
+} as const;
+
+/** `--search-attribute` arguments for the dev server, derived from the keys above. */
+export const devServerSearchAttributes: readonly string[] = Object.values(searchAttributes).map(
+  (k) => `${k.name}=Keyword`,
+);
+
+const vendorRetry: RetryPolicy = {
+  initialInterval: '1s',
+  backoffCoefficient: 2,
+  maximumInterval: '1m',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes: ['NonRetryableProviderError', 'ValidationError'],
+};
+
+/** Activity option profiles, one per kind of stage. */
+export const activityProfiles = {
+  /** Fast database writes: short timeouts, many quick retries. */
+  db: { startToCloseTimeout: '30s', retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 20 } },
+  /** Telnyx call commands: the call is live, so retry briefly and give up. */
+  callControl: { startToCloseTimeout: '15s', retry: { ...vendorRetry, maximumAttempts: 4 } },
+  /** The recording URL expires 10 minutes after the call: retry fast, within that window. */
+  record: { startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { ...vendorRetry, maximumInterval: '20s', maximumAttempts: 10 } },
+  /** Long audio: heartbeats prove progress. */
+  transcribe: { startToCloseTimeout: '20m', heartbeatTimeout: '1m', retry: vendorRetry },
+  llm: { startToCloseTimeout: '3m', retry: vendorRetry },
+  embed: { startToCloseTimeout: '3m', retry: vendorRetry },
+  notify: { startToCloseTimeout: '1m', retry: { ...vendorRetry, maximumAttempts: 5 } },
+} satisfies Record<string, ActivityOptions>;
+
+/** How long a call workflow waits for the events it needs. */
+export const callTimeouts = {
+  /** After hangup, how long to wait for `call.recording.saved`. */
+  recordingAfterHangup: '5 minutes',
+  /** A call with no terminal event after this many ms is closed as `unknown` (sync reconciles it). */
+  maxCallLengthMs: 6 * 3600_000,
+} as const;

@@ -1,0 +1,35 @@
+/** Builds the Temporal worker: the prebuilt workflow bundle when present, else the workflow sources. */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { projectRoot } from './temporal-cli.js';
+
+export const defaultBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
+export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
+
+export interface WorkerOptions extends ActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  bundlePath?: string;
+  /** Override activities (tests inject failures); defaults to the real ones. */
+  activities?: object;
+  identity?: string;
+}
+
+/** Create (not run) a worker for the project's workflows and activities. */
+export async function createWorker(o: WorkerOptions): Promise<Worker> {
+  const bundle = o.bundlePath ?? (existsSync(defaultBundlePath) ? defaultBundlePath : undefined);
+  return Worker.create({
+    connection: o.connection,
+    namespace: o.namespace,
+    taskQueue: o.taskQueue,
+    ...(o.identity ? { identity: o.identity } : {}),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
+    activities: o.activities ?? createActivities(o),
+    // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
+    shutdownGraceTime: '30s',
+    maxConcurrentActivityTaskExecutions: 20,
+  });
+}

@@ -1,0 +1,115 @@
+/**
+ * The call's state as a pure function of the set of events seen so far: order of arrival does not
+ * matter (events are ordered by `occurredAt`), duplicates are ignored by event id, and a terminal
+ * status never goes back to a live one. Deterministic; safe inside workflow code.
+ */
+import type { CallDirection, CallEvent, CallStatus } from './call.messages.js';
+
+export interface CallState {
+  callSessionId: string;
+  eventIds: string[];
+  events: CallEvent[];
+  duplicatesIgnored: number;
+}
+
+/** The facts about a call that the phone record stores, derived from its events. */
+export interface CallSnapshot {
+  callSessionId: string;
+  source: 'call_control' | 'texml';
+  status: CallStatus;
+  terminal: boolean;
+  direction: CallDirection;
+  otherParty: string;
+  ourNumber?: string;
+  callerName?: string;
+  callControlId?: string;
+  callLegId?: string;
+  startedAt?: string;
+  answeredAt?: string;
+  endedAt?: string;
+  durationSeconds?: number;
+  hangupCause?: string;
+  hangupSource?: string;
+  lastEventAt?: string;
+  recording?: CallEvent['recording'];
+  recordingError?: string;
+}
+
+export const newCallState = (callSessionId: string): CallState => ({
+  callSessionId,
+  eventIds: [],
+  events: [],
+  duplicatesIgnored: 0,
+});
+
+/** Add an event; returns false (and counts it) when the event id was already seen. */
+export function applyEvent(state: CallState, event: CallEvent): boolean {
+  if (state.eventIds.includes(event.eventId)) {
+    state.duplicatesIgnored += 1;
+    return false;
+  }
+  state.eventIds.push(event.eventId);
+  state.events.push(event);
+  state.events.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.eventId.localeCompare(b.eventId));
+  return true;
+}
+
+const missedCauses = new Set(['originator_cancel', 'no_answer', 'timeout']);
+
+function hangupStatus(answered: boolean, cause: string | undefined): CallStatus {
+  if (answered) return 'completed';
+  if (cause === 'call_rejected') return 'rejected';
+  if (cause === 'user_busy') return 'busy';
+  if (cause && missedCauses.has(cause)) return 'missed';
+  if (cause === 'normal_clearing' || cause === 'unspecified' || cause === undefined) return 'missed';
+  return 'failed';
+}
+
+const first = <K extends keyof CallEvent>(events: CallEvent[], key: K): CallEvent[K] | undefined =>
+  events.find((e) => e[key] !== undefined && e[key] !== '')?.[key];
+
+/** Derive the snapshot from all events seen. */
+export function snapshot(state: CallState): CallSnapshot {
+  const ev = state.events;
+  const of = (type: CallEvent['type']) => ev.find((e) => e.type === type);
+  const hangup = of('call.hangup');
+  const answered = of('call.answered');
+  const answeredAt = answered?.occurredAt ?? hangup?.answeredAt;
+  let status: CallStatus = 'initiated';
+  if (of('call.ringing')) status = 'ringing';
+  if (answeredAt) status = 'answered';
+  if (hangup) status = hangupStatus(Boolean(answeredAt), hangup.hangupCause);
+  const startedAt = first(ev, 'startedAt') ?? ev[0]?.occurredAt;
+  const endedAt = hangup ? (hangup.endedAt ?? hangup.occurredAt) : undefined;
+  const talkFrom = answeredAt ?? undefined;
+  const durationSeconds =
+    hangup && talkFrom && endedAt ? Math.max(0, Math.round((Date.parse(endedAt) - Date.parse(talkFrom)) / 1000)) : hangup ? 0 : undefined;
+  const recordingEvent = of('call.recording.saved');
+  return {
+    callSessionId: state.callSessionId,
+    source: ev[0]?.source ?? 'call_control',
+    status,
+    terminal: Boolean(hangup),
+    direction: first(ev, 'direction') ?? 'inbound',
+    otherParty: first(ev, 'otherParty') ?? 'unknown',
+    ourNumber: first(ev, 'ourNumber'),
+    callerName: first(ev, 'callerName'),
+    callControlId: first(ev, 'callControlId'),
+    callLegId: first(ev, 'callLegId'),
+    startedAt,
+    answeredAt,
+    endedAt,
+    durationSeconds,
+    hangupCause: hangup?.hangupCause,
+    hangupSource: hangup?.hangupSource,
+    lastEventAt: ev[ev.length - 1]?.occurredAt,
+    recording: recordingEvent?.recording,
+    recordingError: of('call.recording.error')?.recordingError,
+  };
+}
+
+/** Whether this is a Call Control inbound call we have to answer ourselves (TeXML answers by its document). */
+export function needsAnswer(state: CallState): boolean {
+  const snap = snapshot(state);
+  return snap.source === 'call_control' && snap.direction === 'inbound' && snap.status === 'initiated' && !snap.terminal && Boolean(snap.callControlId);
+}

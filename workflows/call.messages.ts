@@ -1,0 +1,72 @@
+/** Signals, queries and domain event types of the call workflow; shared by the API and the workflow. */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+
+export type CallEventType =
+  | 'call.initiated'
+  | 'call.ringing'
+  | 'call.answered'
+  | 'call.hangup'
+  | 'call.recording.saved'
+  | 'call.recording.error';
+
+export type CallDirection = 'inbound' | 'outbound';
+
+/** A voice event from either Telnyx format (Call Control JSON or TeXML form), normalised. */
+export interface CallEvent {
+  /** Idempotency key: Telnyx `data.id`, or a key derived from the TeXML callback. */
+  eventId: string;
+  type: CallEventType;
+  occurredAt: string;
+  source: 'call_control' | 'texml';
+  callSessionId: string;
+  callControlId?: string;
+  callLegId?: string;
+  direction?: CallDirection;
+  /** The other party (E.164 when a number), and our number. */
+  otherParty?: string;
+  ourNumber?: string;
+  callerName?: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** TeXML completed callbacks carry the answer time instead of a separate answered event. */
+  answeredAt?: string;
+  hangupCause?: string;
+  hangupSource?: string;
+  recording?: { url: string; format: 'mp3' | 'wav'; channels: number; durationSeconds?: number };
+  recordingError?: string;
+}
+
+export type CallStatus = 'initiated' | 'ringing' | 'answered' | 'completed' | 'missed' | 'rejected' | 'busy' | 'failed' | 'unknown';
+
+export type StageName = 'record' | 'transcribe' | 'summarize' | 'sentiment' | 'embed' | 'rescore' | 'notify';
+export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface CallProgress {
+  callSessionId: string;
+  status: CallStatus;
+  stage: StageName | 'waiting' | 'finished';
+  stages: Partial<Record<StageName, StageState>>;
+  eventsSeen: number;
+  duplicatesIgnored: number;
+  phoneRecordId?: string;
+}
+
+export const callEventSignal = defineSignal<[CallEvent]>('callEvent');
+export const getCallProgressQuery = defineQuery<CallProgress>('progress');
+
+/** Inbound SMS/MMS, normalised. */
+export interface MessageEvent {
+  eventId: string;
+  type: 'message.received' | 'message.sent' | 'message.finalized';
+  occurredAt: string;
+  messageId: string;
+  direction: 'inbound' | 'outbound';
+  messageType: 'SMS' | 'MMS';
+  otherParty: string;
+  ourNumber?: string;
+  text: string;
+  media: { url: string; contentType?: string; size?: number }[];
+  status: string;
+}
+
+export const messageEventSignal = defineSignal<[MessageEvent]>('messageEvent');

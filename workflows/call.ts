@@ -1,0 +1,173 @@
+/**
+ * One durable workflow per call (id `call-<call_session_id>`): it folds Telnyx events into the
+ * call's state, answers Call Control calls, waits for the hangup and the recording, then runs the
+ * pipeline. History carries ids and small values only.
+ */
+import {
+  ActivityFailure,
+  condition,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { activityProfiles, callTimeouts, searchAttributes } from '../temporal.config.js';
+import { callEventSignal, getCallProgressQuery } from './call.messages.js';
+import type { CallProgress, StageName, StageState } from './call.messages.js';
+import { applyEvent, needsAnswer, newCallState, snapshot } from './call-state.js';
+import type { CallSnapshot } from './call-state.js';
+
+const db = proxyActivities<Activities>(activityProfiles.db);
+const callControl = proxyActivities<Activities>(activityProfiles.callControl);
+const record = proxyActivities<Activities>(activityProfiles.record);
+const stt = proxyActivities<Activities>(activityProfiles.transcribe);
+const llm = proxyActivities<Activities>(activityProfiles.llm);
+const embed = proxyActivities<Activities>(activityProfiles.embed);
+const notify = proxyActivities<Activities>(activityProfiles.notify);
+
+export interface CallWorkflowInput {
+  callSessionId: string;
+  /** Set by reprocessing: run the pipeline over the stored call without waiting for events. */
+  reprocessPhoneRecordId?: string;
+}
+
+export interface CallWorkflowResult {
+  phoneRecordId: string;
+  status: string;
+  stages: Partial<Record<StageName, StageState>>;
+}
+
+/** The call workflow. */
+export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkflowResult> {
+  const state = newCallState(input.callSessionId);
+  let dirty = false;
+  const progress: CallProgress = {
+    callSessionId: input.callSessionId,
+    status: 'initiated',
+    stage: 'waiting',
+    stages: {},
+    eventsSeen: 0,
+    duplicatesIgnored: 0,
+  };
+  setHandler(callEventSignal, (event) => {
+    if (event.callSessionId !== input.callSessionId) return;
+    if (applyEvent(state, event)) dirty = true;
+    progress.eventsSeen = state.events.length;
+    progress.duplicatesIgnored = state.duplicatesIgnored;
+  });
+  setHandler(getCallProgressQuery, () => progress);
+
+  let snap: CallSnapshot;
+  let phoneRecordId: string;
+  let contactId: string | null = null;
+  let storedRecording = false;
+  if (input.reprocessPhoneRecordId) {
+    const stored = await db.loadCallForReprocess({ phoneRecordId: input.reprocessPhoneRecordId });
+    snap = stored.snapshot;
+    phoneRecordId = input.reprocessPhoneRecordId;
+    contactId = stored.contactId;
+    storedRecording = stored.hasRecording;
+  } else {
+    const live = await followCall();
+    snap = live.snap;
+    phoneRecordId = live.phoneRecordId;
+    contactId = live.contactId;
+  }
+  progress.phoneRecordId = phoneRecordId;
+  progress.status = snap.status;
+
+  await runPipeline(snap, phoneRecordId, contactId, { reprocess: Boolean(input.reprocessPhoneRecordId), storedRecording }, progress);
+  if (dirty) await persist();
+  progress.stage = 'finished';
+  upsertSearchAttributes([{ key: searchAttributes.callStage, value: 'finished' }]);
+  return { phoneRecordId, status: progress.status, stages: progress.stages };
+
+  async function persist() {
+    dirty = false;
+    const s = snapshot(state);
+    const res = await db.syncCallRecord({ snapshot: s });
+    progress.status = s.status;
+    upsertSearchAttributes([
+      { key: searchAttributes.callStatus, value: s.status },
+      { key: searchAttributes.callDirection, value: s.direction },
+      ...(res.contactId ? [{ key: searchAttributes.contactId, value: res.contactId }] : []),
+    ]);
+    setCurrentDetails(`${res.displayName} (${res.maskedNumber}), ${s.direction}, ${s.status}`);
+    return { snap: s, ...res };
+  }
+
+  async function followCall() {
+    await condition(() => dirty);
+    let res = await persist();
+    let answerSent = false;
+    const deadline = workflowInfo().startTime.getTime() + callTimeouts.maxCallLengthMs;
+    while (!res.snap.terminal) {
+      if (!answerSent && needsAnswer(state)) {
+        answerSent = true;
+        await callControl.answerCall({ callControlId: res.snap.callControlId!, phoneRecordId: res.phoneRecordId });
+      }
+      const arrived = await condition(() => dirty, Math.max(1, deadline - Date.now()));
+      if (!arrived) {
+        // No hangup ever came: close the call as unknown; sync reconciles it against Telnyx later.
+        await db.closeUnfinishedCall({ phoneRecordId: res.phoneRecordId });
+        return { ...res, snap: { ...res.snap, status: 'unknown' as const, terminal: true } };
+      }
+      res = await persist();
+    }
+    if (res.snap.status === 'completed' && !res.snap.recording && !res.snap.recordingError) {
+      await condition(() => snapshot(state).recording !== undefined || snapshot(state).recordingError !== undefined, callTimeouts.recordingAfterHangup);
+    }
+    if (dirty) res = await persist();
+    return res;
+  }
+}
+
+async function runPipeline(
+  snap: CallSnapshot,
+  phoneRecordId: string,
+  contactId: string | null,
+  { reprocess, storedRecording }: { reprocess: boolean; storedRecording: boolean },
+  progress: CallProgress,
+): Promise<void> {
+  const stage = async (name: StageName, fn: () => Promise<unknown>): Promise<boolean> => {
+    progress.stage = name;
+    progress.stages[name] = 'running';
+    upsertSearchAttributes([{ key: searchAttributes.callStage, value: name }]);
+    try {
+      await fn();
+      progress.stages[name] = 'done';
+      return true;
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      progress.stages[name] = 'failed';
+      const reason = err.cause?.message ?? err.message;
+      await db.markStage({ phoneRecordId, stage: name, state: 'failed', error: reason.slice(0, 500) });
+      return false;
+    }
+  };
+  const skip = async (names: StageName[], why: string) => {
+    for (const name of names) progress.stages[name] = 'skipped';
+    await db.markStages({ phoneRecordId, stages: names, state: 'skipped', error: why });
+  };
+
+  const hasAudio = snap.status === 'completed' && (snap.recording !== undefined || storedRecording);
+  if (hasAudio) {
+    const stored = storedRecording || (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));
+    const transcribed = stored && (await stage('transcribe', () => stt.transcribeStage({ phoneRecordId })));
+    if (transcribed) {
+      await stage('summarize', () => llm.summarizeStage({ phoneRecordId }));
+      await stage('sentiment', () => llm.sentimentStage({ phoneRecordId }));
+      await stage('embed', () => embed.embedStage({ phoneRecordId }));
+    } else {
+      await skip(['summarize', 'sentiment', 'embed'], stored ? 'transcription failed' : 'recording not stored');
+    }
+  } else {
+    const why = snap.status === 'completed' ? (snap.recordingError ?? 'no recording arrived') : `call ${snap.status}`;
+    await skip(['record', 'transcribe', 'summarize', 'sentiment', 'embed'], why);
+  }
+  if (contactId) await stage('rescore', () => db.rescoreContact({ contactId }));
+  else await skip(['rescore'], 'unknown caller');
+  await stage('notify', () => notify.notifyStage({ phoneRecordId, reprocess }));
+}

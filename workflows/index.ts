@@ -1,0 +1,3 @@
+/** Every workflow the worker registers. */
+export { callWorkflow } from './call.js';
+export { messageWorkflow } from './message.js';
