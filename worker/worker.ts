@@ -1,5 +1,4 @@
-/** Builds the Temporal worker: the prebuilt workflow bundle when present, else the workflow sources. */
-import { existsSync } from 'node:fs';
+/** Builds the Temporal worker: from a prebuilt workflow bundle when given (production), else from the sources. */
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -20,7 +19,7 @@ export interface WorkerOptions extends ActivityDeps {
 
 /** Create (not run) a worker for the project's workflows and activities. */
 export async function createWorker(o: WorkerOptions): Promise<Worker> {
-  const bundle = o.bundlePath ?? (existsSync(defaultBundlePath) ? defaultBundlePath : undefined);
+  const bundle = o.bundlePath;
   return Worker.create({
     connection: o.connection,
     namespace: o.namespace,

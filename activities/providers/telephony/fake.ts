@@ -1,0 +1,148 @@
+/**
+ * Fake Telnyx for tests and the simulator: an HTTP server for the API calls we make (recording what
+ * it received), a recording host, and a signer that produces real-format, signed webhook lifecycles.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { randomUUID, sign, type KeyObject } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeTelnyx {
+  baseUrl: string;
+  /** Requests received: method, path and parsed JSON body. */
+  requests: { method: string; path: string; body: unknown }[];
+  /** Serve bytes at /recordings/<name>; returns the absolute URL. */
+  hostRecording(name: string, bytes: Uint8Array, contentType?: string): string;
+  close(): Promise<void>;
+}
+
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let s = '';
+    req.on('data', (d) => (s += d));
+    req.on('end', () => resolve(s));
+  });
+
+export async function startFakeTelnyx(port = 0): Promise<FakeTelnyx> {
+  const requests: FakeTelnyx['requests'] = [];
+  const recordings = new Map<string, { bytes: Uint8Array; type: string }>();
+  const server: Server = createServer(async (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (req.method === 'GET' && url.pathname.startsWith('/recordings/')) {
+      const rec = recordings.get(url.pathname.slice('/recordings/'.length));
+      if (!rec) return res.writeHead(404).end();
+      res.writeHead(200, { 'content-type': rec.type, 'content-length': rec.bytes.length });
+      return res.end(rec.bytes);
+    }
+    const text = await readBody(req);
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      // keep raw text
+    }
+    requests.push({ method: req.method ?? 'GET', path: url.pathname, body });
+    res.setHeader('content-type', 'application/json');
+    if (!req.headers.authorization?.startsWith('Bearer ')) return res.writeHead(401).end(JSON.stringify({ errors: [{ code: '10009', title: 'Authentication failed' }] }));
+    if (/^\/v2\/calls\/[^/]+\/actions\/\w+$/.test(url.pathname) && req.method === 'POST') return res.end(JSON.stringify({ data: { result: 'ok' } }));
+    if (url.pathname === '/v2/messages' && req.method === 'POST') return res.end(JSON.stringify({ data: { id: randomUUID(), record_type: 'message' } }));
+    if (url.pathname === '/v2/detail_records') return res.end(JSON.stringify({ data: [], meta: { page_number: 1, page_size: 50, total_pages: 1, total_results: 0 } }));
+    if (url.pathname.startsWith('/v2/recordings')) return res.end(JSON.stringify({ data: [], meta: { total_pages: 1 } }));
+    res.writeHead(404).end(JSON.stringify({ errors: [{ code: '404', title: 'Not found' }] }));
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    baseUrl: `${base}/v2`,
+    requests,
+    hostRecording(name, bytes, contentType = 'audio/mpeg') {
+      recordings.set(name, { bytes, type: contentType });
+      return `${base}/recordings/${name}`;
+    },
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Sign a body the way Telnyx does: Ed25519 over `${timestamp}|${body}`. */
+export function signTelnyx(privateKey: KeyObject, body: string, timestamp = Math.floor(Date.now() / 1000)) {
+  const signature = sign(null, Buffer.from(`${timestamp}|${body}`), privateKey).toString('base64');
+  return { 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': String(timestamp) };
+}
+
+export interface LifecycleOptions {
+  from: string;
+  to: string;
+  answered: boolean;
+  talkSeconds?: number;
+  recordingUrl?: string;
+  hangupCause?: string;
+  start?: Date;
+}
+
+/** A Call Control lifecycle's webhook bodies in true order: initiated, answered, hangup, recording.saved. */
+export function callLifecycle(o: LifecycleOptions): { callSessionId: string; events: Record<string, unknown>[] } {
+  const callSessionId = randomUUID();
+  const callControlId = `v3:${randomUUID()}`;
+  const callLegId = randomUUID();
+  const t0 = (o.start ?? new Date()).getTime();
+  const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+  const talk = o.talkSeconds ?? 60;
+  const common = { call_control_id: callControlId, call_leg_id: callLegId, call_session_id: callSessionId, connection_id: '1684641123236054244', client_state: null, from: o.from, to: o.to };
+  const env = (event_type: string, occurred: string, payload: Record<string, unknown>) => ({
+    data: { record_type: 'event', event_type, id: randomUUID(), occurred_at: occurred, payload },
+    meta: { attempt: 1, delivered_to: 'http://localhost/webhooks/telnyx/voice' },
+  });
+  const events = [env('call.initiated', at(0), { ...common, direction: 'incoming', state: 'parked', start_time: at(0), caller_id_name: o.from })];
+  const endAt = o.answered ? 2 + talk : 20;
+  if (o.answered) events.push(env('call.answered', at(2), { ...common, start_time: at(0), state: 'answered' }));
+  events.push(
+    env('call.hangup', at(endAt), {
+      ...common,
+      start_time: at(0),
+      end_time: at(endAt),
+      hangup_cause: o.hangupCause ?? (o.answered ? 'normal_clearing' : 'originator_cancel'),
+      hangup_source: 'caller',
+      sip_hangup_cause: o.answered ? '200' : '487',
+      state: 'hangup',
+    }),
+  );
+  if (o.answered && o.recordingUrl) {
+    events.push(
+      env('call.recording.saved', at(endAt + 1), {
+        call_leg_id: callLegId,
+        call_session_id: callSessionId,
+        connection_id: common.connection_id,
+        client_state: null,
+        channels: 'dual',
+        recording_started_at: at(2),
+        recording_ended_at: at(endAt),
+        recording_urls: { mp3: o.recordingUrl, wav: null },
+        public_recording_urls: {},
+      }),
+    );
+  }
+  return { callSessionId, events };
+}
+
+/** An inbound SMS `message.received` body. */
+export function smsReceived(from: string, to: string, text: string): Record<string, unknown> {
+  return {
+    data: {
+      record_type: 'event',
+      event_type: 'message.received',
+      id: randomUUID(),
+      occurred_at: new Date().toISOString(),
+      payload: {
+        id: randomUUID(),
+        record_type: 'message',
+        direction: 'inbound',
+        type: 'SMS',
+        from: { phone_number: from, carrier: 'T-Mobile USA', line_type: 'Wireless' },
+        to: [{ phone_number: to, status: 'webhook_delivered' }],
+        text,
+        media: [],
+        received_at: new Date().toISOString(),
+      },
+    },
+    meta: { attempt: 1, delivered_to: 'http://localhost/webhooks/telnyx/messaging' },
+  };
+}

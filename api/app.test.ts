@@ -1,0 +1,73 @@
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from './app.js';
+import { createWorkflowGateway } from './temporal.js';
+import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
+import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
+import { freePort, startDevServer } from '../worker/dev-server.js';
+import { devKeys, freshDatabase, need, silentLog } from '../test/stack.js';
+import type { DatabaseHandle } from '../db/client.js';
+
+let database: DatabaseHandle;
+beforeAll(async () => {
+  database = await freshDatabase('pglite');
+});
+afterAll(async () => database?.close());
+
+const keys = devKeys();
+const build = (client: Client) =>
+  createApp({
+    database,
+    gateway: createWorkflowGateway(client, 'tq-app-test'),
+    log: silentLog,
+    apiTokens: ['secret-token'],
+    telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
+    maxWebhookBytes: 256 * 1024,
+    publicBaseUrl: 'http://localhost:3000',
+    ownerName: 'Owner',
+  });
+
+describe('health, readiness and auth', () => {
+  it('answers /health and /ready, and 401 on /api without a valid token', async () => {
+    const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+    const app = build(new Client({ connection }));
+    expect((await app.request('/health')).status).toBe(200);
+    const ready = await app.request('/ready');
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', failed: [] });
+    const noToken = await app.request('/api/phone-records');
+    expect(noToken.status).toBe(401);
+    expect(await noToken.json()).toMatchObject({ success: false, error: { code: 'unauthorized' } });
+    expect((await app.request('/api/phone-records', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+    expect(noToken.headers.get('x-request-id')).toBeTruthy();
+    await connection.close();
+  });
+
+  it('answers 503 on /ready and on webhooks while Temporal is down, and accepts the redelivery when it is back', async () => {
+    const port = await freePort();
+    const start = () => startDevServer({ cliPath: need('TEST_TEMPORAL_CLI_PATH'), port, namespace: 'default', headless: true });
+    let server = await start();
+    const connection = await Connection.connect({ address: server.address });
+    const client = new Client({ connection });
+    const app = build(client);
+    await server.stop();
+    const ready = await app.request('/ready');
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ failed: ['temporal'] });
+    const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
+    const body = JSON.stringify(events[0]);
+    const send = () => app.request('/webhooks/telnyx/voice', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(keys.privateKey, body) } });
+    expect((await send()).status).toBe(503);
+    server = await start();
+    let status = 0;
+    for (let i = 0; i < 40 && status !== 200; i++) {
+      status = (await send()).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(status).toBe(200);
+    const described = await client.workflow.getHandle(`call-${callSessionId}`).describe();
+    expect(described.status.name).toBe('RUNNING');
+    await connection.close();
+    await server.stop();
+  });
+});

@@ -1,0 +1,34 @@
+/** `npm run api`: the production API process (PostgreSQL + external Temporal, keys from the environment). */
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
+import { openDatabase } from '../db/client.js';
+import { createApp } from './app.js';
+import { createWorkflowGateway } from './temporal.js';
+import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
+
+const config = loadConfigOrExit('api');
+const log = createLogger(config, secretValues(config));
+const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
+const connection = await Connection.connect(temporalConnectionOptions(config));
+const app = createApp({
+  database,
+  gateway: createWorkflowGateway(new Client({ connection, namespace: config.temporal.namespace }), config.temporal.taskQueue),
+  log,
+  apiTokens: config.apiTokens,
+  telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!),
+  maxWebhookBytes: config.http.maxWebhookBytes,
+  publicBaseUrl: config.http.publicBaseUrl,
+  ownerName: config.owner.name,
+  aiServiceHost: config.telnyx.aiServiceHost,
+});
+const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
+  log.info('api listening', { port: info.port }),
+);
+const stop = () => server.close(async () => {
+  await connection.close();
+  await database.close();
+  process.exit(0);
+});
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,44 @@
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EMBEDDING_DIM } from '../config.js';
+import { dbKinds, freshDatabase } from '../test/stack.js';
+import type { DatabaseHandle } from './client.js';
+import { migrateDatabase } from './client.js';
+import { embeddings } from './schema/index.js';
+
+const unit = (i: number) => Array.from({ length: EMBEDDING_DIM }, (_, j) => (j === i ? 1 : 0));
+
+describe.each(dbKinds)('database on %s', (kind) => {
+  let h: DatabaseHandle;
+  beforeAll(async () => {
+    h = await freshDatabase(kind);
+  });
+  afterAll(async () => h?.close());
+
+  it('applies the migrations once and again without change', async () => {
+    await migrateDatabase(h);
+    const r = await h.db.execute(sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`);
+    expect((r as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(8);
+  });
+
+  it('answers an HNSW nearest-neighbour query with the nearest vector', async () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    await h.db.insert(embeddings).values(
+      [0, 1, 2, 3, 4].map((i) => ({ sourceType: 'call', sourceId: id, kind: 'transcript', chunkIndex: i, content: `chunk ${i}`, model: 'm', embedding: unit(i) })),
+    );
+    const query = unit(3).map((v, j) => (j === 2 ? 0.2 : v));
+    const rows = await h.db.transaction(async (tx) => {
+      await tx.execute(sql`set local enable_seqscan = off`);
+      const plan = await tx.execute(sql`explain select id from embeddings order by embedding <=> ${JSON.stringify(query)}::vector limit 2`);
+      const text = JSON.stringify((plan as unknown as { rows: unknown[] }).rows);
+      expect(text).toContain('embeddings_hnsw_idx');
+      return tx.execute(sql`select chunk_index from embeddings where model = 'm' order by embedding <=> ${JSON.stringify(query)}::vector limit 2`);
+    });
+    expect((rows as unknown as { rows: { chunk_index: number }[] }).rows.map((r) => r.chunk_index)).toEqual([3, 2]);
+  });
+
+  it('keeps contacts unique by E.164', async () => {
+    await h.db.execute(sql`insert into contacts (first_name, phone_e164) values ('A', '+12125550100')`);
+    await expect(h.db.execute(sql`insert into contacts (first_name, phone_e164) values ('B', '+12125550100')`)).rejects.toThrow();
+  });
+});

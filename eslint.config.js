@@ -1,0 +1,28 @@
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.tools/**', '.scratch/**', 'eslint.config.js'] },
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code must stay deterministic: no Node built-ins, no I/O modules.
+    files: ['workflows/**/*.ts', 'temporal.config.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'dns'], message: 'Workflow code cannot use Node built-ins.' },
+            { group: ['pg', 'drizzle-orm', 'drizzle-orm/*', '@electric-sql/*', 'telnyx', '@deepgram/*', '@anthropic-ai/*', 'openai', '../db/*', '../api/*'], message: 'Workflow code cannot do I/O; call an activity.' },
+          ],
+        },
+      ],
+    },
+  },
+);

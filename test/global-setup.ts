@@ -1,0 +1,35 @@
+/**
+ * Starts the real parts the suite needs, once: a Temporal dev server (in memory) and native
+ * PostgreSQL with pgvector. A part that cannot start fails the run with what is missing.
+ */
+import { freePort, startDevServer } from '../worker/dev-server.js';
+import { locateTemporalCli } from '../worker/temporal-cli.js';
+import { startNativePostgres } from './native-postgres.js';
+
+const say = (s: string) => console.log(`[test setup] ${s}`);
+
+export default async function setup() {
+  let cli: string;
+  try {
+    cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
+  } catch (err) {
+    throw new Error(`The Temporal CLI is required for the tests: ${(err as Error).message}`);
+  }
+  const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });
+  let pg;
+  try {
+    pg = await startNativePostgres(await freePort(), say);
+  } catch (err) {
+    await temporal.stop();
+    throw new Error(`Native PostgreSQL with pgvector is required for the tests: ${(err as Error).message}`);
+  }
+  // Test workers are forked after this runs and inherit these.
+  process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
+  process.env.TEST_TEMPORAL_CLI_PATH = cli;
+  process.env.TEST_POSTGRES_URL = pg.url;
+  return async () => {
+    await temporal.stop();
+    await pg.stop();
+  };
+}
+

@@ -1,0 +1,111 @@
+/** Test helpers: real databases, a real Temporal client and the project's worker on a fresh task queue. */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { loadConfig, type Config, type Logger } from '../config.js';
+import { openDatabase, type DatabaseHandle } from '../db/client.js';
+import { createProviders } from '../activities/providers/index.js';
+import { createApp } from '../api/app.js';
+import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js';
+import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
+import { createWorker } from '../worker/worker.js';
+
+export const need = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: the vitest global setup (test/global-setup.ts) did not run`);
+  return v;
+};
+
+let runtimeInstalled = false;
+export function quietRuntime() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+}
+
+export const silentLog: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+export type DbKind = 'pglite' | 'postgres';
+export const dbKinds: DbKind[] = ['pglite', 'postgres'];
+
+/** A fresh database of the given kind: PGlite in memory, or a new database on the native server. */
+export async function freshDatabase(kind: DbKind): Promise<DatabaseHandle> {
+  if (kind === 'pglite') return openDatabase({ pgliteDir: 'memory://' });
+  const admin = await openDatabase({ url: need('TEST_POSTGRES_URL'), migrate: false, poolSize: 1 });
+  const name = `t_${randomUUID().replace(/-/g, '')}`;
+  await admin.pool!.query(`create database ${name}`);
+  await admin.close();
+  return openDatabase({ url: need('TEST_POSTGRES_URL').replace(/\/postgres$/, `/${name}`), poolSize: 5 });
+}
+
+export function devKeys() {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from((publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url').toString('base64');
+  return { privateKey, publicKeyBase64: raw };
+}
+
+export interface Stack {
+  config: Config;
+  database: DatabaseHandle;
+  client: Client;
+  gateway: WorkflowGateway;
+  app: ReturnType<typeof createApp>;
+  worker: Worker;
+  token: string;
+  keys: ReturnType<typeof devKeys>;
+  stop(): Promise<void>;
+}
+
+/** App + worker + database against the shared Temporal dev server, isolated by task queue. */
+export async function startStack(o: { db?: DbKind; env?: Record<string, string>; activities?: (real: object) => object } = {}): Promise<Stack> {
+  quietRuntime();
+  const keys = devKeys();
+  const token = `test-${randomUUID()}`;
+  const config = loadConfig('test', { DATA_DIR: `/tmp/cc-test-${randomUUID()}`, API_TOKENS: token, TEMPORAL_TASK_QUEUE: `tq-${randomUUID()}`, ...o.env });
+  const database = await freshDatabase(o.db ?? 'pglite');
+  const address = need('TEST_TEMPORAL_ADDRESS');
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address });
+  const providers = createProviders(config);
+  const { createActivities } = await import('../activities/index.js');
+  const real = createActivities({ db: database.db, providers, config });
+  const worker = await createWorker({
+    connection: native,
+    namespace: 'default',
+    taskQueue: config.temporal.taskQueue,
+    db: database.db,
+    providers,
+    config,
+    activities: o.activities ? o.activities(real) : real,
+  });
+  const running = worker.run();
+  const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
+  const app = createApp({
+    database,
+    gateway,
+    log: silentLog,
+    apiTokens: config.apiTokens,
+    telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
+    maxWebhookBytes: config.http.maxWebhookBytes,
+    publicBaseUrl: 'http://localhost:3000',
+    ownerName: 'Test Owner',
+  });
+  return {
+    config,
+    database,
+    client,
+    gateway,
+    app,
+    worker,
+    token,
+    keys,
+    async stop() {
+      worker.shutdown();
+      await running;
+      await native.close();
+      await connection.close();
+      await database.close();
+    },
+  };
+}
