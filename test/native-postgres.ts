@@ -69,10 +69,18 @@ export async function startNativePostgres(port: number, say?: (s: string) => voi
   return {
     url,
     async stop() {
+      // runuser does not pass signals on, so stop the server through pg_ctl as its own user.
+      await asUser(path.join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']).catch(() => undefined);
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGINT');
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 10_000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
       });
       await rm(dir, { recursive: true, force: true });
     },
