@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 
 export type Role = 'embedded' | 'api' | 'worker' | 'test';
 
@@ -59,6 +60,12 @@ export const envSchema = z.object({
   TELNYX_VOICE: z.string().default('female'),
   OWNER_PHONE_NUMBER: optionalString,
   OWNER_NAME: z.string().default('the command center'),
+  PHONE_DEFAULT_REGION: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .default('US')
+    .refine((v) => isSupportedCountry(v), 'must be an ISO 3166 country code libphonenumber knows, e.g. US, GB, DE'),
   AI_SERVICE_HOST: optionalString,
 
   DEEPGRAM_API_KEY: optionalString,
@@ -136,7 +143,7 @@ export interface Config {
     voice: string;
     aiServiceHost?: string;
   };
-  readonly owner: { phoneNumber?: string; name: string };
+  readonly owner: { phoneNumber?: string; name: string; region: CountryCode };
   readonly deepgram: { apiKey?: string; baseUrl?: string; model: string };
   readonly anthropic: { apiKey?: string; baseUrl?: string; model: string };
   readonly embeddings: { provider: 'local' | 'openai' | 'voyage'; apiKey?: string; baseUrl?: string; model: string };
@@ -227,7 +234,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       voice: e.TELNYX_VOICE,
       aiServiceHost: e.AI_SERVICE_HOST,
     },
-    owner: { phoneNumber: e.OWNER_PHONE_NUMBER, name: e.OWNER_NAME },
+    owner: { phoneNumber: e.OWNER_PHONE_NUMBER, name: e.OWNER_NAME, region: e.PHONE_DEFAULT_REGION as CountryCode },
     deepgram: { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL },
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.ANTHROPIC_MODEL },
     embeddings: {

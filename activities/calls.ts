@@ -1,11 +1,12 @@
 /** Activities that keep the phone record in step with the call workflow. */
-import { eq, sql } from 'drizzle-orm';
+import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { maskPhone } from '../db/phone.js';
+import { maskPhone, normaliseParty } from '../db/phone.js';
 import { getPhoneRecord, setStageStatus, upsertCallRecord } from '../db/queries/phone-records.js';
 import { phoneRecords } from '../db/schema/index.js';
 import type { CallSnapshot } from '../workflows/call-state.js';
-import type { StageName, StageState } from '../workflows/call.messages.js';
+import type { CallEvent, StageName, StageState } from '../workflows/call.messages.js';
+import type { CallDetailRecord } from './providers/telephony/port.js';
 import type { Providers } from './providers/index.js';
 
 export interface CallActivityDeps {
@@ -47,6 +48,22 @@ export function createCallActivities({ db, providers, ownerName }: CallActivityD
       await providers.telephony.answerAndRecord({ callControlId, commandKey: phoneRecordId, greeting });
     },
 
+    /**
+     * Reconciliation: Telnyx detail records since `sinceIso` that have no phone record yet, as
+     * the events their call workflow should start from (the recording is marked as not coming).
+     */
+    async findUnrecordedCalls({ sinceIso, limit }: { sinceIso: string; limit: number }) {
+      const cdrs = await providers.telephony.listCallDetailRecords({ since: new Date(sinceIso), limit });
+      if (cdrs.length === 0) return { checked: 0, missing: [] as CallEvent[][] };
+      const known = await db
+        .select({ id: phoneRecords.callSessionId })
+        .from(phoneRecords)
+        .where(inArray(phoneRecords.callSessionId, cdrs.map((c) => c.callSessionId)));
+      const seen = new Set(known.map((k) => k.id));
+      const missing = cdrs.filter((c) => !seen.has(c.callSessionId)).map(eventsFromDetailRecord);
+      return { checked: cdrs.length, missing };
+    },
+
     /** The stored facts of a call, for a reprocessing run. */
     async loadCallForReprocess({ phoneRecordId }: { phoneRecordId: string }) {
       const r = await getPhoneRecord(db, phoneRecordId);
@@ -65,4 +82,21 @@ export function createCallActivities({ db, providers, ownerName }: CallActivityD
       return { snapshot, contactId: r.contactId, hasRecording: Boolean(r.recordingLocation) };
     },
   };
+}
+
+/** The events a detail record implies: initiated, answered when it lasted, hangup, no recording. */
+export function eventsFromDetailRecord(d: CallDetailRecord): CallEvent[] {
+  const other = normaliseParty(d.direction === 'inbound' ? d.from : d.to).display;
+  const ours = normaliseParty(d.direction === 'inbound' ? d.to : d.from).display;
+  const start = d.startedAt ?? d.endedAt ?? new Date(0).toISOString();
+  const end = d.endedAt ?? start;
+  const base = { source: 'call_control' as const, callSessionId: d.callSessionId, callControlId: d.callControlId, direction: d.direction, otherParty: other, ourNumber: ours, callerName: d.callerName };
+  const key = (t: string) => `cdr:${d.callSessionId}:${t}`;
+  const answeredAt = d.durationSeconds && d.durationSeconds > 0 ? new Date(Date.parse(end) - d.durationSeconds * 1000).toISOString() : undefined;
+  return [
+    { ...base, eventId: key('initiated'), type: 'call.initiated', occurredAt: start, startedAt: start },
+    ...(answeredAt ? [{ ...base, eventId: key('answered'), type: 'call.answered' as const, occurredAt: answeredAt }] : []),
+    { ...base, eventId: key('hangup'), type: 'call.hangup', occurredAt: end, endedAt: end, startedAt: start, hangupCause: answeredAt ? 'normal_clearing' : 'no_answer' },
+    { ...base, eventId: key('recording'), type: 'call.recording.error', occurredAt: end, recordingError: 'reconciled from detail records; no recording fetched' },
+  ];
 }

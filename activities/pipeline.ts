@@ -204,7 +204,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
 
     /** The same query the bulk recompute uses, for one contact. */
     async rescoreContact({ contactId }: { contactId: string }) {
-      const [row] = await recomputeScores(db, contactId);
+      const { rows: [row] } = await recomputeScores(db, contactId);
       return { score: row?.score ?? null };
     },
 

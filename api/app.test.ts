@@ -25,6 +25,8 @@ const build = (client: Client) =>
     maxWebhookBytes: 256 * 1024,
     publicBaseUrl: 'http://localhost:3000',
     ownerName: 'Owner',
+    region: 'US',
+    embedder: { model: 'unused', embed: () => Promise.reject(new Error('not used in this test')) },
   });
 
 describe('health, readiness and auth', () => {

@@ -6,6 +6,8 @@ import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth } from './auth.js';
 import { errorBody, onError } from './errors.js';
+import type { CountryCode } from 'libphonenumber-js';
+import { createRestApi, type QueryEmbedder } from './routes/index.js';
 import type { WorkflowGateway } from './temporal.js';
 import { telnyxWebhooks } from './webhooks/telnyx/routes.js';
 
@@ -19,6 +21,10 @@ export interface AppDeps {
   publicBaseUrl: string;
   ownerName: string;
   aiServiceHost?: string;
+  /** Default region for phone numbers written without a country code. */
+  region: CountryCode;
+  /** Embeds search queries with the model the pipeline stores passages with. */
+  embedder: QueryEmbedder;
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
@@ -62,6 +68,7 @@ export function createApp(deps: AppDeps) {
   );
 
   app.use('/api/*', bearerAuth(deps.apiTokens));
+  app.route('/', createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder }));
   return app;
 }
 

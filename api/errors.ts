@@ -22,6 +22,11 @@ export function ok<T>(c: Context, data: T, message?: string, status: ContentfulS
   return c.json({ data, success: true, ...(message ? { message } : {}), timestamp: new Date().toISOString() }, status);
 }
 
+/** List envelope: `data` is the page; `pagination.nextCursor` fetches the next one. */
+export function page<T>(c: Context, items: T[], limit: number, nextCursor: string | null) {
+  return c.json({ data: items, success: true, pagination: { limit, nextCursor, hasMore: nextCursor !== null }, timestamp: new Date().toISOString() }, 200);
+}
+
 export function errorBody(c: Context, code: string, message: string, fields?: Record<string, string>) {
   return {
     data: null,
@@ -38,9 +43,12 @@ export function onError(log: (msg: string, f?: Record<string, unknown>) => void)
     if (err instanceof ApiError) return c.json(errorBody(c, err.code, err.message, err.fields), err.status);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
-      return c.json(errorBody(c, status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : 'http_error', err.message || 'request failed'), status);
+      const code = status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : status === 400 ? 'bad_request' : 'http_error';
+      return c.json(errorBody(c, code, err.message || 'request failed'), status);
     }
-    log('unhandled error', { requestId: c.get('requestId' as never), path: c.req.path, error: err.message });
+    // Driver errors embed the whole statement and its parameters: log the cause, not the query.
+    const cause = (err.cause as Error | undefined)?.message;
+    log('unhandled error', { requestId: c.get('requestId' as never), path: c.req.path, error: (cause ?? err.message).slice(0, 300) });
     return c.json(errorBody(c, 'internal', 'Internal server error'), 500);
   };
 }

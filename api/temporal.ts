@@ -1,14 +1,17 @@
 /** The API's side of Temporal: durable signal-with-start of call and message workflows. */
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { maskPhone } from '../db/phone.js';
 import { callWorkflowId, messageWorkflowId, searchAttributes } from '../temporal.config.js';
-import { callEventSignal, messageEventSignal, type CallEvent, type MessageEvent } from '../workflows/call.messages.js';
+import { callEventSignal, messageEventSignal, type CallEvent, type MessageEvent, type SyncResult } from '../workflows/call.messages.js';
 
 export interface WorkflowGateway {
   /** Resolves once Temporal has durably accepted the event; 'closed' when the call's workflow already finished. */
   deliverCallEvent(event: CallEvent): Promise<'accepted' | 'closed'>;
   deliverMessageEvent(event: MessageEvent): Promise<'accepted' | 'closed'>;
   startReprocess(input: { callSessionId: string; phoneRecordId: string; requestId: string }): Promise<string>;
+  /** Start reconciliation against Telnyx's detail records; waits up to `waitMs` for its result. */
+  syncCallHistory(input: { sinceIso: string; limit: number; requestId: string; waitMs: number }): Promise<{ workflowId: string; result?: SyncResult }>;
   /** Rejects when the Temporal frontend does not answer. */
   ping(): Promise<void>;
 }
@@ -56,12 +59,28 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
     },
     async startReprocess({ callSessionId, phoneRecordId, requestId }) {
       const handle = await client.workflow.start('callWorkflow', {
-        workflowId: `reprocess-${callSessionId}-${requestId}`,
+        workflowId: `reprocess-${callSessionId}-${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`,
         taskQueue,
         args: [{ callSessionId, reprocessPhoneRecordId: phoneRecordId }],
         staticSummary: 'Reprocess call',
       });
       return handle.workflowId;
+    },
+    async syncCallHistory({ sinceIso, limit, requestId, waitMs }) {
+      const handle = await client.workflow.start('syncCallHistoryWorkflow', {
+        workflowId: `sync-${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`,
+        taskQueue,
+        args: [{ sinceIso, limit }],
+        staticSummary: `Reconcile calls since ${sinceIso}`,
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
+      try {
+        const result = await Promise.race([handle.result() as Promise<SyncResult>, timeout]);
+        return { workflowId: handle.workflowId, result };
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async ping() {
       await client.connection.workflowService.getSystemInfo({});

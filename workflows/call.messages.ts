@@ -70,3 +70,11 @@ export interface MessageEvent {
 }
 
 export const messageEventSignal = defineSignal<[MessageEvent]>('messageEvent');
+
+/** What a reconciliation run against Telnyx's detail records found and started. */
+export interface SyncResult {
+  checked: number;
+  created: number;
+  alreadyKnown: number;
+  callSessionIds: string[];
+}

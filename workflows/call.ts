@@ -15,7 +15,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { activityProfiles, callTimeouts, searchAttributes } from '../temporal.config.js';
 import { callEventSignal, getCallProgressQuery } from './call.messages.js';
-import type { CallProgress, StageName, StageState } from './call.messages.js';
+import type { CallEvent, CallProgress, StageName, StageState } from './call.messages.js';
 import { applyEvent, needsAnswer, newCallState, snapshot } from './call-state.js';
 import type { CallSnapshot } from './call-state.js';
 
@@ -31,6 +31,8 @@ export interface CallWorkflowInput {
   callSessionId: string;
   /** Set by reprocessing: run the pipeline over the stored call without waiting for events. */
   reprocessPhoneRecordId?: string;
+  /** Set by reconciliation: events known from Telnyx's detail records, applied before any signal. */
+  initialEvents?: CallEvent[];
 }
 
 export interface CallWorkflowResult {
@@ -58,6 +60,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
     progress.duplicatesIgnored = state.duplicatesIgnored;
   });
   setHandler(getCallProgressQuery, () => progress);
+  for (const event of input.initialEvents ?? []) {
+    if (event.callSessionId === input.callSessionId && applyEvent(state, event)) dirty = true;
+  }
 
   let snap: CallSnapshot;
   let phoneRecordId: string;

@@ -1,3 +1,4 @@
 /** Every workflow the worker registers. */
 export { callWorkflow } from './call.js';
 export { messageWorkflow } from './message.js';
+export { syncCallHistoryWorkflow } from './sync.js';

@@ -38,3 +38,15 @@ export function createProviders(config: Config): Providers {
     blobs: createLocalBlobStore(path.join(config.dataDir, 'recordings')),
   };
 }
+
+/** The API's view of the embeddings provider: one query in, one vector out, with the model name. */
+export function queryEmbedder(port: EmbeddingsPort) {
+  return {
+    model: port.model,
+    async embed(text: string) {
+      const [vector] = await port.embed([text]);
+      if (!vector) throw new Error('embeddings provider returned no vector');
+      return vector;
+    },
+  };
+}

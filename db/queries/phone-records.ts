@@ -1,5 +1,5 @@
 /** Queries on phone_records used by the call workflow's activities. */
-import { eq, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { contacts, phoneRecords } from '../schema/index.js';
 
@@ -83,4 +83,38 @@ export async function setStageStatus(db: Database, phoneRecordId: string, stages
 export async function getPhoneRecord(db: Database, id: string) {
   const [row] = await db.select().from(phoneRecords).where(eq(phoneRecords.id, id)).limit(1);
   return row ?? null;
+}
+
+export interface PhoneRecordFilter {
+  contactId?: string;
+  direction?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  hasTranscript?: boolean;
+  limit: number;
+  cursor?: { value: string | number | null; id: string };
+}
+
+/** The call log's time: when the call started, or when we first heard of it. */
+export const callTime = sql`coalesce(${phoneRecords.startedAt}, ${phoneRecords.createdAt})`;
+
+/** Newest first, keyset-paged on (call time, id); each row with its contact's name. */
+export async function listPhoneRecords(db: Database, f: PhoneRecordFilter) {
+  const where = [
+    f.contactId ? eq(phoneRecords.contactId, f.contactId) : undefined,
+    f.direction ? eq(phoneRecords.direction, f.direction) : undefined,
+    f.status ? eq(phoneRecords.status, f.status) : undefined,
+    f.from ? sql`${callTime} >= ${f.from}::timestamptz` : undefined,
+    f.to ? sql`${callTime} < ${f.to}::timestamptz` : undefined,
+    f.hasTranscript === undefined ? undefined : f.hasTranscript ? sql`${phoneRecords.transcript} is not null` : sql`${phoneRecords.transcript} is null`,
+    f.cursor ? sql`(${callTime}, ${phoneRecords.id}) < (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)` : undefined,
+  ].filter((w) => w !== undefined);
+  return db
+    .select({ record: phoneRecords, firstName: contacts.firstName, lastName: contacts.lastName })
+    .from(phoneRecords)
+    .leftJoin(contacts, eq(phoneRecords.contactId, contacts.id))
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(sql`${callTime} desc`, sql`${phoneRecords.id} desc`)
+    .limit(f.limit + 1);
 }

@@ -20,11 +20,12 @@ export interface ScoreRow {
 
 /**
  * Recompute and store scores for one contact (or all when `contactId` is null) as of `now`.
- * Writes a history row per contact and the current score on `contacts`; returns what it wrote.
+ * One statement writes a history row per contact and the current score on `contacts`; returns
+ * the rows for one contact, and only the count for all (the bulk path moves no rows to the app).
  */
-export async function recomputeScores(db: Database, contactId: string | null, now: Date = new Date()): Promise<ScoreRow[]> {
+export async function recomputeScores(db: Database, contactId: string | null, now: Date = new Date()): Promise<{ written: number; rows: ScoreRow[] }> {
   const result = await db.execute(sql`
-with params as (select ${now.toISOString()}::timestamptz as now, ${contactId}::uuid as only),
+with params as (select ${now.toISOString()}::timestamptz as now, ${contactId}::uuid as only_id),
 events as (
   select p.contact_id, coalesce(p.started_at, p.created_at) as t,
          case when p.direction = 'outbound' then 'out' else 'in' end as dir,
@@ -32,13 +33,13 @@ events as (
            * (1 + log(2, 1 + coalesce(p.duration_seconds, 0) / 60.0)) as w,
          p.duration_seconds as dur, p.status, p.sentiment_score as sent
     from phone_records p, params
-   where p.contact_id is not null and (params.only is null or p.contact_id = params.only)
+   where p.contact_id is not null and (params.only_id is null or p.contact_id = params.only_id)
      and coalesce(p.started_at, p.created_at) <= params.now
   union all
   select m.contact_id, m.occurred_at, case when m.direction = 'outbound' then 'out' else 'in' end,
          0.6, null, 'sms', m.sentiment_score
     from messages m, params
-   where m.contact_id is not null and (params.only is null or m.contact_id = params.only)
+   where m.contact_id is not null and (params.only_id is null or m.contact_id = params.only_id)
      and m.occurred_at <= params.now
 ),
 ages as (
@@ -84,7 +85,7 @@ commitments as (
   select t.contact_id, count(*) as open_tasks,
          sum(1 + greatest(0, extract(epoch from (params.now - t.due_date)) / 86400) / 7) as promise_load
     from tasks t, params
-   where t.status <> 'done' and t.contact_id is not null and (params.only is null or t.contact_id = params.only)
+   where t.status <> 'done' and t.contact_id is not null and (params.only_id is null or t.contact_id = params.only_id)
    group by t.contact_id
 ),
 features as (
@@ -98,13 +99,15 @@ features as (
          a.last_t, extract(epoch from (params.now - a.last_t)) / 86400 as days_since,
          coalesce(c.cadence_days::float8, case when r.gap_count >= 2 then greatest(r.median_gap, 1) end) as usual_gap,
          coalesce(k.open_tasks, 0) as open_tasks, coalesce(k.promise_load, 0) as promise_load,
-         (select s.score from relationship_scores s where s.contact_id = c.id order by s.computed_at desc limit 1) as previous_score
+         -- only the one-contact path reports the previous score (the bulk path skips 100k probes)
+         case when params.only_id is not null then
+           (select s.score from relationship_scores s where s.contact_id = c.id order by s.computed_at desc limit 1) end as previous_score
     from contacts c cross join params
     left join mass m on m.contact_id = c.id
     left join ages a on a.contact_id = c.id
     left join rhythm r on r.contact_id = c.id
     left join commitments k on k.contact_id = c.id
-   where params.only is null or c.id = params.only
+   where params.only_id is null or c.id = params.only_id
 ),
 scored as (
   select f.*,
@@ -116,7 +119,8 @@ scored as (
          ) as strength,
          case when usual_gap is null or days_since is null then null else days_since / usual_gap end as overdue_ratio
     from features f
-)
+),
+final as (
 select contact_id, strength, overdue_ratio, previous_score,
        round(100 * strength)::int as score,
        strength * least(2, greatest(0, coalesce(overdue_ratio, 0) - 1)) + 0.1 * promise_load as priority,
@@ -145,18 +149,26 @@ select contact_id, strength, overdue_ratio, previous_score,
          'calls', call_count, 'missedCalls', missed_calls, 'messages', sms_count,
          'tier', tier, 'lastInteractionAt', last_t
        ) as factors
-  from scored`);
-  const rows = (result as unknown as { rows: ScoreRow[] }).rows;
-  if (rows.length === 0) return [];
-  await db.execute(sql`
-    with incoming as (
-      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        as x(contact_id uuid, score int, strength float8, priority float8, factors jsonb)
-    ), hist as (
-      insert into relationship_scores (contact_id, score, strength, priority, factors, scorer_version, computed_at)
-      select contact_id, score, strength, coalesce(priority, 0), factors, ${SCORER_VERSION}, ${now.toISOString()}::timestamptz from incoming
-    )
-    update contacts c set relationship_score = i.score, score_updated_at = ${now.toISOString()}::timestamptz
-      from incoming i where c.id = i.contact_id`);
-  return rows.map((r) => ({ ...r, strength: Number(r.strength), priority: Number(r.priority ?? 0) }));
+  from scored
+),
+hist as (
+  insert into relationship_scores (contact_id, score, strength, priority, factors, scorer_version, computed_at)
+  select contact_id, score, strength, coalesce(priority, 0), factors, ${SCORER_VERSION}, (select now from params) from final
+  returning contact_id
+),
+upd as (
+  update contacts c set relationship_score = f.score, relationship_priority = coalesce(f.priority, 0), score_updated_at = (select now from params)
+    from final f where c.id = f.contact_id
+  returning c.id
+)
+select f.*, (select count(*) from hist)::int as written
+  from final f
+ where (select only_id from params) is not null
+union all
+select null, null, null, null, null, null, null, (select count(*) from hist)::int
+ where (select only_id from params) is null`);
+  const rows = (result as unknown as { rows: (ScoreRow & { written: number })[] }).rows;
+  if (contactId === null) return { written: rows[0]?.written ?? 0, rows: [] };
+  const scored = rows.filter((r) => r.contact_id !== null).map(({ written: _w, ...r }) => ({ ...r, strength: Number(r.strength), priority: Number(r.priority ?? 0) }));
+  return { written: scored.length, rows: scored };
 }

@@ -18,6 +18,8 @@ export const contacts = pgTable(
     /** Owner's wished-for gap between contacts, in days; overrides the learned rhythm. */
     cadenceDays: integer('cadence_days'),
     relationshipScore: integer('relationship_score'),
+    /** Attention needed now (overdue against the rhythm, open promises); orders the "reach out" list. */
+    relationshipPriority: real('relationship_priority'),
     scoreUpdatedAt: timestamp('score_updated_at', { withTimezone: true }),
     lastContactedAt: timestamp('last_contacted_at', { withTimezone: true }),
     ...timestamps,
@@ -26,6 +28,7 @@ export const contacts = pgTable(
     index('contacts_score_idx').on(t.relationshipScore.desc().nullsLast(), t.id),
     index('contacts_name_idx').on(sql`lower(${t.firstName} || ' ' || ${t.lastName})`),
     index('contacts_last_contacted_idx').on(t.lastContactedAt),
+    index('contacts_priority_idx').on(t.relationshipPriority.desc().nullsLast(), t.id),
   ],
 );
 

@@ -30,5 +30,6 @@ export const messages = pgTable(
     index('messages_contact_occurred_idx').on(t.contactId, t.occurredAt.desc()),
     index('messages_occurred_idx').on(t.occurredAt.desc(), t.id),
     index('messages_search_idx').using('gin', t.searchTsv),
+    index('messages_phone_number_idx').on(t.phoneNumber),
   ],
 );

@@ -59,6 +59,10 @@ export const phoneRecords = pgTable(
     index('phone_records_contact_started_idx').on(t.contactId, t.startedAt.desc()),
     index('phone_records_started_idx').on(t.startedAt.desc(), t.id),
     index('phone_records_status_idx').on(t.status),
+    // the call log's keyset order (coalesce: a call may be known before its start time)
+    index('phone_records_call_time_idx').on(sql`coalesce(${t.startedAt}, ${t.createdAt}) desc`, sql`${t.id} desc`),
+    index('phone_records_contact_call_time_idx').on(t.contactId, sql`coalesce(${t.startedAt}, ${t.createdAt}) desc`),
+    index('phone_records_phone_number_idx').on(t.phoneNumber),
     index('phone_records_search_idx').using('gin', t.searchTsv),
   ],
 );

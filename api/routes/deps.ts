@@ -1,0 +1,34 @@
+/** What the REST routes need, passed in by createApp. */
+import type { CountryCode } from 'libphonenumber-js';
+import type { Database } from '../../db/client.js';
+import type { WorkflowGateway } from '../temporal.js';
+import { ApiError } from '../errors.js';
+import { toE164 } from '../../db/phone.js';
+
+/** Embeds a search query with the same model the pipeline stores passages with. */
+export interface QueryEmbedder {
+  readonly model: string;
+  embed(text: string): Promise<number[]>;
+}
+
+export interface ApiDeps {
+  db: Database;
+  gateway: WorkflowGateway;
+  region: CountryCode;
+  embedder: QueryEmbedder;
+}
+
+/** E.164 or a 400 naming the field. */
+export function requirePhone(raw: string, region: CountryCode, field = 'phone'): string {
+  const e164 = toE164(raw, region);
+  if (!e164) throw new ApiError(400, 'validation_failed', `${field} is not a valid phone number`, { [field]: 'not a valid phone number' });
+  return e164;
+}
+
+/** Postgres unique violation, through drizzle's and the drivers' wrappers. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
+    if ((e as { code?: string }).code === '23505') return true;
+  }
+  return false;
+}

@@ -1,0 +1,62 @@
+/** The REST API: every resource's routes on one OpenAPIHono, plus `/openapi.json` and `/docs`. */
+import { z } from '@hono/zod-openapi';
+import { renderDocs } from '../docs.js';
+import { calendarRoutes, taskRoutes } from './tasks.js';
+import { contactRoutes } from './contacts.js';
+import { dashboardRoutes } from './dashboard.js';
+import type { ApiDeps } from './deps.js';
+import { messageRoutes } from './messages.js';
+import { createApiApp, json } from './openapi.js';
+import { phoneRecordRoutes } from './phone-records.js';
+import { searchRoutes } from './search.js';
+
+export type { ApiDeps, QueryEmbedder } from './deps.js';
+
+const DESCRIPTION =
+  'Self-hosted call intelligence: contacts and caller ID, the call log with transcripts and summaries, relationship scores with insights, tasks, calendar and search. ' +
+  'Every response uses the envelope `{ data, success, message?, timestamp }`; errors add `error: { code, requestId, fields? }`. ' +
+  'Send `Authorization: Bearer <token>` on every /api route. Lists are keyset-paged: pass `pagination.nextCursor` back as `cursor`.';
+
+/** Paths served by the outer app, documented here so the document describes the whole surface. */
+function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
+  const plain = (path: string, summary: string, tag: string, method: 'get' | 'post' = 'get') =>
+    api.openAPIRegistry.registerPath({ method, path, summary, tags: [tag], responses: { 200: { description: 'OK' } } });
+  api.openAPIRegistry.registerPath({
+    method: 'get', path: '/health', tags: ['Operations'], summary: 'Liveness',
+    responses: { 200: json(z.object({ status: z.literal('ok') }), 'Process is up') },
+  });
+  api.openAPIRegistry.registerPath({
+    method: 'get', path: '/ready', tags: ['Operations'], summary: 'Readiness: database and Temporal reachable',
+    responses: { 200: json(z.object({ status: z.string(), failed: z.array(z.string()), checks: z.record(z.string(), z.string()) }), 'Ready'), 503: { description: 'A part is down; `failed` names it' } },
+  });
+  for (const [path, summary] of [
+    ['/webhooks/telnyx/voice', 'Telnyx Call Control events (JSON) and TeXML instruction fetches (form); Ed25519-signed'],
+    ['/webhooks/telnyx/status', 'TeXML call-progress callbacks; signed'],
+    ['/webhooks/telnyx/recording', 'TeXML recording-status callbacks; signed'],
+    ['/webhooks/telnyx/fallback', 'TeXML fallback: apology and voicemail, needs neither database nor Temporal'],
+    ['/webhooks/telnyx/messaging', 'message.received / sent / finalized; signed'],
+  ] as const) plain(path, summary, 'Telnyx webhooks', 'post');
+}
+
+export function createRestApi(deps: ApiDeps) {
+  const api = createApiApp();
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'One of API_TOKENS' });
+  contactRoutes(api, deps);
+  phoneRecordRoutes(api, deps);
+  messageRoutes(api, deps);
+  taskRoutes(api, deps);
+  calendarRoutes(api, deps);
+  dashboardRoutes(api, deps);
+  searchRoutes(api, deps);
+  documentOuterRoutes(api);
+
+  let cached: Record<string, unknown> | undefined;
+  const document = () =>
+    (cached ??= api.getOpenAPIDocument({
+      openapi: '3.0.3',
+      info: { title: 'Command Center', version: '1.0.0', description: DESCRIPTION },
+    }) as unknown as Record<string, unknown>);
+  api.get('/openapi.json', (c) => c.json(document()));
+  api.get('/docs', (c) => c.html(renderDocs(document())));
+  return api;
+}

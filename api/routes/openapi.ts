@@ -1,0 +1,121 @@
+/**
+ * The REST API's plumbing: an OpenAPIHono whose routes are declared with zod (so `/openapi.json`
+ * is generated from the same schemas that validate requests), one validation hook producing the
+ * error envelope, and the shared schemas every resource uses.
+ */
+import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ApiError } from '../errors.js';
+
+export type AppEnv = { Variables: { requestId: string } };
+export type ApiApp = OpenAPIHono<AppEnv>;
+
+/** Field name -> first problem, for the 400 envelope. */
+export function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const issue of issues) {
+    const key = issue.path.map(String).join('.') || '(body)';
+    fields[key] ??= issue.message;
+  }
+  return fields;
+}
+
+export function createApiApp(): ApiApp {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        const fields = fieldErrors(result.error.issues);
+        throw new ApiError(400, 'validation_failed', `Invalid ${result.target}: ${Object.keys(fields).join(', ')}`, fields);
+      }
+    },
+  });
+}
+
+type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
+type Req<R extends RouteConfig> = NonNullable<R['request']>;
+type JsonBody<R extends RouteConfig> = Req<R> extends { body: { content: { 'application/json': { schema: infer S } } } } ? Out<S> : undefined;
+
+/** The validated inputs of a route, typed from its declaration. */
+export interface RouteInput<R extends RouteConfig> {
+  params: Out<Req<R>['params']>;
+  query: Out<Req<R>['query']>;
+  body: JsonBody<R>;
+}
+
+/**
+ * Register a route: the handler gets the validated inputs and returns a Response (built with
+ * `ok()`/`page()`), while the declared zod schemas document the responses in `/openapi.json`.
+ */
+export function route<R extends RouteConfig>(app: ApiApp, config: R, handler: (c: Context<AppEnv>, input: RouteInput<R>) => Promise<Response>) {
+  const has = (k: string) => Boolean((config.request as Record<string, unknown> | undefined)?.[k]);
+  app.openapi(
+    config,
+    ((c: Context<AppEnv>) => {
+      const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
+      return handler(c, {
+        params: (has('params') ? valid('param') : undefined) as RouteInput<R>['params'],
+        query: (has('query') ? valid('query') : undefined) as RouteInput<R>['query'],
+        body: (has('body') ? valid('json') : undefined) as RouteInput<R>['body'],
+      });
+    }) as never,
+  );
+}
+
+// ---- shared schemas -------------------------------------------------------------------------
+
+export const ErrorEnvelope = z
+  .object({
+    data: z.null(),
+    success: z.literal(false),
+    message: z.string(),
+    error: z.object({
+      code: z.string().openapi({ example: 'validation_failed' }),
+      requestId: z.string().optional(),
+      fields: z.record(z.string(), z.string()).optional(),
+    }),
+    timestamp: z.string(),
+  })
+  .openapi('Error');
+
+/** `{ data, success, message?, timestamp }`: the seed's envelope, which the dashboard reads. */
+export const envelope = <T extends z.ZodType>(data: T) =>
+  z.object({ data, success: z.literal(true), message: z.string().optional(), timestamp: z.string() });
+
+export const Pagination = z
+  .object({ limit: z.number().int(), nextCursor: z.string().nullable(), hasMore: z.boolean() })
+  .openapi('Pagination');
+
+/** A list envelope: `data` stays an array; the keyset cursor rides beside it. */
+export const pageEnvelope = <T extends z.ZodType>(item: T) => envelope(z.array(item)).extend({ pagination: Pagination });
+
+export const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
+
+export const errors = {
+  400: json(ErrorEnvelope, 'Invalid input; `error.fields` names each field'),
+  401: json(ErrorEnvelope, 'Missing or invalid bearer token'),
+};
+export const notFoundResponse = { 404: json(ErrorEnvelope, 'No such resource') };
+export const conflictResponse = { 409: json(ErrorEnvelope, 'Conflicts with an existing resource (`error.fields` says which)') };
+
+/** Responses of a route returning `data` in the envelope, plus the usual errors. */
+export const responses = (data: z.ZodType, description: string, status: 200 | 201 | 202 = 200, withNotFound = false) => ({
+  [status]: json(envelope(data), description),
+  ...errors,
+  ...(withNotFound ? notFoundResponse : {}),
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+
+export const IdParam = z.object({ id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' }, example: '3f1c2b9e-8d7a-4c1e-9f00-1a2b3c4d5e6f' }) });
+
+export const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: 'Page size (1-200)' }),
+  cursor: z.string().max(500).optional().openapi({ description: 'The `pagination.nextCursor` of the previous page' }),
+};
+
+/** Optional ISO date-time query parameter. */
+export const isoDate = () => z.iso.datetime({ offset: true }).or(z.iso.date()).optional();
+
+export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Path ids that cannot exist are a 404 like unknown ones. */
+export const isUuid = (id: string) => uuidPattern.test(id);

@@ -1,0 +1,137 @@
+/** /api/phone-records: the call log, one call in full, corrections, reconciliation and reprocessing. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, eq, sql } from 'drizzle-orm';
+import { touchLastContacted } from '../../db/queries/contacts.js';
+import { encodeCursor } from '../../db/queries/cursor.js';
+import { cursorOf } from './cursor.js';
+import { getPhoneRecord, listPhoneRecords } from '../../db/queries/phone-records.js';
+import { recomputeScores } from '../../db/queries/scores.js';
+import { contacts, embeddings, phoneRecords, tasks } from '../../db/schema/index.js';
+import { ApiError, notFound, ok, page } from '../errors.js';
+import type { ApiDeps } from './deps.js';
+import { IdParam, PageQuery, errors, isUuid, isoDate, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
+import { PhoneRecordSchema, PhoneRecordSummarySchema, phoneRecordSummaryView, phoneRecordView } from './views.js';
+
+const tag = ['Phone records'];
+const security = [{ bearer: [] }];
+const name = (first: string | null, last: string | null) => (first === null ? null : `${first} ${last ?? ''}`.trim());
+const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const CallFilter = {
+  contactId: z.uuid().optional(),
+  direction: z.enum(['inbound', 'outbound']).optional(),
+  status: z.enum(['initiated', 'ringing', 'answered', 'completed', 'missed', 'rejected', 'busy', 'failed', 'unknown']).optional(),
+  from: isoDate().openapi({ description: 'Calls at or after (ISO date or date-time)' }),
+  to: isoDate().openapi({ description: 'Calls before (ISO date or date-time)' }),
+};
+
+export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
+  const { db } = deps;
+  const load = async (id: string) => {
+    const r = isUuid(id) ? await getPhoneRecord(db, id) : null;
+    if (!r) throw notFound('Phone record');
+    return r;
+  };
+  const full = async (id: string) => {
+    const r = await load(id);
+    const [contact] = r.contactId ? await db.select().from(contacts).where(eq(contacts.id, r.contactId)) : [];
+    const linked = await db.select().from(tasks).where(eq(tasks.phoneRecordId, r.id)).orderBy(tasks.createdAt);
+    return phoneRecordView(r, contact ? name(contact.firstName, contact.lastName) : null, linked, deps.region);
+  };
+
+  route(app, createRoute({
+    method: 'get', path: '/api/phone-records', tags: tag, security, summary: 'The call log, newest first',
+    request: { query: z.object({ ...CallFilter, hasTranscript: boolParam.optional(), ...PageQuery }) },
+    responses: { 200: { content: { 'application/json': { schema: pageEnvelope(PhoneRecordSummarySchema) } }, description: 'A page of calls' }, ...errors },
+  }), async (c, { query }) => {
+    const rows = await listPhoneRecords(db, { ...query, cursor: cursorOf(query.cursor) });
+    const items = rows.slice(0, query.limit);
+    const last = items[items.length - 1];
+    const next = rows.length > query.limit && last ? encodeCursor((last.record.startedAt ?? last.record.createdAt).toISOString(), last.record.id) : null;
+    return page(c, items.map((r) => phoneRecordSummaryView(r.record, name(r.firstName, r.lastName), deps.region)), query.limit, next);
+  });
+
+  route(app, createRoute({
+    method: 'get', path: '/api/phone-records/{id}', tags: tag, security, summary: 'One call: transcript with speaker segments, summary, sentiment, action items, stage status',
+    request: { params: IdParam }, responses: responses(PhoneRecordSchema, 'The call', 200, true),
+  }), async (c, { params }) => ok(c, await full(params.id)));
+
+  route(app, createRoute({
+    method: 'patch', path: '/api/phone-records/{id}', tags: tag, security, summary: 'Correct a call: its contact, summary, sentiment or topics',
+    request: {
+      params: IdParam,
+      ...jsonBody(z.object({
+        contactId: z.uuid().nullable().optional(),
+        summary: z.string().max(20_000).nullable().optional(),
+        sentiment: z.enum(['positive', 'neutral', 'negative']).nullable().optional(),
+        topics: z.array(z.string().max(100)).max(50).nullable().optional(),
+      }).strict().openapi('PhoneRecordUpdate')),
+    },
+    responses: responses(PhoneRecordSchema, 'Updated', 200, true),
+  }), async (c, { params, body }) => {
+    const before = await load(params.id);
+    if (body.contactId) {
+      const [exists] = await db.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, body.contactId));
+      if (!exists) throw new ApiError(400, 'validation_failed', 'contactId names no contact', { contactId: 'no such contact' });
+    }
+    const { sentiment, ...rest } = body;
+    await db.transaction(async (tx) => {
+      await tx.update(phoneRecords).set({
+        ...rest,
+        ...(sentiment !== undefined ? { sentiment, sentimentProvider: sentiment === null ? null : 'manual', sentimentModel: null } : {}),
+        ...(body.summary !== undefined ? { summaryProvider: body.summary === null ? null : 'manual', summaryModel: null } : {}),
+        updatedAt: sql`now()`,
+      }).where(eq(phoneRecords.id, params.id));
+      if (body.contactId !== undefined && body.contactId !== before.contactId) {
+        // The call's tasks and passages follow it to the right person.
+        await tx.update(tasks).set({ contactId: body.contactId }).where(and(eq(tasks.phoneRecordId, params.id)));
+        await tx.update(embeddings).set({ contactId: body.contactId }).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, params.id)));
+      }
+    });
+    if (body.contactId !== undefined && body.contactId !== before.contactId) {
+      for (const id of [before.contactId, body.contactId]) {
+        if (!id) continue;
+        await touchLastContacted(db, id);
+        await recomputeScores(db, id);
+      }
+    }
+    return ok(c, await full(params.id), 'Phone record updated');
+  });
+
+  route(app, createRoute({
+    method: 'post', path: '/api/phone-records/{id}/reprocess', tags: tag, security, summary: 'Run the pipeline again on the stored recording, with today\'s providers and models',
+    request: { params: IdParam }, responses: responses(z.object({ workflowId: z.string(), phoneRecordId: z.string() }), 'Started', 202, true),
+  }), async (c, { params }) => {
+    const r = await load(params.id);
+    const workflowId = await deps.gateway.startReprocess({ callSessionId: r.callSessionId, phoneRecordId: r.id, requestId: c.get('requestId') });
+    return ok(c, { workflowId, phoneRecordId: r.id }, 'Reprocessing started', 202);
+  });
+
+  route(app, createRoute({
+    method: 'post', path: '/api/phone-records/reprocess', tags: tag, security, summary: 'Reprocess every call matching a filter (at most `limit`)',
+    request: jsonBody(z.object({ ...CallFilter, limit: z.number().int().min(1).max(500).default(100) }).strict().openapi('ReprocessFilter')),
+    responses: responses(z.object({ started: z.array(z.object({ workflowId: z.string(), phoneRecordId: z.string() })) }), 'Started', 202),
+  }), async (c, { body }) => {
+    const rows = await listPhoneRecords(db, body);
+    const started = [];
+    for (const { record } of rows.slice(0, body.limit)) {
+      const workflowId = await deps.gateway.startReprocess({ callSessionId: record.callSessionId, phoneRecordId: record.id, requestId: `${c.get('requestId')}-${record.id.slice(0, 8)}` });
+      started.push({ workflowId, phoneRecordId: record.id });
+    }
+    return ok(c, { started }, `Reprocessing ${started.length} calls`, 202);
+  });
+
+  route(app, createRoute({
+    method: 'post', path: '/api/phone-records/sync', tags: tag, security, summary: 'Reconcile with Telnyx detail records: create missing calls and start their pipelines',
+    request: { body: { content: { 'application/json': { schema: z.object({ since: isoDate(), limit: z.number().int().min(1).max(1000).default(200) }).strict().openapi('SyncRequest') } }, required: false } },
+    responses: {
+      ...responses(z.object({ workflowId: z.string(), checked: z.number(), created: z.number(), alreadyKnown: z.number(), callSessionIds: z.array(z.string()) }), 'Reconciled'),
+      202: { content: { 'application/json': { schema: z.object({ data: z.object({ workflowId: z.string() }), success: z.literal(true), message: z.string(), timestamp: z.string() }) } }, description: 'Still running; follow the workflow in the Temporal UI' },
+    },
+  }), async (c, { body }) => {
+    const since = body?.since ?? new Date(Date.now() - 86_400_000).toISOString();
+    const { workflowId, result } = await deps.gateway.syncCallHistory({ sinceIso: new Date(since).toISOString(), limit: body?.limit ?? 200, requestId: c.get('requestId'), waitMs: 20_000 });
+    if (!result) return ok(c, { workflowId }, 'Sync is still running', 202);
+    return ok(c, { workflowId, ...result }, `Call history synced: ${result.created} created`);
+  });
+}

@@ -1,0 +1,81 @@
+/** /api/search: semantic (pgvector), full-text and hybrid (reciprocal rank fusion) over calls and messages. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { inArray } from 'drizzle-orm';
+import type { Database } from '../../db/client.js';
+import { fuseRankings, fulltextSearch, semanticSearch, type SearchFilter, type SearchHit } from '../../db/queries/search.js';
+import { contacts, messages, phoneRecords } from '../../db/schema/index.js';
+import { ok } from '../errors.js';
+import type { ApiDeps } from './deps.js';
+import { isoDate, responses, route, type ApiApp } from './openapi.js';
+
+const tag = ['Search'];
+const security = [{ bearer: [] }];
+
+const SearchQuery = z.object({
+  q: z.string().trim().min(1).max(500).openapi({ description: 'What was said, in your own words', example: 'who wanted to reschedule the dentist' }),
+  limit: z.coerce.number().int().min(1).max(50).default(10),
+  contactId: z.uuid().optional(),
+  type: z.enum(['call', 'message']).optional(),
+  from: isoDate(),
+  to: isoDate(),
+});
+
+const HitSchema = z
+  .object({
+    type: z.enum(['call', 'message']),
+    id: z.string().openapi({ description: 'The phone record or message id' }),
+    score: z.number(),
+    ranks: z.record(z.string(), z.number()).optional().openapi({ description: 'Hybrid only: rank in each method' }),
+    occurredAt: z.string().nullable(),
+    contactId: z.string().nullable(),
+    contactName: z.string().nullable(),
+    phoneNumber: z.string().nullable(),
+    direction: z.string().nullable(),
+    summary: z.string().nullable(),
+    passage: z.object({ text: z.string(), kind: z.string(), chunkIndex: z.number().nullable(), startMs: z.number().nullable().openapi({ description: 'Offset of the passage in the recording' }) }),
+  })
+  .openapi('SearchHit');
+
+const ResultSchema = z.object({ query: z.string(), mode: z.string(), model: z.string().optional(), hits: z.array(HitSchema) }).openapi('SearchResult');
+
+/** Attach who and what to each hit (one query per source type). */
+async function describe(db: Database, hits: (SearchHit & { ranks?: Record<string, number> })[]) {
+  const callIds = hits.filter((h) => h.type === 'call').map((h) => h.id);
+  const msgIds = hits.filter((h) => h.type === 'message').map((h) => h.id);
+  const calls = callIds.length ? await db.select({ id: phoneRecords.id, phoneNumber: phoneRecords.phoneNumber, direction: phoneRecords.direction, summary: phoneRecords.summary }).from(phoneRecords).where(inArray(phoneRecords.id, callIds)) : [];
+  const msgs = msgIds.length ? await db.select({ id: messages.id, phoneNumber: messages.phoneNumber, direction: messages.direction }).from(messages).where(inArray(messages.id, msgIds)) : [];
+  const contactIds = [...new Set(hits.map((h) => h.contactId).filter((c): c is string => c !== null))];
+  const people = contactIds.length ? await db.select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName }).from(contacts).where(inArray(contacts.id, contactIds)) : [];
+  const byId = new Map<string, { phoneNumber: string; direction: string; summary?: string | null }>([...calls, ...msgs].map((r) => [r.id, r]));
+  const names = new Map(people.map((p) => [p.id, `${p.firstName} ${p.lastName}`.trim()]));
+  return hits.map((h) => {
+    const src = byId.get(h.id);
+    return { ...h, contactName: h.contactId ? (names.get(h.contactId) ?? null) : null, phoneNumber: src?.phoneNumber ?? null, direction: src?.direction ?? null, summary: src?.summary ?? null };
+  });
+}
+
+export function searchRoutes(app: ApiApp, deps: ApiDeps) {
+  const { db, embedder } = deps;
+  const filterOf = (q: z.infer<typeof SearchQuery>): SearchFilter => ({ contactId: q.contactId, from: q.from, to: q.to, type: q.type });
+  const semantic = async (q: z.infer<typeof SearchQuery>, limit: number) => semanticSearch(db, await embedder.embed(q.q), embedder.model, filterOf(q), limit);
+
+  route(app, createRoute({
+    method: 'get', path: '/api/search/semantic', tags: tag, security, summary: 'Find calls and messages by meaning (pgvector)',
+    request: { query: SearchQuery }, responses: responses(ResultSchema, 'Best passage per call or message, nearest first'),
+  }), async (c, { query }) => ok(c, { query: query.q, mode: 'semantic', model: embedder.model, hits: await describe(db, await semantic(query, query.limit)) }));
+
+  route(app, createRoute({
+    method: 'get', path: '/api/search/fulltext', tags: tag, security, summary: 'Find calls and messages by their words (web-search syntax: "quoted phrases", -excluded, or)',
+    request: { query: SearchQuery }, responses: responses(ResultSchema, 'Ranked by ts_rank_cd, with highlighted snippets'),
+  }), async (c, { query }) => ok(c, { query: query.q, mode: 'fulltext', hits: await describe(db, await fulltextSearch(db, query.q, filterOf(query), query.limit)) }));
+
+  route(app, createRoute({
+    method: 'get', path: '/api/search', tags: tag, security, summary: 'Hybrid search: semantic and full-text fused by reciprocal rank',
+    request: { query: SearchQuery }, responses: responses(ResultSchema, 'Fused ranking; `ranks` shows each method\'s rank'),
+  }), async (c, { query }) => {
+    const depth = Math.max(20, query.limit * 3);
+    const [sem, text] = await Promise.all([semantic(query, depth), fulltextSearch(db, query.q, filterOf(query), depth)]);
+    const fused = fuseRankings([{ name: 'semantic', hits: sem }, { name: 'fulltext', hits: text }], query.limit);
+    return ok(c, { query: query.q, mode: 'hybrid', model: embedder.model, hits: await describe(db, fused) });
+  });
+}

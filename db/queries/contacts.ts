@@ -1,0 +1,137 @@
+/** Contacts: keyset-paged listing and search, caller ID, and merging duplicates. */
+import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import type { Database } from '../client.js';
+import { calendarEvents, contacts, embeddings, messages, phoneRecords, relationshipScores, tasks } from '../schema/index.js';
+import { likeEscape, paginate } from './cursor.js';
+
+export type Contact = typeof contacts.$inferSelect;
+export type ContactSort = 'name' | 'score' | 'recent' | 'created';
+
+/** Sort key per order, as SQL and as read back from a row (both sides of the keyset comparison). */
+const sortKeys: Record<ContactSort, { expr: SQL; cast: string; asc: boolean; read: (c: Contact) => string | number }> = {
+  name: { expr: sql`lower(${contacts.firstName} || ' ' || ${contacts.lastName})`, cast: 'text', asc: true, read: (c) => `${c.firstName} ${c.lastName}`.toLowerCase() },
+  score: { expr: sql`coalesce(${contacts.relationshipScore}, -1)`, cast: 'int', asc: false, read: (c) => c.relationshipScore ?? -1 },
+  recent: { expr: sql`coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz)`, cast: 'timestamptz', asc: false, read: (c) => (c.lastContactedAt ?? new Date(0)).toISOString() },
+  created: { expr: sql`${contacts.createdAt}`, cast: 'timestamptz', asc: false, read: (c) => c.createdAt.toISOString() },
+};
+
+export interface ContactListQuery {
+  q?: string;
+  /** The E.164 form of `q` when it reads as a phone number. */
+  qE164?: string | null;
+  sort: ContactSort;
+  limit: number;
+  cursor?: { value: string | number | null; id: string };
+}
+
+/** Search by name, company, email or phone (any format, digits matched anywhere in the number). */
+function searchCondition(q: string, e164: string | null | undefined): SQL {
+  const digits = q.replace(/\D/g, '');
+  const looksLikePhone = digits.length >= 3 && /^[\d\s()+.\-/]+$/.test(q.trim());
+  if (looksLikePhone) {
+    const parts = [sql`${contacts.phoneE164} like ${`%${likeEscape(digits)}%`}`];
+    if (e164) parts.unshift(sql`${contacts.phoneE164} = ${e164}`);
+    return sql`(${sql.join(parts, sql` or `)})`;
+  }
+  const pattern = `%${likeEscape(q.toLowerCase())}%`;
+  return sql`(lower(${contacts.firstName} || ' ' || ${contacts.lastName}) like ${pattern}
+    or lower(coalesce(${contacts.company}, '')) like ${pattern} or lower(coalesce(${contacts.email}, '')) like ${pattern})`;
+}
+
+export async function listContacts(db: Database, query: ContactListQuery) {
+  const key = sortKeys[query.sort];
+  const where: SQL[] = [];
+  if (query.q) where.push(searchCondition(query.q, query.qE164));
+  if (query.cursor) {
+    const { value, id } = query.cursor;
+    const op = key.asc ? sql`>` : sql`<`;
+    where.push(sql`(${key.expr}, ${contacts.id}) ${op} (${value}::${sql.raw(key.cast)}, ${id}::uuid)`);
+  }
+  const dir = key.asc ? sql`asc` : sql`desc`;
+  const rows = await db
+    .select()
+    .from(contacts)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(sql`${key.expr} ${dir}`, sql`${contacts.id} ${dir}`)
+    .limit(query.limit + 1);
+  return paginate(rows, query.limit, key.read);
+}
+
+export async function getContact(db: Database, id: string): Promise<Contact | null> {
+  const [row] = await db.select().from(contacts).where(eq(contacts.id, id)).limit(1);
+  return row ?? null;
+}
+
+/** Caller ID: one probe of the unique E.164 index. */
+export async function findContactByPhone(db: Database, e164: string): Promise<Contact | null> {
+  const [row] = await db.select().from(contacts).where(eq(contacts.phoneE164, e164)).limit(1);
+  return row ?? null;
+}
+
+/** Attach calls and messages from this number that arrived before the contact existed. */
+export async function claimOrphans(db: Database, contactId: string, e164: string) {
+  const calls = await db
+    .update(phoneRecords)
+    .set({ contactId, updatedAt: sql`now()` })
+    .where(and(eq(phoneRecords.phoneNumber, e164), isNull(phoneRecords.contactId)))
+    .returning({ id: phoneRecords.id, t: phoneRecords.startedAt });
+  const msgs = await db
+    .update(messages)
+    .set({ contactId, updatedAt: sql`now()` })
+    .where(and(eq(messages.phoneNumber, e164), isNull(messages.contactId)))
+    .returning({ id: messages.id, t: messages.occurredAt });
+  const ids = [...calls, ...msgs].map((r) => r.id);
+  if (ids.length) {
+    await db.execute(sql`update embeddings set contact_id = ${contactId}::uuid where source_id = any(${`{${ids.join(',')}}`}::uuid[])`);
+    await touchLastContacted(db, contactId);
+  }
+  return { calls: calls.length, messages: msgs.length };
+}
+
+/** last_contacted_at = the latest interaction by event time (calls and messages). */
+export async function touchLastContacted(db: Database, contactId: string) {
+  await db.execute(sql`
+    update contacts set last_contacted_at = (
+      select max(t) from (
+        select coalesce(started_at, created_at) as t from phone_records where contact_id = ${contactId}::uuid
+        union all select occurred_at from messages where contact_id = ${contactId}::uuid) x)
+     where id = ${contactId}::uuid`);
+}
+
+/**
+ * Merge `sourceId` into `targetId` in one transaction: calls, messages, tasks, events and
+ * passages move over, blank fields are filled from the duplicate, and the duplicate is deleted.
+ */
+export async function mergeContacts(db: Database, targetId: string, sourceId: string) {
+  return db.transaction(async (tx) => {
+    const [target] = await tx.select().from(contacts).where(eq(contacts.id, targetId)).for('update');
+    const [source] = await tx.select().from(contacts).where(eq(contacts.id, sourceId)).for('update');
+    if (!target || !source) return null;
+    const moved = {
+      phoneRecords: (await tx.update(phoneRecords).set({ contactId: targetId }).where(eq(phoneRecords.contactId, sourceId)).returning({ id: phoneRecords.id })).length,
+      messages: (await tx.update(messages).set({ contactId: targetId }).where(eq(messages.contactId, sourceId)).returning({ id: messages.id })).length,
+      tasks: (await tx.update(tasks).set({ contactId: targetId }).where(eq(tasks.contactId, sourceId)).returning({ id: tasks.id })).length,
+      calendarEvents: (await tx.update(calendarEvents).set({ contactId: targetId }).where(eq(calendarEvents.contactId, sourceId)).returning({ id: calendarEvents.id })).length,
+    };
+    await tx.update(embeddings).set({ contactId: targetId }).where(eq(embeddings.contactId, sourceId));
+    await tx.delete(relationshipScores).where(eq(relationshipScores.contactId, sourceId));
+    await tx.delete(contacts).where(eq(contacts.id, sourceId));
+    const notes = [target.notes, source.notes].filter(Boolean).join('\n\n') || null;
+    const [merged] = await tx
+      .update(contacts)
+      .set({
+        lastName: target.lastName || source.lastName,
+        company: target.company ?? source.company,
+        email: target.email ?? source.email,
+        phoneE164: target.phoneE164 ?? source.phoneE164,
+        tier: target.tier ?? source.tier,
+        cadenceDays: target.cadenceDays ?? source.cadenceDays,
+        notes,
+        lastContactedAt: sql`greatest(${contacts.lastContactedAt}, ${source.lastContactedAt?.toISOString() ?? null}::timestamptz)`,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(contacts.id, targetId))
+      .returning();
+    return { contact: merged!, moved, mergedId: sourceId };
+  });
+}

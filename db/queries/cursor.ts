@@ -1,0 +1,35 @@
+/** Opaque keyset cursors: the sort value and id of the last row of a page. */
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this API issued');
+    this.name = 'InvalidCursorError';
+  }
+}
+
+export function encodeCursor(value: string | number | null, id: string): string {
+  return Buffer.from(JSON.stringify([value, id])).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { value: string | number | null; id: string } {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[1] === 'string' && /^[0-9a-f-]{36}$/i.test(parsed[1])) {
+      const value = parsed[0] as unknown;
+      if (value === null || typeof value === 'string' || typeof value === 'number') return { value, id: parsed[1] };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new InvalidCursorError();
+}
+
+/** Take `limit` rows of `limit + 1` fetched; the cursor points after the last one kept. */
+export function paginate<T extends { id: string }>(rows: T[], limit: number, key: (row: T) => string | number | null) {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(key(last), last.id) : null };
+}
+
+/** Escape LIKE wildcards so user text matches literally. */
+export const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);

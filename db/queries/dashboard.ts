@@ -1,0 +1,76 @@
+/** Read models for the dashboard: the overview and one contact's intelligence. */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../client.js';
+
+const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
+
+/** Counts, top and needs-attention contacts, recent calls, upcoming tasks and 7 days of call stats. */
+export async function overview(db: Database, now: Date) {
+  const t = now.toISOString();
+  const [counts] = rowsOf<Record<string, number>>(await db.execute(sql`
+    select (select count(*) from contacts)::int as contacts,
+           (select count(*) from phone_records where coalesce(started_at, created_at) >= ${t}::timestamptz - interval '7 days')::int as "callsThisWeek",
+           (select count(*) from phone_records where coalesce(started_at, created_at) >= ${t}::timestamptz - interval '7 days' and status in ('missed', 'rejected', 'busy'))::int as "missedCallsThisWeek",
+           (select count(*) from messages where occurred_at >= ${t}::timestamptz - interval '7 days')::int as "messagesThisWeek",
+           (select count(*) from tasks where status in ('open', 'in_progress'))::int as "openTasks",
+           (select count(*) from calendar_events where start_time >= ${t}::timestamptz)::int as "upcomingEvents"`));
+  const topContacts = rowsOf(await db.execute(sql`
+    select id, first_name as "firstName", last_name as "lastName", company, relationship_score as "relationshipScore", last_contacted_at as "lastContactedAt"
+      from contacts order by relationship_score desc nulls last, id limit 5`));
+  const needsAttention = rowsOf(await db.execute(sql`
+    select id, first_name as "firstName", last_name as "lastName", relationship_score as "relationshipScore",
+           relationship_priority as "priority", last_contacted_at as "lastContactedAt"
+      from contacts where relationship_priority > 0 order by relationship_priority desc nulls last, id limit 5`));
+  const recentCalls = rowsOf(await db.execute(sql`
+    select p.id, p.phone_number as "phoneNumber", p.direction, p.status, p.duration_seconds as duration,
+           coalesce(p.started_at, p.created_at) as "createdAt", p.summary, p.sentiment,
+           c.id as "contactId", c.first_name as "contactFirstName", c.last_name as "contactLastName"
+      from phone_records p left join contacts c on c.id = p.contact_id
+     order by coalesce(p.started_at, p.created_at) desc, p.id desc limit 5`));
+  const upcomingTasks = rowsOf(await db.execute(sql`
+    select id, title, status, priority, due_date as "dueDate", contact_id as "contactId", phone_record_id as "phoneRecordId"
+      from tasks where status in ('open', 'in_progress') and due_date >= date_trunc('day', ${t}::timestamptz)
+     order by due_date, id limit 5`));
+  const callStats = rowsOf(await db.execute(sql`
+    select to_char(d.day, 'YYYY-MM-DD') as date, count(p.id)::int as count,
+           coalesce(sum(p.duration_seconds), 0)::int as "totalDuration",
+           count(p.id) filter (where p.status in ('missed', 'rejected', 'busy'))::int as missed
+      from generate_series(date_trunc('day', ${t}::timestamptz) - interval '6 days', date_trunc('day', ${t}::timestamptz), interval '1 day') as d(day)
+      left join phone_records p on coalesce(p.started_at, p.created_at) >= d.day and coalesce(p.started_at, p.created_at) < d.day + interval '1 day'
+     group by d.day order by d.day`));
+  return { counts: counts!, topContacts, needsAttention, recentCalls, upcomingTasks, callStats };
+}
+
+/** One contact's interactions, sentiment trend (weekly, 12 weeks), open tasks and recent topics. */
+export async function contactIntelligence(db: Database, contactId: string, now: Date) {
+  const t = now.toISOString();
+  const [totals] = rowsOf<Record<string, number | string | null>>(await db.execute(sql`
+    select count(*)::int as "totalCalls",
+           count(*) filter (where status = 'completed')::int as "answeredCalls",
+           count(*) filter (where status in ('missed', 'rejected', 'busy'))::int as "missedCalls",
+           count(*) filter (where direction = 'inbound')::int as "inboundCalls",
+           count(*) filter (where direction = 'outbound')::int as "outboundCalls",
+           coalesce(sum(duration_seconds), 0)::int as "totalDuration",
+           coalesce(round(avg(duration_seconds) filter (where status = 'completed')), 0)::int as "avgDuration",
+           count(*) filter (where sentiment = 'positive')::int as positive,
+           count(*) filter (where sentiment = 'neutral')::int as neutral,
+           count(*) filter (where sentiment = 'negative')::int as negative,
+           (select count(*) from messages where contact_id = ${contactId}::uuid)::int as "totalMessages",
+           max(coalesce(started_at, created_at)) as "lastCallAt"
+      from phone_records where contact_id = ${contactId}::uuid`));
+  const sentimentTrend = rowsOf(await db.execute(sql`
+    select to_char(w.week, 'YYYY-MM-DD') as week, round(avg(x.s)::numeric, 3)::float8 as sentiment, count(x.s)::int as interactions
+      from generate_series(date_trunc('week', ${t}::timestamptz) - interval '11 weeks', date_trunc('week', ${t}::timestamptz), interval '1 week') as w(week)
+      left join (
+        select coalesce(started_at, created_at) as at, sentiment_score as s from phone_records where contact_id = ${contactId}::uuid and sentiment_score is not null
+        union all select occurred_at, sentiment_score from messages where contact_id = ${contactId}::uuid and sentiment_score is not null
+      ) x on x.at >= w.week and x.at < w.week + interval '1 week'
+     group by w.week order by w.week`));
+  const topics = rowsOf<{ topic: string; count: number }>(await db.execute(sql`
+    select topic, count(*)::int as count
+      from (select jsonb_array_elements_text(topics) as topic from phone_records
+             where contact_id = ${contactId}::uuid and jsonb_typeof(topics) = 'array'
+             order by coalesce(started_at, created_at) desc limit 200) x
+     group by topic order by count desc, topic limit 10`));
+  return { totals: totals!, sentimentTrend, topics };
+}

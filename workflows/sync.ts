@@ -1,0 +1,37 @@
+/**
+ * Reconciliation against Telnyx's detail records: every call Telnyx knows about and we do not
+ * gets its own call workflow (same id scheme, so a call that did arrive is never doubled).
+ */
+import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { activityProfiles, callWorkflowId } from '../temporal.config.js';
+import { callWorkflow } from './call.js';
+import type { SyncResult } from './call.messages.js';
+
+const telephony = proxyActivities<Activities>(activityProfiles.callControl);
+
+
+export async function syncCallHistoryWorkflow({ sinceIso, limit }: { sinceIso: string; limit: number }): Promise<SyncResult> {
+  if (Number.isNaN(Date.parse(sinceIso))) throw ApplicationFailure.nonRetryable(`since is not a date: ${sinceIso}`);
+  const { checked, missing } = await telephony.findUnrecordedCalls({ sinceIso, limit });
+  const result: SyncResult = { checked, created: 0, alreadyKnown: checked - missing.length, callSessionIds: [] };
+  for (const events of missing) {
+    const callSessionId = events[0]!.callSessionId;
+    try {
+      await startChild(callWorkflow, {
+        workflowId: callWorkflowId(callSessionId),
+        args: [{ callSessionId, initialEvents: events }],
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        staticSummary: 'Call reconciled from detail records',
+      });
+      result.created += 1;
+      result.callSessionIds.push(callSessionId);
+    } catch (err) {
+      // A webhook started it meanwhile: it is known, not missing.
+      if ((err as Error).name === 'WorkflowExecutionAlreadyStartedError') result.alreadyKnown += 1;
+      else throw err;
+    }
+  }
+  return result;
+}
