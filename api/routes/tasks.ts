@@ -24,7 +24,7 @@ const TaskFields = {
   phoneRecordId: z.uuid().nullable().optional(),
 };
 const TaskCreate = z.object(TaskFields).strict().openapi('TaskCreate');
-const TaskUpdate = z.object({ ...TaskFields, title: TaskFields.title.optional() }).strict().openapi('TaskUpdate');
+const TaskUpdate = z.object(TaskFields).partial().strict().openapi('TaskUpdate');
 
 const EventFields = {
   title: z.string().trim().min(1).max(500),
@@ -35,7 +35,7 @@ const EventFields = {
   contactId: z.uuid().nullable().optional(),
 };
 const EventCreate = z.object(EventFields).strict().refine((e) => !e.endTime || Date.parse(e.endTime) >= Date.parse(e.startTime), { path: ['endTime'], message: 'must not be before startTime' }).openapi('CalendarEventCreate');
-const EventUpdate = z.object({ ...EventFields, startTime: EventFields.startTime.optional() }).strict().openapi('CalendarEventUpdate');
+const EventUpdate = z.object(EventFields).partial().strict().openapi('CalendarEventUpdate');
 
 /** Referenced rows must exist: a 400 naming the field, never a foreign-key 500. */
 async function checkRefs(db: Database, refs: { contactId?: string | null; phoneRecordId?: string | null }) {

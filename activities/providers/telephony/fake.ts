@@ -12,6 +12,8 @@ export interface FakeTelnyx {
   requests: { method: string; path: string; body: unknown }[];
   /** Serve bytes at /recordings/<name>; returns the absolute URL. */
   hostRecording(name: string, bytes: Uint8Array, contentType?: string): string;
+  /** Voice detail records served by GET /v2/detail_records (Telnyx's field names; push to add). */
+  detailRecords: Record<string, unknown>[];
   close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ const readBody = (req: IncomingMessage) =>
 export async function startFakeTelnyx(port = 0): Promise<FakeTelnyx> {
   const requests: FakeTelnyx['requests'] = [];
   const recordings = new Map<string, { bytes: Uint8Array; type: string }>();
+  const detailRecords: Record<string, unknown>[] = [];
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && url.pathname.startsWith('/recordings/')) {
@@ -45,7 +48,12 @@ export async function startFakeTelnyx(port = 0): Promise<FakeTelnyx> {
     if (!req.headers.authorization?.startsWith('Bearer ')) return res.writeHead(401).end(JSON.stringify({ errors: [{ code: '10009', title: 'Authentication failed' }] }));
     if (/^\/v2\/calls\/[^/]+\/actions\/\w+$/.test(url.pathname) && req.method === 'POST') return res.end(JSON.stringify({ data: { result: 'ok' } }));
     if (url.pathname === '/v2/messages' && req.method === 'POST') return res.end(JSON.stringify({ data: { id: randomUUID(), record_type: 'message' } }));
-    if (url.pathname === '/v2/detail_records') return res.end(JSON.stringify({ data: [], meta: { page_number: 1, page_size: 50, total_pages: 1, total_results: 0 } }));
+    if (url.pathname === '/v2/detail_records') {
+      const size = Number(url.searchParams.get('page[size]') ?? 20);
+      const number = Number(url.searchParams.get('page[number]') ?? 1);
+      const data = detailRecords.slice((number - 1) * size, number * size);
+      return res.end(JSON.stringify({ data, meta: { page_number: number, page_size: size, total_pages: Math.max(1, Math.ceil(detailRecords.length / size)), total_results: detailRecords.length } }));
+    }
     if (url.pathname.startsWith('/v2/recordings')) return res.end(JSON.stringify({ data: [], meta: { total_pages: 1 } }));
     res.writeHead(404).end(JSON.stringify({ errors: [{ code: '404', title: 'Not found' }] }));
   });
@@ -54,6 +62,7 @@ export async function startFakeTelnyx(port = 0): Promise<FakeTelnyx> {
   return {
     baseUrl: `${base}/v2`,
     requests,
+    detailRecords,
     hostRecording(name, bytes, contentType = 'audio/mpeg') {
       recordings.set(name, { bytes, type: contentType });
       return `${base}/recordings/${name}`;
