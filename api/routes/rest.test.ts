@@ -7,6 +7,7 @@ import { callWorkflowId } from '../../temporal.config.js';
 import { addCall, addContact, addMessage, daysAgo } from '../../test/seed.js';
 import { dbKinds, startStack, type Stack } from '../../test/stack.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response JSON
 type Body = { data: any; success: boolean; message?: string; error?: { code: string; requestId?: string; fields?: Record<string, string> }; pagination?: { nextCursor: string | null; hasMore: boolean } };
 
 describe.each(dbKinds)('REST API on %s', (kind) => {
