@@ -45,9 +45,9 @@ export const activityProfiles = {
   /** The recording URL expires 10 minutes after the call: retry fast, within that window. */
   record: { startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { ...vendorRetry, maximumInterval: '20s', maximumAttempts: 10 } },
   /** Long audio: heartbeats prove progress. */
-  transcribe: { startToCloseTimeout: '20m', heartbeatTimeout: '1m', retry: vendorRetry },
-  llm: { startToCloseTimeout: '3m', retry: vendorRetry },
-  embed: { startToCloseTimeout: '3m', retry: vendorRetry },
+  transcribe: { startToCloseTimeout: '20m', heartbeatTimeout: '30s', retry: vendorRetry },
+  llm: { startToCloseTimeout: '3m', heartbeatTimeout: '20s', retry: vendorRetry },
+  embed: { startToCloseTimeout: '3m', heartbeatTimeout: '20s', retry: vendorRetry },
   notify: { startToCloseTimeout: '1m', retry: { ...vendorRetry, maximumAttempts: 5 } },
 } satisfies Record<string, ActivityOptions>;
 

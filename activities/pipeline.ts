@@ -24,6 +24,19 @@ const heartbeat = () => {
   }
 };
 
+/**
+ * A vendor call that heartbeats while it waits, so a crashed worker is noticed within the
+ * profile's heartbeat timeout instead of its (much longer) start-to-close timeout.
+ */
+async function vendorCall<T>(provider: string, fn: () => Promise<T>): Promise<T> {
+  const timer = setInterval(heartbeat, 2_000);
+  try {
+    return await callProvider(provider, fn);
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 async function requireRecord(db: Database, id: string) {
   const r = await getPhoneRecord(db, id);
   if (!r) throw asActivityFailure(new ProviderError(`phone record ${id} not found`, false, 'db'));
@@ -52,7 +65,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
     /** Copy the recording out of Telnyx's 10-minute URL into our store, checking size and type. */
     async recordStage({ phoneRecordId, recording }: { phoneRecordId: string; recording: { url: string; format: string; channels: number; durationSeconds?: number } }) {
       await setStageStatus(db, phoneRecordId, ['record'], 'running');
-      const res = await callProvider('recording-download', async () => {
+      const res = await vendorCall('recording-download', async () => {
         const r = await fetch(recording.url, { signal: AbortSignal.timeout(90_000) });
         if (!r.ok) throw Object.assign(new Error(`download failed`), { status: r.status });
         return r;
@@ -86,7 +99,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
       if (!r.recordingLocation) throw asActivityFailure(new ProviderError('no stored recording to transcribe', false, 'pipeline'));
       await setStageStatus(db, phoneRecordId, ['transcribe'], 'running');
       const audio = await providers.blobs.get(r.recordingLocation);
-      const t = await callProvider(providers.speech.name, () =>
+      const t = await vendorCall(providers.speech.name, () =>
         providers.speech.transcribe({ audio, contentType: r.recordingContentType ?? 'audio/mpeg', channels: r.recordingChannels ?? 1, onProgress: heartbeat }),
       );
       await db
@@ -107,7 +120,8 @@ export function createPipelineActivities(deps: PipelineDeps) {
     async summarizeStage({ phoneRecordId }: { phoneRecordId: string }) {
       const r = await requireRecord(db, phoneRecordId);
       const turns = turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript);
-      const s = await callProvider(providers.language.name, () =>
+      await setStageStatus(db, phoneRecordId, ['summarize'], 'running');
+      const s = await vendorCall(providers.language.name, () =>
         providers.language.summarize({ transcript: r.transcript ?? '', turns, occurredAt: (r.startedAt ?? r.createdAt).toISOString() }),
       );
       await db.transaction(async (tx) => {
@@ -143,7 +157,8 @@ export function createPipelineActivities(deps: PipelineDeps) {
 
     async sentimentStage({ phoneRecordId }: { phoneRecordId: string }) {
       const r = await requireRecord(db, phoneRecordId);
-      const out = await callProvider(providers.language.name, () =>
+      await setStageStatus(db, phoneRecordId, ['sentiment'], 'running');
+      const out = await vendorCall(providers.language.name, () =>
         providers.language.sentiment({ turns: turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript) }),
       );
       await db
@@ -171,7 +186,8 @@ export function createPipelineActivities(deps: PipelineDeps) {
         const seg = segments.find((s) => s.text.includes(firstWords));
         passages.push({ kind: 'transcript', content: chunk, startMs: seg?.startMs ?? null });
       }
-      const vectors = await callProvider(providers.embeddings.name, () => providers.embeddings.embed(passages.map((p) => p.content)));
+      await setStageStatus(db, phoneRecordId, ['embed'], 'running');
+      const vectors = await vendorCall(providers.embeddings.name, () => providers.embeddings.embed(passages.map((p) => p.content)));
       heartbeat();
       const model = providers.embeddings.model;
       await db.transaction(async (tx) => {

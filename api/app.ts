@@ -1,6 +1,7 @@
 /** The HTTP app: health, Telnyx webhooks and the REST API, built from its dependencies. */
 import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Hono } from 'hono';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -68,7 +69,8 @@ export function createApp(deps: AppDeps) {
   );
 
   app.use('/api/*', bearerAuth(deps.apiTokens));
-  app.route('/', createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder }));
+  const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;
+  app.route('/', createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder, parallelism }));
   return app;
 }
 

@@ -10,13 +10,14 @@ import { locateTemporalCli } from '../worker/temporal-cli.js';
 
 const run = promisify(execFile);
 const say = (s: string) => console.log(`[provision] ${s}`);
-const debianPackages = ['pocketsphinx', 'pocketsphinx-en-us', 'sox', 'libsox-fmt-mp3'];
+// flite speaks the simulator's synthetic calls; the rest is the offline transcription engine.
+const debianPackages = ['pocketsphinx', 'pocketsphinx-en-us', 'sox', 'libsox-fmt-mp3', 'flite'];
 
 const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
 say(`Temporal CLI: ${cli}`);
 
 const missing: string[] = [];
-for (const tool of ['pocketsphinx_continuous', 'sox']) {
+for (const tool of ['pocketsphinx_continuous', 'sox', 'flite']) {
   try {
     await run('sh', ['-c', `command -v ${tool}`]);
   } catch {

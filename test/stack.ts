@@ -5,7 +5,7 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import { loadConfig, type Config, type Logger } from '../config.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createProviders, queryEmbedder } from '../activities/providers/index.js';
-import { createApp } from '../api/app.js';
+import { createApp, type AppDeps } from '../api/app.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { createWorker } from '../worker/worker.js';
@@ -31,11 +31,16 @@ export const dbKinds: DbKind[] = ['pglite', 'postgres'];
 /** A fresh database of the given kind: PGlite in memory, or a new database on the native server. */
 export async function freshDatabase(kind: DbKind): Promise<DatabaseHandle> {
   if (kind === 'pglite') return openDatabase({ pgliteDir: 'memory://' });
+  return openDatabase({ url: await freshPostgresUrl(), poolSize: 5 });
+}
+
+/** A new, empty database on the native test server (for tests that share it across processes). */
+export async function freshPostgresUrl(): Promise<string> {
   const admin = await openDatabase({ url: need('TEST_POSTGRES_URL'), migrate: false, poolSize: 1 });
   const name = `t_${randomUUID().replace(/-/g, '')}`;
   await admin.pool!.query(`create database ${name}`);
   await admin.close();
-  return openDatabase({ url: need('TEST_POSTGRES_URL').replace(/\/postgres$/, `/${name}`), poolSize: 5 });
+  return need('TEST_POSTGRES_URL').replace(/\/postgres$/, `/${name}`);
 }
 
 export function devKeys() {
@@ -50,6 +55,8 @@ export interface Stack {
   client: Client;
   gateway: WorkflowGateway;
   app: ReturnType<typeof createApp>;
+  /** What the app was built from, to build another app against another database or queue. */
+  appDeps: AppDeps;
   worker: Worker;
   token: string;
   keys: ReturnType<typeof devKeys>;
@@ -81,7 +88,7 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
   });
   const running = worker.run();
   const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
-  const app = createApp({
+  const appDeps: AppDeps = {
     database,
     gateway,
     log: silentLog,
@@ -92,8 +99,10 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
     ownerName: 'Test Owner',
     region: config.owner.region,
     embedder: queryEmbedder(providers.embeddings),
-  });
+  };
+  const app = createApp(appDeps);
   return {
+    appDeps,
     config,
     database,
     client,

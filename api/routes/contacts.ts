@@ -146,7 +146,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     responses: responses(z.object({ updated: z.number().int(), durationMs: z.number(), scorerVersion: z.string() }), 'Scores recomputed'),
   }), async (c) => {
     const started = performance.now();
-    const { written } = await recomputeScores(db, null);
+    const { written } = await recomputeScores(db, null, new Date(), { slices: deps.parallelism });
     return ok(c, { updated: written, durationMs: Math.round(performance.now() - started), scorerVersion: SCORER_VERSION }, `Updated ${written} contact scores`);
   });
 

@@ -4,7 +4,7 @@ import { and, desc, eq, inArray } from 'drizzle-orm';
 import { getContact } from '../../db/queries/contacts.js';
 import { contactIntelligence, overview } from '../../db/queries/dashboard.js';
 import { insightsFrom, scoreHistory, trendOf, type Factors } from '../../db/queries/insights.js';
-import { recomputeScores } from '../../db/queries/scores.js';
+import { factorsOf, recomputeScores } from '../../db/queries/scores.js';
 import { messages, phoneRecords, relationshipScores, tasks } from '../../db/schema/index.js';
 import { notFound, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
@@ -64,7 +64,7 @@ export function dashboardRoutes(app: ApiApp, deps: ApiDeps) {
       await recomputeScores(db, contact.id, now);
       [latest] = await db.select().from(relationshipScores).where(eq(relationshipScores.contactId, contact.id)).orderBy(desc(relationshipScores.computedAt)).limit(1);
     }
-    const factors = (latest?.factors ?? {}) as Factors;
+    const factors = latest?.features ? factorsOf(latest.features) : ((latest?.factors ?? {}) as Factors);
     const [intel, history, calls, msgs, open] = await Promise.all([
       contactIntelligence(db, contact.id, now),
       scoreHistory(db, contact.id),

@@ -16,6 +16,8 @@ export interface ApiDeps {
   gateway: WorkflowGateway;
   region: CountryCode;
   embedder: QueryEmbedder;
+  /** Connections the bulk rescore may use at once (1 on PGlite). */
+  parallelism: number;
 }
 
 /** E.164 or a 400 naming the field. */

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uuid, jsonb, bigserial, real } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uuid, jsonb, bigserial, real, doublePrecision } from 'drizzle-orm/pg-core';
 import { timestamps } from './types.js';
 
 /** People the owner talks to. `phone_e164` is the caller-ID key: normalised, unique. */
@@ -43,7 +43,10 @@ export const relationshipScores = pgTable(
     score: integer('score').notNull(),
     strength: real('strength').notNull(),
     priority: real('priority').notNull(),
-    factors: jsonb('factors').notNull(),
+    /** Feature vector in FEATURE_KEYS order of its scorer version (db/queries/scores.ts). */
+    features: doublePrecision('features').array(),
+    /** Named factors, as scorer rhythm-v1 stored them; later versions store `features`. */
+    factors: jsonb('factors'),
     scorerVersion: text('scorer_version').notNull(),
     computedAt: timestamp('computed_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -24,7 +24,8 @@ const readBody = (req: IncomingMessage) =>
     req.on('end', () => resolve(s));
   });
 
-export async function startFakeTelnyx(port = 0): Promise<FakeTelnyx> {
+/** Listens on 127.0.0.1 by default; `host` lets a remote instance download the recordings it serves. */
+export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<FakeTelnyx> {
   const requests: FakeTelnyx['requests'] = [];
   const recordings = new Map<string, { bytes: Uint8Array; type: string }>();
   const detailRecords: Record<string, unknown>[] = [];
@@ -57,8 +58,8 @@ export async function startFakeTelnyx(port = 0): Promise<FakeTelnyx> {
     if (url.pathname.startsWith('/v2/recordings')) return res.end(JSON.stringify({ data: [], meta: { total_pages: 1 } }));
     res.writeHead(404).end(JSON.stringify({ errors: [{ code: '404', title: 'Not found' }] }));
   });
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  await new Promise<void>((r) => server.listen(port, host, () => r()));
+  const base = `http://${host}:${(server.address() as AddressInfo).port}`;
   return {
     baseUrl: `${base}/v2`,
     requests,

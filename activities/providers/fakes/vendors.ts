@@ -1,0 +1,100 @@
+/**
+ * Fakes of Deepgram, Anthropic, an OpenAI-compatible embeddings API and ElevenLabs that speak
+ * their wire formats closely enough for the official SDKs (and so our real adapters) to run
+ * against them. Their answers come from the local engines, so results mean something: the
+ * Anthropic fake summarises the transcript in the prompt, the embeddings fake returns real
+ * sentence vectors. Deepgram cannot hear: it answers with the transcript registered for the
+ * audio's hash (`speak`), else a stock one.
+ */
+import { createHash } from 'node:crypto';
+import { EMBEDDING_DIM } from '../../../config.js';
+import { createLocalEmbeddings } from '../embeddings/local.js';
+import { createLocalLanguage } from '../language/local.js';
+import { startFakeServer, type FakeServer } from './server.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+export interface FakeDeepgram extends FakeServer {
+  /** What the fake "hears" in this audio: one utterance per line, channel 0 = caller. */
+  speak(audio: Buffer, lines: { channel: number; text: string }[]): void;
+}
+
+export async function startFakeDeepgram(): Promise<FakeDeepgram> {
+  const scripts = new Map<string, { channel: number; text: string }[]>();
+  const server = await startFakeServer('deepgram', async (req) => {
+    if (req.method !== 'POST' || req.path !== '/v1/listen') return { status: 404, body: JSON.stringify({ err_code: 'NOT_FOUND' }) };
+    if (!/^Token \S+/.test(String(req.headers.authorization))) return { status: 401, body: JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.' }) };
+    const lines = scripts.get(sha(req.body)) ?? [
+      { channel: 0, text: 'Hi, this is a caller the fake Deepgram did not expect.' },
+      { channel: 1, text: 'Thanks for calling, I will get back to you tomorrow.' },
+    ];
+    let t = 0;
+    const utterances = lines.map((l) => {
+      const dur = Math.max(1, l.text.split(/\s+/).length * 0.35);
+      const u = { start: t, end: t + dur, confidence: 0.95, channel: l.channel, transcript: l.text, words: [], speaker: l.channel, id: `${t}` };
+      t += dur + 0.2;
+      return u;
+    });
+    const channels = [0, 1].map((ch) => ({ alternatives: [{ transcript: lines.filter((l) => l.channel === ch).map((l) => l.text).join(' '), confidence: 0.95, words: [] }] }));
+    const body = { metadata: { request_id: sha(req.body).slice(0, 32), created: new Date().toISOString(), duration: t, channels: 2, models: ['nova-3'] }, results: { channels, utterances } };
+    return { body: JSON.stringify(body) };
+  });
+  return Object.assign(server, { speak: (audio: Buffer, lines: { channel: number; text: string }[]) => void scripts.set(sha(audio), lines) });
+}
+
+/** Anthropic Messages API: answers the forced tool call with the local engine's result. */
+export async function startFakeAnthropic(): Promise<FakeServer> {
+  const local = createLocalLanguage();
+  return startFakeServer('anthropic', async (req) => {
+    if (req.method !== 'POST' || req.path !== '/v1/messages') return { status: 404, body: JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'Not found' } }) };
+    // The API takes the key as x-api-key; SDK 1.x sends it as a bearer token. Accept both.
+    if (!req.headers['x-api-key'] && !/^Bearer \S+/.test(String(req.headers.authorization))) return { status: 401, body: JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }) };
+    const body = JSON.parse(req.body.toString('utf8')) as { model: string; tools?: { name: string }[]; messages: { content: string }[] };
+    const prompt = String(body.messages[0]?.content ?? '');
+    const turns = prompt.split('\n').map((l) => /^([\w ]{1,40}): (.+)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ speaker: m[1]!, text: m[2]! }));
+    const tool = body.tools?.[0]?.name ?? 'call_summary';
+    let input: Record<string, unknown>;
+    if (tool === 'call_sentiment') {
+      const s = await local.sentiment({ turns });
+      input = { score: s.score, per_speaker: Object.fromEntries(Object.entries(s.perSpeaker).map(([k, v]) => [k, v.score])) };
+    } else {
+      const occurredAt = /took place on (\S+)\./.exec(prompt)?.[1] ?? new Date().toISOString();
+      const s = await local.summarize({ transcript: turns.map((t) => t.text).join(' '), turns, occurredAt });
+      input = { summary: s.summary, action_items: s.actionItems.map((a) => ({ title: a.title, owner: a.owner, due_date: a.dueDate })), topics: s.topics };
+    }
+    return {
+      body: JSON.stringify({
+        id: `msg_${sha(req.body).slice(0, 24)}`, type: 'message', role: 'assistant', model: body.model, stop_reason: 'tool_use', stop_sequence: null,
+        content: [{ type: 'tool_use', id: `toolu_${sha(req.body).slice(0, 20)}`, name: tool, input }],
+        usage: { input_tokens: Math.ceil(prompt.length / 4), output_tokens: 120 },
+      }),
+    };
+  });
+}
+
+/** OpenAI-compatible /v1/embeddings with real (local USE) vectors at the requested dimensions. */
+export async function startFakeEmbeddings(): Promise<FakeServer> {
+  const local = createLocalEmbeddings();
+  return startFakeServer('embeddings', async (req) => {
+    if (req.method !== 'POST' || !req.path.endsWith('/embeddings')) return { status: 404, body: JSON.stringify({ error: { message: 'not found' } }) };
+    if (!/^Bearer \S+/.test(String(req.headers.authorization))) return { status: 401, body: JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }) };
+    const body = JSON.parse(req.body.toString('utf8')) as { model: string; input: string | string[]; dimensions?: number; output_dimension?: number };
+    const dims = body.dimensions ?? body.output_dimension ?? EMBEDDING_DIM;
+    if (dims !== EMBEDDING_DIM) return { status: 400, body: JSON.stringify({ error: { message: `this fake serves ${EMBEDDING_DIM} dimensions`, type: 'invalid_request_error' } }) };
+    const input = Array.isArray(body.input) ? body.input : [body.input];
+    const vectors = await local.embed(input);
+    return { body: JSON.stringify({ object: 'list', model: body.model, data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })), usage: { prompt_tokens: 0, total_tokens: 0 } }) };
+  });
+}
+
+/** ElevenLabs text-to-speech: POST /v1/text-to-speech/{voice_id} answers audio/mpeg bytes. */
+export async function startFakeElevenLabs(): Promise<FakeServer> {
+  return startFakeServer('elevenlabs', async (req) => {
+    const m = /^\/v1\/text-to-speech\/([^/]+)(\/stream)?$/.exec(req.path);
+    if (req.method !== 'POST' || !m) return { status: 404, body: JSON.stringify({ detail: { status: 'not_found' } }) };
+    if (!req.headers['xi-api-key']) return { status: 401, body: JSON.stringify({ detail: { status: 'invalid_api_key', message: 'Invalid API key' } }) };
+    const { text } = JSON.parse(req.body.toString('utf8')) as { text: string };
+    // An MPEG audio frame header followed by the text: enough for type checks and size checks.
+    return { type: 'audio/mpeg', body: Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(412), Buffer.from(text)]) };
+  });
+}

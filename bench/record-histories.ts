@@ -1,0 +1,58 @@
+/**
+ * `npm run record-histories`: runs one of each kind of workflow (a recorded call through every
+ * stage, a missed call, an SMS, a reconciliation) on a fresh embedded-style stack with vendor
+ * fakes, and saves their event histories to workflows/histories/ for the replay test.
+ * Re-record when a workflow change is deliberate (and versioned with patched()).
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { callLifecycle, signTelnyx, smsReceived } from '../activities/providers/telephony/fake.js';
+import { contacts } from '../db/schema/index.js';
+import { callWorkflowId, messageWorkflowId } from '../temporal.config.js';
+import { freePort, startDevServer } from '../worker/dev-server.js';
+import { locateTemporalCli } from '../worker/temporal-cli.js';
+import { startStack } from '../test/stack.js';
+import { startVendors } from '../test/vendors.js';
+import { say } from './lib.js';
+
+const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
+const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });
+process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
+const vendors = await startVendors();
+const stack = await startStack({ env: vendors.env });
+const out = path.join('workflows', 'histories');
+try {
+  await stack.database.db.insert(contacts).values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
+  const post = async (route: string, event: unknown) => {
+    const body = JSON.stringify(event);
+    const res = await stack.app.request(route, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
+    if (res.status !== 200) throw new Error(`${route} answered ${res.status}`);
+  };
+  const audio = Buffer.from('ID3 recorded history');
+  vendors.deepgram.speak(audio, [{ channel: 0, text: 'Can you send me the contract by Friday?' }, { channel: 1, text: 'Yes, I will.' }]);
+  const recorded = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording('history.mp3', audio) });
+  const missed = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
+  const sms = smsReceived('+12125550100', '+13125550199', 'Running late, see you at noon');
+  for (const e of [...recorded.events, ...missed.events]) await post('/webhooks/telnyx/voice', e);
+  await post('/webhooks/telnyx/messaging', sms);
+  vendors.telnyx.detailRecords.push({ record_type: 'call-control', call_session_id: 'history-cdr', direction: 'inbound', cli: '+12125550100', cld: '+13125550199', started_at: new Date(Date.now() - 600_000).toISOString(), finished_at: new Date(Date.now() - 540_000).toISOString(), call_sec: 60 });
+  const sync = await stack.gateway.syncCallHistory({ sinceIso: new Date(Date.now() - 86_400_000).toISOString(), limit: 10, requestId: 'history', waitMs: 60_000 });
+  const ids = {
+    'call-recorded': callWorkflowId(recorded.callSessionId),
+    'call-missed': callWorkflowId(missed.callSessionId),
+    'message-sms': messageWorkflowId(String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id)),
+    'sync-call-history': sync.workflowId,
+    'call-reconciled': callWorkflowId('history-cdr'),
+  };
+  for (const [name, id] of Object.entries(ids)) {
+    const handle = stack.client.workflow.getHandle(id);
+    await handle.result();
+    const history = await handle.fetchHistory();
+    await writeFile(path.join(out, `${name}.json`), JSON.stringify(history, null, 1));
+    say(`saved ${name} (${history.events?.length ?? 0} events)`);
+  }
+} finally {
+  await stack.stop();
+  await vendors.close();
+  await temporal.stop();
+}
