@@ -13,6 +13,8 @@ export default tseslint.config(
   {
     // Workflow code must stay deterministic: no Node built-ins, no I/O modules.
     files: ['workflows/**/*.ts', 'temporal.config.ts'],
+    // Tests beside the workflows drive the real stack; only workflow code is sandboxed.
+    ignores: ['workflows/**/*.test.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
