@@ -4,13 +4,16 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createProviders } from '../activities/providers/index.js';
-import { createWorker, defaultBundlePath } from './worker.js';
+import { bundleIsFresh, createWorker, defaultBundlePath } from './worker.js';
 
 const config = loadConfigOrExit('worker');
 const log = createLogger(config, secretValues(config));
 Runtime.install({ logger: new DefaultLogger('WARN') });
-const bundlePath = config.temporal.workflowBundlePath ?? (existsSync(defaultBundlePath) ? defaultBundlePath : undefined);
-if (!bundlePath) log.warn('no prebuilt workflow bundle (run `npm run build`); bundling from sources');
+const fresh = existsSync(defaultBundlePath) && (await bundleIsFresh(defaultBundlePath));
+const bundlePath = config.temporal.workflowBundlePath ?? (fresh ? defaultBundlePath : undefined);
+if (!bundlePath) {
+  log.warn(existsSync(defaultBundlePath) ? 'the prebuilt workflow bundle is older than the workflow sources (run `npm run build`); bundling from sources' : 'no prebuilt workflow bundle (run `npm run build`); bundling from sources');
+}
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await NativeConnection.connect(temporalConnectionOptions(config));
 const worker = await createWorker({

@@ -32,3 +32,13 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     maxConcurrentActivityTaskExecutions: 20,
   });
 }
+
+/** Whether a prebuilt bundle is newer than every workflow source (a stale one would run old code). */
+export async function bundleIsFresh(bundle: string): Promise<boolean> {
+  const { readdir, stat } = await import('node:fs/promises');
+  const built = (await stat(bundle)).mtimeMs;
+  const dir = path.dirname(workflowsPath);
+  const sources = [path.join(projectRoot, 'temporal.config.ts'), ...(await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => path.join(dir, f))];
+  for (const file of sources) if ((await stat(file)).mtimeMs > built) return false;
+  return true;
+}
