@@ -5,6 +5,7 @@
  * Re-record when a workflow change is deliberate (and versioned with patched()).
  */
 import { writeFile } from 'node:fs/promises';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import path from 'node:path';
 import { callLifecycle, signTelnyx, smsReceived } from '../activities/providers/telephony/fake.js';
 import { contacts } from '../db/schema/index.js';
@@ -48,7 +49,8 @@ try {
     const handle = stack.client.workflow.getHandle(id);
     await handle.result();
     const history = await handle.fetchHistory();
-    await writeFile(path.join(out, `${name}.json`), JSON.stringify(history, null, 1));
+    // proto3 JSON, the format of `temporal workflow show --output json` and of historyFromJSON
+    await writeFile(path.join(out, `${name}.json`), historyToJSON(history));
     say(`saved ${name} (${history.events?.length ?? 0} events)`);
   }
 } finally {
