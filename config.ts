@@ -74,7 +74,7 @@ export const envSchema = z.object({
 
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalUrl,
-  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-5'),
+  ANTHROPIC_MODEL: z.string().default('claude-sonnet-4-6'),
 
   EMBEDDINGS_PROVIDER: z.enum(['local', 'openai', 'voyage']).optional(),
   EMBEDDINGS_API_KEY: optionalString,

@@ -16,7 +16,7 @@ import { overview } from '../db/queries/dashboard.js';
 import { recomputeScores } from '../db/queries/scores.js';
 import { semanticSearch } from '../db/queries/search.js';
 import { devKeys, silentLog } from '../test/stack.js';
-import { benchPhone, generate } from './generate.js';
+import { benchPhone, generate, templateSentences } from './generate.js';
 import { arg, benchPostgres, fmt, measure, say } from './lib.js';
 import { createSeedPhoneTable, seedLookup, seedScoreOne } from './seed-baselines.js';
 
@@ -32,7 +32,9 @@ const db = database.db;
 const results: Record<string, unknown> = { sizes, at: new Date().toISOString() };
 try {
   const model = createLocalEmbeddings().model;
-  const { sentences } = await generate(db, sizes, model);
+  // --reuse: keep the data of an earlier run on BENCH_POSTGRES_URL (generation takes minutes).
+  const existing = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from contacts`))[0]?.n;
+  const sentences = process.argv.includes('--reuse') && existing === sizes.contacts ? templateSentences() : (await generate(db, sizes, model)).sentences;
   const rand = (n: number) => 1 + Math.floor(Math.random() * n);
 
   // 1. Caller ID: our indexed E.164 probe (from any input format) vs the seed's REPLACE/LIKE scan.

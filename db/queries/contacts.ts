@@ -62,9 +62,15 @@ export async function getContact(db: Database, id: string): Promise<Contact | nu
   return row ?? null;
 }
 
-/** Caller ID: one probe of the unique E.164 index. */
+const lookups = new WeakMap<Database, ReturnType<typeof prepareLookup>>();
+const prepareLookup = (db: Database) =>
+  db.select().from(contacts).where(eq(contacts.phoneE164, sql.placeholder('phone'))).limit(1).prepare('caller_id_lookup');
+
+/** Caller ID: one probe of the unique E.164 index, as a prepared statement (it runs on every ring). */
 export async function findContactByPhone(db: Database, e164: string): Promise<Contact | null> {
-  const [row] = await db.select().from(contacts).where(eq(contacts.phoneE164, e164)).limit(1);
+  let lookup = lookups.get(db);
+  if (!lookup) lookups.set(db, (lookup = prepareLookup(db)));
+  const [row] = await lookup.execute({ phone: e164 });
   return row ?? null;
 }
 

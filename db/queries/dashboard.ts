@@ -7,38 +7,49 @@ const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
 /** Counts, top and needs-attention contacts, recent calls, upcoming tasks and 7 days of call stats. */
 export async function overview(db: Database, now: Date) {
   const t = now.toISOString();
-  const [counts] = rowsOf<Record<string, number>>(await db.execute(sql`
-    select (select count(*) from contacts)::int as contacts,
-           (select count(*) from phone_records where coalesce(started_at, created_at) >= ${t}::timestamptz - interval '7 days')::int as "callsThisWeek",
-           (select count(*) from phone_records where coalesce(started_at, created_at) >= ${t}::timestamptz - interval '7 days' and status in ('missed', 'rejected', 'busy'))::int as "missedCallsThisWeek",
-           (select count(*) from messages where occurred_at >= ${t}::timestamptz - interval '7 days')::int as "messagesThisWeek",
-           (select count(*) from tasks where status in ('open', 'in_progress'))::int as "openTasks",
-           (select count(*) from calendar_events where start_time >= ${t}::timestamptz)::int as "upcomingEvents"`));
-  const topContacts = rowsOf(await db.execute(sql`
-    select id, first_name as "firstName", last_name as "lastName", company, relationship_score as "relationshipScore", last_contacted_at as "lastContactedAt"
-      from contacts order by relationship_score desc nulls last, id limit 5`));
-  const needsAttention = rowsOf(await db.execute(sql`
-    select id, first_name as "firstName", last_name as "lastName", relationship_score as "relationshipScore",
-           relationship_priority as "priority", last_contacted_at as "lastContactedAt"
-      from contacts where relationship_priority > 0 order by relationship_priority desc nulls last, id limit 5`));
-  const recentCalls = rowsOf(await db.execute(sql`
-    select p.id, p.phone_number as "phoneNumber", p.direction, p.status, p.duration_seconds as duration,
-           coalesce(p.started_at, p.created_at) as "createdAt", p.summary, p.sentiment,
-           c.id as "contactId", c.first_name as "contactFirstName", c.last_name as "contactLastName"
-      from phone_records p left join contacts c on c.id = p.contact_id
-     order by coalesce(p.started_at, p.created_at) desc, p.id desc limit 5`));
-  const upcomingTasks = rowsOf(await db.execute(sql`
-    select id, title, status, priority, due_date as "dueDate", contact_id as "contactId", phone_record_id as "phoneRecordId"
-      from tasks where status in ('open', 'in_progress') and due_date >= date_trunc('day', ${t}::timestamptz)
-     order by due_date, id limit 5`));
-  const callStats = rowsOf(await db.execute(sql`
-    select to_char(d.day, 'YYYY-MM-DD') as date, count(p.id)::int as count,
-           coalesce(sum(p.duration_seconds), 0)::int as "totalDuration",
-           count(p.id) filter (where p.status in ('missed', 'rejected', 'busy'))::int as missed
-      from generate_series(date_trunc('day', ${t}::timestamptz) - interval '6 days', date_trunc('day', ${t}::timestamptz), interval '1 day') as d(day)
-      left join phone_records p on coalesce(p.started_at, p.created_at) >= d.day and coalesce(p.started_at, p.created_at) < d.day + interval '1 day'
-     group by d.day order by d.day`));
-  return { counts: counts!, topContacts, needsAttention, recentCalls, upcomingTasks, callStats };
+  // Independent reads: on PostgreSQL they run side by side on the pool; PGlite takes them in turn.
+  const [countRows, topContacts, needsAttention, recentCalls, upcomingTasks, callStats] = await Promise.all([
+    db.execute(sql`
+      select (select count(*) from contacts)::int as contacts,
+             w.calls as "callsThisWeek", w.missed as "missedCallsThisWeek",
+             (select count(*) from messages where occurred_at >= ${t}::timestamptz - interval '7 days')::int as "messagesThisWeek",
+             (select count(*) from tasks where status in ('open', 'in_progress'))::int as "openTasks",
+             (select count(*) from calendar_events where start_time >= ${t}::timestamptz)::int as "upcomingEvents"
+        from (select count(*)::int as calls, (count(*) filter (where status in ('missed', 'rejected', 'busy')))::int as missed
+                from phone_records where coalesce(started_at, created_at) >= ${t}::timestamptz - interval '7 days') w`),
+    db.execute(sql`
+      select id, first_name as "firstName", last_name as "lastName", company, relationship_score as "relationshipScore", last_contacted_at as "lastContactedAt"
+        from contacts order by relationship_score desc nulls last, id limit 5`),
+    db.execute(sql`
+      select id, first_name as "firstName", last_name as "lastName", relationship_score as "relationshipScore",
+             relationship_priority as "priority", last_contacted_at as "lastContactedAt"
+        from contacts where relationship_priority > 0 order by relationship_priority desc nulls last, id limit 5`),
+    db.execute(sql`
+      select p.id, p.phone_number as "phoneNumber", p.direction, p.status, p.duration_seconds as duration,
+             coalesce(p.started_at, p.created_at) as "createdAt", p.summary, p.sentiment,
+             c.id as "contactId", c.first_name as "contactFirstName", c.last_name as "contactLastName"
+        from phone_records p left join contacts c on c.id = p.contact_id
+       order by coalesce(p.started_at, p.created_at) desc, p.id desc limit 5`),
+    db.execute(sql`
+      select id, title, status, priority, due_date as "dueDate", contact_id as "contactId", phone_record_id as "phoneRecordId"
+        from tasks where status in ('open', 'in_progress') and due_date >= date_trunc('day', ${t}::timestamptz)
+       order by due_date, id limit 5`),
+    db.execute(sql`
+      select to_char(d.day, 'YYYY-MM-DD') as date, count(p.id)::int as count,
+             coalesce(sum(p.duration_seconds), 0)::int as "totalDuration",
+             count(p.id) filter (where p.status in ('missed', 'rejected', 'busy'))::int as missed
+        from generate_series(date_trunc('day', ${t}::timestamptz) - interval '6 days', date_trunc('day', ${t}::timestamptz), interval '1 day') as d(day)
+        left join phone_records p on coalesce(p.started_at, p.created_at) >= d.day and coalesce(p.started_at, p.created_at) < d.day + interval '1 day'
+       group by d.day order by d.day`),
+  ]);
+  return {
+    counts: rowsOf<Record<string, number>>(countRows)[0]!,
+    topContacts: rowsOf(topContacts),
+    needsAttention: rowsOf(needsAttention),
+    recentCalls: rowsOf(recentCalls),
+    upcomingTasks: rowsOf(upcomingTasks),
+    callStats: rowsOf(callStats),
+  };
 }
 
 /** One contact's interactions, sentiment trend (weekly, 12 weeks), open tasks and recent topics. */

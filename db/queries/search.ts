@@ -4,7 +4,7 @@
  * passage that matched.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import type { Database } from '../client.js';
+import { HNSW_EF_SEARCH, type Database } from '../client.js';
 
 export interface SearchFilter {
   contactId?: string;
@@ -44,7 +44,7 @@ export async function semanticSearch(db: Database, vector: number[], model: stri
   const where = filterSql(f, { contact: sql`e.contact_id`, time: sql`e.occurred_at`, type: sql`e.source_type` });
   // `+ 0` hides the ordering from the index, forcing the exact path for filtered queries.
   const distance = filtered ? sql`(e.embedding <=> ${v}::vector) + 0` : sql`e.embedding <=> ${v}::vector`;
-  const fetch = Math.min(1000, limit * 4);
+  const fetch = Math.min(HNSW_EF_SEARCH, limit * 4);
   const result = await db.execute(sql`
     with nearest as (
       select e.source_type, e.source_id, e.contact_id, e.kind, e.chunk_index, e.content, e.start_ms, e.occurred_at, ${distance} as d
