@@ -11,7 +11,7 @@ import { createApp } from '../api/app.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { openDatabase } from '../db/client.js';
 import { formatPhone } from '../db/phone.js';
-import { findContactByPhone } from '../db/queries/contacts.js';
+import { identifyCaller } from '../db/queries/contacts.js';
 import { overview } from '../db/queries/dashboard.js';
 import { recomputeScores } from '../db/queries/scores.js';
 import { semanticSearch } from '../db/queries/search.js';
@@ -45,7 +45,7 @@ try {
   const auth = { headers: { authorization: 'Bearer bench' } };
   let misses = 0;
   const ours = await measure(2000, async (i) => {
-    const c = await findContactByPhone(db, benchPhone(1 + ((i * 7919) % sizes.contacts)));
+    const c = await identifyCaller(db, benchPhone(1 + ((i * 7919) % sizes.contacts)));
     if (!c) misses++;
   });
   const api = await measure(1000, async (i) => {

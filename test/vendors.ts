@@ -14,12 +14,13 @@ export interface Vendors {
   close(): Promise<void>;
 }
 
-export async function startVendors(): Promise<Vendors> {
+/** `canned`: the language and embeddings fakes answer instantly with fixed content (benchmarks). */
+export async function startVendors(o: { canned?: boolean } = {}): Promise<Vendors> {
   const [telnyx, deepgram, anthropic, embeddings, hook] = await Promise.all([
     startFakeTelnyx(),
     startFakeDeepgram(),
-    startFakeAnthropic(),
-    startFakeEmbeddings(),
+    startFakeAnthropic(o),
+    startFakeEmbeddings(o),
     startFakeServer('hook', async () => ({ body: '{"ok":true}' })),
   ]);
   return {

@@ -1,7 +1,7 @@
 /** /api/contacts: CRUD, caller ID, creating from a caller, scores and merging duplicates. */
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
-import { claimOrphans, findContactByPhone, getContact, listContacts, mergeContacts } from '../../db/queries/contacts.js';
+import { claimOrphans, findContactByPhone, getContact, identifyCaller, listContacts, mergeContacts } from '../../db/queries/contacts.js';
 import { cursorOf } from './cursor.js';
 import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.js';
 import { recomputeScores, SCORER_VERSION } from '../../db/queries/scores.js';
@@ -43,10 +43,22 @@ const ScoreSchema = z
   })
   .openapi('RelationshipScore');
 
+const CallerSchema = z
+  .object({
+    id: z.string(),
+    firstName: z.string(),
+    lastName: z.string(),
+    name: z.string(),
+    company: z.string().nullable(),
+    lastContactedAt: z.string().nullable(),
+    relationshipScore: z.number().int().nullable(),
+  })
+  .openapi('CallerContact');
+
 const LookupSchema = z
   .object({
     isKnown: z.boolean(),
-    contact: ContactSchema.nullable(),
+    contact: CallerSchema.nullable().openapi({ description: 'The seed\'s CallerInfo contact fields; GET /api/contacts/{id} has the rest' }),
     phoneNumber: z.string().openapi({ description: 'E.164 when the input is a number, else as given' }),
     formattedNumber: z.string(),
     kind: z.string(),
@@ -122,8 +134,9 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     responses: responses(LookupSchema, 'Known contact or formatted unknown number'),
   }), async (c, { params }) => {
     const party = normaliseParty(params.phone, deps.region);
-    const contact = party.e164 ? await findContactByPhone(db, party.e164) : null;
-    return ok(c, { isKnown: contact !== null, contact: contact ? view(contact) : null, phoneNumber: party.display, formattedNumber: party.e164 ? formatPhone(party.e164, deps.region) : party.display, kind: party.kind });
+    const match = party.e164 ? await identifyCaller(db, party.e164) : null;
+    const contact = match ? { ...match, name: `${match.firstName} ${match.lastName}`.trim(), lastContactedAt: match.lastContactedAt?.toISOString() ?? null } : null;
+    return ok(c, { isKnown: contact !== null, contact, phoneNumber: party.display, formattedNumber: party.e164 ? formatPhone(party.e164, deps.region) : party.display, kind: party.kind });
   });
 
   route(app, createRoute({

@@ -74,6 +74,32 @@ export async function findContactByPhone(db: Database, e164: string): Promise<Co
   return row ?? null;
 }
 
+export interface CallerMatch {
+  id: string;
+  firstName: string;
+  lastName: string;
+  company: string | null;
+  lastContactedAt: Date | null;
+  relationshipScore: number | null;
+}
+
+const callerLookups = new WeakMap<Database, ReturnType<typeof prepareCaller>>();
+const prepareCaller = (db: Database) =>
+  db
+    .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName, company: contacts.company, lastContactedAt: contacts.lastContactedAt, relationshipScore: contacts.relationshipScore })
+    .from(contacts)
+    .where(eq(contacts.phoneE164, sql.placeholder('phone')))
+    .limit(1)
+    .prepare('caller_identify');
+
+/** Caller ID on ring: the seed's CallerInfo fields only, one prepared probe of the unique E.164 index. */
+export async function identifyCaller(db: Database, e164: string): Promise<CallerMatch | null> {
+  let lookup = callerLookups.get(db);
+  if (!lookup) callerLookups.set(db, (lookup = prepareCaller(db)));
+  const [row] = await lookup.execute({ phone: e164 });
+  return row ?? null;
+}
+
 /** Attach calls and messages from this number that arrived before the contact existed. */
 export async function claimOrphans(db: Database, contactId: string, e164: string) {
   const calls = await db

@@ -42,8 +42,12 @@ export async function startFakeDeepgram(): Promise<FakeDeepgram> {
   return Object.assign(server, { speak: (audio: Buffer, lines: { channel: number; text: string }[]) => void scripts.set(sha(audio), lines) });
 }
 
-/** Anthropic Messages API: answers the forced tool call with the local engine's result. */
-export async function startFakeAnthropic(): Promise<FakeServer> {
+/**
+ * Anthropic Messages API: answers the forced tool call with the local engine's result, or with
+ * `canned` answers (first sentence as summary, neutral sentiment) when a benchmark wants the
+ * vendor to cost nothing.
+ */
+export async function startFakeAnthropic(o: { canned?: boolean } = {}): Promise<FakeServer> {
   const local = createLocalLanguage();
   return startFakeServer('anthropic', async (req) => {
     if (req.method !== 'POST' || req.path !== '/v1/messages') return { status: 404, body: JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'Not found' } }) };
@@ -54,7 +58,9 @@ export async function startFakeAnthropic(): Promise<FakeServer> {
     const turns = prompt.split('\n').map((l) => /^([\w ]{1,40}): (.+)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ speaker: m[1]!, text: m[2]! }));
     const tool = body.tools?.[0]?.name ?? 'call_summary';
     let input: Record<string, unknown>;
-    if (tool === 'call_sentiment') {
+    if (o.canned) {
+      input = tool === 'call_sentiment' ? { score: 0.1, per_speaker: {} } : { summary: (turns[0]?.text ?? 'A call.').slice(0, 200), action_items: [], topics: [] };
+    } else if (tool === 'call_sentiment') {
       const s = await local.sentiment({ turns });
       input = { score: s.score, per_speaker: Object.fromEntries(Object.entries(s.perSpeaker).map(([k, v]) => [k, v.score])) };
     } else {
@@ -72,8 +78,11 @@ export async function startFakeAnthropic(): Promise<FakeServer> {
   });
 }
 
-/** OpenAI-compatible /v1/embeddings with real (local USE) vectors at the requested dimensions. */
-export async function startFakeEmbeddings(): Promise<FakeServer> {
+/**
+ * OpenAI-compatible /v1/embeddings with real (local USE) vectors at the requested dimensions;
+ * `canned` answers unit basis vectors instead (throughput benchmarks only: they carry no meaning).
+ */
+export async function startFakeEmbeddings(o: { canned?: boolean } = {}): Promise<FakeServer> {
   const local = createLocalEmbeddings();
   return startFakeServer('embeddings', async (req) => {
     if (req.method !== 'POST' || !req.path.endsWith('/embeddings')) return { status: 404, body: JSON.stringify({ error: { message: 'not found' } }) };
@@ -82,7 +91,7 @@ export async function startFakeEmbeddings(): Promise<FakeServer> {
     const dims = body.dimensions ?? body.output_dimension ?? EMBEDDING_DIM;
     if (dims !== EMBEDDING_DIM) return { status: 400, body: JSON.stringify({ error: { message: `this fake serves ${EMBEDDING_DIM} dimensions`, type: 'invalid_request_error' } }) };
     const input = Array.isArray(body.input) ? body.input : [body.input];
-    const vectors = await local.embed(input);
+    const vectors = o.canned ? input.map((_, i) => Array.from({ length: EMBEDDING_DIM }, (_, d) => (d === i % EMBEDDING_DIM ? 1 : 0))) : await local.embed(input);
     return { body: JSON.stringify({ object: 'list', model: body.model, data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })), usage: { prompt_tokens: 0, total_tokens: 0 } }) };
   });
 }

@@ -1,0 +1,65 @@
+/**
+ * The embedded default, assembled in-process for benchmarks: the Temporal CLI dev server (SQLite
+ * file), PGlite with pgvector in a data folder, the worker and the HTTP app on a real port.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../config.js';
+import { createProviders, queryEmbedder } from '../activities/providers/index.js';
+import { createActivities } from '../activities/index.js';
+import { createApp } from '../api/app.js';
+import { createWorkflowGateway } from '../api/temporal.js';
+import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
+import { openDatabase } from '../db/client.js';
+import { devKeys, silentLog } from '../test/stack.js';
+import { freePort, startDevServer } from '../worker/dev-server.js';
+import { locateTemporalCli } from '../worker/temporal-cli.js';
+import { createWorker } from '../worker/worker.js';
+import { say } from './lib.js';
+
+export async function startEmbeddedStack(env: Record<string, string> = {}, activities?: (real: ReturnType<typeof createActivities>) => object) {
+  Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
+  const dir = await mkdtemp(path.join(tmpdir(), 'cc-bench-'));
+  const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
+  const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true, dbFile: path.join(dir, 'temporal.db') });
+  const keys = devKeys();
+  const config = loadConfig('test', { DATA_DIR: dir, API_TOKENS: 'bench', TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ...env });
+  const database = await openDatabase({ pgliteDir: path.join(dir, 'pglite') });
+  const connection = await Connection.connect({ address: temporal.address });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address: temporal.address });
+  const providers = createProviders(config);
+  const real = createActivities({ db: database.db, providers, config });
+  const worker = await createWorker({ connection: native, namespace: 'default', taskQueue: config.temporal.taskQueue, db: database.db, providers, config, activities: activities ? activities(real) : real });
+  const running = worker.run();
+  const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
+  const app = createApp({
+    database, gateway, log: silentLog, apiTokens: ['bench'], telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
+    maxWebhookBytes: config.http.maxWebhookBytes, publicBaseUrl: 'http://localhost', ownerName: 'Bench', region: 'US', embedder: queryEmbedder(providers.embeddings),
+  });
+  const port = await freePort();
+  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    temporalAddress: temporal.address,
+    keys,
+    client,
+    config,
+    database,
+    async stop() {
+      server.close();
+      worker.shutdown();
+      await running;
+      await native.close();
+      await connection.close();
+      await database.close();
+      await temporal.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
