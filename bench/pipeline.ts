@@ -75,10 +75,28 @@ try {
     .filter((x) => Number.isFinite(x))
     .sort((a, b) => a - b);
   const allDone = rows.every((r) => Object.values(r.stageStatus as Record<string, { status: string }>).every((s) => s.status === 'done'));
-  say(`recording.saved -> notification: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))} (${latencies.length} calls, every stage done: ${allDone})`);
+  say(`under the burst, recording.saved -> notification: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))} (${latencies.length} calls, every stage done: ${allDone})`);
+  // Latency of one call at a time (no queue in front of it): recording.saved to notification.
+  const single: number[] = [];
+  for (let i = 0; i < arg('latency-calls', 20); i++) {
+    const audio = Buffer.from(`ID3 latency call ${i}`);
+    vendors.deepgram.speak(audio, [{ channel: 0, text: `Latency call ${i}: please send the agenda.` }, { channel: 1, text: 'Will do.' }]);
+    const life = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording(`lat-${i}.mp3`, audio) });
+    let saved = 0;
+    for (const e of life.events) {
+      await post(e);
+      if ((e.data as { event_type: string }).event_type === 'call.recording.saved') saved = Date.now();
+    }
+    await stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result();
+    const [row] = await stack.database.db.select().from(phoneRecords).where(inArray(phoneRecords.callSessionId, [life.callSessionId]));
+    single.push(Date.parse((row!.stageStatus as Record<string, { at: string }>).notify!.at) - saved);
+  }
+  single.sort((a, b) => a - b);
+  say(`one call at a time, recording.saved -> notification: p50 ${fmt(percentile(single, 50))}, p95 ${fmt(percentile(single, 95))} (${single.length} calls)`);
+  results.singleCallLatency = { p50: percentile(single, 50), p95: percentile(single, 95), n: single.length };
   results.bare = { ms: bareMs, perMinute: bareRate };
   results.pipeline = { ms: pipelineMs, perMinute: pipelineRate, ratio: pipelineRate / bareRate, allStagesDone: allDone };
-  results.recordingToNotification = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), n: latencies.length };
+  results.burstLatency = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), n: latencies.length };
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/pipeline.json', JSON.stringify(results, null, 2));
   say('wrote bench/results/pipeline.json');

@@ -71,6 +71,7 @@ async function main() {
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     say(`API:         http://localhost:${config.http.port}`);
+    say(`API docs:    http://localhost:${config.http.port}/docs (OpenAPI: /openapi.json)`);
     say(`Temporal UI: ${devServer?.uiUrl ?? `(external) ${connOpts.address}`}`);
     say(`API token:   ${apiTokens[0] ?? '(none)'}${token ? ` (kept in ${path.join(config.dataDir, 'api-token')})` : ' (from API_TOKENS)'}`);
     say('Ctrl-C stops everything cleanly.');
