@@ -50,7 +50,9 @@ export function createLocalSpeech(): SpeechToTextPort {
         const ext = /mpeg|mp3/.test(contentType) ? 'mp3' : 'wav';
         const input = path.join(dir, `in.${ext}`);
         await writeFile(input, audio);
-        const parties = channels > 1 ? [{ remix: '1', speaker: 'caller' }, { remix: '2', speaker: 'owner' }] : [{ remix: '-', speaker: 'speaker_0' }];
+        // Trust the file over the webhook: a "dual" recording that arrives with one channel is mixed.
+        const actual = Number((await tool('sox', ['--i', '-c', input])).stdout.trim()) || 1;
+        const parties = channels > 1 && actual > 1 ? [{ remix: '1', speaker: 'caller' }, { remix: '2', speaker: 'owner' }] : [{ remix: '-', speaker: 'speaker_0' }];
         const segments: SpeechSegment[] = [];
         for (const party of parties) {
           const wav = path.join(dir, `${party.speaker}.wav`);
