@@ -1,4 +1,6 @@
 /** Activities that keep the phone record in step with the call workflow. */
+import { createHash } from 'node:crypto';
+import { log } from '@temporalio/activity';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { maskPhone, normaliseParty } from '../db/phone.js';
@@ -13,9 +15,36 @@ export interface CallActivityDeps {
   db: Database;
   providers: Providers;
   ownerName: string;
+  /** Where Telnyx fetches greeting audio from (the API's /media route). */
+  publicBaseUrl: string;
 }
 
-export function createCallActivities({ db, providers, ownerName }: CallActivityDeps) {
+/**
+ * The greeting's audio URL: synthesised once per (voice, text), cached in the media store. A TTS
+ * failure never delays the answer: the caller then hears Telnyx's own voice.
+ */
+async function greetingAudioUrl(providers: Providers, publicBaseUrl: string, text: string): Promise<string | undefined> {
+  const tts = providers.tts;
+  if (!tts) return undefined;
+  const name = `${createHash('sha256').update(`${tts.voice}\n${text}`).digest('hex')}.mp3`;
+  const url = `${publicBaseUrl.replace(/\/$/, '')}/media/greetings/${name}`;
+  try {
+    await providers.media.get(`file://greetings/${name}`);
+    return url;
+  } catch {
+    // not cached yet
+  }
+  try {
+    const { audio, contentType } = await tts.synthesize(text);
+    await providers.media.put(`greetings/${name}`, audio, contentType);
+    return url;
+  } catch (err) {
+    log.warn('greeting audio unavailable; Telnyx speaks the greeting', { provider: tts.name, error: (err as Error).message.slice(0, 200) });
+    return undefined;
+  }
+}
+
+export function createCallActivities({ db, providers, ownerName, publicBaseUrl }: CallActivityDeps) {
   return {
     /** Upsert the call's one phone record from the workflow's snapshot; returns ids and display text only. */
     async syncCallRecord({ snapshot }: { snapshot: CallSnapshot }) {
@@ -45,7 +74,8 @@ export function createCallActivities({ db, providers, ownerName }: CallActivityD
       const record = await getPhoneRecord(db, phoneRecordId);
       const firstName = record?.contactId && record.callerName ? record.callerName.split(' ')[0] : undefined;
       const greeting = `Hello${firstName ? ` ${firstName}` : ''}, you have reached ${ownerName}. This call is recorded.`;
-      await providers.telephony.answerAndRecord({ callControlId, commandKey: phoneRecordId, greeting });
+      const audioUrl = await greetingAudioUrl(providers, publicBaseUrl, greeting);
+      await providers.telephony.answerAndRecord({ callControlId, commandKey: phoneRecordId, greeting, greetingAudioUrl: audioUrl });
     },
 
     /**

@@ -9,12 +9,12 @@ import type { Providers } from './providers/index.js';
 export interface ActivityDeps {
   db: Database;
   providers: Providers;
-  config: Pick<Config, 'owner' | 'notify'>;
+  config: Pick<Config, 'owner' | 'notify' | 'http'>;
 }
 
 export function createActivities({ db, providers, config }: ActivityDeps) {
   return {
-    ...createCallActivities({ db, providers, ownerName: config.owner.name }),
+    ...createCallActivities({ db, providers, ownerName: config.owner.name, publicBaseUrl: config.http.publicBaseUrl }),
     ...createMessageActivities({ db, providers }),
     ...createPipelineActivities({
       db,

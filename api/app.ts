@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { Hono } from 'hono';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -26,6 +28,8 @@ export interface AppDeps {
   region: CountryCode;
   /** Embeds search queries with the model the pipeline stores passages with. */
   embedder: QueryEmbedder;
+  /** Folder of greeting audio the worker synthesised (served to Telnyx at /media/greetings/). */
+  mediaDir?: string;
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
@@ -67,6 +71,18 @@ export function createApp(deps: AppDeps) {
       aiServiceHost: deps.aiServiceHost,
     }),
   );
+
+  // Greeting audio for Telnyx playback: public (Telnyx fetches it), names are content hashes.
+  app.get('/media/greetings/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!deps.mediaDir || !/^[0-9a-f]{64}\.mp3$/.test(name)) return c.json(errorBody(c, 'not_found', 'No such greeting'), 404);
+    try {
+      const audio = await readFile(path.join(deps.mediaDir, 'greetings', name));
+      return c.body(new Uint8Array(audio), 200, { 'content-type': 'audio/mpeg', 'cache-control': 'public, max-age=86400' });
+    } catch {
+      return c.json(errorBody(c, 'not_found', 'No such greeting'), 404);
+    }
+  });
 
   app.use('/api/*', bearerAuth(deps.apiTokens));
   const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;

@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createProviders, queryEmbedder } from '../activities/providers/index.js';
+import { createProviders, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp } from './app.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
@@ -24,6 +24,7 @@ const app = createApp({
   aiServiceHost: config.telnyx.aiServiceHost,
   region: config.owner.region,
   embedder: queryEmbedder(createProviders(config).embeddings),
+  mediaDir: mediaDir(config.dataDir),
 });
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),

@@ -9,7 +9,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { createLogger, isEmbedded, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createProviders, queryEmbedder } from '../activities/providers/index.js';
+import { createProviders, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp } from '../api/app.js';
 import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
@@ -67,6 +67,7 @@ async function main() {
       aiServiceHost: config.telnyx.aiServiceHost,
       region: config.owner.region,
       embedder: queryEmbedder(providers.embeddings),
+      mediaDir: mediaDir(config.dataDir),
     });
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config, type Logger } from '../config.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
-import { createProviders, queryEmbedder } from '../activities/providers/index.js';
+import { createProviders, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp, type AppDeps } from '../api/app.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
@@ -99,6 +99,7 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
     ownerName: 'Test Owner',
     region: config.owner.region,
     embedder: queryEmbedder(providers.embeddings),
+    mediaDir: mediaDir(config.dataDir),
   };
   const app = createApp(appDeps);
   return {

@@ -14,6 +14,11 @@ import type { SpeechToTextPort } from './speech/port.js';
 import { createLocalTelephony } from './telephony/local.js';
 import type { TelephonyPort } from './telephony/port.js';
 import { createTelnyxTelephony } from './telephony/telnyx.js';
+import { createElevenLabsSpeech } from './tts/elevenlabs.js';
+import type { TextToSpeechPort } from './tts/port.js';
+
+/** Where greeting audio is kept; the API serves it from the same folder. */
+export const mediaDir = (dataDir: string) => path.join(dataDir, 'media');
 
 export interface Providers {
   telephony: TelephonyPort;
@@ -21,6 +26,10 @@ export interface Providers {
   language: LanguagePort;
   embeddings: EmbeddingsPort;
   blobs: BlobStore;
+  /** Greeting audio; without it Call Control greets in Telnyx's own voice. */
+  tts?: TextToSpeechPort;
+  /** Greeting audio the API serves at /media/greetings/<name>. */
+  media: BlobStore;
 }
 
 export function createProviders(config: Config): Providers {
@@ -36,6 +45,10 @@ export function createProviders(config: Config): Providers {
         ? createOpenAIEmbeddings({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, provider: embeddings.provider })
         : createLocalEmbeddings(),
     blobs: createLocalBlobStore(path.join(config.dataDir, 'recordings')),
+    tts: config.elevenlabs.apiKey
+      ? createElevenLabsSpeech({ apiKey: config.elevenlabs.apiKey, baseUrl: config.elevenlabs.baseUrl, voiceId: config.elevenlabs.voiceId })
+      : undefined,
+    media: createLocalBlobStore(mediaDir(config.dataDir)),
   };
 }
 
