@@ -85,6 +85,14 @@ export const envSchema = z.object({
   ELEVENLABS_BASE_URL: optionalUrl,
   ELEVENLABS_VOICE_ID: z.string().default('21m00Tcm4TlvDq8ikWAM'),
 
+  S3_BUCKET: optionalString,
+  S3_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_PREFIX: z.string().default('recordings/'),
+  S3_FORCE_PATH_STYLE: bool(true),
+
   WINDMILL_BASE_URL: optionalUrl,
   WINDMILL_TOKEN: optionalString,
   WINDMILL_WORKSPACE: z.string().default('main'),
@@ -105,6 +113,7 @@ export const secretNames = [
   'ANTHROPIC_API_KEY',
   'EMBEDDINGS_API_KEY',
   'ELEVENLABS_API_KEY',
+  'S3_SECRET_ACCESS_KEY',
   'WINDMILL_TOKEN',
   'NOTIFY_WEBHOOK_URL',
 ] as const satisfies readonly (keyof Env)[];
@@ -148,6 +157,8 @@ export interface Config {
   readonly anthropic: { apiKey?: string; baseUrl?: string; model: string };
   readonly embeddings: { provider: 'local' | 'openai' | 'voyage'; apiKey?: string; baseUrl?: string; model: string };
   readonly elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string };
+  /** Recordings go to this S3-compatible bucket when set, else to DATA_DIR/recordings. */
+  readonly s3?: { bucket: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix: string; forcePathStyle: boolean };
   readonly windmill: { baseUrl?: string; token?: string; workspace: string };
   readonly notify: { webhookUrl?: string; longCallSeconds: number };
 }
@@ -193,6 +204,9 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
   const provider = e.EMBEDDINGS_PROVIDER ?? (e.EMBEDDINGS_API_KEY ? 'openai' : 'local');
   if (provider !== 'local' && !e.EMBEDDINGS_API_KEY) {
     problems.push(`EMBEDDINGS_API_KEY: required when EMBEDDINGS_PROVIDER is ${provider}`);
+  }
+  if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
+    problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither (neither uses the default AWS credential chain)');
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -244,6 +258,9 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       model: e.EMBEDDINGS_MODEL ?? defaultEmbeddingModel(provider),
     },
     elevenlabs: { apiKey: e.ELEVENLABS_API_KEY, baseUrl: e.ELEVENLABS_BASE_URL, voiceId: e.ELEVENLABS_VOICE_ID },
+    s3: e.S3_BUCKET
+      ? { bucket: e.S3_BUCKET, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY, prefix: e.S3_PREFIX, forcePathStyle: e.S3_FORCE_PATH_STYLE }
+      : undefined,
     windmill: { baseUrl: e.WINDMILL_BASE_URL, token: e.WINDMILL_TOKEN, workspace: e.WINDMILL_WORKSPACE },
     notify: { webhookUrl: e.NOTIFY_WEBHOOK_URL, longCallSeconds: e.NOTIFY_LONG_CALL_SECONDS },
   };

@@ -21,8 +21,8 @@ export class ProviderError extends Error {
  */
 export function toProviderError(provider: string, err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
-  const e = err as { status?: number; statusCode?: number; name?: string; message?: string; headers?: unknown; code?: string };
-  const status = e?.status ?? e?.statusCode;
+  const e = err as { status?: number; statusCode?: number; name?: string; message?: string; headers?: unknown; code?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.status ?? e?.statusCode ?? e?.$metadata?.httpStatusCode;
   const retryAfter = readRetryAfter(e?.headers);
   const text = `${provider}: ${status ? `HTTP ${status}: ` : ''}${String(e?.message ?? err).slice(0, 300)}`;
   if (status === 429 || (status !== undefined && status >= 500)) return new ProviderError(text, true, provider, status, retryAfter);

@@ -1,6 +1,7 @@
 /** Chooses each capability's implementation from config: the real vendor when its key is set, else the local engine. */
 import path from 'node:path';
 import type { Config } from '../../config.js';
+import { createS3BlobStore } from './blob/s3.js';
 import { createLocalBlobStore, type BlobStore } from './blob/store.js';
 import { createOpenAIEmbeddings } from './embeddings/openai.js';
 import { createLocalEmbeddings } from './embeddings/local.js';
@@ -44,7 +45,7 @@ export function createProviders(config: Config): Providers {
       embeddings.provider !== 'local' && embeddings.apiKey
         ? createOpenAIEmbeddings({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, provider: embeddings.provider })
         : createLocalEmbeddings(),
-    blobs: createLocalBlobStore(path.join(config.dataDir, 'recordings')),
+    blobs: config.s3 ? createS3BlobStore(config.s3) : createLocalBlobStore(path.join(config.dataDir, 'recordings')),
     tts: config.elevenlabs.apiKey
       ? createElevenLabsSpeech({ apiKey: config.elevenlabs.apiKey, baseUrl: config.elevenlabs.baseUrl, voiceId: config.elevenlabs.voiceId })
       : undefined,

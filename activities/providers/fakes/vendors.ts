@@ -107,3 +107,20 @@ export async function startFakeElevenLabs(): Promise<FakeServer> {
     return { type: 'audio/mpeg', body: Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(412), Buffer.from(text)]) };
   });
 }
+
+/** A path-style S3 store (PUT / GET object), enough for the AWS SDK's PutObject and GetObject. */
+export async function startFakeS3(): Promise<FakeServer & { objects: Map<string, { body: Buffer; type: string }> }> {
+  const objects = new Map<string, { body: Buffer; type: string }>();
+  const server = await startFakeServer('s3', async (req) => {
+    if (!/AWS4-HMAC-SHA256 Credential=/.test(String(req.headers.authorization))) return { status: 403, type: 'application/xml', body: '<Error><Code>AccessDenied</Code></Error>' };
+    const key = decodeURIComponent(req.path.slice(1));
+    if (req.method === 'PUT') {
+      objects.set(key, { body: req.body, type: String(req.headers['content-type'] ?? 'application/octet-stream') });
+      return { type: 'application/xml', body: '' };
+    }
+    const found = objects.get(key);
+    if (req.method === 'GET' && found) return { type: found.type, body: found.body };
+    return { status: 404, type: 'application/xml', body: `<Error><Code>NoSuchKey</Code><Key>${key}</Key></Error>` };
+  });
+  return Object.assign(server, { objects });
+}

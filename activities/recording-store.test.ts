@@ -1,0 +1,43 @@
+/** The record stage with an S3-compatible store: the recording lands in the bucket and transcription reads it back. */
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeS3 } from './providers/fakes/vendors.js';
+import { callLifecycle, signTelnyx } from './providers/telephony/fake.js';
+import { phoneRecords } from '../db/schema/index.js';
+import { callWorkflowId } from '../temporal.config.js';
+import { startStack, type Stack } from '../test/stack.js';
+import { startVendors, type Vendors } from '../test/vendors.js';
+
+let stack: Stack;
+let vendors: Vendors;
+let s3: Awaited<ReturnType<typeof startFakeS3>>;
+
+beforeAll(async () => {
+  vendors = await startVendors();
+  s3 = await startFakeS3();
+  stack = await startStack({ env: { ...vendors.env, S3_BUCKET: 'calls', S3_ENDPOINT: s3.url, S3_ACCESS_KEY_ID: 'AKIAFAKE', S3_SECRET_ACCESS_KEY: 'fake-secret' } });
+});
+afterAll(async () => {
+  await stack?.stop();
+  await vendors?.close();
+  await s3?.close();
+});
+
+describe('recordings in an S3-compatible store', () => {
+  it('copies the recording into the bucket, then transcribes it from there', async () => {
+    const audio = Buffer.from('ID3 recording for the bucket');
+    vendors.deepgram.speak(audio, [{ channel: 0, text: 'Stored in the bucket, please confirm.' }]);
+    const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 30, recordingUrl: vendors.telnyx.hostRecording('bucket.mp3', audio) });
+    for (const e of events) {
+      const body = JSON.stringify(e);
+      expect((await stack.app.request('/webhooks/telnyx/voice', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } })).status).toBe(200);
+    }
+    const result = (await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result()) as { stages: Record<string, string> };
+    expect(result.stages).toMatchObject({ record: 'done', transcribe: 'done' });
+    const [r] = await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));
+    expect(r!.recordingLocation).toBe(`s3://calls/recordings/${r!.id}.mp3`);
+    expect(s3.objects.get(`calls/recordings/${r!.id}.mp3`)?.body.equals(audio)).toBe(true);
+    expect(s3.objects.get(`calls/recordings/${r!.id}.mp3`)?.type).toBe('audio/mpeg');
+    expect(r!.transcript).toContain('Stored in the bucket');
+  });
+});
