@@ -23,7 +23,9 @@ const vendors = await startVendors({ canned: true });
 const stack = await startEmbeddedStack(vendors.env);
 const results: Record<string, unknown> = { calls, at: new Date().toISOString() };
 try {
-  await stack.database.db.insert(contacts).values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
+  // Calls come from many known people, as they do on a real line (each rescore reads one history).
+  const phone = (i: number) => `+1212555${String(1000 + i).padStart(4, '0')}`;
+  await stack.database.db.insert(contacts).values(Array.from({ length: calls + 50 }, (_, i) => ({ firstName: `Caller${i}`, lastName: 'Bench', phoneE164: phone(i) })));
 
   // Baseline: the same number of workflows, each nine no-op activities, on their own queue.
   const bareQueue = `bare-${randomUUID()}`;
@@ -54,7 +56,7 @@ try {
   const lives = Array.from({ length: calls }, (_, i) => {
     const audio = Buffer.from(`ID3 bench call ${i}`);
     vendors.deepgram.speak(audio, [{ channel: 0, text: `Hello, this is call number ${i} about the quarterly report.` }, { channel: 1, text: 'Thanks, talk soon.' }]);
-    return callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording(`bench-${i}.mp3`, audio) });
+    return callLifecycle({ from: phone(i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording(`bench-${i}.mp3`, audio) });
   });
   const savedAt = new Map<string, number>();
   const t1 = performance.now();
@@ -81,7 +83,7 @@ try {
   for (let i = 0; i < arg('latency-calls', 20); i++) {
     const audio = Buffer.from(`ID3 latency call ${i}`);
     vendors.deepgram.speak(audio, [{ channel: 0, text: `Latency call ${i}: please send the agenda.` }, { channel: 1, text: 'Will do.' }]);
-    const life = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording(`lat-${i}.mp3`, audio) });
+    const life = callLifecycle({ from: phone(calls + i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording(`lat-${i}.mp3`, audio) });
     let saved = 0;
     for (const e of life.events) {
       await post(e);
