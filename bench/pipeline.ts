@@ -1,6 +1,6 @@
 /**
  * `npm run bench:pipeline`: calls per minute through the whole pipeline on the embedded stack
- * with vendor fakes that answer instantly (canned language and embeddings), against a bare
+ * with vendor fakes (their own process) that answer instantly with canned results, against a bare
  * workflow of the same shape (nine no-op activities) on the same Temporal server in the same run;
  * and the latency from `call.recording.saved` to the notification.
  * With `--local`, also times each stage of one 2-minute call on the offline engines.
@@ -14,13 +14,18 @@ import { inArray } from 'drizzle-orm';
 import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
 import { contacts, phoneRecords } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
-import { startVendors } from '../test/vendors.js';
+import { spawn } from 'node:child_process';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, fmt, percentile, say } from './lib.js';
 
 const calls = arg('calls', 100);
-const vendors = await startVendors({ canned: true });
-const stack = await startEmbeddedStack(vendors.env);
+// The fakes the throughput run talks to live in their own process, as vendors do.
+const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'vendors-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const remote = await new Promise<{ env: Record<string, string>; recordingBase: string }>((resolve, reject) => {
+  child.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString().split('\n')[0]!)));
+  child.once('exit', (code) => reject(new Error(`vendor fakes exited with ${code}`)));
+});
+const stack = await startEmbeddedStack(remote.env);
 const results: Record<string, unknown> = { calls, at: new Date().toISOString() };
 try {
   // Calls come from many known people, as they do on a real line (each rescore reads one history).
@@ -53,11 +58,9 @@ try {
     const res = await fetch(`${stack.url}/webhooks/telnyx/voice`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
     if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
   };
-  const lives = Array.from({ length: calls }, (_, i) => {
-    const audio = Buffer.from(`ID3 bench call ${i}`);
-    vendors.deepgram.speak(audio, [{ channel: 0, text: `Hello, this is call number ${i} about the quarterly report.` }, { channel: 1, text: 'Thanks, talk soon.' }]);
-    return callLifecycle({ from: phone(i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording(`bench-${i}.mp3`, audio) });
-  });
+  const lives = Array.from({ length: calls }, (_, i) =>
+    callLifecycle({ from: phone(i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: `${remote.recordingBase}canned-${i % 2000}.mp3` }),
+  );
   const savedAt = new Map<string, number>();
   const t1 = performance.now();
   await Promise.all(lives.map(async (life) => {
@@ -81,9 +84,7 @@ try {
   // Latency of one call at a time (no queue in front of it): recording.saved to notification.
   const single: number[] = [];
   for (let i = 0; i < arg('latency-calls', 20); i++) {
-    const audio = Buffer.from(`ID3 latency call ${i}`);
-    vendors.deepgram.speak(audio, [{ channel: 0, text: `Latency call ${i}: please send the agenda.` }, { channel: 1, text: 'Will do.' }]);
-    const life = callLifecycle({ from: phone(calls + i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording(`lat-${i}.mp3`, audio) });
+    const life = callLifecycle({ from: phone(calls + i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: `${remote.recordingBase}canned-${(calls + i) % 2000}.mp3` });
     let saved = 0;
     for (const e of life.events) {
       await post(e);
@@ -104,5 +105,5 @@ try {
   say('wrote bench/results/pipeline.json');
 } finally {
   await stack.stop();
-  await vendors.close();
+  child.kill('SIGTERM');
 }
