@@ -6,7 +6,7 @@ import { contactRoutes } from './contacts.js';
 import { dashboardRoutes } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
 import { messageRoutes } from './messages.js';
-import { createApiApp, json } from './openapi.js';
+import { createApiApp, json, operationIdOf } from './openapi.js';
 import { phoneRecordRoutes } from './phone-records.js';
 import { searchRoutes } from './search.js';
 
@@ -20,13 +20,13 @@ const DESCRIPTION =
 /** Paths served by the outer app, documented here so the document describes the whole surface. */
 function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
   const plain = (path: string, summary: string, tag: string, method: 'get' | 'post' = 'get') =>
-    api.openAPIRegistry.registerPath({ method, path, summary, tags: [tag], responses: { 200: { description: 'OK' } } });
+    api.openAPIRegistry.registerPath({ method, path, summary, tags: [tag], operationId: operationIdOf(method, path), responses: { 200: { description: 'OK' } } });
   api.openAPIRegistry.registerPath({
-    method: 'get', path: '/health', tags: ['Operations'], summary: 'Liveness',
+    method: 'get', path: '/health', tags: ['Operations'], summary: 'Liveness', operationId: 'getHealth',
     responses: { 200: json(z.object({ status: z.literal('ok') }), 'Process is up') },
   });
   api.openAPIRegistry.registerPath({
-    method: 'get', path: '/ready', tags: ['Operations'], summary: 'Readiness: database and Temporal reachable',
+    method: 'get', path: '/ready', tags: ['Operations'], summary: 'Readiness: database and Temporal reachable', operationId: 'getReady',
     responses: { 200: json(z.object({ status: z.string(), failed: z.array(z.string()), checks: z.record(z.string(), z.string()) }), 'Ready'), 503: { description: 'A part is down; `failed` names it' } },
   });
   for (const [path, summary] of [

@@ -49,7 +49,7 @@ export interface RouteInput<R extends RouteConfig> {
 export function route<R extends RouteConfig>(app: ApiApp, config: R, handler: (c: Context<AppEnv>, input: RouteInput<R>) => Promise<Response>) {
   const has = (k: string) => Boolean((config.request as Record<string, unknown> | undefined)?.[k]);
   app.openapi(
-    config,
+    { ...config, operationId: config.operationId ?? operationIdOf(config.method, config.path) },
     ((c: Context<AppEnv>) => {
       const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
       return handler(c, {
@@ -59,6 +59,20 @@ export function route<R extends RouteConfig>(app: ApiApp, config: R, handler: (c
       });
     }) as never,
   );
+}
+
+/**
+ * A stable, unique operationId from method and path, for generated clients:
+ * `get /api/contacts/{id}/relationship-score` -> `getContactsByIdRelationshipScore`.
+ */
+export function operationIdOf(method: string, path: string): string {
+  const pascal = (w: string) => w.split(/[-_]/).filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+  const parts = path
+    .replace(/^\/(api\/)?/, '')
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (seg.startsWith('{') ? `By${pascal(seg.slice(1, -1))}` : pascal(seg)));
+  return `${method.toLowerCase()}${parts.join('')}`;
 }
 
 // ---- shared schemas -------------------------------------------------------------------------

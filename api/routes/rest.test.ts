@@ -31,12 +31,15 @@ describe.each(dbKinds)('REST API on %s', (kind) => {
   });
 
   it('publishes OpenAPI 3 and docs without auth, and guards every /api operation with a bearer token', async () => {
-    const doc = (await (await stack.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, { security?: unknown[] }>> };
+    const doc = (await (await stack.app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, Record<string, { security?: unknown[]; operationId?: string }>> };
     expect(doc.openapi).toMatch(/^3\./);
     const docs = await stack.app.request('/docs');
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('/api/contacts/lookup/{phone}');
     const operations = Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ path, method, op })));
+    const ids = operations.map((o) => o.op.operationId);
+    expect(ids.every(Boolean), 'every operation has an operationId').toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
     const api = operations.filter((o) => o.path.startsWith('/api/'));
     expect(api.length).toBeGreaterThanOrEqual(35);
     for (const { path, method, op } of api) {
