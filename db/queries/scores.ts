@@ -25,6 +25,7 @@ export type Factors = Record<string, number | string | null>;
 
 export interface ScoreRow {
   contact_id: string;
+  last_interaction_at?: Date | string | null;
   score: number;
   strength: number;
   priority: number;
@@ -81,11 +82,14 @@ async function scoreSlice(db: Database, contactId: string | null, now: Date, sli
       insert into relationship_scores (contact_id, score, strength, priority, features, scorer_version, computed_at)
       select contact_id, score, strength, priority, features, ${SCORER_VERSION}, ${now.toISOString()}::timestamptz from score_calc`);
     await tx.execute(sql`
-      update contacts c set relationship_score = s.score, relationship_priority = s.priority, score_updated_at = ${now.toISOString()}::timestamptz
+      update contacts c set relationship_score = s.score, relationship_priority = s.priority, score_updated_at = ${now.toISOString()}::timestamptz,
+             -- "last touched" by event time, also for imported or merged history; never backwards
+             last_contacted_at = greatest(c.last_contacted_at, s.last_interaction_at)
         from score_calc s
        where c.id = s.contact_id
          -- rows whose score did not move keep their row version (every index of contacts is spared)
-         and (c.relationship_score is distinct from s.score or c.relationship_priority is distinct from s.priority)`);
+         and (c.relationship_score is distinct from s.score or c.relationship_priority is distinct from s.priority
+              or s.last_interaction_at > coalesce(c.last_contacted_at, '-infinity'::timestamptz))`);
     if (contactId === null) {
       const [count] = ((await tx.execute(sql`select count(*)::int as n from score_calc`)) as unknown as { rows: { n: number }[] }).rows;
       return { written: count?.n ?? 0, rows: [] };
@@ -192,7 +196,7 @@ features as (
          coalesce(ds.active_days, 0) as active_days, coalesce(ds.active_months, 0) / 12.0::float8 as month_share,
          m.avg_duration, m.sent_recent, m.sent_long, coalesce(m.missed_calls, 0) as missed_calls,
          coalesce(m.call_count, 0) as call_count, coalesce(m.sms_count, 0) as sms_count,
-         (${atEpoch} - date_part('epoch', a.last_t)) / 86400 as days_since,
+         a.last_t, (${atEpoch} - date_part('epoch', a.last_t)) / 86400 as days_since,
          coalesce(c.cadence_days::float8, case when ds.gaps_year >= 3 then greatest(ds.median_gap_year, 1) when ds.gap_count >= 2 then greatest(ds.median_gap_all, 1) end) as usual_gap,
          coalesce(k.open_tasks, 0) as open_tasks, coalesce(k.promise_load, 0) as promise_load
     from contacts c
@@ -213,7 +217,7 @@ scored as (
          case when usual_gap is null or days_since is null then null else days_since / usual_gap end as overdue_ratio
     from features f
 )
-select contact_id, strength,
+select contact_id, strength, last_t as last_interaction_at,
        round(100 * strength)::int as score,
        -- real, rounded: the stored priority only changes when it changes visibly
        round((strength * least(2, greatest(0, coalesce(overdue_ratio, 0) - 1)) + 0.1 * promise_load)::numeric, 2)::real as priority,
