@@ -69,6 +69,7 @@ export function createApp(deps: AppDeps) {
       publicBaseUrl: deps.publicBaseUrl,
       ownerName: deps.ownerName,
       aiServiceHost: deps.aiServiceHost,
+      region: deps.region,
     }),
   );
 

@@ -3,6 +3,7 @@
  * types (`end_time` on hangup, `from_sip_uri`, …); strict about what we need.
  */
 import { z } from 'zod';
+import type { CountryCode } from 'libphonenumber-js';
 import { normaliseParty } from '../../../db/phone.js';
 import type { CallEvent, CallEventType, MessageEvent } from '../../../workflows/call.messages.js';
 
@@ -60,7 +61,7 @@ const issues = (e: z.ZodError) => e.issues.slice(0, 5).map((i) => `${i.path.join
 const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 
 /** Parse a Call Control JSON body. Returns null for event types we do not act on. */
-export function parseCallControl(body: unknown): { event: CallEvent | null; eventType: string } {
+export function parseCallControl(body: unknown, region: CountryCode = 'US'): { event: CallEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
   const { event_type: eventType, id, occurred_at: occurredAt, payload } = env.data.data;
@@ -81,8 +82,8 @@ export function parseCallControl(body: unknown): { event: CallEvent | null; even
     callControlId: d.call_control_id,
     callLegId: d.call_leg_id,
     direction,
-    otherParty: party !== undefined && party !== null && direction ? normaliseParty(party).display : undefined,
-    ourNumber: ours && direction ? normaliseParty(ours).display : undefined,
+    otherParty: party !== undefined && party !== null && direction ? normaliseParty(party, region).display : undefined,
+    ourNumber: ours && direction ? normaliseParty(ours, region).display : undefined,
     callerName: opt(d.caller_id_name) && d.caller_id_name !== d.from ? opt(d.caller_id_name) : undefined,
     startedAt: opt(d.start_time) ? new Date(d.start_time!).toISOString() : undefined,
     endedAt: type === 'call.hangup' ? new Date(d.end_time ?? occurredAt).toISOString() : undefined,
@@ -153,7 +154,7 @@ const texmlHangupCause: Record<string, string> = {
 const dateOr = (v: string | undefined, fallback: string) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : fallback);
 
 /** Map a TeXML status or recording callback to a CallEvent (null when there is nothing to record). */
-export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'recording', now: Date): CallEvent | null {
+export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'recording', now: Date, region: CountryCode = 'US'): CallEvent | null {
   const occurredAt = dateOr(f.OccurredAt ?? f.Timestamp, now.toISOString());
   const direction = f.Direction?.startsWith('outbound') ? 'outbound' : 'inbound';
   const base = {
@@ -162,8 +163,8 @@ export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'rec
     callControlId: f.CallControlId ?? f.CallSid,
     callLegId: f.CallLegId,
     direction: direction as CallEvent['direction'],
-    otherParty: normaliseParty(direction === 'outbound' ? f.To : f.From).display,
-    ourNumber: (direction === 'outbound' ? f.From : f.To) ? normaliseParty(direction === 'outbound' ? f.From : f.To).display : undefined,
+    otherParty: normaliseParty(direction === 'outbound' ? f.To : f.From, region).display,
+    ourNumber: (direction === 'outbound' ? f.From : f.To) ? normaliseParty(direction === 'outbound' ? f.From : f.To, region).display : undefined,
     callerName: f.CallerId,
     occurredAt,
   };
@@ -226,7 +227,7 @@ const messagePayload = z
 const messageTypes = new Set(['message.received', 'message.sent', 'message.finalized']);
 
 /** Parse a messaging webhook body. Returns null for event types we do not act on. */
-export function parseMessaging(body: unknown): { event: MessageEvent | null; eventType: string } {
+export function parseMessaging(body: unknown, region: CountryCode = 'US'): { event: MessageEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
   const { event_type: eventType, id, occurred_at: occurredAt, payload } = env.data.data;
@@ -246,8 +247,8 @@ export function parseMessaging(body: unknown): { event: MessageEvent | null; eve
       messageId: d.id,
       direction: d.direction,
       messageType: d.type,
-      otherParty: normaliseParty(other).display,
-      ourNumber: ours ? normaliseParty(ours).display : undefined,
+      otherParty: normaliseParty(other, region).display,
+      ourNumber: ours ? normaliseParty(ours, region).display : undefined,
       text: (d.text ?? '').slice(0, 10_000),
       media: (d.media ?? []).map((m) => ({ url: m.url, contentType: m.content_type ?? undefined, size: m.size ?? undefined })),
       status: firstTo?.status ?? (eventType === 'message.received' ? 'received' : 'sent'),

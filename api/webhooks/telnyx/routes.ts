@@ -4,6 +4,7 @@
  * Temporal cannot accept it, so Telnyx retries or fails over.
  */
 import { Hono, type Context } from 'hono';
+import type { CountryCode } from 'libphonenumber-js';
 import type { KeyObject } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import type { Logger } from '../../../config.js';
@@ -25,6 +26,8 @@ export interface TelnyxWebhookDeps {
   publicBaseUrl: string;
   ownerName: string;
   aiServiceHost?: string;
+  /** Region for numbers that arrive without a country code. */
+  region: CountryCode;
 }
 
 type Verified = { raw: Uint8Array; text: string };
@@ -72,7 +75,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   async function callControl(c: Context, v: Verified) {
     let parsed;
     try {
-      parsed = parseCallControl(JSON.parse(v.text));
+      parsed = parseCallControl(JSON.parse(v.text), deps.region);
     } catch (err) {
       return malformed(c, err);
     }
@@ -91,7 +94,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     } catch (err) {
       return malformed(c, err);
     }
-    const event = texmlToCallEvent(fields, kind, new Date());
+    const event = texmlToCallEvent(fields, kind, new Date(), deps.region);
     const respond = async () => {
       if (kind !== 'fetch') return c.json({ received: true });
       return xml(c, answerTexml({
@@ -106,7 +109,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   }
 
   async function greetingFor(from: string | undefined): Promise<string> {
-    const party = normaliseParty(from);
+    const party = normaliseParty(from, deps.region);
     let name: string | undefined;
     if (party.e164) {
       try {
@@ -156,7 +159,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     if (v instanceof Response) return v;
     let parsed;
     try {
-      parsed = parseMessaging(JSON.parse(v.text));
+      parsed = parseMessaging(JSON.parse(v.text), deps.region);
     } catch (err) {
       return malformed(c, err);
     }
