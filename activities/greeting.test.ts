@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeElevenLabs } from './providers/fakes/vendors.js';
 import type { FakeServer } from './providers/fakes/server.js';
-import { callLifecycle, signTelnyx, startFakeTelnyx, type FakeTelnyx } from './providers/telephony/fake.js';
+import { callLifecycle, startFakeTelnyx, type FakeTelnyx } from './providers/telephony/fake.js';
 import { contacts } from '../db/schema/index.js';
-import { startStack, type Stack } from '../test/stack.js';
+import { postSigned, startStack, type Stack } from '../test/stack.js';
 
 let stack: Stack;
 let telnyx: FakeTelnyx;
@@ -13,9 +13,7 @@ let eleven: FakeServer;
 const ring = async (from: string) => {
   const { events } = callLifecycle({ from, to: '+13125550199', answered: false });
   const initiated = events[0]!;
-  const body = JSON.stringify(initiated);
-  const res = await stack.app.request('/webhooks/telnyx/voice', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
-  expect(res.status).toBe(200);
+  expect((await postSigned(stack.app, stack.keys.privateKey, '/webhooks/telnyx/voice', initiated)).status).toBe(200);
   return ((initiated.data as Record<string, unknown>).payload as { call_control_id: string }).call_control_id;
 };
 const commandsFor = async (ccid: string, want: string) => {

@@ -2,10 +2,10 @@
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeS3 } from './providers/fakes/vendors.js';
-import { callLifecycle, signTelnyx } from './providers/telephony/fake.js';
+import { callLifecycle } from './providers/telephony/fake.js';
 import { phoneRecords } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
-import { startStack, type Stack } from '../test/stack.js';
+import { postSigned, startStack, type Stack } from '../test/stack.js';
 import { startVendors, type Vendors } from '../test/vendors.js';
 
 let stack: Stack;
@@ -28,10 +28,7 @@ describe('recordings in an S3-compatible store', () => {
     const audio = Buffer.from('ID3 recording for the bucket');
     vendors.deepgram.speak(audio, [{ channel: 0, text: 'Stored in the bucket, please confirm.' }]);
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 30, recordingUrl: vendors.telnyx.hostRecording('bucket.mp3', audio) });
-    for (const e of events) {
-      const body = JSON.stringify(e);
-      expect((await stack.app.request('/webhooks/telnyx/voice', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } })).status).toBe(200);
-    }
+    for (const e of events) expect((await postSigned(stack.app, stack.keys.privateKey, '/webhooks/telnyx/voice', e)).status).toBe(200);
     const result = (await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result()) as { stages: Record<string, string> };
     expect(result.stages).toMatchObject({ record: 'done', transcribe: 'done' });
     const [r] = await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));

@@ -7,12 +7,12 @@
 import { writeFile } from 'node:fs/promises';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import path from 'node:path';
-import { callLifecycle, signTelnyx, smsReceived } from '../activities/providers/telephony/fake.js';
+import { callLifecycle, smsReceived } from '../activities/providers/telephony/fake.js';
 import { contacts } from '../db/schema/index.js';
 import { callWorkflowId, messageWorkflowId } from '../temporal.config.js';
 import { freePort, startDevServer } from '../worker/dev-server.js';
 import { locateTemporalCli } from '../worker/temporal-cli.js';
-import { startStack } from '../test/stack.js';
+import { postSigned, startStack } from '../test/stack.js';
 import { startVendors } from '../test/vendors.js';
 import { say } from './lib.js';
 
@@ -25,8 +25,7 @@ const out = path.join('workflows', 'histories');
 try {
   await stack.database.db.insert(contacts).values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
   const post = async (route: string, event: unknown) => {
-    const body = JSON.stringify(event);
-    const res = await stack.app.request(route, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
+    const res = await postSigned(stack.app, stack.keys.privateKey, route, event);
     if (res.status !== 200) throw new Error(`${route} answered ${res.status}`);
   };
   const audio = Buffer.from('ID3 recorded history');

@@ -1,5 +1,6 @@
 /** Test helpers: real databases, a real Temporal client and the project's worker on a fresh task queue. */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { loadConfig, type Config, type Logger } from '../config.js';
@@ -47,6 +48,12 @@ export function devKeys() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const raw = Buffer.from((publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url').toString('base64');
   return { privateKey, publicKeyBase64: raw };
+}
+
+/** POST a Telnyx webhook body, signed as Telnyx signs it, to an app (the app's Response). */
+export async function postSigned(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, privateKey: KeyObject, path: string, event: unknown): Promise<Response> {
+  const body = JSON.stringify(event);
+  return app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(privateKey, body) } });
 }
 
 export interface Stack {

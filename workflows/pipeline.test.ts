@@ -4,21 +4,17 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
+import { callLifecycle } from '../activities/providers/telephony/fake.js';
 import { contacts, embeddings, notifications, phoneRecords, relationshipScores, tasks } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
-import { startStack, type Stack } from '../test/stack.js';
+import { postSigned, startStack, type Stack } from '../test/stack.js';
 import { startVendors, type Vendors } from '../test/vendors.js';
 
 let stack: Stack;
 let vendors: Vendors;
 let n = 0;
 
-const send = async (event: unknown) => {
-  const body = JSON.stringify(event);
-  const res = await stack.app.request('/webhooks/telnyx/voice', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
-  expect(res.status).toBe(200);
-};
+const send = async (event: unknown) => expect((await postSigned(stack.app, stack.keys.privateKey, '/webhooks/telnyx/voice', event)).status).toBe(200);
 const shuffle = <T>(xs: T[]) => xs.map((x) => ({ x, k: Math.random() })).sort((a, b) => a.k - b.k).map(({ x }) => x);
 
 /** A recorded call whose audio the fake Deepgram "hears" as these lines. */

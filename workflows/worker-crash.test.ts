@@ -6,11 +6,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
+import { callLifecycle } from '../activities/providers/telephony/fake.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { contacts, embeddings, notifications, phoneRecords, tasks } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
-import { freshPostgresUrl, need, startStack, type Stack } from '../test/stack.js';
+import { freshPostgresUrl, need, postSigned, startStack, type Stack } from '../test/stack.js';
 import { startVendors, type Vendors } from '../test/vendors.js';
 
 let vendors: Vendors;
@@ -72,11 +72,7 @@ describe('worker crash mid-pipeline', () => {
     vendors.anthropic.failNext({ kind: 'slow', delayMs: 120_000 });
 
     const first = startWorkerProcess(taskQueue);
-    for (const e of events) {
-      const body = JSON.stringify(e);
-      const res = await app.request('/webhooks/telnyx/voice', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
-      expect(res.status).toBe(200);
-    }
+    for (const e of events) expect((await postSigned(app, stack.keys.privateKey, '/webhooks/telnyx/voice', e)).status).toBe(200);
     const record = await until('the summary stage to start', async () => {
       const [r] = await database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));
       return (r?.stageStatus as Record<string, { status: string }> | undefined)?.summarize?.status === 'running' ? r : undefined;

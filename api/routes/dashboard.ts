@@ -3,8 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { and, desc, eq, inArray } from 'drizzle-orm';
 import { getContact } from '../../db/queries/contacts.js';
 import { contactIntelligence, overview } from '../../db/queries/dashboard.js';
-import { insightsFrom, scoreHistory, trendOf, type Factors } from '../../db/queries/insights.js';
-import { factorsOf, recomputeScores } from '../../db/queries/scores.js';
+import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.js';
+import { factorsOf, recomputeScores, type Factors } from '../../db/queries/scores.js';
 import { messages, phoneRecords, relationshipScores, tasks } from '../../db/schema/index.js';
 import { notFound, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
@@ -59,10 +59,12 @@ export function dashboardRoutes(app: ApiApp, deps: ApiDeps) {
     const contact = isUuid(params.id) ? await getContact(db, params.id) : null;
     if (!contact) throw notFound('Contact');
     const now = new Date();
-    let [latest] = await db.select().from(relationshipScores).where(eq(relationshipScores.contactId, contact.id)).orderBy(desc(relationshipScores.computedAt), desc(relationshipScores.id)).limit(1);
+    const latestScore = async () => (await db.select().from(relationshipScores).where(eq(relationshipScores.contactId, contact.id)).orderBy(desc(relationshipScores.computedAt), desc(relationshipScores.id)).limit(1))[0];
+    // A contact never scored yet is scored now, so the page always explains a score.
+    let latest = await latestScore();
     if (!latest) {
       await recomputeScores(db, contact.id, now);
-      [latest] = await db.select().from(relationshipScores).where(eq(relationshipScores.contactId, contact.id)).orderBy(desc(relationshipScores.computedAt)).limit(1);
+      latest = await latestScore();
     }
     const factors = latest?.features ? factorsOf(latest.features) : ((latest?.factors ?? {}) as Factors);
     const [intel, history, calls, msgs, open] = await Promise.all([

@@ -2,16 +2,15 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, sql } from 'drizzle-orm';
 import { contacts, messages } from '../../db/schema/index.js';
-import { encodeCursor } from '../../db/queries/cursor.js';
+import { paginate } from '../../db/queries/cursor.js';
 import { notFound, ok, page } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { IdParam, PageQuery, errors, isUuid, isoDate, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
 import { cursorOf } from './cursor.js';
-import { MessageSchema, messageView } from './views.js';
+import { MessageSchema, fullName, messageView } from './views.js';
 
 const tag = ['Messages'];
 const security = [{ bearer: [] }];
-const name = (first: string | null, last: string | null) => (first === null ? null : `${first} ${last ?? ''}`.trim());
 
 export function messageRoutes(app: ApiApp, deps: ApiDeps) {
   const { db } = deps;
@@ -43,10 +42,8 @@ export function messageRoutes(app: ApiApp, deps: ApiDeps) {
       .where(where.length ? and(...where) : undefined)
       .orderBy(sql`${messages.occurredAt} desc`, sql`${messages.id} desc`)
       .limit(query.limit + 1);
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    const next = rows.length > query.limit && last ? encodeCursor(last.m.occurredAt.toISOString(), last.m.id) : null;
-    return page(c, items.map((r) => messageView(r.m, name(r.firstName, r.lastName))), query.limit, next);
+    const { items, nextCursor } = paginate(rows, query.limit, (r) => [r.m.occurredAt.toISOString(), r.m.id]);
+    return page(c, items.map((r) => messageView(r.m, fullName(r.firstName, r.lastName))), query.limit, nextCursor);
   });
 
   route(app, createRoute({
@@ -55,6 +52,6 @@ export function messageRoutes(app: ApiApp, deps: ApiDeps) {
   }), async (c, { params }) => {
     const [row] = isUuid(params.id) ? await select().where(eq(messages.id, params.id)) : [];
     if (!row) throw notFound('Message');
-    return ok(c, messageView(row.m, name(row.firstName, row.lastName)));
+    return ok(c, messageView(row.m, fullName(row.firstName, row.lastName)));
   });
 }

@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, sql } from 'drizzle-orm';
 import { touchLastContacted } from '../../db/queries/contacts.js';
-import { encodeCursor } from '../../db/queries/cursor.js';
+import { paginate } from '../../db/queries/cursor.js';
 import { cursorOf } from './cursor.js';
 import { getPhoneRecord, listPhoneRecords } from '../../db/queries/phone-records.js';
 import { recomputeScores } from '../../db/queries/scores.js';
@@ -10,11 +10,10 @@ import { contacts, embeddings, phoneRecords, tasks } from '../../db/schema/index
 import { ApiError, notFound, ok, page } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { IdParam, PageQuery, errors, isUuid, isoDate, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
-import { PhoneRecordSchema, PhoneRecordSummarySchema, phoneRecordSummaryView, phoneRecordView } from './views.js';
+import { PhoneRecordSchema, PhoneRecordSummarySchema, fullName, phoneRecordSummaryView, phoneRecordView } from './views.js';
 
 const tag = ['Phone records'];
 const security = [{ bearer: [] }];
-const name = (first: string | null, last: string | null) => (first === null ? null : `${first} ${last ?? ''}`.trim());
 const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 
 const CallFilter = {
@@ -36,7 +35,7 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
     const r = await load(id);
     const [contact] = r.contactId ? await db.select().from(contacts).where(eq(contacts.id, r.contactId)) : [];
     const linked = await db.select().from(tasks).where(eq(tasks.phoneRecordId, r.id)).orderBy(tasks.createdAt);
-    return phoneRecordView(r, contact ? name(contact.firstName, contact.lastName) : null, linked, deps.region);
+    return phoneRecordView(r, contact ? fullName(contact.firstName, contact.lastName) : null, linked, deps.region);
   };
 
   route(app, createRoute({
@@ -45,10 +44,8 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
     responses: { 200: { content: { 'application/json': { schema: pageEnvelope(PhoneRecordSummarySchema) } }, description: 'A page of calls' }, ...errors },
   }), async (c, { query }) => {
     const rows = await listPhoneRecords(db, { ...query, cursor: cursorOf(query.cursor) });
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    const next = rows.length > query.limit && last ? encodeCursor((last.record.startedAt ?? last.record.createdAt).toISOString(), last.record.id) : null;
-    return page(c, items.map((r) => phoneRecordSummaryView(r.record, name(r.firstName, r.lastName), deps.region)), query.limit, next);
+    const { items, nextCursor } = paginate(rows, query.limit, (r) => [(r.record.startedAt ?? r.record.createdAt).toISOString(), r.record.id]);
+    return page(c, items.map((r) => phoneRecordSummaryView(r.record, fullName(r.firstName, r.lastName), deps.region)), query.limit, nextCursor);
   });
 
   route(app, createRoute({

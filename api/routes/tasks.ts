@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
-import { encodeCursor } from '../../db/queries/cursor.js';
+import { paginate } from '../../db/queries/cursor.js';
 import { calendarEvents, contacts, phoneRecords, tasks } from '../../db/schema/index.js';
 import { ApiError, notFound, ok, page } from '../errors.js';
 import { cursorOf } from './cursor.js';
@@ -75,10 +75,8 @@ export function taskRoutes(app: ApiApp, deps: ApiDeps) {
       cursor ? sql`(${dueKey}, ${tasks.id}) > (${cursor.value}::timestamptz, ${cursor.id}::uuid)` : undefined,
     ].filter((w) => w !== undefined);
     const rows = await db.select().from(tasks).where(where.length ? and(...where) : undefined).orderBy(dueKey, tasks.id).limit(query.limit + 1);
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    const next = rows.length > query.limit && last ? encodeCursor(last.dueDate ? last.dueDate.toISOString() : 'infinity', last.id) : null;
-    return page(c, items.map(taskView), query.limit, next);
+    const { items, nextCursor } = paginate(rows, query.limit, (t) => [t.dueDate ? t.dueDate.toISOString() : 'infinity', t.id]);
+    return page(c, items.map(taskView), query.limit, nextCursor);
   });
 
   route(app, createRoute({
@@ -140,10 +138,8 @@ export function calendarRoutes(app: ApiApp, deps: ApiDeps) {
       cursor ? sql`(${calendarEvents.startTime}, ${calendarEvents.id}) > (${cursor.value}::timestamptz, ${cursor.id}::uuid)` : undefined,
     ].filter((w) => w !== undefined);
     const rows = await db.select().from(calendarEvents).where(where.length ? and(...where) : undefined).orderBy(calendarEvents.startTime, calendarEvents.id).limit(query.limit + 1);
-    const items = rows.slice(0, query.limit);
-    const last = items[items.length - 1];
-    const next = rows.length > query.limit && last ? encodeCursor(last.startTime.toISOString(), last.id) : null;
-    return page(c, items.map(calendarEventView), query.limit, next);
+    const { items, nextCursor } = paginate(rows, query.limit, (e) => [e.startTime.toISOString(), e.id]);
+    return page(c, items.map(calendarEventView), query.limit, nextCursor);
   });
 
   route(app, createRoute({

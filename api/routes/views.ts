@@ -5,6 +5,9 @@ import { formatPhone } from '../../db/phone.js';
 import type { calendarEvents, contacts, messages, phoneRecords, tasks } from '../../db/schema/index.js';
 
 const ts = z.string().openapi({ format: 'date-time' });
+
+/** "First Last" of a joined contact, or null when the row has no contact. */
+export const fullName = (first: string | null, last: string | null) => (first === null ? null : `${first} ${last ?? ''}`.trim());
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 export const ContactSchema = z

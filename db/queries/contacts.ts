@@ -54,7 +54,7 @@ export async function listContacts(db: Database, query: ContactListQuery) {
     .where(where.length ? and(...where) : undefined)
     .orderBy(sql`${key.expr} ${dir}`, sql`${contacts.id} ${dir}`)
     .limit(query.limit + 1);
-  return paginate(rows, query.limit, key.read);
+  return paginate(rows, query.limit, (c) => [key.read(c), c.id]);
 }
 
 export async function getContact(db: Database, id: string): Promise<Contact | null> {

@@ -24,11 +24,14 @@ export function decodeCursor(cursor: string): { value: string | number | null; i
   throw new InvalidCursorError();
 }
 
-/** Take `limit` rows of `limit + 1` fetched; the cursor points after the last one kept. */
-export function paginate<T extends { id: string }>(rows: T[], limit: number, key: (row: T) => string | number | null) {
+/**
+ * Take `limit` rows of `limit + 1` fetched; the cursor points after the last one kept.
+ * `position` gives a row's sort value and id, the two halves of the keyset.
+ */
+export function paginate<T>(rows: T[], limit: number, position: (row: T) => [string | number | null, string]) {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(key(last), last.id) : null };
+  return { items, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(...position(last)) : null };
 }
 
 /** Escape LIKE wildcards so user text matches literally. */

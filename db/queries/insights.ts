@@ -2,8 +2,8 @@
 import { desc, eq } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { relationshipScores } from '../schema/index.js';
+import type { Factors } from './scores.js';
 
-export type Factors = Record<string, number | string | null | undefined>;
 export type Trend = 'increasing' | 'stable' | 'decreasing';
 
 export interface Insight {
