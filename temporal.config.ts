@@ -3,7 +3,7 @@
  * Imported by workflows, the API and the worker alike; it must stay free of Node built-ins and I/O.
  */
 import { defineSearchAttributeKey, type RetryPolicy } from '@temporalio/common';
-import type { ActivityOptions } from '@temporalio/workflow';
+import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 export const DEFAULT_TASK_QUEUE = 'command-center';
 
@@ -51,10 +51,29 @@ export const activityProfiles = {
   notify: { startToCloseTimeout: '1m', retry: { ...vendorRetry, maximumAttempts: 5 } },
 } satisfies Record<string, ActivityOptions>;
 
+/**
+ * Database-only steps (the call record, stage marks, rescoring, storing a message) run as local
+ * activities: in the worker that runs the workflow task, without a round trip through a task
+ * queue. Each is one short idempotent write, so a retry after a worker crash repeats nothing.
+ */
+export const localActivityProfiles = {
+  db: { startToCloseTimeout: '30s', localRetryThreshold: '10s', retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 20 } },
+} satisfies Record<string, LocalActivityOptions>;
+
+/**
+ * patched() id of the second call workflow: database steps as local activities, a short wait for
+ * stragglers after an unanswered hangup, and a second pipeline pass when late events change the call.
+ */
+export const CALL_WORKFLOW_V2_PATCH = 'call-workflow-v2';
+/** patched() id of the message workflow's database steps as local activities. */
+export const MESSAGE_LOCAL_DB_PATCH = 'message-local-db';
+
 /** How long a call workflow waits for the events it needs. */
 export const callTimeouts = {
   /** After hangup, how long to wait for `call.recording.saved`. */
   recordingAfterHangup: '5 minutes',
+  /** After a hangup with no answer, how long late (out-of-order) events may still change the call. */
+  unansweredSettle: '3 seconds',
   /** A call with no terminal event after this many ms is closed as `unknown` (sync reconciles it). */
   maxCallLengthMs: 6 * 3600_000,
 } as const;

@@ -45,10 +45,17 @@ export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { r
   for (const d of decisions) {
     for (const channel of channels) {
       const dedupeKey = `call:${r.id}:${d.rule}:${channel}`;
-      await deps.db
+      // The inbox row is the delivery itself: written as sent in one statement, unless it exists.
+      const inbox = channel === 'inbox' ? { status: 'sent', sentAt: new Date() } : {};
+      const inserted = await deps.db
         .insert(notifications)
-        .values({ dedupeKey, rule: d.rule, channel, title: d.title, body: d.body, contactId: r.contactId, phoneRecordId: r.id, data: { phoneRecordId: r.id } })
-        .onConflictDoNothing({ target: notifications.dedupeKey });
+        .values({ dedupeKey, rule: d.rule, channel, title: d.title, body: d.body, contactId: r.contactId, phoneRecordId: r.id, data: { phoneRecordId: r.id }, ...inbox })
+        .onConflictDoNothing({ target: notifications.dedupeKey })
+        .returning({ id: notifications.id });
+      if (channel === 'inbox' && inserted.length > 0) {
+        sent += 1;
+        continue;
+      }
       const [row] = await deps.db.select().from(notifications).where(eq(notifications.dedupeKey, dedupeKey));
       if (!row || row.status === 'sent') continue;
       await deliver(deps, channel, d, dedupeKey, r.id);

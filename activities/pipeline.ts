@@ -2,7 +2,7 @@
 import { Context } from '@temporalio/activity';
 import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { getPhoneRecord, setStageStatus } from '../db/queries/phone-records.js';
+import { beginStage, getPhoneRecord, setStageStatus } from '../db/queries/phone-records.js';
 import { recomputeScores } from '../db/queries/scores.js';
 import { embeddings, phoneRecords, tasks } from '../db/schema/index.js';
 import { callProvider, ProviderError, asActivityFailure } from './providers/errors.js';
@@ -37,9 +37,18 @@ async function vendorCall<T>(provider: string, fn: () => Promise<T>): Promise<T>
   }
 }
 
+const missing = (id: string) => asActivityFailure(new ProviderError(`phone record ${id} not found`, false, 'db'));
+
 async function requireRecord(db: Database, id: string) {
   const r = await getPhoneRecord(db, id);
-  if (!r) throw asActivityFailure(new ProviderError(`phone record ${id} not found`, false, 'db'));
+  if (!r) throw missing(id);
+  return r;
+}
+
+/** Mark the stage running and read the record it works on. */
+async function startStage(db: Database, id: string, stage: string) {
+  const r = await beginStage(db, id, stage);
+  if (!r) throw missing(id);
   return r;
 }
 
@@ -95,9 +104,8 @@ export function createPipelineActivities(deps: PipelineDeps) {
     },
 
     async transcribeStage({ phoneRecordId }: { phoneRecordId: string }) {
-      const r = await requireRecord(db, phoneRecordId);
+      const r = await startStage(db, phoneRecordId, 'transcribe');
       if (!r.recordingLocation) throw asActivityFailure(new ProviderError('no stored recording to transcribe', false, 'pipeline'));
-      await setStageStatus(db, phoneRecordId, ['transcribe'], 'running');
       const audio = await providers.blobs.get(r.recordingLocation);
       const t = await vendorCall(providers.speech.name, () =>
         providers.speech.transcribe({ audio, contentType: r.recordingContentType ?? 'audio/mpeg', channels: r.recordingChannels ?? 1, onProgress: heartbeat }),
@@ -118,9 +126,8 @@ export function createPipelineActivities(deps: PipelineDeps) {
 
     /** Summary, topics and action items; action items become tasks keyed by (call, item index). */
     async summarizeStage({ phoneRecordId }: { phoneRecordId: string }) {
-      const r = await requireRecord(db, phoneRecordId);
+      const r = await startStage(db, phoneRecordId, 'summarize');
       const turns = turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript);
-      await setStageStatus(db, phoneRecordId, ['summarize'], 'running');
       const s = await vendorCall(providers.language.name, () =>
         providers.language.summarize({ transcript: r.transcript ?? '', turns, occurredAt: (r.startedAt ?? r.createdAt).toISOString() }),
       );
@@ -156,8 +163,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
     },
 
     async sentimentStage({ phoneRecordId }: { phoneRecordId: string }) {
-      const r = await requireRecord(db, phoneRecordId);
-      await setStageStatus(db, phoneRecordId, ['sentiment'], 'running');
+      const r = await startStage(db, phoneRecordId, 'sentiment');
       const out = await vendorCall(providers.language.name, () =>
         providers.language.sentiment({ turns: turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript) }),
       );
@@ -177,7 +183,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
 
     /** Summary and transcript chunks into pgvector, replacing this model's earlier vectors of the call. */
     async embedStage({ phoneRecordId }: { phoneRecordId: string }) {
-      const r = await requireRecord(db, phoneRecordId);
+      const r = await startStage(db, phoneRecordId, 'embed');
       const segments = (r.speakerSegments as SpeechSegment[] | null) ?? [];
       const passages: { kind: string; content: string; startMs: number | null }[] = [];
       if (r.summary) passages.push({ kind: 'summary', content: r.summary, startMs: null });
@@ -186,7 +192,6 @@ export function createPipelineActivities(deps: PipelineDeps) {
         const seg = segments.find((s) => s.text.includes(firstWords));
         passages.push({ kind: 'transcript', content: chunk, startMs: seg?.startMs ?? null });
       }
-      await setStageStatus(db, phoneRecordId, ['embed'], 'running');
       const vectors = await vendorCall(providers.embeddings.name, () => providers.embeddings.embed(passages.map((p) => p.content)));
       heartbeat();
       const model = providers.embeddings.model;

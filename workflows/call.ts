@@ -6,20 +6,23 @@
 import {
   ActivityFailure,
   condition,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { activityProfiles, callTimeouts, searchAttributes } from '../temporal.config.js';
+import { activityProfiles, callTimeouts, CALL_WORKFLOW_V2_PATCH, localActivityProfiles, searchAttributes } from '../temporal.config.js';
 import { callEventSignal, getCallProgressQuery } from './call.messages.js';
 import type { CallEvent, CallProgress, StageName, StageState } from './call.messages.js';
 import { applyEvent, needsAnswer, newCallState, snapshot } from './call-state.js';
 import type { CallSnapshot } from './call-state.js';
 
-const db = proxyActivities<Activities>(activityProfiles.db);
+const remoteDb = proxyActivities<Activities>(activityProfiles.db);
+const localDb = proxyLocalActivities<Activities>(localActivityProfiles.db);
 const callControl = proxyActivities<Activities>(activityProfiles.callControl);
 const record = proxyActivities<Activities>(activityProfiles.record);
 const stt = proxyActivities<Activities>(activityProfiles.transcribe);
@@ -43,6 +46,10 @@ export interface CallWorkflowResult {
 
 /** The call workflow. */
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkflowResult> {
+  // Runs recorded before this patch used ordinary activities for the database steps and took the
+  // first terminal state as final; they replay so.
+  const v2 = patched(CALL_WORKFLOW_V2_PATCH);
+  const db = v2 ? localDb : remoteDb;
   const state = newCallState(input.callSessionId);
   let dirty = false;
   const progress: CallProgress = {
@@ -83,7 +90,20 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   progress.phoneRecordId = phoneRecordId;
   progress.status = snap.status;
 
-  await runPipeline(snap, phoneRecordId, contactId, { reprocess: Boolean(input.reprocessPhoneRecordId), storedRecording }, progress);
+  const options = { reprocess: Boolean(input.reprocessPhoneRecordId), storedRecording };
+  await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
+  if (v2 && !input.reprocessPhoneRecordId) {
+    // Telnyx delivers out of order: an `answered` or a recording can still arrive after the
+    // pipeline began. When late events change what the call was, the pipeline runs again for the
+    // call as it turned out (every write is keyed by call and stage, so nothing is done twice).
+    while (dirty) {
+      const res = await awaitRecording(await persist());
+      if (pathOf(res.snap) === pathOf(snap)) continue;
+      snap = res.snap;
+      contactId = res.contactId;
+      await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
+    }
+  }
   if (dirty) await persist();
   progress.stage = 'finished';
   upsertSearchAttributes([{ key: searchAttributes.callStage, value: 'finished' }]);
@@ -121,15 +141,25 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
       }
       res = await persist();
     }
+    // A hangup can overtake the `answered` before it: give an unanswered call's stragglers a moment.
+    if (v2 && res.snap.status !== 'completed' && (await condition(() => dirty, callTimeouts.unansweredSettle))) res = await persist();
+    return awaitRecording(res);
+  }
+
+  /** A completed call's recording follows its hangup: wait for it (or its error) for a while. */
+  async function awaitRecording(res: Awaited<ReturnType<typeof persist>>) {
     if (res.snap.status === 'completed' && !res.snap.recording && !res.snap.recordingError) {
       await condition(() => snapshot(state).recording !== undefined || snapshot(state).recordingError !== undefined, callTimeouts.recordingAfterHangup);
     }
-    if (dirty) res = await persist();
-    return res;
+    return dirty ? persist() : res;
   }
 }
 
+/** What decides the pipeline's path: the final status, and whether there is audio to process. */
+const pathOf = (snap: CallSnapshot) => `${snap.status}:${snap.recording ? 'recording' : 'none'}`;
+
 async function runPipeline(
+  db: typeof remoteDb,
   snap: CallSnapshot,
   phoneRecordId: string,
   contactId: string | null,

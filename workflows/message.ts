@@ -2,17 +2,19 @@
  * One workflow per Telnyx message (id `message-<message id>`): stores the message and its status
  * updates, then for inbound messages runs sentiment, embedding, rescoring and notification.
  */
-import { ActivityFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { activityProfiles } from '../temporal.config.js';
+import { activityProfiles, MESSAGE_LOCAL_DB_PATCH, localActivityProfiles } from '../temporal.config.js';
 import { messageEventSignal, type MessageEvent } from './call.messages.js';
 
-const db = proxyActivities<Activities>(activityProfiles.db);
+const remoteDb = proxyActivities<Activities>(activityProfiles.db);
+const localDb = proxyLocalActivities<Activities>(localActivityProfiles.db);
 const llm = proxyActivities<Activities>(activityProfiles.llm);
 const embed = proxyActivities<Activities>(activityProfiles.embed);
 const notify = proxyActivities<Activities>(activityProfiles.notify);
 
 export async function messageWorkflow(input: { messageId: string }): Promise<{ messageRowId: string }> {
+  const db = patched(MESSAGE_LOCAL_DB_PATCH) ? localDb : remoteDb;
   const seen = new Set<string>();
   const pending: MessageEvent[] = [];
   setHandler(messageEventSignal, (e) => {

@@ -80,6 +80,17 @@ export async function setStageStatus(db: Database, phoneRecordId: string, stages
     .where(eq(phoneRecords.id, phoneRecordId));
 }
 
+/** Mark a stage running and read the record, in one statement (null when there is no such record). */
+export async function beginStage(db: Database, phoneRecordId: string, stage: string) {
+  const patch = { [stage]: { status: 'running', at: new Date().toISOString() } };
+  const [row] = await db
+    .update(phoneRecords)
+    .set({ stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify(patch)}::jsonb`, updatedAt: sql`now()` })
+    .where(eq(phoneRecords.id, phoneRecordId))
+    .returning();
+  return row ?? null;
+}
+
 export async function getPhoneRecord(db: Database, id: string) {
   const [row] = await db.select().from(phoneRecords).where(eq(phoneRecords.id, id)).limit(1);
   return row ?? null;

@@ -56,7 +56,8 @@ export function factorsOf(features: readonly (number | string | null)[] | null |
 
 /**
  * Recompute and store scores for one contact (or all when `contactId` is null) as of `now`.
- * Writes a history row per contact and the current score on `contacts`, in one transaction;
+ * Writes a history row per contact and the current score on `contacts`, atomically (one statement
+ * for one contact, one transaction per slice for all);
  * returns the rows for one contact, and only the count for all (no rows travel to the app).
  */
 export async function recomputeScores(
@@ -72,33 +73,52 @@ export async function recomputeScores(
   return { written: parts.reduce((n, p) => n + p.written, 0), rows: parts.flatMap((p) => p.rows) };
 }
 
+const historyColumns = sql.raw('contact_id, score, strength, priority, features, scorer_version, computed_at');
+
+/** Writes history and current score from the rows of `source` (a relation with the scoring columns). */
+const writeScores = (source: SQL, now: Date) => ({
+  history: sql`insert into relationship_scores (${historyColumns})
+      select contact_id, score, strength, priority, features, ${SCORER_VERSION}, ${now.toISOString()}::timestamptz from ${source}`,
+  current: sql`update contacts c set relationship_score = s.score, relationship_priority = s.priority, score_updated_at = ${now.toISOString()}::timestamptz,
+             -- "last touched" by event time, also for imported or merged history; never backwards
+             last_contacted_at = greatest(c.last_contacted_at, s.last_interaction_at)
+        from ${source} s
+       where c.id = s.contact_id
+         -- rows whose score did not move keep their row version (every index of contacts is spared)
+         and (c.relationship_score is distinct from s.score or c.relationship_priority is distinct from s.priority
+              or s.last_interaction_at > coalesce(c.last_contacted_at, '-infinity'::timestamptz))`,
+});
+
+const toScoreRow = (r: Omit<ScoreRow, 'factors'>): ScoreRow => ({
+  ...r,
+  strength: Number(r.strength),
+  priority: Number(r.priority),
+  features: r.features.map((v) => (v === null ? null : Number(v))),
+  factors: factorsOf(r.features),
+});
+
 async function scoreSlice(db: Database, contactId: string | null, now: Date, slice: Slice): Promise<{ written: number; rows: ScoreRow[] }> {
+  if (contactId !== null) {
+    // One contact (the pipeline's rescore, after every call): the same scoring query, with its
+    // writes as data-modifying CTEs of one statement. A temporary table costs more than the
+    // scoring itself at this size.
+    const write = writeScores(sql.raw('calc'), now);
+    const res = (await db.execute(sql`with calc as (${scoreQuery(contactId, now, slice)}),
+      score_history as (${write.history}),
+      current_score as (${write.current})
+      select * from calc`)) as unknown as { rows: Omit<ScoreRow, 'factors'>[] };
+    return { written: res.rows.length, rows: res.rows.map(toScoreRow) };
+  }
   return db.transaction(async (tx) => {
     // One read-only pass computes the slice's scores; history and the current score are then
     // written from it, set-based, in the same transaction.
     await tx.execute(sql`set local work_mem = '256MB'`);
     await tx.execute(sql`create temporary table score_calc on commit drop as ${scoreQuery(contactId, now, slice)}`);
-    await tx.execute(sql`
-      insert into relationship_scores (contact_id, score, strength, priority, features, scorer_version, computed_at)
-      select contact_id, score, strength, priority, features, ${SCORER_VERSION}, ${now.toISOString()}::timestamptz from score_calc`);
-    await tx.execute(sql`
-      update contacts c set relationship_score = s.score, relationship_priority = s.priority, score_updated_at = ${now.toISOString()}::timestamptz,
-             -- "last touched" by event time, also for imported or merged history; never backwards
-             last_contacted_at = greatest(c.last_contacted_at, s.last_interaction_at)
-        from score_calc s
-       where c.id = s.contact_id
-         -- rows whose score did not move keep their row version (every index of contacts is spared)
-         and (c.relationship_score is distinct from s.score or c.relationship_priority is distinct from s.priority
-              or s.last_interaction_at > coalesce(c.last_contacted_at, '-infinity'::timestamptz))`);
-    if (contactId === null) {
-      const [count] = ((await tx.execute(sql`select count(*)::int as n from score_calc`)) as unknown as { rows: { n: number }[] }).rows;
-      return { written: count?.n ?? 0, rows: [] };
-    }
-    const rows = ((await tx.execute(sql`select * from score_calc`)) as unknown as { rows: Omit<ScoreRow, 'factors'>[] }).rows;
-    return {
-      written: rows.length,
-      rows: rows.map((r) => ({ ...r, strength: Number(r.strength), priority: Number(r.priority), features: r.features.map((v) => (v === null ? null : Number(v))), factors: factorsOf(r.features) })),
-    };
+    const write = writeScores(sql.raw('score_calc'), now);
+    await tx.execute(write.history);
+    await tx.execute(write.current);
+    const [count] = ((await tx.execute(sql`select count(*)::int as n from score_calc`)) as unknown as { rows: { n: number }[] }).rows;
+    return { written: count?.n ?? 0, rows: [] };
   });
 }
 

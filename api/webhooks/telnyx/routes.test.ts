@@ -81,6 +81,22 @@ describe('Telnyx webhooks', () => {
     expect(await countRecords(callSessionId)).toBe(1);
   });
 
+  it('keeps a call whose hangup overtook its answer: the late answer and recording still make it a recorded call', async () => {
+    const url = fake.hostRecording('r-late.mp3', new Uint8Array(3072).fill(5));
+    const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: url });
+    const [initiated, answered, hangup, saved] = events;
+    for (const e of [initiated, hangup]) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
+    // Well inside the settle window, but after the workflow has seen an unanswered hangup.
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const e of [answered, saved]) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
+    const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    expect(result.status).toBe('completed');
+    expect(result.stages.record).toBe('done');
+    const [row] = await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));
+    expect(row).toMatchObject({ status: 'completed', recordingBytes: 3072, durationSeconds: 150 });
+    expect((row!.stageStatus as Record<string, { status: string }>).record?.status).toBe('done');
+  });
+
   it('answers an inbound Call Control call and starts a dual recording, with command ids', async () => {
     const url = fake.hostRecording('r2.mp3', new Uint8Array(2048).fill(1));
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 10, recordingUrl: url });
