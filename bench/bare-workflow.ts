@@ -1,10 +1,32 @@
-/** The pipeline benchmark's baseline: a workflow of the call pipeline's shape, nine no-op activities in sequence. */
-import { proxyActivities } from '@temporalio/workflow';
+/**
+ * The pipeline benchmark's baselines: workflows with the call workflow's shape and nothing else.
+ * Their activities are no-ops; only Temporal's own work remains.
+ */
+import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 
-const { noop } = proxyActivities<{ noop(step: number): Promise<number> }>({ startToCloseTimeout: '1 minute' });
+type Noop = { noop(step: number): Promise<number> };
+const { noop } = proxyActivities<Noop>({ startToCloseTimeout: '1 minute' });
+const local = proxyLocalActivities<Noop>({ startToCloseTimeout: '1 minute' });
 
+export const bareEventSignal = defineSignal<[unknown]>('callEvent');
+
+/** Nine no-op activities in sequence (the baseline of earlier runs). */
 export async function bareCallShapeWorkflow(): Promise<number> {
   let sum = 0;
   for (let step = 0; step < 9; step++) sum += await noop(step);
+  return sum;
+}
+
+/**
+ * The call workflow's measured shape: wait for its `signals` events, then as many local and
+ * ordinary no-op activities as a real call ran.
+ */
+export async function sameShapeWorkflow(shape: { signals: number; local: number; regular: number }): Promise<number> {
+  let seen = 0;
+  setHandler(bareEventSignal, () => void seen++);
+  await condition(() => seen >= shape.signals);
+  let sum = 0;
+  for (let step = 0; step < shape.local; step++) sum += await local.noop(step);
+  for (let step = 0; step < shape.regular; step++) sum += await noop(step);
   return sum;
 }

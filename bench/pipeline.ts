@@ -1,8 +1,10 @@
 /**
  * `npm run bench:pipeline`: calls per minute through the whole pipeline on the embedded stack
- * with vendor fakes (their own process) that answer instantly with canned results, against a bare
- * workflow of the same shape (nine no-op activities) on the same Temporal server in the same run;
- * and the latency from `call.recording.saved` to the notification.
+ * with vendor fakes (their own process) that answer instantly with canned results, against bare
+ * workflows on the same Temporal server in the same run: one of the call workflow's own shape (its
+ * signals, local and ordinary activities, read off a pilot call's history, all no-ops) and the
+ * earlier baseline of nine no-op activities; and the latency from `call.recording.saved` to the
+ * notification.
  * With `--local`, also times each stage of one 2-minute call on the offline engines.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -30,9 +32,32 @@ const results: Record<string, unknown> = { calls, at: new Date().toISOString() }
 try {
   // Calls come from many known people, as they do on a real line (each rescore reads one history).
   const phone = (i: number) => `+1212555${String(1000 + i).padStart(4, '0')}`;
-  await stack.database.db.insert(contacts).values(Array.from({ length: calls + 50 }, (_, i) => ({ firstName: `Caller${i}`, lastName: 'Bench', phoneE164: phone(i) })));
+  const latencyCalls = arg('latency-calls', 20);
+  await stack.database.db.insert(contacts).values(Array.from({ length: calls + latencyCalls + 50 }, (_, i) => ({ firstName: `Caller${i}`, lastName: 'Bench', phoneE164: phone(i) })));
+  const post = async (event: unknown) => {
+    const body = JSON.stringify(event);
+    const res = await fetch(`${stack.url}/webhooks/telnyx/voice`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
+    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+  };
+  const lifeOf = (i: number) => callLifecycle({ from: phone(i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: `${remote.recordingBase}canned-${i % 2000}.mp3` });
 
-  // Baseline: the same number of workflows, each nine no-op activities, on their own queue.
+  // A pilot call, to read the call workflow's shape off its history: events signalled, local and
+  // ordinary activities, workflow tasks.
+  const pilot = lifeOf(calls + latencyCalls + 1);
+  for (const e of pilot.events) await post(e);
+  const pilotHandle = stack.client.workflow.getHandle(callWorkflowId(pilot.callSessionId));
+  await pilotHandle.result();
+  const events = (await pilotHandle.fetchHistory()).events ?? [];
+  const shape = {
+    signals: events.filter((e) => e.workflowExecutionSignaledEventAttributes).length,
+    local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+    regular: events.filter((e) => e.activityTaskScheduledEventAttributes).length,
+  };
+  const workflowTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+  say(`the call workflow's shape: ${shape.signals} signals, ${shape.local} local and ${shape.regular} ordinary activities, ${workflowTasks} workflow tasks`);
+  results.shape = { ...shape, workflowTasks };
+
+  // Baselines on their own queue and worker: no-op activities, only Temporal's own work.
   const bareQueue = `bare-${randomUUID()}`;
   const { NativeConnection } = await import('@temporalio/worker');
   const native = await NativeConnection.connect({ address: stack.temporalAddress });
@@ -46,21 +71,26 @@ try {
   const t0 = performance.now();
   await Promise.all(Array.from({ length: calls }, (_, i) => stack.client.workflow.execute('bareCallShapeWorkflow', { taskQueue: bareQueue, workflowId: `bare-${i}-${randomUUID()}` })));
   const bareMs = performance.now() - t0;
+  const bareRate = (calls / bareMs) * 60_000;
+  say(`bare workflow (9 no-op activities, started directly): ${calls} in ${fmt(bareMs)} = ${bareRate.toFixed(0)} per minute`);
+  // The same shape, its events signalled with signalWithStart one after another, as the webhooks do.
+  const tShape = performance.now();
+  await Promise.all(Array.from({ length: calls }, async (_, i) => {
+    const workflowId = `shape-${i}-${randomUUID()}`;
+    for (let k = 0; k < shape.signals; k++) {
+      await stack.client.workflow.signalWithStart('sameShapeWorkflow', { taskQueue: bareQueue, workflowId, args: [shape], signal: 'callEvent', signalArgs: [{ k }] });
+    }
+    await stack.client.workflow.getHandle(workflowId).result();
+  }));
+  const shapeMs = performance.now() - tShape;
+  const shapeRate = (calls / shapeMs) * 60_000;
+  say(`bare workflow of the same shape: ${calls} in ${fmt(shapeMs)} = ${shapeRate.toFixed(0)} per minute`);
   bareWorker.shutdown();
   await bareRun;
   await native.close();
-  const bareRate = (calls / bareMs) * 60_000;
-  say(`bare workflow (9 no-op activities): ${calls} in ${fmt(bareMs)} = ${bareRate.toFixed(0)} per minute`);
 
   // The pipeline: signed lifecycles of recorded 150 s calls from a known contact.
-  const post = async (event: unknown) => {
-    const body = JSON.stringify(event);
-    const res = await fetch(`${stack.url}/webhooks/telnyx/voice`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
-    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
-  };
-  const lives = Array.from({ length: calls }, (_, i) =>
-    callLifecycle({ from: phone(i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: `${remote.recordingBase}canned-${i % 2000}.mp3` }),
-  );
+  const lives = Array.from({ length: calls }, (_, i) => lifeOf(i));
   const savedAt = new Map<string, number>();
   const t1 = performance.now();
   await Promise.all(lives.map(async (life) => {
@@ -72,7 +102,7 @@ try {
   await Promise.all(lives.map((life) => stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result()));
   const pipelineMs = performance.now() - t1;
   const pipelineRate = (calls / pipelineMs) * 60_000;
-  say(`full pipeline: ${calls} calls in ${fmt(pipelineMs)} = ${pipelineRate.toFixed(0)} per minute; ratio to bare ${(pipelineRate / bareRate).toFixed(2)}`);
+  say(`full pipeline: ${calls} calls in ${fmt(pipelineMs)} = ${pipelineRate.toFixed(0)} per minute; ratio to the same shape ${(pipelineRate / shapeRate).toFixed(2)}, to nine no-op activities ${(pipelineRate / bareRate).toFixed(2)}`);
 
   const rows = await stack.database.db.select().from(phoneRecords).where(inArray(phoneRecords.callSessionId, lives.map((l) => l.callSessionId)));
   const latencies = rows
@@ -83,8 +113,8 @@ try {
   say(`under the burst, recording.saved -> notification: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))} (${latencies.length} calls, every stage done: ${allDone})`);
   // Latency of one call at a time (no queue in front of it): recording.saved to notification.
   const single: number[] = [];
-  for (let i = 0; i < arg('latency-calls', 20); i++) {
-    const life = callLifecycle({ from: phone(calls + i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: `${remote.recordingBase}canned-${(calls + i) % 2000}.mp3` });
+  for (let i = 0; i < latencyCalls; i++) {
+    const life = lifeOf(calls + i);
     let saved = 0;
     for (const e of life.events) {
       await post(e);
@@ -98,7 +128,8 @@ try {
   say(`one call at a time, recording.saved -> notification: p50 ${fmt(percentile(single, 50))}, p95 ${fmt(percentile(single, 95))} (${single.length} calls)`);
   results.singleCallLatency = { p50: percentile(single, 50), p95: percentile(single, 95), n: single.length };
   results.bare = { ms: bareMs, perMinute: bareRate };
-  results.pipeline = { ms: pipelineMs, perMinute: pipelineRate, ratio: pipelineRate / bareRate, allStagesDone: allDone };
+  results.sameShape = { ms: shapeMs, perMinute: shapeRate };
+  results.pipeline = { ms: pipelineMs, perMinute: pipelineRate, ratioToSameShape: pipelineRate / shapeRate, ratioToNineNoops: pipelineRate / bareRate, allStagesDone: allDone };
   results.burstLatency = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), n: latencies.length };
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/pipeline.json', JSON.stringify(results, null, 2));
