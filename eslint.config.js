@@ -4,7 +4,8 @@ export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.data/**', '.tools/**', '.scratch/**', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    // The PGlite worker is plain JavaScript (Node starts it outside tsx); lint it all the same.
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['db/pglite-worker.mjs'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

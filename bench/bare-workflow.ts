@@ -2,7 +2,8 @@
  * The pipeline benchmark's baselines: workflows with the call workflow's shape and nothing else.
  * Their activities are no-ops; only Temporal's own work remains.
  */
-import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { searchAttributes } from '../temporal.config.js';
 
 type Noop = { noop(step: number): Promise<number> };
 const { noop } = proxyActivities<Noop>({ startToCloseTimeout: '1 minute' });
@@ -19,14 +20,23 @@ export async function bareCallShapeWorkflow(): Promise<number> {
 
 /**
  * The call workflow's measured shape: wait for its `signals` events, then as many local and
- * ordinary no-op activities as a real call ran.
+ * ordinary no-op activities as a real call ran, with its search-attribute upserts (one before each
+ * ordinary activity, the rest at the end) when `upserts` is given.
  */
-export async function sameShapeWorkflow(shape: { signals: number; local: number; regular: number }): Promise<number> {
+export async function sameShapeWorkflow(shape: { signals: number; local: number; regular: number; upserts: number }): Promise<number> {
   let seen = 0;
   setHandler(bareEventSignal, () => void seen++);
   await condition(() => seen >= shape.signals);
   let sum = 0;
+  let upserts = shape.upserts;
+  const upsert = (value: string) => {
+    if (upserts-- > 0) upsertSearchAttributes([{ key: searchAttributes.callStage, value }]);
+  };
   for (let step = 0; step < shape.local; step++) sum += await local.noop(step);
-  for (let step = 0; step < shape.regular; step++) sum += await noop(step);
+  for (let step = 0; step < shape.regular; step++) {
+    upsert(`step-${step}`);
+    sum += await noop(step);
+  }
+  while (upserts > 0) upsert('finished');
   return sum;
 }

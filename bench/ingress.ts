@@ -3,11 +3,14 @@
  * against the embedded stack, with the acknowledgement latency (p50/p99) beside two floors
  * measured in the same run at the same rate: a bare Hono app answering 200, and the bare client
  * `signalWithStart` our handler waits for. Then steps the rate up to find the highest one the
- * stack sustains, and checks that every call was recorded exactly once.
+ * stack sustains, and checks that every call was recorded exactly once. Last, the dev server's own
+ * ceiling at the goal rate: bare signalWithStart against a fresh server with nothing else running.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
 import { inArray, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
 import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
@@ -15,7 +18,8 @@ import { phoneRecords } from '../db/schema/index.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { callEventSignal } from '../workflows/call.messages.js';
-import { freePort } from '../worker/dev-server.js';
+import { freePort, startDevServer } from '../worker/dev-server.js';
+import { locateTemporalCli } from '../worker/temporal-cli.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, fmt, percentile, say } from './lib.js';
 
@@ -121,6 +125,35 @@ try {
   results.highestSustained = sustained.length ? Math.max(...sustained) : 0;
   results.exactlyOnce = { calls: allSessions.length, recorded: rows[0]!.n, duplicates: (dupes as unknown as { rows: unknown[] }).rows.length };
   say(`highest sustained rate (p99 under 1 s, every pipeline drained): ${results.highestSustained}/s; calls ${allSessions.length}, recorded ${rows[0]!.n}, duplicated ${(dupes as unknown as { rows: unknown[] }).rows.length}`);
+
+  // The server's own ceiling at the goal rate: a fresh dev server like the embedded one (SQLite
+  // file in WAL mode), with no worker and no other load, taking bare signalWithStart; and the same
+  // in memory (not durable, for reference only).
+  const goal = arg('ceiling-rate', 200);
+  const ceiling: Record<string, unknown> = {};
+  for (const durable of [true, false]) {
+    const dir = await mkdtemp(path.join(tmpdir(), 'cc-ceiling-'));
+    const server = await startDevServer({ cliPath: await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say), port: await freePort(), namespace: 'default', headless: true, ...(durable ? { dbFile: path.join(dir, 'temporal.db') } : {}) });
+    const connection = await Connection.connect({ address: server.address });
+    try {
+      const client = new Client({ connection });
+      const set = makeEvents(goal * seconds, `ceiling${durable ? 'file' : 'mem'}`).events.map((e) => parseCallControl(JSON.parse(e.body)).event!);
+      const step = await openLoop(goal, seconds, async (i) => {
+        await client.workflow.signalWithStart('callWorkflow', {
+          workflowId: callWorkflowId(set[i]!.callSessionId), taskQueue: 'no-worker', args: [{ callSessionId: set[i]!.callSessionId }],
+          signal: callEventSignal, signalArgs: [set[i]!], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        });
+        return true;
+      });
+      ceiling[durable ? 'sqliteFile' : 'inMemory'] = step;
+      say(`dev server alone (${durable ? 'SQLite file, as embedded' : 'in memory, not durable'}), no worker, bare signalWithStart at ${goal}/s: achieved ${step.achieved.toFixed(0)}/s, p50 ${fmt(step.p50)} p99 ${fmt(step.p99)}`);
+    } finally {
+      await connection.close();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  results.serverCeiling = ceiling;
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/ingress.json', JSON.stringify(results, null, 2));
   say('wrote bench/results/ingress.json');

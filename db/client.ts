@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdir } from 'node:fs/promises';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.js';
+import { PgliteThread } from './pglite-thread.js';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -56,14 +57,12 @@ export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle
 }
 
 async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const { vector } = await import('@electric-sql/pglite-pgvector');
   const { drizzle } = await import('drizzle-orm/pglite');
   const dataDir = dir && dir !== 'memory://' ? dir : undefined;
   if (dataDir) await mkdir(dataDir, { recursive: true });
-  const client = await PGlite.create({ dataDir, extensions: { vector } });
-  await client.exec(`set hnsw.ef_search = ${HNSW_EF_SEARCH}`);
-  const db = drizzle(client, { schema }) as unknown as Database;
+  // On its own thread, so queries never stall the event loop that answers webhooks.
+  const client = await PgliteThread.open(dataDir, [`set hnsw.ef_search = ${HNSW_EF_SEARCH}`]);
+  const db = drizzle(client as never, { schema }) as unknown as Database;
   return {
     db,
     kind: 'pglite',
