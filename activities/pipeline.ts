@@ -1,8 +1,8 @@
 /** The call pipeline's stages. Each writes its results keyed by (call, stage), so a retry repeats nothing. */
 import { Context } from '@temporalio/activity';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { beginStage, getPhoneRecord, setStageStatus } from '../db/queries/phone-records.js';
+import { beginStage, getPhoneRecord, mergeStageStatus, setStageStatus } from '../db/queries/phone-records.js';
 import { recomputeScores } from '../db/queries/scores.js';
 import { embeddings, phoneRecords, tasks } from '../db/schema/index.js';
 import { callProvider, ProviderError, asActivityFailure } from './providers/errors.js';
@@ -97,7 +97,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
           recordingBytes: bytes.length,
           recordingChannels: recording.channels,
           recordingDurationSeconds: recording.durationSeconds ?? null,
-          stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ record: { status: 'done', at: new Date().toISOString() } })}::jsonb`,
+          stageStatus: mergeStageStatus(['record'], 'done'),
         })
         .where(eq(phoneRecords.id, phoneRecordId));
       return { bytes: bytes.length };
@@ -118,7 +118,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
           transcriptProvider: providers.speech.name,
           transcriptModel: t.model,
           recordingDurationSeconds: r.recordingDurationSeconds ?? t.durationSeconds ?? null,
-          stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ transcribe: { status: 'done', at: new Date().toISOString() } })}::jsonb`,
+          stageStatus: mergeStageStatus(['transcribe'], 'done'),
         })
         .where(eq(phoneRecords.id, phoneRecordId));
       return { chars: t.text.length, segments: t.segments.length };
@@ -140,7 +140,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
             topics: s.topics,
             summaryProvider: providers.language.name,
             summaryModel: s.model,
-            stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ summarize: { status: 'done', at: new Date().toISOString() } })}::jsonb`,
+            stageStatus: mergeStageStatus(['summarize'], 'done'),
           })
           .where(eq(phoneRecords.id, phoneRecordId));
         for (const [i, item] of s.actionItems.entries()) {
@@ -175,7 +175,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
           sentimentDetail: out.perSpeaker,
           sentimentProvider: providers.language.name,
           sentimentModel: out.model,
-          stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ sentiment: { status: 'done', at: new Date().toISOString() } })}::jsonb`,
+          stageStatus: mergeStageStatus(['sentiment'], 'done'),
         })
         .where(eq(phoneRecords.id, phoneRecordId));
       return { label: out.label, score: out.score };
@@ -217,7 +217,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
         if (rows.length > 0) await tx.insert(embeddings).values(rows);
         await tx
           .update(phoneRecords)
-          .set({ stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify({ embed: { status: 'done', at: new Date().toISOString() } })}::jsonb` })
+          .set({ stageStatus: mergeStageStatus(['embed'], 'done') })
           .where(eq(phoneRecords.id, phoneRecordId));
       });
       return { passages: passages.length };

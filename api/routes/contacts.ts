@@ -43,17 +43,7 @@ const ScoreSchema = z
   })
   .openapi('RelationshipScore');
 
-const CallerSchema = z
-  .object({
-    id: z.string(),
-    firstName: z.string(),
-    lastName: z.string(),
-    name: z.string(),
-    company: z.string().nullable(),
-    lastContactedAt: z.string().nullable(),
-    relationshipScore: z.number().int().nullable(),
-  })
-  .openapi('CallerContact');
+const CallerSchema = ContactSchema.pick({ id: true, firstName: true, lastName: true, name: true, company: true, lastContactedAt: true, relationshipScore: true }).openapi('CallerContact');
 
 const LookupSchema = z
   .object({

@@ -70,22 +70,26 @@ export async function upsertCallRecord(db: Database, facts: CallFacts) {
   return { phoneRecordId: row.id, contactId: row.contactId, callerName: row.callerName };
 }
 
-/** Set one pipeline stage's status on the record (a jsonb merge, so stages never overwrite each other). */
-export async function setStageStatus(db: Database, phoneRecordId: string, stages: string[], state: string, error?: string) {
+/** The jsonb merge that sets stages' status on the record, so stages never overwrite each other. */
+export function mergeStageStatus(stages: string[], state: string, error?: string) {
   const at = new Date().toISOString();
   const patch = Object.fromEntries(stages.map((s) => [s, error ? { status: state, at, error } : { status: state, at }]));
+  return sql`${phoneRecords.stageStatus} || ${JSON.stringify(patch)}::jsonb`;
+}
+
+/** Set pipeline stages' status on the record. */
+export async function setStageStatus(db: Database, phoneRecordId: string, stages: string[], state: string, error?: string) {
   await db
     .update(phoneRecords)
-    .set({ stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify(patch)}::jsonb`, updatedAt: sql`now()` })
+    .set({ stageStatus: mergeStageStatus(stages, state, error), updatedAt: sql`now()` })
     .where(eq(phoneRecords.id, phoneRecordId));
 }
 
 /** Mark a stage running and read the record, in one statement (null when there is no such record). */
 export async function beginStage(db: Database, phoneRecordId: string, stage: string) {
-  const patch = { [stage]: { status: 'running', at: new Date().toISOString() } };
   const [row] = await db
     .update(phoneRecords)
-    .set({ stageStatus: sql`${phoneRecords.stageStatus} || ${JSON.stringify(patch)}::jsonb`, updatedAt: sql`now()` })
+    .set({ stageStatus: mergeStageStatus([stage], 'running'), updatedAt: sql`now()` })
     .where(eq(phoneRecords.id, phoneRecordId))
     .returning();
   return row ?? null;
