@@ -47,16 +47,17 @@ export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { r
       const dedupeKey = `call:${r.id}:${d.rule}:${channel}`;
       // The inbox row is the delivery itself: written as sent in one statement, unless it exists.
       const inbox = channel === 'inbox' ? { status: 'sent', sentAt: new Date() } : {};
-      const inserted = await deps.db
+      const [inserted] = await deps.db
         .insert(notifications)
         .values({ dedupeKey, rule: d.rule, channel, title: d.title, body: d.body, contactId: r.contactId, phoneRecordId: r.id, data: { phoneRecordId: r.id }, ...inbox })
         .onConflictDoNothing({ target: notifications.dedupeKey })
-        .returning({ id: notifications.id });
-      if (channel === 'inbox' && inserted.length > 0) {
+        .returning({ id: notifications.id, status: notifications.status });
+      if (channel === 'inbox' && inserted) {
         sent += 1;
         continue;
       }
-      const [row] = await deps.db.select().from(notifications).where(eq(notifications.dedupeKey, dedupeKey));
+      // A row that was there already (an earlier attempt) is only sent again if it was not sent.
+      const [row] = inserted ? [inserted] : await deps.db.select({ id: notifications.id, status: notifications.status }).from(notifications).where(eq(notifications.dedupeKey, dedupeKey));
       if (!row || row.status === 'sent') continue;
       await deliver(deps, channel, d, dedupeKey, r.id);
       await deps.db.update(notifications).set({ status: 'sent', sentAt: new Date(), error: null }).where(eq(notifications.id, row.id));

@@ -1,6 +1,6 @@
 /** The call pipeline's stages. Each writes its results keyed by (call, stage), so a retry repeats nothing. */
 import { Context } from '@temporalio/activity';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { beginStage, getPhoneRecord, mergeStageStatus, setStageStatus } from '../db/queries/phone-records.js';
 import { recomputeScores } from '../db/queries/scores.js';
@@ -16,20 +16,36 @@ export interface PipelineDeps extends NotifyDeps {
   maxRecordingBytes?: number;
 }
 
-const heartbeat = () => {
+/**
+ * Heartbeats prove a long stage is alive, so a dead worker is noticed within the profile's
+ * heartbeat timeout (20-30 s) instead of its much longer start-to-close timeout. Each heartbeat is
+ * a write on the Temporal server, and most stages finish in well under a second: a stage
+ * heartbeats only once it has been waiting on work for HEARTBEAT_AFTER_MS.
+ */
+export const HEARTBEAT_AFTER_MS = 2_000;
+const workingSince = new WeakMap<Context, number>();
+
+function activityContext(): Context | undefined {
   try {
-    Context.current().heartbeat();
+    return Context.current();
   } catch {
-    // Outside an activity (unit tests) there is nothing to heartbeat.
+    return undefined; // Outside an activity (unit tests) there is nothing to heartbeat.
   }
+}
+
+const heartbeat = () => {
+  const context = activityContext();
+  if (!context) return;
+  const since = workingSince.get(context);
+  if (since === undefined) workingSince.set(context, Date.now());
+  else if (Date.now() - since >= HEARTBEAT_AFTER_MS) context.heartbeat();
 };
 
-/**
- * A vendor call that heartbeats while it waits, so a crashed worker is noticed within the
- * profile's heartbeat timeout instead of its (much longer) start-to-close timeout.
- */
+/** A vendor call that heartbeats while it waits (see HEARTBEAT_AFTER_MS). */
 async function vendorCall<T>(provider: string, fn: () => Promise<T>): Promise<T> {
-  const timer = setInterval(heartbeat, 2_000);
+  const context = activityContext();
+  if (context && !workingSince.has(context)) workingSince.set(context, Date.now());
+  const timer = setInterval(heartbeat, HEARTBEAT_AFTER_MS);
   try {
     return await callProvider(provider, fn);
   } finally {
@@ -131,34 +147,30 @@ export function createPipelineActivities(deps: PipelineDeps) {
       const s = await vendorCall(providers.language.name, () =>
         providers.language.summarize({ transcript: r.transcript ?? '', turns, occurredAt: (r.startedAt ?? r.createdAt).toISOString() }),
       );
-      await db.transaction(async (tx) => {
-        await tx
-          .update(phoneRecords)
-          .set({
-            summary: s.summary,
-            actionItems: s.actionItems,
-            topics: s.topics,
-            summaryProvider: providers.language.name,
-            summaryModel: s.model,
-            stageStatus: mergeStageStatus(['summarize'], 'done'),
-          })
-          .where(eq(phoneRecords.id, phoneRecordId));
-        for (const [i, item] of s.actionItems.entries()) {
-          await tx
-            .insert(tasks)
-            .values({
-              title: item.title.slice(0, 300),
-              description: `From the call on ${(r.startedAt ?? r.createdAt).toISOString().slice(0, 10)}`,
-              owner: item.owner ?? null,
-              dueDate: item.dueDate && !Number.isNaN(Date.parse(item.dueDate)) ? new Date(item.dueDate) : null,
-              contactId: r.contactId,
-              phoneRecordId,
-              source: 'action_item',
-              sourceKey: `call:${phoneRecordId}:action:${i}`,
-            })
-            .onConflictDoNothing({ target: tasks.sourceKey });
-        }
-      });
+      const done = db
+        .update(phoneRecords)
+        .set({
+          summary: s.summary,
+          actionItems: s.actionItems,
+          topics: s.topics,
+          summaryProvider: providers.language.name,
+          summaryModel: s.model,
+          stageStatus: mergeStageStatus(['summarize'], 'done'),
+        })
+        .where(eq(phoneRecords.id, phoneRecordId));
+      const newTasks = s.actionItems.map((item, i) => ({
+        title: item.title.slice(0, 300),
+        description: `From the call on ${(r.startedAt ?? r.createdAt).toISOString().slice(0, 10)}`,
+        owner: item.owner ?? null,
+        dueDate: item.dueDate && !Number.isNaN(Date.parse(item.dueDate)) ? new Date(item.dueDate) : null,
+        contactId: r.contactId,
+        phoneRecordId,
+        source: 'action_item',
+        sourceKey: `call:${phoneRecordId}:action:${i}`,
+      }));
+      // The record and its tasks in one statement (so at once); a task that exists stays as it is.
+      if (newTasks.length === 0) await done;
+      else await db.execute(sql`with added as (${db.insert(tasks).values(newTasks).onConflictDoNothing({ target: tasks.sourceKey }).getSQL()}) ${done.getSQL()}`);
       return { actionItems: s.actionItems.length };
     },
 
@@ -195,31 +207,29 @@ export function createPipelineActivities(deps: PipelineDeps) {
       const vectors = await vendorCall(providers.embeddings.name, () => providers.embeddings.embed(passages.map((p) => p.content)));
       heartbeat();
       const model = providers.embeddings.model;
-      await db.transaction(async (tx) => {
-        await tx.delete(embeddings).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, phoneRecordId), eq(embeddings.model, model)));
-        const byKind = new Map<string, number>();
-        const rows = passages.map((p, i) => {
-          const idx = byKind.get(p.kind) ?? 0;
-          byKind.set(p.kind, idx + 1);
-          return {
-            sourceType: 'call',
-            sourceId: phoneRecordId,
-            contactId: r.contactId,
-            kind: p.kind,
-            chunkIndex: idx,
-            content: p.content,
-            startMs: p.startMs,
-            model,
-            embedding: vectors[i]!,
-            occurredAt: r.startedAt ?? r.createdAt,
-          };
-        });
-        if (rows.length > 0) await tx.insert(embeddings).values(rows);
-        await tx
-          .update(phoneRecords)
-          .set({ stageStatus: mergeStageStatus(['embed'], 'done') })
-          .where(eq(phoneRecords.id, phoneRecordId));
+      const byKind = new Map<string, number>();
+      const rows = passages.map((p, i) => {
+        const idx = byKind.get(p.kind) ?? 0;
+        byKind.set(p.kind, idx + 1);
+        return {
+          sourceType: 'call',
+          sourceId: phoneRecordId,
+          contactId: r.contactId,
+          kind: p.kind,
+          chunkIndex: idx,
+          content: p.content,
+          startMs: p.startMs,
+          model,
+          embedding: vectors[i]!,
+          occurredAt: r.startedAt ?? r.createdAt,
+        };
       });
+      // One statement (so at once): this model's earlier vectors of the call out, the new ones in,
+      // the stage done.
+      const replaced = db.delete(embeddings).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, phoneRecordId), eq(embeddings.model, model)));
+      const stored = rows.length > 0 ? [sql`, stored as (${db.insert(embeddings).values(rows).getSQL()})`] : [];
+      const done = db.update(phoneRecords).set({ stageStatus: mergeStageStatus(['embed'], 'done') }).where(eq(phoneRecords.id, phoneRecordId));
+      await db.execute(sql`with replaced as (${replaced.getSQL()})${sql.join(stored)} ${done.getSQL()}`);
       return { passages: passages.length };
     },
 

@@ -47,6 +47,7 @@ export async function startEmbeddedStack(env: Record<string, string> = {}, activ
   return {
     url: `http://127.0.0.1:${port}`,
     temporalAddress: temporal.address,
+    temporalPid: temporal.pid,
     keys,
     client,
     config,

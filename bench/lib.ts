@@ -1,4 +1,6 @@
 /** Shared benchmark helpers: timing, percentiles, and a throwaway native PostgreSQL. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { freePort } from '../worker/dev-server.js';
 import { startNativePostgres, type NativePostgres } from '../test/native-postgres.js';
 
@@ -40,4 +42,37 @@ export async function benchPostgres(): Promise<{ url: string; stop: () => Promis
   say('starting native PostgreSQL 16 + pgvector ...');
   const pg: NativePostgres = await startNativePostgres(await freePort(), say);
   return pg;
+}
+
+/**
+ * CPU time (ms) of this process and of other processes by pid, read from /proc on Linux; `null`
+ * where it cannot be read (another OS, a process that is gone).
+ */
+export function cpuMs(pids: Record<string, number | undefined>): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  const self = process.cpuUsage();
+  out.self = (self.user + self.system) / 1000;
+  for (const [name, pid] of Object.entries(pids)) {
+    try {
+      if (pid === undefined) throw new Error('no pid');
+      // Fields 14 and 15 (utime, stime) follow the command name, which may contain spaces.
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      out[name] = ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks();
+    } catch {
+      out[name] = null;
+    }
+  }
+  return out;
+}
+
+let ticks: number | undefined;
+function clockTicks(): number {
+  if (ticks === undefined) {
+    try {
+      ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      ticks = 100;
+    }
+  }
+  return ticks;
 }

@@ -4,7 +4,9 @@
  * workflows on the same Temporal server in the same run: one of the call workflow's own shape (its
  * signals, local and ordinary activities, read off a pilot call's history, all no-ops) and the
  * earlier baseline of nine no-op activities; and the latency from `call.recording.saved` to the
- * notification.
+ * notification. After a warm-up of both, the same-shape baseline and the pipeline run in alternating
+ * rounds (`--rounds`, `--calls` each), and each reports CPU per call of this process, the Temporal
+ * server and the fakes.
  * With `--local`, also times each stage of one 2-minute call on the offline engines.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -18,9 +20,11 @@ import { contacts, phoneRecords } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { spawn } from 'node:child_process';
 import { startEmbeddedStack } from './embedded-stack.js';
-import { arg, fmt, percentile, say } from './lib.js';
+import { arg, cpuMs, fmt, percentile, say } from './lib.js';
 
 const calls = arg('calls', 100);
+const rounds = arg('rounds', 2);
+const warmup = arg('warmup', 20);
 // The fakes the throughput run talks to live in their own process, as vendors do.
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'vendors-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
 const remote = await new Promise<{ env: Record<string, string>; recordingBase: string }>((resolve, reject) => {
@@ -28,12 +32,13 @@ const remote = await new Promise<{ env: Record<string, string>; recordingBase: s
   child.once('exit', (code) => reject(new Error(`vendor fakes exited with ${code}`)));
 });
 const stack = await startEmbeddedStack(remote.env);
-const results: Record<string, unknown> = { calls, at: new Date().toISOString() };
+const results: Record<string, unknown> = { calls, rounds, warmup, at: new Date().toISOString() };
 try {
   // Calls come from many known people, as they do on a real line (each rescore reads one history).
   const phone = (i: number) => `+1212555${String(1000 + i).padStart(4, '0')}`;
   const latencyCalls = arg('latency-calls', 20);
-  await stack.database.db.insert(contacts).values(Array.from({ length: calls + latencyCalls + 50 }, (_, i) => ({ firstName: `Caller${i}`, lastName: 'Bench', phoneE164: phone(i) })));
+  const callers = warmup + calls * rounds + latencyCalls + 1;
+  await stack.database.db.insert(contacts).values(Array.from({ length: callers }, (_, i) => ({ firstName: `Caller${i}`, lastName: 'Bench', phoneE164: phone(i) })));
   const post = async (event: unknown) => {
     const body = JSON.stringify(event);
     const res = await fetch(`${stack.url}/webhooks/telnyx/voice`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
@@ -43,7 +48,7 @@ try {
 
   // A pilot call, to read the call workflow's shape off its history: events signalled, local and
   // ordinary activities, workflow tasks.
-  const pilot = lifeOf(calls + latencyCalls + 1);
+  const pilot = lifeOf(callers - 1);
   for (const e of pilot.events) await post(e);
   const pilotHandle = stack.client.workflow.getHandle(callWorkflowId(pilot.callSessionId));
   await pilotHandle.result();
@@ -69,51 +74,85 @@ try {
     activities: { noop: async (step: number) => step },
   });
   const bareRun = bareWorker.run();
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: calls }, (_, i) => stack.client.workflow.execute('bareCallShapeWorkflow', { taskQueue: bareQueue, workflowId: `bare-${i}-${randomUUID()}` })));
-  const bareMs = performance.now() - t0;
-  const bareRate = (calls / bareMs) * 60_000;
-  say(`bare workflow (9 no-op activities, started directly): ${calls} in ${fmt(bareMs)} = ${bareRate.toFixed(0)} per minute`);
-  // The same shape, its events signalled with signalWithStart one after another, as the webhooks
-  // do; once with the search-attribute upserts the Temporal UI needs, once without.
-  const sameShape = async (upserts: number) => {
+
+  // Each workload is timed as wall clock and as CPU per call of the three processes involved: this
+  // one (API, worker, PGlite), the Temporal server and the vendor fakes.
+  const timed = async (n: number, work: () => Promise<unknown>) => {
+    const cpu0 = cpuMs({ temporal: stack.temporalPid, vendors: child.pid });
     const started = performance.now();
-    await Promise.all(Array.from({ length: calls }, async (_, i) => {
+    await work();
+    const ms = performance.now() - started;
+    const cpu1 = cpuMs({ temporal: stack.temporalPid, vendors: child.pid });
+    const perCall = (k: string) => (cpu0[k] == null || cpu1[k] == null ? null : (cpu1[k]! - cpu0[k]!) / n);
+    return { n, ms, perMinute: (n / ms) * 60_000, cpuPerCallMs: { app: perCall('self'), temporal: perCall('temporal'), vendors: perCall('vendors') } };
+  };
+  type Timed = Awaited<ReturnType<typeof timed>>;
+  const sum = (parts: Timed[]): Timed => {
+    const n = parts.reduce((a, p) => a + p.n, 0);
+    const ms = parts.reduce((a, p) => a + p.ms, 0);
+    const cpu = (k: keyof Timed['cpuPerCallMs']) => (parts.some((p) => p.cpuPerCallMs[k] === null) ? null : parts.reduce((a, p) => a + p.cpuPerCallMs[k]! * p.n, 0) / n);
+    return { n, ms, perMinute: (n / ms) * 60_000, cpuPerCallMs: { app: cpu('app'), temporal: cpu('temporal'), vendors: cpu('vendors') } };
+  };
+  const cpuText = (t: Timed) => {
+    const c = t.cpuPerCallMs;
+    return c.app === null ? '' : `; CPU per call: ${c.app.toFixed(0)} ms here, ${c.temporal?.toFixed(0) ?? '?'} ms Temporal, ${c.vendors?.toFixed(0) ?? '?'} ms fakes`;
+  };
+
+  const bare = await timed(calls, () => Promise.all(Array.from({ length: calls }, (_, i) => stack.client.workflow.execute('bareCallShapeWorkflow', { taskQueue: bareQueue, workflowId: `bare-${i}-${randomUUID()}` }))));
+  say(`bare workflow (9 no-op activities, started directly): ${calls} in ${fmt(bare.ms)} = ${bare.perMinute.toFixed(0)} per minute${cpuText(bare)}`);
+  // The same shape, its events signalled with signalWithStart one after another, as the webhooks
+  // do; with the search-attribute upserts the Temporal UI needs, and once without them.
+  const sameShape = (n: number, upserts: number) =>
+    Promise.all(Array.from({ length: n }, async (_, i) => {
       const workflowId = `shape-${i}-${randomUUID()}`;
       for (let k = 0; k < shape.signals; k++) {
         await stack.client.workflow.signalWithStart('sameShapeWorkflow', { taskQueue: bareQueue, workflowId, args: [{ ...shape, upserts }], signal: 'callEvent', signalArgs: [{ k }] });
       }
       await stack.client.workflow.getHandle(workflowId).result();
     }));
-    const ms = performance.now() - started;
-    return { ms, perMinute: (calls / ms) * 60_000 };
+  const shapeNoUpserts = await timed(calls, () => sameShape(calls, 0));
+  say(`bare workflow of the same shape without its upserts: ${calls} in ${fmt(shapeNoUpserts.ms)} = ${shapeNoUpserts.perMinute.toFixed(0)} per minute${cpuText(shapeNoUpserts)}`);
+
+  // The pipeline: signed lifecycles of recorded 150 s calls from known contacts, all at once.
+  let nextCaller = 0;
+  const savedAt = new Map<string, number>();
+  const pipelineBurst = async (n: number) => {
+    const lives = Array.from({ length: n }, () => lifeOf(nextCaller++));
+    await Promise.all(lives.map(async (life) => {
+      for (const e of life.events) {
+        await post(e);
+        if ((e.data as { event_type: string }).event_type === 'call.recording.saved') savedAt.set(life.callSessionId, Date.now());
+      }
+    }));
+    await Promise.all(lives.map((life) => stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result()));
+    return lives;
   };
-  const shapeNoUpserts = await sameShape(0);
-  say(`bare workflow of the same shape without its upserts: ${calls} in ${fmt(shapeNoUpserts.ms)} = ${shapeNoUpserts.perMinute.toFixed(0)} per minute`);
-  const shapeFull = await sameShape(shape.upserts);
-  const shapeMs = shapeFull.ms;
-  const shapeRate = shapeFull.perMinute;
-  say(`bare workflow of the same shape: ${calls} in ${fmt(shapeMs)} = ${shapeRate.toFixed(0)} per minute`);
+  // Both sides warm up first (JIT, connections, caches), then run in alternating rounds, so drift
+  // on a shared machine falls on both alike.
+  await sameShape(warmup, shape.upserts);
+  await pipelineBurst(warmup);
+  const shapeRounds: Timed[] = [];
+  const pipelineRounds: Timed[] = [];
+  const lives: { callSessionId: string }[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const s = await timed(calls, () => sameShape(calls, shape.upserts));
+    shapeRounds.push(s);
+    savedAt.clear();
+    const p = await timed(calls, async () => lives.push(...(await pipelineBurst(calls))));
+    pipelineRounds.push(p);
+    say(`round ${r + 1}/${rounds}: same shape ${s.perMinute.toFixed(0)} per minute, full pipeline ${p.perMinute.toFixed(0)} per minute (ratio ${(p.perMinute / s.perMinute).toFixed(2)})`);
+  }
   bareWorker.shutdown();
   await bareRun;
   await native.close();
-
-  // The pipeline: signed lifecycles of recorded 150 s calls from a known contact.
-  const lives = Array.from({ length: calls }, (_, i) => lifeOf(i));
-  const savedAt = new Map<string, number>();
-  const t1 = performance.now();
-  await Promise.all(lives.map(async (life) => {
-    for (const e of life.events) {
-      await post(e);
-      if ((e.data as { event_type: string }).event_type === 'call.recording.saved') savedAt.set(life.callSessionId, Date.now());
-    }
-  }));
-  await Promise.all(lives.map((life) => stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result()));
-  const pipelineMs = performance.now() - t1;
-  const pipelineRate = (calls / pipelineMs) * 60_000;
-  say(`full pipeline: ${calls} calls in ${fmt(pipelineMs)} = ${pipelineRate.toFixed(0)} per minute; ratio to the same shape ${(pipelineRate / shapeRate).toFixed(2)} (${(pipelineRate / shapeNoUpserts.perMinute).toFixed(2)} without its upserts, ${(pipelineRate / bareRate).toFixed(2)} to nine no-op activities)`);
+  const shapeFull = sum(shapeRounds);
+  const pipeline = sum(pipelineRounds);
+  say(`bare workflow of the same shape: ${shapeFull.n} in ${fmt(shapeFull.ms)} = ${shapeFull.perMinute.toFixed(0)} per minute${cpuText(shapeFull)}`);
+  say(`full pipeline: ${pipeline.n} calls in ${fmt(pipeline.ms)} = ${pipeline.perMinute.toFixed(0)} per minute${cpuText(pipeline)}`);
+  say(`ratio to the same shape ${(pipeline.perMinute / shapeFull.perMinute).toFixed(2)} (${(pipeline.perMinute / shapeNoUpserts.perMinute).toFixed(2)} to it without its upserts, ${(pipeline.perMinute / bare.perMinute).toFixed(2)} to nine no-op activities)`);
 
   const rows = await stack.database.db.select().from(phoneRecords).where(inArray(phoneRecords.callSessionId, lives.map((l) => l.callSessionId)));
+  // recording.saved -> notification inside the last round's burst
   const latencies = rows
     .map((r) => Date.parse((r.stageStatus as Record<string, { at: string }>).notify?.at ?? '') - (savedAt.get(r.callSessionId) ?? NaN))
     .filter((x) => Number.isFinite(x))
@@ -123,7 +162,7 @@ try {
   // Latency of one call at a time (no queue in front of it): recording.saved to notification.
   const single: number[] = [];
   for (let i = 0; i < latencyCalls; i++) {
-    const life = lifeOf(calls + i);
+    const life = lifeOf(nextCaller++);
     let saved = 0;
     for (const e of life.events) {
       await post(e);
@@ -136,10 +175,17 @@ try {
   single.sort((a, b) => a - b);
   say(`one call at a time, recording.saved -> notification: p50 ${fmt(percentile(single, 50))}, p95 ${fmt(percentile(single, 95))} (${single.length} calls)`);
   results.singleCallLatency = { p50: percentile(single, 50), p95: percentile(single, 95), n: single.length };
-  results.bare = { ms: bareMs, perMinute: bareRate };
-  results.sameShape = { ms: shapeMs, perMinute: shapeRate };
+  results.bare = bare;
+  results.sameShape = { ...shapeFull, rounds: shapeRounds.map((r) => r.perMinute) };
   results.sameShapeWithoutUpserts = shapeNoUpserts;
-  results.pipeline = { ms: pipelineMs, perMinute: pipelineRate, ratioToSameShape: pipelineRate / shapeRate, ratioToSameShapeWithoutUpserts: pipelineRate / shapeNoUpserts.perMinute, ratioToNineNoops: pipelineRate / bareRate, allStagesDone: allDone };
+  results.pipeline = {
+    ...pipeline,
+    rounds: pipelineRounds.map((r) => r.perMinute),
+    ratioToSameShape: pipeline.perMinute / shapeFull.perMinute,
+    ratioToSameShapeWithoutUpserts: pipeline.perMinute / shapeNoUpserts.perMinute,
+    ratioToNineNoops: pipeline.perMinute / bare.perMinute,
+    allStagesDone: allDone,
+  };
   results.burstLatency = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), n: latencies.length };
   await mkdir('bench/results', { recursive: true });
   await writeFile('bench/results/pipeline.json', JSON.stringify(results, null, 2));

@@ -18,6 +18,8 @@ export interface DevServerOptions {
 export interface DevServer {
   readonly address: string;
   readonly uiUrl?: string;
+  /** The server's process id (benchmarks read its CPU time). */
+  readonly pid?: number;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   return {
     address,
     uiUrl: o.headless ? undefined : `http://localhost:${o.uiPort}`,
+    pid: child.pid,
     stop: () => stopChild(child),
   };
 }

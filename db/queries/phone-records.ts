@@ -26,14 +26,12 @@ const date = (v: string | undefined) => (v ? new Date(v) : null);
 
 /**
  * Insert or update the one phone record of a call session (unique on call_session_id), matching
- * the caller to a contact by E.164. Idempotent: the same facts give the same row.
+ * the caller to a contact by E.164, and move that contact's "last touched" forward by event time
+ * (never by insert time, never backwards). One statement. Idempotent: the same facts give the same
+ * row.
  */
 export async function upsertCallRecord(db: Database, facts: CallFacts) {
-  const [contact] = await db
-    .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName })
-    .from(contacts)
-    .where(eq(contacts.phoneE164, facts.otherParty))
-    .limit(1);
+  const startedAt = date(facts.startedAt);
   const values = {
     callSessionId: facts.callSessionId,
     source: facts.source,
@@ -41,11 +39,12 @@ export async function upsertCallRecord(db: Database, facts: CallFacts) {
     direction: facts.direction,
     phoneNumber: facts.otherParty,
     ourNumber: facts.ourNumber ?? null,
-    callerName: contact ? `${contact.firstName} ${contact.lastName}`.trim() : (facts.callerName ?? null),
+    // A known caller is shown by the contact's name, else by the name the network sent.
+    callerName: sql`coalesce((select name from caller), ${facts.callerName ?? null})`,
     callControlId: facts.callControlId ?? null,
     callLegId: facts.callLegId ?? null,
-    contactId: contact?.id ?? null,
-    startedAt: date(facts.startedAt),
+    contactId: sql`(select id from caller)`,
+    startedAt,
     answeredAt: date(facts.answeredAt),
     endedAt: date(facts.endedAt),
     durationSeconds: facts.durationSeconds ?? null,
@@ -54,20 +53,23 @@ export async function upsertCallRecord(db: Database, facts: CallFacts) {
     lastEventAt: date(facts.lastEventAt),
   };
   const { callSessionId: _key, ...updates } = values;
-  const [row] = await db
+  const upsert = db
     .insert(phoneRecords)
     .values(values)
     .onConflictDoUpdate({ target: phoneRecords.callSessionId, set: { ...updates, updatedAt: sql`now()` } })
     .returning({ id: phoneRecords.id, contactId: phoneRecords.contactId, callerName: phoneRecords.callerName });
-  if (!row) throw new Error('upsert returned no row');
-  if (contact && facts.startedAt) {
-    // "Last touched" moves by event time, never by insert time, and never backwards.
-    await db
+  const ctes = [sql`caller as (select ${contacts.id} as id, trim(${contacts.firstName} || ' ' || ${contacts.lastName}) as name from ${contacts} where ${contacts.phoneE164} = ${facts.otherParty} limit 1)`];
+  if (startedAt) {
+    const touch = db
       .update(contacts)
-      .set({ lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${new Date(facts.startedAt)})` })
-      .where(eq(contacts.id, contact.id));
+      .set({ lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${startedAt})` })
+      .where(sql`${contacts.id} = (select id from caller)`);
+    ctes.push(sql`touched as (${touch.getSQL()})`);
   }
-  return { phoneRecordId: row.id, contactId: row.contactId, callerName: row.callerName };
+  const res = (await db.execute(sql`with ${sql.join(ctes, sql`, `)} ${upsert.getSQL()}`)) as unknown as { rows: { id: string; contact_id: string | null; caller_name: string | null }[] };
+  const row = res.rows[0];
+  if (!row) throw new Error('upsert returned no row');
+  return { phoneRecordId: row.id, contactId: row.contact_id, callerName: row.caller_name };
 }
 
 /** The jsonb merge that sets stages' status on the record, so stages never overwrite each other. */
