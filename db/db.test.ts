@@ -37,6 +37,26 @@ describe.each(dbKinds)('database on %s', (kind) => {
     expect((rows as unknown as { rows: { chunk_index: number }[] }).rows.map((r) => r.chunk_index)).toEqual([3, 2]);
   });
 
+  it('keeps a call\'s full-text vector in step with its summary and transcript, and only then', async () => {
+    const rows = async (q: ReturnType<typeof sql>) => (await h.db.execute(q)) as unknown as { rows: Record<string, unknown>[] };
+    const [{ id }] = (await rows(sql`insert into phone_records (call_session_id, source, status, direction, phone_number, transcript)
+      values ('tsv-1', 'call_control', 'completed', 'inbound', '+12125550101', 'the quarterly budget review') returning id`)).rows as { id: string }[];
+    const matches = async (word: string) => (await rows(sql`select 1 from phone_records where id = ${id} and search_tsv @@ to_tsquery('english', ${word})`)).rows.length === 1;
+    expect(await matches('budget')).toBe(true);
+    await h.db.execute(sql`update phone_records set summary = 'Agreed on the hiring plan' where id = ${id}`);
+    expect([await matches('budget'), await matches('hiring')]).toEqual([true, true]);
+    // Nobody writes the vector by hand: a direct write is replaced by the computed one.
+    await h.db.execute(sql`update phone_records set search_tsv = to_tsvector('english', 'unrelated') where id = ${id}`);
+    expect([await matches('hiring'), await matches('unrelated')]).toEqual([true, false]);
+    // Other columns leave it alone. To see that, plant a vector the trigger would not compute
+    // (with the trigger off), then write another column with it on: the planted one stays.
+    await h.db.execute(sql`alter table phone_records disable trigger phone_records_search_tsv`);
+    await h.db.execute(sql`update phone_records set search_tsv = to_tsvector('english', 'planted') where id = ${id}`);
+    await h.db.execute(sql`alter table phone_records enable trigger phone_records_search_tsv`);
+    await h.db.execute(sql`update phone_records set stage_status = '{"notify":{"status":"done"}}'::jsonb, updated_at = now() where id = ${id}`);
+    expect([await matches('planted'), await matches('hiring')]).toEqual([true, false]);
+  });
+
   it('keeps contacts unique by E.164', async () => {
     await h.db.execute(sql`insert into contacts (first_name, phone_e164) values ('A', '+12125550100')`);
     await expect(h.db.execute(sql`insert into contacts (first_name, phone_e164) values ('B', '+12125550100')`)).rejects.toThrow();

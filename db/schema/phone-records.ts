@@ -50,9 +50,10 @@ export const phoneRecords = pgTable(
     sentimentModel: text('sentiment_model'),
     stageStatus: jsonb('stage_status').$type<StageStatus>().notNull().default({}),
     pipelineRunId: text('pipeline_run_id'),
-    searchTsv: tsvector('search_tsv').generatedAlwaysAs(
-      sql`to_tsvector('english', coalesce(summary, '') || ' ' || coalesce(transcript, ''))`,
-    ),
+    // Summary and transcript for full-text search. Kept by a trigger (migration 0004) that runs
+    // only when either changes: a generated column is recomputed on every update of the row, and
+    // the pipeline updates a call's row about ten times after its transcript is in.
+    searchTsv: tsvector('search_tsv'),
     ...timestamps,
   },
   (t) => [
