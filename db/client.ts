@@ -8,6 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.js';
 import { PgliteThread } from './pglite-thread.js';
+import { RAW_TEXT_TYPES, registerPreparedRunner } from './prepared.js';
 
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
@@ -63,6 +64,11 @@ async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
   // On its own thread, so queries never stall the event loop that answers webhooks.
   const client = await PgliteThread.open(dataDir, [`set hnsw.ef_search = ${HNSW_EF_SEARCH}`]);
   const db = drizzle(client as never, { schema }) as unknown as Database;
+  const raw = Object.fromEntries(RAW_TEXT_TYPES.map((oid) => [oid, (value: string) => value]));
+  registerPreparedRunner(db, async (name, text, params) => {
+    const res = await client.prepared(name, text, params, { rowMode: 'object', parsers: raw });
+    return { rows: res.rows as Record<string, unknown>[] };
+  });
   return {
     db,
     kind: 'pglite',
@@ -80,6 +86,13 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
   pool.on('error', () => undefined);
 
   const db = drizzle(pool, { schema }) as unknown as Database;
+  // node-postgres prepares a named statement once per pooled connection.
+  const rawText = new Set(RAW_TEXT_TYPES);
+  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (rawText.has(oid) ? (value: string) => value : pg.default.types.getTypeParser(oid, format as 'text')) };
+  registerPreparedRunner(db, async (name, text, params) => {
+    const res = await pool.query({ name, text, values: params, types } as never);
+    return { rows: (res as unknown as { rows: Record<string, unknown>[] }).rows };
+  });
   return {
     db,
     kind: 'postgres',

@@ -39,8 +39,9 @@ describe.each(dbKinds)('database on %s', (kind) => {
 
   it('keeps a call\'s full-text vector in step with its summary and transcript, and only then', async () => {
     const rows = async (q: ReturnType<typeof sql>) => (await h.db.execute(q)) as unknown as { rows: Record<string, unknown>[] };
-    const [{ id }] = (await rows(sql`insert into phone_records (call_session_id, source, status, direction, phone_number, transcript)
-      values ('tsv-1', 'call_control', 'completed', 'inbound', '+12125550101', 'the quarterly budget review') returning id`)).rows as { id: string }[];
+    const inserted = await rows(sql`insert into phone_records (call_session_id, source, status, direction, phone_number, transcript)
+      values ('tsv-1', 'call_control', 'completed', 'inbound', '+12125550101', 'the quarterly budget review') returning id`);
+    const id = inserted.rows[0]!.id as string;
     const matches = async (word: string) => (await rows(sql`select 1 from phone_records where id = ${id} and search_tsv @@ to_tsquery('english', ${word})`)).rows.length === 1;
     expect(await matches('budget')).toBe(true);
     await h.db.execute(sql`update phone_records set summary = 'Agreed on the hiring plan' where id = ${id}`);

@@ -20,6 +20,17 @@ describe('PGlite thread', () => {
     expect((await db.query(`select '2026-01-02T03:04:05Z'::timestamptz as t`)).rows[0]).toEqual({ t: new Date('2026-01-02T03:04:05Z') });
   });
 
+  it('runs a prepared statement with any parameter text, prepared once', async () => {
+    const tricky = ["O'Reilly", 'back\\slash \\\' quote', 'line\nbreak', '$1 and ; semicolons', ''];
+    for (const text of tricky) {
+      const res = await db.prepared('t_echo', 'select $1::text as a, $2::int as b, $3::text as c, $4::numeric as d', [text, 42, null, -1.5]);
+      expect(res.rows).toEqual([{ a: text, b: 42, c: null, d: '-1.5' }]);
+    }
+    expect((await db.query(`select count(*)::int as n from pg_prepared_statements where name = 't_echo'`)).rows).toEqual([{ n: 1 }]);
+    await expect(db.prepared('bad name; drop table t', 'select 1', [])).rejects.toThrow(/invalid prepared statement name/);
+    await expect(db.prepared('t_nul', 'select $1::text', ['a\u0000b'])).rejects.toThrow(/NUL/);
+  });
+
   it('refuses a parser that would have to run on the thread', async () => {
     await expect(db.query('select 1', [], { parsers: { 23: (v: string) => Number(v) * 2 } })).rejects.toThrow(/raw-text parsers/);
   });

@@ -25,7 +25,11 @@ export interface PgliteSession {
   exec(sql: string): Promise<QueryResult[]>;
 }
 
-type Request = { op: 'query'; sql: string; params: unknown[]; rowMode?: string; rawTypes: number[] } | { op: 'exec'; sql: string } | { op: 'close' };
+type Request =
+  | { op: 'query'; sql: string; params: unknown[]; rowMode?: string; rawTypes: number[] }
+  | { op: 'prepared'; name: string; sql: string; params: unknown[]; rowMode?: string; rawTypes: number[] }
+  | { op: 'exec'; sql: string }
+  | { op: 'close' };
 type ErrorData = { message: string; name: string } & Record<string, unknown>;
 
 const workerUrl = new URL('./pglite-worker.mjs', import.meta.url);
@@ -122,6 +126,14 @@ export class PgliteThread implements PgliteSession {
 
   exec(sql: string): Promise<QueryResult[]> {
     return this.#serial(() => this.#session().exec(sql));
+  }
+
+  /**
+   * Run `sql` as the session's prepared statement `name`, preparing it on first use (see
+   * db/prepared.ts). `name` must always stand for the same text.
+   */
+  prepared(name: string, sql: string, params: unknown[], options: QueryOptions = {}): Promise<QueryResult> {
+    return this.#serial(() => this.#send({ op: 'prepared', name, sql, params, rowMode: options.rowMode, rawTypes: rawTypesOf(options.parsers) }));
   }
 
   /** BEGIN, `fn` on the held session, then COMMIT; ROLLBACK when `fn` throws. */

@@ -3,9 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../client.js';
 import { tasks } from '../schema/index.js';
 import { addCall, addContact, addMessage, daysAgo } from '../../test/seed.js';
-import { dbKinds, freshDatabase } from '../../test/stack.js';
+import { dbKinds, freshDatabase, freshPostgresUrl } from '../../test/stack.js';
 import { insightsFrom } from './insights.js';
-import { recomputeScores, type ScoreRow } from './scores.js';
+import { recomputeScores, scoreQuery, type ScoreRow } from './scores.js';
+import { openDatabase } from '../client.js';
+import { sql } from 'drizzle-orm';
 
 const NOW = new Date('2026-06-01T12:00:00Z');
 let n = 0;
@@ -29,6 +31,27 @@ describe.each(dbKinds)('relationship score on %s', (kind) => {
     database = await freshDatabase(kind);
   });
   afterAll(async () => database?.close());
+
+  it('rescores one contact with a prepared statement that gives the plain query\'s answer', async () => {
+    const id = await person([1, 3, 8, 30], { sms: [2], missed: [5] });
+    const prepared = await score(id);
+    const plain = (await db().execute(scoreQuery(id, NOW))) as unknown as { rows: { score: number; strength: number; features: (number | null)[] }[] };
+    expect(plain.rows).toHaveLength(1);
+    expect(prepared.score).toBe(Number(plain.rows[0]!.score));
+    expect(prepared.strength).toBeCloseTo(Number(plain.rows[0]!.strength), 12);
+    expect(prepared.features).toEqual(plain.rows[0]!.features.map((v) => (v === null ? null : Number(v))));
+    // Planned once per session: on a one-connection database the statement is there after use.
+    const single = kind === 'pglite' ? database : await openDatabase({ url: await freshPostgresUrl(), poolSize: 1 });
+    try {
+      const other = await addContact(single.db, { firstName: 'Q', phoneE164: phone() });
+      await recomputeScores(single.db, other.id, NOW);
+      await recomputeScores(single.db, other.id, NOW);
+      const statements = (await single.db.execute(sql`select count(*)::int as n from pg_prepared_statements where name like 'score_one_contact_%'`)) as unknown as { rows: { n: number }[] };
+      expect(statements.rows[0]!.n).toBe(1);
+    } finally {
+      if (single !== database) await single.close();
+    }
+  });
 
   it('scores more recent contact higher than the same pattern further back', async () => {
     const pattern = [2, 9, 16, 23, 30];

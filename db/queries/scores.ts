@@ -7,6 +7,7 @@
  * vector (named by FEATURE_KEYS for its scorer version), so every number can be explained later.
  */
 import { sql, type SQL } from 'drizzle-orm';
+import { executePrepared } from '../prepared.js';
 import type { Database } from '../client.js';
 
 export const SCORER_VERSION = 'rhythm-v2';
@@ -103,7 +104,8 @@ async function scoreSlice(db: Database, contactId: string | null, now: Date, sli
     // writes as data-modifying CTEs of one statement. A temporary table costs more than the
     // scoring itself at this size.
     const write = writeScores(sql.raw('calc'), now);
-    const res = (await db.execute(sql`with calc as (${scoreQuery(contactId, now, slice)}),
+    // A prepared statement: planning this query costs more than running it for one contact.
+    const res = (await executePrepared(db, 'score_one_contact', sql`with calc as (${scoreQuery(contactId, now, slice)}),
       score_history as (${write.history}),
       current_score as (${write.current})
       select * from calc`)) as unknown as { rows: Omit<ScoreRow, 'factors'>[] };
@@ -130,11 +132,12 @@ export interface Slice {
 
 /** The scoring query: one row per contact with score, strength, priority and the feature vector. */
 export function scoreQuery(contactId: string | null, now: Date, slice: Slice = { index: 0, count: 1 }) {
-  // Parameters inline, so the planner folds the "all contacts" test away. Times are epoch seconds
-  // as float8 (date_part): extract() returns numeric, which is an order of magnitude slower here.
+  // One contact or all: a plain equality (or nothing), so a prepared plan for one contact uses the
+  // contact indexes. Times are epoch seconds as float8 (date_part): extract() returns numeric,
+  // which is an order of magnitude slower here.
   const at = sql`${now.toISOString()}::timestamptz`;
   const atEpoch = sql`date_part('epoch', ${at})`;
-  const only = sql`${contactId}::uuid`;
+  const only = (id: SQL) => (contactId === null ? sql`true` : sql`${id} = ${contactId}::uuid`);
   const inSlice = (id: SQL) => (slice.count === 1 ? sql`true` : sql`get_byte(uuid_send(${id}), 15) % ${slice.count}::int = ${slice.index}::int`);
   return sql`
 with events as (
@@ -144,12 +147,12 @@ with events as (
            * (1 + ln(1 + coalesce(p.duration_seconds, 0) / 60.0::float8) / ln(2::float8)) as w,
          p.duration_seconds as dur, p.status, p.sentiment_score::float8 as sent
     from phone_records p
-   where p.contact_id is not null and (${only} is null or p.contact_id = ${only}) and ${inSlice(sql`p.contact_id`)}
+   where p.contact_id is not null and ${only(sql`p.contact_id`)} and ${inSlice(sql`p.contact_id`)}
      and coalesce(p.started_at, p.created_at) <= ${at}
   union all
   select m.contact_id, m.occurred_at, m.direction = 'outbound', 0.6::float8, null, 'sms', m.sentiment_score::float8
     from messages m
-   where m.contact_id is not null and (${only} is null or m.contact_id = ${only}) and ${inSlice(sql`m.contact_id`)}
+   where m.contact_id is not null and ${only(sql`m.contact_id`)} and ${inSlice(sql`m.contact_id`)}
      and m.occurred_at <= ${at}
 ),
 ages as (
@@ -205,7 +208,7 @@ commitments as (
   select t.contact_id, count(*) as open_tasks,
          sum(1 + greatest(0, (${atEpoch} - date_part('epoch', t.due_date)) / 86400) / 7) as promise_load
     from tasks t
-   where t.status not in ('done', 'cancelled') and t.contact_id is not null and (${only} is null or t.contact_id = ${only}) and ${inSlice(sql`t.contact_id`)}
+   where t.status not in ('done', 'cancelled') and t.contact_id is not null and ${only(sql`t.contact_id`)} and ${inSlice(sql`t.contact_id`)}
    group by t.contact_id
 ),
 features as (
@@ -224,7 +227,7 @@ features as (
     left join day_stats ds on ds.contact_id = c.id
     left join ages a on a.contact_id = c.id
     left join commitments k on k.contact_id = c.id
-   where (${only} is null or c.id = ${only}) and ${inSlice(sql`c.id`)}
+   where ${only(sql`c.id`)} and ${inSlice(sql`c.id`)}
 ),
 scored as (
   select f.*,
