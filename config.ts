@@ -50,6 +50,7 @@ export const envSchema = z.object({
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_WORKFLOW_BUNDLE: optionalString,
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
 
   TELNYX_API_KEY: optionalString,
   TELNYX_PUBLIC_KEY: optionalString,
@@ -141,6 +142,8 @@ export interface Config {
     devPort: number;
     uiPort: number;
     workflowBundlePath?: string;
+    /** Activities one worker runs at once; while it has room, Temporal hands it activities eagerly. */
+    maxConcurrentActivities: number;
   };
   readonly telnyx: {
     apiKey?: string;
@@ -237,6 +240,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE,
+      maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
     },
     telnyx: {
       apiKey: e.TELNYX_API_KEY,

@@ -18,12 +18,20 @@ export async function bareCallShapeWorkflow(): Promise<number> {
   return sum;
 }
 
+/** Timeouts of one ordinary activity, as the call workflow scheduled it (milliseconds). */
+export interface ActivityTimeouts {
+  startToCloseMs?: number;
+  heartbeatMs?: number;
+}
+
 /**
  * The call workflow's measured shape: wait for its `signals` events, then as many local and
- * ordinary no-op activities as a real call ran, with its search-attribute upserts (one before each
- * ordinary activity, the rest at the end) when `upserts` is given.
+ * ordinary no-op activities as a real call ran (each ordinary one with the timeouts the call
+ * workflow gave it, when `timeouts` is given: a heartbeat timeout is work for the server), with its
+ * search-attribute upserts (one before each ordinary activity, the rest at the end) when `upserts`
+ * is given.
  */
-export async function sameShapeWorkflow(shape: { signals: number; local: number; regular: number; upserts: number }): Promise<number> {
+export async function sameShapeWorkflow(shape: { signals: number; local: number; regular: number; upserts: number; timeouts?: ActivityTimeouts[] }): Promise<number> {
   let seen = 0;
   setHandler(bareEventSignal, () => void seen++);
   await condition(() => seen >= shape.signals);
@@ -35,7 +43,9 @@ export async function sameShapeWorkflow(shape: { signals: number; local: number;
   for (let step = 0; step < shape.local; step++) sum += await local.noop(step);
   for (let step = 0; step < shape.regular; step++) {
     upsert(`step-${step}`);
-    sum += await noop(step);
+    const t = shape.timeouts?.[step];
+    const act = t ? proxyActivities<Noop>({ startToCloseTimeout: t.startToCloseMs ?? '1 minute', ...(t.heartbeatMs ? { heartbeatTimeout: t.heartbeatMs } : {}) }) : { noop };
+    sum += await act.noop(step);
   }
   while (upserts > 0) upsert('finished');
   return sum;

@@ -7,7 +7,8 @@
  * notification. After a warm-up of both, the same-shape baseline and the pipeline run in alternating
  * rounds (`--rounds`, `--calls` each), and each reports CPU per call of this process, the Temporal
  * server and the fakes.
- * With `--local`, also times each stage of one 2-minute call on the offline engines.
+ * Telnyx's side of the webhooks (signing and posting) runs in the fakes' process too.
+ * The offline engines' stage times are `npm run bench:offline` (bench/offline-stages.ts).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -15,7 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { inArray } from 'drizzle-orm';
-import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
+import { callLifecycle } from '../activities/providers/telephony/fake.js';
 import { contacts, phoneRecords } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { spawn } from 'node:child_process';
@@ -27,7 +28,7 @@ const rounds = arg('rounds', 2);
 const warmup = arg('warmup', 20);
 // The fakes the throughput run talks to live in their own process, as vendors do.
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'vendors-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const remote = await new Promise<{ env: Record<string, string>; recordingBase: string }>((resolve, reject) => {
+const remote = await new Promise<{ env: Record<string, string>; recordingBase: string; controlUrl: string }>((resolve, reject) => {
   child.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString().split('\n')[0]!)));
   child.once('exit', (code) => reject(new Error(`vendor fakes exited with ${code}`)));
 });
@@ -39,17 +40,20 @@ try {
   const latencyCalls = arg('latency-calls', 20);
   const callers = warmup + calls * rounds + latencyCalls + 1;
   await stack.database.db.insert(contacts).values(Array.from({ length: callers }, (_, i) => ({ firstName: `Caller${i}`, lastName: 'Bench', phoneE164: phone(i) })));
-  const post = async (event: unknown) => {
-    const body = JSON.stringify(event);
-    const res = await fetch(`${stack.url}/webhooks/telnyx/voice`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
-    if (res.status !== 200) throw new Error(`webhook answered ${res.status}`);
+  // Telnyx's side (signing and posting each call's events in order) runs in the fakes' process.
+  const key = stack.keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+  const play = async (lives: ReturnType<typeof callLifecycle>[]): Promise<Record<string, number>> => {
+    const res = await fetch(`${remote.controlUrl}/play`, { method: 'POST', body: JSON.stringify({ target: `${stack.url}/webhooks/telnyx/voice`, key, lives }) });
+    const out = (await res.json()) as { savedAt?: Record<string, number>; error?: string };
+    if (!res.ok || !out.savedAt) throw new Error(`playing the calls failed: ${out.error ?? res.status}`);
+    return out.savedAt;
   };
   const lifeOf = (i: number) => callLifecycle({ from: phone(i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: `${remote.recordingBase}canned-${i % 2000}.mp3` });
 
   // A pilot call, to read the call workflow's shape off its history: events signalled, local and
   // ordinary activities, workflow tasks.
   const pilot = lifeOf(callers - 1);
-  for (const e of pilot.events) await post(e);
+  await play([pilot]);
   const pilotHandle = stack.client.workflow.getHandle(callWorkflowId(pilot.callSessionId));
   await pilotHandle.result();
   const events = (await pilotHandle.fetchHistory()).events ?? [];
@@ -58,9 +62,17 @@ try {
     local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
     regular: events.filter((e) => e.activityTaskScheduledEventAttributes).length,
     upserts: events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length,
+    // Each ordinary activity's timeouts: a heartbeat timeout is a timer the server keeps.
+    timeouts: events.flatMap((e) => {
+      const a = e.activityTaskScheduledEventAttributes;
+      if (!a) return [];
+      const ms = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => (d ? Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6) : undefined);
+      return [{ startToCloseMs: ms(a.startToCloseTimeout), heartbeatMs: ms(a.heartbeatTimeout) || undefined }];
+    }),
   };
   const workflowTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
-  say(`the call workflow's shape: ${shape.signals} signals, ${shape.local} local and ${shape.regular} ordinary activities, ${shape.upserts} search-attribute upserts, ${workflowTasks} workflow tasks`);
+  const heartbeats = shape.timeouts.filter((t) => t.heartbeatMs).length;
+  say(`the call workflow's shape: ${shape.signals} signals, ${shape.local} local and ${shape.regular} ordinary activities (${heartbeats} with a heartbeat timeout), ${shape.upserts} search-attribute upserts, ${workflowTasks} workflow tasks`);
   results.shape = { ...shape, workflowTasks };
 
   // Baselines on their own queue and worker: no-op activities, only Temporal's own work.
@@ -118,12 +130,7 @@ try {
   const savedAt = new Map<string, number>();
   const pipelineBurst = async (n: number) => {
     const lives = Array.from({ length: n }, () => lifeOf(nextCaller++));
-    await Promise.all(lives.map(async (life) => {
-      for (const e of life.events) {
-        await post(e);
-        if ((e.data as { event_type: string }).event_type === 'call.recording.saved') savedAt.set(life.callSessionId, Date.now());
-      }
-    }));
+    for (const [id, at] of Object.entries(await play(lives))) savedAt.set(id, at);
     await Promise.all(lives.map((life) => stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result()));
     return lives;
   };
@@ -163,11 +170,7 @@ try {
   const single: number[] = [];
   for (let i = 0; i < latencyCalls; i++) {
     const life = lifeOf(nextCaller++);
-    let saved = 0;
-    for (const e of life.events) {
-      await post(e);
-      if ((e.data as { event_type: string }).event_type === 'call.recording.saved') saved = Date.now();
-    }
+    const saved = (await play([life]))[life.callSessionId]!;
     await stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result();
     const [row] = await stack.database.db.select().from(phoneRecords).where(inArray(phoneRecords.callSessionId, [life.callSessionId]));
     single.push(Date.parse((row!.stageStatus as Record<string, { at: string }>).notify!.at) - saved);

@@ -2,12 +2,14 @@
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { Config } from '../config.js';
 import { projectRoot } from './temporal-cli.js';
 
 export const defaultBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
-export interface WorkerOptions extends ActivityDeps {
+export interface WorkerOptions extends Omit<ActivityDeps, 'config'> {
+  config: ActivityDeps['config'] & { temporal: Pick<Config['temporal'], 'maxConcurrentActivities'> };
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
@@ -29,7 +31,10 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     activities: o.activities ?? createActivities(o),
     // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
     shutdownGraceTime: '30s',
-    maxConcurrentActivityTaskExecutions: 20,
+    // With a free slot, the server hands a workflow's next activity back in the workflow task's
+    // completion (eager dispatch): no task-queue round trip. A full worker falls back to polling,
+    // which costs the server three more requests per activity.
+    maxConcurrentActivityTaskExecutions: o.config.temporal.maxConcurrentActivities,
   });
 }
 

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ProviderError } from '../errors.js';
@@ -41,35 +41,58 @@ export function parsePocketsphinxTimes(output: string, speaker: string): SpeechS
   return segments;
 }
 
-export function createLocalSpeech(): SpeechToTextPort {
+/**
+ * Local recognition is CPU-bound: a worker may run many transcribe stages at once, but only as many
+ * recognisers as there are cores; the rest wait their turn (heartbeating, see activities/pipeline.ts).
+ */
+export function createTurns(size: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async function inTurn<T>(fn: () => Promise<T>): Promise<T> {
+    if (active >= size) await new Promise<void>((resolve) => waiting.push(resolve));
+    else active++;
+    try {
+      return await fn();
+    } finally {
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
+  };
+}
+
+export function createLocalSpeech(concurrency = availableParallelism()): SpeechToTextPort {
+  const inTurn = createTurns(concurrency);
   return {
     name: 'local',
-    async transcribe({ audio, contentType, channels, onProgress }) {
-      const dir = await mkdtemp(path.join(tmpdir(), 'cc-stt-'));
-      try {
-        const ext = /mpeg|mp3/.test(contentType) ? 'mp3' : 'wav';
-        const input = path.join(dir, `in.${ext}`);
-        await writeFile(input, audio);
-        // Trust the file over the webhook: a "dual" recording that arrives with one channel is mixed.
-        const actual = Number((await tool('sox', ['--i', '-c', input])).stdout.trim()) || 1;
-        const parties = channels > 1 && actual > 1 ? [{ remix: '1', speaker: 'caller' }, { remix: '2', speaker: 'owner' }] : [{ remix: '-', speaker: 'speaker_0' }];
-        const segments: SpeechSegment[] = [];
-        for (const party of parties) {
-          const wav = path.join(dir, `${party.speaker}.wav`);
-          await tool('sox', [input, '-r', '16000', '-c', '1', '-b', '16', wav, ...(party.remix === '-' ? [] : ['remix', party.remix])]);
-          onProgress?.();
-          const { stdout } = await tool('pocketsphinx_continuous', ['-infile', wav, '-time', 'yes', '-logfn', '/dev/null']);
-          segments.push(...parsePocketsphinxTimes(stdout, party.speaker));
-          onProgress?.();
-        }
-        segments.sort((a, b) => a.startMs - b.startMs);
-        const durationSeconds = segments.length ? segments[segments.length - 1]!.endMs / 1000 : 0;
-        return { text: segments.map((s) => s.text).join(' '), segments, durationSeconds, model: LOCAL_STT_MODEL };
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
+    transcribe: (input) => inTurn(() => transcribeLocally(input)),
   };
+}
+
+async function transcribeLocally({ audio, contentType, channels, onProgress }: Parameters<SpeechToTextPort['transcribe']>[0]) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cc-stt-'));
+  try {
+    const ext = /mpeg|mp3/.test(contentType) ? 'mp3' : 'wav';
+    const input = path.join(dir, `in.${ext}`);
+    await writeFile(input, audio);
+    // Trust the file over the webhook: a "dual" recording that arrives with one channel is mixed.
+    const actual = Number((await tool('sox', ['--i', '-c', input])).stdout.trim()) || 1;
+    const parties = channels > 1 && actual > 1 ? [{ remix: '1', speaker: 'caller' }, { remix: '2', speaker: 'owner' }] : [{ remix: '-', speaker: 'speaker_0' }];
+    const segments: SpeechSegment[] = [];
+    for (const party of parties) {
+      const wav = path.join(dir, `${party.speaker}.wav`);
+      await tool('sox', [input, '-r', '16000', '-c', '1', '-b', '16', wav, ...(party.remix === '-' ? [] : ['remix', party.remix])]);
+      onProgress?.();
+      const { stdout } = await tool('pocketsphinx_continuous', ['-infile', wav, '-time', 'yes', '-logfn', '/dev/null']);
+      segments.push(...parsePocketsphinxTimes(stdout, party.speaker));
+      onProgress?.();
+    }
+    segments.sort((a, b) => a.startMs - b.startMs);
+    const durationSeconds = segments.length ? segments[segments.length - 1]!.endMs / 1000 : 0;
+    return { text: segments.map((s) => s.text).join(' '), segments, durationSeconds, model: LOCAL_STT_MODEL };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function tool(cmd: string, args: string[]) {
