@@ -5,7 +5,8 @@
 import { eq } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { maskPhone } from '../db/phone.js';
-import { notifications, tasks, type phoneRecords } from '../db/schema/index.js';
+import type { PhoneRecordRow } from '../db/queries/phone-records.js';
+import { notifications, tasks } from '../db/schema/index.js';
 import { callProvider } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
 
@@ -15,7 +16,7 @@ export interface NotifyDeps {
   notify: { webhookUrl?: string; longCallSeconds: number; ownerPhoneNumber?: string };
 }
 
-type PhoneRecord = typeof phoneRecords.$inferSelect;
+type PhoneRecord = PhoneRecordRow;
 
 interface Decision {
   rule: string;

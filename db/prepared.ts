@@ -7,7 +7,7 @@
  * stale plan. Results have the shape `db.execute` gives: timestamps, dates and intervals as text.
  */
 import { createHash } from 'node:crypto';
-import type { SQL } from 'drizzle-orm';
+import { fillPlaceholders, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from './client.js';
 
@@ -21,13 +21,36 @@ export function registerPreparedRunner(db: Database, runner: PreparedRunner): vo
   runners.set(db, runner);
 }
 
+function compile(base: string, query: SQL) {
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return { name: `${base}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`, text, params };
+}
+
+function runnerOf(db: Database): PreparedRunner {
+  const runner = runners.get(db);
+  if (!runner) throw new Error('prepared statements: this database was not opened by openDatabase (no prepared-statement runner)');
+  return runner;
+}
+
 /** Run `query` as the prepared statement `<base>_<hash of its text>`, preparing it on first use in the session. */
 export async function executePrepared(db: Database, base: string, query: SQL): Promise<{ rows: Record<string, unknown>[] }> {
-  const runner = runners.get(db);
-  if (!runner) throw new Error('executePrepared: this database was not opened by openDatabase (no prepared-statement runner)');
-  const { sql: text, params } = dialect.sqlToQuery(query);
-  const name = `${base}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`;
-  return runner(name, text, params);
+  const { name, text, params } = compile(base, query);
+  return runnerOf(db)(name, text, params);
+}
+
+/** A placeholder with its type: `placeholder('at', 'timestamptz')` is `$n::timestamptz` filled with the value `at`. */
+export const placeholder = (name: string, type: string) => sql`${sql.placeholder(name)}::${sql.raw(type)}`;
+
+/**
+ * A statement built once (its values are `placeholder()`s) and run as a prepared statement: neither
+ * built nor planned again. `build` gets the first database it runs on (the text is the same on any).
+ */
+export function definePrepared<V extends Record<string, unknown>>(base: string, build: (db: Database) => SQL) {
+  let compiled: ReturnType<typeof compile> | undefined;
+  return (db: Database, values: V): Promise<{ rows: Record<string, unknown>[] }> => {
+    compiled ??= compile(base, build(db));
+    return runnerOf(db)(compiled.name, compiled.text, fillPlaceholders(compiled.params, values));
+  };
 }
 
 /** The type ids drizzle reads as raw text (timestamps, dates, intervals and their arrays). */

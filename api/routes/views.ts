@@ -92,7 +92,7 @@ export const PhoneRecordSchema = PhoneRecordSummarySchema.extend({
   tasks: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), dueDate: ts.nullable() })),
 }).openapi('PhoneRecord');
 
-type PhoneRow = typeof phoneRecords.$inferSelect;
+type PhoneRow = Omit<typeof phoneRecords.$inferSelect, 'searchTsv'>;
 const model = (provider: string | null, m: string | null) => (provider ? `${provider}${m ? `/${m}` : ''}` : null);
 
 export function phoneRecordSummaryView(r: PhoneRow, contactName: string | null, region: CountryCode): z.infer<typeof PhoneRecordSummarySchema> {

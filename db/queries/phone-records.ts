@@ -1,7 +1,8 @@
 /** Queries on phone_records used by the call workflow's activities. */
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { contacts, phoneRecords } from '../schema/index.js';
+import { definePrepared, placeholder } from '../prepared.js';
 
 export interface CallFacts {
   callSessionId: string;
@@ -22,83 +23,149 @@ export interface CallFacts {
   lastEventAt?: string;
 }
 
-const date = (v: string | undefined) => (v ? new Date(v) : null);
+const iso = (v: string | undefined) => (v ? new Date(v).toISOString() : null);
+
+/** The call-record upsert, built once per shape (with or without a start time to touch the contact). */
+const upsertCall = [false, true].map((touch) =>
+  definePrepared<Record<string, unknown>>(touch ? 'upsert_call_touch' : 'upsert_call', (db) => {
+    const text = (name: string) => placeholder(name, 'text');
+    const time = (name: string) => placeholder(name, 'timestamptz');
+    const excluded = (column: { name: string }) => sql.raw(`excluded."${column.name}"`);
+    const upsert = db
+      .insert(phoneRecords)
+      .values({
+        callSessionId: text('callSessionId'),
+        source: text('source'),
+        status: text('status'),
+        direction: text('direction'),
+        phoneNumber: text('phoneNumber'),
+        ourNumber: text('ourNumber'),
+        // A known caller is shown by the contact's name, else by the name the network sent.
+        callerName: sql`coalesce((select name from caller), ${text('callerName')})`,
+        callControlId: text('callControlId'),
+        callLegId: text('callLegId'),
+        contactId: sql`(select id from caller)`,
+        startedAt: time('startedAt'),
+        answeredAt: time('answeredAt'),
+        endedAt: time('endedAt'),
+        durationSeconds: placeholder('durationSeconds', 'integer'),
+        hangupCause: text('hangupCause'),
+        hangupSource: text('hangupSource'),
+        lastEventAt: time('lastEventAt'),
+      })
+      .onConflictDoUpdate({
+        target: phoneRecords.callSessionId,
+        set: {
+          ...Object.fromEntries(
+            [
+              phoneRecords.source, phoneRecords.status, phoneRecords.direction, phoneRecords.phoneNumber, phoneRecords.ourNumber,
+              phoneRecords.callerName, phoneRecords.callControlId, phoneRecords.callLegId, phoneRecords.contactId, phoneRecords.startedAt,
+              phoneRecords.answeredAt, phoneRecords.endedAt, phoneRecords.durationSeconds, phoneRecords.hangupCause, phoneRecords.hangupSource,
+              phoneRecords.lastEventAt,
+            ].map((c) => [keyOf(c), excluded(c)]),
+          ),
+          updatedAt: sql`now()`,
+        },
+      })
+      .returning({ id: phoneRecords.id, contactId: phoneRecords.contactId, callerName: phoneRecords.callerName });
+    const ctes = [sql`caller as (select ${contacts.id} as id, trim(${contacts.firstName} || ' ' || ${contacts.lastName}) as name from ${contacts} where ${contacts.phoneE164} = ${text('phoneNumber')} limit 1)`];
+    if (touch) {
+      const touched = db
+        .update(contacts)
+        .set({ lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${time('startedAt')})` })
+        .where(sql`${contacts.id} = (select id from caller)`);
+      ctes.push(sql`touched as (${touched.getSQL()})`);
+    }
+    return sql`with ${sql.join(ctes, sql`, `)} ${upsert.getSQL()}`;
+  }),
+);
+
+/** The schema key of a phone_records column (the update set is keyed by it). */
+function keyOf(column: { name: string }): string {
+  const key = Object.entries(phoneRecords).find(([, c]) => c === column)?.[0];
+  if (!key) throw new Error(`no phone_records column ${column.name}`);
+  return key;
+}
 
 /**
  * Insert or update the one phone record of a call session (unique on call_session_id), matching
  * the caller to a contact by E.164, and move that contact's "last touched" forward by event time
- * (never by insert time, never backwards). One statement. Idempotent: the same facts give the same
- * row.
+ * (never by insert time, never backwards). One prepared statement. Idempotent: the same facts give
+ * the same row.
  */
 export async function upsertCallRecord(db: Database, facts: CallFacts) {
-  const startedAt = date(facts.startedAt);
-  const values = {
+  const startedAt = iso(facts.startedAt);
+  const res = await upsertCall[startedAt ? 1 : 0]!(db, {
     callSessionId: facts.callSessionId,
     source: facts.source,
     status: facts.status,
     direction: facts.direction,
     phoneNumber: facts.otherParty,
     ourNumber: facts.ourNumber ?? null,
-    // A known caller is shown by the contact's name, else by the name the network sent.
-    callerName: sql`coalesce((select name from caller), ${facts.callerName ?? null})`,
+    callerName: facts.callerName ?? null,
     callControlId: facts.callControlId ?? null,
     callLegId: facts.callLegId ?? null,
-    contactId: sql`(select id from caller)`,
     startedAt,
-    answeredAt: date(facts.answeredAt),
-    endedAt: date(facts.endedAt),
+    answeredAt: iso(facts.answeredAt),
+    endedAt: iso(facts.endedAt),
     durationSeconds: facts.durationSeconds ?? null,
     hangupCause: facts.hangupCause ?? null,
     hangupSource: facts.hangupSource ?? null,
-    lastEventAt: date(facts.lastEventAt),
-  };
-  const { callSessionId: _key, ...updates } = values;
-  const upsert = db
-    .insert(phoneRecords)
-    .values(values)
-    .onConflictDoUpdate({ target: phoneRecords.callSessionId, set: { ...updates, updatedAt: sql`now()` } })
-    .returning({ id: phoneRecords.id, contactId: phoneRecords.contactId, callerName: phoneRecords.callerName });
-  const ctes = [sql`caller as (select ${contacts.id} as id, trim(${contacts.firstName} || ' ' || ${contacts.lastName}) as name from ${contacts} where ${contacts.phoneE164} = ${facts.otherParty} limit 1)`];
-  if (startedAt) {
-    const touch = db
-      .update(contacts)
-      .set({ lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${startedAt})` })
-      .where(sql`${contacts.id} = (select id from caller)`);
-    ctes.push(sql`touched as (${touch.getSQL()})`);
-  }
-  const res = (await db.execute(sql`with ${sql.join(ctes, sql`, `)} ${upsert.getSQL()}`)) as unknown as { rows: { id: string; contact_id: string | null; caller_name: string | null }[] };
-  const row = res.rows[0];
+    lastEventAt: iso(facts.lastEventAt),
+  });
+  const row = res.rows[0] as { id: string; contact_id: string | null; caller_name: string | null } | undefined;
   if (!row) throw new Error('upsert returned no row');
   return { phoneRecordId: row.id, contactId: row.contact_id, callerName: row.caller_name };
 }
 
+/** The statuses to merge into stage_status (jsonb): each stage's state, when, and why when it failed. */
+function stagePatch(stages: string[], state: string, error?: string): string {
+  const at = new Date().toISOString();
+  return JSON.stringify(Object.fromEntries(stages.map((s) => [s, error ? { status: state, at, error } : { status: state, at }])));
+}
+
 /** The jsonb merge that sets stages' status on the record, so stages never overwrite each other. */
 export function mergeStageStatus(stages: string[], state: string, error?: string) {
-  const at = new Date().toISOString();
-  const patch = Object.fromEntries(stages.map((s) => [s, error ? { status: state, at, error } : { status: state, at }]));
-  return sql`${phoneRecords.stageStatus} || ${JSON.stringify(patch)}::jsonb`;
+  return sql`${phoneRecords.stageStatus} || ${stagePatch(stages, state, error)}::jsonb`;
+}
+
+/**
+ * The statements every stage runs, prepared once per database (not rebuilt for every call):
+ * set stages' status; mark a stage running and read the record; read the record.
+ */
+/** A call's record as the stages read it: every column but the full-text vector (large, and theirs to ignore). */
+const { searchTsv: _searchTsv, ...recordColumns } = getTableColumns(phoneRecords);
+export type PhoneRecordRow = Omit<typeof phoneRecords.$inferSelect, 'searchTsv'>;
+
+function buildStageStatements(db: Database) {
+  const merge = sql`${phoneRecords.stageStatus} || ${placeholder('patch', 'jsonb')}`;
+  const byId = eq(phoneRecords.id, sql.placeholder('id'));
+  return {
+    setStatus: db.update(phoneRecords).set({ stageStatus: merge, updatedAt: sql`now()` }).where(byId).prepare('set_stage_status'),
+    begin: db.update(phoneRecords).set({ stageStatus: merge, updatedAt: sql`now()` }).where(byId).returning(recordColumns).prepare('begin_stage'),
+    get: db.select(recordColumns).from(phoneRecords).where(byId).limit(1).prepare('get_phone_record'),
+  };
+}
+const stageStatementsByDb = new WeakMap<Database, ReturnType<typeof buildStageStatements>>();
+function stageStatements(db: Database) {
+  let statements = stageStatementsByDb.get(db);
+  if (!statements) stageStatementsByDb.set(db, (statements = buildStageStatements(db)));
+  return statements;
 }
 
 /** Set pipeline stages' status on the record. */
 export async function setStageStatus(db: Database, phoneRecordId: string, stages: string[], state: string, error?: string) {
-  await db
-    .update(phoneRecords)
-    .set({ stageStatus: mergeStageStatus(stages, state, error), updatedAt: sql`now()` })
-    .where(eq(phoneRecords.id, phoneRecordId));
+  await stageStatements(db).setStatus.execute({ id: phoneRecordId, patch: stagePatch(stages, state, error) });
 }
 
 /** Mark a stage running and read the record, in one statement (null when there is no such record). */
 export async function beginStage(db: Database, phoneRecordId: string, stage: string) {
-  const [row] = await db
-    .update(phoneRecords)
-    .set({ stageStatus: mergeStageStatus([stage], 'running'), updatedAt: sql`now()` })
-    .where(eq(phoneRecords.id, phoneRecordId))
-    .returning();
+  const [row] = await stageStatements(db).begin.execute({ id: phoneRecordId, patch: stagePatch([stage], 'running') });
   return row ?? null;
 }
 
 export async function getPhoneRecord(db: Database, id: string) {
-  const [row] = await db.select().from(phoneRecords).where(eq(phoneRecords.id, id)).limit(1);
+  const [row] = await stageStatements(db).get.execute({ id });
   return row ?? null;
 }
 
