@@ -2,7 +2,7 @@
  * Notification rules and channels. A row in `notifications` is the at-most-once ledger: one per
  * (call, rule, channel); an external channel is only called while its row is not yet `sent`.
  */
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { maskPhone } from '../db/phone.js';
 import type { PhoneRecordRow } from '../db/queries/phone-records.js';
@@ -41,29 +41,47 @@ export async function decideForCall(db: Database, r: PhoneRecord, longCallSecond
 
 export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { reprocess: boolean }): Promise<number> {
   const decisions = await decideForCall(deps.db, r, deps.notify.longCallSeconds);
+  if (decisions.length === 0) return 0;
   const channels = ['inbox', ...(deps.notify.webhookUrl ? ['webhook'] : []), ...(deps.notify.ownerPhoneNumber ? ['sms'] : [])];
-  let sent = 0;
-  for (const d of decisions) {
-    for (const channel of channels) {
-      const dedupeKey = `call:${r.id}:${d.rule}:${channel}`;
-      // The inbox row is the delivery itself: written as sent in one statement, unless it exists.
-      const inbox = channel === 'inbox' ? { status: 'sent', sentAt: new Date() } : {};
-      const [inserted] = await deps.db
-        .insert(notifications)
-        .values({ dedupeKey, rule: d.rule, channel, title: d.title, body: d.body, contactId: r.contactId, phoneRecordId: r.id, data: { phoneRecordId: r.id }, ...inbox })
-        .onConflictDoNothing({ target: notifications.dedupeKey })
-        .returning({ id: notifications.id, status: notifications.status });
-      if (channel === 'inbox' && inserted) {
-        sent += 1;
-        continue;
-      }
-      // A row that was there already (an earlier attempt) is only sent again if it was not sent.
-      const [row] = inserted ? [inserted] : await deps.db.select({ id: notifications.id, status: notifications.status }).from(notifications).where(eq(notifications.dedupeKey, dedupeKey));
-      if (!row || row.status === 'sent') continue;
-      await deliver(deps, channel, d, dedupeKey, r.id);
-      await deps.db.update(notifications).set({ status: 'sent', sentAt: new Date(), error: null }).where(eq(notifications.id, row.id));
-      sent += 1;
+  const planned = decisions.flatMap((decision) => channels.map((channel) => ({ decision, channel, dedupeKey: `call:${r.id}:${decision.rule}:${channel}` })));
+  const rows = planned.map(({ decision: d, channel, dedupeKey }) => ({
+    dedupeKey,
+    rule: d.rule,
+    channel,
+    title: d.title,
+    body: d.body,
+    contactId: r.contactId,
+    phoneRecordId: r.id,
+    data: { phoneRecordId: r.id },
+    // The inbox row is the delivery itself: written as sent, unless it exists.
+    ...(channel === 'inbox' ? { status: 'sent', sentAt: new Date() } : {}),
+  }));
+  // Every (rule, channel) row in one statement; the rows that were there already are from an
+  // earlier attempt, and an external channel is only called again if its row was not sent.
+  const inserted = await deps.db
+    .insert(notifications)
+    .values(rows)
+    .onConflictDoNothing({ target: notifications.dedupeKey })
+    .returning({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status });
+  const fresh = new Set(inserted.map((n) => n.dedupeKey));
+  const known = new Map(inserted.map((n) => [n.dedupeKey, n]));
+  const missing = planned.filter((n) => n.channel !== 'inbox' && !known.has(n.dedupeKey)).map((n) => n.dedupeKey);
+  if (missing.length > 0) {
+    for (const n of await deps.db.select({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status }).from(notifications).where(inArray(notifications.dedupeKey, missing))) {
+      known.set(n.dedupeKey, n);
     }
+  }
+  let sent = 0;
+  for (const { decision, channel, dedupeKey } of planned) {
+    if (channel === 'inbox') {
+      if (fresh.has(dedupeKey)) sent += 1;
+      continue;
+    }
+    const row = known.get(dedupeKey);
+    if (!row || row.status === 'sent') continue;
+    await deliver(deps, channel, decision, dedupeKey, r.id);
+    await deps.db.update(notifications).set({ status: 'sent', sentAt: new Date(), error: null }).where(eq(notifications.id, row.id));
+    sent += 1;
   }
   return sent;
 }

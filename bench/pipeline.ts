@@ -24,7 +24,7 @@ import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, cpuMs, fmt, percentile, say } from './lib.js';
 
 const calls = arg('calls', 100);
-const rounds = arg('rounds', 2);
+const rounds = arg('rounds', 3);
 const warmup = arg('warmup', 20);
 // The fakes the throughput run talks to live in their own process, as vendors do.
 const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'vendors-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,0 +1,49 @@
+/** Notifications: one row per (call, rule, channel), and an external channel called at most once per row. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import type { DatabaseHandle } from '../db/client.js';
+import { getPhoneRecord } from '../db/queries/phone-records.js';
+import { notifications } from '../db/schema/index.js';
+import { addCall } from '../test/seed.js';
+import { freshDatabase } from '../test/stack.js';
+import { startFakeServer, type FakeServer } from './providers/fakes/server.js';
+import type { Providers } from './providers/index.js';
+import { notifyForCall } from './notify.js';
+
+describe('notifications', () => {
+  let database: DatabaseHandle;
+  let hook: FakeServer;
+  beforeAll(async () => {
+    database = await freshDatabase('pglite');
+    hook = await startFakeServer('hook', async () => ({ body: '{"ok":true}' }));
+  });
+  afterAll(async () => {
+    await hook?.close();
+    await database?.close();
+  });
+
+  it('writes each rule once per channel, delivers the webhook once, and retries only what was not sent', async () => {
+    const deps = { db: database.db, providers: {} as Providers, notify: { webhookUrl: `${hook.url}/hook`, longCallSeconds: 120 } };
+    const call = await addCall(database.db, { phoneNumber: '+12125550123', startedAt: new Date(), durationSeconds: 600, sentiment: 'negative', summary: 'Budget dispute.' });
+    const record = (await getPhoneRecord(database.db, call.id))!;
+
+    // Two rules (long call, negative sentiment) on two channels: four rows, two webhook posts.
+    expect(await notifyForCall(deps, record, { reprocess: false })).toBe(4);
+    expect(hook.requests).toHaveLength(2);
+    const rows = await database.db.select().from(notifications).where(eq(notifications.phoneRecordId, call.id));
+    expect(rows.map((r) => `${r.rule}:${r.channel}:${r.status}`).sort()).toEqual([
+      'long_call:inbox:sent', 'long_call:webhook:sent', 'negative_sentiment:inbox:sent', 'negative_sentiment:webhook:sent',
+    ]);
+
+    // A retry of the stage sends nothing again.
+    expect(await notifyForCall(deps, record, { reprocess: false })).toBe(0);
+    expect(hook.requests).toHaveLength(2);
+
+    // A webhook that failed (its row not sent) is delivered on the next attempt, and only it.
+    await database.db.update(notifications).set({ status: 'pending', sentAt: null }).where(eq(notifications.dedupeKey, `call:${call.id}:long_call:webhook`));
+    expect(await notifyForCall(deps, record, { reprocess: false })).toBe(1);
+    expect(hook.requests).toHaveLength(3);
+    expect(JSON.parse(hook.requests[2]!.body.toString())).toMatchObject({ rule: 'long_call', phoneRecordId: call.id });
+    expect(hook.requests[2]!.headers['idempotency-key']).toBe(`call:${call.id}:long_call:webhook`);
+  });
+});
