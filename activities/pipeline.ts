@@ -68,6 +68,10 @@ async function startStage(db: Database, id: string, stage: string) {
   return r;
 }
 
+/** The write that stores a stage's results and marks it done (a builder: it may join a larger statement). */
+const finishStage = (db: Database, id: string, stage: string, results: Partial<typeof phoneRecords.$inferInsert>) =>
+  db.update(phoneRecords).set({ ...results, stageStatus: mergeStageStatus([stage], 'done') }).where(eq(phoneRecords.id, id));
+
 const turnsOf = (segments: SpeechSegment[] | null | undefined, text: string | null) =>
   segments && segments.length > 0 ? segments.map((s) => ({ speaker: s.speaker, text: s.text })) : [{ speaker: 'speaker_0', text: text ?? '' }];
 
@@ -105,17 +109,13 @@ export function createPipelineActivities(deps: PipelineDeps) {
       heartbeat();
       const contentType = /wav/.test(type) || recording.format === 'wav' ? 'audio/wav' : 'audio/mpeg';
       const location = await providers.blobs.put(`${phoneRecordId}.${contentType === 'audio/wav' ? 'wav' : 'mp3'}`, bytes, contentType);
-      await db
-        .update(phoneRecords)
-        .set({
-          recordingLocation: location,
-          recordingContentType: contentType,
-          recordingBytes: bytes.length,
-          recordingChannels: recording.channels,
-          recordingDurationSeconds: recording.durationSeconds ?? null,
-          stageStatus: mergeStageStatus(['record'], 'done'),
-        })
-        .where(eq(phoneRecords.id, phoneRecordId));
+      await finishStage(db, phoneRecordId, 'record', {
+        recordingLocation: location,
+        recordingContentType: contentType,
+        recordingBytes: bytes.length,
+        recordingChannels: recording.channels,
+        recordingDurationSeconds: recording.durationSeconds ?? null,
+      });
       return { bytes: bytes.length };
     },
 
@@ -126,17 +126,13 @@ export function createPipelineActivities(deps: PipelineDeps) {
       const t = await vendorCall(providers.speech.name, () =>
         providers.speech.transcribe({ audio, contentType: r.recordingContentType ?? 'audio/mpeg', channels: r.recordingChannels ?? 1, onProgress: heartbeat }),
       );
-      await db
-        .update(phoneRecords)
-        .set({
-          transcript: t.text,
-          speakerSegments: t.segments,
-          transcriptProvider: providers.speech.name,
-          transcriptModel: t.model,
-          recordingDurationSeconds: r.recordingDurationSeconds ?? t.durationSeconds ?? null,
-          stageStatus: mergeStageStatus(['transcribe'], 'done'),
-        })
-        .where(eq(phoneRecords.id, phoneRecordId));
+      await finishStage(db, phoneRecordId, 'transcribe', {
+        transcript: t.text,
+        speakerSegments: t.segments,
+        transcriptProvider: providers.speech.name,
+        transcriptModel: t.model,
+        recordingDurationSeconds: r.recordingDurationSeconds ?? t.durationSeconds ?? null,
+      });
       return { chars: t.text.length, segments: t.segments.length };
     },
 
@@ -147,17 +143,13 @@ export function createPipelineActivities(deps: PipelineDeps) {
       const s = await vendorCall(providers.language.name, () =>
         providers.language.summarize({ transcript: r.transcript ?? '', turns, occurredAt: (r.startedAt ?? r.createdAt).toISOString() }),
       );
-      const done = db
-        .update(phoneRecords)
-        .set({
-          summary: s.summary,
-          actionItems: s.actionItems,
-          topics: s.topics,
-          summaryProvider: providers.language.name,
-          summaryModel: s.model,
-          stageStatus: mergeStageStatus(['summarize'], 'done'),
-        })
-        .where(eq(phoneRecords.id, phoneRecordId));
+      const done = finishStage(db, phoneRecordId, 'summarize', {
+        summary: s.summary,
+        actionItems: s.actionItems,
+        topics: s.topics,
+        summaryProvider: providers.language.name,
+        summaryModel: s.model,
+      });
       const newTasks = s.actionItems.map((item, i) => ({
         title: item.title.slice(0, 300),
         description: `From the call on ${(r.startedAt ?? r.createdAt).toISOString().slice(0, 10)}`,
@@ -179,17 +171,13 @@ export function createPipelineActivities(deps: PipelineDeps) {
       const out = await vendorCall(providers.language.name, () =>
         providers.language.sentiment({ turns: turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript) }),
       );
-      await db
-        .update(phoneRecords)
-        .set({
-          sentiment: out.label,
-          sentimentScore: out.score,
-          sentimentDetail: out.perSpeaker,
-          sentimentProvider: providers.language.name,
-          sentimentModel: out.model,
-          stageStatus: mergeStageStatus(['sentiment'], 'done'),
-        })
-        .where(eq(phoneRecords.id, phoneRecordId));
+      await finishStage(db, phoneRecordId, 'sentiment', {
+        sentiment: out.label,
+        sentimentScore: out.score,
+        sentimentDetail: out.perSpeaker,
+        sentimentProvider: providers.language.name,
+        sentimentModel: out.model,
+      });
       return { label: out.label, score: out.score };
     },
 
@@ -228,7 +216,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
       // the stage done.
       const replaced = db.delete(embeddings).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, phoneRecordId), eq(embeddings.model, model)));
       const stored = rows.length > 0 ? [sql`, stored as (${db.insert(embeddings).values(rows).getSQL()})`] : [];
-      const done = db.update(phoneRecords).set({ stageStatus: mergeStageStatus(['embed'], 'done') }).where(eq(phoneRecords.id, phoneRecordId));
+      const done = finishStage(db, phoneRecordId, 'embed', {});
       await db.execute(sql`with replaced as (${replaced.getSQL()})${sql.join(stored)} ${done.getSQL()}`);
       return { passages: passages.length };
     },

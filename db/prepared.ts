@@ -53,5 +53,5 @@ export function definePrepared<V extends Record<string, unknown>>(base: string, 
   };
 }
 
-/** The type ids drizzle reads as raw text (timestamps, dates, intervals and their arrays). */
+/** The type ids drizzle's node-postgres driver reads as raw text (timestamps, dates, intervals, their arrays, numeric[]). */
 export const RAW_TEXT_TYPES = [1114, 1184, 1082, 1186, 1231, 1115, 1185, 1187, 1182];

@@ -129,14 +129,14 @@ export function mergeStageStatus(stages: string[], state: string, error?: string
   return sql`${phoneRecords.stageStatus} || ${stagePatch(stages, state, error)}::jsonb`;
 }
 
-/**
- * The statements every stage runs, prepared once per database (not rebuilt for every call):
- * set stages' status; mark a stage running and read the record; read the record.
- */
 /** A call's record as the stages read it: every column but the full-text vector (large, and theirs to ignore). */
 const { searchTsv: _searchTsv, ...recordColumns } = getTableColumns(phoneRecords);
 export type PhoneRecordRow = Omit<typeof phoneRecords.$inferSelect, 'searchTsv'>;
 
+/**
+ * The statements every stage runs, prepared once per database (not rebuilt for every call):
+ * set stages' status; mark a stage running and read the record; read the record.
+ */
 function buildStageStatements(db: Database) {
   const merge = sql`${phoneRecords.stageStatus} || ${placeholder('patch', 'jsonb')}`;
   const byId = eq(phoneRecords.id, sql.placeholder('id'));
