@@ -65,6 +65,11 @@ export const localActivityProfiles = {
  * stragglers after an unanswered hangup, and a second pipeline pass when late events change the call.
  */
 export const CALL_WORKFLOW_V2_PATCH = 'call-workflow-v2';
+/**
+ * patched() id of the late caller: when the event that names the caller (`call.initiated`) arrives
+ * after the pipeline began, the contact's rescore and notifications run for the known contact.
+ */
+export const CALL_LATE_CONTACT_PATCH = 'call-late-contact';
 /** patched() id of the message workflow's database steps as local activities. */
 export const MESSAGE_LOCAL_DB_PATCH = 'message-local-db';
 

@@ -15,7 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { activityProfiles, callTimeouts, CALL_WORKFLOW_V2_PATCH, localActivityProfiles, searchAttributes } from '../temporal.config.js';
+import { activityProfiles, callTimeouts, CALL_LATE_CONTACT_PATCH, CALL_WORKFLOW_V2_PATCH, localActivityProfiles, searchAttributes } from '../temporal.config.js';
 import { callEventSignal, getCallProgressQuery } from './call.messages.js';
 import type { CallEvent, CallProgress, StageName, StageState } from './call.messages.js';
 import { applyEvent, needsAnswer, newCallState, snapshot } from './call-state.js';
@@ -98,7 +98,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
     // call as it turned out (every write is keyed by call and stage, so nothing is done twice).
     while (dirty) {
       const res = await awaitRecording(await persist());
-      if (pathOf(res.snap) === pathOf(snap)) continue;
+      if (pathOf(res.snap) === pathOf(snap)) {
+        // Same call, but now with its caller known: score and notify for the contact (the stages
+        // that read the audio have nothing new to do).
+        if (res.contactId && res.contactId !== contactId && patched(CALL_LATE_CONTACT_PATCH)) {
+          contactId = res.contactId;
+          await runPipeline(db, res.snap, phoneRecordId, contactId, { ...options, contactOnly: true }, progress);
+        }
+        continue;
+      }
       snap = res.snap;
       contactId = res.contactId;
       await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
@@ -163,7 +171,7 @@ async function runPipeline(
   snap: CallSnapshot,
   phoneRecordId: string,
   contactId: string | null,
-  { reprocess, storedRecording }: { reprocess: boolean; storedRecording: boolean },
+  { reprocess, storedRecording, contactOnly = false }: { reprocess: boolean; storedRecording: boolean; contactOnly?: boolean },
   progress: CallProgress,
 ): Promise<void> {
   const stage = async (name: StageName, fn: () => Promise<unknown>): Promise<boolean> => {
@@ -188,7 +196,9 @@ async function runPipeline(
   };
 
   const hasAudio = snap.status === 'completed' && (snap.recording !== undefined || storedRecording);
-  if (hasAudio) {
+  if (contactOnly) {
+    // The audio stages ran already for this call as it is; only the contact's stages follow.
+  } else if (hasAudio) {
     const stored = storedRecording || (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));
     const transcribed = stored && (await stage('transcribe', () => stt.transcribeStage({ phoneRecordId })));
     if (transcribed) {

@@ -82,6 +82,26 @@ describe('call pipeline with vendor fakes', () => {
     expect(commands.filter((c) => c === 'answer').length).toBeLessThanOrEqual(1);
   });
 
+  it('scores and notifies the caller when the event that names them arrives after the pipeline began', async () => {
+    await stack.database.db.insert(contacts).values({ firstName: 'Grace', lastName: 'Hopper', phoneE164: '+12125550177' });
+    const call = recordedCall('+12125550177', [{ channel: 0, text: 'Grace here, about the compiler talk next week.' }, { channel: 1, text: 'Great, see you then.' }]);
+    const [initiated, ...rest] = call.events;
+    for (const e of rest) await send(e);
+    // Only call.initiated carries the direction, so until it comes the caller is unknown.
+    const deadline = Date.now() + 20_000;
+    while (!(await recordFor(call.callSessionId).catch(() => undefined))?.stageStatus?.transcribe && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await recordFor(call.callSessionId)).contactId).toBeNull();
+    await send(initiated);
+    const result = (await finish(call.callSessionId)) as { stages: Record<string, string> };
+    expect(result.stages).toMatchObject({ transcribe: 'done', rescore: 'done', notify: 'done' });
+    const r = await recordFor(call.callSessionId);
+    const [grace] = await stack.database.db.select().from(contacts).where(eq(contacts.phoneE164, '+12125550177'));
+    expect(r.contactId).toBe(grace!.id);
+    expect(grace!.relationshipScore).toBeGreaterThan(0);
+    // The audio stages did not run again.
+    expect(vendors.deepgram.requests.filter((q) => q.body.equals(call.audio))).toHaveLength(1);
+  });
+
   it('retries a vendor outage (500, then 429 with Retry-After) and succeeds', async () => {
     vendors.deepgram.failNext({ kind: 'status', status: 500 }, { kind: 'status', status: 429, retryAfterSeconds: 1 });
     const before = vendors.deepgram.requests.length;
