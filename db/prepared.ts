@@ -32,18 +32,13 @@ function runnerOf(db: Database): PreparedRunner {
   return runner;
 }
 
-/** Run `query` as the prepared statement `<base>_<hash of its text>`, preparing it on first use in the session. */
-export async function executePrepared(db: Database, base: string, query: SQL): Promise<{ rows: Record<string, unknown>[] }> {
-  const { name, text, params } = compile(base, query);
-  return runnerOf(db)(name, text, params);
-}
-
 /** A placeholder with its type: `placeholder('at', 'timestamptz')` is `$n::timestamptz` filled with the value `at`. */
 export const placeholder = (name: string, type: string) => sql`${sql.placeholder(name)}::${sql.raw(type)}`;
 
 /**
- * A statement built once (its values are `placeholder()`s) and run as a prepared statement: neither
- * built nor planned again. `build` gets the first database it runs on (the text is the same on any).
+ * A statement built once (its values are `placeholder()`s) and run as the prepared statement
+ * `<base>_<hash of its text>`, prepared on first use in each session: neither built nor planned
+ * again. `build` gets the first database it runs on (the text is the same on any).
  */
 export function definePrepared<V extends Record<string, unknown>>(base: string, build: (db: Database) => SQL) {
   let compiled: ReturnType<typeof compile> | undefined;

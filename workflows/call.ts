@@ -103,7 +103,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
         // that read the audio have nothing new to do).
         if (res.contactId && res.contactId !== contactId && patched(CALL_LATE_CONTACT_PATCH)) {
           contactId = res.contactId;
-          await runPipeline(db, res.snap, phoneRecordId, contactId, { ...options, contactOnly: true }, progress);
+          await pipelineStages(db, phoneRecordId, progress).contact(contactId, options.reprocess);
         }
         continue;
       }
@@ -166,14 +166,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
 /** What decides the pipeline's path: the final status, and whether there is audio to process. */
 const pathOf = (snap: CallSnapshot) => `${snap.status}:${snap.recording ? 'recording' : 'none'}`;
 
-async function runPipeline(
-  db: typeof remoteDb,
-  snap: CallSnapshot,
-  phoneRecordId: string,
-  contactId: string | null,
-  { reprocess, storedRecording, contactOnly = false }: { reprocess: boolean; storedRecording: boolean; contactOnly?: boolean },
-  progress: CallProgress,
-): Promise<void> {
+/** The pipeline's stages for one call: each runs as `stage` (status, search attribute, failure mark). */
+function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: CallProgress) {
   const stage = async (name: StageName, fn: () => Promise<unknown>): Promise<boolean> => {
     progress.stage = name;
     progress.stages[name] = 'running';
@@ -195,24 +189,43 @@ async function runPipeline(
     await db.markStages({ phoneRecordId, stages: names, state: 'skipped', error: why });
   };
 
-  const hasAudio = snap.status === 'completed' && (snap.recording !== undefined || storedRecording);
-  if (contactOnly) {
-    // The audio stages ran already for this call as it is; only the contact's stages follow.
-  } else if (hasAudio) {
-    const stored = storedRecording || (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));
-    const transcribed = stored && (await stage('transcribe', () => stt.transcribeStage({ phoneRecordId })));
-    if (transcribed) {
-      await stage('summarize', () => llm.summarizeStage({ phoneRecordId }));
-      await stage('sentiment', () => llm.sentimentStage({ phoneRecordId }));
-      await stage('embed', () => embed.embedStage({ phoneRecordId }));
-    } else {
-      await skip(['summarize', 'sentiment', 'embed'], stored ? 'transcription failed' : 'recording not stored');
-    }
-  } else {
-    const why = snap.status === 'completed' ? (snap.recordingError ?? 'no recording arrived') : `call ${snap.status}`;
-    await skip(['record', 'transcribe', 'summarize', 'sentiment', 'embed'], why);
-  }
-  if (contactId) await stage('rescore', () => db.rescoreContact({ contactId }));
-  else await skip(['rescore'], 'unknown caller');
-  await stage('notify', () => notify.notifyStage({ phoneRecordId, reprocess }));
+  return {
+    /** record, transcribe, summarize, sentiment, embed: or skipped, with the reason. */
+    async audio(snap: CallSnapshot, storedRecording: boolean) {
+      const hasAudio = snap.status === 'completed' && (snap.recording !== undefined || storedRecording);
+      if (hasAudio) {
+        const stored = storedRecording || (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));
+        const transcribed = stored && (await stage('transcribe', () => stt.transcribeStage({ phoneRecordId })));
+        if (transcribed) {
+          await stage('summarize', () => llm.summarizeStage({ phoneRecordId }));
+          await stage('sentiment', () => llm.sentimentStage({ phoneRecordId }));
+          await stage('embed', () => embed.embedStage({ phoneRecordId }));
+        } else {
+          await skip(['summarize', 'sentiment', 'embed'], stored ? 'transcription failed' : 'recording not stored');
+        }
+      } else {
+        const why = snap.status === 'completed' ? (snap.recordingError ?? 'no recording arrived') : `call ${snap.status}`;
+        await skip(['record', 'transcribe', 'summarize', 'sentiment', 'embed'], why);
+      }
+    },
+    /** rescore (when the caller is a contact) and notify. */
+    async contact(contactId: string | null, reprocess: boolean) {
+      if (contactId) await stage('rescore', () => db.rescoreContact({ contactId }));
+      else await skip(['rescore'], 'unknown caller');
+      await stage('notify', () => notify.notifyStage({ phoneRecordId, reprocess }));
+    },
+  };
+}
+
+async function runPipeline(
+  db: typeof remoteDb,
+  snap: CallSnapshot,
+  phoneRecordId: string,
+  contactId: string | null,
+  { reprocess, storedRecording }: { reprocess: boolean; storedRecording: boolean },
+  progress: CallProgress,
+): Promise<void> {
+  const stages = pipelineStages(db, phoneRecordId, progress);
+  await stages.audio(snap, storedRecording);
+  await stages.contact(contactId, reprocess);
 }

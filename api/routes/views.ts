@@ -2,7 +2,8 @@
 import { z } from '@hono/zod-openapi';
 import type { CountryCode } from 'libphonenumber-js';
 import { formatPhone } from '../../db/phone.js';
-import type { calendarEvents, contacts, messages, phoneRecords, tasks } from '../../db/schema/index.js';
+import type { PhoneRecordRow } from '../../db/queries/phone-records.js';
+import type { calendarEvents, contacts, messages, tasks } from '../../db/schema/index.js';
 
 const ts = z.string().openapi({ format: 'date-time' });
 
@@ -92,10 +93,9 @@ export const PhoneRecordSchema = PhoneRecordSummarySchema.extend({
   tasks: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), dueDate: ts.nullable() })),
 }).openapi('PhoneRecord');
 
-type PhoneRow = Omit<typeof phoneRecords.$inferSelect, 'searchTsv'>;
 const model = (provider: string | null, m: string | null) => (provider ? `${provider}${m ? `/${m}` : ''}` : null);
 
-export function phoneRecordSummaryView(r: PhoneRow, contactName: string | null, region: CountryCode): z.infer<typeof PhoneRecordSummarySchema> {
+export function phoneRecordSummaryView(r: PhoneRecordRow, contactName: string | null, region: CountryCode): z.infer<typeof PhoneRecordSummarySchema> {
   return {
     id: r.id,
     callSessionId: r.callSessionId,
@@ -119,7 +119,7 @@ export function phoneRecordSummaryView(r: PhoneRow, contactName: string | null, 
   };
 }
 
-export function phoneRecordView(r: PhoneRow, contactName: string | null, linked: (typeof tasks.$inferSelect)[], region: CountryCode): z.infer<typeof PhoneRecordSchema> {
+export function phoneRecordView(r: PhoneRecordRow, contactName: string | null, linked: (typeof tasks.$inferSelect)[], region: CountryCode): z.infer<typeof PhoneRecordSchema> {
   return {
     ...phoneRecordSummaryView(r, contactName, region),
     ourNumber: r.ourNumber,

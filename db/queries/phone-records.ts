@@ -30,43 +30,33 @@ const upsertCall = [false, true].map((touch) =>
   definePrepared<Record<string, unknown>>(touch ? 'upsert_call_touch' : 'upsert_call', (db) => {
     const text = (name: string) => placeholder(name, 'text');
     const time = (name: string) => placeholder(name, 'timestamptz');
-    const excluded = (column: { name: string }) => sql.raw(`excluded."${column.name}"`);
+    const values = {
+      callSessionId: text('callSessionId'),
+      source: text('source'),
+      status: text('status'),
+      direction: text('direction'),
+      phoneNumber: text('phoneNumber'),
+      ourNumber: text('ourNumber'),
+      // A known caller is shown by the contact's name, else by the name the network sent.
+      callerName: sql`coalesce((select name from caller), ${text('callerName')})`,
+      callControlId: text('callControlId'),
+      callLegId: text('callLegId'),
+      contactId: sql`(select id from caller)`,
+      startedAt: time('startedAt'),
+      answeredAt: time('answeredAt'),
+      endedAt: time('endedAt'),
+      durationSeconds: placeholder('durationSeconds', 'integer'),
+      hangupCause: text('hangupCause'),
+      hangupSource: text('hangupSource'),
+      lastEventAt: time('lastEventAt'),
+    };
+    // On conflict every column but the key takes the new row's value.
+    const { callSessionId: _key, ...updated } = values;
+    const set = Object.fromEntries(Object.keys(updated).map((k) => [k, sql.raw(`excluded."${phoneRecords[k as keyof typeof updated].name}"`)]));
     const upsert = db
       .insert(phoneRecords)
-      .values({
-        callSessionId: text('callSessionId'),
-        source: text('source'),
-        status: text('status'),
-        direction: text('direction'),
-        phoneNumber: text('phoneNumber'),
-        ourNumber: text('ourNumber'),
-        // A known caller is shown by the contact's name, else by the name the network sent.
-        callerName: sql`coalesce((select name from caller), ${text('callerName')})`,
-        callControlId: text('callControlId'),
-        callLegId: text('callLegId'),
-        contactId: sql`(select id from caller)`,
-        startedAt: time('startedAt'),
-        answeredAt: time('answeredAt'),
-        endedAt: time('endedAt'),
-        durationSeconds: placeholder('durationSeconds', 'integer'),
-        hangupCause: text('hangupCause'),
-        hangupSource: text('hangupSource'),
-        lastEventAt: time('lastEventAt'),
-      })
-      .onConflictDoUpdate({
-        target: phoneRecords.callSessionId,
-        set: {
-          ...Object.fromEntries(
-            [
-              phoneRecords.source, phoneRecords.status, phoneRecords.direction, phoneRecords.phoneNumber, phoneRecords.ourNumber,
-              phoneRecords.callerName, phoneRecords.callControlId, phoneRecords.callLegId, phoneRecords.contactId, phoneRecords.startedAt,
-              phoneRecords.answeredAt, phoneRecords.endedAt, phoneRecords.durationSeconds, phoneRecords.hangupCause, phoneRecords.hangupSource,
-              phoneRecords.lastEventAt,
-            ].map((c) => [keyOf(c), excluded(c)]),
-          ),
-          updatedAt: sql`now()`,
-        },
-      })
+      .values(values)
+      .onConflictDoUpdate({ target: phoneRecords.callSessionId, set: { ...set, updatedAt: sql`now()` } })
       .returning({ id: phoneRecords.id, contactId: phoneRecords.contactId, callerName: phoneRecords.callerName });
     const ctes = [sql`caller as (select ${contacts.id} as id, trim(${contacts.firstName} || ' ' || ${contacts.lastName}) as name from ${contacts} where ${contacts.phoneE164} = ${text('phoneNumber')} limit 1)`];
     if (touch) {
@@ -79,13 +69,6 @@ const upsertCall = [false, true].map((touch) =>
     return sql`with ${sql.join(ctes, sql`, `)} ${upsert.getSQL()}`;
   }),
 );
-
-/** The schema key of a phone_records column (the update set is keyed by it). */
-function keyOf(column: { name: string }): string {
-  const key = Object.entries(phoneRecords).find(([, c]) => c === column)?.[0];
-  if (!key) throw new Error(`no phone_records column ${column.name}`);
-  return key;
-}
 
 /**
  * Insert or update the one phone record of a call session (unique on call_session_id), matching

@@ -7,7 +7,7 @@
  * vector (named by FEATURE_KEYS for its scorer version), so every number can be explained later.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { executePrepared } from '../prepared.js';
+import { definePrepared, placeholder } from '../prepared.js';
 import type { Database } from '../client.js';
 
 export const SCORER_VERSION = 'rhythm-v2';
@@ -77,10 +77,10 @@ export async function recomputeScores(
 const historyColumns = sql.raw('contact_id, score, strength, priority, features, scorer_version, computed_at');
 
 /** Writes history and current score from the rows of `source` (a relation with the scoring columns). */
-const writeScores = (source: SQL, now: Date) => ({
+const writeScores = (source: SQL, at: SQL) => ({
   history: sql`insert into relationship_scores (${historyColumns})
-      select contact_id, score, strength, priority, features, ${SCORER_VERSION}, ${now.toISOString()}::timestamptz from ${source}`,
-  current: sql`update contacts c set relationship_score = s.score, relationship_priority = s.priority, score_updated_at = ${now.toISOString()}::timestamptz,
+      select contact_id, score, strength, priority, features, ${SCORER_VERSION}, ${at} from ${source}`,
+  current: sql`update contacts c set relationship_score = s.score, relationship_priority = s.priority, score_updated_at = ${at},
              -- "last touched" by event time, also for imported or merged history; never backwards
              last_contacted_at = greatest(c.last_contacted_at, s.last_interaction_at)
         from ${source} s
@@ -98,17 +98,25 @@ const toScoreRow = (r: Omit<ScoreRow, 'factors'>): ScoreRow => ({
   factors: factorsOf(r.features),
 });
 
-async function scoreSlice(db: Database, contactId: string | null, now: Date, slice: Slice): Promise<{ written: number; rows: ScoreRow[] }> {
-  if (contactId !== null) {
-    // One contact (the pipeline's rescore, after every call): the same scoring query, with its
-    // writes as data-modifying CTEs of one statement. A temporary table costs more than the
-    // scoring itself at this size.
-    const write = writeScores(sql.raw('calc'), now);
-    // A prepared statement: planning this query costs more than running it for one contact.
-    const res = (await executePrepared(db, 'score_one_contact', sql`with calc as (${scoreQuery(contactId, now, slice)}),
+/**
+ * One contact (the pipeline's rescore, after every call): the same scoring query, with its writes
+ * as data-modifying CTEs of one statement (a temporary table costs more than the scoring at this
+ * size), built once and prepared: planning it costs more than running it for one contact.
+ */
+const scoreOneContact = definePrepared<{ contactId: string; now: string }>('score_one_contact', () => {
+  const at = placeholder('now', 'timestamptz');
+  const write = writeScores(sql.raw('calc'), at);
+  return sql`with calc as (${scoreQuery(placeholder('contactId', 'uuid'), at)}),
       score_history as (${write.history}),
       current_score as (${write.current})
-      select * from calc`)) as unknown as { rows: Omit<ScoreRow, 'factors'>[] };
+      select * from calc`;
+});
+
+const timeOf = (now: Date) => sql`${now.toISOString()}::timestamptz`;
+
+async function scoreSlice(db: Database, contactId: string | null, now: Date, slice: Slice): Promise<{ written: number; rows: ScoreRow[] }> {
+  if (contactId !== null) {
+    const res = (await scoreOneContact(db, { contactId, now: now.toISOString() })) as unknown as { rows: Omit<ScoreRow, 'factors'>[] };
     return { written: res.rows.length, rows: res.rows.map(toScoreRow) };
   }
   return db.transaction(async (tx) => {
@@ -116,7 +124,7 @@ async function scoreSlice(db: Database, contactId: string | null, now: Date, sli
     // written from it, set-based, in the same transaction.
     await tx.execute(sql`set local work_mem = '256MB'`);
     await tx.execute(sql`create temporary table score_calc on commit drop as ${scoreQuery(contactId, now, slice)}`);
-    const write = writeScores(sql.raw('score_calc'), now);
+    const write = writeScores(sql.raw('score_calc'), timeOf(now));
     await tx.execute(write.history);
     await tx.execute(write.current);
     const [count] = ((await tx.execute(sql`select count(*)::int as n from score_calc`)) as unknown as { rows: { n: number }[] }).rows;
@@ -131,13 +139,14 @@ export interface Slice {
 }
 
 /** The scoring query: one row per contact with score, strength, priority and the feature vector. */
-export function scoreQuery(contactId: string | null, now: Date, slice: Slice = { index: 0, count: 1 }) {
+export function scoreQuery(contactId: string | SQL | null, now: Date | SQL, slice: Slice = { index: 0, count: 1 }) {
   // One contact or all: a plain equality (or nothing), so a prepared plan for one contact uses the
   // contact indexes. Times are epoch seconds as float8 (date_part): extract() returns numeric,
   // which is an order of magnitude slower here.
-  const at = sql`${now.toISOString()}::timestamptz`;
+  const at = now instanceof Date ? timeOf(now) : now;
   const atEpoch = sql`date_part('epoch', ${at})`;
-  const only = (id: SQL) => (contactId === null ? sql`true` : sql`${id} = ${contactId}::uuid`);
+  const contact = typeof contactId === 'string' ? sql`${contactId}::uuid` : contactId;
+  const only = (id: SQL) => (contact === null ? sql`true` : sql`${id} = ${contact}`);
   const inSlice = (id: SQL) => (slice.count === 1 ? sql`true` : sql`get_byte(uuid_send(${id}), 15) % ${slice.count}::int = ${slice.index}::int`);
   return sql`
 with events as (
