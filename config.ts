@@ -72,6 +72,7 @@ export const envSchema = z.object({
   DEEPGRAM_API_KEY: optionalString,
   DEEPGRAM_BASE_URL: optionalUrl,
   DEEPGRAM_MODEL: z.string().default('nova-3'),
+  LOCAL_STT_MODEL_DIR: optionalString,
 
   ANTHROPIC_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalUrl,
@@ -157,6 +158,8 @@ export interface Config {
   };
   readonly owner: { phoneNumber?: string; name: string; region: CountryCode };
   readonly deepgram: { apiKey?: string; baseUrl?: string; model: string };
+  /** The offline engine: a CTranslate2 Whisper model folder instead of the packaged tiny.en. */
+  readonly speech: { localModelDir?: string };
   readonly anthropic: { apiKey?: string; baseUrl?: string; model: string };
   readonly embeddings: { provider: 'local' | 'openai' | 'voyage'; apiKey?: string; baseUrl?: string; model: string };
   readonly elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string };
@@ -254,6 +257,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
     },
     owner: { phoneNumber: e.OWNER_PHONE_NUMBER, name: e.OWNER_NAME, region: e.PHONE_DEFAULT_REGION as CountryCode },
     deepgram: { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL },
+    speech: { localModelDir: e.LOCAL_STT_MODEL_DIR },
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.ANTHROPIC_MODEL },
     embeddings: {
       provider,

@@ -2,7 +2,7 @@
  * `npm start`: the whole product in one process on its embedded defaults: Temporal dev server
  * (SQLite in the data folder, UI on 8233), PGlite with pgvector, the API and the worker.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
@@ -16,6 +16,7 @@ import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { assertPortFree, PortInUseError, startDevServer, type DevServer } from '../worker/dev-server.js';
 import { locateTemporalCli } from '../worker/temporal-cli.js';
 import { createWorker } from '../worker/worker.js';
+import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { devTelnyxKeyPair, embeddedApiToken } from './dev-secrets.js';
 
 const say = (line: string) => console.log(`[command-center] ${line}`);
@@ -23,7 +24,7 @@ const say = (line: string) => console.log(`[command-center] ${line}`);
 async function main() {
   const started = Date.now();
   const config = loadConfigOrExit('embedded');
-  await mkdir(config.dataDir, { recursive: true });
+  await assertWritable(config.dataDir);
   const embedded = isEmbedded(config);
   const token = config.apiTokens.length ? undefined : await embeddedApiToken(config.dataDir);
   const apiTokens = token ? [token.value] : config.apiTokens;
@@ -33,6 +34,9 @@ async function main() {
 
   await assertPortFree(config.http.port, 'API', config.http.host === '0.0.0.0' ? '0.0.0.0' : config.http.host);
   let devServer: DevServer | undefined;
+  // The speech engine installs (first start only) while the dev server starts.
+  const speechEngine = config.deepgram.apiKey ? Promise.resolve(undefined) : ensureSpeechEngine(say);
+  speechEngine.catch(() => undefined);
   if (embedded.temporal) {
     const cli = await locateTemporalCli(config.temporal.cliPath, say);
     say('starting the Temporal dev server ...');
@@ -46,6 +50,7 @@ async function main() {
   }
   const stopDevServer = async () => devServer?.stop();
   try {
+    await speechEngine;
     say(embedded.database ? `opening PGlite in ${config.database.pgliteDir} ...` : 'connecting to PostgreSQL ...');
     const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolSize: config.database.poolSize });
     const connOpts = temporalConnectionOptions(config, devServer?.address);
@@ -78,13 +83,19 @@ async function main() {
     say('Ctrl-C stops everything cleanly.');
 
     let stopping = false;
+    // Order matters: stop taking webhooks, let the worker finish (or hand back) what it runs, and
+    // only then stop what those activities use: the speech engine, the database, Temporal.
     const shutdown = async (signal: string) => {
-      if (stopping) return;
+      if (stopping) {
+        say(`${signal} again: stopping now; unfinished activities are retried at the next start.`);
+        process.exit(130);
+      }
       stopping = true;
-      say(`${signal}: draining the worker ...`);
+      say(`${signal}: draining the worker (Ctrl-C again to force) ...`);
       await new Promise<void>((r) => server.close(() => r()));
       worker.shutdown();
       await workerRun.catch(() => undefined);
+      await providers.speech.close?.();
       await nativeConnection.close();
       await connection.close();
       await database.close();
@@ -100,7 +111,23 @@ async function main() {
   }
 }
 
+/** The data folder must exist and take writes; say which folder when it does not. */
+async function assertWritable(dir: string): Promise<void> {
+  const probe = path.join(dir, `.write-check-${process.pid}`);
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await writeFile(probe, 'ok');
+    await rm(probe, { force: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'this user may not write to it' : `${code ?? (err as Error).message}`;
+    throw new StartError(`The data folder ${dir} cannot be written (${why}). Free space or choose another folder with DATA_DIR.`);
+  }
+}
+
+class StartError extends Error {}
+
 main().catch((err: Error) => {
-  console.error(`[command-center] could not start: ${err instanceof PortInUseError ? err.message : (err.stack ?? err.message)}`);
+  console.error(`[command-center] could not start: ${err instanceof PortInUseError || err instanceof StartError || err.name === 'SpeechEngineMissing' ? err.message : (err.stack ?? err.message)}`);
   process.exit(1);
 });

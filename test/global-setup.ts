@@ -1,10 +1,11 @@
 /**
- * Starts the real parts the suite needs, once: a Temporal dev server (in memory) and native
- * PostgreSQL with pgvector. A part that cannot start fails the run with what is missing.
+ * Starts the real parts the suite needs, once: the offline speech engine (installed if missing), a
+ * Temporal dev server (in memory) and native PostgreSQL with pgvector. A part that cannot start fails the run with what is missing.
  */
 import { freePort, startDevServer } from '../worker/dev-server.js';
 import { locateTemporalCli } from '../worker/temporal-cli.js';
 import { startNativePostgres } from './native-postgres.js';
+import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 
 const say = (s: string) => console.log(`[test setup] ${s}`);
 
@@ -14,6 +15,11 @@ export default async function setup() {
     cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
   } catch (err) {
     throw new Error(`The Temporal CLI is required for the tests: ${(err as Error).message}`);
+  }
+  try {
+    await ensureSpeechEngine(say);
+  } catch (err) {
+    throw new Error(`The offline speech engine is required for the tests: ${(err as Error).message}`);
   }
   const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });
   let pg;

@@ -4,6 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createProviders } from '../activities/providers/index.js';
+import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { bundleIsFresh, createWorker, defaultBundlePath } from './worker.js';
 
 const config = loadConfigOrExit('worker');
@@ -14,20 +15,31 @@ const bundlePath = config.temporal.workflowBundlePath ?? (fresh ? defaultBundleP
 if (!bundlePath) {
   log.warn(existsSync(defaultBundlePath) ? 'the prebuilt workflow bundle is older than the workflow sources (run `npm run build`); bundling from sources' : 'no prebuilt workflow bundle (run `npm run build`); bundling from sources');
 }
+if (!config.deepgram.apiKey) {
+  // The local speech engine: installed into .tools on first start (one clear sentence if it cannot be).
+  try {
+    await ensureSpeechEngine((line) => log.info(line));
+  } catch (err) {
+    log.error((err as Error).message);
+    process.exit(1);
+  }
+}
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+const providers = createProviders(config);
 const worker = await createWorker({
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
   bundlePath,
   db: database.db,
-  providers: createProviders(config),
+  providers,
   config,
 });
 log.info('worker running', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
 // The Runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
 await worker.run();
+await providers.speech.close?.();
 await connection.close();
 await database.close();
 log.info('worker stopped');

@@ -39,7 +39,7 @@ export function createProviders(config: Config): Providers {
     telephony: telnyx.apiKey
       ? createTelnyxTelephony({ apiKey: telnyx.apiKey, baseUrl: telnyx.baseUrl, voice: telnyx.voice, fromNumber: telnyx.phoneNumber, messagingProfileId: telnyx.messagingProfileId })
       : createLocalTelephony(config.dataDir),
-    speech: deepgram.apiKey ? createDeepgramSpeech({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model }) : createLocalSpeech(),
+    speech: deepgram.apiKey ? createDeepgramSpeech({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model }) : createLocalSpeech({ workDir: path.join(config.dataDir, 'stt-work'), modelDir: config.speech.localModelDir }),
     language: anthropic.apiKey ? createAnthropicLanguage({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, model: anthropic.model }) : createLocalLanguage(),
     embeddings:
       embeddings.provider !== 'local' && embeddings.apiKey

@@ -1,9 +1,127 @@
-/** The offline speech engine's parts that do not need the recogniser installed. */
-import { describe, expect, it } from 'vitest';
-import { createTurns, parsePocketsphinxTimes } from './local.js';
+/** The offline speech engine, run for real (the test setup installs it; nothing here is faked). */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { dualCall, monoCall } from '../../../bench/speech.js';
+import { ProviderError } from '../errors.js';
+import { findSpeechEngine } from './engine-install.js';
+import { createLocalSpeech, createTurns, mergeTurns } from './local.js';
 
-describe('local speech', () => {
-  it('runs at most `size` recognisers at once, and every one of them', async () => {
+const run = promisify(execFile);
+const words = (s: string) => s.toLowerCase().replace(/[^a-z0-9' ]/g, ' ').split(/\s+/).filter(Boolean);
+
+async function installed() {
+  const engine = await findSpeechEngine();
+  if (!engine) throw new Error('the offline speech engine is not installed: the test setup (test/global-setup.ts) should have installed it');
+  return engine;
+}
+
+/** Re-encode audio as mp3 with the engine's own PyAV (no sox or lame on the machine). */
+async function toMp3(wav: Buffer): Promise<Buffer> {
+  const engine = await installed();
+  const dir = await mkdtemp(path.join(tmpdir(), 'cc-mp3-'));
+  await writeFile(path.join(dir, 'in.wav'), wav);
+  const script = `
+import av, sys
+src = av.open(sys.argv[1]); dst = av.open(sys.argv[2], 'w')
+out = dst.add_stream('mp3', rate=16000); out.bit_rate = 32000
+res = av.AudioResampler(format='s16p', layout='mono', rate=16000)
+for frame in src.decode(audio=0):
+    for f in res.resample(frame):
+        for p in out.encode(f): dst.mux(p)
+for p in out.encode(None): dst.mux(p)
+dst.close()`;
+  await run(engine.python, ['-c', script, path.join(dir, 'in.wav'), path.join(dir, 'out.mp3')], { env: { ...process.env, PYTHONPATH: engine.packages } });
+  return readFile(path.join(dir, 'out.mp3'));
+}
+
+describe('local speech engine (faster-whisper, packaged tiny.en)', () => {
+  const workDir = path.join(tmpdir(), `cc-stt-test-${randomUUID()}`);
+  const speech = createLocalSpeech({ workDir, concurrency: 2 });
+  afterAll(() => speech.close());
+
+  it('puts each channel of a dual µ-law recording on its own speaker, in time order', async () => {
+    const call = await dualCall([
+      { party: 'caller', text: 'Hello, this is Maria from the dental office about your appointment.' },
+      { party: 'owner', text: 'Thanks for calling, Thursday afternoon works for me.' },
+      { party: 'caller', text: 'Perfect, I will send you a reminder on Wednesday.' },
+    ]);
+    const t = await speech.transcribe({ audio: call.wav, contentType: 'audio/wav', channels: 2 });
+    expect(t.model).toMatch(/whisper-tiny\.en/);
+    expect(t.segments.map((s) => s.speaker)).toEqual(['caller', 'owner', 'caller']);
+    const [first, second, third] = t.segments;
+    expect(words(first!.text)).toEqual(expect.arrayContaining(['maria', 'dental', 'appointment']));
+    expect(words(second!.text)).toEqual(expect.arrayContaining(['thursday', 'afternoon']));
+    expect(words(third!.text)).toEqual(expect.arrayContaining(['reminder', 'wednesday']));
+    // Times come from the engine and line up with where each line was placed.
+    for (const [i, seg] of t.segments.entries()) {
+      expect(Math.abs(seg.startMs - call.turns[i]!.startMs)).toBeLessThan(1000);
+      expect(seg.words!.length).toBeGreaterThan(3);
+      expect(seg.words![0]!.startMs).toBeGreaterThanOrEqual(seg.startMs - 50);
+    }
+    expect(t.durationSeconds).toBeCloseTo((call.turns.at(-1)!.endMs + 400) / 1000, 0);
+    expect(await readdir(workDir)).toEqual([]); // the job's audio file is gone
+  });
+
+  it('reads wav and mp3, mono', async () => {
+    const wav = await monoCall('The March invoice is still unpaid. Please send the payment this week.');
+    const fromWav = await speech.transcribe({ audio: wav, contentType: 'audio/wav', channels: 1 });
+    expect(fromWav.segments.every((s) => s.speaker === 'speaker_0')).toBe(true);
+    expect(words(fromWav.text)).toEqual(expect.arrayContaining(['invoice', 'unpaid', 'payment', 'week']));
+    const fromMp3 = await speech.transcribe({ audio: await toMp3(wav), contentType: 'audio/mpeg', channels: 1 });
+    expect(words(fromMp3.text)).toEqual(expect.arrayContaining(['invoice', 'payment', 'week']));
+  });
+
+  it('fails a corrupt or empty recording as not retryable, with a clear message', async () => {
+    const corrupt = speech.transcribe({ audio: Buffer.from('this is not audio at all'.repeat(50)), contentType: 'audio/wav', channels: 1 });
+    await expect(corrupt).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/cannot decode the recording/) });
+    await expect(speech.transcribe({ audio: Buffer.alloc(0), contentType: 'audio/wav', channels: 1 })).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/empty/) });
+  });
+
+  it('a job whose engine is killed fails as retryable, and the next job starts a new engine', async () => {
+    const sentence = 'Please call the plumber tomorrow morning about the leaking kitchen sink, it is getting worse every day.';
+    // About a minute of speech, so the engine is certainly still working when it is killed.
+    const long = await monoCall(Array(8).fill(sentence).join(' '));
+    const pending = speech.transcribe({ audio: long, contentType: 'audio/wav', channels: 1 });
+    for (let i = 0; i < 100 && !speech.enginePid(); i++) await new Promise((r) => setTimeout(r, 20));
+    const pid = speech.enginePid();
+    expect(pid).toBeDefined();
+    process.kill(pid!, 'SIGKILL');
+    const err = await pending.then(() => 'finished', (e: unknown) => e);
+    expect(err).toMatchObject({ retryable: true, message: expect.stringMatching(/speech engine exited/) });
+    const again = await speech.transcribe({ audio: await monoCall(sentence), contentType: 'audio/wav', channels: 1 });
+    expect(words(again.text)).toEqual(expect.arrayContaining(['plumber', 'kitchen', 'sink']));
+    expect(speech.enginePid()).not.toBe(pid);
+  });
+
+  it('without the engine installed, fails with the command that installs it', async () => {
+    const missing = createLocalSpeech({ workDir, locate: async () => undefined });
+    const err = await missing.transcribe({ audio: Buffer.from('RIFF'), contentType: 'audio/wav', channels: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err).toMatchObject({ retryable: false, message: expect.stringContaining('npm run provision') });
+    expect(await missing.check()).toMatchObject({ ok: false, detail: expect.stringContaining('npm run provision') });
+  });
+});
+
+describe('speaker turns', () => {
+  it('merges a party’s consecutive segments and orders the parties by time', () => {
+    const seg = (s: number, e: number, text: string) => ({ s, e, text, words: [{ w: text, s, e, p: 0.9 }] });
+    const turns = mergeTurns([
+      { speaker: 'caller', segments: [seg(0, 1000, 'hi'), seg(1200, 2000, 'there'), seg(5000, 6000, 'bye')] },
+      { speaker: 'owner', segments: [seg(2500, 4000, 'hello')] },
+    ]);
+    expect(turns.map((t) => [t.speaker, t.startMs, t.endMs, t.text, t.words!.length])).toEqual([
+      ['caller', 0, 2000, 'hi there', 2],
+      ['owner', 2500, 4000, 'hello', 1],
+      ['caller', 5000, 6000, 'bye', 1],
+    ]);
+  });
+
+  it('runs at most `size` jobs at once, and every one of them', async () => {
     const inTurn = createTurns(2);
     let running = 0;
     let most = 0;
@@ -21,16 +139,7 @@ describe('local speech', () => {
     );
     expect(most).toBe(2);
     expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
-    // A failing turn hands its place on.
-    await expect(inTurn(async () => Promise.reject(new Error('recogniser crashed')))).rejects.toThrow('recogniser crashed');
+    await expect(inTurn(async () => Promise.reject(new Error('engine crashed')))).rejects.toThrow('engine crashed');
     expect(await Promise.all([inTurn(async () => 'a'), inTurn(async () => 'b'), inTurn(async () => 'c')])).toEqual(['a', 'b', 'c']);
-  });
-
-  it('reads utterances with times from pocketsphinx output', () => {
-    const out = ['<s> 0.10 0.20 1.0', 'hello 0.20 0.60 0.9', 'world(2) 0.60 1.10 0.8', '</s> 1.10 1.20 1.0', '<sil> 1.20 1.50 1.0', '<s> 2.00 2.10 1.0', 'again 2.10 2.50 0.9', '</s> 2.50 2.60 1.0'].join('\n');
-    expect(parsePocketsphinxTimes(out, 'caller')).toEqual([
-      { speaker: 'caller', startMs: 200, endMs: 1100, text: 'hello world' },
-      { speaker: 'caller', startMs: 2100, endMs: 2500, text: 'again' },
-    ]);
   });
 });

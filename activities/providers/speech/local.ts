@@ -1,50 +1,183 @@
 /**
- * Offline speech-to-text: Debian's pocketsphinx (16 kHz wideband model), with sox to decode and
- * resample. Dual-channel recordings are split so each party is transcribed separately, which gives
- * speaker segments without diarization. Best effort: expect high word error rates on phone audio.
+ * Offline speech-to-text: Whisper on CTranslate2 (faster-whisper) in one long-lived Python child
+ * per worker that loads the model once and takes jobs as JSON lines on stdin/stdout. Dual-channel
+ * recordings carry one party per channel (Telnyx: the other party left, the owner right); each
+ * channel is transcribed on its own and the segments are merged by time into speaker turns.
  */
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { createInterface } from 'node:readline';
 import { ProviderError } from '../errors.js';
-import type { SpeechSegment, SpeechToTextPort } from './port.js';
+import { engineScript, findSpeechEngine, PACKAGED_MODEL, SpeechEngineMissing, type SpeechEngineInstall } from './engine-install.js';
+import type { SpeechSegment, SpeechToTextPort, Transcript } from './port.js';
 
-const run = promisify(execFile);
-export const LOCAL_STT_MODEL = 'pocketsphinx-en-us-0.8';
-
-/** Parse `pocketsphinx_continuous -time yes` output into utterances with times. */
-export function parsePocketsphinxTimes(output: string, speaker: string): SpeechSegment[] {
-  const segments: SpeechSegment[] = [];
-  let words: { w: string; s: number; e: number }[] = [];
-  const flush = () => {
-    const spoken = words.filter((x) => !/^(<s>|<\/s>|<sil>|\[NOISE\]|\+\+.*\+\+)$/i.test(x.w));
-    if (spoken.length > 0) {
-      segments.push({
-        speaker,
-        startMs: Math.round(spoken[0]!.s * 1000),
-        endMs: Math.round(spoken[spoken.length - 1]!.e * 1000),
-        text: spoken.map((x) => x.w.replace(/\(\d+\)$/, '')).join(' '),
-      });
-    }
-    words = [];
-  };
-  for (const line of output.split('\n')) {
-    const m = /^(\S+)\s+([\d.]+)\s+([\d.]+)\s+[\d.]+$/.exec(line.trim());
-    if (!m) continue;
-    if (m[1] === '<s>') flush();
-    words.push({ w: m[1]!, s: Number(m[2]), e: Number(m[3]) });
-    if (m[1] === '</s>') flush();
-  }
-  flush();
-  return segments;
+export interface LocalSpeechOptions {
+  /** Where audio is written for the engine; emptied when the engine starts. */
+  workDir: string;
+  /** A CTranslate2 Whisper model folder; default the packaged tiny.en. */
+  modelDir?: string;
+  /** Jobs the engine runs at once (one per core by default). */
+  concurrency?: number;
+  /** How the engine is found (tests point it elsewhere); default the project's tools folder. */
+  locate?: () => Promise<SpeechEngineInstall | undefined>;
+  /** Longest a single job may take before the engine is restarted. */
+  jobTimeoutMs?: number;
 }
 
+/** One engine segment of one channel, times in ms. */
+interface EngineSegment {
+  s: number;
+  e: number;
+  text: string;
+  words: { w: string; s: number; e: number; p: number }[];
+}
+type EngineReply =
+  | { id: string; ok: true; channels: EngineSegment[][]; duration: number }
+  | { id: string; ok: false; kind: 'bad_audio' | 'engine'; error: string };
+
+const engineError = (message: string, retryable: boolean) => new ProviderError(`local-stt: ${message}`, retryable, 'local-stt');
+
 /**
- * Local recognition is CPU-bound: a worker may run many transcribe stages at once, but only as many
- * recognisers as there are cores; the rest wait their turn (heartbeating, see activities/pipeline.ts).
+ * Merge per-channel segments into speaker turns ordered by time: a party's consecutive segments
+ * (nothing from the other party between them) become one turn.
  */
+export function mergeTurns(channels: { speaker: string; segments: EngineSegment[] }[]): SpeechSegment[] {
+  const all = channels.flatMap((c) => c.segments.map((s) => ({ speaker: c.speaker, ...s })));
+  all.sort((a, b) => a.s - b.s || a.e - b.e);
+  const turns: SpeechSegment[] = [];
+  for (const seg of all) {
+    const words = seg.words.map((w) => ({ text: w.w, startMs: w.s, endMs: w.e, confidence: w.p }));
+    const last = turns[turns.length - 1];
+    if (last && last.speaker === seg.speaker) {
+      last.endMs = Math.max(last.endMs, seg.e);
+      last.text = `${last.text} ${seg.text}`;
+      last.words = [...(last.words ?? []), ...words];
+    } else {
+      turns.push({ speaker: seg.speaker, startMs: seg.s, endMs: seg.e, text: seg.text, words });
+    }
+  }
+  return turns;
+}
+
+/** The long-lived engine child: started on first use, restarted on the next job after it dies. */
+class WhisperEngine {
+  private child?: ChildProcessWithoutNullStreams;
+  private starting?: Promise<ChildProcessWithoutNullStreams>;
+  private pending = new Map<string, { resolve: (r: EngineReply) => void; reject: (e: Error) => void }>();
+  private stderrTail: string[] = [];
+  private closed = false;
+  private swept = false;
+
+  constructor(private readonly o: Required<Pick<LocalSpeechOptions, 'workDir' | 'concurrency'>> & LocalSpeechOptions) {}
+
+  modelName(): string {
+    return this.o.modelDir ? `whisper:${path.basename(path.resolve(this.o.modelDir))} (faster-whisper 1.2.1, int8)` : PACKAGED_MODEL;
+  }
+
+  async run(file: string, channels: number, timeoutMs: number): Promise<EngineReply> {
+    const child = await this.start();
+    const id = randomUUID();
+    return new Promise<EngineReply>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(engineError(`the engine took longer than ${Math.round(timeoutMs / 1000)} s; restarting it`, true));
+        child.kill('SIGKILL');
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (r) => (clearTimeout(timer), resolve(r)),
+        reject: (e) => (clearTimeout(timer), reject(e)),
+      });
+      child.stdin.write(`${JSON.stringify({ id, path: file, channels })}\n`);
+    });
+  }
+
+  /** The running engine, started (and the model loaded) when it is not running. */
+  start(): Promise<ChildProcessWithoutNullStreams> {
+    if (this.closed) return Promise.reject(engineError('the speech engine is shutting down', true));
+    if (this.child) return Promise.resolve(this.child);
+    this.starting ??= this.spawnEngine().finally(() => (this.starting = undefined));
+    return this.starting;
+  }
+
+  private async spawnEngine(): Promise<ChildProcessWithoutNullStreams> {
+    const install = await (this.o.locate ?? (() => findSpeechEngine()))();
+    if (!install) throw new SpeechEngineMissing('faster-whisper is not in the tools folder');
+    if (!this.swept) {
+      // Audio left by a process that was killed mid-job (its own jobs delete their files).
+      this.swept = true;
+      await mkdir(this.o.workDir, { recursive: true, mode: 0o700 });
+      for (const f of await readdir(this.o.workDir)) await rm(path.join(this.o.workDir, f), { force: true, recursive: true });
+    }
+    const modelDir = this.o.modelDir ? path.resolve(this.o.modelDir) : install.packagedModelDir;
+    const child = spawn(install.python, [engineScript, modelDir, String(this.o.concurrency), '1'], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: install.packages, HF_HUB_OFFLINE: '1', PYTHONUNBUFFERED: '1', OMP_NUM_THREADS: '1' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      // Its own process group: a terminal's Ctrl-C reaches the parent, which drains the worker
+      // before it closes the engine. If the parent dies, stdin closes and the engine exits.
+      detached: true,
+    });
+    this.stderrTail = [];
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      this.stderrTail.push(...chunk.split('\n').filter(Boolean));
+      this.stderrTail = this.stderrTail.slice(-5);
+    });
+    const lines = createInterface({ input: child.stdout });
+    const ready = new Promise<void>((resolve, reject) => {
+      const onExit = (code: number | null, signal: string | null) => {
+        this.child = undefined;
+        const why = `the speech engine exited (${signal ?? `code ${code}`})${this.stderrTail.length ? `: ${this.stderrTail.at(-1)!.slice(0, 200)}` : ''}`;
+        reject(engineError(why, true));
+        for (const p of this.pending.values()) p.reject(engineError(`${why}; the job is retried`, true));
+        this.pending.clear();
+      };
+      child.once('exit', onExit);
+      child.once('error', (err) => onExit(null, err.message));
+      lines.on('line', (line) => {
+        let msg: { ready?: boolean; error?: string } & Partial<EngineReply>;
+        try {
+          msg = JSON.parse(line);
+        } catch {
+          return;
+        }
+        if (msg.ready === true) return resolve();
+        if (msg.ready === false) return reject(engineError(msg.error ?? 'the speech model could not be loaded', false));
+        const waiting = msg.id ? this.pending.get(msg.id) : undefined;
+        if (waiting) {
+          this.pending.delete(msg.id!);
+          waiting.resolve(msg as EngineReply);
+        }
+      });
+    });
+    try {
+      await ready;
+    } catch (err) {
+      child.kill('SIGKILL');
+      throw err;
+    }
+    this.child = child;
+    return child;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const child = this.child ?? (await this.starting?.catch(() => undefined));
+    if (!child) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.stdin.end(); // the engine finishes queued jobs and exits
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  pid(): number | undefined {
+    return this.child?.pid;
+  }
+}
+
+/** Jobs beyond `size` wait their turn (the activity heartbeats meanwhile, see activities/pipeline.ts). */
 export function createTurns(size: number) {
   let active = 0;
   const waiting: (() => void)[] = [];
@@ -61,48 +194,65 @@ export function createTurns(size: number) {
   };
 }
 
-export function createLocalSpeech(concurrency = availableParallelism()): SpeechToTextPort {
+export type LocalSpeech = SpeechToTextPort & {
+  /** Whether the engine is installed and its model loads (starts it if needed). */
+  check(): Promise<{ ok: boolean; detail: string }>;
+  close(): Promise<void>;
+  /** The engine child's pid while it runs (tests kill it). */
+  enginePid(): number | undefined;
+};
+
+/** The local speech engine. Nothing runs until the first job or check. */
+export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
+  const concurrency = options.concurrency ?? availableParallelism();
+  const engine = new WhisperEngine({ ...options, concurrency });
   const inTurn = createTurns(concurrency);
+  const jobTimeoutMs = options.jobTimeoutMs ?? 15 * 60_000;
+
+  async function transcribe({ audio, contentType, channels }: { audio: Buffer; contentType: string; channels: number }): Promise<Transcript> {
+    if (audio.length === 0) throw engineError('the recording is empty', false);
+    let reply: EngineReply;
+    try {
+      await engine.start();
+    } catch (err) {
+      if (err instanceof SpeechEngineMissing) throw engineError(err.message, false);
+      throw err;
+    }
+    try {
+      await mkdir(options.workDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw engineError(`cannot write to ${options.workDir} (${(err as NodeJS.ErrnoException).code})`, true);
+    }
+    const file = path.join(options.workDir, `${randomUUID()}.${/mpeg|mp3/.test(contentType) ? 'mp3' : 'wav'}`);
+    await writeFile(file, audio, { mode: 0o600 });
+    try {
+      reply = await engine.run(file, channels, jobTimeoutMs);
+    } catch (err) {
+      if (err instanceof SpeechEngineMissing) throw engineError(err.message, false);
+      throw err;
+    } finally {
+      await rm(file, { force: true });
+    }
+    if (!reply.ok) throw engineError(reply.error, reply.kind === 'engine');
+    const speakers = reply.channels.length > 1 ? ['caller', 'owner'] : ['speaker_0'];
+    const segments = mergeTurns(reply.channels.map((segs, i) => ({ speaker: speakers[i] ?? `speaker_${i}`, segments: segs })));
+    return { text: segments.map((s) => s.text).join(' '), segments, durationSeconds: reply.duration, model: engine.modelName() };
+  }
+
   return {
     name: 'local',
-    transcribe: (input) => inTurn(() => transcribeLocally(input)),
+    transcribe: (input) => inTurn(() => transcribe(input)),
+    async check() {
+      const install = await (options.locate ?? (() => findSpeechEngine()))();
+      if (!install) return { ok: false, detail: new SpeechEngineMissing('faster-whisper is not in the tools folder').message };
+      try {
+        await engine.start();
+        return { ok: true, detail: engine.modelName() };
+      } catch (err) {
+        return { ok: false, detail: (err as Error).message.slice(0, 300) };
+      }
+    },
+    close: () => engine.close(),
+    enginePid: () => engine.pid(),
   };
-}
-
-async function transcribeLocally({ audio, contentType, channels, onProgress }: Parameters<SpeechToTextPort['transcribe']>[0]) {
-  const dir = await mkdtemp(path.join(tmpdir(), 'cc-stt-'));
-  try {
-    const ext = /mpeg|mp3/.test(contentType) ? 'mp3' : 'wav';
-    const input = path.join(dir, `in.${ext}`);
-    await writeFile(input, audio);
-    // Trust the file over the webhook: a "dual" recording that arrives with one channel is mixed.
-    const actual = Number((await tool('sox', ['--i', '-c', input])).stdout.trim()) || 1;
-    const parties = channels > 1 && actual > 1 ? [{ remix: '1', speaker: 'caller' }, { remix: '2', speaker: 'owner' }] : [{ remix: '-', speaker: 'speaker_0' }];
-    const segments: SpeechSegment[] = [];
-    for (const party of parties) {
-      const wav = path.join(dir, `${party.speaker}.wav`);
-      await tool('sox', [input, '-r', '16000', '-c', '1', '-b', '16', wav, ...(party.remix === '-' ? [] : ['remix', party.remix])]);
-      onProgress?.();
-      const { stdout } = await tool('pocketsphinx_continuous', ['-infile', wav, '-time', 'yes', '-logfn', '/dev/null']);
-      segments.push(...parsePocketsphinxTimes(stdout, party.speaker));
-      onProgress?.();
-    }
-    segments.sort((a, b) => a.startMs - b.startMs);
-    const durationSeconds = segments.length ? segments[segments.length - 1]!.endMs / 1000 : 0;
-    return { text: segments.map((s) => s.text).join(' '), segments, durationSeconds, model: LOCAL_STT_MODEL };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function tool(cmd: string, args: string[]) {
-  try {
-    return await run(cmd, args, { maxBuffer: 64 * 1024 * 1024, timeout: 15 * 60_000 });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') {
-      throw new ProviderError(`${cmd} is not installed: run \`npm run provision\` (Debian: pocketsphinx pocketsphinx-en-us sox libsox-fmt-mp3)`, false, 'local-stt');
-    }
-    throw new ProviderError(`${cmd} failed: ${String(e.stderr ?? e.message).slice(0, 300)}`, false, 'local-stt');
-  }
 }

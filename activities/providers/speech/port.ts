@@ -4,6 +4,8 @@ export interface SpeechSegment {
   startMs: number;
   endMs: number;
   text: string;
+  /** Word times from the engine, when it gives them. */
+  words?: { text: string; startMs: number; endMs: number; confidence?: number }[];
 }
 
 export interface Transcript {
@@ -17,4 +19,8 @@ export interface SpeechToTextPort {
   readonly name: string;
   /** `channels` 2 means one party per channel (Telnyx dual recordings). */
   transcribe(input: { audio: Buffer; contentType: string; channels: number; onProgress?: () => void }): Promise<Transcript>;
+  /** Whether the engine can run here (local engines; vendors are checked by their calls). */
+  check?(): Promise<{ ok: boolean; detail: string }>;
+  /** Stop what the engine runs (the local engine's child process). */
+  close?(): Promise<void>;
 }
