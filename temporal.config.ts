@@ -21,11 +21,15 @@ export const searchAttributes = {
   callStage: defineSearchAttributeKey('CallStage', 'KEYWORD'),
   callDirection: defineSearchAttributeKey('CallDirection', 'KEYWORD'),
   contactId: defineSearchAttributeKey('ContactId', 'KEYWORD'),
+  /** `ok` (every stage done or rightly skipped), `degraded` (some stage failed), `failed` (the audio stages failed). */
+  callOutcome: defineSearchAttributeKey('CallOutcome', 'KEYWORD'),
+  /** The stages that failed, e.g. `transcribe` (a list, so the Temporal UI can filter on one). */
+  failedStages: defineSearchAttributeKey('FailedStages', 'KEYWORD_LIST'),
 } as const;
 
 /** `--search-attribute` arguments for the dev server, derived from the keys above. */
 export const devServerSearchAttributes: readonly string[] = Object.values(searchAttributes).map(
-  (k) => `${k.name}=Keyword`,
+  (k) => `${k.name}=${k.type === 'KEYWORD_LIST' ? 'KeywordList' : 'Keyword'}`,
 );
 
 const vendorRetry: RetryPolicy = {
@@ -70,6 +74,11 @@ export const CALL_WORKFLOW_V2_PATCH = 'call-workflow-v2';
  * after the pipeline began, the contact's rescore and notifications run for the known contact.
  */
 export const CALL_LATE_CONTACT_PATCH = 'call-late-contact';
+/**
+ * patched() id of the settle wait that ends only on an event that changes what the call was (an
+ * answer or a recording), and of the call's outcome in its search attributes and details.
+ */
+export const CALL_SETTLE_OUTCOME_PATCH = 'call-settle-outcome';
 /** patched() id of the message workflow's database steps as local activities. */
 export const MESSAGE_LOCAL_DB_PATCH = 'message-local-db';
 

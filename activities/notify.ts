@@ -2,7 +2,7 @@
  * Notification rules and channels. A row in `notifications` is the at-most-once ledger: one per
  * (call, rule, channel); an external channel is only called while its row is not yet `sent`.
  */
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { maskPhone } from '../db/phone.js';
 import type { PhoneRecordRow } from '../db/queries/phone-records.js';
@@ -39,7 +39,24 @@ export async function decideForCall(db: Database, r: PhoneRecord, longCallSecond
   return out;
 }
 
+/** Rules that hold only for one way a call can end: withdrawn when the call turned out otherwise. */
+const pathRules: Record<string, (r: PhoneRecord) => boolean> = { missed_known_contact: (r) => r.status === 'missed' };
+
+/**
+ * Withdraw what was said about a path the call did not take (a "missed call" alert for a call whose
+ * answer arrived late): the rows stay, marked `retracted` with the reason, so they are never sent again.
+ */
+async function retractWrongPaths(db: Database, r: PhoneRecord): Promise<void> {
+  const wrong = Object.entries(pathRules).filter(([, holds]) => !holds(r)).map(([rule]) => rule);
+  if (wrong.length === 0) return;
+  await db
+    .update(notifications)
+    .set({ status: 'retracted', error: `the call turned out ${r.status}` })
+    .where(and(eq(notifications.phoneRecordId, r.id), inArray(notifications.rule, wrong), ne(notifications.status, 'retracted')));
+}
+
 export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { reprocess: boolean }): Promise<number> {
+  await retractWrongPaths(deps.db, r);
   const decisions = await decideForCall(deps.db, r, deps.notify.longCallSeconds);
   if (decisions.length === 0) return 0;
   const channels = ['inbox', ...(deps.notify.webhookUrl ? ['webhook'] : []), ...(deps.notify.ownerPhoneNumber ? ['sms'] : [])];

@@ -221,10 +221,12 @@ export function createPipelineActivities(deps: PipelineDeps) {
       return { passages: passages.length };
     },
 
-    /** The same query the bulk recompute uses, for one contact. */
-    async rescoreContact({ contactId }: { contactId: string }) {
+    /** The same query the bulk recompute uses, for one contact; the call's rescore stage records the score. */
+    async rescoreContact({ contactId, phoneRecordId }: { contactId: string; phoneRecordId?: string }) {
       const { rows: [row] } = await recomputeScores(db, contactId);
-      return { score: row?.score ?? null };
+      const score = row?.score ?? null;
+      if (phoneRecordId) await setStageStatus(db, phoneRecordId, ['rescore'], 'done', undefined, { score, contactId });
+      return { score };
     },
 
     async notifyStage({ phoneRecordId, reprocess }: { phoneRecordId: string; reprocess: boolean }) {

@@ -4,11 +4,11 @@ import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth } from './auth.js';
-import { errorBody, onError } from './errors.js';
+import { ApiError, errorBody, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { createRestApi, type QueryEmbedder } from './routes/index.js';
 import type { WorkflowGateway } from './temporal.js';
@@ -30,6 +30,23 @@ export interface AppDeps {
   embedder: QueryEmbedder;
   /** Folder of greeting audio the worker synthesised (served to Telnyx at /media/greetings/). */
   mediaDir?: string;
+  /**
+   * The engines this configuration selects, each checked for /ready (the speech, language and
+   * embeddings engines; the data folder in embedded mode): ok, or unavailable with a reason.
+   */
+  engines?: Record<string, EngineCheck>;
+}
+
+/** One readiness check; `ok: false` with a one-line reason. */
+export type EngineCheck = () => Promise<{ ok: boolean; detail: string }>;
+
+/** Repeated /ready calls reuse a check's answer for a few seconds (some checks start engines). */
+function cached(check: EngineCheck, ms = 5_000): EngineCheck {
+  let last: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
+  return () => {
+    if (!last || Date.now() - last.at > ms) last = { at: Date.now(), value: check().catch((err: Error) => ({ ok: false, detail: err.message })) };
+    return last.value;
+  };
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
@@ -47,16 +64,31 @@ export function createApp(deps: AppDeps) {
   app.notFound((c) => c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
+  const engines = Object.entries(deps.engines ?? {}).map(([name, check]) => [name, cached(check)] as const);
   app.get('/ready', async (c) => {
-    const checks = await Promise.allSettled([withTimeout(deps.database.ping(), 3000), withTimeout(deps.gateway.ping(), 3000)]);
-    const [dbCheck, temporalCheck] = checks;
-    const parts = {
-      database: dbCheck?.status === 'fulfilled' ? 'ok' : `failed: ${(dbCheck as PromiseRejectedResult).reason?.message ?? 'error'}`,
-      temporal: temporalCheck?.status === 'fulfilled' ? 'ok' : `failed: ${(temporalCheck as PromiseRejectedResult).reason?.message ?? 'error'}`,
+    const settle = async (name: string, check: () => Promise<{ ok: boolean; detail: string }>) => {
+      try {
+        return [name, await withTimeout(check(), 3000)] as const;
+      } catch (err) {
+        return [name, { ok: false, detail: (err as Error).message.split('\n')[0]!.slice(0, 200) }] as const;
+      }
     };
-    const failed = Object.entries(parts).filter(([, v]) => v !== 'ok').map(([k]) => k);
-    return c.json({ status: failed.length ? 'unavailable' : 'ready', failed, checks: parts }, failed.length ? 503 : 200);
+    const results = await Promise.all([
+      settle('database', async () => (await deps.database.ping(), { ok: true, detail: deps.database.kind })),
+      settle('temporal', async () => (await deps.gateway.ping(), { ok: true, detail: 'frontend answers' })),
+      settle('worker', async () => {
+        const pollers = await deps.gateway.workerPollers();
+        return pollers > 0 ? { ok: true, detail: `${pollers} poller(s) on the task queue` } : { ok: false, detail: 'no worker is polling the task queue' };
+      }),
+      ...engines.map(([name, check]) => settle(name, check)),
+    ]);
+    const checks = Object.fromEntries(results.map(([name, r]) => [name, { status: r.ok ? 'ok' : 'unavailable', detail: r.detail }]));
+    const failed = results.filter(([, r]) => !r.ok).map(([name]) => name);
+    return c.json({ status: failed.length ? 'unavailable' : 'ready', failed, checks }, failed.length ? 503 : 200);
   });
+
+  // The way in for a person who opens the server in a browser.
+  app.get('/', (c) => c.redirect('/docs', 302));
 
   app.route(
     '/webhooks/telnyx',
@@ -86,9 +118,22 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use('/api/*', bearerAuth(deps.apiTokens));
+  app.use('/api/*', rejectNulBytes);
   const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;
   app.route('/', createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder, parallelism }));
   return app;
 }
+
+/** NUL cannot be stored in PostgreSQL text: a request carrying one is a 400, not a failed statement. */
+const rejectNulBytes: MiddlewareHandler = async (c, next) => {
+  const nul = (field: string) => new ApiError(400, 'validation_failed', `${field} contains a NUL character`, { [field]: 'contains a NUL character' });
+  for (const [name, values] of Object.entries(c.req.queries())) if (values.some((v) => v.includes('\u0000'))) throw nul(name);
+  if (c.req.path.includes('\u0000') || /%00/.test(c.req.url)) throw nul('path');
+  if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /json/i.test(c.req.header('content-type') ?? '')) {
+    const text = await c.req.text(); // cached by Hono for the validator
+    if (text.includes('\\u0000') || text.includes('\u0000')) throw nul('body');
+  }
+  await next();
+};
 
 export type App = ReturnType<typeof createApp>;

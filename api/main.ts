@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createProviders, mediaDir, queryEmbedder } from '../activities/providers/index.js';
+import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp } from './app.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
@@ -12,6 +12,7 @@ const config = loadConfigOrExit('api');
 const log = createLogger(config, secretValues(config));
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await Connection.connect(temporalConnectionOptions(config));
+const providers = createProviders(config);
 const app = createApp({
   database,
   gateway: createWorkflowGateway(new Client({ connection, namespace: config.temporal.namespace }), config.temporal.taskQueue),
@@ -23,8 +24,10 @@ const app = createApp({
   ownerName: config.owner.name,
   aiServiceHost: config.telnyx.aiServiceHost,
   region: config.owner.region,
-  embedder: queryEmbedder(createProviders(config).embeddings),
+  embedder: queryEmbedder(providers.embeddings),
   mediaDir: mediaDir(config.dataDir),
+  // The speech engine runs in the workers; this process embeds search queries.
+  engines: engineChecks(providers, config, { withSpeech: false }),
 });
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),

@@ -14,6 +14,8 @@ export interface WorkflowGateway {
   syncCallHistory(input: { sinceIso: string; limit: number; requestId: string; waitMs: number }): Promise<{ workflowId: string; result?: SyncResult }>;
   /** Rejects when the Temporal frontend does not answer. */
   ping(): Promise<void>;
+  /** How many workers polled the task queue lately (workflow and activity pollers). */
+  workerPollers(): Promise<number>;
 }
 
 export function createWorkflowGateway(client: Client, taskQueue: string): WorkflowGateway {
@@ -84,6 +86,16 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
     },
     async ping() {
       await client.connection.workflowService.getSystemInfo({});
+    },
+    async workerPollers() {
+      const res = await client.connection.workflowService.describeTaskQueue({
+        namespace: client.options.namespace,
+        // TASK_QUEUE_KIND_NORMAL (1), TASK_QUEUE_TYPE_ACTIVITY (2): the proto enums' values, since
+        // @temporalio/proto is CommonJS and loads differently under tsx and vitest.
+        taskQueue: { name: taskQueue, kind: 1 },
+        taskQueueType: 2,
+      });
+      return res.pollers?.length ?? 0;
     },
   };
 }

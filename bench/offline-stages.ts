@@ -33,7 +33,7 @@ try {
   const stereo = path.join(dir, 'call.wav');
   await run('sox', ['-M', left, right, stereo]);
   const audio = await readFile(stereo);
-  const speech = createLocalSpeech();
+  const speech = createLocalSpeech({ workDir: path.join(dataDir, 'stt-work') });
   const language = createLocalLanguage();
   const embeddings = createLocalEmbeddings();
   await embeddings.embed(['warm up']);

@@ -1,32 +1,37 @@
 /**
- * `npm run simulate -- --calls N [--sms M] [--duplicates 0.2] [--shuffle] [--target URL]`
+ * `npm run simulate -- --calls N [--sms M] [--duplicates 0.2] [--shuffle] [--known 0.5] [--target URL]`
  *
  * Plays realistic, signed Telnyx call and SMS lifecycles against a running instance (embedded or
- * remote), serving recordings of synthetic speech from a local recording host, then follows the
- * REST API until every call and message has finished its pipeline (or `--wait` seconds pass) and
- * prints what reached each stage.
+ * remote), serving dual-channel recordings of synthetic speech from a local recording host, then
+ * follows the REST API until every call and message has finished its pipeline (or `--wait`
+ * seconds pass). It prints each call's end state, the failures per stage with their reasons, and
+ * exits non-zero when a call did not reach the end state it should have.
  *
- * Keys: embedded instances are signed for with the development key in the data folder; for a
- * remote one pass `--key <pkcs8.pem>` whose public half is the target's TELNYX_PUBLIC_KEY, and
- * `--token` (or API_TOKENS) to read its API. `--recording-host` sets the address the target uses
- * to download recordings (default 127.0.0.1).
+ * `--known` is the share of callers made contacts (through the API) before they call. Keys:
+ * embedded instances are signed for with the development key in the data folder; for a remote
+ * one pass `--key <pkcs8.pem>` whose public half is the target's TELNYX_PUBLIC_KEY, and `--token`
+ * (or API_TOKENS) to read its API. `--recording-host` sets the address the target uses to
+ * download recordings (default 127.0.0.1).
  */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { callLifecycle, signTelnyx, smsReceived, startFakeTelnyx } from '../activities/providers/telephony/fake.js';
+import { checkCall, ALL_STAGES, type CallPlan, type CallRecord, type Notification } from './expectations.js';
 import { arg, argString } from './lib.js';
-import { dialogueAudio, DIALOGUES } from './speech.js';
+import { dialogueAudio, dialogueText, DIALOGUES } from './speech.js';
 
 const calls = arg('calls', 5);
 const sms = arg('sms', 0);
 const duplicates = arg('duplicates', 0);
+const known = arg('known', 0.5);
 const shuffle = process.argv.includes('--shuffle');
 const target = (argString('target') ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
 const dataDir = process.env.DATA_DIR ?? '.data';
-const waitSeconds = arg('wait', 180);
+const waitSeconds = arg('wait', 300);
 const concurrency = arg('concurrency', 8);
 const ourNumber = argString('to') ?? '+13125550199';
+const say = (s: string) => console.log(`[simulate] ${s}`);
 
 async function loadKey(): Promise<KeyObject> {
   const file = argString('key') ?? path.join(dataDir, 'telnyx-dev-key.pem');
@@ -36,10 +41,11 @@ async function loadKey(): Promise<KeyObject> {
     throw new Error(`No signing key at ${file}. Start the embedded instance once (npm start) or pass --key <pkcs8.pem>.`);
   }
 }
-async function loadToken(): Promise<string | undefined> {
+async function loadToken(): Promise<string> {
   const given = argString('token') ?? process.env.API_TOKENS?.split(',')[0];
-  if (given) return given.trim();
-  return (await readFile(path.join(dataDir, 'api-token'), 'utf8').catch(() => '')).trim() || undefined;
+  const token = given?.trim() || (await readFile(path.join(dataDir, 'api-token'), 'utf8').catch(() => '')).trim();
+  if (!token) throw new Error(`No API token: pass --token, set API_TOKENS, or run against the embedded instance whose data folder is ${dataDir}.`);
+  return token;
 }
 
 const acks = new Map<string, number>();
@@ -72,91 +78,128 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>) {
   }));
 }
 
+function api(token: string) {
+  const call = async (method: string, p: string, body?: unknown) => {
+    const res = await fetch(`${target}${p}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = (await res.json().catch(() => ({}))) as { data: unknown; pagination?: { nextCursor: string | null }; message?: string };
+    if (!res.ok && res.status !== 409) throw new Error(`${method} ${p}: HTTP ${res.status} ${json.message ?? ''}`);
+    return json;
+  };
+  /** Every item of a keyset-paged list. */
+  const all = async <T>(p: string): Promise<T[]> => {
+    const out: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await call('GET', `${p}${p.includes('?') ? '&' : '?'}limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+      out.push(...(page.data as T[]));
+      cursor = page.pagination?.nextCursor ?? null;
+    } while (cursor);
+    return out;
+  };
+  return { call, all };
+}
+
 async function main() {
   const key = await loadKey();
   const token = await loadToken();
+  const rest = api(token);
   const host = await startFakeTelnyx(0, argString('recording-host') ?? '127.0.0.1');
-  const audio = await Promise.all(DIALOGUES.map((_, i) => dialogueAudio(dataDir, i)));
-  const sessions: string[] = [];
+  const audio = [];
+  for (let i = 0; i < DIALOGUES.length; i++) audio.push(await dialogueAudio(dataDir, i));
+  const plans: CallPlan[] = [];
   const messageIds: string[] = [];
-  const ticker = setInterval(() => progress(), 500);
   try {
-    const plans = Array.from({ length: calls }, (_, i) => {
+    // A fresh block of caller numbers per run, so runs against one instance do not mix.
+    const block = Math.floor(Math.random() * 900) * 10;
+    const lifecycles = [];
+    for (let i = 0; i < calls; i++) {
       const answered = i % 5 !== 4;
+      const from = `+1312555${String(block + i).padStart(4, '0')}`;
+      const isKnown = Math.random() < known;
+      if (isKnown) await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name: `Sim Caller ${block + i}` });
       const url = answered ? host.hostRecording(`sim-${randomUUID()}.wav`, audio[i % audio.length]!, 'audio/wav') : undefined;
-      const from = `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`;
       const life = callLifecycle({ from, to: ourNumber, answered, talkSeconds: 20 + (i % 7) * 15, recordingUrl: url });
-      sessions.push(life.callSessionId);
-      return life;
-    });
-    await pool(plans, concurrency, async (life) => {
+      plans.push({ callSessionId: life.callSessionId, from, answered, known: isKnown, text: answered ? dialogueText(DIALOGUES[i % DIALOGUES.length]!) : undefined });
+      lifecycles.push(life);
+    }
+    const ticker = setInterval(() => progress(), 500);
+    await pool(lifecycles, concurrency, async (life) => {
       for (const event of deliveries(life.events)) await post(key, '/webhooks/telnyx/voice', event);
     });
-    const texts = Array.from({ length: sms }, (_, i) => smsReceived(`+1312555${String(2000 + i).padStart(4, '0')}`, ourNumber, `Simulated text ${i}: ${DIALOGUES[i % DIALOGUES.length]!.slice(0, 80)}`));
+    const texts = Array.from({ length: sms }, (_, i) => smsReceived(`+1312556${String(block + i).padStart(4, '0')}`, ourNumber, `Simulated text ${i}: ${dialogueText(DIALOGUES[i % DIALOGUES.length]!).slice(0, 80)}`));
     for (const t of texts) messageIds.push(String(((t.data as Record<string, unknown>).payload as Record<string, unknown>).id));
     await pool(texts, concurrency, async (t) => {
       for (const event of deliveries([t])) await post(key, '/webhooks/telnyx/messaging', event);
     });
     clearInterval(ticker);
     progress('\n');
-    if (!token) {
-      console.log('[simulate] no API token (pass --token): not following the pipeline.');
-      return;
-    }
-    await follow(token, sessions, messageIds);
+    const ok = await follow(rest, plans, messageIds);
+    process.exitCode = ok ? 0 : 1;
   } finally {
-    clearInterval(ticker);
     await host.close();
   }
 }
 
-type Stage = { status: string };
-async function follow(token: string, sessions: string[], messageIds: string[]) {
-  const want = new Set(sessions);
+const finishedStatus = (s?: string) => s === 'done' || s === 'failed' || s === 'skipped';
+
+async function follow(rest: ReturnType<typeof api>, plans: CallPlan[], messageIds: string[]): Promise<boolean> {
+  const want = new Map(plans.map((p) => [p.callSessionId, p]));
   const deadline = Date.now() + waitSeconds * 1000;
-  const get = async (p: string) => (await (await fetch(`${target}${p}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: Record<string, unknown>[]; pagination: { nextCursor: string | null } };
+  let found = new Map<string, CallRecord>();
   for (;;) {
-    const found = new Map<string, Record<string, unknown>>();
-    let cursor: string | null = null;
-    do {
-      const page: Awaited<ReturnType<typeof get>> = await get(`/api/phone-records?limit=200${cursor ? `&cursor=${cursor}` : ''}`);
-      for (const r of page.data) if (want.has(String(r.callSessionId))) found.set(String(r.callSessionId), r);
-      cursor = found.size < want.size ? page.pagination.nextCursor : null;
-    } while (cursor);
-    const finished = [...found.values()].filter((r) => {
-      const notify = (r.stageStatus as Record<string, Stage>).notify?.status;
-      return notify === 'done' || notify === 'failed';
-    });
+    found = new Map();
+    for (const r of await rest.all<CallRecord>('/api/phone-records')) if (want.has(r.callSessionId)) found.set(r.callSessionId, r);
+    const finished = [...found.values()].filter((r) => finishedStatus(r.stageStatus?.notify?.status));
     process.stdout.write(`\r[simulate] calls recorded ${found.size}/${want.size}, pipelines finished ${finished.length}   `);
-    if ((finished.length === want.size && found.size === want.size) || Date.now() > deadline) {
-      process.stdout.write('\n');
-      summarise(found, want.size);
-      break;
-    }
+    if ((finished.length === want.size && found.size === want.size) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  if (messageIds.length) {
-    const msgs = (await get('/api/messages?limit=200')).data.filter((m) => messageIds.includes(String(m.telnyxMessageId)));
-    console.log(`[simulate] messages stored ${msgs.length}/${messageIds.length}`);
-  }
-}
-
-function summarise(found: Map<string, Record<string, unknown>>, expected: number) {
-  const byStatus = new Map<string, number>();
-  const stages = new Map<string, Map<string, number>>();
-  for (const r of found.values()) {
-    byStatus.set(String(r.status), (byStatus.get(String(r.status)) ?? 0) + 1);
-    for (const [stage, s] of Object.entries(r.stageStatus as Record<string, Stage>)) {
-      const m = stages.get(stage) ?? new Map<string, number>();
+  process.stdout.write('\n');
+  // A late event can still start a second pass: give the last ones a moment to settle.
+  await new Promise((r) => setTimeout(r, 4000));
+  for (const r of await rest.all<CallRecord>('/api/phone-records')) if (want.has(r.callSessionId)) found.set(r.callSessionId, r);
+  const notes = await rest.all<Notification>('/api/notifications');
+  let good = true;
+  const byStage = new Map<string, Map<string, number>>();
+  const reasons = new Map<string, Map<string, number>>();
+  for (const plan of plans) {
+    const r = found.get(plan.callSessionId);
+    for (const [stage, s] of Object.entries(r?.stageStatus ?? {})) {
+      const m = byStage.get(stage) ?? new Map<string, number>();
       m.set(s.status, (m.get(s.status) ?? 0) + 1);
-      stages.set(stage, m);
+      byStage.set(stage, m);
+      if (s.status === 'failed' || s.status === 'skipped') {
+        const why = reasons.get(stage) ?? new Map<string, number>();
+        const key = `${s.status}: ${s.error ?? 'no reason given'}`;
+        why.set(key, (why.get(key) ?? 0) + 1);
+        reasons.set(stage, why);
+      }
     }
+    const problems = checkCall(plan, r, notes);
+    const who = `${plan.known ? 'contact' : 'unknown'} ${plan.answered ? 'answered' : 'missed'}`;
+    if (problems.length) good = false;
+    say(`call ${plan.callSessionId.slice(0, 8)} (${who}): ${r?.status ?? 'not recorded'}${problems.length ? ` -- NOT AS EXPECTED: ${problems.join('; ')}` : ', as expected'}`);
   }
-  console.log(`[simulate] phone records: ${found.size} of ${expected} calls (${[...byStatus].map(([k, v]) => `${k} ${v}`).join(', ')})`);
-  for (const stage of ['record', 'transcribe', 'summarize', 'sentiment', 'embed', 'rescore', 'notify']) {
-    const m = stages.get(stage);
-    console.log(`[simulate]   ${stage.padEnd(10)} ${m ? [...m].map(([k, v]) => `${k} ${v}`).join(', ') : '-'}`);
+  say(`phone records: ${found.size} of ${plans.length} calls`);
+  for (const stage of ALL_STAGES) {
+    const m = byStage.get(stage);
+    say(`  ${stage.padEnd(10)} ${m ? [...m].map(([k, v]) => `${k} ${v}`).join(', ') : '-'}`);
+    for (const [why, n] of reasons.get(stage) ?? []) say(`      ${n} x ${why}`);
   }
+  const live = notes.filter((n) => n.status !== 'retracted' && plans.some((p) => found.get(p.callSessionId)?.id === n.callId));
+  const retracted = notes.filter((n) => n.status === 'retracted' && plans.some((p) => found.get(p.callSessionId)?.id === n.callId));
+  say(`notifications: ${live.length} (${[...new Set(live.map((n) => n.rule))].join(', ') || 'none'}), ${retracted.length} retracted`);
+  if (messageIds.length) {
+    const msgs = (await rest.all<{ telnyxMessageId: string }>('/api/messages')).filter((m) => messageIds.includes(String(m.telnyxMessageId)));
+    say(`messages stored ${msgs.length}/${messageIds.length}`);
+    if (msgs.length !== messageIds.length) good = false;
+  }
+  say(good ? 'every call reached the end state it should have' : 'SOME CALLS DID NOT REACH THEIR EXPECTED END STATE (see above)');
+  return good;
 }
 
 main().catch((err) => {

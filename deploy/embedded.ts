@@ -9,7 +9,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { createLogger, isEmbedded, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createProviders, mediaDir, queryEmbedder } from '../activities/providers/index.js';
+import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp } from '../api/app.js';
 import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
@@ -60,6 +60,7 @@ async function main() {
     const providers = createProviders(config);
     const worker = await createWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, providers, config });
     const workerRun = worker.run();
+    const engines = engineChecks(providers, config, { withSpeech: true });
     const app = createApp({
       database,
       gateway: createWorkflowGateway(client, config.temporal.taskQueue),
@@ -73,6 +74,7 @@ async function main() {
       region: config.owner.region,
       embedder: queryEmbedder(providers.embeddings),
       mediaDir: mediaDir(config.dataDir),
+      engines,
     });
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -81,6 +83,11 @@ async function main() {
     say(`Temporal UI: ${devServer?.uiUrl ?? `(external) ${connOpts.address}`}`);
     say(`API token:   ${apiTokens[0] ?? '(none)'}${token ? ` (kept in ${path.join(config.dataDir, 'api-token')})` : ' (from API_TOKENS)'}`);
     say('Ctrl-C stops everything cleanly.');
+    // The same checks /ready answers, in words (this also loads the local models once).
+    for (const [name, check] of Object.entries(engines)) {
+      const r = await check().catch((err: Error) => ({ ok: false, detail: err.message }));
+      say(`${`${name}:`.padEnd(12)} ${r.ok ? 'ok' : 'UNAVAILABLE'} (${r.detail})`);
+    }
 
     let stopping = false;
     // Order matters: stop taking webhooks, let the worker finish (or hand back) what it runs, and

@@ -49,6 +49,8 @@ export interface CallProgress {
   eventsSeen: number;
   duplicatesIgnored: number;
   phoneRecordId?: string;
+  /** Once finished: `ok`, `degraded` (a later stage failed) or `failed` (no transcript from its audio). */
+  outcome?: 'ok' | 'degraded' | 'failed';
 }
 
 export const callEventSignal = defineSignal<[CallEvent]>('callEvent');

@@ -15,7 +15,15 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { activityProfiles, callTimeouts, CALL_LATE_CONTACT_PATCH, CALL_WORKFLOW_V2_PATCH, localActivityProfiles, searchAttributes } from '../temporal.config.js';
+import {
+  activityProfiles,
+  callTimeouts,
+  CALL_LATE_CONTACT_PATCH,
+  CALL_SETTLE_OUTCOME_PATCH,
+  CALL_WORKFLOW_V2_PATCH,
+  localActivityProfiles,
+  searchAttributes,
+} from '../temporal.config.js';
 import { callEventSignal, getCallProgressQuery } from './call.messages.js';
 import type { CallEvent, CallProgress, StageName, StageState } from './call.messages.js';
 import { applyEvent, needsAnswer, newCallState, snapshot } from './call-state.js';
@@ -52,6 +60,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   const db = v2 ? localDb : remoteDb;
   const state = newCallState(input.callSessionId);
   let dirty = false;
+  // Set by an event that can change what the call was: an answer, or a recording (or its error).
+  let pathEvent = false;
   const progress: CallProgress = {
     callSessionId: input.callSessionId,
     status: 'initiated',
@@ -62,7 +72,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   };
   setHandler(callEventSignal, (event) => {
     if (event.callSessionId !== input.callSessionId) return;
-    if (applyEvent(state, event)) dirty = true;
+    if (applyEvent(state, event)) {
+      dirty = true;
+      if (changesPath(event)) pathEvent = true;
+    }
     progress.eventsSeen = state.events.length;
     progress.duplicatesIgnored = state.duplicatesIgnored;
   });
@@ -71,6 +84,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
     if (event.callSessionId === input.callSessionId && applyEvent(state, event)) dirty = true;
   }
 
+  let details = '';
   let snap: CallSnapshot;
   let phoneRecordId: string;
   let contactId: string | null = null;
@@ -114,7 +128,21 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   }
   if (dirty) await persist();
   progress.stage = 'finished';
-  upsertSearchAttributes([{ key: searchAttributes.callStage, value: 'finished' }]);
+  if (patched(CALL_SETTLE_OUTCOME_PATCH)) {
+    // The Temporal UI shows the run as Completed either way: the outcome says whether its stages did their job.
+    const failed = (Object.keys(progress.stages) as StageName[]).filter((k) => progress.stages[k] === 'failed');
+    // `failed`: the call's audio never became a transcript; `degraded`: a later stage failed.
+    const outcome = failed.length === 0 ? 'ok' : failed.some((f) => f === 'record' || f === 'transcribe') ? 'failed' : 'degraded';
+    progress.outcome = outcome;
+    upsertSearchAttributes([
+      { key: searchAttributes.callStage, value: 'finished' },
+      { key: searchAttributes.callOutcome, value: outcome },
+      { key: searchAttributes.failedStages, value: failed },
+    ]);
+    setCurrentDetails(`${details}; outcome ${outcome}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`);
+  } else {
+    upsertSearchAttributes([{ key: searchAttributes.callStage, value: 'finished' }]);
+  }
   return { phoneRecordId, status: progress.status, stages: progress.stages };
 
   async function persist() {
@@ -127,7 +155,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
       { key: searchAttributes.callDirection, value: s.direction },
       ...(res.contactId ? [{ key: searchAttributes.contactId, value: res.contactId }] : []),
     ]);
-    setCurrentDetails(`${res.displayName} (${res.maskedNumber}), ${s.direction}, ${s.status}`);
+    details = `${res.maskedNumber}, ${s.direction}, ${s.status}${s.durationSeconds ? `, ${formatDuration(s.durationSeconds)}` : ''}`;
+    setCurrentDetails(details);
     return { snap: s, ...res };
   }
 
@@ -150,7 +179,13 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
       res = await persist();
     }
     // A hangup can overtake the `answered` before it: give an unanswered call's stragglers a moment.
-    if (v2 && res.snap.status !== 'completed' && (await condition(() => dirty, callTimeouts.unansweredSettle))) res = await persist();
+    // Only an answer or a recording ends the wait early; any other event (a late `initiated`)
+    // says nothing about whether the call was missed. Runs before the patch ended on any event.
+    if (v2 && res.snap.status !== 'completed') {
+      const settleOnPath = patched(CALL_SETTLE_OUTCOME_PATCH);
+      pathEvent = false;
+      if (await condition(() => (settleOnPath ? pathEvent : dirty), callTimeouts.unansweredSettle)) res = await persist();
+    }
     return awaitRecording(res);
   }
 
@@ -162,6 +197,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
     return dirty ? persist() : res;
   }
 }
+
+const pathEvents = new Set<CallEvent['type']>(['call.answered', 'call.recording.saved', 'call.recording.error']);
+const changesPath = (e: CallEvent) => pathEvents.has(e.type) || (e.type === 'call.hangup' && Boolean(e.answeredAt));
+const formatDuration = (s: number) => (s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`);
 
 /** What decides the pipeline's path: the final status, and whether there is audio to process. */
 const pathOf = (snap: CallSnapshot) => `${snap.status}:${snap.recording ? 'recording' : 'none'}`;
@@ -210,7 +249,7 @@ function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: Ca
     },
     /** rescore (when the caller is a contact) and notify. */
     async contact(contactId: string | null, reprocess: boolean) {
-      if (contactId) await stage('rescore', () => db.rescoreContact({ contactId }));
+      if (contactId) await stage('rescore', () => db.rescoreContact({ contactId, phoneRecordId }));
       else await skip(['rescore'], 'unknown caller');
       await stage('notify', () => notify.notifyStage({ phoneRecordId, reprocess }));
     },

@@ -53,6 +53,39 @@ export function createProviders(config: Config): Providers {
   };
 }
 
+type Check = () => Promise<{ ok: boolean; detail: string }>;
+
+/**
+ * Readiness checks of the engines a process runs: the speech engine where the worker runs
+ * (`withSpeech`), the language and embeddings engines, and the data folder the local engines write.
+ */
+export function engineChecks(providers: Providers, config: Config, o: { withSpeech: boolean }): Record<string, Check> {
+  const checks: Record<string, Check> = {};
+  if (o.withSpeech) {
+    checks.speech = providers.speech.check ?? (async () => ({ ok: true, detail: `${providers.speech.name} (vendor)` }));
+  }
+  checks.language = async () => ({ ok: true, detail: providers.language.name === 'local' ? 'local (extractive, rules)' : `${providers.language.name} (vendor)` });
+  checks.embeddings = async () => {
+    if (providers.embeddings.name !== 'local') return { ok: true, detail: `${providers.embeddings.name} ${providers.embeddings.model} (vendor)` };
+    await providers.embeddings.embed(['ready']);
+    return { ok: true, detail: `local ${providers.embeddings.model}` };
+  };
+  checks.dataFolder = async () => {
+    const { writeFile, rm, mkdir } = await import('node:fs/promises');
+    const probe = path.join(config.dataDir, `.ready-${process.pid}`);
+    try {
+      await mkdir(config.dataDir, { recursive: true });
+      await writeFile(probe, 'ok');
+      await rm(probe, { force: true });
+      return { ok: true, detail: 'writable' };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return { ok: false, detail: code === 'ENOSPC' ? 'the disk is full' : `cannot be written (${code ?? 'error'})` };
+    }
+  };
+  return checks;
+}
+
 /** The API's view of the embeddings provider: one query in, one vector out, with the model name. */
 export function queryEmbedder(port: EmbeddingsPort) {
   return {

@@ -2,9 +2,11 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq, sql } from 'drizzle-orm';
 import { claimOrphans, findContactByPhone, getContact, identifyCaller, listContacts, mergeContacts } from '../../db/queries/contacts.js';
-import { cursorOf } from './cursor.js';
+import { cursorOf, type CursorKind } from './cursor.js';
+
+const contactCursorKind: Record<string, CursorKind> = { name: 'text', score: 'integer', recent: 'timestamptz', created: 'timestamptz' };
 import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.js';
-import { recomputeScores, SCORER_VERSION } from '../../db/queries/scores.js';
+import { computeScore, recomputeScores, SCORER_VERSION } from '../../db/queries/scores.js';
 import { formatPhone, normaliseParty, toE164 } from '../../db/phone.js';
 import { contacts } from '../../db/schema/index.js';
 import { ApiError, notFound, ok, page } from '../errors.js';
@@ -72,7 +74,7 @@ async function saveOr409<T>(phone: string | null | undefined, deps: ApiDeps, wri
 
 /** The score of one contact, recomputed now, with its trend, insights and history. */
 export async function scoreReport(deps: ApiDeps, id: string) {
-  const { rows: [row] } = await recomputeScores(deps.db, id);
+  const row = await computeScore(deps.db, id);
   if (!row) return null;
   const history = await scoreHistory(deps.db, id);
   const { trend, change } = trendOf(history);
@@ -104,7 +106,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     request: { query: z.object({ q: z.string().trim().max(200).optional().openapi({ description: 'Name, company, email or phone in any format' }), sort: z.enum(['name', 'score', 'recent', 'created']).default('name'), ...PageQuery }) },
     responses: { 200: { content: { 'application/json': { schema: pageEnvelope(ContactSchema) } }, description: 'A page of contacts' }, ...errors },
   }), async (c, { query }) => {
-    const res = await listContacts(db, { ...query, cursor: cursorOf(query.cursor), q: query.q || undefined, qE164: query.q ? toE164(query.q, deps.region) : null });
+    const res = await listContacts(db, { ...query, cursor: cursorOf(query.cursor, contactCursorKind[query.sort]), q: query.q || undefined, qE164: query.q ? toE164(query.q, deps.region) : null });
     return page(c, res.items.map(view), query.limit, res.nextCursor);
   });
 
@@ -141,7 +143,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     const [row] = await saveOr409(e164, deps, () => db.insert(contacts).values({ firstName: first, lastName: rest.join(' '), company: body.company ?? null, phoneE164: e164 }).returning());
     const claimed = await claimOrphans(db, row!.id, e164);
     if (claimed.calls + claimed.messages > 0) await recomputeScores(db, row!.id);
-    return ok(c, view((await getContact(db, row!.id))!), `Contact created from caller; ${claimed.calls} calls and ${claimed.messages} messages attached`, 201);
+    return ok(c, view((await getContact(db, row!.id))!), `Contact created from caller; ${claimed.calls} calls, ${claimed.messages} messages and ${claimed.tasks} tasks attached`, 201);
   });
 
   route(app, createRoute({
@@ -181,7 +183,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
   });
 
   route(app, createRoute({
-    method: 'get', path: '/api/contacts/{id}/relationship-score', tags: tag, security, summary: 'Recompute and explain this contact\'s relationship score',
+    method: 'get', path: '/api/contacts/{id}/relationship-score', tags: tag, security, summary: 'This contact\'s relationship score as of now, explained (computed, not stored)',
     request: { params: IdParam }, responses: responses(ScoreSchema, 'Score, factors, trend and insights', 200, true),
   }), async (c, { params }) => {
     await load(params.id);

@@ -6,6 +6,7 @@ import { contactRoutes } from './contacts.js';
 import { dashboardRoutes } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
 import { messageRoutes } from './messages.js';
+import { notificationRoutes } from './notifications.js';
 import { createApiApp, json, operationIdOf } from './openapi.js';
 import { phoneRecordRoutes } from './phone-records.js';
 import { searchRoutes } from './search.js';
@@ -13,7 +14,7 @@ import { searchRoutes } from './search.js';
 export type { ApiDeps, QueryEmbedder } from './deps.js';
 
 const DESCRIPTION =
-  'Self-hosted call intelligence: contacts and caller ID, the call log with transcripts and summaries, relationship scores with insights, tasks, calendar and search. ' +
+  'Self-hosted call intelligence: contacts and caller ID, the call log with transcripts and summaries, relationship scores with insights, tasks, calendar, search and the notification inbox. ' +
   'Every response uses the envelope `{ data, success, message?, timestamp }`; errors add `error: { code, requestId, fields? }`. ' +
   'Send `Authorization: Bearer <token>` on every /api route. Lists are keyset-paged: pass `pagination.nextCursor` back as `cursor`.';
 
@@ -44,6 +45,7 @@ export function createRestApi(deps: ApiDeps) {
   contactRoutes(api, deps);
   phoneRecordRoutes(api, deps);
   messageRoutes(api, deps);
+  notificationRoutes(api, deps);
   taskRoutes(api, deps);
   calendarRoutes(api, deps);
   dashboardRoutes(api, deps);

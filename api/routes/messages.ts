@@ -30,7 +30,7 @@ export function messageRoutes(app: ApiApp, deps: ApiDeps) {
     },
     responses: { 200: { content: { 'application/json': { schema: pageEnvelope(MessageSchema) } }, description: 'A page of messages' }, ...errors },
   }), async (c, { query }) => {
-    const cursor = cursorOf(query.cursor);
+    const cursor = cursorOf(query.cursor, 'timestamptz');
     const where = [
       query.contactId ? eq(messages.contactId, query.contactId) : undefined,
       query.direction ? eq(messages.direction, query.direction) : undefined,

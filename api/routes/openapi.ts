@@ -48,9 +48,14 @@ export interface RouteInput<R extends RouteConfig> {
  */
 export function route<R extends RouteConfig>(app: ApiApp, config: R, handler: (c: Context<AppEnv>, input: RouteInput<R>) => Promise<Response>) {
   const has = (k: string) => Boolean((config.request as Record<string, unknown> | undefined)?.[k]);
+  const bodyRequired = Boolean((config.request as { body?: { required?: boolean } } | undefined)?.body?.required);
   app.openapi(
     { ...config, operationId: config.operationId ?? operationIdOf(config.method, config.path) },
     ((c: Context<AppEnv>) => {
+      // The validator skips a body sent without a JSON content type; a required body must be there.
+      if (bodyRequired && !/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
+        throw new ApiError(400, 'validation_failed', 'This request needs a JSON body (Content-Type: application/json)', { body: 'required' });
+      }
       const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
       return handler(c, {
         params: (has('params') ? valid('param') : undefined) as RouteInput<R>['params'],
@@ -127,8 +132,18 @@ export const PageQuery = {
   cursor: z.string().max(500).optional().openapi({ description: 'The `pagination.nextCursor` of the previous page' }),
 };
 
+/** Offsets PostgreSQL accepts (and every real time zone has): at most ±15:59. */
+const sane = (v: string) => {
+  const m = /([+-])(\d{2}):?(\d{2})$/.exec(v);
+  return (!m || Number(m[2]) <= 15) && Number.isFinite(Date.parse(v)) && Math.abs(new Date(v).getUTCFullYear()) < 10_000;
+};
 /** Optional ISO date-time query parameter. */
-export const isoDate = () => z.iso.datetime({ offset: true }).or(z.iso.date()).optional();
+export const isoDate = () =>
+  z.iso
+    .datetime({ offset: true })
+    .or(z.iso.date())
+    .refine(sane, 'must be an ISO 8601 date or date-time with an offset of at most ±15:59')
+    .optional();
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Path ids that cannot exist are a 404 like unknown ones. */

@@ -22,6 +22,7 @@ const CallFilter = {
   status: z.enum(['initiated', 'ringing', 'answered', 'completed', 'missed', 'rejected', 'busy', 'failed', 'unknown']).optional(),
   from: isoDate().openapi({ description: 'Calls at or after (ISO date or date-time)' }),
   to: isoDate().openapi({ description: 'Calls before (ISO date or date-time)' }),
+  failedStage: z.enum(['record', 'transcribe', 'summarize', 'sentiment', 'embed', 'rescore', 'notify']).optional().openapi({ description: 'Calls whose given stage failed' }),
 };
 
 export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
@@ -43,7 +44,7 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
     request: { query: z.object({ ...CallFilter, hasTranscript: boolParam.optional(), ...PageQuery }) },
     responses: { 200: { content: { 'application/json': { schema: pageEnvelope(PhoneRecordSummarySchema) } }, description: 'A page of calls' }, ...errors },
   }), async (c, { query }) => {
-    const rows = await listPhoneRecords(db, { ...query, cursor: cursorOf(query.cursor) });
+    const rows = await listPhoneRecords(db, { ...query, cursor: cursorOf(query.cursor, 'timestamptz') });
     const { items, nextCursor } = paginate(rows, query.limit, (r) => [(r.record.startedAt ?? r.record.createdAt).toISOString(), r.record.id]);
     return page(c, items.map((r) => phoneRecordSummaryView(r.record, fullName(r.firstName, r.lastName), deps.region)), query.limit, nextCursor);
   });
@@ -105,10 +106,20 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
   });
 
   route(app, createRoute({
-    method: 'post', path: '/api/phone-records/reprocess', tags: tag, security, summary: 'Reprocess every call matching a filter (at most `limit`)',
-    request: jsonBody(z.object({ ...CallFilter, limit: z.number().int().min(1).max(500).default(100) }).strict().openapi('ReprocessFilter')),
+    method: 'post', path: '/api/phone-records/reprocess', tags: tag, security,
+    summary: 'Reprocess every call matching a filter (at most `limit`); an empty filter needs `all: true`',
+    request: jsonBody(
+      z
+        .object({ ...CallFilter, hasTranscript: z.boolean().optional(), all: z.boolean().optional().openapi({ description: 'Required (true) to reprocess without any filter' }), limit: z.number().int().min(1).max(500).default(100) })
+        .strict()
+        .openapi('ReprocessFilter'),
+    ),
     responses: responses(z.object({ started: z.array(z.object({ workflowId: z.string(), phoneRecordId: z.string() })) }), 'Started', 202),
   }), async (c, { body }) => {
+    const { all, limit: _limit, ...filter } = body;
+    if (!all && Object.values(filter).every((v) => v === undefined)) {
+      throw new ApiError(400, 'validation_failed', 'Reprocessing is a bulk action: give a filter (e.g. failedStage) or all: true', { all: 'required when no filter is given' });
+    }
     const rows = await listPhoneRecords(db, body);
     const started = [];
     for (const { record } of rows.slice(0, body.limit)) {

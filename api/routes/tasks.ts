@@ -66,7 +66,7 @@ export function taskRoutes(app: ApiApp, deps: ApiDeps) {
     request: { query: z.object({ status: z.enum(['open', 'in_progress', 'done', 'cancelled']).optional(), contactId: z.uuid().optional(), phoneRecordId: z.uuid().optional(), dueBefore: isoDate(), ...PageQuery }) },
     responses: { 200: { content: { 'application/json': { schema: pageEnvelope(TaskSchema) } }, description: 'A page of tasks' }, ...errors },
   }), async (c, { query }) => {
-    const cursor = cursorOf(query.cursor);
+    const cursor = cursorOf(query.cursor, 'timestamptz');
     const where = [
       query.status ? eq(tasks.status, query.status) : undefined,
       query.contactId ? eq(tasks.contactId, query.contactId) : undefined,
@@ -130,7 +130,7 @@ export function calendarRoutes(app: ApiApp, deps: ApiDeps) {
     request: { query: z.object({ from: isoDate(), to: isoDate(), contactId: z.uuid().optional(), ...PageQuery }) },
     responses: { 200: { content: { 'application/json': { schema: pageEnvelope(CalendarEventSchema) } }, description: 'A page of events' }, ...errors },
   }), async (c, { query }) => {
-    const cursor = cursorOf(query.cursor);
+    const cursor = cursorOf(query.cursor, 'timestamptz');
     const where = [
       query.from ? sql`${calendarEvents.startTime} >= ${query.from}::timestamptz` : undefined,
       query.to ? sql`${calendarEvents.startTime} < ${query.to}::timestamptz` : undefined,

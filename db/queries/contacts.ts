@@ -1,7 +1,7 @@
 /** Contacts: keyset-paged listing and search, caller ID, and merging duplicates. */
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { calendarEvents, contacts, embeddings, messages, phoneRecords, relationshipScores, tasks } from '../schema/index.js';
+import { calendarEvents, contacts, embeddings, messages, notifications, phoneRecords, relationshipScores, tasks } from '../schema/index.js';
 import { likeEscape, paginate } from './cursor.js';
 
 export type Contact = typeof contacts.$inferSelect;
@@ -113,11 +113,22 @@ export async function claimOrphans(db: Database, contactId: string, e164: string
     .where(and(eq(messages.phoneNumber, e164), isNull(messages.contactId)))
     .returning({ id: messages.id, t: messages.occurredAt });
   const ids = [...calls, ...msgs].map((r) => r.id);
+  let linkedTasks = 0;
   if (ids.length) {
-    await db.execute(sql`update embeddings set contact_id = ${contactId}::uuid where source_id = any(${`{${ids.join(',')}}`}::uuid[])`);
+    const idList = `{${ids.join(',')}}`;
+    await db.execute(sql`update embeddings set contact_id = ${contactId}::uuid where source_id = any(${idList}::uuid[])`);
+    // What those calls produced belongs to the contact too: their action items and notifications.
+    linkedTasks = (
+      await db
+        .update(tasks)
+        .set({ contactId, updatedAt: sql`now()` })
+        .where(and(isNull(tasks.contactId), sql`${tasks.phoneRecordId} = any(${idList}::uuid[])`))
+        .returning({ id: tasks.id })
+    ).length;
+    await db.update(notifications).set({ contactId }).where(and(isNull(notifications.contactId), sql`${notifications.phoneRecordId} = any(${idList}::uuid[])`));
     await touchLastContacted(db, contactId);
   }
-  return { calls: calls.length, messages: msgs.length };
+  return { calls: calls.length, messages: msgs.length, tasks: linkedTasks };
 }
 
 /** last_contacted_at = the latest interaction by event time (calls and messages). */
@@ -146,6 +157,7 @@ export async function mergeContacts(db: Database, targetId: string, sourceId: st
       calendarEvents: (await tx.update(calendarEvents).set({ contactId: targetId }).where(eq(calendarEvents.contactId, sourceId)).returning({ id: calendarEvents.id })).length,
     };
     await tx.update(embeddings).set({ contactId: targetId }).where(eq(embeddings.contactId, sourceId));
+    await tx.update(notifications).set({ contactId: targetId }).where(eq(notifications.contactId, sourceId));
     await tx.delete(relationshipScores).where(eq(relationshipScores.contactId, sourceId));
     await tx.delete(contacts).where(eq(contacts.id, sourceId));
     const notes = [target.notes, source.notes].filter(Boolean).join('\n\n') || null;

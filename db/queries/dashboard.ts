@@ -3,6 +3,8 @@ import { sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 
 const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
+/** A timestamptz as ISO 8601 in UTC, like every other time the API answers with. */
+const iso = (expr: string) => sql.raw(`to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
 /** Counts, top and needs-attention contacts, recent calls, upcoming tasks and 7 days of call stats. */
 export async function overview(db: Database, now: Date) {
@@ -18,20 +20,20 @@ export async function overview(db: Database, now: Date) {
         from (select count(*)::int as calls, (count(*) filter (where status in ('missed', 'rejected', 'busy')))::int as missed
                 from phone_records where coalesce(started_at, created_at) >= ${t}::timestamptz - interval '7 days') w`),
     db.execute(sql`
-      select id, first_name as "firstName", last_name as "lastName", company, relationship_score as "relationshipScore", last_contacted_at as "lastContactedAt"
+      select id, first_name as "firstName", last_name as "lastName", company, relationship_score as "relationshipScore", ${iso('last_contacted_at')} as "lastContactedAt"
         from contacts order by relationship_score desc nulls last, id limit 5`),
     db.execute(sql`
       select id, first_name as "firstName", last_name as "lastName", relationship_score as "relationshipScore",
-             relationship_priority as "priority", last_contacted_at as "lastContactedAt"
+             relationship_priority as "priority", ${iso('last_contacted_at')} as "lastContactedAt"
         from contacts where relationship_priority > 0 order by relationship_priority desc nulls last, id limit 5`),
     db.execute(sql`
       select p.id, p.phone_number as "phoneNumber", p.direction, p.status, p.duration_seconds as duration,
-             coalesce(p.started_at, p.created_at) as "createdAt", p.summary, p.sentiment,
+             ${iso('coalesce(p.started_at, p.created_at)')} as "createdAt", p.summary, p.sentiment,
              c.id as "contactId", c.first_name as "contactFirstName", c.last_name as "contactLastName"
         from phone_records p left join contacts c on c.id = p.contact_id
        order by coalesce(p.started_at, p.created_at) desc, p.id desc limit 5`),
     db.execute(sql`
-      select id, title, status, priority, due_date as "dueDate", contact_id as "contactId", phone_record_id as "phoneRecordId"
+      select id, title, status, priority, ${iso('due_date')} as "dueDate", contact_id as "contactId", phone_record_id as "phoneRecordId"
         from tasks where status in ('open', 'in_progress') and due_date >= date_trunc('day', ${t}::timestamptz)
        order by due_date, id limit 5`),
     db.execute(sql`

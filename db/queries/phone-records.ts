@@ -102,9 +102,9 @@ export async function upsertCallRecord(db: Database, facts: CallFacts) {
 }
 
 /** The statuses to merge into stage_status (jsonb): each stage's state, when, and why when it failed. */
-function stagePatch(stages: string[], state: string, error?: string): string {
+function stagePatch(stages: string[], state: string, error?: string, detail?: Record<string, unknown>): string {
   const at = new Date().toISOString();
-  return JSON.stringify(Object.fromEntries(stages.map((s) => [s, error ? { status: state, at, error } : { status: state, at }])));
+  return JSON.stringify(Object.fromEntries(stages.map((s) => [s, { ...detail, status: state, at, ...(error ? { error } : {}) }])));
 }
 
 /** The jsonb merge that sets stages' status on the record, so stages never overwrite each other. */
@@ -137,8 +137,8 @@ function stageStatements(db: Database) {
 }
 
 /** Set pipeline stages' status on the record. */
-export async function setStageStatus(db: Database, phoneRecordId: string, stages: string[], state: string, error?: string) {
-  await stageStatements(db).setStatus.execute({ id: phoneRecordId, patch: stagePatch(stages, state, error) });
+export async function setStageStatus(db: Database, phoneRecordId: string, stages: string[], state: string, error?: string, detail?: Record<string, unknown>) {
+  await stageStatements(db).setStatus.execute({ id: phoneRecordId, patch: stagePatch(stages, state, error, detail) });
 }
 
 /** Mark a stage running and read the record, in one statement (null when there is no such record). */
@@ -159,6 +159,8 @@ export interface PhoneRecordFilter {
   from?: string;
   to?: string;
   hasTranscript?: boolean;
+  /** Calls whose given pipeline stage failed (e.g. `transcribe`). */
+  failedStage?: string;
   limit: number;
   cursor?: { value: string | number | null; id: string };
 }
@@ -175,6 +177,7 @@ export async function listPhoneRecords(db: Database, f: PhoneRecordFilter) {
     f.from ? sql`${callTime} >= ${f.from}::timestamptz` : undefined,
     f.to ? sql`${callTime} < ${f.to}::timestamptz` : undefined,
     f.hasTranscript === undefined ? undefined : f.hasTranscript ? sql`${phoneRecords.transcript} is not null` : sql`${phoneRecords.transcript} is null`,
+    f.failedStage ? sql`${phoneRecords.stageStatus} -> ${f.failedStage} ->> 'status' = 'failed'` : undefined,
     f.cursor ? sql`(${callTime}, ${phoneRecords.id}) < (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)` : undefined,
   ].filter((w) => w !== undefined);
   return db

@@ -114,6 +114,13 @@ const scoreOneContact = definePrepared<{ contactId: string; now: string }>('scor
 
 const timeOf = (now: Date) => sql`${now.toISOString()}::timestamptz`;
 
+/** One contact's score as of `now`, computed and not stored (reading a score writes nothing). */
+export async function computeScore(db: Database, contactId: string, now: Date = new Date()): Promise<ScoreRow | null> {
+  const res = (await db.execute(scoreQuery(contactId, now))) as unknown as { rows: Omit<ScoreRow, 'factors'>[] };
+  const [row] = res.rows;
+  return row ? toScoreRow(row) : null;
+}
+
 async function scoreSlice(db: Database, contactId: string | null, now: Date, slice: Slice): Promise<{ written: number; rows: ScoreRow[] }> {
   if (contactId !== null) {
     const res = (await scoreOneContact(db, { contactId, now: now.toISOString() })) as unknown as { rows: Omit<ScoreRow, 'factors'>[] };

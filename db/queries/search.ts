@@ -70,19 +70,21 @@ export async function semanticSearch(db: Database, vector: number[], model: stri
 export async function fulltextSearch(db: Database, q: string, f: SearchFilter, limit: number): Promise<SearchHit[]> {
   const callWhere = filterSql({ ...f, type: undefined }, { contact: sql`p.contact_id`, time: sql`coalesce(p.started_at, p.created_at)` });
   const msgWhere = filterSql({ ...f, type: undefined }, { contact: sql`m.contact_id`, time: sql`m.occurred_at` });
+  // One branch per searched type, each parenthesised so its own order and limit apply.
+  const branches: SQL[] = [];
+  if (f.type !== 'message') {
+    branches.push(sql`(select 'call'::text as type, p.id, ts_rank_cd(p.search_tsv, query.tsq) as rank
+         from phone_records p, query where p.search_tsv @@ query.tsq and ${callWhere}
+        order by rank desc limit ${limit})`);
+  }
+  if (f.type !== 'call') {
+    branches.push(sql`(select 'message'::text as type, m.id, ts_rank_cd(m.search_tsv, query.tsq) as rank
+         from messages m, query where m.search_tsv @@ query.tsq and ${msgWhere}
+        order by rank desc limit ${limit})`);
+  }
   const result = await db.execute(sql`
     with query as (select websearch_to_tsquery('english', ${q}) as tsq),
-    hits as (
-      ${f.type === 'message' ? sql`select null::text as type, null::uuid as id, null::real as rank limit 0` : sql`
-      (select 'call' as type, p.id, ts_rank_cd(p.search_tsv, query.tsq) as rank
-         from phone_records p, query where p.search_tsv @@ query.tsq and ${callWhere}
-        order by rank desc limit ${limit})`}
-      union all
-      ${f.type === 'call' ? sql`select null::text, null::uuid, null::real limit 0` : sql`
-      (select 'message', m.id, ts_rank_cd(m.search_tsv, query.tsq)
-         from messages m, query where m.search_tsv @@ query.tsq and ${msgWhere}
-        order by 3 desc limit ${limit})`}
-    ),
+    hits as (${sql.join(branches, sql` union all `)}),
     top as (select * from hits order by rank desc limit ${limit})
     select top.type, top.id, top.rank,
            coalesce(p.contact_id, m.contact_id) as contact_id,

@@ -18,6 +18,8 @@ export const notifications = pgTable(
     status: text('status').notNull().default('pending'),
     error: text('error'),
     sentAt: timestamp('sent_at', { withTimezone: true }),
+    /** When the owner read it (the inbox); null while unread. */
+    readAt: timestamp('read_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('notifications_created_idx').on(t.createdAt.desc())],

