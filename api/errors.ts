@@ -37,6 +37,14 @@ export function errorBody(c: Context, code: string, message: string, fields?: Re
   };
 }
 
+/** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from Temporal, however the SDK wrapped it. */
+export function isTemporalUnavailable(err: unknown): boolean {
+  for (let e = err as { code?: unknown; name?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (e.name === 'ConnectionError' || e.code === 14 || e.code === 4) return true;
+  }
+  return false;
+}
+
 /** `app.onError`: maps every thrown error to the envelope; unknown errors are logged, never echoed. */
 export function onError(log: (msg: string, f?: Record<string, unknown>) => void) {
   return (err: Error, c: Context) => {
@@ -45,6 +53,9 @@ export function onError(log: (msg: string, f?: Record<string, unknown>) => void)
       const status = err.status as ContentfulStatusCode;
       const code = status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : status === 400 ? 'bad_request' : 'http_error';
       return c.json(errorBody(c, code, err.message || 'request failed'), status);
+    }
+    if (isTemporalUnavailable(err)) {
+      return c.json(errorBody(c, 'temporal_unavailable', 'The workflow engine is unavailable; retry shortly'), 503);
     }
     // Driver errors embed the whole statement and its parameters: log the cause, not the query.
     const cause = (err.cause as Error | undefined)?.message;

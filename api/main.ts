@@ -35,6 +35,7 @@ const server = serve({ fetch: app.fetch, port: config.http.port, hostname: confi
 const stop = () => server.close(async () => {
   await connection.close();
   await database.close();
+  log.info('api stopped');
   process.exit(0);
 });
 process.on('SIGINT', stop);

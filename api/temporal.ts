@@ -18,11 +18,20 @@ export interface WorkflowGateway {
   workerPollers(): Promise<number>;
 }
 
+/**
+ * Telnyx waits about 2 s for a webhook's answer: every Temporal call on the webhook path gets a
+ * deadline below that, so a Temporal that is down or stalled is a quick 503 and a retry.
+ */
+export const WEBHOOK_TEMPORAL_DEADLINE_MS = 1_500;
+/** Deadline of the REST API's other Temporal calls (reprocess, sync start, readiness). */
+export const API_TEMPORAL_DEADLINE_MS = 5_000;
+
 export function createWorkflowGateway(client: Client, taskQueue: string): WorkflowGateway {
+  const within = <T>(ms: number, fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + ms, fn);
   return {
     async deliverCallEvent(event) {
       try {
-        await client.workflow.signalWithStart('callWorkflow', {
+        await within(WEBHOOK_TEMPORAL_DEADLINE_MS, () => client.workflow.signalWithStart('callWorkflow', {
           workflowId: callWorkflowId(event.callSessionId),
           taskQueue,
           args: [{ callSessionId: event.callSessionId }],
@@ -35,7 +44,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
             ...(event.direction ? [{ key: searchAttributes.callDirection, value: event.direction }] : []),
           ],
           staticSummary: `Call ${event.direction ?? ''} ${event.otherParty ? maskPhone(event.otherParty) : ''}`.replace(/\s+/g, ' ').trim(),
-        });
+        }));
         return 'accepted';
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
@@ -44,7 +53,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
     },
     async deliverMessageEvent(event) {
       try {
-        await client.workflow.signalWithStart('messageWorkflow', {
+        await within(WEBHOOK_TEMPORAL_DEADLINE_MS, () => client.workflow.signalWithStart('messageWorkflow', {
           workflowId: messageWorkflowId(event.messageId),
           taskQueue,
           args: [{ messageId: event.messageId }],
@@ -52,7 +61,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
           signalArgs: [event],
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
           staticSummary: `${event.messageType} ${event.direction} ${maskPhone(event.otherParty)}`,
-        });
+        }));
         return 'accepted';
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
@@ -60,21 +69,21 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
       }
     },
     async startReprocess({ callSessionId, phoneRecordId, requestId }) {
-      const handle = await client.workflow.start('callWorkflow', {
+      const handle = await within(API_TEMPORAL_DEADLINE_MS, () => client.workflow.start('callWorkflow', {
         workflowId: `reprocess-${callSessionId}-${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`,
         taskQueue,
         args: [{ callSessionId, reprocessPhoneRecordId: phoneRecordId }],
         staticSummary: 'Reprocess call',
-      });
+      }));
       return handle.workflowId;
     },
     async syncCallHistory({ sinceIso, limit, requestId, waitMs }) {
-      const handle = await client.workflow.start('syncCallHistoryWorkflow', {
+      const handle = await within(API_TEMPORAL_DEADLINE_MS, () => client.workflow.start('syncCallHistoryWorkflow', {
         workflowId: `sync-${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`,
         taskQueue,
         args: [{ sinceIso, limit }],
         staticSummary: `Reconcile calls since ${sinceIso}`,
-      });
+      }));
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
       try {
@@ -85,16 +94,16 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
       }
     },
     async ping() {
-      await client.connection.workflowService.getSystemInfo({});
+      await within(API_TEMPORAL_DEADLINE_MS, () => client.connection.workflowService.getSystemInfo({}));
     },
     async workerPollers() {
-      const res = await client.connection.workflowService.describeTaskQueue({
+      const res = await within(API_TEMPORAL_DEADLINE_MS, () => client.connection.workflowService.describeTaskQueue({
         namespace: client.options.namespace,
         // TASK_QUEUE_KIND_NORMAL (1), TASK_QUEUE_TYPE_ACTIVITY (2): the proto enums' values, since
         // @temporalio/proto is CommonJS and loads differently under tsx and vitest.
         taskQueue: { name: taskQueue, kind: 1 },
         taskQueueType: 2,
-      });
+      }));
       return res.pollers?.length ?? 0;
     },
   };

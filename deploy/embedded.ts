@@ -13,7 +13,7 @@ import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activ
 import { createApp } from '../api/app.js';
 import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
-import { assertPortFree, PortInUseError, startDevServer, type DevServer } from '../worker/dev-server.js';
+import { assertPortFree, PortInUseError, superviseDevServer, type DevServer } from '../worker/dev-server.js';
 import { locateTemporalCli } from '../worker/temporal-cli.js';
 import { createWorker } from '../worker/worker.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
@@ -40,13 +40,17 @@ async function main() {
   if (embedded.temporal) {
     const cli = await locateTemporalCli(config.temporal.cliPath, say);
     say('starting the Temporal dev server ...');
-    devServer = await startDevServer({
-      cliPath: cli,
-      port: config.temporal.devPort,
-      uiPort: config.temporal.uiPort,
-      dbFile: path.join(config.dataDir, 'temporal.db'),
-      namespace: config.temporal.namespace,
-    });
+    devServer = await superviseDevServer(
+      {
+        cliPath: cli,
+        port: config.temporal.devPort,
+        uiPort: config.temporal.uiPort,
+        dbFile: path.join(config.dataDir, 'temporal.db'),
+        namespace: config.temporal.namespace,
+        pidFile: path.join(config.dataDir, 'temporal.pid'),
+      },
+      say,
+    );
   }
   const stopDevServer = async () => devServer?.stop();
   try {
@@ -89,15 +93,17 @@ async function main() {
       say(`${`${name}:`.padEnd(12)} ${r.ok ? 'ok' : 'UNAVAILABLE'} (${r.detail})`);
     }
 
-    let stopping = false;
+    let stopping = 0;
     // Order matters: stop taking webhooks, let the worker finish (or hand back) what it runs, and
     // only then stop what those activities use: the speech engine, the database, Temporal.
     const shutdown = async (signal: string) => {
       if (stopping) {
+        // One Ctrl-C can arrive twice (the terminal's process group, and relayed by tsx).
+        if (Date.now() - stopping < 1000) return;
         say(`${signal} again: stopping now; unfinished activities are retried at the next start.`);
         process.exit(130);
       }
-      stopping = true;
+      stopping = Date.now();
       say(`${signal}: draining the worker (Ctrl-C again to force) ...`);
       await new Promise<void>((r) => server.close(() => r()));
       worker.shutdown();

@@ -1,5 +1,6 @@
 /** Starts and stops the Temporal CLI dev server as a child process (embedded mode and tests). */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributes } from '../temporal.config.js';
@@ -13,6 +14,12 @@ export interface DevServerOptions {
   namespace: string;
   headless?: boolean;
   ip?: string;
+  /**
+   * Where the server's pid is kept. The server runs in its own process group (a terminal's Ctrl-C
+   * reaches only the product, which stops it last); a server left by a process that was killed
+   * hard is found by this file and stopped before a new one starts.
+   */
+  pidFile?: string;
 }
 
 export interface DevServer {
@@ -20,6 +27,8 @@ export interface DevServer {
   readonly uiUrl?: string;
   /** The server's process id (benchmarks read its CPU time). */
   readonly pid?: number;
+  /** Resolves when the server process exits, by stop() or otherwise. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
   stop(): Promise<void>;
 }
 
@@ -54,6 +63,7 @@ export function freePort(): Promise<number> {
 /** Start the dev server and wait until its frontend answers. */
 export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   const ip = o.ip ?? '127.0.0.1';
+  if (o.pidFile) await stopLeftover(o.pidFile);
   await assertPortFree(o.port, 'Temporal gRPC', ip);
   if (!o.headless && o.uiPort) await assertPortFree(o.uiPort, 'Temporal UI', ip);
   const args = ['server', 'start-dev', '--ip', ip, '--port', String(o.port), '--namespace', o.namespace, '--log-level', 'error', '--ui-disable-news-fetch'];
@@ -63,7 +73,9 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (o.headless) args.push('--headless');
   else if (o.uiPort) args.push('--ui-port', String(o.uiPort));
   for (const sa of devServerSearchAttributes) args.push('--search-attribute', sa);
-  const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false });
+  const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: Boolean(o.pidFile) });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  if (o.pidFile && child.pid) await writeFile(o.pidFile, String(child.pid), { mode: 0o600 });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -79,7 +91,11 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
     address,
     uiUrl: o.headless ? undefined : `http://localhost:${o.uiPort}`,
     pid: child.pid,
-    stop: () => stopChild(child),
+    exited,
+    stop: async () => {
+      await stopChild(child);
+      if (o.pidFile) await rm(o.pidFile, { force: true });
+    },
   };
 }
 
@@ -104,6 +120,23 @@ async function waitForFrontend(address: string, child: ChildProcess, stderr: () 
   throw new Error(`Temporal dev server did not answer on ${address} within 90 s`);
 }
 
+/** Stop a dev server that an earlier process started and could not stop (it was killed hard). */
+async function stopLeftover(pidFile: string): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (cmdline.includes('start-dev')) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')); i++) await new Promise((r) => setTimeout(r, 100));
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  await rm(pidFile, { force: true });
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -114,4 +147,48 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * A dev server that is restarted when it exits on its own (with backoff, each step reported
+ * through `say`), on the same ports and SQLite file, so clients reconnect to the same address.
+ */
+export async function superviseDevServer(o: DevServerOptions, say: (line: string) => void): Promise<DevServer> {
+  let current = await startDevServer(o);
+  let stopping = false;
+  const watch = (server: DevServer) =>
+    void server.exited.then(async ({ code, signal }) => {
+      if (stopping) return;
+      // A short pause first: a server that dies at once again should not spin.
+      let backoffMs = 3000;
+      say(`the Temporal dev server exited (${signal ?? `code ${code}`}); restarting it in ${backoffMs / 1000} s ...`);
+      while (!stopping) {
+        await new Promise((r) => setTimeout(r, backoffMs));
+        if (stopping) return;
+        try {
+          current = await startDevServer(o);
+          say('the Temporal dev server is back.');
+          watch(current);
+          return;
+        } catch (err) {
+          backoffMs = Math.min(backoffMs * 2, 30_000);
+          say(`the Temporal dev server did not start (${(err as Error).message.split('\n')[0]!.slice(0, 200)}); next try in ${backoffMs / 1000} s`);
+        }
+      }
+    });
+  watch(current);
+  return {
+    address: current.address,
+    uiUrl: current.uiUrl,
+    get pid() {
+      return current.pid;
+    },
+    get exited() {
+      return current.exited;
+    },
+    async stop() {
+      stopping = true;
+      await current.stop();
+    },
+  };
 }

@@ -1,0 +1,303 @@
+/**
+ * Acceptance: the product started as a user starts it (`npm start`; `npm run api` + `npm run
+ * worker`), driven only from outside with signed webhooks in the orders Telnyx really delivers
+ * them, then judged by what a person would check in the REST API and the Temporal UI's data.
+ * The local engines are the real ones: Whisper for speech, the extractive summariser, USE-lite.
+ */
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callLifecycle, startFakeTelnyx, type FakeTelnyx } from '../activities/providers/telephony/fake.js';
+import { checkCall, type CallPlan } from '../bench/expectations.js';
+import { dialogueText, DIALOGUES, dualCall } from '../bench/speech.js';
+import { wer } from '../bench/wer.js';
+import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
+import { freshPostgresUrl, need } from './stack.js';
+
+type Event = Record<string, unknown> & { data: { event_type: string } };
+type Api = ReturnType<typeof client>;
+
+const byType = (events: Record<string, unknown>[]) => {
+  const m = new Map<string, Event>();
+  for (const e of events as Event[]) m.set(e.data.event_type, e);
+  return (...types: string[]) => types.map((t) => m.get(t)!);
+};
+
+let number = Math.floor(Math.random() * 8000);
+const nextCaller = () => `+1415555${String(1000 + number++ % 8999).padStart(4, '0')}`;
+
+/** One planned call: its events in a chosen delivery order, and what should come of it. */
+async function placeCall(
+  api: Api,
+  host: FakeTelnyx,
+  o: { answered: boolean; known: boolean; dialogue?: number; order?: string[]; duplicate?: boolean },
+): Promise<CallPlan & { dialogue?: number }> {
+  const from = nextCaller();
+  if (o.known) {
+    const r = await api.request('POST', '/api/contacts/from-caller', { phoneNumber: from, name: `Ada Caller${number}` });
+    expect(r.status).toBe(201);
+  }
+  const lines = o.dialogue !== undefined ? DIALOGUES[o.dialogue]! : undefined;
+  const url = o.answered && lines ? host.hostRecording(`${randomUUID()}.wav`, (await dualCall(lines)).wav, 'audio/wav') : undefined;
+  const life = callLifecycle({ from, to: '+13125550100', answered: o.answered, talkSeconds: 40, recordingUrl: url });
+  const pick = byType(life.events);
+  const events = o.order ? pick(...o.order) : life.events;
+  for (const e of events) {
+    expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
+    if (o.duplicate) expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
+  }
+  return { callSessionId: life.callSessionId, from, answered: o.answered, known: o.known, text: lines ? dialogueText(lines) : undefined, dialogue: o.dialogue };
+}
+
+/** Wait until every planned call's pipeline finished (notify done or failed), then a moment for late passes. */
+async function settled(api: Api, plans: CallPlan[]) {
+  const want = new Set(plans.map((p) => p.callSessionId));
+  await eventually(async () => {
+    const rows = (await api.all('/api/phone-records')).filter((r) => want.has(r.callSessionId));
+    return rows.length === want.size && rows.every((r) => ['done', 'failed'].includes(r.stageStatus?.notify?.status));
+  });
+  await new Promise((r) => setTimeout(r, 4000));
+  const rows = (await api.all('/api/phone-records')).filter((r) => want.has(r.callSessionId));
+  return new Map(rows.map((r) => [r.callSessionId as string, r]));
+}
+
+describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
+  let product: Embedded;
+  let api: Api;
+  let host: FakeTelnyx;
+
+  beforeAll(async () => {
+    product = await startEmbedded(await embeddedEnv());
+    api = client(product.url, product.token, product.key);
+    host = await startFakeTelnyx(0);
+  }, 300_000);
+  afterAll(async () => {
+    await host?.close();
+    if (product) {
+      await product.proc.stop('SIGINT');
+      expect(product.proc.output()).toMatch(/\[command-center\] stopped\./);
+    }
+  }, 120_000);
+
+  it('is ready, says so per engine, and leads a browser somewhere useful', async () => {
+    const ready = await fetch(`${product.url}/ready`);
+    const body = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
+    expect(ready.status).toBe(200);
+    for (const part of ['database', 'temporal', 'worker', 'speech', 'language', 'embeddings', 'dataFolder']) expect(body.checks[part]?.status).toBe('ok');
+    expect(product.proc.output()).toMatch(/speech:\s+ok \(whisper-tiny\.en/);
+    const root = await fetch(`${product.url}/`, { redirect: 'manual' });
+    expect(root.status).toBe(302);
+    expect(root.headers.get('location')).toBe('/docs');
+  });
+
+  it('every call reaches its true end state, whatever order and however often Telnyx delivers its events', async () => {
+    const plans = [
+      // The order that once sent a false "missed call" alert for an answered call.
+      await placeCall(api, host, { answered: true, known: true, dialogue: 3, order: ['call.hangup', 'call.initiated', 'call.recording.saved', 'call.answered'], duplicate: true }),
+      // The event that names the caller arrives last.
+      await placeCall(api, host, { answered: true, known: true, dialogue: 4, order: ['call.answered', 'call.hangup', 'call.recording.saved', 'call.initiated'] }),
+      await placeCall(api, host, { answered: true, known: false, dialogue: 0, duplicate: true }),
+      await placeCall(api, host, { answered: false, known: true, order: ['call.hangup', 'call.initiated'], duplicate: true }),
+      await placeCall(api, host, { answered: false, known: false }),
+    ];
+    const records = await settled(api, plans);
+    const notes = await api.all('/api/notifications');
+    for (const plan of plans) expect({ call: plan.callSessionId, problems: checkCall(plan, records.get(plan.callSessionId), notes) }).toEqual({ call: plan.callSessionId, problems: [] });
+
+    for (const plan of plans.filter((p) => p.answered)) {
+      const r = await api.get(`/api/phone-records/${records.get(plan.callSessionId).id}`);
+      // What was said, word for word within the goal, each party on its own channel.
+      expect(wer(plan.text!, r.transcript)).toBeLessThanOrEqual(0.15);
+      expect(r.speakerSegments[0].speaker).toBe('caller');
+      expect(r.speakerSegments.map((s: { speaker: string }) => s.speaker)).toContain('owner');
+      expect(r.summary).toBeTruthy();
+      expect(['positive', 'neutral', 'negative']).toContain(r.sentiment);
+      expect(r.stageStatus.transcribe.status).toBe('done');
+      expect(JSON.stringify(r)).toMatch(/whisper-tiny\.en/);
+      if (plan.known) expect(r.stageStatus.rescore.score).toEqual(expect.any(Number));
+    }
+    // The invoice call's action item is a task of the call and of its contact.
+    const invoice = await api.get(`/api/phone-records/${records.get(plans[0]!.callSessionId).id}`);
+    const tasks = await api.get(`/api/tasks?phoneRecordId=${invoice.id}`);
+    expect(tasks.length).toBeGreaterThan(0);
+    expect(tasks.every((t: { contactId: string }) => t.contactId === invoice.contactId)).toBe(true);
+
+    // Semantic and hybrid search find a call from words it never used.
+    const semantic = await api.get(`/api/search/semantic?q=${encodeURIComponent('grandmother injured and needs an operation')}`);
+    expect(semantic.hits.slice(0, 3).map((h: { id: string }) => h.id)).toContain(records.get(plans[1]!.callSessionId).id);
+    expect(semantic.model).toBe('use-lite-512');
+    const hybrid = await api.get(`/api/search?q=${encodeURIComponent('bill that has not been paid')}`);
+    expect(hybrid.hits.slice(0, 3).map((h: { id: string }) => h.id)).toContain(invoice.id);
+    for (const type of ['call', 'message']) {
+      expect((await api.request('GET', `/api/search/fulltext?q=payment&type=${type}`)).status).toBe(200);
+      expect((await api.request('GET', `/api/search?q=payment&type=${type}`)).status).toBe(200);
+    }
+    expect((await api.get('/api/search/fulltext?q=payment&type=call')).hits.map((h: { id: string }) => h.id)).toContain(invoice.id);
+
+    // A caller who becomes a contact brings their calls' tasks along.
+    const unknown = await api.get(`/api/phone-records/${records.get(plans[2]!.callSessionId).id}`);
+    const created = await api.request('POST', '/api/contacts/from-caller', { phoneNumber: plans[2]!.from, name: 'Frank Furnace' });
+    expect(created.status).toBe(201);
+    const linked = await api.get(`/api/tasks?phoneRecordId=${unknown.id}`);
+    expect(linked.length).toBeGreaterThan(0);
+    expect(linked.every((t: { contactId: string }) => t.contactId === created.json!.data.id)).toBe(true);
+
+    // The Temporal UI's list can tell good runs from bad ones, and shows no personal data in ids.
+    const connection = await Connection.connect({ address: `127.0.0.1:${product.env.TEMPORAL_DEV_PORT}` });
+    try {
+      const temporal = new Client({ connection });
+      for (const plan of plans) {
+        const d = await temporal.workflow.getHandle(`call-${plan.callSessionId}`).describe();
+        expect(d.searchAttributes.CallOutcome).toEqual(['ok']);
+        expect(d.searchAttributes.CallStatus).toEqual([plan.answered ? 'completed' : 'missed']);
+      }
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('the notification inbox lists what the rules decided and keeps read marks', async () => {
+    const page = await api.request('GET', '/api/notifications?unread=true');
+    expect(page.status).toBe(200);
+    const first = page.json!.data[0];
+    expect(first).toBeDefined();
+    const unread = (page.json as unknown as { unreadCount: number }).unreadCount;
+    const marked = await api.request('PATCH', `/api/notifications/${first.id}`, { read: true });
+    expect(marked.status).toBe(200);
+    expect(marked.json!.data.read).toBe(true);
+    const after = await api.request('GET', '/api/notifications?unread=true');
+    expect((after.json as unknown as { unreadCount: number }).unreadCount).toBe(unread - 1);
+    expect((await api.request('PATCH', `/api/notifications/${randomUUID()}`, { read: true })).status).toBe(404);
+  });
+
+  it('answers bad input with 400 naming the field, and never reprocesses everything by accident', async () => {
+    const bad = [
+      ['GET', '/api/phone-records?from=2026-01-01T00:00:00%2B99:00'],
+      ['GET', '/api/messages?to=2026-13-45'],
+      ['GET', `/api/phone-records?cursor=${Buffer.from(JSON.stringify(['not-a-date', randomUUID()])).toString('base64url')}`],
+      ['GET', '/api/contacts?q=a%00b'],
+    ] as const;
+    for (const [method, p] of bad) expect({ p, status: (await api.request(method, p)).status }).toEqual({ p, status: 400 });
+    expect((await api.request('POST', '/api/contacts', { firstName: 'Nul\u0000l' })).status).toBe(400);
+    const empty = await api.request('POST', '/api/phone-records/reprocess', {});
+    expect(empty.status).toBe(400);
+    expect(JSON.stringify(empty.json)).toMatch(/all/);
+    const noBody = await fetch(`${product.url}/api/tasks`, { method: 'POST', headers: { authorization: `Bearer ${product.token}` } });
+    expect(noBody.status).toBe(400);
+    // Reading a score writes nothing: the history does not grow.
+    const contact = (await api.get('/api/contacts?sort=score'))[0];
+    const before = (await api.get(`/api/contacts/${contact.id}/relationship-score`)).history.length;
+    await api.get(`/api/contacts/${contact.id}/relationship-score`);
+    expect((await api.get(`/api/contacts/${contact.id}/relationship-score`)).history.length).toBe(before);
+    // Overview times are ISO 8601 like everywhere else.
+    const overview = await api.get('/api/dashboard/overview');
+    for (const c of overview.recentCalls) expect(c.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
+  it('npm run simulate exits 0 and its summary agrees with the REST API', async () => {
+    const sim = npmRun('simulate', { DATA_DIR: product.dataDir, PORT: product.env.PORT! }, ['--calls', '6', '--sms', '2', '--duplicates', '0.3', '--shuffle']);
+    expect(await sim.exited).toBe(0);
+    const out = sim.output();
+    expect(out).toMatch(/every call reached the end state it should have/);
+    expect(out).toMatch(/messages stored 2\/2/);
+    const ids = [...out.matchAll(/call ([0-9a-f]{8}) \(/g)].map((m) => m[1]);
+    expect(ids).toHaveLength(6);
+    const records = await api.all('/api/phone-records');
+    for (const id of ids) expect(records.some((r) => r.callSessionId.startsWith(id))).toBe(true);
+  });
+});
+
+describe('the Temporal dev server dies under a running product', { timeout: 600_000 }, () => {
+  it('webhooks answer 503 within 2 s, /ready says so, and the server is restarted', async () => {
+    const product = await startEmbedded(await embeddedEnv());
+    try {
+      const api = client(product.url, product.token, product.key);
+      const pid = Number((await readFile(path.join(product.dataDir, 'temporal.pid'), 'utf8')).trim());
+      process.kill(pid, 'SIGKILL');
+      const life = callLifecycle({ from: nextCaller(), to: '+13125550100', answered: false });
+      const t0 = Date.now();
+      const [status, ready] = await Promise.all([
+        api.webhook('/webhooks/telnyx/voice', life.events[0]).then((s) => ({ s, ms: Date.now() - t0 })),
+        fetch(`${product.url}/ready`).then((r) => r.status),
+      ]);
+      expect({ status: status.s, fast: status.ms < 2000, ready }).toEqual({ status: 503, fast: true, ready: 503 });
+      await product.proc.waitFor(/the Temporal dev server is back/, 60_000);
+      const accepted = await eventually(async () => (await api.webhook('/webhooks/telnyx/voice', life.events[0])) === 200, 30_000, 500);
+      expect(accepted).toBe(true);
+      for (const e of life.events.slice(1)) expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
+      const records = await settled(api, [{ callSessionId: life.callSessionId, from: '', answered: false, known: false }]);
+      expect(records.get(life.callSessionId)?.status).toBe('missed');
+    } finally {
+      await product.proc.stop('SIGINT');
+    }
+  });
+});
+
+describe('Ctrl-C while calls are processing, then npm start again', { timeout: 600_000 }, () => {
+  it('finishes every call, and leaves no stray audio behind', async () => {
+    const env = await embeddedEnv();
+    let product = await startEmbedded(env);
+    const host = await startFakeTelnyx(0);
+    try {
+      const api = client(product.url, product.token, product.key);
+      const plans = [];
+      for (const d of [0, 2, 5, 6]) plans.push(await placeCall(api, host, { answered: true, known: d % 2 === 0, dialogue: d }));
+      // Interrupt once the first transcription is under way.
+      await eventually(async () => (await api.all('/api/phone-records')).some((r) => r.stageStatus?.transcribe), 60_000, 100);
+      await product.proc.stop('SIGINT');
+      expect(product.proc.output()).toMatch(/draining the worker[\s\S]*\[command-center\] stopped\./);
+      expect(product.proc.output()).not.toMatch(/Connection refused|ECONNREFUSED/);
+      product = await startEmbedded(env);
+      const again = client(product.url, product.token, product.key);
+      const records = await settled(again, plans);
+      const notes = await again.all('/api/notifications');
+      for (const plan of plans) expect(checkCall(plan, records.get(plan.callSessionId), notes)).toEqual([]);
+      expect(await readdir(path.join(env.DATA_DIR!, 'stt-work'))).toEqual([]);
+    } finally {
+      await host.close();
+      await product.proc.stop('SIGINT');
+    }
+  });
+});
+
+describe('npm run api + npm run worker (production mode) against one Temporal and one PostgreSQL', { timeout: 600_000 }, () => {
+  it('processes calls end to end and serves semantic search', async () => {
+    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+    const raw = Buffer.from((publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url').toString('base64');
+    const token = `acceptance-${randomUUID()}`;
+    const base = await embeddedEnv();
+    const env: Record<string, string> = {
+      ...base,
+      DATABASE_URL: await freshPostgresUrl(),
+      TEMPORAL_ADDRESS: need('TEST_TEMPORAL_ADDRESS'),
+      TEMPORAL_TASK_QUEUE: `acceptance-${randomUUID()}`,
+      TELNYX_PUBLIC_KEY: raw,
+      API_TOKENS: token,
+      LOG_LEVEL: 'info',
+    };
+    const worker = npmRun('worker', env);
+    const apiProc = npmRun('api', env);
+    const host = await startFakeTelnyx(0);
+    try {
+      await apiProc.waitFor(/api listening/);
+      await worker.waitFor(/worker running/);
+      const api = client(`http://127.0.0.1:${env.PORT}`, token, privateKey);
+      const ready = await eventually(async () => (await fetch(`http://127.0.0.1:${env.PORT}/ready`)).status === 200, 30_000);
+      expect(ready).toBe(true);
+      const plans = [await placeCall(api, host, { answered: true, known: true, dialogue: 7, duplicate: true }), await placeCall(api, host, { answered: false, known: true })];
+      const records = await settled(api, plans);
+      const notes = await api.all('/api/notifications');
+      for (const plan of plans) expect(checkCall(plan, records.get(plan.callSessionId), notes)).toEqual([]);
+      const hits = await api.get(`/api/search/semantic?q=${encodeURIComponent('the car needs expensive repairs')}`);
+      expect(hits.hits[0]?.id).toBe(records.get(plans[0]!.callSessionId).id);
+    } finally {
+      await host.close();
+      await apiProc.stop('SIGTERM');
+      await worker.stop('SIGTERM');
+      expect(apiProc.output()).toMatch(/api stopped/);
+      expect(worker.output()).toMatch(/worker stopped/);
+    }
+  });
+});
