@@ -1,7 +1,8 @@
 /**
  * Word error rate: word-level Levenshtein distance over the reference length, after lower-casing,
  * removing punctuation and writing numbers as words on both sides ("9" and "nine", "$2,000" and
- * "two thousand dollars", "3rd" and "third" count as the same).
+ * "two thousand dollars", "4th", "fourth" and "4" count as the same; digit groups such as phone
+ * numbers and zip codes are read digit by digit; "6.15" is "six fifteen").
  */
 
 const ONES = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
@@ -17,12 +18,11 @@ export function numberWords(n: number): string[] {
   return String(n).split('').map((d) => ONES[Number(d)]!);
 }
 
-function ordinalWords(n: number): string[] {
-  const w = numberWords(n);
-  const last = w[w.length - 1]!;
-  w[w.length - 1] = ORDINAL[last] ?? (last.endsWith('y') ? `${last.slice(0, -1)}ieth` : `${last}th`);
-  return w;
-}
+const ordinalOf = (word: string) => ORDINAL[word] ?? (word.endsWith('y') ? `${word.slice(0, -1)}ieth` : `${word}th`);
+/** "fourth" -> "four", "twentieth" -> "twenty": dates are said both ways. */
+const CARDINAL_OF_ORDINAL = new Map([...ONES.slice(1), ...TENS.slice(2), 'hundred', 'thousand'].map((w) => [ordinalOf(w), w]));
+
+const digits = (s: string) => s.split('').map((d) => ONES[Number(d)]!);
 
 /** Lower-case words, punctuation removed, numbers spelled out. */
 export function normaliseWords(text: string): string[] {
@@ -31,20 +31,25 @@ export function normaliseWords(text: string): string[] {
     .toLowerCase()
     .replace(/o'clock/g, 'oclock')
     .replace(/(\d),(\d{3})/g, '$1$2')
-    .replace(/[^a-z0-9$%.' ]+/g, ' ')
+    .replace(/[^a-z0-9$%.'\- ]+/g, ' ')
+    .replace(/(^|\s)-+|-+(\s|$)/g, ' ')
     .split(/\s+/);
   for (let raw of tokens) {
     raw = raw.replace(/^[.']+|[.']+$/g, '');
     if (!raw) continue;
     const money = /^\$(\d+)(?:\.(\d\d))?$/.exec(raw);
     const ordinal = /^(\d+)(st|nd|rd|th)$/.exec(raw);
-    const time = /^(\d{1,2}):(\d\d)$/.exec(raw);
+    const time = /^(\d{1,2})[:.](\d\d)$/.exec(raw);
     if (money) out.push(...numberWords(Number(money[1])), 'dollars', ...(money[2] && money[2] !== '00' ? numberWords(Number(money[2])) : []));
-    else if (ordinal) out.push(...ordinalWords(Number(ordinal[1])));
+    else if (ordinal) out.push(...numberWords(Number(ordinal[1])));
     else if (time) out.push(...numberWords(Number(time[1])), ...(time[2] === '00' ? [] : numberWords(Number(time[2]))));
     else if (/^\d+%$/.test(raw)) out.push(...numberWords(Number(raw.slice(0, -1))), 'percent');
+    else if (/^\d+(-\d+)+$/.test(raw)) out.push(...raw.split('-').flatMap(digits));
+    else if (/^\d{5,}$/.test(raw)) out.push(...digits(raw));
     else if (/^\d+$/.test(raw)) out.push(...numberWords(Number(raw)));
-    else out.push(raw.replace(/[.$%]/g, ''));
+    else {
+      for (const word of raw.replace(/[.$%]/g, '').split('-')) out.push(CARDINAL_OF_ORDINAL.get(word) ?? word);
+    }
   }
   return out.filter(Boolean);
 }
