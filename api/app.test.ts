@@ -60,7 +60,7 @@ describe('health, readiness and auth', () => {
     await server.stop();
     const ready = await app.request('/ready');
     expect(ready.status).toBe(503);
-    expect((await ready.json()).failed).toEqual(expect.arrayContaining(['temporal']));
+    expect(((await ready.json()) as { failed: string[] }).failed).toEqual(expect.arrayContaining(['temporal']));
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
     const body = JSON.stringify(events[0]);
     const send = () => app.request('/webhooks/telnyx/voice', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(keys.privateKey, body) } });

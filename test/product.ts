@@ -131,6 +131,10 @@ export async function startEmbedded(env: Record<string, string>): Promise<Embedd
   return { proc, url: `http://127.0.0.1:${env.PORT}`, dataDir, env, token, key };
 }
 
+/** JSON from the API under test: read freely, checked by the tests' assertions. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ApiJson = any;
+
 /** A small client of the product's public surface. */
 export function client(url: string, token: string, key?: KeyObject) {
   const request = async (method: string, p: string, body?: unknown) => {
@@ -139,7 +143,7 @@ export function client(url: string, token: string, key?: KeyObject) {
       headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
-    const json = (await res.json().catch(() => null)) as { data: any; pagination?: { nextCursor: string | null }; message?: string } | null;
+    const json = (await res.json().catch(() => null)) as { data: ApiJson; pagination?: { nextCursor: string | null }; message?: string } | null;
     return { status: res.status, json };
   };
   return {
@@ -149,8 +153,8 @@ export function client(url: string, token: string, key?: KeyObject) {
       if (r.status !== 200) throw new Error(`GET ${p}: HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 300)}`);
       return r.json!.data;
     },
-    async all(p: string): Promise<any[]> {
-      const out: any[] = [];
+    async all(p: string): Promise<ApiJson[]> {
+      const out: ApiJson[] = [];
       let cursor: string | null = null;
       do {
         const r = await request('GET', `${p}${p.includes('?') ? '&' : '?'}limit=200${cursor ? `&cursor=${cursor}` : ''}`);
