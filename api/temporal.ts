@@ -23,8 +23,10 @@ export interface WorkflowGateway {
  * deadline below that, so a Temporal that is down or stalled is a quick 503 and a retry.
  */
 export const WEBHOOK_TEMPORAL_DEADLINE_MS = 1_500;
-/** Deadline of the REST API's other Temporal calls (reprocess, sync start, readiness). */
+/** Deadline of the REST API's other Temporal calls (reprocess, sync start). */
 export const API_TEMPORAL_DEADLINE_MS = 5_000;
+/** Readiness checks end (answered or not) before /ready's own 3 s limit, leaving no call behind. */
+export const READY_TEMPORAL_DEADLINE_MS = 2_000;
 
 export function createWorkflowGateway(client: Client, taskQueue: string): WorkflowGateway {
   const within = <T>(ms: number, fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + ms, fn);
@@ -94,10 +96,10 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
       }
     },
     async ping() {
-      await within(API_TEMPORAL_DEADLINE_MS, () => client.connection.workflowService.getSystemInfo({}));
+      await within(READY_TEMPORAL_DEADLINE_MS, () => client.connection.workflowService.getSystemInfo({}));
     },
     async workerPollers() {
-      const res = await within(API_TEMPORAL_DEADLINE_MS, () => client.connection.workflowService.describeTaskQueue({
+      const res = await within(READY_TEMPORAL_DEADLINE_MS, () => client.connection.workflowService.describeTaskQueue({
         namespace: client.options.namespace,
         // TASK_QUEUE_KIND_NORMAL (1), TASK_QUEUE_TYPE_ACTIVITY (2): the proto enums' values, since
         // @temporalio/proto is CommonJS and loads differently under tsx and vitest.

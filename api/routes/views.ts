@@ -85,8 +85,18 @@ export const PhoneRecordSchema = PhoneRecordSummarySchema.extend({
   hangupCause: z.string().nullable(),
   recording: z.object({ contentType: z.string().nullable(), bytes: z.number().nullable(), durationSeconds: z.number().nullable(), channels: z.number().nullable() }).nullable(),
   transcript: z.string().nullable(),
-  speakerSegments: z.array(z.object({ speaker: z.string(), text: z.string(), startMs: z.number().optional(), endMs: z.number().optional() }).loose()).nullable(),
-  actionItems: z.array(z.object({ text: z.string() }).loose()).nullable(),
+  speakerSegments: z
+    .array(
+      z.object({
+        speaker: z.string().openapi({ description: '`caller` (left channel: the other party), `owner` (right channel), or `speaker_0` for mono' }),
+        text: z.string(),
+        startMs: z.number().optional(),
+        endMs: z.number().optional(),
+        words: z.array(z.object({ text: z.string(), startMs: z.number(), endMs: z.number(), confidence: z.number().optional() })).optional(),
+      }),
+    )
+    .nullable(),
+  actionItems: z.array(z.object({ title: z.string(), owner: z.string().nullable().optional(), dueDate: z.string().nullable().optional() })).nullable(),
   topics: z.array(z.string()).nullable(),
   sentimentDetail: z.unknown().nullable(),
   provenance: z.object({ transcript: z.string().nullable(), summary: z.string().nullable(), sentiment: z.string().nullable() }),
