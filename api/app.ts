@@ -10,7 +10,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth } from './auth.js';
 import { ApiError, errorBody, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
-import { createRestApi, type QueryEmbedder } from './routes/index.js';
+import { allowedMethods, createRestApi, type QueryEmbedder } from './routes/index.js';
 import type { WorkflowGateway } from './temporal.js';
 import { telnyxWebhooks } from './webhooks/telnyx/routes.js';
 
@@ -61,7 +61,17 @@ export function createApp(deps: AppDeps) {
     await next();
   });
   app.onError(onError(deps.log.error));
-  app.notFound((c) => c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404));
+  const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;
+  const rest = createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder, parallelism });
+  const allowed = allowedMethods(rest);
+  app.notFound((c) => {
+    const methods = allowed(c.req.path);
+    if (methods.length > 0 && !methods.includes(c.req.method)) {
+      c.header('allow', methods.join(', '));
+      return c.json(errorBody(c, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}`), 405);
+    }
+    return c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
+  });
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   const engines = Object.entries(deps.engines ?? {}).map(([name, check]) => [name, cached(check)] as const);
@@ -119,8 +129,7 @@ export function createApp(deps: AppDeps) {
 
   app.use('/api/*', bearerAuth(deps.apiTokens));
   app.use('/api/*', rejectNulBytes);
-  const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;
-  app.route('/', createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder, parallelism }));
+  app.route('/', rest);
   return app;
 }
 

@@ -16,6 +16,11 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+/**
+ * A record the body refers to does not exist: 409 naming the field (404 is kept for the resource
+ * the URL names, so a client can tell "no such task" from "no such contact for this task").
+ */
+export const missingReference = (field: string, message: string) => new ApiError(409, 'reference_not_found', message, { [field]: message });
 
 /** Successful envelope, as the seed's dashboard expects it. */
 export function ok<T>(c: Context, data: T, message?: string, status: ContentfulStatusCode = 200) {
@@ -37,6 +42,14 @@ export function errorBody(c: Context, code: string, message: string, fields?: Re
   };
 }
 
+/** The PostgreSQL error code of a driver error, however wrapped. */
+function pgCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  }
+  return undefined;
+}
+
 /** gRPC UNAVAILABLE (14) or DEADLINE_EXCEEDED (4) from Temporal, however the SDK wrapped it. */
 export function isTemporalUnavailable(err: unknown): boolean {
   for (let e = err as { code?: unknown; name?: string; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
@@ -53,6 +66,10 @@ export function onError(log: (msg: string, f?: Record<string, unknown>) => void)
       const status = err.status as ContentfulStatusCode;
       const code = status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : status === 400 ? 'bad_request' : 'http_error';
       return c.json(errorBody(c, code, err.message || 'request failed'), status);
+    }
+    if (pgCode(err) === '23503') {
+      // A record the request refers to was deleted between our check and the write.
+      return c.json(errorBody(c, 'reference_not_found', 'A record this request refers to does not exist (any more)'), 409);
     }
     if (isTemporalUnavailable(err)) {
       return c.json(errorBody(c, 'temporal_unavailable', 'The workflow engine is unavailable; retry shortly'), 503);

@@ -13,6 +13,7 @@ import { callLifecycle, startFakeTelnyx, type FakeTelnyx } from '../activities/p
 import { checkCall, type CallPlan } from '../bench/expectations.js';
 import { dialogueText, DIALOGUES, dualCall } from '../bench/speech.js';
 import { wer } from '../bench/wer.js';
+import { ensureSchemathesis, runSchemathesis } from './fuzz/schemathesis.js';
 import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
 import { freshPostgresUrl, need } from './stack.js';
 
@@ -206,6 +207,20 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     expect(ids).toHaveLength(6);
     const records = await api.all('/api/phone-records');
     for (const id of ids) expect(records.some((r) => r.callSessionId.startsWith(id))).toBe(true);
+  });
+});
+
+describe('the OpenAPI document against the running product (schemathesis, every check)', { timeout: 600_000 }, () => {
+  it('finds no request the document allows that the code refuses, no undocumented answer, no 500', async () => {
+    await ensureSchemathesis((l) => console.log(`[acceptance] ${l}`));
+    const product = await startEmbedded(await embeddedEnv());
+    try {
+      const { code, output } = await runSchemathesis(product.url, product.token);
+      expect(code, output.slice(-6000)).toBe(0);
+      expect(output).toMatch(/Test cases:\s+\d+ generated/);
+    } finally {
+      await product.proc.stop('SIGINT');
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.j
 import { computeScore, recomputeScores, SCORER_VERSION } from '../../db/queries/scores.js';
 import { formatPhone, normaliseParty, toE164 } from '../../db/phone.js';
 import { contacts } from '../../db/schema/index.js';
-import { ApiError, notFound, ok, page } from '../errors.js';
+import { ApiError, missingReference, notFound, ok, page } from '../errors.js';
 import { isUniqueViolation, requirePhone, type ApiDeps } from './deps.js';
 import { IdParam, PageQuery, isUuid, jsonBody, pageEnvelope, responses, route, errors, conflictResponse, json, envelope, type ApiApp } from './openapi.js';
 import { ContactSchema, contactView } from './views.js';
@@ -18,10 +18,10 @@ const tag = ['Contacts'];
 const security = [{ bearer: [] }];
 
 const ContactFields = {
-  firstName: z.string().trim().min(1).max(100),
+  firstName: z.string().trim().min(1).regex(/\S/, 'must not be blank').max(100),
   lastName: z.string().trim().max(100).optional(),
   company: z.string().trim().max(200).nullable().optional(),
-  email: z.email().max(320).nullable().optional(),
+  email: z.email({ pattern: z.regexes.html5Email }).max(320).nullable().optional(),
   phone: z.string().trim().max(40).nullable().optional().openapi({ description: 'Any format; stored as E.164' }),
   notes: z.string().max(20_000).nullable().optional(),
   tier: z.enum(['inner', 'close', 'friend', 'acquaintance']).nullable().optional().openapi({ description: 'Declared closeness; a floor under the score' }),
@@ -133,7 +133,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
 
   route(app, createRoute({
     method: 'post', path: '/api/contacts/from-caller', tags: tag, security, summary: 'Create a contact from a caller (or return the one that has the number)',
-    request: jsonBody(z.object({ phoneNumber: z.string().trim().min(1).max(40), name: z.string().trim().max(200).optional(), company: z.string().trim().max(200).optional() }).openapi('FromCaller')),
+    request: jsonBody(z.object({ phoneNumber: z.string().trim().min(1).regex(/\S/, 'must not be blank').max(40), name: z.string().trim().max(200).optional(), company: z.string().trim().max(200).optional() }).strict().openapi('FromCaller')),
     responses: { ...responses(ContactSchema, 'Created', 201), 200: json(envelope(ContactSchema), 'A contact already has this number') },
   }), async (c, { body }) => {
     const e164 = requirePhone(body.phoneNumber, deps.region, 'phoneNumber');
@@ -192,13 +192,13 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
 
   route(app, createRoute({
     method: 'post', path: '/api/contacts/{id}/merge', tags: tag, security, summary: 'Merge a duplicate into this contact, moving its calls, messages and tasks',
-    request: { params: IdParam, ...jsonBody(z.object({ sourceId: z.uuid().openapi({ description: 'The duplicate; deleted after the merge' }) }).openapi('MergeRequest')) },
-    responses: responses(z.object({ contact: ContactSchema, mergedId: z.string(), moved: z.record(z.string(), z.number()) }), 'Merged', 200, true),
+    request: { params: IdParam, ...jsonBody(z.object({ sourceId: z.uuid().openapi({ description: 'The duplicate; deleted after the merge' }) }).strict().openapi('MergeRequest')) },
+    responses: { ...responses(z.object({ contact: ContactSchema, mergedId: z.string(), moved: z.record(z.string(), z.number()) }), 'Merged', 200, true), ...conflictResponse },
   }), async (c, { params, body }) => {
     await load(params.id);
     if (body.sourceId === params.id) throw new ApiError(400, 'validation_failed', 'A contact cannot be merged into itself', { sourceId: 'same as the target' });
     const merged = await mergeContacts(db, params.id, body.sourceId);
-    if (!merged) throw notFound('Duplicate contact');
+    if (!merged) throw missingReference('sourceId', 'no such contact');
     await recomputeScores(db, params.id);
     return ok(c, { contact: view((await getContact(db, params.id))!), mergedId: merged.mergedId, moved: merged.moved }, 'Contacts merged');
   });

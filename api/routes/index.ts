@@ -7,7 +7,7 @@ import { dashboardRoutes } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
-import { createApiApp, json, operationIdOf } from './openapi.js';
+import { createApiApp, json, operationIdOf, tightenDocument } from './openapi.js';
 import { phoneRecordRoutes } from './phone-records.js';
 import { searchRoutes } from './search.js';
 
@@ -18,6 +18,12 @@ const DESCRIPTION =
   'Every response uses the envelope `{ data, success, message?, timestamp }`; errors add `error: { code, requestId, fields? }`. ' +
   'Send `Authorization: Bearer <token>` on every /api route. Lists are keyset-paged: pass `pagination.nextCursor` back as `cursor`.';
 
+const ReadySchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  failed: z.array(z.string()),
+  checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'unavailable']), detail: z.string() })),
+});
+
 /** Paths served by the outer app, documented here so the document describes the whole surface. */
 function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
   const plain = (path: string, summary: string, tag: string, method: 'get' | 'post' = 'get') =>
@@ -27,8 +33,11 @@ function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
     responses: { 200: json(z.object({ status: z.literal('ok') }), 'Process is up') },
   });
   api.openAPIRegistry.registerPath({
-    method: 'get', path: '/ready', tags: ['Operations'], summary: 'Readiness: database and Temporal reachable', operationId: 'getReady',
-    responses: { 200: json(z.object({ status: z.string(), failed: z.array(z.string()), checks: z.record(z.string(), z.string()) }), 'Ready'), 503: { description: 'A part is down; `failed` names it' } },
+    method: 'get', path: '/ready', tags: ['Operations'], summary: 'Readiness: database, Temporal, a worker polling, and the engines this configuration selects', operationId: 'getReady',
+    responses: {
+      200: json(ReadySchema, 'Every part this process needs can work'),
+      503: json(ReadySchema, 'A part cannot work; `failed` names it and its check says why'),
+    },
   });
   for (const [path, summary] of [
     ['/webhooks/telnyx/voice', 'Telnyx Call Control events (JSON) and TeXML instruction fetches (form); Ed25519-signed'],
@@ -37,6 +46,30 @@ function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
     ['/webhooks/telnyx/fallback', 'TeXML fallback: apology and voicemail, needs neither database nor Temporal'],
     ['/webhooks/telnyx/messaging', 'message.received / sent / finalized; signed'],
   ] as const) plain(path, summary, 'Telnyx webhooks', 'post');
+}
+
+const documents = new WeakMap<object, () => Record<string, unknown>>();
+
+/**
+ * The methods a path answers to, from the OpenAPI document (plus the undocumented GET pages), so
+ * a request with another method gets 405 and `Allow` instead of 404.
+ */
+export function allowedMethods(api: object): (path: string) => string[] {
+  let table: { re: RegExp; methods: string[] }[] | undefined;
+  return (path) => {
+    table ??= [
+      ...Object.entries((documents.get(api)!().paths ?? {}) as Record<string, Record<string, unknown>>).map(([p, ops]) => ({
+        re: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+        methods: Object.keys(ops).map((m) => m.toUpperCase()),
+      })),
+      ...['/', '/docs', '/openapi.json', '/media/greetings/[^/]+'].map((p) => ({ re: new RegExp(`^${p}$`), methods: ['GET'] })),
+    ];
+    // A literal path (`/api/contacts/from-caller`) wins over a template that also matches it.
+    const matches = table.filter((t) => t.re.test(path));
+    const literal = matches.filter((t) => !t.re.source.includes('[^/]+'));
+    const methods = (literal.length ? literal : matches).flatMap((t) => t.methods);
+    return [...new Set(methods.flatMap((m) => (m === 'GET' ? ['GET', 'HEAD'] : [m])))];
+  };
 }
 
 export function createRestApi(deps: ApiDeps) {
@@ -53,12 +86,15 @@ export function createRestApi(deps: ApiDeps) {
   documentOuterRoutes(api);
 
   let cached: Record<string, unknown> | undefined;
-  const document = () =>
-    (cached ??= api.getOpenAPIDocument({
-      openapi: '3.0.3',
-      info: { title: 'Command Center', version: '1.0.0', description: DESCRIPTION },
-    }) as unknown as Record<string, unknown>);
+  const document = () => {
+    if (!cached) {
+      cached = api.getOpenAPIDocument({ openapi: '3.0.3', info: { title: 'Command Center', version: '1.0.0', description: DESCRIPTION } }) as unknown as Record<string, unknown>;
+      tightenDocument(cached);
+    }
+    return cached;
+  };
   api.get('/openapi.json', (c) => c.json(document()));
+  documents.set(api, document);
   api.get('/docs', (c) => c.html(renderDocs(document())));
   return api;
 }

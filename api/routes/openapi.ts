@@ -135,16 +135,47 @@ export const PageQuery = {
 /** Offsets PostgreSQL accepts (and every real time zone has): at most ±15:59. */
 const sane = (v: string) => {
   const m = /([+-])(\d{2}):?(\d{2})$/.exec(v);
-  return (!m || Number(m[2]) <= 15) && Number.isFinite(Date.parse(v)) && Math.abs(new Date(v).getUTCFullYear()) < 10_000;
+  return (!m || Number(m[2]) <= 15) && Number.isFinite(Date.parse(v)) && /^[1-9]\d{3}-/.test(v);
 };
-/** Optional ISO date-time query parameter. */
-export const isoDate = () =>
+/** An ISO date or date-time (with an offset of at most ±15:59). */
+export const isoDateTime = () =>
   z.iso
     .datetime({ offset: true })
     .or(z.iso.date())
-    .refine(sane, 'must be an ISO 8601 date or date-time with an offset of at most ±15:59')
-    .optional();
+    .refine(sane, 'must be an ISO 8601 date or date-time in the years 1000-9999, with an offset of at most ±15:59');
+/** Optional ISO date-time query parameter. */
+export const isoDate = () => isoDateTime().optional();
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Path ids that cannot exist are a 404 like unknown ones. */
 export const isUuid = (id: string) => uuidPattern.test(id);
+
+type Schema = Record<string, unknown>;
+const NO_NUL = '^[^\\u0000]*$';
+const NOT_BLANK = '^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$';
+const DATE = '^[1-9]\\d{3}-\\d\\d-\\d\\d$';
+const DATE_TIME = '^[1-9]\\d{3}-\\d\\d-\\d\\dT\\d\\d:\\d\\d(:\\d\\d(\\.\\d+)?)?(Z|[+-](0\\d|1[0-5]):[0-5]\\d)$';
+
+/**
+ * Say in the document what the validators enforce beyond what zod-to-OpenAPI writes: text never
+ * holds NUL (PostgreSQL cannot store it), required text is not blank, offsets are at most ±15:59,
+ * and a nullable union is `nullable` rather than an "anything" branch.
+ */
+export function tightenDocument(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(tightenDocument);
+  if (!node || typeof node !== 'object') return;
+  const s = node as Schema;
+  for (const key of ['anyOf', 'oneOf'] as const) {
+    const branches = s[key] as Schema[] | undefined;
+    if (Array.isArray(branches) && branches.some((b) => Object.keys(b).length === 1 && b.nullable === true)) {
+      s[key] = branches.filter((b) => !(Object.keys(b).length === 1 && b.nullable === true)).map((b) => ({ ...b, nullable: true }));
+    }
+  }
+  if (s.type === 'string' && !s.enum) {
+    if (s.format === 'date-time') s.pattern = DATE_TIME;
+    else if (s.format === 'date') s.pattern = DATE;
+    else if (s.pattern === '\\S') s.pattern = NOT_BLANK;
+    else if (s.pattern === undefined && s.format === undefined) s.pattern = NO_NUL;
+  }
+  for (const value of Object.values(s)) tightenDocument(value);
+}

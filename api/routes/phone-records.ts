@@ -7,9 +7,9 @@ import { cursorOf } from './cursor.js';
 import { getPhoneRecord, listPhoneRecords } from '../../db/queries/phone-records.js';
 import { recomputeScores } from '../../db/queries/scores.js';
 import { contacts, embeddings, phoneRecords, tasks } from '../../db/schema/index.js';
-import { ApiError, notFound, ok, page } from '../errors.js';
+import { ApiError, missingReference, notFound, ok, page } from '../errors.js';
 import type { ApiDeps } from './deps.js';
-import { IdParam, PageQuery, errors, isUuid, isoDate, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
+import { IdParam, PageQuery, conflictResponse, errors, isUuid, isoDate, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
 import { PhoneRecordSchema, PhoneRecordSummarySchema, fullName, phoneRecordSummaryView, phoneRecordView } from './views.js';
 
 const tag = ['Phone records'];
@@ -65,12 +65,12 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
         topics: z.array(z.string().max(100)).max(50).nullable().optional(),
       }).strict().openapi('PhoneRecordUpdate')),
     },
-    responses: responses(PhoneRecordSchema, 'Updated', 200, true),
+    responses: { ...responses(PhoneRecordSchema, 'Updated', 200, true), ...conflictResponse },
   }), async (c, { params, body }) => {
     const before = await load(params.id);
     if (body.contactId) {
       const [exists] = await db.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, body.contactId));
-      if (!exists) throw new ApiError(400, 'validation_failed', 'contactId names no contact', { contactId: 'no such contact' });
+      if (!exists) throw missingReference('contactId', 'no such contact');
     }
     const { sentiment, ...rest } = body;
     await db.transaction(async (tx) => {

@@ -150,7 +150,7 @@ describe.each(dbKinds)('REST API on %s', (kind) => {
     await addMessage(db(), { phoneNumber: '+447700900002', contactId: dupe.id, occurredAt: daysAgo(4) });
     await db().insert(tasks).values({ title: 'Send the paper', contactId: dupe.id, phoneRecordId: c1.id });
     expect((await call('POST', `/api/contacts/${keep.id}/merge`, { sourceId: keep.id })).status).toBe(400);
-    expect((await call('POST', `/api/contacts/${keep.id}/merge`, { sourceId: '00000000-0000-4000-8000-000000000000' })).status).toBe(404);
+    expect((await call('POST', `/api/contacts/${keep.id}/merge`, { sourceId: '00000000-0000-4000-8000-000000000000' })).status).toBe(409);
     const res = await call('POST', `/api/contacts/${keep.id}/merge`, { sourceId: dupe.id });
     expect(res.status).toBe(200);
     expect(res.body.data.moved).toMatchObject({ phoneRecords: 1, messages: 1, tasks: 1 });

@@ -12,7 +12,7 @@ const tag = ['Search'];
 const security = [{ bearer: [] }];
 
 const SearchQuery = z.object({
-  q: z.string().trim().min(1).max(500).openapi({ description: 'What was said, in your own words', example: 'who wanted to reschedule the dentist' }),
+  q: z.string().trim().min(1).regex(/\S/, 'must not be blank').max(500).openapi({ description: 'What was said, in your own words', example: 'who wanted to reschedule the dentist' }),
   limit: z.coerce.number().int().min(1).max(50).default(10),
   contactId: z.uuid().optional(),
   type: z.enum(['call', 'message']).optional(),

@@ -4,17 +4,17 @@ import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { paginate } from '../../db/queries/cursor.js';
 import { calendarEvents, contacts, phoneRecords, tasks } from '../../db/schema/index.js';
-import { ApiError, notFound, ok, page } from '../errors.js';
+import { ApiError, missingReference, notFound, ok, page } from '../errors.js';
 import { cursorOf } from './cursor.js';
 import type { ApiDeps } from './deps.js';
-import { IdParam, PageQuery, errors, isUuid, isoDate, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
+import { IdParam, PageQuery, conflictResponse, errors, isUuid, isoDate, isoDateTime, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
 import { CalendarEventSchema, TaskSchema, calendarEventView, taskView } from './views.js';
 
 const security = [{ bearer: [] }];
-const dateTime = z.iso.datetime({ offset: true }).or(z.iso.date());
+const dateTime = isoDateTime();
 
 const TaskFields = {
-  title: z.string().trim().min(1).max(500),
+  title: z.string().trim().min(1).regex(/\S/, 'must not be blank').max(500),
   description: z.string().max(20_000).nullable().optional(),
   status: z.enum(['open', 'in_progress', 'done', 'cancelled']).optional(),
   priority: z.enum(['low', 'medium', 'high', 'urgent']).optional(),
@@ -27,7 +27,7 @@ const TaskCreate = z.object(TaskFields).strict().openapi('TaskCreate');
 const TaskUpdate = z.object(TaskFields).partial().strict().openapi('TaskUpdate');
 
 const EventFields = {
-  title: z.string().trim().min(1).max(500),
+  title: z.string().trim().min(1).regex(/\S/, 'must not be blank').max(500),
   description: z.string().max(20_000).nullable().optional(),
   location: z.string().max(500).nullable().optional(),
   startTime: dateTime,
@@ -37,15 +37,15 @@ const EventFields = {
 const EventCreate = z.object(EventFields).strict().refine((e) => !e.endTime || Date.parse(e.endTime) >= Date.parse(e.startTime), { path: ['endTime'], message: 'must not be before startTime' }).openapi('CalendarEventCreate');
 const EventUpdate = z.object(EventFields).partial().strict().openapi('CalendarEventUpdate');
 
-/** Referenced rows must exist: a 400 naming the field, never a foreign-key 500. */
+/** Referenced rows must exist: a 409 naming the field, never a foreign-key 500. */
 async function checkRefs(db: Database, refs: { contactId?: string | null; phoneRecordId?: string | null }) {
   if (refs.contactId) {
     const [row] = await db.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, refs.contactId));
-    if (!row) throw new ApiError(400, 'validation_failed', 'contactId names no contact', { contactId: 'no such contact' });
+    if (!row) throw missingReference('contactId', 'no such contact');
   }
   if (refs.phoneRecordId) {
     const [row] = await db.select({ id: phoneRecords.id }).from(phoneRecords).where(eq(phoneRecords.id, refs.phoneRecordId));
-    if (!row) throw new ApiError(400, 'validation_failed', 'phoneRecordId names no call', { phoneRecordId: 'no such phone record' });
+    if (!row) throw missingReference('phoneRecordId', 'no such phone record');
   }
 }
 
@@ -81,7 +81,7 @@ export function taskRoutes(app: ApiApp, deps: ApiDeps) {
 
   route(app, createRoute({
     method: 'post', path: '/api/tasks', tags: tag, security, summary: 'Create a task',
-    request: jsonBody(TaskCreate), responses: responses(TaskSchema, 'Created', 201),
+    request: jsonBody(TaskCreate), responses: { ...responses(TaskSchema, 'Created', 201), ...conflictResponse },
   }), async (c, { body }) => {
     await checkRefs(db, body);
     const [row] = await db.insert(tasks).values({ ...body, dueDate: toDate(body.dueDate), completedAt: body.status === 'done' ? new Date() : null }).returning();
@@ -96,7 +96,7 @@ export function taskRoutes(app: ApiApp, deps: ApiDeps) {
   for (const method of ['patch', 'put'] as const) {
     route(app, createRoute({
       method, path: '/api/tasks/{id}', tags: tag, security, summary: method === 'patch' ? 'Update a task' : 'Update a task (alias of PATCH)',
-      request: { params: IdParam, ...jsonBody(TaskUpdate) }, responses: responses(TaskSchema, 'Updated', 200, true),
+      request: { params: IdParam, ...jsonBody(TaskUpdate) }, responses: { ...responses(TaskSchema, 'Updated', 200, true), ...conflictResponse },
     }), async (c, { params, body }) => {
       const before = await load(params.id);
       await checkRefs(db, body);
@@ -144,7 +144,7 @@ export function calendarRoutes(app: ApiApp, deps: ApiDeps) {
 
   route(app, createRoute({
     method: 'post', path: '/api/calendar', tags: tag, security, summary: 'Create a calendar event',
-    request: jsonBody(EventCreate), responses: responses(CalendarEventSchema, 'Created', 201),
+    request: jsonBody(EventCreate), responses: { ...responses(CalendarEventSchema, 'Created', 201), ...conflictResponse },
   }), async (c, { body }) => {
     await checkRefs(db, body);
     const [row] = await db.insert(calendarEvents).values({ ...body, startTime: new Date(body.startTime), endTime: toDate(body.endTime) }).returning();
@@ -159,7 +159,7 @@ export function calendarRoutes(app: ApiApp, deps: ApiDeps) {
   for (const method of ['patch', 'put'] as const) {
     route(app, createRoute({
       method, path: '/api/calendar/{id}', tags: tag, security, summary: method === 'patch' ? 'Update a calendar event' : 'Update a calendar event (alias of PATCH)',
-      request: { params: IdParam, ...jsonBody(EventUpdate) }, responses: responses(CalendarEventSchema, 'Updated', 200, true),
+      request: { params: IdParam, ...jsonBody(EventUpdate) }, responses: { ...responses(CalendarEventSchema, 'Updated', 200, true), ...conflictResponse },
     }), async (c, { params, body }) => {
       const before = await load(params.id);
       await checkRefs(db, body);

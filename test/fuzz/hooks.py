@@ -1,0 +1,58 @@
+"""Schemathesis hooks for the inputs whose validity a JSON schema cannot say, and for one thing JSON cannot.
+
+- `cursor` is an opaque token the API issues in `pagination.nextCursor`; any other value is a 400
+  by design, so generated ones are dropped (stateful runs still follow real ones through links).
+- phone numbers must exist in their country's numbering plan (libphonenumber decides), so phone
+  fields get valid numbers; malformed numbers stay covered by the REST tests.
+- cross-field rules: a calendar event's `endTime` is not before its `startTime`, and a bulk
+  reprocess names a filter or says `all: true`.
+"""
+import random
+
+import schemathesis
+
+VALID_PHONES = ["+1 212 555 0100", "+1 (415) 555-0142", "+44 20 7946 0958", "+4930901820"]
+FILTERS = ("contactId", "direction", "status", "from", "to", "failedStage", "hasTranscript")
+
+
+def _schema_valid_text(value, max_length):
+    """A value the document allows (negative tests' values are left alone to stay invalid)."""
+    return isinstance(value, str) and 0 < len(value) <= max_length and "\x00" not in value and value.strip() != ""
+
+
+@schemathesis.hook
+def map_query(ctx, query):
+    if isinstance(query, dict) and "cursor" in query and isinstance(query["cursor"], str) and len(query["cursor"]) <= 500:
+        query = {k: v for k, v in query.items() if k != "cursor"}
+    return query
+
+
+@schemathesis.hook
+def map_body(ctx, body):
+    if not isinstance(body, dict):
+        return body
+    for key in ("phone", "phoneNumber"):
+        if _schema_valid_text(body.get(key), 40):
+            body[key] = random.choice(VALID_PHONES)
+    if isinstance(body.get("startTime"), str) and isinstance(body.get("endTime"), str) and body["endTime"] < body["startTime"]:
+        body["endTime"] = body["startTime"]
+    if ctx.operation.path == "/api/phone-records/reprocess" and not any(body.get(k) is not None for k in FILTERS):
+        body["all"] = True
+    return body
+
+
+def _has_integral_float(node):
+    if isinstance(node, float):
+        return node.is_integer()
+    if isinstance(node, dict):
+        return any(_has_integral_float(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_integral_float(v) for v in node)
+    return False
+
+
+@schemathesis.hook
+def filter_body(ctx, body):
+    """JSON cannot tell 4.0 from 4 once parsed (JavaScript has one number type): such bodies are
+    neither valid nor invalid integers to the server, so they are not generated."""
+    return not _has_integral_float(body)

@@ -1,0 +1,58 @@
+/**
+ * Schemathesis (PyPI), pinned and installed into the project's tools folder, run against a
+ * running product's /openapi.json with every check: the document must say what the code accepts
+ * and answers. Hooks for what a schema cannot say are in hooks.py beside this file.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { access, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = path.dirname(fileURLToPath(import.meta.url));
+const VERSION = '4.32.5';
+const target = path.resolve(here, '..', '..', '.tools', `schemathesis-${VERSION}`);
+
+/** The installed schemathesis folder (installed with pip when missing; throws saying why it cannot be). */
+export async function ensureSchemathesis(say: (line: string) => void = () => {}): Promise<string> {
+  if (await access(path.join(target, 'bin', 'st')).then(() => true, () => false)) return target;
+  say(`installing schemathesis ${VERSION} from PyPI into ${target} ...`);
+  const partial = `${target}.partial-${process.pid}`;
+  try {
+    await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', partial, `schemathesis==${VERSION}`], { timeout: 10 * 60_000 });
+    await rename(partial, target);
+  } catch (err) {
+    await rm(partial, { recursive: true, force: true });
+    throw new Error(`schemathesis ${VERSION} could not be installed with pip: ${String((err as Error).message).slice(0, 300)}`);
+  }
+  return target;
+}
+
+/** Run schemathesis against `baseUrl`; resolves with its exit code and output. */
+export async function runSchemathesis(baseUrl: string, token: string, o: { maxExamples?: number; seed?: number } = {}): Promise<{ code: number | null; output: string }> {
+  const dir = await ensureSchemathesis();
+  const args = [
+    path.join(dir, 'bin', 'st'), 'run', `${baseUrl}/openapi.json`,
+    '--checks', 'all',
+    '-H', `Authorization: Bearer ${token}`,
+    '--max-examples', String(o.maxExamples ?? 25),
+    '--workers', '2',
+    // The coverage phase draws values without the hooks (opaque cursors, real phone numbers).
+    '--phases', 'examples,fuzzing,stateful',
+    // Webhooks take only Telnyx-signed bodies; their tests sign real events.
+    '--exclude-path-regex', '^/webhooks',
+    ...(o.seed !== undefined ? ['--seed', String(o.seed)] : []),
+  ];
+  return new Promise((resolve) => {
+    const child = spawn('python3', args, {
+      cwd: here,
+      env: { ...process.env, PYTHONPATH: `${dir}${path.delimiter}${here}`, SCHEMATHESIS_HOOKS: 'hooks', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
