@@ -5,7 +5,7 @@
  * The local engines are the real ones: Whisper for speech, the extractive summariser, USE-lite.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -221,6 +221,19 @@ describe('the OpenAPI document against the running product (schemathesis, every 
     } finally {
       await product.proc.stop('SIGINT');
     }
+  });
+});
+
+describe('npm start on a data folder it cannot write', { timeout: 120_000 }, () => {
+  it('stops at once with one sentence that names the folder', async () => {
+    const env = await embeddedEnv();
+    // A file where the folder should be: nothing can be created in it.
+    await writeFile(env.DATA_DIR!, 'not a folder');
+    const proc = npmRun('start', env);
+    const code = await proc.exited;
+    expect(code).not.toBe(0);
+    expect(proc.output()).toMatch(new RegExp(`could not start: The data folder ${env.DATA_DIR!.replace(/[/.-]/g, '\\$&')} cannot be written \\(`));
+    expect(proc.output()).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
 
