@@ -50,6 +50,19 @@ describe('health, readiness and auth', () => {
     await connection.close();
   });
 
+  it('answers semantic search with 503 and hybrid search with full-text when the query embedder fails', async () => {
+    const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+    const app = build(new Client({ connection }));
+    const auth = { headers: { authorization: 'Bearer secret-token' } };
+    const semantic = await app.request('/api/search/semantic?q=dentist', auth);
+    expect(semantic.status).toBe(503);
+    expect(await semantic.json()).toMatchObject({ error: { code: 'embeddings_unavailable' } });
+    const hybrid = await app.request('/api/search?q=dentist', auth);
+    expect(hybrid.status).toBe(200);
+    expect(await hybrid.json()).toMatchObject({ data: { mode: 'hybrid', degraded: { semantic: expect.stringContaining('not used in this test') }, hits: [] } });
+    await connection.close();
+  });
+
   it('answers 503 on /ready and on webhooks while Temporal is down, and accepts the redelivery when it is back', async () => {
     const port = await freePort();
     const start = () => startDevServer({ cliPath: need('TEST_TEMPORAL_CLI_PATH'), port, namespace: 'default', headless: true });

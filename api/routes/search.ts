@@ -4,9 +4,9 @@ import { inArray } from 'drizzle-orm';
 import type { Database } from '../../db/client.js';
 import { fuseRankings, fulltextSearch, semanticSearch, type SearchFilter, type SearchHit } from '../../db/queries/search.js';
 import { contacts, messages, phoneRecords } from '../../db/schema/index.js';
-import { ok } from '../errors.js';
+import { ApiError, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
-import { isoDate, responses, route, type ApiApp } from './openapi.js';
+import { ErrorEnvelope, isoDate, json, responses, route, type ApiApp } from './openapi.js';
 
 const tag = ['Search'];
 const security = [{ bearer: [] }];
@@ -36,7 +36,19 @@ const HitSchema = z
   })
   .openapi('SearchHit');
 
-const ResultSchema = z.object({ query: z.string(), mode: z.string(), model: z.string().optional(), hits: z.array(HitSchema) }).openapi('SearchResult');
+const ResultSchema = z
+  .object({
+    query: z.string(),
+    mode: z.enum(['semantic', 'fulltext', 'hybrid']),
+    model: z.string().optional(),
+    /** Set when hybrid search answered with full-text alone because the query could not be embedded. */
+    degraded: z.object({ semantic: z.string() }).optional().openapi({ description: 'Hybrid only: the method left out, and why' }),
+    hits: z.array(HitSchema),
+  })
+  .openapi('SearchResult');
+
+/** The query embedder failed: semantic search cannot answer (503), hybrid answers with full-text. */
+const embedFailure = (err: unknown) => `the query could not be embedded (${String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 160)})`;
 
 /** Attach who and what to each hit (one query per source type). */
 async function describe(db: Database, hits: (SearchHit & { ranks?: Record<string, number> })[]) {
@@ -57,25 +69,41 @@ async function describe(db: Database, hits: (SearchHit & { ranks?: Record<string
 export function searchRoutes(app: ApiApp, deps: ApiDeps) {
   const { db, embedder } = deps;
   const filterOf = (q: z.infer<typeof SearchQuery>): SearchFilter => ({ contactId: q.contactId, from: q.from, to: q.to, type: q.type });
-  const semantic = async (q: z.infer<typeof SearchQuery>, limit: number) => semanticSearch(db, await embedder.embed(q.q), embedder.model, filterOf(q), limit);
+  const embed = async (text: string) => {
+    try {
+      return await embedder.embed(text);
+    } catch (err) {
+      throw new ApiError(503, 'embeddings_unavailable', `Semantic search is unavailable: ${embedFailure(err)}; full-text search still works`);
+    }
+  };
+  const semantic = async (q: z.infer<typeof SearchQuery>, limit: number) => semanticSearch(db, await embed(q.q), embedder.model, filterOf(q), limit);
 
   route(app, createRoute({
     method: 'get', path: '/api/search/semantic', tags: tag, security, summary: 'Find calls and messages by meaning (pgvector)',
-    request: { query: SearchQuery }, responses: responses(ResultSchema, 'Best passage per call or message, nearest first'),
-  }), async (c, { query }) => ok(c, { query: query.q, mode: 'semantic', model: embedder.model, hits: await describe(db, await semantic(query, query.limit)) }));
+    request: { query: SearchQuery },
+    responses: { ...responses(ResultSchema, 'Best passage per call or message, nearest first'), 503: json(ErrorEnvelope, 'The query could not be embedded') },
+  }), async (c, { query }) => ok(c, { query: query.q, mode: 'semantic' as const, model: embedder.model, hits: await describe(db, await semantic(query, query.limit)) }));
 
   route(app, createRoute({
     method: 'get', path: '/api/search/fulltext', tags: tag, security, summary: 'Find calls and messages by their words (web-search syntax: "quoted phrases", -excluded, or)',
     request: { query: SearchQuery }, responses: responses(ResultSchema, 'Ranked by ts_rank_cd, with highlighted snippets'),
-  }), async (c, { query }) => ok(c, { query: query.q, mode: 'fulltext', hits: await describe(db, await fulltextSearch(db, query.q, filterOf(query), query.limit)) }));
+  }), async (c, { query }) => ok(c, { query: query.q, mode: 'fulltext' as const, hits: await describe(db, await fulltextSearch(db, query.q, filterOf(query), query.limit)) }));
 
   route(app, createRoute({
     method: 'get', path: '/api/search', tags: tag, security, summary: 'Hybrid search: semantic and full-text fused by reciprocal rank',
     request: { query: SearchQuery }, responses: responses(ResultSchema, 'Fused ranking; `ranks` shows each method\'s rank'),
   }), async (c, { query }) => {
     const depth = Math.max(20, query.limit * 3);
-    const [sem, text] = await Promise.all([semantic(query, depth), fulltextSearch(db, query.q, filterOf(query), depth)]);
-    const fused = fuseRankings([{ name: 'semantic', hits: sem }, { name: 'fulltext', hits: text }], query.limit);
-    return ok(c, { query: query.q, mode: 'hybrid', model: embedder.model, hits: await describe(db, fused) });
+    const [sem, text] = await Promise.all([
+      semantic(query, depth).then((hits) => ({ hits }), (err: unknown) => ({ hits: [] as SearchHit[], failed: err instanceof ApiError ? err.message : embedFailure(err) })),
+      fulltextSearch(db, query.q, filterOf(query), depth),
+    ]);
+    if ('failed' in sem) {
+      // Better the words than nothing: answer with full-text, and say what is missing.
+      const hits = fuseRankings([{ name: 'fulltext', hits: text }], query.limit);
+      return ok(c, { query: query.q, mode: 'hybrid' as const, degraded: { semantic: sem.failed }, hits: await describe(db, hits) });
+    }
+    const fused = fuseRankings([{ name: 'semantic', hits: sem.hits }, { name: 'fulltext', hits: text }], query.limit);
+    return ok(c, { query: query.q, mode: 'hybrid' as const, model: embedder.model, hits: await describe(db, fused) });
   });
 }
