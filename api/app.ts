@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth } from './auth.js';
@@ -36,6 +37,9 @@ export interface AppDeps {
    */
   engines?: Record<string, EngineCheck>;
 }
+
+/** The largest REST request body (the biggest real one, a contact with notes, is a few KB). */
+export const API_MAX_BODY_BYTES = 1024 * 1024;
 
 /** One readiness check; `ok: false` with a one-line reason. */
 export type EngineCheck = () => Promise<{ ok: boolean; detail: string }>;
@@ -128,6 +132,8 @@ export function createApp(deps: AppDeps) {
   });
 
   app.use('/api/*', bearerAuth(deps.apiTokens));
+  // REST bodies are small JSON: counted as they stream, refused past the limit.
+  app.use('/api/*', bodyLimit({ maxSize: API_MAX_BODY_BYTES, onError: (c) => c.json(errorBody(c, 'payload_too_large', `body over ${API_MAX_BODY_BYTES} bytes`), 413) }));
   app.use('/api/*', rejectNulBytes);
   app.route('/', rest);
   return app;
@@ -146,3 +152,13 @@ const rejectNulBytes: MiddlewareHandler = async (c, next) => {
 };
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * Timeouts of the HTTP server: a client that trickles its headers or body cannot hold a
+ * connection (and its memory) open for long.
+ */
+export function hardenServer(server: { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number }): void {
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
+}

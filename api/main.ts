@@ -4,7 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
-import { createApp } from './app.js';
+import { createApp, hardenServer } from './app.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 
@@ -32,6 +32,7 @@ const app = createApp({
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),
 );
+hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
 const stop = () => server.close(async () => {
   await connection.close();
   await database.close();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { createLogger, isEmbedded, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
-import { createApp } from '../api/app.js';
+import { createApp, hardenServer } from '../api/app.js';
 import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { assertPortFree, PortInUseError, superviseDevServer, type DevServer } from '../worker/dev-server.js';
@@ -81,6 +81,7 @@ async function main() {
       engines,
     });
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
+    hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     say(`API:         http://localhost:${config.http.port}`);
     say(`API docs:    http://localhost:${config.http.port}/docs (OpenAPI: /openapi.json)`);

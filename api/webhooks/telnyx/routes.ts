@@ -1,9 +1,10 @@
 /**
- * Telnyx webhook endpoints. Every request: size limit (413) -> Ed25519 over the raw bytes (401,
+ * Telnyx webhook endpoints. Every request: streamed size limit (413) -> Ed25519 over the raw bytes (401,
  * nothing written) -> parse (400 with the reason) -> durable signal to Temporal -> 200; 503 when
  * Temporal cannot accept it, so Telnyx retries or fails over.
  */
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { CountryCode } from 'libphonenumber-js';
 import type { KeyObject } from 'node:crypto';
 import { eq } from 'drizzle-orm';
@@ -31,26 +32,33 @@ export interface TelnyxWebhookDeps {
 }
 
 type Verified = { raw: Uint8Array; text: string };
+type WebhookEnv = { Variables: { verified: Verified } };
 
 const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': 'application/xml' });
 
 export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
-  const app = new Hono();
+  const app = new Hono<WebhookEnv>();
   const recordingCallback = `${deps.publicBaseUrl}/webhooks/telnyx/recording`;
 
-  /** Size check and signature check; returns a Response to send on failure. */
-  async function verified(c: Context): Promise<Verified | Response> {
-    const declared = Number(c.req.header('content-length') ?? 0);
-    if (declared > deps.maxBytes) return c.json(errorBody(c, 'payload_too_large', `body over ${deps.maxBytes} bytes`), 413);
+  /**
+   * Every webhook: the body is counted as it streams in and refused (413) past the limit, with or
+   * without a Content-Length, before anything reads it whole; then the Ed25519 signature over the
+   * raw bytes (401, nothing written). Handlers get the verified body from `c.get('verified')`.
+   */
+  const tooLarge = (c: Context) => c.json(errorBody(c, 'payload_too_large', `body over ${deps.maxBytes} bytes`), 413);
+  app.use('*', bodyLimit({ maxSize: deps.maxBytes, onError: tooLarge }));
+  app.use('*', async (c, next) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
-    if (raw.length > deps.maxBytes) return c.json(errorBody(c, 'payload_too_large', `body over ${deps.maxBytes} bytes`), 413);
+    if (raw.length > deps.maxBytes) return tooLarge(c);
     const result = verifyTelnyxSignature(deps.publicKey, raw, c.req.header('telnyx-signature-ed25519'), c.req.header('telnyx-timestamp'));
     if (!result.ok) {
       deps.log.warn('webhook signature rejected', { path: c.req.path, reason: result.reason });
       return c.json(errorBody(c, 'invalid_signature', `Invalid webhook signature: ${result.reason}`), 401);
     }
-    return { raw, text: Buffer.from(raw).toString('utf8') };
-  }
+    c.set('verified', { raw, text: Buffer.from(raw).toString('utf8') });
+    await next();
+  });
+  const verified = (c: Context<WebhookEnv>): Verified => c.get('verified');
 
   const malformed = (c: Context, err: unknown) => {
     if (!(err instanceof PayloadError) && !(err instanceof SyntaxError)) throw err;
@@ -122,21 +130,9 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     return `Hello${name ? ` ${name}` : ''}, you have reached ${deps.ownerName}. This call is recorded.`;
   }
 
-  const voice = async (c: Context) => {
-    const v = await verified(c);
-    if (v instanceof Response) return v;
-    return isForm(c) ? texmlCallback(c, v, 'fetch') : callControl(c, v);
-  };
-  const status = async (c: Context) => {
-    const v = await verified(c);
-    if (v instanceof Response) return v;
-    return isForm(c) ? texmlCallback(c, v, 'status') : callControl(c, v);
-  };
-  const recording = async (c: Context) => {
-    const v = await verified(c);
-    if (v instanceof Response) return v;
-    return isForm(c) ? texmlCallback(c, v, 'recording') : callControl(c, v);
-  };
+  const voice = (c: Context<WebhookEnv>) => (isForm(c) ? texmlCallback(c, verified(c), 'fetch') : callControl(c, verified(c)));
+  const status = (c: Context<WebhookEnv>) => (isForm(c) ? texmlCallback(c, verified(c), 'status') : callControl(c, verified(c)));
+  const recording = (c: Context<WebhookEnv>) => (isForm(c) ? texmlCallback(c, verified(c), 'recording') : callControl(c, verified(c)));
 
   app.post('/voice', voice);
   app.post('/status', status);
@@ -148,15 +144,10 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   app.post('/voice/status', status);
   app.post('/voice/recording', recording);
 
-  app.post('/fallback', async (c) => {
-    const v = await verified(c);
-    if (v instanceof Response) return v;
-    return xml(c, fallbackTexml(recordingCallback));
-  });
+  app.post('/fallback', (c) => xml(c, fallbackTexml(recordingCallback)));
 
   app.post('/messaging', async (c) => {
-    const v = await verified(c);
-    if (v instanceof Response) return v;
+    const v = verified(c);
     let parsed;
     try {
       parsed = parseMessaging(JSON.parse(v.text), deps.region);
