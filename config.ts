@@ -46,6 +46,7 @@ export const envSchema = z.object({
   TEMPORAL_TLS_CERT_PATH: optionalString,
   TEMPORAL_TLS_KEY_PATH: optionalString,
   TEMPORAL_TLS_CA_PATH: optionalString,
+  TEMPORAL_CODEC_KEYS: optionalString,
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
@@ -100,6 +101,7 @@ export const envSchema = z.object({
   WINDMILL_WORKSPACE: z.string().default('main'),
 
   NOTIFY_WEBHOOK_URL: optionalUrl,
+  RECORDING_HOSTS: optionalString,
   NOTIFY_LONG_CALL_SECONDS: z.coerce.number().int().positive().default(120),
 });
 
@@ -110,6 +112,7 @@ export const secretNames = [
   'API_TOKENS',
   'DATABASE_URL',
   'TEMPORAL_API_KEY',
+  'TEMPORAL_CODEC_KEYS',
   'TELNYX_API_KEY',
   'DEEPGRAM_API_KEY',
   'ANTHROPIC_API_KEY',
@@ -145,6 +148,8 @@ export interface Config {
     workflowBundlePath?: string;
     /** Activities one worker runs at once; while it has room, Temporal hands it activities eagerly. */
     maxConcurrentActivities: number;
+    /** Payload encryption keys, `id:base64,...` (the first encrypts); embedded mode generates one. */
+    codecKeys?: string;
   };
   readonly telnyx: {
     apiKey?: string;
@@ -167,6 +172,8 @@ export interface Config {
   readonly s3?: { bucket: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix: string; forcePathStyle: boolean };
   readonly windmill: { baseUrl?: string; token?: string; workspace: string };
   readonly notify: { webhookUrl?: string; longCallSeconds: number };
+  /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */
+  readonly recordings: { allowedHosts: readonly string[] };
 }
 
 export class ConfigError extends Error {
@@ -196,6 +203,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
   if (role === 'api' || role === 'worker') {
     if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production mode (PostgreSQL with pgvector)');
     if (!e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production mode (host:port of Temporal)');
+    if (!e.TEMPORAL_CODEC_KEYS) problems.push('TEMPORAL_CODEC_KEYS: required in production mode (workflow history is encrypted; generate one with `npm run codec-key`)');
   }
   if (role === 'api') {
     if (!e.TELNYX_PUBLIC_KEY) problems.push('TELNYX_PUBLIC_KEY: required in production mode to verify webhooks');
@@ -244,6 +252,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       uiPort: e.TEMPORAL_UI_PORT,
       workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      codecKeys: e.TEMPORAL_CODEC_KEYS,
     },
     telnyx: {
       apiKey: e.TELNYX_API_KEY,
@@ -271,6 +280,13 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       : undefined,
     windmill: { baseUrl: e.WINDMILL_BASE_URL, token: e.WINDMILL_TOKEN, workspace: e.WINDMILL_WORKSPACE },
     notify: { webhookUrl: e.NOTIFY_WEBHOOK_URL, longCallSeconds: e.NOTIFY_LONG_CALL_SECONDS },
+    recordings: {
+      allowedHosts: [
+        ...(e.RECORDING_HOSTS ?? 'amazonaws.com,telnyx.com').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+        // The simulator and the tests serve recordings from this machine.
+        ...(role === 'embedded' || role === 'test' ? ['localhost', '127.0.0.1'] : []),
+      ],
+    },
   };
   return deepFreeze(config);
 }
@@ -326,6 +342,8 @@ export function secretValues(config: Config): string[] {
     ...config.apiTokens,
     config.database.url,
     config.temporal.apiKey,
+    config.temporal.codecKeys,
+    ...(config.temporal.codecKeys ?? '').split(',').map((k) => k.split(':')[1]),
     config.telnyx.apiKey,
     config.deepgram.apiKey,
     config.anthropic.apiKey,

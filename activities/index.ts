@@ -9,7 +9,7 @@ import type { Providers } from './providers/index.js';
 export interface ActivityDeps {
   db: Database;
   providers: Providers;
-  config: Pick<Config, 'owner' | 'notify' | 'http'>;
+  config: Pick<Config, 'owner' | 'notify' | 'http' | 'recordings'>;
 }
 
 export function createActivities({ db, providers, config }: ActivityDeps) {
@@ -20,6 +20,7 @@ export function createActivities({ db, providers, config }: ActivityDeps) {
       db,
       providers,
       notify: { webhookUrl: config.notify.webhookUrl, longCallSeconds: config.notify.longCallSeconds, ownerPhoneNumber: config.owner.phoneNumber },
+      recordingHosts: config.recordings.allowedHosts,
     }),
   };
 }

@@ -9,12 +9,18 @@ import { callProvider, ProviderError, asActivityFailure } from './providers/erro
 import type { Providers } from './providers/index.js';
 import type { SpeechSegment } from './providers/speech/port.js';
 import { notifyForCall, type NotifyDeps } from './notify.js';
+import { downloadRecording } from './recording-download.js';
 
 export interface PipelineDeps extends NotifyDeps {
   db: Database;
   providers: Providers;
   maxRecordingBytes?: number;
+  /** Hosts recordings may be copied from (RECORDING_HOSTS). */
+  recordingHosts?: readonly string[];
 }
+
+/** Telnyx hands out pre-signed S3 links (and its own API's download links). */
+export const DEFAULT_RECORDING_HOSTS = ['amazonaws.com', 'telnyx.com'];
 
 /**
  * Heartbeats prove a long stage is alive, so a dead worker is noticed within the profile's
@@ -94,18 +100,12 @@ export function createPipelineActivities(deps: PipelineDeps) {
     /** Copy the recording out of Telnyx's 10-minute URL into our store, checking size and type. */
     async recordStage({ phoneRecordId, recording }: { phoneRecordId: string; recording: { url: string; format: string; channels: number; durationSeconds?: number } }) {
       await setStageStatus(db, phoneRecordId, ['record'], 'running');
-      const res = await vendorCall('recording-download', async () => {
-        const r = await fetch(recording.url, { signal: AbortSignal.timeout(90_000) });
-        if (!r.ok) throw Object.assign(new Error(`download failed`), { status: r.status });
-        return r;
-      });
-      const type = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
+      const { bytes, contentType: type } = await vendorCall('recording-download', () =>
+        downloadRecording(recording.url, { allowedHosts: deps.recordingHosts ?? DEFAULT_RECORDING_HOSTS, maxBytes }),
+      );
       const okType = /^audio\/(mpeg|mp3|wav|x-wav|wave|vnd\.wave)$/.test(type) || (type === 'application/octet-stream' && /^(mp3|wav)$/.test(recording.format));
       if (!okType) throw asActivityFailure(new ProviderError(`recording has unexpected content type ${type || 'none'}`, false, 'recording-download'));
-      const declared = Number(res.headers.get('content-length') ?? 0);
-      if (declared > maxBytes) throw asActivityFailure(new ProviderError(`recording is ${declared} bytes, over the ${maxBytes} limit`, false, 'recording-download'));
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      if (bytes.length === 0 || bytes.length > maxBytes) throw asActivityFailure(new ProviderError(`recording size ${bytes.length} is out of range`, false, 'recording-download'));
+      if (bytes.length === 0) throw asActivityFailure(new ProviderError('the recording is empty', false, 'recording-download'));
       heartbeat();
       const contentType = /wav/.test(type) || recording.format === 'wav' ? 'audio/wav' : 'audio/mpeg';
       const location = await providers.blobs.put(`${phoneRecordId}.${contentType === 'audio/wav' ? 'wav' : 'mp3'}`, bytes, contentType);

@@ -4,11 +4,13 @@ import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth } from './auth.js';
+import { codecServer } from './codec-server.js';
 import { ApiError, errorBody, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { allowedMethods, createRestApi, type QueryEmbedder } from './routes/index.js';
@@ -36,6 +38,13 @@ export interface AppDeps {
    * embeddings engines; the data folder in embedded mode): ok, or unavailable with a reason.
    */
   engines?: Record<string, EngineCheck>;
+  /**
+   * The payload codec, served as Temporal's remote codec (`/codec/encode`, `/codec/decode`) so the
+   * Temporal UI shows decrypted payloads to the operator while the server stores ciphertext.
+   */
+  codec?: PayloadCodec;
+  /** The Temporal UI's origin (CORS for the codec endpoint), e.g. http://localhost:8233. */
+  codecUiOrigin?: string;
 }
 
 /** The largest REST request body (the biggest real one, a contact with notes, is a few KB). */
@@ -130,6 +139,8 @@ export function createApp(deps: AppDeps) {
       return c.json(errorBody(c, 'not_found', 'No such greeting'), 404);
     }
   });
+
+  if (deps.codec) app.route('/codec', codecServer(deps.codec, deps.apiTokens, deps.codecUiOrigin));
 
   app.use('/api/*', bearerAuth(deps.apiTokens));
   // REST bodies are small JSON: counted as they stream, refused past the limit.

@@ -5,6 +5,7 @@ import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions
 import { openDatabase } from '../db/client.js';
 import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp, hardenServer } from './app.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 
@@ -13,9 +14,10 @@ const log = createLogger(config, secretValues(config));
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await Connection.connect(temporalConnectionOptions(config));
 const providers = createProviders(config);
+const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!));
 const app = createApp({
   database,
-  gateway: createWorkflowGateway(new Client({ connection, namespace: config.temporal.namespace }), config.temporal.taskQueue),
+  gateway: createWorkflowGateway(new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }), config.temporal.taskQueue),
   log,
   apiTokens: config.apiTokens,
   telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!),
@@ -28,16 +30,24 @@ const app = createApp({
   mediaDir: mediaDir(config.dataDir),
   // The speech engine runs in the workers; this process embeds search queries.
   engines: engineChecks(providers, config, { withSpeech: false }),
+  // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
+  codec,
 });
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),
 );
 hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
-const stop = () => server.close(async () => {
-  await connection.close();
-  await database.close();
-  log.info('api stopped');
-  process.exit(0);
-});
+// One Ctrl-C can arrive more than once (npm and tsx relay it): stop once.
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  server.close(async () => {
+    await connection.close();
+    await database.close();
+    log.info('api stopped');
+    process.exit(0);
+  });
+};
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -5,6 +5,7 @@
  */
 import { generateKeyPairSync, randomBytes, createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { newCodecKeySpec } from '../worker/codec.js';
 import path from 'node:path';
 
 async function readOrCreate(file: string, create: () => string): Promise<{ value: string; created: boolean }> {
@@ -38,4 +39,9 @@ export async function devTelnyxKeyPair(dataDir: string): Promise<DevKeyPair> {
   const privateKey = createPrivateKey(value);
   const jwk = privateKey.export({ format: 'jwk' }) as { x: string };
   return { publicKeyBase64: Buffer.from(jwk.x, 'base64url').toString('base64'), privateKey };
+}
+
+/** The embedded payload codec key (TEMPORAL_CODEC_KEYS format): generated once, then reused. */
+export function embeddedCodecKeys(dataDir: string) {
+  return readOrCreate(path.join(dataDir, 'codec-keys'), () => newCodecKeySpec('embedded'));
 }

@@ -17,7 +17,8 @@ import { assertPortFree, PortInUseError, superviseDevServer, type DevServer } fr
 import { locateTemporalCli } from '../worker/temporal-cli.js';
 import { createWorker } from '../worker/worker.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
-import { devTelnyxKeyPair, embeddedApiToken } from './dev-secrets.js';
+import { devTelnyxKeyPair, embeddedApiToken, embeddedCodecKeys } from './dev-secrets.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
 
 const say = (line: string) => console.log(`[command-center] ${line}`);
 
@@ -29,7 +30,10 @@ async function main() {
   const token = config.apiTokens.length ? undefined : await embeddedApiToken(config.dataDir);
   const apiTokens = token ? [token.value] : config.apiTokens;
   const telnyxKey = config.telnyx.publicKey ?? (await devTelnyxKeyPair(config.dataDir)).publicKeyBase64;
-  const log = createLogger(config, [...secretValues(config), ...apiTokens]);
+  // Workflow history is encrypted; the key is generated once into the data folder unless given.
+  const codecKeys = config.temporal.codecKeys ?? (await embeddedCodecKeys(config.dataDir)).value;
+  const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
+  const log = createLogger(config, [...secretValues(config), ...apiTokens, codecKeys]);
   Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
 
   await assertPortFree(config.http.port, 'API', config.http.host === '0.0.0.0' ? '0.0.0.0' : config.http.host);
@@ -48,6 +52,7 @@ async function main() {
         dbFile: path.join(config.dataDir, 'temporal.db'),
         namespace: config.temporal.namespace,
         pidFile: path.join(config.dataDir, 'temporal.pid'),
+        uiCodecEndpoint: `http://localhost:${config.http.port}/codec`,
       },
       say,
     );
@@ -59,10 +64,10 @@ async function main() {
     const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolSize: config.database.poolSize });
     const connOpts = temporalConnectionOptions(config, devServer?.address);
     const connection = await Connection.connect(connOpts);
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) });
     const nativeConnection = await NativeConnection.connect(connOpts);
     const providers = createProviders(config);
-    const worker = await createWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, providers, config });
+    const worker = await createWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, providers, config, codec });
     const workerRun = worker.run();
     const engines = engineChecks(providers, config, { withSpeech: true });
     const app = createApp({
@@ -79,6 +84,8 @@ async function main() {
       embedder: queryEmbedder(providers.embeddings),
       mediaDir: mediaDir(config.dataDir),
       engines,
+      codec,
+      codecUiOrigin: `http://localhost:${config.temporal.uiPort}`,
     });
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
     hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);

@@ -16,6 +16,8 @@ import { wer } from '../bench/wer.js';
 import { ensureSchemathesis, runSchemathesis } from './fuzz/schemathesis.js';
 import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
 import { freshPostgresUrl, need } from './stack.js';
+import { newCodecKeySpec } from '../worker/codec.js';
+import { smsReceived } from '../activities/providers/telephony/fake.js';
 
 type Event = Record<string, unknown> & { data: { event_type: string } };
 type Api = ReturnType<typeof client>;
@@ -153,6 +155,45 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
         const d = await temporal.workflow.getHandle(`call-${plan.callSessionId}`).describe();
         expect(d.searchAttributes.CallOutcome).toEqual(['ok']);
         expect(d.searchAttributes.CallStatus).toEqual([plan.answered ? 'completed' : 'missed']);
+      }
+    } finally {
+      await connection.close();
+    }
+  });
+
+  it('keeps workflow history free of personal data in clear; the codec endpoint decodes it for the UI', async () => {
+    const caller = nextCaller();
+    const url = host.hostRecording(`${randomUUID()}.wav`, (await dualCall(DIALOGUES[5]!)).wav, 'audio/wav');
+    const life = callLifecycle({ from: caller, to: '+13125550100', answered: true, talkSeconds: 30, recordingUrl: url });
+    for (const e of life.events) expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
+    const secretText = `Zebra${randomUUID().slice(0, 8)} wants the quarterly figures`;
+    const sms = smsReceived(nextCaller(), '+13125550100', secretText);
+    expect(await api.webhook('/webhooks/telnyx/messaging', sms)).toBe(200);
+    await settled(api, [{ callSessionId: life.callSessionId, from: caller, answered: true, known: false }]);
+    const connection = await Connection.connect({ address: `127.0.0.1:${product.env.TEMPORAL_DEV_PORT}` });
+    try {
+      // A client without the codec reads what the server stores.
+      const raw = new Client({ connection });
+      const smsId = String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id);
+      const histories = [];
+      for (const id of [`call-${life.callSessionId}`, `message-${smsId}`]) histories.push(await raw.workflow.getHandle(id).fetchHistory());
+      const stored = JSON.stringify(histories);
+      const clearText = (s: string) => [s, Buffer.from(s).toString('base64')];
+      for (const needle of [caller, caller.slice(2), secretText.split(' ')[0]!, secretText, url, url.split('/').pop()!]) {
+        for (const form of clearText(needle)) expect(stored.includes(form), `history holds ${needle}`).toBe(false);
+      }
+      // The signal's payload, through the codec endpoint (as the Temporal UI asks for it).
+      const signal = histories[0]!.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!.workflowExecutionSignaledEventAttributes!.input!.payloads!;
+      const body = { payloads: signal.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v as Uint8Array).toString('base64')])), data: Buffer.from(p.data as Uint8Array).toString('base64') })) };
+      const decodeWith = (headers: Record<string, string>) => fetch(`${product.url}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      expect((await decodeWith({})).status).toBe(401);
+      expect((await decodeWith({ origin: 'http://evil.example' })).status).toBe(401);
+      const allowed: Record<string, string>[] = [{ authorization: `Bearer ${product.token}` }, { origin: `http://localhost:${product.env.TEMPORAL_UI_PORT}` }];
+      for (const headers of allowed) {
+        const res = await decodeWith(headers);
+        expect(res.status).toBe(200);
+        const decoded = (await res.json()) as { payloads: { data: string }[] };
+        expect(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()).toContain(caller);
       }
     } finally {
       await connection.close();
@@ -304,6 +345,9 @@ describe('npm run api + npm run worker (production mode) against one Temporal an
       TELNYX_PUBLIC_KEY: raw,
       API_TOKENS: token,
       LOG_LEVEL: 'info',
+      TEMPORAL_CODEC_KEYS: newCodecKeySpec('acceptance'),
+      // Production allows only Telnyx's hosts; the recordings here come from this machine.
+      RECORDING_HOSTS: '127.0.0.1',
     };
     const worker = npmRun('worker', env);
     const apiProc = npmRun('api', env);

@@ -10,6 +10,7 @@ import { createApp, type AppDeps } from '../api/app.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { createWorker } from '../worker/worker.js';
+import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
 
 export const need = (name: string): string => {
   const v = process.env[name];
@@ -67,6 +68,8 @@ export interface Stack {
   worker: Worker;
   token: string;
   keys: ReturnType<typeof devKeys>;
+  /** TEMPORAL_CODEC_KEYS of this stack, for worker processes that join it. */
+  codecKeys: string;
   stop(): Promise<void>;
 }
 
@@ -79,7 +82,10 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
   const database = await freshDatabase(o.db ?? 'pglite');
   const address = need('TEST_TEMPORAL_ADDRESS');
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  // History is encrypted in tests as in production: a fresh key per stack.
+  const codecKeys = newCodecKeySpec('test');
+  const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
+  const client = new Client({ connection, dataConverter: dataConverterFor(codec) });
   const native = await NativeConnection.connect({ address });
   const providers = createProviders(config);
   const { createActivities } = await import('../activities/index.js');
@@ -92,6 +98,7 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
     providers,
     config,
     activities: o.activities ? o.activities(real) : real,
+    codec,
   });
   const running = worker.run();
   const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
@@ -119,6 +126,7 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
     worker,
     token,
     keys,
+    codecKeys,
     async stop() {
       worker.shutdown();
       await running;

@@ -20,6 +20,8 @@ export interface DevServerOptions {
    * hard is found by this file and stopped before a new one starts.
    */
   pidFile?: string;
+  /** Where the UI decodes payloads (the API's /codec), so the operator reads them in clear. */
+  uiCodecEndpoint?: string;
 }
 
 export interface DevServer {
@@ -72,6 +74,7 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (o.dbFile) args.push('--db-filename', o.dbFile, '--sqlite-pragma', 'journal_mode=wal');
   if (o.headless) args.push('--headless');
   else if (o.uiPort) args.push('--ui-port', String(o.uiPort));
+  if (!o.headless && o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   for (const sa of devServerSearchAttributes) args.push('--search-attribute', sa);
   const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: Boolean(o.pidFile) });
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));

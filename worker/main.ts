@@ -5,6 +5,7 @@ import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions
 import { openDatabase } from '../db/client.js';
 import { createProviders } from '../activities/providers/index.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
+import { EncryptionCodec, parseCodecKeys } from './codec.js';
 import { bundleIsFresh, createWorker, defaultBundlePath } from './worker.js';
 
 const config = loadConfigOrExit('worker');
@@ -28,6 +29,7 @@ const database = await openDatabase({ url: config.database.url, poolSize: config
 const connection = await NativeConnection.connect(temporalConnectionOptions(config));
 const providers = createProviders(config);
 const worker = await createWorker({
+  codec: new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!)),
   connection,
   namespace: config.temporal.namespace,
   taskQueue: config.temporal.taskQueue,
@@ -37,6 +39,19 @@ const worker = await createWorker({
   config,
 });
 log.info('worker running', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
+// The Runtime starts draining on the first SIGINT/SIGTERM and then stops listening, so a second
+// one (a terminal's Ctrl-C reaches npm, tsx and this process, and tsx relays it again) would kill
+// the process mid-drain. Repeats within a second are the same signal; a later one forces.
+let firstSignalAt = 0;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (firstSignalAt === 0) firstSignalAt = Date.now();
+    else if (Date.now() - firstSignalAt > 1000) {
+      log.warn('second signal: stopping now; unfinished activities are retried by another worker');
+      process.exit(130);
+    }
+  });
+}
 // The Runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
 await worker.run();
 await providers.speech.close?.();

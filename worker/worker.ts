@@ -1,6 +1,8 @@
 /** Builds the Temporal worker: from a prebuilt workflow bundle when given (production), else from the sources. */
 import path from 'node:path';
+import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { dataConverterFor } from './codec.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Config } from '../config.js';
 import { projectRoot } from './temporal-cli.js';
@@ -17,6 +19,8 @@ export interface WorkerOptions extends Omit<ActivityDeps, 'config'> {
   /** Override activities (tests inject failures); defaults to the real ones. */
   activities?: object;
   identity?: string;
+  /** The payload codec (history encryption); the same one the clients use. */
+  codec?: PayloadCodec;
 }
 
 /** Create (not run) a worker for the project's workflows and activities. */
@@ -29,6 +33,7 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     ...(o.identity ? { identity: o.identity } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
     activities: o.activities ?? createActivities(o),
+    dataConverter: dataConverterFor(o.codec),
     // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
     shutdownGraceTime: '30s',
     // With a free slot, the server hands a workflow's next activity back in the workflow task's

@@ -22,7 +22,7 @@ const children: ChildProcess[] = [];
 /** The production worker entry point (`npm run worker`) as its own process. */
 function startWorkerProcess(taskQueue: string): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    env: { ...process.env, ...vendors.env, DATABASE_URL: url, TEMPORAL_ADDRESS: need('TEST_TEMPORAL_ADDRESS'), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'error', DATA_DIR: `/tmp/cc-crash-${randomUUID()}` },
+    env: { ...process.env, ...vendors.env, DATABASE_URL: url, TEMPORAL_ADDRESS: need('TEST_TEMPORAL_ADDRESS'), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_CODEC_KEYS: stack.codecKeys, RECORDING_HOSTS: '127.0.0.1,localhost', LOG_LEVEL: 'error', DATA_DIR: `/tmp/cc-crash-${randomUUID()}` },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
