@@ -9,6 +9,8 @@ export const DEFAULT_TASK_QUEUE = 'command-center';
 
 /** Workflow id of the call workflow for one Telnyx call session. */
 export const callWorkflowId = (callSessionId: string): string => `call-${callSessionId}`;
+/** Workflow id of one erasure run (never derived from the subject: ids stay free of personal data). */
+export const forgetWorkflowId = (requestId: string): string => `forget-${requestId}`;
 /** Workflow id of the inbound-message workflow for one Telnyx message. */
 export const messageWorkflowId = (messageId: string): string => `message-${messageId}`;
 /** Workflow id of a reprocessing run: a fresh run per request, never a replay of the original. */
@@ -53,6 +55,8 @@ export const activityProfiles = {
   llm: { startToCloseTimeout: '3m', heartbeatTimeout: '20s', retry: vendorRetry },
   embed: { startToCloseTimeout: '3m', heartbeatTimeout: '20s', retry: vendorRetry },
   notify: { startToCloseTimeout: '1m', retry: { ...vendorRetry, maximumAttempts: 5 } },
+  /** Erasure: keeps trying (every step is idempotent) until everything is gone. */
+  forget: { startToCloseTimeout: '2m', retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1m' } },
 } satisfies Record<string, ActivityOptions>;
 
 /**

@@ -2,6 +2,7 @@
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { createCallActivities } from './calls.js';
+import { createForgetActivities, type ExecutionEraser } from './forget.js';
 import { createMessageActivities } from './messages.js';
 import { createPipelineActivities } from './pipeline.js';
 import type { Providers } from './providers/index.js';
@@ -9,11 +10,14 @@ import type { Providers } from './providers/index.js';
 export interface ActivityDeps {
   db: Database;
   providers: Providers;
+  /** Temporal access for erasure (deleting workflow histories). */
+  executions?: ExecutionEraser;
   config: Pick<Config, 'owner' | 'notify' | 'http' | 'recordings'>;
 }
 
-export function createActivities({ db, providers, config }: ActivityDeps) {
+export function createActivities({ db, providers, config, executions }: ActivityDeps) {
   return {
+    ...createForgetActivities({ db, providers, executions }),
     ...createCallActivities({ db, providers, ownerName: config.owner.name, publicBaseUrl: config.http.publicBaseUrl }),
     ...createMessageActivities({ db, providers }),
     ...createPipelineActivities({

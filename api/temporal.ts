@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { maskPhone } from '../db/phone.js';
-import { callWorkflowId, messageWorkflowId, searchAttributes } from '../temporal.config.js';
+import { callWorkflowId, forgetWorkflowId, messageWorkflowId, searchAttributes } from '../temporal.config.js';
+import type { ForgetSubject } from '../db/queries/forget.js';
 import { callEventSignal, messageEventSignal, type CallEvent, type MessageEvent, type SyncResult } from '../workflows/call.messages.js';
 
 export interface WorkflowGateway {
@@ -12,6 +13,8 @@ export interface WorkflowGateway {
   startReprocess(input: { callSessionId: string; phoneRecordId: string; requestId: string }): Promise<string>;
   /** Start reconciliation against Telnyx's detail records; waits up to `waitMs` for its result. */
   syncCallHistory(input: { sinceIso: string; limit: number; requestId: string; waitMs: number }): Promise<{ workflowId: string; result?: SyncResult }>;
+  /** Erase a person, a number or one item (forgetWorkflow); waits up to `waitMs` for what was removed. */
+  forget(input: { subject: ForgetSubject; requestId: string; waitMs: number }): Promise<{ workflowId: string; removed?: Record<string, number> }>;
   /** Rejects when the Temporal frontend does not answer. */
   ping(): Promise<void>;
   /** How many workers polled the task queue lately (workflow and activity pollers). */
@@ -91,6 +94,22 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
       try {
         const result = await Promise.race([handle.result() as Promise<SyncResult>, timeout]);
         return { workflowId: handle.workflowId, result };
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    async forget({ subject, requestId, waitMs }) {
+      const handle = await within(API_TEMPORAL_DEADLINE_MS, () => client.workflow.start('forgetWorkflow', {
+        workflowId: forgetWorkflowId(`${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`),
+        taskQueue,
+        args: [{ subject }],
+        staticSummary: 'Erase on request',
+      }));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
+      try {
+        const result = await Promise.race([handle.result() as Promise<{ removed: Record<string, number> }>, timeout]);
+        return { workflowId: handle.workflowId, removed: result?.removed };
       } finally {
         clearTimeout(timer);
       }

@@ -200,6 +200,51 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     }
   });
 
+  it('forgets a person: no API, search, file or Temporal history keeps anything about them', async () => {
+    const plan = await placeCall(api, host, { answered: true, known: true, dialogue: 6 });
+    const sms = smsReceived(plan.from, '+13125550100', 'About the Austin job offer, call me tonight');
+    expect(await api.webhook('/webhooks/telnyx/messaging', sms)).toBe(200);
+    const records = await settled(api, [plan]);
+    const call = await api.get(`/api/phone-records/${records.get(plan.callSessionId).id}`);
+    const smsId = String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id);
+    const message = await eventually(async () => (await api.all('/api/messages')).find((m) => m.telnyxMessageId === smsId), 30_000);
+    expect(message).toBeDefined();
+    const recordings = path.join(product.dataDir, 'recordings');
+    expect(await readdir(recordings)).toContain(`${call.id}.wav`);
+
+    const forgot = await api.request('POST', `/api/contacts/${call.contactId}/forget`);
+    expect(forgot.status).toBe(200);
+    expect(forgot.json!.data.removed).toMatchObject({ contacts: 1, phoneRecords: 1, messages: 1, recordings: 1 });
+    expect(forgot.json!.data.removed.workflowHistories).toBeGreaterThanOrEqual(2);
+
+    expect((await api.request('GET', `/api/phone-records/${call.id}`)).status).toBe(404);
+    expect((await api.request('GET', `/api/messages/${message.id}`)).status).toBe(404);
+    expect((await api.request('GET', `/api/contacts/${call.contactId}`)).status).toBe(404);
+    expect((await api.get(`/api/contacts/lookup/${encodeURIComponent(plan.from)}`)).isKnown).toBe(false);
+    for (const q of ['job offer in Austin', 'startup salary']) {
+      const hits = (await api.get(`/api/search?q=${encodeURIComponent(q)}`)).hits.map((h: { id: string }) => h.id);
+      expect(hits).not.toContain(call.id);
+      expect(hits).not.toContain(message.id);
+    }
+    expect((await api.all('/api/notifications')).filter((n) => n.callId === call.id)).toEqual([]);
+    expect(await api.get(`/api/tasks?phoneRecordId=${call.id}`)).toEqual([]);
+    expect(await readdir(recordings)).not.toContain(`${call.id}.wav`);
+    const connection = await Connection.connect({ address: `127.0.0.1:${product.env.TEMPORAL_DEV_PORT}` });
+    try {
+      const temporal = new Client({ connection });
+      for (const id of [`call-${plan.callSessionId}`, `message-${smsId}`]) {
+        const gone = await eventually(async () => temporal.workflow.getHandle(id).describe().then(() => false, (err: Error) => err.name === 'WorkflowNotFoundError'), 30_000, 500);
+        expect(gone, id).toBe(true);
+      }
+    } finally {
+      await connection.close();
+    }
+    // A contact made again for the number finds nothing to re-attach.
+    const again = await api.request('POST', '/api/contacts/from-caller', { phoneNumber: plan.from, name: 'Again' });
+    expect(again.status).toBe(201);
+    expect(again.json!.message).toMatch(/0 calls, 0 messages and 0 tasks attached/);
+  });
+
   it('the notification inbox lists what the rules decided and keeps read marks', async () => {
     const page = await api.request('GET', '/api/notifications?unread=true');
     expect(page.status).toBe(200);

@@ -10,6 +10,7 @@ import { createApp, type AppDeps } from '../api/app.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { createWorker } from '../worker/worker.js';
+import { executionEraser } from '../worker/executions.js';
 import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
 
 export const need = (name: string): string => {
@@ -89,7 +90,7 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
   const native = await NativeConnection.connect({ address });
   const providers = createProviders(config);
   const { createActivities } = await import('../activities/index.js');
-  const real = createActivities({ db: database.db, providers, config });
+  const real = createActivities({ db: database.db, providers, config, executions: executionEraser(native, 'default') });
   const worker = await createWorker({
     connection: native,
     namespace: 'default',

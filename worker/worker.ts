@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverterFor } from './codec.js';
+import { executionEraser } from './executions.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Config } from '../config.js';
 import { projectRoot } from './temporal-cli.js';
@@ -32,7 +33,7 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     taskQueue: o.taskQueue,
     ...(o.identity ? { identity: o.identity } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
-    activities: o.activities ?? createActivities(o),
+    activities: o.activities ?? createActivities({ ...o, executions: executionEraser(o.connection, o.namespace) }),
     dataConverter: dataConverterFor(o.codec),
     // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
     shutdownGraceTime: '30s',

@@ -80,3 +80,6 @@ export interface SyncResult {
   alreadyKnown: number;
   callSessionIds: string[];
 }
+
+/** Who or what an erasure removes: a contact, a number, one call, or one text. */
+export type ForgetSubject = { contactId: string } | { e164: string } | { phoneRecordId: string } | { messageId: string };

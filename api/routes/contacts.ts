@@ -8,7 +8,7 @@ const contactCursorKind: Record<string, CursorKind> = { name: 'text', score: 'in
 import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.js';
 import { computeScore, recomputeScores, SCORER_VERSION } from '../../db/queries/scores.js';
 import { formatPhone, normaliseParty, toE164 } from '../../db/phone.js';
-import { contacts } from '../../db/schema/index.js';
+import { contacts, phoneRecords } from '../../db/schema/index.js';
 import { ApiError, missingReference, notFound, ok, page } from '../errors.js';
 import { isUniqueViolation, requirePhone, type ApiDeps } from './deps.js';
 import { IdParam, PageQuery, isUuid, jsonBody, pageEnvelope, responses, route, errors, conflictResponse, json, envelope, type ApiApp } from './openapi.js';
@@ -174,11 +174,15 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
   }
 
   route(app, createRoute({
-    method: 'delete', path: '/api/contacts/{id}', tags: tag, security, summary: 'Delete a contact (its calls and messages stay, unlinked)',
+    method: 'delete', path: '/api/contacts/{id}', tags: tag, security, summary: 'Delete a contact (its calls and messages stay, unlinked and without the name; POST …/forget erases everything)',
     request: { params: IdParam }, responses: responses(z.object({ id: z.string() }), 'Deleted', 200, true),
   }), async (c, { params }) => {
     await load(params.id);
-    await db.delete(contacts).where(eq(contacts.id, params.id));
+    await db.transaction(async (tx) => {
+      // The name copied onto the calls at the time goes with the contact.
+      await tx.update(phoneRecords).set({ callerName: null }).where(eq(phoneRecords.contactId, params.id));
+      await tx.delete(contacts).where(eq(contacts.id, params.id));
+    });
     return ok(c, { id: params.id }, 'Contact deleted');
   });
 

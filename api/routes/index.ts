@@ -5,6 +5,7 @@ import { calendarRoutes, taskRoutes } from './tasks.js';
 import { contactRoutes } from './contacts.js';
 import { dashboardRoutes } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
+import { forgetRoutes } from './forget.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
 import { createApiApp, json, operationIdOf, tightenDocument } from './openapi.js';
@@ -79,6 +80,7 @@ export function createRestApi(deps: ApiDeps) {
   phoneRecordRoutes(api, deps);
   messageRoutes(api, deps);
   notificationRoutes(api, deps);
+  forgetRoutes(api, deps);
   taskRoutes(api, deps);
   calendarRoutes(api, deps);
   dashboardRoutes(api, deps);

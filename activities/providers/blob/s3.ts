@@ -1,5 +1,5 @@
 /** Recordings in any S3-compatible store (AWS S3, MinIO, R2) through the official AWS SDK. */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { toProviderError } from '../errors.js';
 import type { BlobStore } from './store.js';
 
@@ -39,6 +39,15 @@ export function createS3BlobStore(o: S3Options): BlobStore {
       try {
         const res = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: location.slice(scheme.length) }));
         return Buffer.from(await res.Body!.transformToByteArray());
+      } catch (err) {
+        throw toProviderError('s3', err);
+      }
+    },
+    async delete(location) {
+      if (!location.startsWith(scheme)) throw new Error(`not in bucket ${o.bucket}: ${location.slice(0, 60)}`);
+      try {
+        // S3 answers 204 for a key that is already gone: deleting twice is fine.
+        await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: location.slice(scheme.length) }));
       } catch (err) {
         throw toProviderError('s3', err);
       }

@@ -1,5 +1,5 @@
 /** Where recordings live once copied out of Telnyx's 10-minute URL window. Local folder by default. */
-import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 export interface BlobStore {
@@ -7,6 +7,8 @@ export interface BlobStore {
   /** Store bytes under a key (atomically: a retry never leaves half a file); returns the location. */
   put(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
   get(location: string): Promise<Buffer>;
+  /** Remove a stored object; removing one that is gone is not an error. */
+  delete(location: string): Promise<void>;
 }
 
 export function createLocalBlobStore(root: string): BlobStore {
@@ -28,6 +30,10 @@ export function createLocalBlobStore(root: string): BlobStore {
     async get(location) {
       if (!location.startsWith('file://')) throw new Error(`not a local blob: ${location.slice(0, 40)}`);
       return readFile(resolve(location.slice('file://'.length)));
+    },
+    async delete(location) {
+      if (!location.startsWith('file://')) throw new Error(`not a local blob: ${location.slice(0, 40)}`);
+      await rm(resolve(location.slice('file://'.length)), { force: true });
     },
   };
 }

@@ -1,0 +1,46 @@
+/** Erasure activities: each step is idempotent, so the forget workflow can repeat any of them. */
+import { eraseRows, planForget, type ForgetPlan, type ForgetSubject } from '../db/queries/forget.js';
+import type { Database } from '../db/client.js';
+import type { Providers } from './providers/index.js';
+
+/** Deletes workflow executions (and their histories) from Temporal. */
+export interface ExecutionEraser {
+  /** Terminate if running, then delete; false when there was no such execution. */
+  erase(workflowId: string): Promise<boolean>;
+  /** Executions whose id starts with `prefix` (reprocessing runs of a call). */
+  idsStartingWith(prefix: string): Promise<string[]>;
+}
+
+export interface ForgetDeps {
+  db: Database;
+  providers: Providers;
+  executions?: ExecutionEraser;
+}
+
+export function createForgetActivities({ db, providers, executions }: ForgetDeps) {
+  return {
+    async planForget({ subject }: { subject: ForgetSubject }): Promise<ForgetPlan> {
+      return planForget(db, subject);
+    },
+
+    /** The calls' and messages' workflow histories (and reprocessing runs) leave Temporal. */
+    async eraseExecutions({ workflowIds }: { workflowIds: string[] }): Promise<{ deleted: number }> {
+      if (!executions) throw new Error('no Temporal access for erasing executions in this worker');
+      let deleted = 0;
+      for (const id of workflowIds) {
+        const runs = id.startsWith('call-') ? await executions.idsStartingWith(`reprocess-${id.slice('call-'.length)}`) : [];
+        for (const workflowId of [id, ...runs]) if (await executions.erase(workflowId)) deleted += 1;
+      }
+      return { deleted };
+    },
+
+    async eraseBlobs({ blobs }: { blobs: string[] }): Promise<{ deleted: number }> {
+      for (const location of blobs) await providers.blobs.delete(location);
+      return { deleted: blobs.length };
+    },
+
+    async eraseRows({ plan }: { plan: ForgetPlan }): Promise<Record<string, number>> {
+      return eraseRows(db, plan);
+    },
+  };
+}

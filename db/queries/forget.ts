@@ -1,0 +1,82 @@
+/** Erasure: everything the product holds about a person or a number, found and deleted by id. */
+import { sql } from 'drizzle-orm';
+import type { Database } from '../client.js';
+import type { ForgetSubject } from '../../workflows/call.messages.js';
+
+/** What erasing a subject touches: ids and storage locations only. */
+export interface ForgetPlan {
+  contactIds: string[];
+  phoneRecordIds: string[];
+  messageIds: string[];
+  /** Temporal workflow ids of the calls and messages (call-<session>, message-<id>). */
+  workflowIds: string[];
+  /** Recording blobs (file:// or s3://). */
+  blobs: string[];
+}
+
+export type { ForgetSubject };
+
+const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
+const uuids = (ids: string[]) => `{${ids.join(',')}}`;
+
+/** Find what belongs to the subject: a contact's number(s), calls and texts; or one number's; or one item. */
+export async function planForget(db: Database, subject: ForgetSubject): Promise<ForgetPlan> {
+  let contactIds: string[] = [];
+  let numbers: string[] = [];
+  if ('contactId' in subject) {
+    const rows = rowsOf<{ id: string; phone_e164: string | null }>(await db.execute(sql`select id, phone_e164 from contacts where id = ${subject.contactId}::uuid`));
+    contactIds = rows.map((r) => r.id);
+    numbers = rows.map((r) => r.phone_e164).filter((n): n is string => Boolean(n));
+  } else if ('e164' in subject) {
+    numbers = [subject.e164];
+    contactIds = rowsOf<{ id: string }>(await db.execute(sql`select id from contacts where phone_e164 = ${subject.e164}`)).map((r) => r.id);
+  }
+  const byPerson = 'contactId' in subject || 'e164' in subject;
+  const calls = rowsOf<{ id: string; call_session_id: string; recording_location: string | null }>(
+    await db.execute(
+      byPerson
+        ? sql`select id, call_session_id, recording_location from phone_records
+               where contact_id = any(${uuids(contactIds)}::uuid[]) or phone_number = any(${`{${numbers.map((n) => `"${n}"`).join(',')}}`}::text[])`
+        : 'phoneRecordId' in subject
+          ? sql`select id, call_session_id, recording_location from phone_records where id = ${subject.phoneRecordId}::uuid`
+          : sql`select id, call_session_id, recording_location from phone_records where false`,
+    ),
+  );
+  const texts = rowsOf<{ id: string; telnyx_message_id: string | null }>(
+    await db.execute(
+      byPerson
+        ? sql`select id, telnyx_message_id from messages
+               where contact_id = any(${uuids(contactIds)}::uuid[]) or phone_number = any(${`{${numbers.map((n) => `"${n}"`).join(',')}}`}::text[])`
+        : 'messageId' in subject
+          ? sql`select id, telnyx_message_id from messages where id = ${subject.messageId}::uuid`
+          : sql`select id, telnyx_message_id from messages where false`,
+    ),
+  );
+  return {
+    contactIds,
+    phoneRecordIds: calls.map((c) => c.id),
+    messageIds: texts.map((m) => m.id),
+    workflowIds: [...calls.map((c) => `call-${c.call_session_id}`), ...texts.filter((m) => m.telnyx_message_id).map((m) => `message-${m.telnyx_message_id}`)],
+    blobs: calls.map((c) => c.recording_location).filter((l): l is string => Boolean(l)),
+  };
+}
+
+/** Delete the rows of a plan in one transaction; counts of what went. Safe to repeat. */
+export async function eraseRows(db: Database, plan: ForgetPlan): Promise<Record<string, number>> {
+  const calls = uuids(plan.phoneRecordIds);
+  const texts = uuids(plan.messageIds);
+  const people = uuids(plan.contactIds);
+  return db.transaction(async (tx) => {
+    const count = async (q: ReturnType<typeof sql>) => rowsOf<unknown>(await tx.execute(q)).length;
+    const out: Record<string, number> = {};
+    out.passages = await count(sql`delete from embeddings where source_id = any(${calls}::uuid[]) or source_id = any(${texts}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`);
+    out.notifications = await count(sql`delete from notifications where phone_record_id = any(${calls}::uuid[]) or message_id = any(${texts}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`);
+    out.tasks = await count(sql`delete from tasks where phone_record_id = any(${calls}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`);
+    out.calendarEvents = await count(sql`delete from calendar_events where contact_id = any(${people}::uuid[]) returning 1`);
+    out.phoneRecords = await count(sql`delete from phone_records where id = any(${calls}::uuid[]) returning 1`);
+    out.messages = await count(sql`delete from messages where id = any(${texts}::uuid[]) returning 1`);
+    out.scores = await count(sql`delete from relationship_scores where contact_id = any(${people}::uuid[]) returning 1`);
+    out.contacts = await count(sql`delete from contacts where id = any(${people}::uuid[]) returning 1`);
+    return out;
+  });
+}
