@@ -208,6 +208,9 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
   if (role === 'api') {
     if (!e.TELNYX_PUBLIC_KEY) problems.push('TELNYX_PUBLIC_KEY: required in production mode to verify webhooks');
     if (!e.API_TOKENS) problems.push('API_TOKENS: required in production mode (comma-separated bearer tokens)');
+    else if (e.API_TOKENS.split(',').some((t) => t.trim().length > 0 && t.trim().length < 32)) {
+      problems.push('API_TOKENS: every token must be at least 32 characters (e.g. `openssl rand -base64 32`)');
+    }
   }
   if (e.TELNYX_PUBLIC_KEY && Buffer.from(e.TELNYX_PUBLIC_KEY, 'base64').length !== 32) {
     problems.push('TELNYX_PUBLIC_KEY: must be the base64 of a raw 32-byte Ed25519 key (Mission Control > Keys)');
@@ -326,7 +329,8 @@ const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
  * so a vendor error that echoes a key cannot leak it.
  */
 export function createLogger(config: Pick<Config, 'logLevel'>, secrets: readonly (string | undefined)[] = []): Logger {
-  const masks = secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6);
+  // Each secret in every form it can take in a log line: raw, and escaped inside JSON.
+  const masks = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort((a, b) => b.length - a.length);
   const scrub = (text: string) => masks.reduce((t, s) => t.split(s).join('***'), text);
   const emit = (level: keyof typeof levels) => (msg: string, fields?: Record<string, unknown>) => {
     if (levels[level] < levels[config.logLevel]) return;
@@ -334,6 +338,15 @@ export function createLogger(config: Pick<Config, 'logLevel'>, secrets: readonly
     (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
   };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+function urlPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return decodeURIComponent(new URL(url).password) || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The secret values of a config, for `createLogger`. */
@@ -351,6 +364,9 @@ export function secretValues(config: Config): string[] {
     config.elevenlabs.apiKey,
     config.windmill.token,
     config.notify.webhookUrl,
+    config.s3?.secretAccessKey,
+    // A database URL's password on its own (drivers quote it without the rest of the URL).
+    urlPassword(config.database.url),
   ].filter((v): v is string => Boolean(v));
 }
 

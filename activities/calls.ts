@@ -1,5 +1,5 @@
 /** Activities that keep the phone record in step with the call workflow. */
-import { createHash } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
@@ -17,16 +17,20 @@ export interface CallActivityDeps {
   ownerName: string;
   /** Where Telnyx fetches greeting audio from (the API's /media route). */
   publicBaseUrl: string;
+  /** Secret for naming greeting audio; the same on every worker lets them share the cache. */
+  mediaKey?: Buffer;
 }
 
 /**
  * The greeting's audio URL: synthesised once per (voice, text), cached in the media store. A TTS
  * failure never delays the answer: the caller then hears Telnyx's own voice.
  */
-async function greetingAudioUrl(providers: Providers, publicBaseUrl: string, text: string): Promise<string | undefined> {
+async function greetingAudioUrl(providers: Providers, publicBaseUrl: string, text: string, mediaKey: Buffer): Promise<string | undefined> {
   const tts = providers.tts;
   if (!tts) return undefined;
-  const name = `${createHash('sha256').update(`${tts.voice}\n${text}`).digest('hex')}.mp3`;
+  // Named by an HMAC with a server secret: the public URL does not let anyone test which names
+  // (which contacts) have called by hashing a list of first names.
+  const name = `${createHmac('sha256', mediaKey).update(`${tts.voice}\n${text}`).digest('hex')}.mp3`;
   const url = `${publicBaseUrl.replace(/\/$/, '')}/media/greetings/${name}`;
   try {
     await providers.media.get(`file://greetings/${name}`);
@@ -44,7 +48,7 @@ async function greetingAudioUrl(providers: Providers, publicBaseUrl: string, tex
   }
 }
 
-export function createCallActivities({ db, providers, ownerName, publicBaseUrl }: CallActivityDeps) {
+export function createCallActivities({ db, providers, ownerName, publicBaseUrl, mediaKey = randomBytes(32) }: CallActivityDeps) {
   return {
     /** Upsert the call's one phone record from the workflow's snapshot; returns ids and display text only. */
     async syncCallRecord({ snapshot }: { snapshot: CallSnapshot }) {
@@ -74,7 +78,7 @@ export function createCallActivities({ db, providers, ownerName, publicBaseUrl }
       const record = await getPhoneRecord(db, phoneRecordId);
       const firstName = record?.contactId && record.callerName ? record.callerName.split(' ')[0] : undefined;
       const greeting = `Hello${firstName ? ` ${firstName}` : ''}, you have reached ${ownerName}. This call is recorded.`;
-      const audioUrl = await greetingAudioUrl(providers, publicBaseUrl, greeting);
+      const audioUrl = await greetingAudioUrl(providers, publicBaseUrl, greeting, mediaKey);
       await providers.telephony.answerAndRecord({ callControlId, commandKey: phoneRecordId, greeting, greetingAudioUrl: audioUrl });
     },
 

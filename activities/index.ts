@@ -12,13 +12,15 @@ export interface ActivityDeps {
   providers: Providers;
   /** Temporal access for erasure (deleting workflow histories). */
   executions?: ExecutionEraser;
+  /** Secret that names greeting audio files (derived from the history key). */
+  mediaKey?: Buffer;
   config: Pick<Config, 'owner' | 'notify' | 'http' | 'recordings'>;
 }
 
-export function createActivities({ db, providers, config, executions }: ActivityDeps) {
+export function createActivities({ db, providers, config, executions, mediaKey }: ActivityDeps) {
   return {
     ...createForgetActivities({ db, providers, executions }),
-    ...createCallActivities({ db, providers, ownerName: config.owner.name, publicBaseUrl: config.http.publicBaseUrl }),
+    ...createCallActivities({ db, providers, ownerName: config.owner.name, publicBaseUrl: config.http.publicBaseUrl, mediaKey }),
     ...createMessageActivities({ db, providers }),
     ...createPipelineActivities({
       db,

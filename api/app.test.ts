@@ -34,19 +34,24 @@ describe('health, readiness and auth', () => {
     const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
     const app = build(new Client({ connection }));
     expect((await app.request('/health')).status).toBe(200);
-    // Temporal answers, but no worker polls this task queue: not ready, and it says why.
+    // Temporal answers, but no worker polls this task queue: not ready; why, to a token holder only.
     const ready = await app.request('/ready');
     expect(ready.status).toBe(503);
-    expect(await ready.json()).toMatchObject({
-      status: 'unavailable',
-      failed: ['worker'],
-      checks: { database: { status: 'ok' }, temporal: { status: 'ok' }, worker: { status: 'unavailable', detail: 'no worker is polling the task queue' } },
-    });
+    const body = (await ready.json()) as { checks: Record<string, { detail?: string }> };
+    expect(body).toMatchObject({ status: 'unavailable', failed: ['worker'], checks: { database: { status: 'ok' }, temporal: { status: 'ok' }, worker: { status: 'unavailable' } } });
+    expect(body.checks.worker!.detail).toBeUndefined();
+    const detailed = await app.request('/ready', { headers: { authorization: 'Bearer secret-token' } });
+    expect(await detailed.json()).toMatchObject({ checks: { worker: { status: 'unavailable', detail: 'no worker is polling the task queue' } } });
     const noToken = await app.request('/api/phone-records');
     expect(noToken.status).toBe(401);
     expect(await noToken.json()).toMatchObject({ success: false, error: { code: 'unauthorized' } });
     expect((await app.request('/api/phone-records', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect(noToken.headers.get('x-request-id')).toBeTruthy();
+    // Guessing is throttled: after 10 failures from one address, 429 with Retry-After.
+    const statuses = [];
+    for (let i = 0; i < 12; i++) statuses.push((await app.request('/api/contacts', { headers: { authorization: `Bearer guess-${i}` } })).status);
+    expect(statuses.slice(-2)).toEqual([429, 429]);
+    expect((await app.request('/api/contacts', { headers: { authorization: 'Bearer guess' } })).headers.get('retry-after')).toMatch(/^\d+$/);
     await connection.close();
   });
 

@@ -9,7 +9,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, tokenMatcher } from './auth.js';
 import { codecServer } from './codec-server.js';
 import { ApiError, errorBody, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
@@ -88,6 +88,7 @@ export function createApp(deps: AppDeps) {
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
   const engines = Object.entries(deps.engines ?? {}).map(([name, check]) => [name, cached(check)] as const);
+  const isOperator = tokenMatcher(deps.apiTokens);
   app.get('/ready', async (c) => {
     const settle = async (name: string, check: () => Promise<{ ok: boolean; detail: string }>) => {
       try {
@@ -105,8 +106,11 @@ export function createApp(deps: AppDeps) {
       }),
       ...engines.map(([name, check]) => settle(name, check)),
     ]);
-    const checks = Object.fromEntries(results.map(([name, r]) => [name, { status: r.ok ? 'ok' : 'unavailable', detail: r.detail }]));
+    // Reasons name hosts, ports and driver errors: logged, and shown only to a holder of a token.
+    const authorized = isOperator(/^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]);
+    const checks = Object.fromEntries(results.map(([name, r]) => [name, { status: r.ok ? 'ok' : 'unavailable', ...(authorized ? { detail: r.detail } : {}) }]));
     const failed = results.filter(([, r]) => !r.ok).map(([name]) => name);
+    if (failed.length) deps.log.warn('not ready', Object.fromEntries(results.filter(([, r]) => !r.ok).map(([name, r]) => [name, r.detail])));
     return c.json({ status: failed.length ? 'unavailable' : 'ready', failed, checks }, failed.length ? 503 : 200);
   });
 

@@ -5,7 +5,7 @@
  * ciphertext. Several keys are accepted for decryption (each payload names its key id), the first
  * encrypts: rotate by putting a new key first and keeping the old ones until their histories age out.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { DefaultFailureConverter, type LoadedDataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -30,6 +30,11 @@ export function parseCodecKeys(spec: string): CodecKey[] {
   return keys;
 }
 
+/** A secret for another purpose (naming greeting audio), derived from the encryption key. */
+export function derivedKey(keys: CodecKey[], purpose: string): Buffer {
+  return createHmac('sha256', keys[0]!.key).update(`command-center:${purpose}`).digest();
+}
+
 /** A new key spec for `TEMPORAL_CODEC_KEYS`. */
 export const newCodecKeySpec = (id = `k${Date.now().toString(36)}`) => `${id}:${randomBytes(32).toString('base64')}`;
 
@@ -47,7 +52,7 @@ function deserialise(bytes: Uint8Array): Payload {
 /** AES-256-GCM payload codec; payloads that are not encrypted (older histories) pass through. */
 export class EncryptionCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
-  constructor(private readonly keys: CodecKey[]) {
+  constructor(readonly keys: CodecKey[]) {
     if (keys.length === 0) throw new Error('EncryptionCodec needs at least one key');
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
   }

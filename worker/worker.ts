@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { dataConverterFor } from './codec.js';
+import { dataConverterFor, derivedKey, EncryptionCodec } from './codec.js';
 import { executionEraser } from './executions.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Config } from '../config.js';
@@ -33,7 +33,9 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     taskQueue: o.taskQueue,
     ...(o.identity ? { identity: o.identity } : {}),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
-    activities: o.activities ?? createActivities({ ...o, executions: executionEraser(o.connection, o.namespace) }),
+    activities:
+      o.activities ??
+      createActivities({ ...o, executions: executionEraser(o.connection, o.namespace), mediaKey: o.codec instanceof EncryptionCodec ? derivedKey(o.codec.keys, 'greeting-names') : undefined }),
     dataConverter: dataConverterFor(o.codec),
     // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
     shutdownGraceTime: '30s',

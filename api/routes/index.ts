@@ -22,7 +22,7 @@ const DESCRIPTION =
 const ReadySchema = z.object({
   status: z.enum(['ready', 'unavailable']),
   failed: z.array(z.string()),
-  checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'unavailable']), detail: z.string() })),
+  checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'unavailable']), detail: z.string().optional().openapi({ description: 'Why, with a valid API token only' }) })),
 });
 
 /** Paths served by the outer app, documented here so the document describes the whole surface. */

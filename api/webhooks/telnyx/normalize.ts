@@ -59,13 +59,20 @@ export class PayloadError extends Error {
 
 const issues = (e: z.ZodError) => e.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
 const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
+/** Lone UTF-16 surrogates replaced (U+FFFD): the database cannot store them, and a retry would not help. */
+function wellFormed(s: string): string;
+function wellFormed(s: string | undefined): string | undefined;
+function wellFormed(s: string | undefined): string | undefined {
+  return s === undefined ? undefined : (s as string & { toWellFormed(): string }).toWellFormed();
+}
 
 /** Parse a Call Control JSON body. Returns null for event types we do not act on. */
 export function parseCallControl(body: unknown, region: CountryCode = 'US'): { event: CallEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
   const { event_type: eventType, id, occurred_at: occurredAt, payload } = env.data.data;
-  const type = voiceTypes[eventType];
+  // Own properties only: `constructor` or `__proto__` are not event types.
+  const type = Object.hasOwn(voiceTypes, eventType) ? voiceTypes[eventType] : undefined;
   if (!type) return { event: null, eventType };
   const p = callPayload.safeParse(payload);
   if (!p.success) throw new PayloadError(issues(p.error));
@@ -84,7 +91,8 @@ export function parseCallControl(body: unknown, region: CountryCode = 'US'): { e
     direction,
     otherParty: party !== undefined && party !== null && direction ? normaliseParty(party, region).display : undefined,
     ourNumber: ours && direction ? normaliseParty(ours, region).display : undefined,
-    callerName: opt(d.caller_id_name) && d.caller_id_name !== d.from ? opt(d.caller_id_name) : undefined,
+    // Text from outside is made well-formed here: a lone UTF-16 surrogate cannot be stored.
+    callerName: opt(d.caller_id_name) && d.caller_id_name !== d.from ? wellFormed(opt(d.caller_id_name)) : undefined,
     startedAt: opt(d.start_time) ? new Date(d.start_time!).toISOString() : undefined,
     endedAt: type === 'call.hangup' ? new Date(d.end_time ?? occurredAt).toISOString() : undefined,
     hangupCause: opt(d.hangup_cause),
@@ -165,7 +173,7 @@ export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'rec
     direction: direction as CallEvent['direction'],
     otherParty: normaliseParty(direction === 'outbound' ? f.To : f.From, region).display,
     ourNumber: (direction === 'outbound' ? f.From : f.To) ? normaliseParty(direction === 'outbound' ? f.From : f.To, region).display : undefined,
-    callerName: f.CallerId,
+    callerName: f.CallerId === undefined ? undefined : wellFormed(f.CallerId),
     occurredAt,
   };
   if (kind === 'recording') {
@@ -193,7 +201,7 @@ export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'rec
   if (status === 'initiated' || status === 'queued') return { ...base, eventId: id, type: 'call.initiated', startedAt: dateOr(f.StartTime, occurredAt) };
   if (status === 'ringing') return { ...base, eventId: id, type: kind === 'fetch' ? 'call.initiated' : 'call.ringing', startedAt: dateOr(f.StartTime, occurredAt) };
   if (status === 'in-progress' || status === 'answered') return { ...base, eventId: id, type: 'call.answered' };
-  if (status === 'completed' || texmlHangupCause[status]) {
+  if (status === 'completed' || (Object.hasOwn(texmlHangupCause, status) ? texmlHangupCause[status] : undefined)) {
     const answeredAt = f.AnsweredTime ? dateOr(f.AnsweredTime, occurredAt) : undefined;
     return {
       ...base,
@@ -202,7 +210,7 @@ export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'rec
       startedAt: f.StartTime ? dateOr(f.StartTime, occurredAt) : undefined,
       endedAt: dateOr(f.EndTime, occurredAt),
       answeredAt: answeredAt ?? (status === 'completed' && Number(f.CallDuration ?? 0) > 0 ? dateOr(f.StartTime, occurredAt) : undefined),
-      hangupCause: f.HangupCause ?? texmlHangupCause[status] ?? 'normal_clearing',
+      hangupCause: f.HangupCause ?? (Object.hasOwn(texmlHangupCause, status) ? texmlHangupCause[status] : undefined) ?? 'normal_clearing',
       hangupSource: f.HangupSource,
     };
   }
@@ -249,7 +257,7 @@ export function parseMessaging(body: unknown, region: CountryCode = 'US'): { eve
       messageType: d.type,
       otherParty: normaliseParty(other, region).display,
       ourNumber: ours ? normaliseParty(ours, region).display : undefined,
-      text: (d.text ?? '').slice(0, 10_000),
+      text: wellFormed((d.text ?? '').slice(0, 10_000)),
       media: (d.media ?? []).map((m) => ({ url: m.url, contentType: m.content_type ?? undefined, size: m.size ?? undefined })),
       status: firstTo?.status ?? (eventType === 'message.received' ? 'received' : 'sent'),
     },

@@ -124,7 +124,8 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
         const [row] = await deps.db.select({ firstName: contacts.firstName }).from(contacts).where(eq(contacts.phoneE164, party.e164)).limit(1);
         name = row?.firstName;
       } catch (err) {
-        deps.log.warn('caller lookup failed; greeting without a name', { error: (err as Error).message });
+        // The driver's message quotes the statement and its parameters (the caller's number): log its code only.
+        deps.log.warn('caller lookup failed; greeting without a name', { code: (err as { code?: string }).code ?? (err as Error).name });
       }
     }
     return `Hello${name ? ` ${name}` : ''}, you have reached ${deps.ownerName}. This call is recorded.`;
