@@ -102,6 +102,10 @@ export const envSchema = z.object({
 
   NOTIFY_WEBHOOK_URL: optionalUrl,
   RECORDING_HOSTS: optionalString,
+  RETAIN_RECORDINGS_DAYS: z.coerce.number().int().positive().optional(),
+  RETAIN_TRANSCRIPTS_DAYS: z.coerce.number().int().positive().optional(),
+  RETAIN_MESSAGES_DAYS: z.coerce.number().int().positive().optional(),
+  RETAIN_SCORE_HISTORY_DAYS: z.coerce.number().int().positive().optional(),
   NOTIFY_LONG_CALL_SECONDS: z.coerce.number().int().positive().default(120),
 });
 
@@ -174,6 +178,8 @@ export interface Config {
   readonly notify: { webhookUrl?: string; longCallSeconds: number };
   /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */
   readonly recordings: { allowedHosts: readonly string[] };
+  /** Days to keep each kind of data (unset: forever), enforced daily by the retention schedule. */
+  readonly retention: { recordingsDays?: number; transcriptsDays?: number; messagesDays?: number; scoreHistoryDays?: number };
 }
 
 export class ConfigError extends Error {
@@ -283,6 +289,12 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       : undefined,
     windmill: { baseUrl: e.WINDMILL_BASE_URL, token: e.WINDMILL_TOKEN, workspace: e.WINDMILL_WORKSPACE },
     notify: { webhookUrl: e.NOTIFY_WEBHOOK_URL, longCallSeconds: e.NOTIFY_LONG_CALL_SECONDS },
+    retention: {
+      recordingsDays: e.RETAIN_RECORDINGS_DAYS,
+      transcriptsDays: e.RETAIN_TRANSCRIPTS_DAYS,
+      messagesDays: e.RETAIN_MESSAGES_DAYS,
+      scoreHistoryDays: e.RETAIN_SCORE_HISTORY_DAYS,
+    },
     recordings: {
       allowedHosts: [
         ...(e.RECORDING_HOSTS ?? 'amazonaws.com,telnyx.com').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { createCallActivities } from './calls.js';
 import { createForgetActivities, type ExecutionEraser } from './forget.js';
+import { createRetentionActivities } from './retention.js';
 import { createMessageActivities } from './messages.js';
 import { createPipelineActivities } from './pipeline.js';
 import type { Providers } from './providers/index.js';
@@ -14,12 +15,13 @@ export interface ActivityDeps {
   executions?: ExecutionEraser;
   /** Secret that names greeting audio files (derived from the history key). */
   mediaKey?: Buffer;
-  config: Pick<Config, 'owner' | 'notify' | 'http' | 'recordings'>;
+  config: Pick<Config, 'owner' | 'notify' | 'http' | 'recordings' | 'retention'>;
 }
 
 export function createActivities({ db, providers, config, executions, mediaKey }: ActivityDeps) {
   return {
     ...createForgetActivities({ db, providers, executions }),
+    ...createRetentionActivities({ db, providers, policy: config.retention }),
     ...createCallActivities({ db, providers, ownerName: config.owner.name, publicBaseUrl: config.http.publicBaseUrl, mediaKey }),
     ...createMessageActivities({ db, providers }),
     ...createPipelineActivities({

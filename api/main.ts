@@ -15,9 +15,11 @@ const database = await openDatabase({ url: config.database.url, poolSize: config
 const connection = await Connection.connect(temporalConnectionOptions(config));
 const providers = createProviders(config);
 const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!));
+const gateway = createWorkflowGateway(new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }), config.temporal.taskQueue);
+await gateway.ensureRetentionSchedule();
 const app = createApp({
   database,
-  gateway: createWorkflowGateway(new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }), config.temporal.taskQueue),
+  gateway,
   log,
   apiTokens: config.apiTokens,
   telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!),

@@ -1,6 +1,6 @@
 /** The API's side of Temporal: durable signal-with-start of call and message workflows. */
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { maskPhone } from '../db/phone.js';
 import { callWorkflowId, forgetWorkflowId, messageWorkflowId, searchAttributes } from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
@@ -15,6 +15,8 @@ export interface WorkflowGateway {
   syncCallHistory(input: { sinceIso: string; limit: number; requestId: string; waitMs: number }): Promise<{ workflowId: string; result?: SyncResult }>;
   /** Erase a person, a number or one item (forgetWorkflow); waits up to `waitMs` for what was removed. */
   forget(input: { subject: ForgetSubject; requestId: string; waitMs: number }): Promise<{ workflowId: string; removed?: Record<string, number> }>;
+  /** Create the daily retention schedule unless it exists (every process may call this at start). */
+  ensureRetentionSchedule(): Promise<'created' | 'exists'>;
   /** Rejects when the Temporal frontend does not answer. */
   ping(): Promise<void>;
   /** How many workers polled the task queue lately (workflow and activity pollers). */
@@ -26,6 +28,8 @@ export interface WorkflowGateway {
  * deadline below that, so a Temporal that is down or stalled is a quick 503 and a retry.
  */
 export const WEBHOOK_TEMPORAL_DEADLINE_MS = 1_500;
+/** The schedule that runs retentionWorkflow once a day. */
+export const RETENTION_SCHEDULE_ID = 'retention-daily';
 /** Deadline of the REST API's other Temporal calls (reprocess, sync start). */
 export const API_TEMPORAL_DEADLINE_MS = 5_000;
 /** Readiness checks end (answered or not) before /ready's own 3 s limit, leaving no call behind. */
@@ -112,6 +116,20 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
         return { workflowId: handle.workflowId, removed: result?.removed };
       } finally {
         clearTimeout(timer);
+      }
+    },
+    async ensureRetentionSchedule() {
+      try {
+        await client.schedule.create({
+          scheduleId: RETENTION_SCHEDULE_ID,
+          spec: { calendars: [{ hour: 3, minute: 17, comment: 'daily, 03:17 UTC' }] },
+          action: { type: 'startWorkflow', workflowType: 'retentionWorkflow', taskQueue, args: [{}], workflowId: 'retention' },
+          policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+        });
+        return 'created';
+      } catch (err) {
+        if (err instanceof ScheduleAlreadyRunning) return 'exists';
+        throw err;
       }
     },
     async ping() {

@@ -70,9 +70,11 @@ async function main() {
     const worker = await createWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, providers, config, codec });
     const workerRun = worker.run();
     const engines = engineChecks(providers, config, { withSpeech: true });
+    const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
+    await gateway.ensureRetentionSchedule();
     const app = createApp({
       database,
-      gateway: createWorkflowGateway(client, config.temporal.taskQueue),
+      gateway,
       log,
       apiTokens,
       telnyxPublicKey: publicKeyFromBase64(telnyxKey),

@@ -3,3 +3,4 @@ export { callWorkflow } from './call.js';
 export { messageWorkflow } from './message.js';
 export { syncCallHistoryWorkflow } from './sync.js';
 export { forgetWorkflow } from './forget.js';
+export { retentionWorkflow } from './retention.js';
