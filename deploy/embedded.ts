@@ -2,7 +2,7 @@
  * `npm start`: the whole product in one process on its embedded defaults: Temporal dev server
  * (SQLite in the data folder, UI on 8233), PGlite with pgvector, the API and the worker.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
@@ -139,6 +139,8 @@ async function assertWritable(dir: string): Promise<void> {
   const probe = path.join(dir, `.write-check-${process.pid}`);
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    // Owner only: it holds the database, recordings and keys.
+    await chmod(dir, 0o700);
     await writeFile(probe, 'ok');
     await rm(probe, { force: true });
   } catch (err) {

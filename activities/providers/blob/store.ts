@@ -21,9 +21,10 @@ export function createLocalBlobStore(root: string): BlobStore {
     name: 'local',
     async put(key, bytes) {
       const full = resolve(key);
-      await mkdir(path.dirname(full), { recursive: true });
+      await mkdir(path.dirname(full), { recursive: true, mode: 0o700 });
       const tmp = `${full}.${process.pid}.partial`;
-      await writeFile(tmp, bytes);
+      // Recordings are for the owner only.
+      await writeFile(tmp, bytes, { mode: 0o600 });
       await rename(tmp, full);
       return `file://${key}`;
     },

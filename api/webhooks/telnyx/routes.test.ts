@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callLifecycle, signTelnyx, smsReceived, startFakeTelnyx, type FakeTelnyx } from '../../../activities/providers/telephony/fake.js';
@@ -33,6 +34,21 @@ afterAll(async () => {
 });
 
 describe('Telnyx webhooks', () => {
+  it('acknowledges a replayed signed request (on any path) without delivering it again', async () => {
+    const fields = { CallSid: `CA${Date.now()}`, CallSessionId: randomUUID(), From: '+12125550177', To: '+13125550199', CallStatus: 'completed', Direction: 'inbound' };
+    const body = new URLSearchParams(fields).toString();
+    const headers = signTelnyx(stack.keys.privateKey, body);
+    const first = await post('/webhooks/telnyx/status', body, headers, 'application/x-www-form-urlencoded');
+    expect(first.status).toBe(200);
+    expect(await first.json()).not.toHaveProperty('duplicate');
+    for (const path of ['/webhooks/telnyx/status', '/webhooks/telnyx/recording', '/webhooks/telnyx/voice/hangup']) {
+      const replay = await post(path, body, headers, 'application/x-www-form-urlencoded');
+      expect(replay.status).toBe(200);
+      expect(await replay.json()).toEqual({ received: true, duplicate: true });
+    }
+  });
+
+
   it('rejects unsigned, tampered and stale requests with 401 and writes nothing', async () => {
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
     const body = JSON.stringify(events[0]);

@@ -34,6 +34,27 @@ export interface TelnyxWebhookDeps {
 type Verified = { raw: Uint8Array; text: string };
 type WebhookEnv = { Variables: { verified: Verified } };
 
+const isForm = (c: Context) => (c.req.header('content-type') ?? '').includes('application/x-www-form-urlencoded');
+
+/** Signatures of accepted requests, kept for longer than the ±5 minute signature window (bounded). */
+function replayGuard(keepMs: number, max = 100_000) {
+  const accepted = new Map<string, number>();
+  return {
+    seen(signature: string) {
+      const at = accepted.get(signature);
+      return at !== undefined && Date.now() - at < keepMs;
+    },
+    remember(signature: string) {
+      if (accepted.size >= max) {
+        const cutoff = Date.now() - keepMs;
+        for (const [k, at] of accepted) if (at < cutoff) accepted.delete(k);
+        if (accepted.size >= max) accepted.clear();
+      }
+      accepted.set(signature, Date.now());
+    },
+  };
+}
+
 const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': 'application/xml' });
 
 export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
@@ -56,9 +77,17 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return c.json(errorBody(c, 'invalid_signature', `Invalid webhook signature: ${result.reason}`), 401);
     }
     c.set('verified', { raw, text: Buffer.from(raw).toString('utf8') });
+    // A signed request is good for the whole signature window, on any path: one that was already
+    // accepted is acknowledged and not delivered again (a replay, or a retry of a lost answer).
+    // TeXML instruction fetches are answered each time; they must get their document.
+    const signature = c.req.header('telnyx-signature-ed25519')!;
+    const isFetch = isForm(c) && /\/voice(\/incoming)?$/.test(c.req.path);
+    if (!isFetch && replays.seen(signature)) return c.json({ received: true, duplicate: true });
     await next();
+    if (!isFetch && c.res.status === 200) replays.remember(signature);
   });
   const verified = (c: Context<WebhookEnv>): Verified => c.get('verified');
+  const replays = replayGuard(10 * 60_000);
 
   const malformed = (c: Context, err: unknown) => {
     if (!(err instanceof PayloadError) && !(err instanceof SyntaxError)) throw err;
@@ -78,7 +107,6 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     }
   }
 
-  const isForm = (c: Context) => (c.req.header('content-type') ?? '').includes('application/x-www-form-urlencoded');
 
   async function callControl(c: Context, v: Verified) {
     let parsed;
