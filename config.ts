@@ -361,6 +361,17 @@ function urlPassword(url: string | undefined): string | undefined {
   }
 }
 
+/**
+ * A log function for Temporal's runtime (`new DefaultLogger(level, temporalLogFunction(log))`): its
+ * lines, and the activities' through it, go through the same logger and the same secret masking.
+ */
+export function temporalLogFunction(log: Logger) {
+  return (entry: { level: string; message: string; meta?: Record<string, unknown> }) => {
+    const level = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+    log[level](entry.message, { source: 'temporal', ...entry.meta });
+  };
+}
+
 /** The secret values of a config, for `createLogger`. */
 export function secretValues(config: Config): string[] {
   return [

@@ -49,9 +49,13 @@ describe('health, readiness and auth', () => {
     expect(noToken.headers.get('x-request-id')).toBeTruthy();
     // Guessing is throttled: after 10 failures from one address, 429 with Retry-After.
     const statuses = [];
-    for (let i = 0; i < 12; i++) statuses.push((await app.request('/api/contacts', { headers: { authorization: `Bearer guess-${i}` } })).status);
+    const remote = { incoming: { socket: { remoteAddress: '203.0.113.9' } } };
+    for (let i = 0; i < 12; i++) statuses.push((await app.request('/api/contacts', { headers: { authorization: `Bearer guess-${i}` } }, remote)).status);
+    expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(-2)).toEqual([429, 429]);
-    expect((await app.request('/api/contacts', { headers: { authorization: 'Bearer guess' } })).headers.get('retry-after')).toMatch(/^\d+$/);
+    expect((await app.request('/api/contacts', { headers: { authorization: 'Bearer guess' } }, remote)).headers.get('retry-after')).toMatch(/^\d+$/);
+    // Another address is not affected.
+    expect((await app.request('/api/contacts', { headers: { authorization: 'Bearer guess' } }, { incoming: { socket: { remoteAddress: '198.51.100.7' } } })).status).toBe(401);
     await connection.close();
   });
 

@@ -7,7 +7,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
-import { createLogger, isEmbedded, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
+import { createLogger, temporalLogFunction, isEmbedded, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp, hardenServer } from '../api/app.js';
@@ -21,6 +21,8 @@ import { devTelnyxKeyPair, embeddedApiToken, embeddedCodecKeys } from './dev-sec
 import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
 
 const say = (line: string) => console.log(`[command-center] ${line}`);
+/** How long the embedded Temporal keeps a finished workflow's history. */
+const EMBEDDED_HISTORY_RETENTION_DAYS = 7;
 
 async function main() {
   const started = Date.now();
@@ -34,7 +36,7 @@ async function main() {
   const codecKeys = config.temporal.codecKeys ?? (await embeddedCodecKeys(config.dataDir)).value;
   const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
   const log = createLogger(config, [...secretValues(config), ...apiTokens, codecKeys]);
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  Runtime.install({ logger: new DefaultLogger('WARN', temporalLogFunction(log)), shutdownSignals: [] });
 
   await assertPortFree(config.http.port, 'API', config.http.host === '0.0.0.0' ? '0.0.0.0' : config.http.host);
   let devServer: DevServer | undefined;
@@ -66,6 +68,15 @@ async function main() {
     const connection = await Connection.connect(connOpts);
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) });
     const nativeConnection = await NativeConnection.connect(connOpts);
+    if (devServer) {
+      // Closed workflow histories are kept a week on the dev server (the database keeps the results;
+      // the histories are for inspecting runs in the UI), then Temporal deletes them.
+      await connection.workflowService.updateNamespace({
+        namespace: config.temporal.namespace,
+        // protobufjs takes a number where its types say Long.
+        config: { workflowExecutionRetentionTtl: { seconds: (EMBEDDED_HISTORY_RETENTION_DAYS * 86_400) as never } },
+      });
+    }
     const providers = createProviders(config);
     const worker = await createWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, providers, config, codec });
     const workerRun = worker.run();

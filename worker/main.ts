@@ -1,7 +1,7 @@
 /** `npm run worker`: a production worker (several may run against one Temporal and one database). */
 import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
+import { createLogger, temporalLogFunction, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createProviders } from '../activities/providers/index.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
@@ -10,7 +10,7 @@ import { bundleIsFresh, createWorker, defaultBundlePath } from './worker.js';
 
 const config = loadConfigOrExit('worker');
 const log = createLogger(config, secretValues(config));
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new DefaultLogger('WARN', temporalLogFunction(log)) });
 const fresh = existsSync(defaultBundlePath) && (await bundleIsFresh(defaultBundlePath));
 const bundlePath = config.temporal.workflowBundlePath ?? (fresh ? defaultBundlePath : undefined);
 if (!bundlePath) {

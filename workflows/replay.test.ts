@@ -10,6 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../worker/worker.js';
 import { quietRuntime } from '../test/stack.js';
+import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
 
@@ -22,7 +23,9 @@ describe('workflow history replay', () => {
       files.map(async (f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(await readFile(path.join(dir, f), 'utf8')) as unknown })),
     );
     const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath }, histories as never)) {
+    // With the codec the workers use: histories recorded before it (plain payloads) pass through.
+    const dataConverter = dataConverterFor(new EncryptionCodec(parseCodecKeys(newCodecKeySpec('replay'))));
+    for await (const result of Worker.runReplayHistories({ workflowsPath, dataConverter }, histories as never)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);
