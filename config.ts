@@ -132,6 +132,8 @@ export const EMBEDDING_DIM = 512;
 
 export interface Config {
   readonly role: Role;
+  /** Every secret value of this configuration (from `secretNames`), for log masking. */
+  readonly secrets: readonly string[];
   readonly logLevel: Env['LOG_LEVEL'];
   readonly dataDir: string;
   readonly http: { host: string; port: number; publicBaseUrl: string; maxWebhookBytes: number };
@@ -237,6 +239,15 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
   const tokens = (e.API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
   const config: Config = {
     role,
+    // The one list: every setting named in `secretNames`, split into its parts where it has several.
+    secrets: secretNames.flatMap((name) => {
+      const value = e[name];
+      if (typeof value !== 'string' || !value) return [];
+      if (name === 'API_TOKENS') return value.split(',').map((t) => t.trim()).filter(Boolean);
+      if (name === 'TEMPORAL_CODEC_KEYS') return [value, ...value.split(',').map((k) => k.split(':')[1] ?? '').filter(Boolean)];
+      if (name === 'DATABASE_URL') return [value, urlPassword(value)].filter((v): v is string => Boolean(v));
+      return [value];
+    }),
     logLevel: e.LOG_LEVEL,
     dataDir,
     http: {
@@ -374,23 +385,7 @@ export function temporalLogFunction(log: Logger) {
 
 /** The secret values of a config, for `createLogger`. */
 export function secretValues(config: Config): string[] {
-  return [
-    ...config.apiTokens,
-    config.database.url,
-    config.temporal.apiKey,
-    config.temporal.codecKeys,
-    ...(config.temporal.codecKeys ?? '').split(',').map((k) => k.split(':')[1]),
-    config.telnyx.apiKey,
-    config.deepgram.apiKey,
-    config.anthropic.apiKey,
-    config.embeddings.apiKey,
-    config.elevenlabs.apiKey,
-    config.windmill.token,
-    config.notify.webhookUrl,
-    config.s3?.secretAccessKey,
-    // A database URL's password on its own (drivers quote it without the rest of the URL).
-    urlPassword(config.database.url),
-  ].filter((v): v is string => Boolean(v));
+  return [...config.secrets];
 }
 
 /** Connection options for Temporal (self-hosted, mTLS or Temporal Cloud API key). Reads TLS files when called. */

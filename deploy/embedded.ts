@@ -26,6 +26,8 @@ const EMBEDDED_HISTORY_RETENTION_DAYS = 7;
 
 async function main() {
   const started = Date.now();
+  // Everything this process creates (database files, recordings, keys) is for the owner only.
+  process.umask(0o077);
   const config = loadConfigOrExit('embedded');
   await assertWritable(config.dataDir);
   const embedded = isEmbedded(config);

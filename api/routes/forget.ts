@@ -12,7 +12,7 @@ import { messages } from '../../db/schema/index.js';
 import { eq } from 'drizzle-orm';
 import { notFound, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
-import { requirePhone } from './deps.js';
+import { normaliseParty } from '../../db/phone.js';
 import { IdParam, envelope, errors, isUuid, json, notFoundResponse, route, type ApiApp } from './openapi.js';
 
 const security = [{ bearer: [] }];
@@ -42,10 +42,10 @@ export function forgetRoutes(app: ApiApp, deps: ApiDeps) {
 
   route(app, createRoute({
     method: 'post', path: '/api/phone-numbers/{phone}/forget', tags: ['Contacts'], security,
-    summary: 'Forget a number (one that never became a contact, or with its contact)',
+    summary: 'Forget a number (one that never became a contact, or with its contact); any format, also SIP or withheld caller IDs as stored',
     request: { params: z.object({ phone: z.string().min(1).max(40).openapi({ param: { name: 'phone', in: 'path' }, example: '+12125550100' }) }) },
     responses: forgetResponses,
-  }), async (c, { params }) => run(c, { e164: requirePhone(params.phone, deps.region, 'phone') }));
+  }), async (c, { params }) => run(c, { e164: normaliseParty(params.phone, deps.region).display }));
 
   route(app, createRoute({
     method: 'delete', path: '/api/phone-records/{id}', tags: ['Phone records'], security,

@@ -42,6 +42,16 @@ export interface RouteInput<R extends RouteConfig> {
   body: JsonBody<R>;
 }
 
+/** Text from outside with lone UTF-16 surrogates replaced (U+FFFD): the database cannot store them. */
+export function wellFormed<T>(value: T): T {
+  if (typeof value === 'string') return (value as unknown as { toWellFormed(): string }).toWellFormed() as T;
+  if (Array.isArray(value)) return value.map(wellFormed) as T;
+  if (value && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, wellFormed(v)])) as T;
+  }
+  return value;
+}
+
 /**
  * Register a route: the handler gets the validated inputs and returns a Response (built with
  * `ok()`/`page()`), while the declared zod schemas document the responses in `/openapi.json`.
@@ -58,9 +68,9 @@ export function route<R extends RouteConfig>(app: ApiApp, config: R, handler: (c
       }
       const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
       return handler(c, {
-        params: (has('params') ? valid('param') : undefined) as RouteInput<R>['params'],
-        query: (has('query') ? valid('query') : undefined) as RouteInput<R>['query'],
-        body: (has('body') ? valid('json') : undefined) as RouteInput<R>['body'],
+        params: (has('params') ? wellFormed(valid('param')) : undefined) as RouteInput<R>['params'],
+        query: (has('query') ? wellFormed(valid('query')) : undefined) as RouteInput<R>['query'],
+        body: (has('body') ? wellFormed(valid('json')) : undefined) as RouteInput<R>['body'],
       });
     }) as never,
   );

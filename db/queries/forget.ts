@@ -32,11 +32,13 @@ export async function planForget(db: Database, subject: ForgetSubject): Promise<
     contactIds = rowsOf<{ id: string }>(await db.execute(sql`select id from contacts where phone_e164 = ${subject.e164}`)).map((r) => r.id);
   }
   const byPerson = 'contactId' in subject || 'e164' in subject;
+  // Each number as its own parameter (a stored caller ID can be any text: SIP URIs, "anonymous").
+  const fromNumbers = numbers.length ? sql.join(numbers.map((n) => sql`phone_number = ${n}`), sql` or `) : sql`false`;
   const calls = rowsOf<{ id: string; call_session_id: string; recording_location: string | null }>(
     await db.execute(
       byPerson
         ? sql`select id, call_session_id, recording_location from phone_records
-               where contact_id = any(${uuids(contactIds)}::uuid[]) or phone_number = any(${`{${numbers.map((n) => `"${n}"`).join(',')}}`}::text[])`
+               where contact_id = any(${uuids(contactIds)}::uuid[]) or ${fromNumbers}`
         : 'phoneRecordId' in subject
           ? sql`select id, call_session_id, recording_location from phone_records where id = ${subject.phoneRecordId}::uuid`
           : sql`select id, call_session_id, recording_location from phone_records where false`,
@@ -46,7 +48,7 @@ export async function planForget(db: Database, subject: ForgetSubject): Promise<
     await db.execute(
       byPerson
         ? sql`select id, telnyx_message_id from messages
-               where contact_id = any(${uuids(contactIds)}::uuid[]) or phone_number = any(${`{${numbers.map((n) => `"${n}"`).join(',')}}`}::text[])`
+               where contact_id = any(${uuids(contactIds)}::uuid[]) or ${fromNumbers}`
         : 'messageId' in subject
           ? sql`select id, telnyx_message_id from messages where id = ${subject.messageId}::uuid`
           : sql`select id, telnyx_message_id from messages where false`,

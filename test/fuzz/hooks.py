@@ -56,3 +56,10 @@ def filter_body(ctx, body):
     """JSON cannot tell 4.0 from 4 once parsed (JavaScript has one number type): such bodies are
     neither valid nor invalid integers to the server, so they are not generated."""
     return not _has_integral_float(body)
+
+
+@schemathesis.hook
+def map_path_parameters(ctx, path_parameters):
+    if isinstance(path_parameters, dict) and _schema_valid_text(path_parameters.get("phone"), 40):
+        path_parameters = {**path_parameters, "phone": random.choice(VALID_PHONES)}
+    return path_parameters
