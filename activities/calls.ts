@@ -50,13 +50,12 @@ async function greetingAudioUrl(providers: Providers, publicBaseUrl: string, tex
 
 export function createCallActivities({ db, providers, ownerName, publicBaseUrl, mediaKey = randomBytes(32) }: CallActivityDeps) {
   return {
-    /** Upsert the call's one phone record from the workflow's snapshot; returns ids and display text only. */
+    /** Upsert the call's one phone record from the workflow's snapshot; returns ids and the masked number only (no names in history). */
     async syncCallRecord({ snapshot }: { snapshot: CallSnapshot }) {
       const res = await upsertCallRecord(db, snapshot);
       return {
         phoneRecordId: res.phoneRecordId,
         contactId: res.contactId,
-        displayName: res.contactId && res.callerName ? res.callerName : 'Unknown caller',
         maskedNumber: maskPhone(snapshot.otherParty),
       };
     },

@@ -35,6 +35,17 @@ export const API_TEMPORAL_DEADLINE_MS = 5_000;
 /** Readiness checks end (answered or not) before /ready's own 3 s limit, leaving no call behind. */
 export const READY_TEMPORAL_DEADLINE_MS = 2_000;
 
+/** A started workflow's result if it comes within `waitMs`, else undefined (it goes on running). */
+async function resultWithin<T>(handle: { result(): Promise<unknown> }, waitMs: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
+  try {
+    return await Promise.race([handle.result() as Promise<T>, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function createWorkflowGateway(client: Client, taskQueue: string): WorkflowGateway {
   const within = <T>(ms: number, fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + ms, fn);
   return {
@@ -93,14 +104,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
         args: [{ sinceIso, limit }],
         staticSummary: `Reconcile calls since ${sinceIso}`,
       }));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
-      try {
-        const result = await Promise.race([handle.result() as Promise<SyncResult>, timeout]);
-        return { workflowId: handle.workflowId, result };
-      } finally {
-        clearTimeout(timer);
-      }
+      return { workflowId: handle.workflowId, result: await resultWithin<SyncResult>(handle, waitMs) };
     },
     async forget({ subject, requestId, waitMs }) {
       const handle = await within(API_TEMPORAL_DEADLINE_MS, () => client.workflow.start('forgetWorkflow', {
@@ -109,14 +113,8 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
         args: [{ subject }],
         staticSummary: 'Erase on request',
       }));
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
-      try {
-        const result = await Promise.race([handle.result() as Promise<{ removed: Record<string, number> }>, timeout]);
-        return { workflowId: handle.workflowId, removed: result?.removed };
-      } finally {
-        clearTimeout(timer);
-      }
+      const result = await resultWithin<{ removed: Record<string, number> }>(handle, waitMs);
+      return { workflowId: handle.workflowId, removed: result?.removed };
     },
     async ensureRetentionSchedule() {
       try {

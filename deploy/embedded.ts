@@ -37,7 +37,7 @@ async function main() {
   // Workflow history is encrypted; the key is generated once into the data folder unless given.
   const codecKeys = config.temporal.codecKeys ?? (await embeddedCodecKeys(config.dataDir)).value;
   const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
-  const log = createLogger(config, [...secretValues(config), ...apiTokens, codecKeys]);
+  const log = createLogger(config, [...secretValues(config), ...apiTokens, codecKeys, ...codec.keys.map((k) => k.key.toString('base64'))]);
   Runtime.install({ logger: new DefaultLogger('WARN', temporalLogFunction(log)), shutdownSignals: [] });
 
   await assertPortFree(config.http.port, 'API', config.http.host === '0.0.0.0' ? '0.0.0.0' : config.http.host);

@@ -1,4 +1,5 @@
 /** Chooses each capability's implementation from config: the real vendor when its key is set, else the local engine. */
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Config } from '../../config.js';
 import { createS3BlobStore } from './blob/s3.js';
@@ -71,7 +72,6 @@ export function engineChecks(providers: Providers, config: Config, o: { withSpee
     return { ok: true, detail: `local ${providers.embeddings.model}` };
   };
   checks.dataFolder = async () => {
-    const { writeFile, rm, mkdir } = await import('node:fs/promises');
     const probe = path.join(config.dataDir, `.ready-${process.pid}`);
     try {
       await mkdir(config.dataDir, { recursive: true });
