@@ -5,7 +5,7 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // The PGlite worker is plain JavaScript (Node starts it outside tsx); lint it all the same.
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['db/pglite-worker.mjs'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['db/pglite-worker.mjs', 'activities/providers/language/local-thread.mjs'] }, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

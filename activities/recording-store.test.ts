@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('recordings in an S3-compatible store', () => {
-  it('copies the recording into the bucket, then transcribes it from there', async () => {
+  it('copies the recording into the bucket, transcribes it from there, and erasing the call deletes the object', async () => {
     const audio = Buffer.from('ID3 recording for the bucket');
     vendors.deepgram.speak(audio, [{ channel: 0, text: 'Stored in the bucket, please confirm.' }]);
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 30, recordingUrl: vendors.telnyx.hostRecording('bucket.mp3', audio) });
@@ -36,5 +36,13 @@ describe('recordings in an S3-compatible store', () => {
     expect(s3.objects.get(`calls/recordings/${r!.id}.mp3`)?.body.equals(audio)).toBe(true);
     expect(s3.objects.get(`calls/recordings/${r!.id}.mp3`)?.type).toBe('audio/mpeg');
     expect(r!.transcript).toContain('Stored in the bucket');
+
+    // Erasure reaches the bucket: the object is deleted, and deleting again finds nothing left.
+    const del = (id: string) => stack.app.request(`/api/phone-records/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${stack.token}` } });
+    const removed = await del(r!.id);
+    expect(removed.status).toBe(200);
+    expect(((await removed.json()) as { data: { removed: Record<string, number> } }).data.removed).toMatchObject({ phoneRecords: 1, recordings: 1 });
+    expect(s3.objects.has(`calls/recordings/${r!.id}.mp3`)).toBe(false);
+    expect((await del(r!.id)).status).toBe(404);
   });
 });

@@ -9,6 +9,8 @@ import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/cod
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 
+// Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
+process.umask(0o077);
 const config = loadConfigOrExit('api');
 const log = createLogger(config, secretValues(config));
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });

@@ -5,7 +5,7 @@
  * The local engines are the real ones: Whisper for speech, the extractive summariser, USE-lite.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -415,6 +415,12 @@ describe('npm run api + npm run worker (production mode) against one Temporal an
       for (const plan of plans) expect(checkCall(plan, records.get(plan.callSessionId), notes)).toEqual([]);
       const hits = await api.get(`/api/search/semantic?q=${encodeURIComponent('the car needs expensive repairs')}`);
       expect(hits.hits[0]?.id).toBe(records.get(plans[0]!.callSessionId).id);
+      // Production processes create private files too: everything in the data folder is its owner's only.
+      const entries = await readdir(env.DATA_DIR!, { recursive: true });
+      expect(entries.filter((e) => e.startsWith('recordings/')).length).toBe(1);
+      const open = [];
+      for (const name of ['.', ...entries]) if ((await stat(path.join(env.DATA_DIR!, name))).mode & 0o077) open.push(name);
+      expect(open).toEqual([]);
     } finally {
       await host.close();
       await apiProc.stop('SIGTERM');

@@ -8,6 +8,8 @@ import { ensureSpeechEngine } from '../activities/providers/speech/engine-instal
 import { EncryptionCodec, parseCodecKeys } from './codec.js';
 import { bundleIsFresh, createWorker, defaultBundlePath } from './worker.js';
 
+// Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
+process.umask(0o077);
 const config = loadConfigOrExit('worker');
 const log = createLogger(config, secretValues(config));
 Runtime.install({ logger: new DefaultLogger('WARN', temporalLogFunction(log)) });

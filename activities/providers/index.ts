@@ -65,7 +65,12 @@ export function engineChecks(providers: Providers, config: Config, o: { withSpee
   if (o.withSpeech) {
     checks.speech = providers.speech.check ?? (async () => ({ ok: true, detail: `${providers.speech.name} (vendor)` }));
   }
-  checks.language = async () => ({ ok: true, detail: providers.language.name === 'local' ? 'local (extractive, rules)' : `${providers.language.name} (vendor)` });
+  checks.language = async () => {
+    if (providers.language.name !== 'local') return { ok: true, detail: `${providers.language.name} (vendor)` };
+    // Starts the engine's thread (and loads its model) now rather than on the first call.
+    await providers.language.sentiment({ turns: [{ speaker: 'owner', text: 'ready' }] });
+    return { ok: true, detail: 'local (extractive, rules; own thread)' };
+  };
   checks.embeddings = async () => {
     if (providers.embeddings.name !== 'local') return { ok: true, detail: `${providers.embeddings.name} ${providers.embeddings.model} (vendor)` };
     await providers.embeddings.embed(['ready']);

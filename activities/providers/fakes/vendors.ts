@@ -108,7 +108,7 @@ export async function startFakeElevenLabs(): Promise<FakeServer> {
   });
 }
 
-/** A path-style S3 store (PUT / GET object), enough for the AWS SDK's PutObject and GetObject. */
+/** A path-style S3 store (PUT / GET / DELETE object), enough for the AWS SDK's PutObject, GetObject and DeleteObject. */
 export async function startFakeS3(): Promise<FakeServer & { objects: Map<string, { body: Buffer; type: string }> }> {
   const objects = new Map<string, { body: Buffer; type: string }>();
   const server = await startFakeServer('s3', async (req) => {
@@ -117,6 +117,11 @@ export async function startFakeS3(): Promise<FakeServer & { objects: Map<string,
     if (req.method === 'PUT') {
       objects.set(key, { body: req.body, type: String(req.headers['content-type'] ?? 'application/octet-stream') });
       return { type: 'application/xml', body: '' };
+    }
+    if (req.method === 'DELETE') {
+      // As S3 does: 204 whether or not the key existed.
+      objects.delete(key);
+      return { status: 204, type: 'application/xml', body: '' };
     }
     const found = objects.get(key);
     if (req.method === 'GET' && found) return { type: found.type, body: found.body };
