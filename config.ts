@@ -50,6 +50,7 @@ export const envSchema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  TEMPORAL_UI_URL: optionalUrl,
   TEMPORAL_WORKFLOW_BUNDLE: optionalString,
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
 
@@ -151,6 +152,8 @@ export interface Config {
     cliPath?: string;
     devPort: number;
     uiPort: number;
+    /** The Temporal UI of a cluster (the dashboard links each call's run there; CORS for the codec endpoint). */
+    uiUrl?: string;
     workflowBundlePath?: string;
     /** Activities one worker runs at once; while it has room, Temporal hands it activities eagerly. */
     maxConcurrentActivities: number;
@@ -270,6 +273,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       cliPath: e.TEMPORAL_CLI_PATH,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
       workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE,
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       codecKeys: e.TEMPORAL_CODEC_KEYS,

@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', '.data/**', '.tools/**', '.scratch/**', 'eslint.config.js'] },
+  { ignores: ['node_modules/**', '**/dist/**', '.data/**', '.tools/**', '.scratch/**', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
   {
     // The PGlite worker is plain JavaScript (Node starts it outside tsx); lint it all the same.

@@ -11,11 +11,14 @@ import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth, tokenMatcher } from './auth.js';
 import { codecServer } from './codec-server.js';
-import { ApiError, errorBody, onError } from './errors.js';
+import { ApiError, errorBody, ok, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { allowedMethods, createRestApi, type QueryEmbedder } from './routes/index.js';
 import type { WorkflowGateway } from './temporal.js';
 import { telnyxWebhooks } from './webhooks/telnyx/routes.js';
+import type { BlobStore } from '../activities/providers/blob/store.js';
+import { createSessions, type Sessions } from './session.js';
+import { dashboardRoutes, defaultDashboardDir } from './dashboard.js';
 
 export interface AppDeps {
   database: DatabaseHandle;
@@ -45,6 +48,16 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** The Temporal UI's origin (CORS for the codec endpoint), e.g. http://localhost:8233. */
   codecUiOrigin?: string;
+  /** Where the pipeline stored recordings, for the dashboard's player (/api/phone-records/{id}/recording). */
+  recordings?: BlobStore;
+  /** The built dashboard (default dashboard/dist). */
+  dashboardDir?: string;
+  /** Browser sessions (created here when not given; embedded mode passes its own to print a sign-in link). */
+  sessions?: Sessions;
+  /** Whether TELNYX_PUBLIC_KEY was configured, or a development key generated (embedded mode). */
+  telnyxKeySource?: 'configured' | 'development';
+  /** The Temporal namespace, for links to a call's run in the Temporal UI. */
+  temporalNamespace?: string;
 }
 
 /** The largest REST request body (the biggest real one, a contact with notes, is a few KB). */
@@ -75,7 +88,8 @@ export function createApp(deps: AppDeps) {
   });
   app.onError(onError(deps.log.error));
   const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;
-  const rest = createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder, parallelism });
+  const rest = createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder, parallelism, recordings: deps.recordings });
+  const sessions = deps.sessions ?? createSessions(deps.apiTokens, { secureCookies: deps.publicBaseUrl.startsWith('https:') });
   const allowed = allowedMethods(rest);
   app.notFound((c) => {
     const methods = allowed(c.req.path);
@@ -107,15 +121,15 @@ export function createApp(deps: AppDeps) {
       ...engines.map(([name, check]) => settle(name, check)),
     ]);
     // Reasons name hosts, ports and driver errors: logged, and shown only to a holder of a token.
-    const authorized = isOperator(/^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]);
+    const authorized = isOperator(/^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]) || sessions.valid(c);
     const checks = Object.fromEntries(results.map(([name, r]) => [name, { status: r.ok ? 'ok' : 'unavailable', ...(authorized ? { detail: r.detail } : {}) }]));
     const failed = results.filter(([, r]) => !r.ok).map(([name]) => name);
     if (failed.length) deps.log.warn('not ready', Object.fromEntries(results.filter(([, r]) => !r.ok).map(([name, r]) => [name, r.detail])));
     return c.json({ status: failed.length ? 'unavailable' : 'ready', failed, checks }, failed.length ? 503 : 200);
   });
 
-  // The way in for a person who opens the server in a browser.
-  app.get('/', (c) => c.redirect('/docs', 302));
+  // The dashboard (at /) and its sign-in.
+  app.route('/', dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir, sessions, apiTokens: deps.apiTokens }));
 
   app.route(
     '/webhooks/telnyx',
@@ -146,10 +160,26 @@ export function createApp(deps: AppDeps) {
 
   if (deps.codec) app.route('/codec', codecServer(deps.codec, deps.apiTokens, deps.codecUiOrigin));
 
-  app.use('/api/*', bearerAuth(deps.apiTokens));
+  app.use('/api/*', bearerAuth(deps.apiTokens, sessions));
   // REST bodies are small JSON: counted as they stream, refused past the limit.
   app.use('/api/*', bodyLimit({ maxSize: API_MAX_BODY_BYTES, onError: (c) => c.json(errorBody(c, 'payload_too_large', `body over ${API_MAX_BODY_BYTES} bytes`), 413) }));
   app.use('/api/*', rejectNulBytes);
+  app.get('/api/session', (c) => ok(c, { signedIn: true, via: c.req.header('authorization') ? 'token' : 'cookie' }));
+  // What the owner pastes into the Telnyx portal, and which key verifies Telnyx's signatures.
+  app.get('/api/setup', (c) => {
+    const base = deps.publicBaseUrl.replace(/\/+$/, '');
+    return ok(c, {
+      publicBaseUrl: base,
+      webhooks: {
+        callControl: `${base}/webhooks/telnyx/voice`,
+        texml: { voice: `${base}/webhooks/telnyx/voice`, status: `${base}/webhooks/telnyx/status`, recording: `${base}/webhooks/telnyx/recording`, fallback: `${base}/webhooks/telnyx/fallback` },
+        messaging: `${base}/webhooks/telnyx/messaging`,
+      },
+      telnyxPublicKey: deps.telnyxKeySource ?? 'configured',
+      temporalUi: deps.codecUiOrigin ?? null,
+      temporalNamespace: deps.temporalNamespace ?? 'default',
+    });
+  });
   app.route('/', rest);
   return app;
 }

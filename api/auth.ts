@@ -7,6 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { errorBody } from './errors.js';
+import { CSRF_HEADER, CSRF_VALUE, type Sessions } from './session.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 const WINDOW_MS = 60_000;
@@ -31,30 +32,65 @@ export function tokenMatcher(tokens: readonly string[]) {
   };
 }
 
-export function bearerAuth(tokens: readonly string[]): MiddlewareHandler {
-  const matches = tokenMatcher(tokens);
+/**
+ * Failed attempts per client address: after 10 in a minute, `blocked()` answers how many seconds to
+ * wait. Shared by bearer authentication and the dashboard's sign-in.
+ */
+export function failureThrottle() {
   const failures = new Map<string, { count: number; since: number }>();
-  return async (c, next) => {
+  const subject = (c: Context) => {
     const address = clientAddress(c);
     // An address we cannot see (no socket) or this machine itself is not throttled.
-    const throttled = address !== 'unknown' && !(address === '::1' || /^(::ffff:)?127\./.test(address));
-    const now = Date.now();
-    const seen = failures.get(address);
-    if (seen && now - seen.since > WINDOW_MS) failures.delete(address);
-    const current = failures.get(address);
-    if (throttled && current && current.count >= MAX_FAILURES) {
-      c.header('Retry-After', String(Math.ceil((current.since + WINDOW_MS - now) / 1000)));
-      return c.json(errorBody(c, 'too_many_attempts', 'Too many failed authentication attempts; try again later'), 429);
-    }
+    return address === 'unknown' || address === '::1' || /^(::ffff:)?127\./.test(address) ? undefined : address;
+  };
+  return {
+    /** Seconds to wait when this client is over the limit, else undefined. */
+    blocked(c: Context): number | undefined {
+      const address = subject(c);
+      if (!address) return undefined;
+      const now = Date.now();
+      const seen = failures.get(address);
+      if (seen && now - seen.since > WINDOW_MS) failures.delete(address);
+      const current = failures.get(address);
+      return current && current.count >= MAX_FAILURES ? Math.ceil((current.since + WINDOW_MS - now) / 1000) : undefined;
+    },
+    failed(c: Context) {
+      const address = subject(c);
+      if (!address) return;
+      if (failures.size >= MAX_TRACKED) failures.clear(); // bounded memory under a flood of addresses
+      const current = failures.get(address);
+      failures.set(address, { count: (current?.count ?? 0) + 1, since: current?.since ?? Date.now() });
+    },
+  };
+}
+
+export const tooManyAttempts = (c: Context, retryAfter: number) => {
+  c.header('Retry-After', String(retryAfter));
+  return c.json(errorBody(c, 'too_many_attempts', 'Too many failed authentication attempts; try again later'), 429);
+};
+
+/**
+ * Authentication for /api/*: `Authorization: Bearer <token>`, or (with `sessions`) the dashboard's
+ * session cookie; a cookie-authenticated request that changes anything must carry the CSRF header.
+ */
+export function bearerAuth(tokens: readonly string[], sessions?: Sessions): MiddlewareHandler {
+  const matches = tokenMatcher(tokens);
+  const throttle = failureThrottle();
+  return async (c, next) => {
+    const wait = throttle.blocked(c);
+    if (wait !== undefined) return tooManyAttempts(c, wait);
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!matches(m?.[1])) {
-      if (throttled) {
-        if (failures.size >= MAX_TRACKED) failures.clear(); // bounded memory under a flood of addresses
-        failures.set(address, { count: (current?.count ?? 0) + 1, since: current?.since ?? now });
+    if (!header && sessions?.valid(c)) {
+      if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && c.req.header(CSRF_HEADER) !== CSRF_VALUE) {
+        return c.json(errorBody(c, 'forbidden', `A change made with a session cookie needs the header ${CSRF_HEADER}: ${CSRF_VALUE}`), 403);
       }
+      return next();
+    }
+    if (!matches(m?.[1])) {
+      throttle.failed(c);
       c.header('WWW-Authenticate', 'Bearer');
-      return c.json(errorBody(c, 'unauthorized', m ? 'Invalid API token' : 'Missing Authorization: Bearer <token>'), 401);
+      return c.json(errorBody(c, 'unauthorized', m ? 'Invalid API token' : 'Missing Authorization: Bearer <token> (or sign in to the dashboard)'), 401);
     }
     await next();
   };

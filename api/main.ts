@@ -32,10 +32,13 @@ const app = createApp({
   region: config.owner.region,
   embedder: queryEmbedder(providers.embeddings),
   mediaDir: mediaDir(config.dataDir),
+  recordings: providers.blobs,
   // The speech engine runs in the workers; this process embeds search queries.
   engines: engineChecks(providers, config, { withSpeech: false }),
   // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
   codec,
+  codecUiOrigin: config.temporal.uiUrl,
+  temporalNamespace: config.temporal.namespace,
 });
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),

@@ -11,6 +11,8 @@ import { createLogger, temporalLogFunction, isEmbedded, loadConfigOrExit, secret
 import { openDatabase } from '../db/client.js';
 import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp, hardenServer } from '../api/app.js';
+import { createSessions } from '../api/session.js';
+import { ensureDashboardBuilt } from './build-dashboard.js';
 import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { assertPortFree, PortInUseError, superviseDevServer, type DevServer } from '../worker/dev-server.js';
@@ -45,6 +47,9 @@ async function main() {
   // The speech engine installs (first start only) while the dev server starts.
   const speechEngine = config.deepgram.apiKey ? Promise.resolve(undefined) : ensureSpeechEngine(say);
   speechEngine.catch(() => undefined);
+  // The dashboard is rebuilt (in a child process) when its sources are newer than its build.
+  const dashboard = ensureDashboardBuilt(say);
+  dashboard.catch(() => undefined);
   if (embedded.temporal) {
     const cli = await locateTemporalCli(config.temporal.cliPath, say);
     say('starting the Temporal dev server ...');
@@ -64,6 +69,7 @@ async function main() {
   const stopDevServer = async () => devServer?.stop();
   try {
     await speechEngine;
+    await dashboard;
     say(embedded.database ? `opening PGlite in ${config.database.pgliteDir} ...` : 'connecting to PostgreSQL ...');
     const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolSize: config.database.poolSize });
     const connOpts = temporalConnectionOptions(config, devServer?.address);
@@ -85,6 +91,7 @@ async function main() {
     const engines = engineChecks(providers, config, { withSpeech: true });
     const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
     await gateway.ensureRetentionSchedule();
+    const sessions = createSessions(apiTokens, { secureCookies: config.http.publicBaseUrl.startsWith('https:') });
     const app = createApp({
       database,
       gateway,
@@ -98,13 +105,18 @@ async function main() {
       region: config.owner.region,
       embedder: queryEmbedder(providers.embeddings),
       mediaDir: mediaDir(config.dataDir),
+      recordings: providers.blobs,
       engines,
       codec,
-      codecUiOrigin: `http://localhost:${config.temporal.uiPort}`,
+      codecUiOrigin: config.temporal.uiUrl ?? `http://localhost:${config.temporal.uiPort}`,
+      temporalNamespace: config.temporal.namespace,
+      sessions,
+      telnyxKeySource: config.telnyx.publicKey ? 'configured' : 'development',
     });
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
     hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    say(`Dashboard:   http://localhost:${config.http.port}/auth/link?code=${sessions.issueLinkCode()} (one-time sign-in link, 15 minutes; later sign in with the API token)`);
     say(`API:         http://localhost:${config.http.port}`);
     say(`API docs:    http://localhost:${config.http.port}/docs (OpenAPI: /openapi.json)`);
     say(`Temporal UI: ${devServer?.uiUrl ?? `(external) ${connOpts.address}`}`);

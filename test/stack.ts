@@ -115,6 +115,7 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
     region: config.owner.region,
     embedder: queryEmbedder(providers.embeddings),
     mediaDir: mediaDir(config.dataDir),
+    recordings: providers.blobs,
   };
   const app = createApp(appDeps);
   return {

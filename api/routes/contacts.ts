@@ -4,7 +4,7 @@ import { eq, sql } from 'drizzle-orm';
 import { claimOrphans, findContactByPhone, getContact, identifyCaller, listContacts, mergeContacts } from '../../db/queries/contacts.js';
 import { cursorOf, type CursorKind } from './cursor.js';
 
-const contactCursorKind: Record<string, CursorKind> = { name: 'text', score: 'integer', recent: 'timestamptz', created: 'timestamptz' };
+const contactCursorKind: Record<string, CursorKind> = { name: 'text', score: 'integer', priority: 'real', recent: 'timestamptz', created: 'timestamptz' };
 import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.js';
 import { computeScore, recomputeScores, SCORER_VERSION } from '../../db/queries/scores.js';
 import { formatPhone, normaliseParty, toE164 } from '../../db/phone.js';
@@ -103,7 +103,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
 
   route(app, createRoute({
     method: 'get', path: '/api/contacts', tags: tag, security, summary: 'List and search contacts',
-    request: { query: z.object({ q: z.string().trim().max(200).optional().openapi({ description: 'Name, company, email or phone in any format' }), sort: z.enum(['name', 'score', 'recent', 'created']).default('name'), ...PageQuery }) },
+    request: { query: z.object({ q: z.string().trim().max(200).optional().openapi({ description: 'Name, company, email or phone in any format' }), sort: z.enum(['name', 'score', 'priority', 'recent', 'created']).default('name'), ...PageQuery }) },
     responses: { 200: { content: { 'application/json': { schema: pageEnvelope(ContactSchema) } }, description: 'A page of contacts' }, ...errors },
   }), async (c, { query }) => {
     const res = await listContacts(db, { ...query, cursor: cursorOf(query.cursor, contactCursorKind[query.sort]), q: query.q || undefined, qE164: query.q ? toE164(query.q, deps.region) : null });

@@ -18,11 +18,20 @@ const loose = z.record(z.string(), z.unknown());
 const OverviewSchema = z
   .object({
     counts: z.object({ contacts: z.number(), callsThisWeek: z.number(), missedCallsThisWeek: z.number(), messagesThisWeek: z.number(), openTasks: z.number(), upcomingEvents: z.number() }),
-    topContacts: z.array(loose),
-    needsAttention: z.array(loose).openapi({ description: 'Contacts most overdue against their own rhythm, or with promises open' }),
-    recentCalls: z.array(loose),
-    upcomingTasks: z.array(loose),
-    callStats: z.array(z.object({ date: z.string(), count: z.number(), totalDuration: z.number(), missed: z.number() })),
+    topContacts: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string(), company: z.string().nullable(), relationshipScore: z.number().nullable(), lastContactedAt: z.string().nullable() })),
+    needsAttention: z
+      .array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string(), relationshipScore: z.number().nullable(), priority: z.number().nullable(), lastContactedAt: z.string().nullable() }))
+      .openapi({ description: 'Contacts most overdue against their own rhythm, or with promises open' }),
+    recentCalls: z.array(
+      z.object({
+        id: z.string(), phoneNumber: z.string(), direction: z.string(), status: z.string(), duration: z.number().nullable(), createdAt: z.string(),
+        summary: z.string().nullable(), sentiment: z.string().nullable(), contactId: z.string().nullable(), contactFirstName: z.string().nullable(), contactLastName: z.string().nullable(),
+      }),
+    ),
+    upcomingTasks: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), priority: z.string(), dueDate: z.string().nullable(), contactId: z.string().nullable(), phoneRecordId: z.string().nullable() })),
+    callStats: z
+      .array(z.object({ date: z.string(), count: z.number(), totalDuration: z.number(), missed: z.number() }))
+      .openapi({ description: 'One row per UTC day, oldest first, for the last `days` days' }),
   })
   .openapi('DashboardOverview');
 
@@ -48,9 +57,10 @@ export function dashboardRoutes(app: ApiApp, deps: ApiDeps) {
   const { db } = deps;
 
   route(app, createRoute({
-    method: 'get', path: '/api/dashboard/overview', tags: tag, security, summary: 'Counts, top contacts, who needs attention, recent calls, upcoming tasks, 7-day call stats',
+    method: 'get', path: '/api/dashboard/overview', tags: tag, security, summary: 'Counts, top contacts, who needs attention, recent calls, upcoming tasks, daily call stats',
+    request: { query: z.object({ days: z.coerce.number().int().min(1).max(90).default(7).openapi({ description: 'Days of call stats (1-90)' }) }) },
     responses: responses(OverviewSchema, 'The overview'),
-  }), async (c) => ok(c, await overview(db, new Date())));
+  }), async (c, { query }) => ok(c, await overview(db, new Date(), query.days)));
 
   route(app, createRoute({
     method: 'get', path: '/api/dashboard/contacts/{id}/intelligence', tags: tag, security, summary: 'One contact: interactions, sentiment trend, open tasks, score and insights',

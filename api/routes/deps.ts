@@ -2,6 +2,7 @@
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database } from '../../db/client.js';
 import type { WorkflowGateway } from '../temporal.js';
+import type { BlobStore } from '../../activities/providers/blob/store.js';
 import { ApiError } from '../errors.js';
 import { toE164 } from '../../db/phone.js';
 
@@ -18,6 +19,8 @@ export interface ApiDeps {
   embedder: QueryEmbedder;
   /** Connections the bulk rescore may use at once (1 on PGlite). */
   parallelism: number;
+  /** Where the pipeline stored recordings (the data folder or the bucket), for the player. */
+  recordings?: BlobStore;
 }
 
 /** E.164 or a 400 naming the field. */

@@ -8,7 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { forgetRoutes } from './forget.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
-import { createApiApp, json, operationIdOf, tightenDocument } from './openapi.js';
+import { createApiApp, envelope, ErrorEnvelope, json, operationIdOf, tightenDocument } from './openapi.js';
 import { phoneRecordRoutes } from './phone-records.js';
 import { searchRoutes } from './search.js';
 
@@ -40,6 +40,36 @@ function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
       503: json(ReadySchema, 'A part cannot work; `failed` names it and its check says why'),
     },
   });
+  api.openAPIRegistry.registerPath({
+    method: 'get', path: '/api/session', tags: ['Sign-in'], security: [{ bearer: [] }], summary: 'Who is asking: signed in with a token or the dashboard\'s session cookie', operationId: 'getSession',
+    responses: { 200: json(envelope(z.object({ signedIn: z.literal(true), via: z.enum(['token', 'cookie']) })), 'Signed in'), 401: json(ErrorEnvelope, 'Not signed in') },
+  });
+  api.openAPIRegistry.registerPath({
+    method: 'get', path: '/api/setup', tags: ['Sign-in'], security: [{ bearer: [] }], summary: 'The webhook URLs to paste into the Telnyx portal, and whether Telnyx\'s public key is configured', operationId: 'getSetup',
+    responses: {
+      200: json(envelope(z.object({
+        publicBaseUrl: z.string(),
+        webhooks: z.object({
+          callControl: z.string(),
+          texml: z.object({ voice: z.string(), status: z.string(), recording: z.string(), fallback: z.string() }),
+          messaging: z.string(),
+        }),
+        telnyxPublicKey: z.enum(['configured', 'development']).openapi({ description: '`development`: a key generated for the simulator; real Telnyx webhooks will be refused until TELNYX_PUBLIC_KEY is set' }),
+        temporalUi: z.string().nullable().openapi({ description: 'The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one)' }),
+        temporalNamespace: z.string(),
+      })), 'Setup facts'),
+      401: json(ErrorEnvelope, 'Not signed in'),
+    },
+  });
+  api.openAPIRegistry.registerPath({
+    method: 'post', path: '/auth/session', tags: ['Sign-in'], summary: 'Dashboard sign-in: an API token in, an httpOnly SameSite=Strict session cookie out', operationId: 'postAuthSession',
+    request: { body: { content: { 'application/json': { schema: z.object({ token: z.string() }) } }, required: true } },
+    responses: { 200: json(envelope(z.object({ signedIn: z.boolean() })), 'Signed in; the cookie is set'), 400: json(ErrorEnvelope, 'No token given'), 401: json(ErrorEnvelope, 'Not a token of this server'), 429: json(ErrorEnvelope, 'Too many failed attempts') },
+  });
+  api.openAPIRegistry.registerPath({
+    method: 'delete', path: '/auth/session', tags: ['Sign-in'], summary: 'Sign out: revokes the session and clears the cookie', operationId: 'deleteAuthSession',
+    responses: { 200: json(envelope(z.object({ signedIn: z.boolean() })), 'Signed out') },
+  });
   for (const [path, summary] of [
     ['/webhooks/telnyx/voice', 'Telnyx Call Control events (JSON) and TeXML instruction fetches (form); Ed25519-signed'],
     ['/webhooks/telnyx/status', 'TeXML call-progress callbacks; signed'],
@@ -63,7 +93,7 @@ export function allowedMethods(api: object): (path: string) => string[] {
         re: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`),
         methods: Object.keys(ops).map((m) => m.toUpperCase()),
       })),
-      ...['/', '/docs', '/openapi.json', '/media/greetings/[^/]+'].map((p) => ({ re: new RegExp(`^${p}$`), methods: ['GET'] })),
+      ...['/', '/docs', '/openapi.json', '/media/greetings/[^/]+', '/auth/link', '/assets/[^/]+', '/favicon.svg'].map((p) => ({ re: new RegExp(`^${p}$`), methods: ['GET'] })),
     ];
     // A literal path (`/api/contacts/from-caller`) wins over a template that also matches it.
     const matches = table.filter((t) => t.re.test(path));

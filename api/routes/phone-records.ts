@@ -9,7 +9,7 @@ import { recomputeScores } from '../../db/queries/scores.js';
 import { contacts, embeddings, phoneRecords, tasks } from '../../db/schema/index.js';
 import { ApiError, missingReference, notFound, ok, page } from '../errors.js';
 import type { ApiDeps } from './deps.js';
-import { IdParam, PageQuery, conflictResponse, errors, isUuid, isoDate, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
+import { ErrorEnvelope, IdParam, PageQuery, conflictResponse, errors, isUuid, isoDate, json, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
 import { PhoneRecordSchema, PhoneRecordSummarySchema, fullName, phoneRecordSummaryView, phoneRecordView } from './views.js';
 
 const tag = ['Phone records'];
@@ -53,6 +53,37 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
     method: 'get', path: '/api/phone-records/{id}', tags: tag, security, summary: 'One call: transcript with speaker segments, summary, sentiment, action items, stage status',
     request: { params: IdParam }, responses: responses(PhoneRecordSchema, 'The call', 200, true),
   }), async (c, { params }) => ok(c, await full(params.id)));
+
+  route(app, createRoute({
+    method: 'get', path: '/api/phone-records/{id}/recording', tags: tag, security,
+    summary: 'The stored recording (from the data folder or the bucket), with HTTP Range support for players',
+    request: { params: IdParam },
+    responses: {
+      200: { content: { 'audio/mpeg': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'The whole recording' },
+      206: { content: { 'audio/mpeg': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'The requested byte range' },
+      ...errors,
+      404: json(ErrorEnvelope, 'No such call, or it has no stored recording'),
+      416: json(ErrorEnvelope, 'The range is outside the recording'),
+    },
+  }), async (c, { params }) => {
+    const r = await load(params.id);
+    if (!r.recordingLocation || !deps.recordings) throw new ApiError(404, 'not_found', 'This call has no stored recording');
+    const audio = await deps.recordings.get(r.recordingLocation);
+    const headers: Record<string, string> = {
+      'content-type': r.recordingContentType ?? 'audio/mpeg',
+      'accept-ranges': 'bytes',
+      // Personal audio: never kept by shared caches.
+      'cache-control': 'private, no-store',
+    };
+    const range = byteRange(c.req.header('range'), audio.length);
+    if (range === 'unsatisfiable') {
+      c.header('content-range', `bytes */${audio.length}`);
+      throw new ApiError(416, 'range_not_satisfiable', `The recording has ${audio.length} bytes`);
+    }
+    if (!range) return c.body(new Uint8Array(audio), 200, { ...headers, 'content-length': String(audio.length) });
+    const part = audio.subarray(range.start, range.end + 1);
+    return c.body(new Uint8Array(part), 206, { ...headers, 'content-length': String(part.length), 'content-range': `bytes ${range.start}-${range.end}/${audio.length}` });
+  });
 
   route(app, createRoute({
     method: 'patch', path: '/api/phone-records/{id}', tags: tag, security, summary: 'Correct a call: its contact, summary, sentiment or topics',
@@ -142,4 +173,22 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
     if (!result) return ok(c, { workflowId }, 'Sync is still running', 202);
     return ok(c, { workflowId, ...result }, `Call history synced: ${result.created} created`);
   });
+}
+
+/**
+ * One `bytes=` range of a body of `size` bytes (RFC 9110): undefined for none (or several, which
+ * are answered whole), 'unsatisfiable' when it lies outside the body.
+ */
+export function byteRange(header: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header?.trim() ?? '');
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') {
+    const suffix = Number(m[2]);
+    if (suffix === 0 || size === 0) return 'unsatisfiable';
+    return { start: Math.max(0, size - suffix), end: size - 1 };
+  }
+  const start = Number(m[1]);
+  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  if (start >= size || end < start) return 'unsatisfiable';
+  return { start, end };
 }

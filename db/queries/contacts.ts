@@ -5,12 +5,14 @@ import { calendarEvents, contacts, embeddings, messages, notifications, phoneRec
 import { likeEscape, paginate } from './cursor.js';
 
 export type Contact = typeof contacts.$inferSelect;
-export type ContactSort = 'name' | 'score' | 'recent' | 'created';
+export type ContactSort = 'name' | 'score' | 'priority' | 'recent' | 'created';
 
 /** Sort key per order, as SQL and as read back from a row (both sides of the keyset comparison). */
 const sortKeys: Record<ContactSort, { expr: SQL; cast: string; asc: boolean; read: (c: Contact) => string | number }> = {
   name: { expr: sql`lower(${contacts.firstName} || ' ' || ${contacts.lastName})`, cast: 'text', asc: true, read: (c) => `${c.firstName} ${c.lastName}`.toLowerCase() },
   score: { expr: sql`coalesce(${contacts.relationshipScore}, -1)`, cast: 'int', asc: false, read: (c) => c.relationshipScore ?? -1 },
+  // Who most needs a call now (overdue against their own rhythm), as the scorer rates it.
+  priority: { expr: sql`coalesce(${contacts.relationshipPriority}, -1)`, cast: 'real', asc: false, read: (c) => c.relationshipPriority ?? -1 },
   recent: { expr: sql`coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz)`, cast: 'timestamptz', asc: false, read: (c) => (c.lastContactedAt ?? new Date(0)).toISOString() },
   created: { expr: sql`${contacts.createdAt}`, cast: 'timestamptz', asc: false, read: (c) => c.createdAt.toISOString() },
 };

@@ -6,8 +6,8 @@ const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
 /** A timestamptz as ISO 8601 in UTC, like every other time the API answers with. */
 const iso = (expr: string) => sql.raw(`to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 
-/** Counts, top and needs-attention contacts, recent calls, upcoming tasks and 7 days of call stats. */
-export async function overview(db: Database, now: Date) {
+/** Counts, top and needs-attention contacts, recent calls, upcoming tasks and `days` days of call stats. */
+export async function overview(db: Database, now: Date, days = 7) {
   const t = now.toISOString();
   // Independent reads: on PostgreSQL they run side by side on the pool; PGlite takes them in turn.
   const [countRows, topContacts, needsAttention, recentCalls, upcomingTasks, callStats] = await Promise.all([
@@ -40,7 +40,7 @@ export async function overview(db: Database, now: Date) {
       select to_char(d.day, 'YYYY-MM-DD') as date, count(p.id)::int as count,
              coalesce(sum(p.duration_seconds), 0)::int as "totalDuration",
              count(p.id) filter (where p.status in ('missed', 'rejected', 'busy'))::int as missed
-        from generate_series(date_trunc('day', ${t}::timestamptz) - interval '6 days', date_trunc('day', ${t}::timestamptz), interval '1 day') as d(day)
+        from generate_series(date_trunc('day', ${t}::timestamptz) - make_interval(days => ${days - 1}::int), date_trunc('day', ${t}::timestamptz), interval '1 day') as d(day)
         left join phone_records p on coalesce(p.started_at, p.created_at) >= d.day and coalesce(p.started_at, p.created_at) < d.day + interval '1 day'
        group by d.day order by d.day`),
   ]);

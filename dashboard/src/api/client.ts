@@ -1,0 +1,71 @@
+/**
+ * The dashboard's only way to the server: openapi-fetch typed by the API's own OpenAPI document
+ * (schema.d.ts, generated). The session cookie travels by itself; changes carry the CSRF header.
+ */
+import createClient from 'openapi-fetch';
+import type { components, paths } from './schema';
+
+export type Schemas = components['schemas'];
+
+export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin', headers: { 'x-requested-with': 'command-center' } });
+
+export class ApiFailure extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Signed out (or the session expired): every page sends the person to sign in. */
+let onSignedOut: () => void = () => {};
+export const whenSignedOut = (f: () => void) => (onSignedOut = f);
+
+/** What a successful answer's envelope carries in `data`. */
+type EnvelopeData<R> = Extract<R, { data: object }>['data'] extends { data: infer T } ? T : never;
+
+/** The `data` of an envelope, or an ApiFailure with the server's message. */
+export async function unwrap<R extends { data?: unknown; error?: unknown; response: Response }>(call: Promise<R>): Promise<EnvelopeData<R>> {
+  let result;
+  try {
+    result = await call;
+  } catch {
+    throw new ApiFailure('The server cannot be reached. Is the product running?', 0);
+  }
+  const { data, error, response } = result;
+  if (response.status === 401) {
+    onSignedOut();
+    throw new ApiFailure('Signed out', 401, 'unauthorized');
+  }
+  if (error !== undefined || !response.ok) {
+    const e = error as { message?: string; error?: { code?: string } } | undefined;
+    throw new ApiFailure(e?.message ?? `The server answered ${response.status}`, response.status, e?.error?.code);
+  }
+  return (data as { data: EnvelopeData<R> }).data;
+}
+
+/** A whole list envelope (data + pagination). */
+export async function unwrapPage<T>(call: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<{ items: T[]; nextCursor: string | null }> {
+  const { data, error, response } = await call;
+  if (response.status === 401) {
+    onSignedOut();
+    throw new ApiFailure('Signed out', 401, 'unauthorized');
+  }
+  if (error !== undefined || !response.ok) throw new ApiFailure((error as { message?: string } | undefined)?.message ?? `The server answered ${response.status}`, response.status);
+  const body = data as { data: T[]; pagination: { nextCursor: string | null } };
+  return { items: body.data, nextCursor: body.pagination.nextCursor };
+}
+
+export async function signIn(token: string): Promise<void> {
+  const res = await fetch('/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }), credentials: 'same-origin' });
+  if (!res.ok) {
+    const body = (await res.json().catch(() => ({}))) as { message?: string };
+    throw new ApiFailure(body.message ?? `Sign-in failed (${res.status})`, res.status);
+  }
+}
+
+export async function signOut(): Promise<void> {
+  await fetch('/auth/session', { method: 'DELETE', credentials: 'same-origin' });
+}

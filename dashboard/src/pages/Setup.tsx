@@ -1,0 +1,100 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, unwrap } from '../api/client';
+import { useTitle } from '../router';
+import { Badge, Card, ErrorBox, Loading } from '../ui';
+
+type Ready = { status: string; failed: string[]; checks: Record<string, { status: string; detail?: string }> };
+
+function Copy({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="copy">
+      <span className="copy-label">{label}</span>
+      <code>{value}</code>
+      <button type="button" onClick={() => void navigator.clipboard?.writeText(value)} aria-label={`Copy ${label}`}>
+        Copy
+      </button>
+    </div>
+  );
+}
+
+export function Setup() {
+  useTitle('Setup');
+  const setup = useQuery({ queryKey: ['setup'], queryFn: () => unwrap(api.GET('/api/setup')) });
+  const ready = useQuery({
+    queryKey: ['ready'],
+    queryFn: async (): Promise<Ready> => (await fetch('/ready', { credentials: 'same-origin' })).json() as Promise<Ready>,
+    refetchInterval: 30_000,
+  });
+  return (
+    <div className="page">
+      <h1>Setup</h1>
+      <div className="grid">
+        <Card title="Telnyx webhooks" className="wide">
+          {setup.isPending ? (
+            <Loading />
+          ) : setup.isError ? (
+            <ErrorBox error={setup.error} />
+          ) : (
+            <>
+              <p>
+                In the Telnyx portal, paste these into your number&apos;s <strong>Call Control application</strong> (or <strong>TeXML application</strong>) and its <strong>messaging profile</strong>. They use{' '}
+                <code>PUBLIC_BASE_URL</code> ({setup.data.publicBaseUrl}); Telnyx must be able to reach it.
+              </p>
+              <h3>Call Control</h3>
+              <Copy label="Webhook URL" value={setup.data.webhooks.callControl} />
+              <h3>TeXML</h3>
+              <Copy label="Voice URL" value={setup.data.webhooks.texml.voice} />
+              <Copy label="Status callback" value={setup.data.webhooks.texml.status} />
+              <Copy label="Recording callback" value={setup.data.webhooks.texml.recording} />
+              <Copy label="Fallback URL" value={setup.data.webhooks.texml.fallback} />
+              <h3>Messaging</h3>
+              <Copy label="Inbound webhook" value={setup.data.webhooks.messaging} />
+              <h3>Signature key</h3>
+              {setup.data.telnyxPublicKey === 'configured' ? (
+                <p>
+                  <Badge value="ok" label="configured" /> Webhooks are verified with your account&apos;s public key (<code>TELNYX_PUBLIC_KEY</code>).
+                </p>
+              ) : (
+                <p>
+                  <Badge value="failed" label="development key" /> Webhooks are verified with a key generated for the simulator, so real Telnyx webhooks are refused. Copy the public key from
+                  the Telnyx portal (Account settings → Keys &amp; credentials) into <code>TELNYX_PUBLIC_KEY</code> and restart.
+                </p>
+              )}
+              <h3>Try it without a phone</h3>
+              <p>
+                <code>npm run simulate -- --calls 3 --sms 1</code> plays signed calls and texts with synthetic speech through the whole pipeline; they appear under Calls within seconds.
+              </p>
+            </>
+          )}
+        </Card>
+        <Card title="Engines and services">
+          {ready.isPending ? (
+            <Loading />
+          ) : ready.isError ? (
+            <ErrorBox error={ready.error} />
+          ) : (
+            <table className="kv">
+              <tbody>
+                {Object.entries(ready.data.checks).map(([name, c]) => (
+                  <tr key={name}>
+                    <th scope="row">{name}</th>
+                    <td>
+                      <Badge value={c.status} /> <span className="muted small">{c.detail}</span>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </Card>
+        {setup.data?.temporalUi && (
+          <Card title="Temporal">
+            <p>
+              Every call is a durable workflow. Inspect runs, retries and failures in the <a href={setup.data.temporalUi}>Temporal UI</a> (payloads decrypt through this server&apos;s codec endpoint).
+            </p>
+          </Card>
+        )}
+      </div>
+    </div>
+  );
+}
