@@ -90,9 +90,10 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     expect(ready.status).toBe(200);
     for (const part of ['database', 'temporal', 'worker', 'speech', 'language', 'embeddings', 'dataFolder']) expect(body.checks[part]?.status).toBe('ok');
     expect(product.proc.output()).toMatch(/speech:\s+ok \(whisper-tiny\.en/);
+    // A browser lands on the dashboard (test/dashboard.test.ts drives it).
     const root = await fetch(`${product.url}/`, { redirect: 'manual' });
-    expect(root.status).toBe(302);
-    expect(root.headers.get('location')).toBe('/docs');
+    expect(root.status).toBe(200);
+    expect(await root.text()).toContain('<div id="root">');
   });
 
   it('every call reaches its true end state, whatever order and however often Telnyx delivers its events', async () => {

@@ -1,11 +1,12 @@
 /**
- * Starts the real parts the suite needs, once: the offline speech engine (installed if missing), a
+ * Starts the real parts the suite needs, once: the offline speech engine (installed if missing), Chromium for the browser tests (apt, if missing), a
  * Temporal dev server (in memory) and native PostgreSQL with pgvector. A part that cannot start fails the run with what is missing.
  */
 import { freePort, startDevServer } from '../worker/dev-server.js';
 import { locateTemporalCli } from '../worker/temporal-cli.js';
 import { startNativePostgres } from './native-postgres.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
+import { ensureChromium } from './browser.js';
 
 const say = (s: string) => console.log(`[test setup] ${s}`);
 
@@ -20,6 +21,11 @@ export default async function setup() {
     await ensureSpeechEngine(say);
   } catch (err) {
     throw new Error(`The offline speech engine is required for the tests: ${(err as Error).message}`);
+  }
+  try {
+    ensureChromium(say);
+  } catch (err) {
+    throw new Error(`A browser is required for the dashboard tests: ${(err as Error).message}`);
   }
   const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });
   let pg;

@@ -63,7 +63,10 @@ export function Call({ id }: { id: string }) {
     audio.current.currentTime = ms / 1000;
     void audio.current.play().catch(() => undefined);
   };
-  const perSpeaker = (c.sentimentDetail as { perSpeaker?: Record<string, { label: string; score: number }> } | null)?.perSpeaker ?? {};
+  // Per speaker: { owner: { label, score }, caller: { ... } }.
+  const perSpeaker = Object.entries((c.sentimentDetail ?? {}) as Record<string, { label?: string; score?: number }>).filter(
+    (e): e is [string, { label: string; score: number }] => typeof e[1]?.label === 'string' && typeof e[1]?.score === 'number',
+  );
   const temporal = setup.data?.temporalUi ? `${setup.data.temporalUi}/namespaces/${encodeURIComponent(setup.data.temporalNamespace)}/workflows/${encodeURIComponent(`call-${c.callSessionId}`)}` : undefined;
   return (
     <div className="page">
@@ -126,9 +129,10 @@ export function Call({ id }: { id: string }) {
                   const active = s.startMs !== undefined && playingAt >= s.startMs && playingAt < (s.endMs ?? Infinity);
                   return (
                     <li key={i} className={`turn ${s.speaker} ${active ? 'active' : ''}`}>
-                      <button type="button" className="turn-button" data-start={s.startMs ?? 0} onClick={() => seek(s.startMs)} aria-label={`Play from ${clock(s.startMs)}: ${SPEAKER[s.speaker] ?? s.speaker}`}>
+                      <button type="button" className="turn-button" data-start={s.startMs ?? 0} onClick={() => seek(s.startMs)}>
                         <span className="who">{SPEAKER[s.speaker] ?? s.speaker}</span>
                         <span className="at">{clock(s.startMs)}</span>
+                        <span className="sr-only">, play from here</span>
                       </button>
                       <p>{s.text}</p>
                     </li>
@@ -181,7 +185,7 @@ export function Call({ id }: { id: string }) {
                   Overall <Badge value={c.sentiment} /> <span className="muted">({c.sentimentScore?.toFixed(2)})</span>
                 </p>
                 <ul className="rows">
-                  {Object.entries(perSpeaker).map(([speaker, s]) => (
+                  {perSpeaker.map(([speaker, s]) => (
                     <li key={speaker}>
                       <span className="row-main">{SPEAKER[speaker] ?? speaker}</span> <Badge value={s.label} /> <span className="muted">{s.score.toFixed(2)}</span>
                     </li>

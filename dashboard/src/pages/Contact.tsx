@@ -7,11 +7,11 @@ import { Badge, Card, ErrorBox, LineChart, Loading, Stat } from '../ui';
 
 /** The factors behind a score, in words. */
 const FACTOR_LABELS: Record<string, string> = {
-  recency: 'Recency (0-1)',
-  frequency: 'Frequency (0-1)',
-  duration: 'Call length (0-1)',
-  sentiment: 'Sentiment (0-1)',
-  engagement: 'Engagement (0-1)',
+  recency: 'Recency (0-100)',
+  frequency: 'Frequency (0-100)',
+  duration: 'Call length (0-100)',
+  sentiment: 'Sentiment (0-100)',
+  engagement: 'Engagement (0-100)',
   daysSinceLast: 'Days since last contact',
   usualGapDays: 'Usual gap (days)',
   usualGapSource: 'Usual gap from',

@@ -13,6 +13,8 @@ export function Tasks() {
   const { search } = useLocation();
   const status = (search.get('status') ?? 'open') as Status;
   const [editing, setEditing] = useState<string | null>(null);
+  // A ticked box shows ticked at once; the list catches up when the server has it.
+  const [ticked, setTicked] = useState<Record<string, boolean>>({});
   const tasks = useInfiniteQuery({
     queryKey: ['tasks', status],
     initialPageParam: undefined as string | undefined,
@@ -61,11 +63,15 @@ export function Tasks() {
                     <label className="check">
                       <input
                         type="checkbox"
-                        checked={t.status === 'done'}
-                        onChange={(e) => save.mutate({ id: t.id, body: { status: e.target.checked ? 'done' : 'open' } })}
+                        checked={ticked[t.id] ?? t.status === 'done'}
+                        onChange={(e) => {
+                          const done = e.target.checked;
+                          setTicked((m) => ({ ...m, [t.id]: done }));
+                          save.mutate({ id: t.id, body: { status: done ? 'done' : 'open' } }, { onError: () => setTicked(({ [t.id]: _, ...rest }) => rest) });
+                        }}
                         aria-label={`Done: ${t.title}`}
                       />
-                      <span className={t.status === 'done' ? 'done' : ''}>{t.title}</span>
+                      <span className={(ticked[t.id] ?? t.status === 'done') ? 'done' : ''}>{t.title}</span>
                     </label>
                     <span className="muted">{t.dueDate ? `due ${day(t.dueDate)}` : 'no date'}</span>
                     <Badge value={t.priority} />

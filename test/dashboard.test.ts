@@ -1,0 +1,239 @@
+/// <reference lib="dom" />
+/**
+ * The dashboard as its user meets it: `npm start`, simulated calls, then Debian's Chromium signs in,
+ * reads the overview, opens a call and plays its recording, searches by paraphrase, completes a
+ * task, reads a notification, checks accessibility with axe-core at desktop and phone width, and
+ * signs out. Everything it checks against is read back through the REST API with a bearer token.
+ */
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generatedSchema, schemaPath } from '../dashboard/generate-client.js';
+import { CHROMIUM } from './browser.js';
+import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
+
+const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+describe('the dashboard client', () => {
+  it('is generated from the API as it is now (npm run dashboard:client)', async () => {
+    expect(await generatedSchema()).toBe(await readFile(schemaPath, 'utf8'));
+  });
+});
+
+describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () => {
+  let product: Embedded;
+  let api: ReturnType<typeof client>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  /** Serious or critical accessibility violations on the page as it is now. */
+  async function axeViolations(p: Page): Promise<string[]> {
+    if (!(await p.evaluate(() => 'axe' in window))) await p.addScriptTag({ content: axeSource });
+    const result = (await p.evaluate(async () => {
+      // @ts-expect-error axe is injected above
+      const r = await window.axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    })) as { id: string; impact: string; where: string[] }[];
+    return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} at ${v.where.join(', ')}`);
+  }
+
+  beforeAll(async () => {
+    product = await startEmbedded(await embeddedEnv());
+    api = client(product.url, product.token, product.key);
+    // The same traffic a user plays: six calls (one missed, some unknown callers), two texts.
+    const sim = npmRun('simulate', { DATA_DIR: product.dataDir, PORT: product.env.PORT! }, ['--calls', '6', '--sms', '2', '--duplicates', '0.3', '--shuffle']);
+    expect(await sim.exited).toBe(0);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
+    // bypassCSP only so the test can inject axe-core; the app itself runs under its CSP.
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+    page = await context.newPage();
+    page.on('pageerror', (err) => console.error('[browser]', err.message));
+  }, 400_000);
+  afterAll(async () => {
+    await browser?.close();
+    if (product) await product.proc.stop('SIGINT');
+  }, 120_000);
+
+  it('serves the app at / and its assets with a long cache', async () => {
+    const root = await fetch(`${product.url}/`);
+    expect(root.status).toBe(200);
+    const html = await root.text();
+    expect(html).toContain('<div id="root">');
+    const asset = /\/assets\/[\w.-]+\.js/.exec(html)?.[0];
+    expect(asset).toBeDefined();
+    const js = await fetch(`${product.url}${asset}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get('cache-control')).toContain('immutable');
+    expect(product.proc.output()).toMatch(/Dashboard:\s+http:\/\/localhost:\d+\/auth\/link\?code=/);
+  });
+
+  it('signs in with the token into an httpOnly cookie, and a cookie alone cannot make a cross-site change', async () => {
+    await page.goto(`${product.url}/calls`);
+    await page.waitForURL(/\/signin\?next=/);
+    await page.fill('#token', 'not-the-token');
+    await page.click('button[type=submit]');
+    await expect.poll(() => page.locator('[role=alert]').textContent()).toMatch(/not one of this server's API tokens/);
+    await page.fill('#token', product.token);
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/calls$/);
+    const cookie = (await context.cookies()).find((c) => c.name === 'cc_session');
+    expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    expect(await page.evaluate(() => document.cookie)).not.toContain('cc_session');
+    // The cookie authenticates reads; a change without the dashboard's header is refused.
+    expect(await page.evaluate(async () => (await fetch('/api/session')).status)).toBe(200);
+    expect(await page.evaluate(async () => (await fetch('/api/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'forged' }) })).status)).toBe(403);
+  });
+
+  it('shows on the overview the figures the API answers, with no serious accessibility violation', async () => {
+    const overview = await api.get('/api/dashboard/overview');
+    await page.goto(`${product.url}/`);
+    const stats = page.locator('[data-testid=stats] .stat');
+    await expect.poll(() => stats.count()).toBe(4);
+    const figures = Object.fromEntries(
+      await stats.evaluateAll((els) => els.map((el) => [el.querySelector('.stat-label')!.textContent, Number(el.querySelector('.stat-value')!.textContent)])),
+    );
+    expect(figures).toEqual({ Contacts: overview.counts.contacts, 'Calls this week': overview.counts.callsThisWeek, 'Open tasks': overview.counts.openTasks, 'Upcoming events': overview.counts.upcomingEvents });
+    expect(overview.counts.callsThisWeek).toBe(6);
+    expect(await page.locator('text=Recent calls').count()).toBe(1);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('opens a call: transcript by speaker, summary, stages, and the recording plays', async () => {
+    const calls = await api.all('/api/phone-records');
+    const answered = calls.find((c: { status: string; hasRecording: boolean }) => c.status === 'completed' && c.hasRecording);
+    const full = await api.get(`/api/phone-records/${answered.id}`);
+    await page.goto(`${product.url}/calls`);
+    await page.locator(`a[href="/calls/${answered.id}"]`).first().click();
+    await page.waitForURL(new RegExp(`/calls/${answered.id}$`));
+    const turns = page.locator('.transcript .turn');
+    await expect.poll(() => turns.count()).toBe(full.speakerSegments.length);
+    expect(await turns.first().locator('p').textContent()).toBe(full.speakerSegments[0].text);
+    expect(await page.locator('.card', { hasText: 'Summary' }).first().textContent()).toContain(full.summary);
+    expect(await page.locator('.stages li').count()).toBe(7);
+    const canPlay = await page.evaluate(
+      () =>
+        new Promise<boolean>((resolve) => {
+          const audio = document.querySelector('audio')!;
+          if (audio.readyState >= 3) return resolve(true);
+          audio.addEventListener('canplay', () => resolve(true), { once: true });
+          audio.addEventListener('error', () => resolve(false), { once: true });
+          audio.preload = 'auto';
+          audio.load();
+        }),
+    );
+    expect(canPlay).toBe(true);
+    // Clicking a turn seeks the player to it.
+    const last = full.speakerSegments[full.speakerSegments.length - 1];
+    await turns.last().locator('button').click();
+    await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBeGreaterThanOrEqual(last.startMs / 1000 - 0.05);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('serves the recording in byte ranges for the player', async () => {
+    const calls = await api.all('/api/phone-records');
+    const answered = calls.find((c: { hasRecording: boolean }) => c.hasRecording);
+    const headers = { authorization: `Bearer ${product.token}` };
+    const whole = await fetch(`${product.url}/api/phone-records/${answered.id}/recording`, { headers });
+    expect(whole.status).toBe(200);
+    const bytes = Buffer.from(await whole.arrayBuffer());
+    expect(bytes.subarray(0, 4).toString()).toBe('RIFF');
+    const part = await fetch(`${product.url}/api/phone-records/${answered.id}/recording`, { headers: { ...headers, range: 'bytes=4-11' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 4-11/${bytes.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(4, 12))).toBe(true);
+    const beyond = await fetch(`${product.url}/api/phone-records/${answered.id}/recording`, { headers: { ...headers, range: `bytes=${bytes.length}-` } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
+    expect((await fetch(`${product.url}/api/phone-records/${answered.id}/recording`)).status).toBe(401);
+  });
+
+  it('finds a call by a paraphrase and opens it at the passage', async () => {
+    const hits = await api.get(`/api/search?q=${encodeURIComponent('bill that has not been paid')}`);
+    const top = hits.hits[0];
+    expect(top.type).toBe('call');
+    await page.goto(`${product.url}/search`);
+    await page.fill('input[name=q]', 'bill that has not been paid');
+    await page.press('input[name=q]', 'Enter');
+    const first = page.locator('.hits a').first();
+    await first.waitFor();
+    expect(await first.textContent()).toContain(top.passage.text.slice(0, 40));
+    await first.click();
+    await page.waitForURL(new RegExp(`/calls/${top.id}`));
+    await expect.poll(() => page.locator('.transcript .turn').count()).toBeGreaterThan(0);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('completes a task, and it stays completed after a reload', async () => {
+    const open = await api.all('/api/tasks?status=open');
+    expect(open.length).toBeGreaterThan(0);
+    const task = open[0];
+    await page.goto(`${product.url}/tasks`);
+    const row = page.locator('[data-testid=task]', { hasText: task.title }).first();
+    await row.locator('input[type=checkbox]').check();
+    await expect.poll(async () => (await api.get(`/api/tasks/${task.id}`)).status).toBe('done');
+    await page.goto(`${product.url}/tasks?status=done`);
+    await expect.poll(() => page.locator('[data-testid=task]', { hasText: task.title }).locator('input[type=checkbox]').isChecked()).toBe(true);
+    await page.reload();
+    await expect.poll(() => page.locator('[data-testid=task]', { hasText: task.title }).locator('input[type=checkbox]').isChecked()).toBe(true);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('marks a notification read, and the unread count in the header follows', async () => {
+    const unread = await api.all('/api/notifications?unread=true');
+    expect(unread.length).toBeGreaterThan(0);
+    await page.goto(`${product.url}/notifications`);
+    const badge = page.locator('nav .count');
+    await expect.poll(() => badge.textContent()).toBe(String(unread.length));
+    const item = page.locator('[data-testid=notification]', { hasText: unread[0].title }).first();
+    await item.getByRole('button', { name: 'Mark read' }).click();
+    await expect.poll(async () => (await api.get(`/api/notifications?unread=true`)).length).toBe(unread.length - 1);
+    if (unread.length > 1) await expect.poll(() => badge.textContent()).toBe(String(unread.length - 1));
+    else await expect.poll(() => badge.count()).toBe(0);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('works at phone width: no sideways scrolling, the menu opens, pages pass axe', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, bypassCSP: true, storageState: await context.storageState() });
+    try {
+      for (const path of ['/', '/calls', '/contacts', '/messages', '/setup']) {
+        await phone.goto(`${product.url}${path}`);
+        await phone.locator('main h1').first().waitFor();
+        await phone.waitForLoadState('networkidle');
+        const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect({ path, overflow }).toEqual({ path, overflow: 0 });
+        expect({ path, violations: await axeViolations(phone) }).toEqual({ path, violations: [] });
+      }
+      await phone.getByRole('button', { name: 'Menu' }).click();
+      await phone.getByRole('link', { name: 'Contacts' }).click();
+      await phone.waitForURL(/\/contacts$/);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('signs out, after which the cookie is refused; the start banner link signs in once', async () => {
+    await page.goto(`${product.url}/`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/signin/);
+    expect(await page.evaluate(async () => (await fetch('/api/session')).status)).toBe(401);
+    await page.goto(`${product.url}/contacts`);
+    await page.waitForURL(/\/signin\?next=/);
+
+    const link = /Dashboard:\s+(http:\/\/localhost:\d+\/auth\/link\?code=\S+)/.exec(product.proc.output())![1]!.replace('localhost', '127.0.0.1');
+    const fresh = await browser.newContext();
+    try {
+      const p = await fresh.newPage();
+      await p.goto(link);
+      await p.waitForURL(`${product.url}/`);
+      await eventually(async () => (await p.locator('[data-testid=stats]').count()) > 0, 20_000, 200);
+      const again = await fresh.newPage();
+      await fresh.clearCookies();
+      await again.goto(link);
+      await again.waitForURL(/\/signin\?link=expired/);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
