@@ -59,8 +59,8 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
     summary: 'The stored recording (from the data folder or the bucket), with HTTP Range support for players',
     request: { params: IdParam },
     responses: {
-      200: { content: { 'audio/mpeg': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'The whole recording' },
-      206: { content: { 'audio/mpeg': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'The requested byte range' },
+      200: { content: { 'audio/*': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'The whole recording' },
+      206: { content: { 'audio/*': { schema: z.string().openapi({ format: 'binary' }) } }, description: 'The requested byte range' },
       ...errors,
       404: json(ErrorEnvelope, 'No such call, or it has no stored recording'),
       416: json(ErrorEnvelope, 'The range is outside the recording'),
