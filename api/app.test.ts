@@ -59,6 +59,32 @@ describe('health, readiness and auth', () => {
     await connection.close();
   });
 
+  it('sign-in: a cookie for a valid token only, bodies bounded, sessions end at sign-out, links work once', async () => {
+    const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+    const app = build(new Client({ connection }));
+    const signIn = (body: string) => app.request('/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    expect((await signIn(JSON.stringify({ token: 'wrong' }))).status).toBe(401);
+    expect((await signIn('{}')).status).toBe(400);
+    // A streamed body over the limit is refused before it is kept.
+    const big = new ReadableStream({ start: (ctl) => { for (let i = 0; i < 64; i++) ctl.enqueue(new Uint8Array(1024)); ctl.close(); } });
+    expect((await app.request('/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big, duplex: 'half' } as RequestInit)).status).toBe(413);
+    const ok = await signIn(JSON.stringify({ token: 'secret-token' }));
+    expect(ok.status).toBe(200);
+    const setCookie = ok.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^cc_session=[^;]+; Max-Age=43200; Path=\/; HttpOnly; SameSite=Strict$/);
+    const cookie = setCookie.split(';')[0]!;
+    expect((await app.request('/api/session', { headers: { cookie } })).status).toBe(200);
+    // Reads with the cookie alone; changes need the dashboard's header too.
+    const post = (headers: Record<string, string>) => app.request('/api/tasks', { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ title: 'Call back' }) });
+    expect((await post({})).status).toBe(403);
+    expect((await post({ 'x-requested-with': 'command-center' })).status).toBe(201);
+    // A tampered cookie is nobody's.
+    expect((await app.request('/api/session', { headers: { cookie: cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')) } })).status).toBe(401);
+    expect((await app.request('/auth/session', { method: 'DELETE', headers: { cookie } })).status).toBe(200);
+    expect((await app.request('/api/session', { headers: { cookie } })).status).toBe(401);
+    await connection.close();
+  });
+
   it('answers semantic search with 503 and hybrid search with full-text when the query embedder fails', async () => {
     const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
     const app = build(new Client({ connection }));

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { failureThrottle, tokenMatcher, tooManyAttempts } from './auth.js';
 import { ApiError, errorBody, ok } from './errors.js';
 import type { Sessions } from './session.js';
@@ -36,6 +37,8 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
   const matches = tokenMatcher(o.apiTokens);
   const throttle = failureThrottle();
 
+  // Sign-in bodies are one token: counted as they stream, refused past a few KB before any is kept.
+  app.use('/auth/*', bodyLimit({ maxSize: 4096, onError: (c) => c.json(errorBody(c, 'payload_too_large', 'body over 4096 bytes'), 413) }));
   // Sign-in: { token } in, a session cookie out. Failures are throttled like bearer tokens.
   app.post('/auth/session', async (c) => {
     const wait = throttle.blocked(c);

@@ -64,7 +64,7 @@ function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
   api.openAPIRegistry.registerPath({
     method: 'post', path: '/auth/session', tags: ['Sign-in'], summary: 'Dashboard sign-in: an API token in, an httpOnly SameSite=Strict session cookie out', operationId: 'postAuthSession',
     request: { body: { content: { 'application/json': { schema: z.object({ token: z.string() }) } }, required: true } },
-    responses: { 200: json(envelope(z.object({ signedIn: z.boolean() })), 'Signed in; the cookie is set'), 400: json(ErrorEnvelope, 'No token given'), 401: json(ErrorEnvelope, 'Not a token of this server'), 429: json(ErrorEnvelope, 'Too many failed attempts') },
+    responses: { 200: json(envelope(z.object({ signedIn: z.boolean() })), 'Signed in; the cookie is set'), 400: json(ErrorEnvelope, 'No token given'), 401: json(ErrorEnvelope, 'Not a token of this server'), 413: json(ErrorEnvelope, 'Body over 4 KB'), 429: json(ErrorEnvelope, 'Too many failed attempts') },
   });
   api.openAPIRegistry.registerPath({
     method: 'delete', path: '/auth/session', tags: ['Sign-in'], summary: 'Sign out: revokes the session and clears the cookie', operationId: 'deleteAuthSession',
