@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 describe('recordings in an S3-compatible store', () => {
-  it('copies the recording into the bucket, transcribes it from there, and erasing the call deletes the object', async () => {
+  it('copies the recording into the bucket, transcribes and plays it from there, and erasing the call deletes the object', async () => {
     const audio = Buffer.from('ID3 recording for the bucket');
     vendors.deepgram.speak(audio, [{ channel: 0, text: 'Stored in the bucket, please confirm.' }]);
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 30, recordingUrl: vendors.telnyx.hostRecording('bucket.mp3', audio) });
@@ -36,6 +36,17 @@ describe('recordings in an S3-compatible store', () => {
     expect(s3.objects.get(`calls/recordings/${r!.id}.mp3`)?.body.equals(audio)).toBe(true);
     expect(s3.objects.get(`calls/recordings/${r!.id}.mp3`)?.type).toBe('audio/mpeg');
     expect(r!.transcript).toContain('Stored in the bucket');
+
+    // The player reads it back from the bucket, whole or by byte range.
+    const auth = { authorization: `Bearer ${stack.token}` };
+    const whole = await stack.app.request(`/api/phone-records/${r!.id}/recording`, { headers: auth });
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(audio)).toBe(true);
+    const part = await stack.app.request(`/api/phone-records/${r!.id}/recording`, { headers: { ...auth, range: 'bytes=4-9' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 4-9/${audio.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(audio.subarray(4, 10))).toBe(true);
+    expect(s3.requests.at(-1)?.headers.range).toBe('bytes=4-9');
 
     // Erasure reaches the bucket: the object is deleted, and deleting again finds nothing left.
     const del = (id: string) => stack.app.request(`/api/phone-records/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${stack.token}` } });

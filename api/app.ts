@@ -11,7 +11,7 @@ import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth, tokenMatcher } from './auth.js';
 import { codecServer } from './codec-server.js';
-import { ApiError, errorBody, ok, onError } from './errors.js';
+import { ApiError, errorBody, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { allowedMethods, createRestApi, type QueryEmbedder } from './routes/index.js';
 import type { WorkflowGateway } from './temporal.js';
@@ -88,7 +88,15 @@ export function createApp(deps: AppDeps) {
   });
   app.onError(onError(deps.log.error));
   const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;
-  const rest = createRestApi({ db: deps.database.db, gateway: deps.gateway, region: deps.region, embedder: deps.embedder, parallelism, recordings: deps.recordings });
+  const rest = createRestApi({
+    db: deps.database.db,
+    gateway: deps.gateway,
+    region: deps.region,
+    embedder: deps.embedder,
+    parallelism,
+    recordings: deps.recordings,
+    setup: { publicBaseUrl: deps.publicBaseUrl, telnyxKeySource: deps.telnyxKeySource ?? 'configured', temporalUi: deps.codecUiOrigin, temporalNamespace: deps.temporalNamespace ?? 'default' },
+  });
   const sessions = deps.sessions ?? createSessions(deps.apiTokens, { secureCookies: deps.publicBaseUrl.startsWith('https:') });
   const allowed = allowedMethods(rest);
   app.notFound((c) => {
@@ -164,22 +172,6 @@ export function createApp(deps: AppDeps) {
   // REST bodies are small JSON: counted as they stream, refused past the limit.
   app.use('/api/*', bodyLimit({ maxSize: API_MAX_BODY_BYTES, onError: (c) => c.json(errorBody(c, 'payload_too_large', `body over ${API_MAX_BODY_BYTES} bytes`), 413) }));
   app.use('/api/*', rejectNulBytes);
-  app.get('/api/session', (c) => ok(c, { signedIn: true, via: c.req.header('authorization') ? 'token' : 'cookie' }));
-  // What the owner pastes into the Telnyx portal, and which key verifies Telnyx's signatures.
-  app.get('/api/setup', (c) => {
-    const base = deps.publicBaseUrl.replace(/\/+$/, '');
-    return ok(c, {
-      publicBaseUrl: base,
-      webhooks: {
-        callControl: `${base}/webhooks/telnyx/voice`,
-        texml: { voice: `${base}/webhooks/telnyx/voice`, status: `${base}/webhooks/telnyx/status`, recording: `${base}/webhooks/telnyx/recording`, fallback: `${base}/webhooks/telnyx/fallback` },
-        messaging: `${base}/webhooks/telnyx/messaging`,
-      },
-      telnyxPublicKey: deps.telnyxKeySource ?? 'configured',
-      temporalUi: deps.codecUiOrigin ?? null,
-      temporalNamespace: deps.temporalNamespace ?? 'default',
-    });
-  });
   app.route('/', rest);
   return app;
 }

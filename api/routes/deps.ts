@@ -21,6 +21,17 @@ export interface ApiDeps {
   parallelism: number;
   /** Where the pipeline stored recordings (the data folder or the bucket), for the player. */
   recordings?: BlobStore;
+  /** Facts for the dashboard's Setup page. */
+  setup?: SetupFacts;
+}
+
+export interface SetupFacts {
+  publicBaseUrl: string;
+  /** Whether TELNYX_PUBLIC_KEY was configured, or a development key generated (embedded mode). */
+  telnyxKeySource: 'configured' | 'development';
+  /** The Temporal UI, for links to a call's run. */
+  temporalUi?: string;
+  temporalNamespace: string;
 }
 
 /** E.164 or a 400 naming the field. */

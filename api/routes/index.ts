@@ -11,6 +11,7 @@ import { notificationRoutes } from './notifications.js';
 import { createApiApp, envelope, ErrorEnvelope, json, operationIdOf, tightenDocument } from './openapi.js';
 import { phoneRecordRoutes } from './phone-records.js';
 import { searchRoutes } from './search.js';
+import { setupRoutes } from './setup.js';
 
 export type { ApiDeps, QueryEmbedder } from './deps.js';
 
@@ -38,27 +39,6 @@ function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
     responses: {
       200: json(ReadySchema, 'Every part this process needs can work'),
       503: json(ReadySchema, 'A part cannot work; `failed` names it and its check says why'),
-    },
-  });
-  api.openAPIRegistry.registerPath({
-    method: 'get', path: '/api/session', tags: ['Sign-in'], security: [{ bearer: [] }], summary: 'Who is asking: signed in with a token or the dashboard\'s session cookie', operationId: 'getSession',
-    responses: { 200: json(envelope(z.object({ signedIn: z.literal(true), via: z.enum(['token', 'cookie']) })), 'Signed in'), 401: json(ErrorEnvelope, 'Not signed in') },
-  });
-  api.openAPIRegistry.registerPath({
-    method: 'get', path: '/api/setup', tags: ['Sign-in'], security: [{ bearer: [] }], summary: 'The webhook URLs to paste into the Telnyx portal, and whether Telnyx\'s public key is configured', operationId: 'getSetup',
-    responses: {
-      200: json(envelope(z.object({
-        publicBaseUrl: z.string(),
-        webhooks: z.object({
-          callControl: z.string(),
-          texml: z.object({ voice: z.string(), status: z.string(), recording: z.string(), fallback: z.string() }),
-          messaging: z.string(),
-        }),
-        telnyxPublicKey: z.enum(['configured', 'development']).openapi({ description: '`development`: a key generated for the simulator; real Telnyx webhooks will be refused until TELNYX_PUBLIC_KEY is set' }),
-        temporalUi: z.string().nullable().openapi({ description: 'The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one)' }),
-        temporalNamespace: z.string(),
-      })), 'Setup facts'),
-      401: json(ErrorEnvelope, 'Not signed in'),
     },
   });
   api.openAPIRegistry.registerPath({
@@ -115,6 +95,7 @@ export function createRestApi(deps: ApiDeps) {
   calendarRoutes(api, deps);
   dashboardRoutes(api, deps);
   searchRoutes(api, deps);
+  setupRoutes(api, deps);
   documentOuterRoutes(api);
 
   let cached: Record<string, unknown> | undefined;

@@ -100,3 +100,13 @@ export function LineChart({ points, label }: { points: { at: string; value: numb
     </figure>
   );
 }
+
+/** The "Load more" button of a keyset-paged list. */
+export function LoadMore({ list }: { list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown } }) {
+  if (!list.hasNextPage) return null;
+  return (
+    <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+      {list.isFetchingNextPage ? 'Loading …' : 'Load more'}
+    </button>
+  );
+}

@@ -43,6 +43,15 @@ export function createS3BlobStore(o: S3Options): BlobStore {
         throw toProviderError('s3', err);
       }
     },
+    async stream(location, { start, end }) {
+      if (!location.startsWith(scheme)) throw new Error(`not in bucket ${o.bucket}: ${location.slice(0, 60)}`);
+      try {
+        const res = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: location.slice(scheme.length), Range: `bytes=${start}-${end}` }));
+        return res.Body!.transformToWebStream() as ReadableStream<Uint8Array>;
+      } catch (err) {
+        throw toProviderError('s3', err);
+      }
+    },
     async delete(location) {
       if (!location.startsWith(scheme)) throw new Error(`not in bucket ${o.bucket}: ${location.slice(0, 60)}`);
       try {

@@ -1,12 +1,18 @@
 /** Where recordings live once copied out of Telnyx's 10-minute URL window. Local folder by default. */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 
 export interface BlobStore {
   readonly name: string;
   /** Store bytes under a key (atomically: a retry never leaves half a file); returns the location. */
   put(key: string, bytes: Uint8Array, contentType: string): Promise<string>;
   get(location: string): Promise<Buffer>;
+  /**
+   * Bytes `start` to `end` (inclusive) of a stored object as a stream, for players: nothing
+   * before `start` is read and nothing is buffered whole.
+   */
+  stream(location: string, range: { start: number; end: number }): Promise<ReadableStream<Uint8Array>>;
   /** Remove a stored object; removing one that is gone is not an error. */
   delete(location: string): Promise<void>;
 }
@@ -31,6 +37,13 @@ export function createLocalBlobStore(root: string): BlobStore {
     async get(location) {
       if (!location.startsWith('file://')) throw new Error(`not a local blob: ${location.slice(0, 40)}`);
       return readFile(resolve(location.slice('file://'.length)));
+    },
+    async stream(location, { start, end }) {
+      if (!location.startsWith('file://')) throw new Error(`not a local blob: ${location.slice(0, 40)}`);
+      // Opened first so a missing file is an error here, not in the middle of a response.
+      // The handle's own stream closes it when the stream ends or the client goes away.
+      const file = await open(resolve(location.slice('file://'.length)));
+      return Readable.toWeb(file.createReadStream({ start, end })) as ReadableStream<Uint8Array>;
     },
     async delete(location) {
       if (!location.startsWith('file://')) throw new Error(`not a local blob: ${location.slice(0, 40)}`);

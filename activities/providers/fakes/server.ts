@@ -26,7 +26,7 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export type Handler = (req: FakeRequest) => Promise<{ status?: number; type?: string; body: string | Buffer }>;
+export type Handler = (req: FakeRequest) => Promise<{ status?: number; type?: string; headers?: Record<string, string>; body: string | Buffer }>;
 
 const read = (req: IncomingMessage) =>
   new Promise<Buffer>((resolve, reject) => {
@@ -57,7 +57,7 @@ export async function startFakeServer(name: string, handle: Handler): Promise<Fa
     try {
       const out = await handle(request);
       if (res.destroyed) return;
-      res.writeHead(out.status ?? 200, { 'content-type': out.type ?? 'application/json' }).end(out.body);
+      res.writeHead(out.status ?? 200, { 'content-type': out.type ?? 'application/json', ...out.headers }).end(out.body);
     } catch (err) {
       if (!res.destroyed) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: (err as Error).message } }));
     }

@@ -108,7 +108,7 @@ export async function startFakeElevenLabs(): Promise<FakeServer> {
   });
 }
 
-/** A path-style S3 store (PUT / GET / DELETE object), enough for the AWS SDK's PutObject, GetObject and DeleteObject. */
+/** A path-style S3 store (PUT / GET with or without a byte range / DELETE object), enough for the AWS SDK's PutObject, GetObject and DeleteObject. */
 export async function startFakeS3(): Promise<FakeServer & { objects: Map<string, { body: Buffer; type: string }> }> {
   const objects = new Map<string, { body: Buffer; type: string }>();
   const server = await startFakeServer('s3', async (req) => {
@@ -124,6 +124,11 @@ export async function startFakeS3(): Promise<FakeServer & { objects: Map<string,
       return { status: 204, type: 'application/xml', body: '' };
     }
     const found = objects.get(key);
+    const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
+    if (req.method === 'GET' && found && range) {
+      const [start, end] = [Number(range[1]), Math.min(Number(range[2]), found.body.length - 1)];
+      return { status: 206, type: found.type, headers: { 'content-range': `bytes ${start}-${end}/${found.body.length}` }, body: found.body.subarray(start, end + 1) };
+    }
     if (req.method === 'GET' && found) return { type: found.type, body: found.body };
     return { status: 404, type: 'application/xml', body: `<Error><Code>NoSuchKey</Code><Key>${key}</Key></Error>` };
   });

@@ -25,10 +25,11 @@ export const whenSignedOut = (f: () => void) => (onSignedOut = f);
 
 /** What a successful answer's envelope carries in `data`. */
 type EnvelopeData<R> = Extract<R, { data: object }>['data'] extends { data: infer T } ? T : never;
+type Answer = { data?: unknown; error?: unknown; response: Response };
 
-/** The `data` of an envelope, or an ApiFailure with the server's message. */
-export async function unwrap<R extends { data?: unknown; error?: unknown; response: Response }>(call: Promise<R>): Promise<EnvelopeData<R>> {
-  let result;
+/** The body of a successful answer; else an ApiFailure with the server's message (401 signs out). */
+async function settle(call: Promise<Answer>): Promise<unknown> {
+  let result: Answer;
   try {
     result = await call;
   } catch {
@@ -43,18 +44,17 @@ export async function unwrap<R extends { data?: unknown; error?: unknown; respon
     const e = error as { message?: string; error?: { code?: string } } | undefined;
     throw new ApiFailure(e?.message ?? `The server answered ${response.status}`, response.status, e?.error?.code);
   }
-  return (data as { data: EnvelopeData<R> }).data;
+  return data;
 }
 
-/** A whole list envelope (data + pagination). */
-export async function unwrapPage<T>(call: Promise<{ data?: unknown; error?: unknown; response: Response }>): Promise<{ items: T[]; nextCursor: string | null }> {
-  const { data, error, response } = await call;
-  if (response.status === 401) {
-    onSignedOut();
-    throw new ApiFailure('Signed out', 401, 'unauthorized');
-  }
-  if (error !== undefined || !response.ok) throw new ApiFailure((error as { message?: string } | undefined)?.message ?? `The server answered ${response.status}`, response.status);
-  const body = data as { data: T[]; pagination: { nextCursor: string | null } };
+/** The `data` of an envelope. */
+export async function unwrap<R extends Answer>(call: Promise<R>): Promise<EnvelopeData<R>> {
+  return ((await settle(call)) as { data: EnvelopeData<R> }).data;
+}
+
+/** A list envelope: the page and the cursor of the next one. */
+export async function unwrapPage<T>(call: Promise<Answer>): Promise<{ items: T[]; nextCursor: string | null }> {
+  const body = (await settle(call)) as { data: T[]; pagination: { nextCursor: string | null } };
   return { items: body.data, nextCursor: body.pagination.nextCursor };
 }
 

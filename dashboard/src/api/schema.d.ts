@@ -491,40 +491,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/health": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Liveness */
-        get: operations["getHealth"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/ready": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Readiness: database, Temporal, a worker polling, and the engines this configuration selects */
-        get: operations["getReady"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/session": {
         parameters: {
             query?: never;
@@ -551,6 +517,40 @@ export interface paths {
         };
         /** The webhook URLs to paste into the Telnyx portal, and whether Telnyx's public key is configured */
         get: operations["getSetup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: database, Temporal, a worker polling, and the engines this configuration selects */
+        get: operations["getReady"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1183,6 +1183,27 @@ export interface components {
                 /** @description Offset of the passage in the recording */
                 startMs: number | null;
             };
+        };
+        Setup: {
+            publicBaseUrl: string;
+            webhooks: {
+                callControl: string;
+                texml: {
+                    voice: string;
+                    status: string;
+                    recording: string;
+                    fallback: string;
+                };
+                messaging: string;
+            };
+            /**
+             * @description `development`: a key generated for the simulator; real Telnyx webhooks will be refused until TELNYX_PUBLIC_KEY is set
+             * @enum {string}
+             */
+            telnyxPublicKey: "configured" | "development";
+            /** @description The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one) */
+            temporalUi: string | null;
+            temporalNamespace: string;
         };
     };
     responses: never;
@@ -3759,6 +3780,99 @@ export interface operations {
             };
         };
     };
+    getSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** @enum {boolean} */
+                            signedIn: true;
+                            /** @enum {string} */
+                            via: "token" | "cookie";
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                        message?: string;
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Invalid input; `error.fields` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getSetup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Setup facts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Setup"];
+                        /** @enum {boolean} */
+                        success: true;
+                        message?: string;
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Invalid input; `error.fields` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     getHealth: {
         parameters: {
             query?: never;
@@ -3831,101 +3945,6 @@ export interface operations {
                             };
                         };
                     };
-                };
-            };
-        };
-    };
-    getSession: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Signed in */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        data: {
-                            /** @enum {boolean} */
-                            signedIn: true;
-                            /** @enum {string} */
-                            via: "token" | "cookie";
-                        };
-                        /** @enum {boolean} */
-                        success: true;
-                        message?: string;
-                        timestamp: string;
-                    };
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
-                };
-            };
-        };
-    };
-    getSetup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Setup facts */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": {
-                        data: {
-                            publicBaseUrl: string;
-                            webhooks: {
-                                callControl: string;
-                                texml: {
-                                    voice: string;
-                                    status: string;
-                                    recording: string;
-                                    fallback: string;
-                                };
-                                messaging: string;
-                            };
-                            /**
-                             * @description `development`: a key generated for the simulator; real Telnyx webhooks will be refused until TELNYX_PUBLIC_KEY is set
-                             * @enum {string}
-                             */
-                            telnyxPublicKey: "configured" | "development";
-                            /** @description The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one) */
-                            temporalUi: string | null;
-                            temporalNamespace: string;
-                        };
-                        /** @enum {boolean} */
-                        success: true;
-                        message?: string;
-                        timestamp: string;
-                    };
-                };
-            };
-            /** @description Not signed in */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["Error"];
                 };
             };
         };

@@ -4,9 +4,8 @@ import { api, unwrap } from '../api/client';
 import { clock, duration, when } from '../format';
 import { Link, navigate, useLocation, useTitle } from '../router';
 import { Badge, Card, ErrorBox, Loading } from '../ui';
-import { currentStage } from './Calls';
+import { currentStage, STAGES } from '../calls';
 
-const STAGES = ['record', 'transcribe', 'summarize', 'sentiment', 'embed', 'rescore', 'notify'] as const;
 const SPEAKER: Record<string, string> = { caller: 'Caller', owner: 'You', speaker_0: 'Speaker' };
 
 export function Call({ id }: { id: string }) {

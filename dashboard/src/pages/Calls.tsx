@@ -1,21 +1,13 @@
-import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import { api, unwrapPage, type Schemas } from '../api/client';
 import { ago, duration, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
-import { Badge, Empty, ErrorBox, Loading } from '../ui';
+import { Badge, Empty, ErrorBox, LoadMore, Loading } from '../ui';
+import { currentStage, STAGES } from '../calls';
+import { ContactSelect } from '../contacts';
 
 type Summary = Schemas['PhoneRecordSummary'];
-const STAGES = ['record', 'transcribe', 'summarize', 'sentiment', 'embed', 'rescore', 'notify'] as const;
 const STATUSES = ['completed', 'missed', 'answered', 'ringing', 'initiated', 'rejected', 'busy', 'failed'] as const;
-
-/** The stage a call is in now, or undefined when its pipeline has settled. */
-export function currentStage(c: Pick<Summary, 'status' | 'stageStatus'>): string | undefined {
-  if (['initiated', 'ringing', 'answered'].includes(c.status)) return c.status === 'answered' ? 'on the call' : 'ringing';
-  const running = STAGES.find((s) => c.stageStatus[s]?.status === 'running');
-  if (running) return running;
-  const started = STAGES.some((s) => c.stageStatus[s]);
-  return started && !c.stageStatus.notify ? 'processing' : undefined;
-}
 
 export function Calls() {
   useTitle('Calls');
@@ -29,15 +21,11 @@ export function Calls() {
     hasTranscript: (search.get('hasTranscript') ?? undefined) as 'true' | 'false' | undefined,
     failedStage: (search.get('failedStage') ?? undefined) as (typeof STAGES)[number] | undefined,
   };
-  const contacts = useQuery({
-    queryKey: ['contacts', 'all-names'],
-    queryFn: () => unwrapPage<Schemas['Contact']>(api.GET('/api/contacts', { params: { query: { sort: 'name', limit: 200 } } })),
-  });
   const calls = useInfiniteQuery({
     queryKey: ['calls', filters],
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
-      unwrapPage<Summary>(api.GET('/api/phone-records', { params: { query: { ...filters, limit: 25, cursor: pageParam } as never } })),
+      unwrapPage<Summary>(api.GET('/api/phone-records', { params: { query: { ...filters, limit: 25, cursor: pageParam } } })),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     // Calls in progress show their stage live.
     refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((c) => currentStage(c))) ? 3_000 : 60_000),
@@ -67,17 +55,7 @@ export function Calls() {
             ))}
           </select>
         </label>
-        <label>
-          Contact
-          <select value={filters.contactId ?? ''} onChange={(e) => setSearch({ contactId: e.target.value })}>
-            <option value="">Anyone</option>
-            {contacts.data?.items.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ContactSelect value={filters.contactId} onChange={(contactId) => setSearch({ contactId })} />
         <label>
           From
           <input type="date" value={filters.from ?? ''} onChange={(e) => setSearch({ from: e.target.value })} />
@@ -156,11 +134,7 @@ export function Calls() {
               </tbody>
             </table>
           </div>
-          {calls.hasNextPage && (
-            <button type="button" onClick={() => calls.fetchNextPage()} disabled={calls.isFetchingNextPage}>
-              {calls.isFetchingNextPage ? 'Loading …' : 'Load more'}
-            </button>
-          )}
+          <LoadMore list={calls} />
         </>
       )}
     </div>

@@ -4,6 +4,7 @@ import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
 import { ago, duration, when } from '../format';
 import { Link, navigate, useTitle } from '../router';
 import { Badge, Card, ErrorBox, LineChart, Loading, Stat } from '../ui';
+import { useContactNames } from '../contacts';
 
 /** The factors behind a score, in words. */
 const FACTOR_LABELS: Record<string, string> = {
@@ -253,11 +254,7 @@ function EditContact({ contact, onSave, busy }: { contact: Schemas['Contact']; o
 function MergeInto({ id, onDone }: { id: string; onDone: () => void }) {
   const client = useQueryClient();
   const [open, setOpen] = useState(false);
-  const others = useQuery({
-    queryKey: ['contacts', 'all-names'],
-    queryFn: () => unwrapPage<Schemas['Contact']>(api.GET('/api/contacts', { params: { query: { sort: 'name', limit: 200 } } })),
-    enabled: open,
-  });
+  const others = useContactNames({ enabled: open });
   const merge = useMutation({
     mutationFn: (sourceId: string) => unwrap(api.POST('/api/contacts/{id}/merge', { params: { path: { id } }, body: { sourceId } })),
     onSuccess: async () => {

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
 import { ago } from '../format';
 import { Link, navigate, setSearch, useLocation, useTitle } from '../router';
-import { Card, Empty, ErrorBox, Loading } from '../ui';
+import { Card, Empty, ErrorBox, LoadMore, Loading } from '../ui';
 
 type Sort = 'name' | 'score' | 'priority' | 'recent';
 
@@ -82,11 +82,7 @@ export function Contacts() {
               </tbody>
             </table>
           </div>
-          {list.hasNextPage && (
-            <button type="button" onClick={() => list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-              Load more
-            </button>
-          )}
+          <LoadMore list={list} />
         </>
       )}
     </div>

@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-q
 import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
 import { ago, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
-import { Badge, Empty, ErrorBox, Loading } from '../ui';
+import { Badge, Empty, ErrorBox, LoadMore, Loading } from '../ui';
 
 export function Notifications() {
   useTitle('Notifications');
@@ -68,11 +68,7 @@ export function Notifications() {
           ))}
         </ul>
       )}
-      {list.hasNextPage && (
-        <button type="button" onClick={() => list.fetchNextPage()}>
-          Load more
-        </button>
-      )}
+      <LoadMore list={list} />
     </div>
   );
 }

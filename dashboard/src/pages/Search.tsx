@@ -1,9 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
-import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { phone, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
 import { Badge, Empty, ErrorBox, Loading } from '../ui';
+import { ContactSelect } from '../contacts';
 
 type Mode = 'hybrid' | 'semantic' | 'fulltext';
 
@@ -25,10 +26,6 @@ export function Search() {
   const from = search.get('from') ?? undefined;
   const to = search.get('to') ?? undefined;
   const [draft, setDraft] = useState(q);
-  const contacts = useQuery({
-    queryKey: ['contacts', 'all-names'],
-    queryFn: () => unwrapPage<Schemas['Contact']>(api.GET('/api/contacts', { params: { query: { sort: 'name', limit: 200 } } })),
-  });
   const results = useQuery({
     queryKey: ['search', mode, q, type, contactId, from, to],
     enabled: q.trim().length > 0,
@@ -73,17 +70,7 @@ export function Search() {
             <option value="message">Texts</option>
           </select>
         </label>
-        <label>
-          Contact
-          <select value={contactId ?? ''} onChange={(e) => setSearch({ contactId: e.target.value })}>
-            <option value="">Anyone</option>
-            {contacts.data?.items.map((c) => (
-              <option key={c.id} value={c.id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ContactSelect value={contactId} onChange={(id) => setSearch({ contactId: id })} />
         <label>
           From
           <input type="date" value={from ?? ''} onChange={(e) => setSearch({ from: e.target.value })} />

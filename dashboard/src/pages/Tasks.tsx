@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
 import { day, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
-import { Badge, Card, Empty, ErrorBox, Loading } from '../ui';
+import { Badge, Card, Empty, ErrorBox, LoadMore, Loading } from '../ui';
 
 type Status = Schemas['Task']['status'];
 
@@ -85,11 +85,7 @@ export function Tasks() {
               )}
             </ul>
           )}
-          {tasks.hasNextPage && (
-            <button type="button" onClick={() => tasks.fetchNextPage()}>
-              Load more
-            </button>
-          )}
+          <LoadMore list={tasks} />
         </Card>
         <Calendar />
       </div>

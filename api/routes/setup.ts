@@ -1,0 +1,49 @@
+/** /api/session and /api/setup: who is asking, and what the owner pastes into the Telnyx portal. */
+import { createRoute, z } from '@hono/zod-openapi';
+import { ok } from '../errors.js';
+import type { ApiDeps } from './deps.js';
+import { responses, route, type ApiApp } from './openapi.js';
+
+const tag = ['Sign-in'];
+const security = [{ bearer: [] }];
+
+const SetupSchema = z
+  .object({
+    publicBaseUrl: z.string(),
+    webhooks: z.object({
+      callControl: z.string(),
+      texml: z.object({ voice: z.string(), status: z.string(), recording: z.string(), fallback: z.string() }),
+      messaging: z.string(),
+    }),
+    telnyxPublicKey: z.enum(['configured', 'development']).openapi({ description: '`development`: a key generated for the simulator; real Telnyx webhooks will be refused until TELNYX_PUBLIC_KEY is set' }),
+    temporalUi: z.string().nullable().openapi({ description: 'The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one)' }),
+    temporalNamespace: z.string(),
+  })
+  .openapi('Setup');
+
+export function setupRoutes(app: ApiApp, deps: ApiDeps) {
+  route(app, createRoute({
+    method: 'get', path: '/api/session', tags: tag, security, summary: 'Who is asking: signed in with a token or the dashboard\'s session cookie',
+    responses: responses(z.object({ signedIn: z.literal(true), via: z.enum(['token', 'cookie']) }), 'Signed in'),
+  }), async (c) => ok(c, { signedIn: true as const, via: c.req.header('authorization') ? ('token' as const) : ('cookie' as const) }));
+
+  route(app, createRoute({
+    method: 'get', path: '/api/setup', tags: tag, security, summary: 'The webhook URLs to paste into the Telnyx portal, and whether Telnyx\'s public key is configured',
+    responses: responses(SetupSchema, 'Setup facts'),
+  }), async (c) => {
+    const s = deps.setup;
+    const base = (s?.publicBaseUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+    const hook = (name: string) => `${base}/webhooks/telnyx/${name}`;
+    return ok(c, {
+      publicBaseUrl: base,
+      webhooks: {
+        callControl: hook('voice'),
+        texml: { voice: hook('voice'), status: hook('status'), recording: hook('recording'), fallback: hook('fallback') },
+        messaging: hook('messaging'),
+      },
+      telnyxPublicKey: s?.telnyxKeySource ?? 'configured',
+      temporalUi: s?.temporalUi ?? null,
+      temporalNamespace: s?.temporalNamespace ?? 'default',
+    });
+  });
+}
