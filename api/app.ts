@@ -58,6 +58,8 @@ export interface AppDeps {
   telnyxKeySource?: 'configured' | 'development';
   /** The Temporal namespace, for links to a call's run in the Temporal UI. */
   temporalNamespace?: string;
+  /** The Setup page's test call (embedded mode with the development key). */
+  testCall?: () => Promise<{ callSessionId: string }>;
 }
 
 /** The largest REST request body (the biggest real one, a contact with notes, is a few KB). */
@@ -95,6 +97,7 @@ export function createApp(deps: AppDeps) {
     embedder: deps.embedder,
     parallelism,
     recordings: deps.recordings,
+    testCall: deps.testCall,
     setup: { publicBaseUrl: deps.publicBaseUrl, telnyxKeySource: deps.telnyxKeySource ?? 'configured', temporalUi: deps.codecUiOrigin, temporalNamespace: deps.temporalNamespace ?? 'default' },
   });
   const sessions = deps.sessions ?? createSessions(deps.apiTokens, { secureCookies: deps.publicBaseUrl.startsWith('https:') });

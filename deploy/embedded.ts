@@ -13,6 +13,7 @@ import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activ
 import { createApp, hardenServer } from '../api/app.js';
 import { createSessions } from '../api/session.js';
 import { ensureDashboardBuilt } from './build-dashboard.js';
+import { createTestCalls } from './test-call.js';
 import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { assertPortFree, PortInUseError, superviseDevServer, type DevServer } from '../worker/dev-server.js';
@@ -35,7 +36,8 @@ async function main() {
   const embedded = isEmbedded(config);
   const token = config.apiTokens.length ? undefined : await embeddedApiToken(config.dataDir);
   const apiTokens = token ? [token.value] : config.apiTokens;
-  const telnyxKey = config.telnyx.publicKey ?? (await devTelnyxKeyPair(config.dataDir)).publicKeyBase64;
+  const devKey = config.telnyx.publicKey ? undefined : await devTelnyxKeyPair(config.dataDir);
+  const telnyxKey = config.telnyx.publicKey ?? devKey!.publicKeyBase64;
   // Workflow history is encrypted; the key is generated once into the data folder unless given.
   const codecKeys = config.temporal.codecKeys ?? (await embeddedCodecKeys(config.dataDir)).value;
   const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
@@ -91,6 +93,11 @@ async function main() {
     const engines = engineChecks(providers, config, { withSpeech: true });
     const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
     await gateway.ensureRetentionSchedule();
+    // The Setup page's "Play a test call", while webhooks are verified with the development key.
+    const selfHost = ['0.0.0.0', '::', 'localhost'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
+    const testCalls = devKey
+      ? createTestCalls({ dataDir: config.dataDir, privateKey: devKey.privateKey, selfUrl: `http://${selfHost}:${config.http.port}`, ourNumber: config.owner.phoneNumber ?? '+13125550199' })
+      : undefined;
     const sessions = createSessions(apiTokens, { secureCookies: config.http.publicBaseUrl.startsWith('https:') });
     const app = createApp({
       database,
@@ -112,6 +119,7 @@ async function main() {
       temporalNamespace: config.temporal.namespace,
       sessions,
       telnyxKeySource: config.telnyx.publicKey ? 'configured' : 'development',
+      testCall: testCalls?.place,
     });
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
     hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
@@ -141,6 +149,7 @@ async function main() {
       stopping = Date.now();
       say(`${signal}: draining the worker (Ctrl-C again to force) ...`);
       await new Promise<void>((r) => server.close(() => r()));
+      await testCalls?.close();
       worker.shutdown();
       await workerRun.catch(() => undefined);
       await providers.speech.close?.();

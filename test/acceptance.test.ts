@@ -416,6 +416,9 @@ describe('npm run api + npm run worker (production mode) against one Temporal an
       for (const plan of plans) expect(checkCall(plan, records.get(plan.callSessionId), notes)).toEqual([]);
       const hits = await api.get(`/api/search/semantic?q=${encodeURIComponent('the car needs expensive repairs')}`);
       expect(hits.hits[0]?.id).toBe(records.get(plans[0]!.callSessionId).id);
+      // No test calls where real Telnyx webhooks are configured.
+      expect((await api.get('/api/setup')).testCall).toBe(false);
+      expect((await api.request('POST', '/api/setup/test-call')).status).toBe(409);
       // Production processes create private files too: everything in the data folder is its owner's only.
       const entries = await readdir(env.DATA_DIR!, { recursive: true });
       expect(entries.filter((e) => e.startsWith('recordings/')).length).toBe(1);

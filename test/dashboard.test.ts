@@ -194,6 +194,24 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     expect(await axeViolations(page)).toEqual([]);
   });
 
+  it('plays a test call from the Setup page and opens it; the call goes through the whole pipeline', async () => {
+    await page.goto(`${product.url}/setup`);
+    await page.getByRole('button', { name: 'Play a test call' }).click();
+    const open = page.getByRole('link', { name: 'Open it' });
+    await open.waitFor({ timeout: 60_000 });
+    await open.click();
+    await page.waitForURL(/\/calls\/[0-9a-f-]{36}$/);
+    const id = page.url().split('/').pop()!;
+    const done = await eventually(async () => {
+      const call = await api.get(`/api/phone-records/${id}`);
+      return call.stageStatus?.notify?.status === 'done' ? call : null;
+    }, 120_000);
+    expect(done.stageStatus).toMatchObject({ record: { status: 'done' }, transcribe: { status: 'done' }, summarize: { status: 'done' }, embed: { status: 'done' } });
+    expect(done.phoneNumber).toMatch(/^\+1312555\d{4}$/);
+    await expect.poll(() => page.locator('.transcript .turn').count(), { timeout: 15_000 }).toBe(done.speakerSegments.length);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
   it('works at phone width: no sideways scrolling, the menu opens, pages pass axe', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, bypassCSP: true, storageState: await context.storageState() });
     try {

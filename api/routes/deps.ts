@@ -23,6 +23,8 @@ export interface ApiDeps {
   recordings?: BlobStore;
   /** Facts for the dashboard's Setup page. */
   setup?: SetupFacts;
+  /** Plays one simulated call through the product (embedded mode with the development key). */
+  testCall?: () => Promise<{ callSessionId: string }>;
 }
 
 export interface SetupFacts {

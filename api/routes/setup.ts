@@ -1,8 +1,8 @@
 /** /api/session and /api/setup: who is asking, and what the owner pastes into the Telnyx portal. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { ok } from '../errors.js';
+import { ApiError, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
-import { responses, route, type ApiApp } from './openapi.js';
+import { ErrorEnvelope, json, responses, route, type ApiApp } from './openapi.js';
 
 const tag = ['Sign-in'];
 const security = [{ bearer: [] }];
@@ -18,6 +18,7 @@ const SetupSchema = z
     telnyxPublicKey: z.enum(['configured', 'development']).openapi({ description: '`development`: a key generated for the simulator; real Telnyx webhooks will be refused until TELNYX_PUBLIC_KEY is set' }),
     temporalUi: z.string().nullable().openapi({ description: 'The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one)' }),
     temporalNamespace: z.string(),
+    testCall: z.boolean().openapi({ description: 'Whether POST /api/setup/test-call can play a simulated call (embedded mode with the development key)' }),
   })
   .openapi('Setup');
 
@@ -44,6 +45,16 @@ export function setupRoutes(app: ApiApp, deps: ApiDeps) {
       telnyxPublicKey: s?.telnyxKeySource ?? 'configured',
       temporalUi: s?.temporalUi ?? null,
       temporalNamespace: s?.temporalNamespace ?? 'default',
+      testCall: Boolean(deps.testCall),
     });
+  });
+
+  route(app, createRoute({
+    method: 'post', path: '/api/setup/test-call', tags: tag, security,
+    summary: 'Play one simulated call (synthetic speech, signed webhooks) through the whole pipeline; embedded mode with the development key only',
+    responses: { ...responses(z.object({ callSessionId: z.string() }), 'The call is on its way; it appears in the call log within seconds', 202), 409: json(ErrorEnvelope, 'Not available here: real Telnyx webhooks are configured') },
+  }), async (c) => {
+    if (!deps.testCall) throw new ApiError(409, 'not_available', 'Test calls need the development webhook key (embedded mode without TELNYX_PUBLIC_KEY); use npm run simulate against a development instance instead');
+    return ok(c, await deps.testCall(), 'Test call placed', 202);
   });
 }

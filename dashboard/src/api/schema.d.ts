@@ -525,6 +525,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/setup/test-call": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Play one simulated call (synthetic speech, signed webhooks) through the whole pipeline; embedded mode with the development key only */
+        post: operations["postSetupTestCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1204,6 +1221,8 @@ export interface components {
             /** @description The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one) */
             temporalUi: string | null;
             temporalNamespace: string;
+            /** @description Whether POST /api/setup/test-call can play a simulated call (embedded mode with the development key) */
+            testCall: boolean;
         };
     };
     responses: never;
@@ -3864,6 +3883,61 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postSetupTestCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The call is on its way; it appears in the call log within seconds */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            callSessionId: string;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                        message?: string;
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Invalid input; `error.fields` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not available here: real Telnyx webhooks are configured */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,6 +1,6 @@
-import { useQuery } from '@tanstack/react-query';
-import { api, unwrap } from '../api/client';
-import { useTitle } from '../router';
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
+import { Link, useTitle } from '../router';
 import { Badge, Card, ErrorBox, Loading } from '../ui';
 
 type Ready = { status: string; failed: string[]; checks: Record<string, { status: string; detail?: string }> };
@@ -61,9 +61,7 @@ export function Setup() {
                 </p>
               )}
               <h3>Try it without a phone</h3>
-              <p>
-                <code>npm run simulate -- --calls 3 --sms 1</code> plays signed calls and texts with synthetic speech through the whole pipeline; they appear under Calls within seconds.
-              </p>
+              <TestCall available={setup.data.testCall} />
             </>
           )}
         </Card>
@@ -95,6 +93,45 @@ export function Setup() {
           </Card>
         )}
       </div>
+    </div>
+  );
+}
+
+/** One simulated call through the whole pipeline, then a link to it once it is in the call log. */
+function TestCall({ available }: { available: boolean }) {
+  const place = useMutation({
+    mutationFn: async () => {
+      const { callSessionId } = await unwrap(api.POST('/api/setup/test-call'));
+      // The call's workflow creates its row within a second or two.
+      for (let i = 0; i < 60; i++) {
+        const { items } = await unwrapPage<Schemas['PhoneRecordSummary']>(api.GET('/api/phone-records', { params: { query: { limit: 10 } } }));
+        const call = items.find((c) => c.callSessionId === callSessionId);
+        if (call) return call;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      throw new Error('The test call did not reach the call log within 30 seconds; see /ready on this page');
+    },
+  });
+  if (!available) {
+    return (
+      <p>
+        With real Telnyx webhooks configured, test calls are not played here. On a development instance, <code>npm run simulate -- --calls 3 --sms 1</code> plays signed calls and
+        texts with synthetic speech through the whole pipeline.
+      </p>
+    );
+  }
+  return (
+    <div>
+      <p>Plays one call with synthetic speech through the whole pipeline, exactly as Telnyx would deliver it: signed webhooks, a recording to copy, transcription, summary and the rest.</p>
+      <button type="button" className="primary" onClick={() => place.mutate()} disabled={place.isPending}>
+        {place.isPending ? 'Placing the call …' : 'Play a test call'}
+      </button>
+      {place.data && (
+        <p role="status">
+          The call is in. <Link to={`/calls/${place.data.id}`}>Open it</Link> to watch its stages finish.
+        </p>
+      )}
+      {place.error && <ErrorBox error={place.error} />}
     </div>
   );
 }
