@@ -28,6 +28,7 @@ import { callEventSignal, getCallProgressQuery } from './call.messages.js';
 import type { CallEvent, CallProgress, StageName, StageState } from './call.messages.js';
 import { applyEvent, needsAnswer, newCallState, snapshot } from './call-state.js';
 import type { CallSnapshot } from './call-state.js';
+import { afterAudioFailure, AUDIO_STAGES, planStages, type StagePlan } from './call-plan.js';
 
 const remoteDb = proxyActivities<Activities>(activityProfiles.db);
 const localDb = proxyLocalActivities<Activities>(localActivityProfiles.db);
@@ -117,7 +118,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
         // that read the audio have nothing new to do).
         if (res.contactId && res.contactId !== contactId && patched(CALL_LATE_CONTACT_PATCH)) {
           contactId = res.contactId;
-          await pipelineStages(db, phoneRecordId, progress).contact(contactId, options.reprocess);
+          await pipelineStages(db, phoneRecordId, progress).contact(planStages(res.snap, { ...options, contactId }).rescore, options.reprocess);
         }
         continue;
       }
@@ -229,28 +230,20 @@ function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: Ca
   };
 
   return {
-    /** record, transcribe, summarize, sentiment, embed: or skipped, with the reason. */
-    async audio(snap: CallSnapshot, storedRecording: boolean) {
-      const hasAudio = snap.status === 'completed' && (snap.recording !== undefined || storedRecording);
-      if (hasAudio) {
-        const stored = storedRecording || (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));
-        const transcribed = stored && (await stage('transcribe', () => stt.transcribeStage({ phoneRecordId })));
-        if (transcribed) {
-          await stage('summarize', () => llm.summarizeStage({ phoneRecordId }));
-          await stage('sentiment', () => llm.sentimentStage({ phoneRecordId }));
-          await stage('embed', () => embed.embedStage({ phoneRecordId }));
-        } else {
-          await skip(['summarize', 'sentiment', 'embed'], stored ? 'transcription failed' : 'recording not stored');
-        }
-      } else {
-        const why = snap.status === 'completed' ? (snap.recordingError ?? 'no recording arrived') : `call ${snap.status}`;
-        await skip(['record', 'transcribe', 'summarize', 'sentiment', 'embed'], why);
-      }
+    /** record, transcribe, summarize, sentiment, embed: or skipped, with the reason (see call-plan.ts). */
+    async audio(snap: CallSnapshot, plan: StagePlan['audio']) {
+      if (!plan.run) return skip([...AUDIO_STAGES], plan.why);
+      const stored = !plan.record || (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));
+      const transcribed = stored && (await stage('transcribe', () => stt.transcribeStage({ phoneRecordId })));
+      if (!transcribed) return skip(['summarize', 'sentiment', 'embed'], afterAudioFailure(stored));
+      await stage('summarize', () => llm.summarizeStage({ phoneRecordId }));
+      await stage('sentiment', () => llm.sentimentStage({ phoneRecordId }));
+      await stage('embed', () => embed.embedStage({ phoneRecordId }));
     },
     /** rescore (when the caller is a contact) and notify. */
-    async contact(contactId: string | null, reprocess: boolean) {
-      if (contactId) await stage('rescore', () => db.rescoreContact({ contactId, phoneRecordId }));
-      else await skip(['rescore'], 'unknown caller');
+    async contact(plan: StagePlan['rescore'], reprocess: boolean) {
+      if (plan.run) await stage('rescore', () => db.rescoreContact({ contactId: plan.contactId, phoneRecordId }));
+      else await skip(['rescore'], plan.why);
       await stage('notify', () => notify.notifyStage({ phoneRecordId, reprocess }));
     },
   };
@@ -265,6 +258,7 @@ async function runPipeline(
   progress: CallProgress,
 ): Promise<void> {
   const stages = pipelineStages(db, phoneRecordId, progress);
-  await stages.audio(snap, storedRecording);
-  await stages.contact(contactId, reprocess);
+  const plan = planStages(snap, { storedRecording, contactId });
+  await stages.audio(snap, plan.audio);
+  await stages.contact(plan.rescore, reprocess);
 }
