@@ -58,7 +58,6 @@ export const envSchema = z.object({
   TELNYX_PUBLIC_KEY: optionalString,
   TELNYX_BASE_URL: optionalUrl,
   TELNYX_PHONE_NUMBER: optionalString,
-  TELNYX_CONNECTION_ID: optionalString,
   TELNYX_MESSAGING_PROFILE_ID: optionalString,
   TELNYX_VOICE: z.string().default('female'),
   OWNER_PHONE_NUMBER: optionalString,
@@ -97,9 +96,6 @@ export const envSchema = z.object({
   S3_PREFIX: z.string().default('recordings/'),
   S3_FORCE_PATH_STYLE: bool(true),
 
-  WINDMILL_BASE_URL: optionalUrl,
-  WINDMILL_TOKEN: optionalString,
-  WINDMILL_WORKSPACE: z.string().default('main'),
 
   NOTIFY_WEBHOOK_URL: optionalUrl,
   RECORDING_HOSTS: optionalString,
@@ -124,7 +120,6 @@ export const secretNames = [
   'EMBEDDINGS_API_KEY',
   'ELEVENLABS_API_KEY',
   'S3_SECRET_ACCESS_KEY',
-  'WINDMILL_TOKEN',
   'NOTIFY_WEBHOOK_URL',
 ] as const satisfies readonly (keyof Env)[];
 
@@ -165,7 +160,6 @@ export interface Config {
     publicKey?: string;
     baseUrl?: string;
     phoneNumber?: string;
-    connectionId?: string;
     messagingProfileId?: string;
     voice: string;
     aiServiceHost?: string;
@@ -179,7 +173,6 @@ export interface Config {
   readonly elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string };
   /** Recordings go to this S3-compatible bucket when set, else to DATA_DIR/recordings. */
   readonly s3?: { bucket: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix: string; forcePathStyle: boolean };
-  readonly windmill: { baseUrl?: string; token?: string; workspace: string };
   readonly notify: { webhookUrl?: string; longCallSeconds: number };
   /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */
   readonly recordings: { allowedHosts: readonly string[] };
@@ -283,7 +276,6 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       publicKey: e.TELNYX_PUBLIC_KEY,
       baseUrl: e.TELNYX_BASE_URL,
       phoneNumber: e.TELNYX_PHONE_NUMBER,
-      connectionId: e.TELNYX_CONNECTION_ID,
       messagingProfileId: e.TELNYX_MESSAGING_PROFILE_ID,
       voice: e.TELNYX_VOICE,
       aiServiceHost: e.AI_SERVICE_HOST,
@@ -302,7 +294,6 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
     s3: e.S3_BUCKET
       ? { bucket: e.S3_BUCKET, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY, prefix: e.S3_PREFIX, forcePathStyle: e.S3_FORCE_PATH_STYLE }
       : undefined,
-    windmill: { baseUrl: e.WINDMILL_BASE_URL, token: e.WINDMILL_TOKEN, workspace: e.WINDMILL_WORKSPACE },
     notify: { webhookUrl: e.NOTIFY_WEBHOOK_URL, longCallSeconds: e.NOTIFY_LONG_CALL_SECONDS },
     retention: {
       recordingsDays: e.RETAIN_RECORDINGS_DAYS,

@@ -5,17 +5,17 @@
 import { defineSearchAttributeKey, type RetryPolicy } from '@temporalio/common';
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
-export const DEFAULT_TASK_QUEUE = 'command-center';
-
 /** Workflow id of the call workflow for one Telnyx call session. */
 export const callWorkflowId = (callSessionId: string): string => `call-${callSessionId}`;
 /** Workflow id of one erasure run (never derived from the subject: ids stay free of personal data). */
 export const forgetWorkflowId = (requestId: string): string => `forget-${requestId}`;
 /** Workflow id of the inbound-message workflow for one Telnyx message. */
 export const messageWorkflowId = (messageId: string): string => `message-${messageId}`;
-/** Workflow id of a reprocessing run: a fresh run per request, never a replay of the original. */
-export const reprocessWorkflowId = (callSessionId: string, requestId: string): string =>
-  `reprocess-${callSessionId}-${requestId}`;
+/** Workflow ids of a call's reprocessing runs start with this (erasure finds them by it). */
+export const reprocessWorkflowPrefix = (callSessionId: string): string => `reprocess-${callSessionId}-`;
+/** Workflow id of a reprocessing run: a fresh run per request (`nonce`), never a replay of the original. */
+export const reprocessWorkflowId = (callSessionId: string, requestId: string, nonce: string): string =>
+  `${reprocessWorkflowPrefix(callSessionId)}${requestId.slice(0, 40)}-${nonce}`;
 
 /** Search attributes the project registers; values never contain phone numbers or names. */
 export const searchAttributes = {

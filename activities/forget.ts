@@ -1,5 +1,6 @@
 /** Erasure activities: each step is idempotent, so the forget workflow can repeat any of them. */
 import { eraseRows, planForget, type ForgetPlan, type ForgetSubject } from '../db/queries/forget.js';
+import { reprocessWorkflowPrefix } from '../temporal.config.js';
 import type { Database } from '../db/client.js';
 import type { Providers } from './providers/index.js';
 
@@ -28,7 +29,7 @@ export function createForgetActivities({ db, providers, executions }: ForgetDeps
       if (!executions) throw new Error('no Temporal access for erasing executions in this worker');
       let deleted = 0;
       for (const id of workflowIds) {
-        const runs = id.startsWith('call-') ? await executions.idsStartingWith(`reprocess-${id.slice('call-'.length)}`) : [];
+        const runs = id.startsWith('call-') ? await executions.idsStartingWith(reprocessWorkflowPrefix(id.slice('call-'.length))) : [];
         for (const workflowId of [id, ...runs]) if (await executions.erase(workflowId)) deleted += 1;
       }
       return { deleted };

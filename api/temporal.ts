@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import { maskPhone } from '../db/phone.js';
-import { callWorkflowId, forgetWorkflowId, messageWorkflowId, searchAttributes } from '../temporal.config.js';
+import { callWorkflowId, forgetWorkflowId, messageWorkflowId, reprocessWorkflowId, searchAttributes } from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
 import { callEventSignal, messageEventSignal, type CallEvent, type MessageEvent, type SyncResult } from '../workflows/call.messages.js';
 
@@ -90,7 +90,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
     },
     async startReprocess({ callSessionId, phoneRecordId, requestId }) {
       const handle = await within(API_TEMPORAL_DEADLINE_MS, () => client.workflow.start('callWorkflow', {
-        workflowId: `reprocess-${callSessionId}-${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`,
+        workflowId: reprocessWorkflowId(callSessionId, requestId, randomUUID().slice(0, 8)),
         taskQueue,
         args: [{ callSessionId, reprocessPhoneRecordId: phoneRecordId }],
         staticSummary: 'Reprocess call',

@@ -9,7 +9,7 @@ import { createLocalEmbeddings } from '../activities/providers/embeddings/local.
 import { queryEmbedder } from '../activities/providers/index.js';
 import { createApp } from '../api/app.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
-import { openDatabase } from '../db/client.js';
+import { openDatabase, rowsOf } from '../db/client.js';
 import { formatPhone } from '../db/phone.js';
 import { identifyCaller } from '../db/queries/contacts.js';
 import { overview } from '../db/queries/dashboard.js';
@@ -22,7 +22,6 @@ import { createSeedPhoneTable, seedLookup, seedScoreOne } from './seed-baselines
 
 const sizes = { contacts: arg('contacts', 100_000), calls: arg('calls', 1_000_000), passages: arg('passages', 200_000), messages: arg('messages', 100_000), tasks: arg('tasks', 50_000) };
 const seedLoopContacts = arg('seed-loop', 10_000);
-const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
 
 const pg = await benchPostgres();
 const database = await openDatabase({ url: pg.url, poolSize: 4 });

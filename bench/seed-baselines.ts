@@ -4,9 +4,8 @@
  * (three queries and an update per contact, fixed buckets). Baselines only; the product never uses them.
  */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../db/client.js';
+import { rowsOf, type Database } from '../db/client.js';
 
-const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
 
 /** The seed stored phone numbers as typed; give the baseline table the same mix of formats. */
 export async function createSeedPhoneTable(db: Database) {

@@ -13,6 +13,9 @@ import { RAW_TEXT_TYPES, registerPreparedRunner } from './prepared.js';
 export type Schema = typeof schema;
 export type Database = PgDatabase<PgQueryResultHKT, Schema>;
 
+/** The rows of a `db.execute()` result (the same shape from PGlite and node-postgres). */
+export const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
+
 export interface DatabaseHandle {
   readonly db: Database;
   readonly kind: 'pglite' | 'postgres';

@@ -1,8 +1,7 @@
 /** Read models for the dashboard: the overview and one contact's intelligence. */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../client.js';
+import { rowsOf, type Database } from '../client.js';
 
-const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
 /** A timestamptz as ISO 8601 in UTC, like every other time the API answers with. */
 const iso = (expr: string) => sql.raw(`to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 

@@ -1,6 +1,6 @@
 /** Erasure: everything the product holds about a person or a number, found and deleted by id. */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../client.js';
+import { rowsOf, type Database } from '../client.js';
 import type { ForgetSubject } from '../../workflows/call.messages.js';
 
 /** What erasing a subject touches: ids and storage locations only. */
@@ -16,7 +16,6 @@ export interface ForgetPlan {
 
 export type { ForgetSubject };
 
-const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
 const uuids = (ids: string[]) => `{${ids.join(',')}}`;
 
 /** Find what belongs to the subject: a contact's number(s), calls and texts; or one number's; or one item. */

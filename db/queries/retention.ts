@@ -1,6 +1,6 @@
 /** Retention: what is older than each configured period goes (nothing, by default). */
 import { sql } from 'drizzle-orm';
-import type { Database } from '../client.js';
+import { rowsOf, type Database } from '../client.js';
 
 /** Days to keep each kind of data; undefined keeps it forever. */
 export interface RetentionPolicy {
@@ -10,7 +10,6 @@ export interface RetentionPolicy {
   scoreHistoryDays?: number;
 }
 
-const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
 const cutoff = (asOf: Date, days: number) => new Date(asOf.getTime() - days * 86_400_000).toISOString();
 const callTime = sql`coalesce(started_at, created_at)`;
 

@@ -4,7 +4,7 @@
  * passage that matched.
  */
 import { sql, type SQL } from 'drizzle-orm';
-import { HNSW_EF_SEARCH, type Database } from '../client.js';
+import { HNSW_EF_SEARCH, type Database, rowsOf } from '../client.js';
 
 export interface SearchFilter {
   contactId?: string;
@@ -22,7 +22,6 @@ export interface SearchHit {
   passage: { text: string; kind: string; chunkIndex: number | null; startMs: number | null };
 }
 
-const rowsOf = <T>(r: unknown) => (r as { rows: T[] }).rows;
 
 function filterSql(f: SearchFilter, cols: { contact: SQL; time: SQL; type?: SQL }): SQL {
   const parts: SQL[] = [sql`true`];
