@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ReferenceMissing } from '../db/queries/errors.js';
 
 export class ApiError extends Error {
   constructor(
@@ -62,6 +63,7 @@ export function isTemporalUnavailable(err: unknown): boolean {
 export function onError(log: (msg: string, f?: Record<string, unknown>) => void) {
   return (err: Error, c: Context) => {
     if (err instanceof ApiError) return c.json(errorBody(c, err.code, err.message, err.fields), err.status);
+    if (err instanceof ReferenceMissing) return c.json(errorBody(c, 'reference_not_found', err.message, { [err.field]: err.message }), 409);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       const code = status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : status === 400 ? 'bad_request' : 'http_error';

@@ -1,7 +1,8 @@
 /** The REST API: every resource's routes on one OpenAPIHono, plus `/openapi.json` and `/docs`. */
 import { z } from '@hono/zod-openapi';
 import { renderDocs } from '../docs.js';
-import { calendarRoutes, taskRoutes } from './tasks.js';
+import { calendarRoutes } from './calendar.js';
+import { taskRoutes } from './tasks.js';
 import { contactRoutes } from './contacts.js';
 import { dashboardRoutes } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
