@@ -2,7 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ReferenceMissing } from '../db/queries/errors.js';
+import { PhoneTaken, ReferenceMissing } from '../db/queries/errors.js';
 
 export class ApiError extends Error {
   constructor(
@@ -17,11 +17,6 @@ export class ApiError extends Error {
 }
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
-/**
- * A record the body refers to does not exist: 409 naming the field (404 is kept for the resource
- * the URL names, so a client can tell "no such task" from "no such contact for this task").
- */
-export const missingReference = (field: string, message: string) => new ApiError(409, 'reference_not_found', message, { [field]: message });
 
 /** Successful envelope, as the seed's dashboard expects it. */
 export function ok<T>(c: Context, data: T, message?: string, status: ContentfulStatusCode = 200) {
@@ -64,6 +59,7 @@ export function onError(log: (msg: string, f?: Record<string, unknown>) => void)
   return (err: Error, c: Context) => {
     if (err instanceof ApiError) return c.json(errorBody(c, err.code, err.message, err.fields), err.status);
     if (err instanceof ReferenceMissing) return c.json(errorBody(c, 'reference_not_found', err.message, { [err.field]: err.message }), 409);
+    if (err instanceof PhoneTaken) return c.json(errorBody(c, 'conflict', err.message, { phone: err.otherId ? `belongs to contact ${err.otherId}` : 'already in use' }), 409);
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       const code = status === 401 ? 'unauthorized' : status === 413 ? 'payload_too_large' : status === 400 ? 'bad_request' : 'http_error';

@@ -1,18 +1,17 @@
 /** /api/contacts: CRUD, caller ID, creating from a caller, scores and merging duplicates. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq, sql } from 'drizzle-orm';
-import { claimOrphans, findContactByPhone, getContact, identifyCaller, listContacts, mergeContacts } from '../../db/queries/contacts.js';
+import { claimOrphans, deleteContact, findContactByPhone, getContact, identifyCaller, insertContact, listContacts, mergeContacts, updateContact, type Contact } from '../../db/queries/contacts.js';
+import { ReferenceMissing } from '../../db/queries/errors.js';
 import { cursorOf, type CursorKind } from './cursor.js';
-
-const contactCursorKind: Record<string, CursorKind> = { name: 'text', score: 'integer', priority: 'real', recent: 'timestamptz', created: 'timestamptz' };
 import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.js';
 import { computeScore, recomputeScores, SCORER_VERSION } from '../../db/queries/scores.js';
 import { formatPhone, normaliseParty, toE164 } from '../../db/phone.js';
-import { contacts, phoneRecords } from '../../db/schema/index.js';
-import { ApiError, missingReference, notFound, ok, page } from '../errors.js';
-import { isUniqueViolation, requirePhone, type ApiDeps } from './deps.js';
+import { ApiError, notFound, ok, page } from '../errors.js';
+import { requirePhone, type ApiDeps } from './deps.js';
 import { IdParam, PageQuery, isUuid, jsonBody, pageEnvelope, responses, route, errors, conflictResponse, json, envelope, type ApiApp } from './openapi.js';
 import { ContactSchema, contactView } from './views.js';
+
+const contactCursorKind: Record<string, CursorKind> = { name: 'text', score: 'integer', priority: 'real', recent: 'timestamptz', created: 'timestamptz' };
 
 const tag = ['Contacts'];
 const security = [{ bearer: [] }];
@@ -62,16 +61,6 @@ function rowValues(body: Partial<z.infer<typeof ContactCreate>>, deps: ApiDeps) 
   return { ...rest, ...(phone !== undefined ? { phoneE164: phone === null || phone === '' ? null : requirePhone(phone, deps.region) } : {}) };
 }
 
-async function saveOr409<T>(phone: string | null | undefined, deps: ApiDeps, write: () => Promise<T>): Promise<T> {
-  try {
-    return await write();
-  } catch (err) {
-    if (!isUniqueViolation(err)) throw err;
-    const other = phone ? await findContactByPhone(deps.db, phone) : null;
-    throw new ApiError(409, 'conflict', 'Another contact has this phone number', { phone: other ? `belongs to contact ${other.id}` : 'already in use' });
-  }
-}
-
 /** The score of one contact, recomputed now, with its trend, insights and history. */
 export async function scoreReport(deps: ApiDeps, id: string) {
   const row = await computeScore(deps.db, id);
@@ -94,7 +83,7 @@ export async function scoreReport(deps: ApiDeps, id: string) {
 
 export function contactRoutes(app: ApiApp, deps: ApiDeps) {
   const { db } = deps;
-  const view = (c: typeof contacts.$inferSelect) => contactView(c, deps.region);
+  const view = (c: Contact) => contactView(c, deps.region);
   const load = async (id: string) => {
     const c = isUuid(id) ? await getContact(db, id) : null;
     if (!c) throw notFound('Contact');
@@ -115,9 +104,9 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     request: jsonBody(ContactCreate), responses: { ...responses(ContactSchema, 'Created', 201), ...conflictResponse },
   }), async (c, { body }) => {
     const values = rowValues(body, deps);
-    const [row] = await saveOr409(values.phoneE164, deps, () => db.insert(contacts).values({ ...values, firstName: body.firstName, lastName: body.lastName ?? '' }).returning());
-    if (row!.phoneE164) await claimOrphans(db, row!.id, row!.phoneE164);
-    return ok(c, view((await getContact(db, row!.id))!), 'Contact created', 201);
+    const row = await insertContact(db, { ...values, firstName: body.firstName, lastName: body.lastName ?? '' });
+    if (row.phoneE164) await claimOrphans(db, row.id, row.phoneE164);
+    return ok(c, view((await getContact(db, row.id))!), 'Contact created', 201);
   });
 
   route(app, createRoute({
@@ -140,10 +129,10 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     const existing = await findContactByPhone(db, e164);
     if (existing) return ok(c, view(existing), 'A contact already has this number');
     const [first = 'Unknown', ...rest] = (body.name ?? '').split(/\s+/).filter(Boolean);
-    const [row] = await saveOr409(e164, deps, () => db.insert(contacts).values({ firstName: first, lastName: rest.join(' '), company: body.company ?? null, phoneE164: e164 }).returning());
-    const claimed = await claimOrphans(db, row!.id, e164);
-    if (claimed.calls + claimed.messages > 0) await recomputeScores(db, row!.id);
-    return ok(c, view((await getContact(db, row!.id))!), `Contact created from caller; ${claimed.calls} calls, ${claimed.messages} messages and ${claimed.tasks} tasks attached`, 201);
+    const row = await insertContact(db, { firstName: first, lastName: rest.join(' '), company: body.company ?? null, phoneE164: e164 });
+    const claimed = await claimOrphans(db, row.id, e164);
+    if (claimed.calls + claimed.messages > 0) await recomputeScores(db, row.id);
+    return ok(c, view((await getContact(db, row.id))!), `Contact created from caller; ${claimed.calls} calls, ${claimed.messages} messages and ${claimed.tasks} tasks attached`, 201);
   });
 
   route(app, createRoute({
@@ -167,7 +156,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     }), async (c, { params, body }) => {
       await load(params.id);
       const values = rowValues(body, deps);
-      await saveOr409(values.phoneE164, deps, () => db.update(contacts).set({ ...values, updatedAt: sql`now()` }).where(eq(contacts.id, params.id)));
+      await updateContact(db, params.id, values);
       if (values.phoneE164) await claimOrphans(db, params.id, values.phoneE164);
       return ok(c, view(await load(params.id)), 'Contact updated');
     });
@@ -178,11 +167,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     request: { params: IdParam }, responses: responses(z.object({ id: z.string() }), 'Deleted', 200, true),
   }), async (c, { params }) => {
     await load(params.id);
-    await db.transaction(async (tx) => {
-      // The name copied onto the calls at the time goes with the contact.
-      await tx.update(phoneRecords).set({ callerName: null }).where(eq(phoneRecords.contactId, params.id));
-      await tx.delete(contacts).where(eq(contacts.id, params.id));
-    });
+    await deleteContact(db, params.id);
     return ok(c, { id: params.id }, 'Contact deleted');
   });
 
@@ -202,7 +187,7 @@ export function contactRoutes(app: ApiApp, deps: ApiDeps) {
     await load(params.id);
     if (body.sourceId === params.id) throw new ApiError(400, 'validation_failed', 'A contact cannot be merged into itself', { sourceId: 'same as the target' });
     const merged = await mergeContacts(db, params.id, body.sourceId);
-    if (!merged) throw missingReference('sourceId', 'no such contact');
+    if (!merged) throw new ReferenceMissing('sourceId', 'no such contact');
     await recomputeScores(db, params.id);
     return ok(c, { contact: view((await getContact(db, params.id))!), mergedId: merged.mergedId, moved: merged.moved }, 'Contacts merged');
   });

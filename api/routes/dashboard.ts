@@ -1,11 +1,9 @@
 /** /api/dashboard: the overview and one contact's intelligence. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, desc, eq, inArray } from 'drizzle-orm';
 import { getContact } from '../../db/queries/contacts.js';
-import { contactIntelligence, overview } from '../../db/queries/dashboard.js';
+import { contactIntelligence, contactRecent, latestScore, overview } from '../../db/queries/dashboard.js';
 import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.js';
 import { factorsOf, recomputeScores, type Factors } from '../../db/queries/scores.js';
-import { messages, phoneRecords, relationshipScores, tasks } from '../../db/schema/index.js';
 import { notFound, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { IdParam, isUuid, responses, route, type ApiApp } from './openapi.js';
@@ -69,20 +67,17 @@ export function dashboardRoutes(app: ApiApp, deps: ApiDeps) {
     const contact = isUuid(params.id) ? await getContact(db, params.id) : null;
     if (!contact) throw notFound('Contact');
     const now = new Date();
-    const latestScore = async () => (await db.select().from(relationshipScores).where(eq(relationshipScores.contactId, contact.id)).orderBy(desc(relationshipScores.computedAt), desc(relationshipScores.id)).limit(1))[0];
     // A contact never scored yet is scored now, so the page always explains a score.
-    let latest = await latestScore();
+    let latest = await latestScore(db, contact.id);
     if (!latest) {
       await recomputeScores(db, contact.id, now);
-      latest = await latestScore();
+      latest = await latestScore(db, contact.id);
     }
     const factors = latest?.features ? factorsOf(latest.features) : ((latest?.factors ?? {}) as Factors);
-    const [intel, history, calls, msgs, open] = await Promise.all([
+    const [intel, history, { calls, texts: msgs, openTasks: open }] = await Promise.all([
       contactIntelligence(db, contact.id, now),
       scoreHistory(db, contact.id),
-      db.select().from(phoneRecords).where(eq(phoneRecords.contactId, contact.id)).orderBy(desc(phoneRecords.startedAt), desc(phoneRecords.id)).limit(10),
-      db.select().from(messages).where(eq(messages.contactId, contact.id)).orderBy(desc(messages.occurredAt)).limit(5),
-      db.select().from(tasks).where(and(eq(tasks.contactId, contact.id), inArray(tasks.status, ['open', 'in_progress']))).orderBy(tasks.dueDate),
+      contactRecent(db, contact.id),
     ]);
     const { trend, change } = trendOf(history);
     const insights = insightsFrom(factors);

@@ -42,11 +42,3 @@ export function requirePhone(raw: string, region: CountryCode, field = 'phone'):
   if (!e164) throw new ApiError(400, 'validation_failed', `${field} is not a valid phone number`, { [field]: 'not a valid phone number' });
   return e164;
 }
-
-/** Postgres unique violation, through drizzle's and the drivers' wrappers. */
-export function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err, i = 0; e && i < 4; e = (e as { cause?: unknown }).cause, i++) {
-    if ((e as { code?: string }).code === '23505') return true;
-  }
-  return false;
-}

@@ -8,8 +8,7 @@ import type { Context } from 'hono';
 import type { ForgetSubject } from '../../db/queries/forget.js';
 import { getContact } from '../../db/queries/contacts.js';
 import { getPhoneRecord } from '../../db/queries/phone-records.js';
-import { messages } from '../../db/schema/index.js';
-import { eq } from 'drizzle-orm';
+import { getMessage } from '../../db/queries/messages.js';
 import { notFound, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { normaliseParty } from '../../db/phone.js';
@@ -61,7 +60,7 @@ export function forgetRoutes(app: ApiApp, deps: ApiDeps) {
     summary: 'Delete one text: the message, its passages, notifications and history',
     request: { params: IdParam }, responses: forgetResponses,
   }), async (c, { params }) => {
-    const [row] = isUuid(params.id) ? await db.select({ id: messages.id }).from(messages).where(eq(messages.id, params.id)) : [];
+    const row = isUuid(params.id) ? await getMessage(db, params.id) : null;
     if (!row) throw notFound('Message');
     return run(c, { messageId: params.id });
   });

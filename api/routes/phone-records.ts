@@ -1,13 +1,9 @@
 /** /api/phone-records: the call log, one call in full, corrections, reconciliation and reprocessing. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { and, eq, sql } from 'drizzle-orm';
-import { touchLastContacted } from '../../db/queries/contacts.js';
 import { paginate } from '../../db/queries/cursor.js';
 import { cursorOf } from './cursor.js';
-import { getPhoneRecord, listPhoneRecords } from '../../db/queries/phone-records.js';
-import { recomputeScores } from '../../db/queries/scores.js';
-import { contacts, embeddings, phoneRecords, tasks } from '../../db/schema/index.js';
-import { ApiError, missingReference, notFound, ok, page } from '../errors.js';
+import { correctPhoneRecord, getPhoneRecord, getPhoneRecordDetail, listPhoneRecords } from '../../db/queries/phone-records.js';
+import { ApiError, notFound, ok, page } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { ErrorEnvelope, IdParam, PageQuery, conflictResponse, errors, isUuid, isoDate, json, jsonBody, pageEnvelope, responses, route, type ApiApp } from './openapi.js';
 import { PhoneRecordSchema, PhoneRecordSummarySchema, fullName, phoneRecordSummaryView, phoneRecordView } from './views.js';
@@ -33,10 +29,9 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
     return r;
   };
   const full = async (id: string) => {
-    const r = await load(id);
-    const [contact] = r.contactId ? await db.select().from(contacts).where(eq(contacts.id, r.contactId)) : [];
-    const linked = await db.select().from(tasks).where(eq(tasks.phoneRecordId, r.id)).orderBy(tasks.createdAt);
-    return phoneRecordView(r, contact ? fullName(contact.firstName, contact.lastName) : null, linked, deps.region);
+    const d = isUuid(id) ? await getPhoneRecordDetail(db, id) : null;
+    if (!d) throw notFound('Phone record');
+    return phoneRecordView(d.record, d.contact ? fullName(d.contact.firstName, d.contact.lastName) : null, d.tasks, deps.region);
   };
 
   route(app, createRoute({
@@ -102,32 +97,7 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
     },
     responses: { ...responses(PhoneRecordSchema, 'Updated', 200, true), ...conflictResponse },
   }), async (c, { params, body }) => {
-    const before = await load(params.id);
-    if (body.contactId) {
-      const [exists] = await db.select({ id: contacts.id }).from(contacts).where(eq(contacts.id, body.contactId));
-      if (!exists) throw missingReference('contactId', 'no such contact');
-    }
-    const { sentiment, ...rest } = body;
-    await db.transaction(async (tx) => {
-      await tx.update(phoneRecords).set({
-        ...rest,
-        ...(sentiment !== undefined ? { sentiment, sentimentProvider: sentiment === null ? null : 'manual', sentimentModel: null } : {}),
-        ...(body.summary !== undefined ? { summaryProvider: body.summary === null ? null : 'manual', summaryModel: null } : {}),
-        updatedAt: sql`now()`,
-      }).where(eq(phoneRecords.id, params.id));
-      if (body.contactId !== undefined && body.contactId !== before.contactId) {
-        // The call's tasks and passages follow it to the right person.
-        await tx.update(tasks).set({ contactId: body.contactId }).where(and(eq(tasks.phoneRecordId, params.id)));
-        await tx.update(embeddings).set({ contactId: body.contactId }).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, params.id)));
-      }
-    });
-    if (body.contactId !== undefined && body.contactId !== before.contactId) {
-      for (const id of [before.contactId, body.contactId]) {
-        if (!id) continue;
-        await touchLastContacted(db, id);
-        await recomputeScores(db, id);
-      }
-    }
+    await correctPhoneRecord(db, await load(params.id), body);
     return ok(c, await full(params.id), 'Phone record updated');
   });
 

@@ -1,9 +1,6 @@
 /** /api/search: semantic (pgvector), full-text and hybrid (reciprocal rank fusion) over calls and messages. */
 import { createRoute, z } from '@hono/zod-openapi';
-import { inArray } from 'drizzle-orm';
-import type { Database } from '../../db/client.js';
-import { fuseRankings, fulltextSearch, semanticSearch, type SearchFilter, type SearchHit } from '../../db/queries/search.js';
-import { contacts, messages, phoneRecords } from '../../db/schema/index.js';
+import { describeHits, fuseRankings, fulltextSearch, semanticSearch, type SearchFilter, type SearchHit } from '../../db/queries/search.js';
 import { ApiError, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { ErrorEnvelope, isoDate, json, responses, route, type ApiApp } from './openapi.js';
@@ -50,22 +47,6 @@ const ResultSchema = z
 /** The query embedder failed: semantic search cannot answer (503), hybrid answers with full-text. */
 const embedFailure = (err: unknown) => `the query could not be embedded (${String((err as Error)?.message ?? err).split('\n')[0]!.slice(0, 160)})`;
 
-/** Attach who and what to each hit (one query per source type). */
-async function describe(db: Database, hits: (SearchHit & { ranks?: Record<string, number> })[]) {
-  const callIds = hits.filter((h) => h.type === 'call').map((h) => h.id);
-  const msgIds = hits.filter((h) => h.type === 'message').map((h) => h.id);
-  const calls = callIds.length ? await db.select({ id: phoneRecords.id, phoneNumber: phoneRecords.phoneNumber, direction: phoneRecords.direction, summary: phoneRecords.summary }).from(phoneRecords).where(inArray(phoneRecords.id, callIds)) : [];
-  const msgs = msgIds.length ? await db.select({ id: messages.id, phoneNumber: messages.phoneNumber, direction: messages.direction }).from(messages).where(inArray(messages.id, msgIds)) : [];
-  const contactIds = [...new Set(hits.map((h) => h.contactId).filter((c): c is string => c !== null))];
-  const people = contactIds.length ? await db.select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName }).from(contacts).where(inArray(contacts.id, contactIds)) : [];
-  const byId = new Map<string, { phoneNumber: string; direction: string; summary?: string | null }>([...calls, ...msgs].map((r) => [r.id, r]));
-  const names = new Map(people.map((p) => [p.id, `${p.firstName} ${p.lastName}`.trim()]));
-  return hits.map((h) => {
-    const src = byId.get(h.id);
-    return { ...h, contactName: h.contactId ? (names.get(h.contactId) ?? null) : null, phoneNumber: src?.phoneNumber ?? null, direction: src?.direction ?? null, summary: src?.summary ?? null };
-  });
-}
-
 export function searchRoutes(app: ApiApp, deps: ApiDeps) {
   const { db, embedder } = deps;
   const filterOf = (q: z.infer<typeof SearchQuery>): SearchFilter => ({ contactId: q.contactId, from: q.from, to: q.to, type: q.type });
@@ -82,12 +63,12 @@ export function searchRoutes(app: ApiApp, deps: ApiDeps) {
     method: 'get', path: '/api/search/semantic', tags: tag, security, summary: 'Find calls and messages by meaning (pgvector)',
     request: { query: SearchQuery },
     responses: { ...responses(ResultSchema, 'Best passage per call or message, nearest first'), 503: json(ErrorEnvelope, 'The query could not be embedded') },
-  }), async (c, { query }) => ok(c, { query: query.q, mode: 'semantic' as const, model: embedder.model, hits: await describe(db, await semantic(query, query.limit)) }));
+  }), async (c, { query }) => ok(c, { query: query.q, mode: 'semantic' as const, model: embedder.model, hits: await describeHits(db, await semantic(query, query.limit)) }));
 
   route(app, createRoute({
     method: 'get', path: '/api/search/fulltext', tags: tag, security, summary: 'Find calls and messages by their words (web-search syntax: "quoted phrases", -excluded, or)',
     request: { query: SearchQuery }, responses: responses(ResultSchema, 'Ranked by ts_rank_cd, with highlighted snippets'),
-  }), async (c, { query }) => ok(c, { query: query.q, mode: 'fulltext' as const, hits: await describe(db, await fulltextSearch(db, query.q, filterOf(query), query.limit)) }));
+  }), async (c, { query }) => ok(c, { query: query.q, mode: 'fulltext' as const, hits: await describeHits(db, await fulltextSearch(db, query.q, filterOf(query), query.limit)) }));
 
   route(app, createRoute({
     method: 'get', path: '/api/search', tags: tag, security, summary: 'Hybrid search: semantic and full-text fused by reciprocal rank',
@@ -101,9 +82,9 @@ export function searchRoutes(app: ApiApp, deps: ApiDeps) {
     if ('failed' in sem) {
       // Better the words than nothing: answer with full-text, and say what is missing.
       const hits = fuseRankings([{ name: 'fulltext', hits: text }], query.limit);
-      return ok(c, { query: query.q, mode: 'hybrid' as const, degraded: { semantic: sem.failed }, hits: await describe(db, hits) });
+      return ok(c, { query: query.q, mode: 'hybrid' as const, degraded: { semantic: sem.failed }, hits: await describeHits(db, hits) });
     }
     const fused = fuseRankings([{ name: 'semantic', hits: sem.hits }, { name: 'fulltext', hits: text }], query.limit);
-    return ok(c, { query: query.q, mode: 'hybrid' as const, model: embedder.model, hits: await describe(db, fused) });
+    return ok(c, { query: query.q, mode: 'hybrid' as const, model: embedder.model, hits: await describeHits(db, fused) });
   });
 }

@@ -3,6 +3,7 @@ import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { calendarEvents, contacts, embeddings, messages, notifications, phoneRecords, relationshipScores, tasks } from '../schema/index.js';
 import { likeEscape, paginate } from './cursor.js';
+import { isUniqueViolation, PhoneTaken } from './errors.js';
 
 export type Contact = typeof contacts.$inferSelect;
 export type ContactSort = 'name' | 'score' | 'priority' | 'recent' | 'created';
@@ -179,5 +180,36 @@ export async function mergeContacts(db: Database, targetId: string, sourceId: st
       .where(eq(contacts.id, targetId))
       .returning();
     return { contact: merged!, moved, mergedId: sourceId };
+  });
+}
+
+export type ContactValues = Partial<Omit<typeof contacts.$inferInsert, 'id' | 'createdAt' | 'updatedAt'>>;
+
+/** A write that may collide with another contact's number: PhoneTaken instead of a driver error. */
+async function phoneChecked<T>(db: Database, phone: string | null | undefined, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (!isUniqueViolation(err)) throw err;
+    throw new PhoneTaken(phone ? ((await findContactByPhone(db, phone))?.id ?? null) : null);
+  }
+}
+
+/** A new contact; throws PhoneTaken when another contact has its number. */
+export async function insertContact(db: Database, values: ContactValues & { firstName: string; lastName: string }): Promise<Contact> {
+  const [row] = await phoneChecked(db, values.phoneE164, () => db.insert(contacts).values(values).returning());
+  return row!;
+}
+
+/** The fields given; throws PhoneTaken when another contact has the new number. */
+export async function updateContact(db: Database, id: string, values: ContactValues): Promise<void> {
+  await phoneChecked(db, values.phoneE164, () => db.update(contacts).set({ ...values, updatedAt: sql`now()` }).where(eq(contacts.id, id)));
+}
+
+/** Deletes the contact; its calls and messages stay, unlinked, without the name copied onto them. */
+export async function deleteContact(db: Database, id: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.update(phoneRecords).set({ callerName: null }).where(eq(phoneRecords.contactId, id));
+    await tx.delete(contacts).where(eq(contacts.id, id));
   });
 }

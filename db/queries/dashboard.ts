@@ -1,6 +1,7 @@
 /** Read models for the dashboard: the overview and one contact's intelligence. */
-import { sql } from 'drizzle-orm';
+import { and, desc, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../client.js';
+import { messages, phoneRecords, relationshipScores, tasks } from '../schema/index.js';
 
 /** A timestamptz as ISO 8601 in UTC, like every other time the API answers with. */
 const iso = (expr: string) => sql.raw(`to_char((${expr}) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
@@ -85,4 +86,25 @@ export async function contactIntelligence(db: Database, contactId: string, now: 
              order by coalesce(started_at, created_at) desc limit 200) x
      group by topic order by count desc, topic limit 10`));
   return { totals: totals!, sentimentTrend, topics };
+}
+
+/** The contact's most recent stored score, if any. */
+export async function latestScore(db: Database, contactId: string) {
+  const [row] = await db
+    .select()
+    .from(relationshipScores)
+    .where(eq(relationshipScores.contactId, contactId))
+    .orderBy(desc(relationshipScores.computedAt), desc(relationshipScores.id))
+    .limit(1);
+  return row;
+}
+
+/** What the contact page lists: the last 10 calls, the last 5 texts and the open tasks (soonest due first). */
+export async function contactRecent(db: Database, contactId: string) {
+  const [calls, texts, openTasks] = await Promise.all([
+    db.select().from(phoneRecords).where(eq(phoneRecords.contactId, contactId)).orderBy(desc(phoneRecords.startedAt), desc(phoneRecords.id)).limit(10),
+    db.select().from(messages).where(eq(messages.contactId, contactId)).orderBy(desc(messages.occurredAt)).limit(5),
+    db.select().from(tasks).where(and(eq(tasks.contactId, contactId), inArray(tasks.status, ['open', 'in_progress']))).orderBy(tasks.dueDate),
+  ]);
+  return { calls, texts, openTasks };
 }

@@ -1,7 +1,10 @@
-/** Queries on phone_records used by the call workflow's activities. */
+/** Queries on phone_records: the call workflow's writes, the call log, one call in full, corrections. */
 import { and, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { contacts, phoneRecords } from '../schema/index.js';
+import { contacts, embeddings, phoneRecords, tasks } from '../schema/index.js';
+import { touchLastContacted } from './contacts.js';
+import { assertReferences } from './references.js';
+import { recomputeScores } from './scores.js';
 import { definePrepared, placeholder } from '../prepared.js';
 
 export interface CallFacts {
@@ -188,3 +191,52 @@ export async function listPhoneRecords(db: Database, f: PhoneRecordFilter) {
     .orderBy(sql`${callTime} desc`, sql`${phoneRecords.id} desc`)
     .limit(f.limit + 1);
 }
+
+/** One call with what its page shows beside it: the contact's name and the tasks it produced. */
+export async function getPhoneRecordDetail(db: Database, id: string) {
+  const record = await getPhoneRecord(db, id);
+  if (!record) return null;
+  const [contact] = record.contactId ? await db.select({ firstName: contacts.firstName, lastName: contacts.lastName }).from(contacts).where(eq(contacts.id, record.contactId)) : [];
+  const linked = await db.select().from(tasks).where(eq(tasks.phoneRecordId, record.id)).orderBy(tasks.createdAt);
+  return { record, contact: contact ?? null, tasks: linked };
+}
+
+export interface PhoneRecordCorrection {
+  contactId?: string | null;
+  summary?: string | null;
+  sentiment?: 'positive' | 'neutral' | 'negative' | null;
+  topics?: string[] | null;
+}
+
+/**
+ * The owner's corrections (marked `manual` as their provider). A call moved to another contact
+ * takes its tasks and search passages along, and both contacts are rescored.
+ */
+export async function correctPhoneRecord(db: Database, before: { id: string; contactId: string | null }, body: PhoneRecordCorrection): Promise<void> {
+  await assertReferences(db, { contactId: body.contactId });
+  const { sentiment, ...rest } = body;
+  const moved = body.contactId !== undefined && body.contactId !== before.contactId;
+  await db.transaction(async (tx) => {
+    await tx
+      .update(phoneRecords)
+      .set({
+        ...rest,
+        ...(sentiment !== undefined ? { sentiment, sentimentProvider: sentiment === null ? null : 'manual', sentimentModel: null } : {}),
+        ...(body.summary !== undefined ? { summaryProvider: body.summary === null ? null : 'manual', summaryModel: null } : {}),
+        updatedAt: sql`now()`,
+      })
+      .where(eq(phoneRecords.id, before.id));
+    if (moved) {
+      await tx.update(tasks).set({ contactId: body.contactId }).where(eq(tasks.phoneRecordId, before.id));
+      await tx.update(embeddings).set({ contactId: body.contactId }).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, before.id)));
+    }
+  });
+  if (moved) {
+    for (const id of [before.contactId, body.contactId]) {
+      if (!id) continue;
+      await touchLastContacted(db, id);
+      await recomputeScores(db, id);
+    }
+  }
+}
+

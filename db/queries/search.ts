@@ -3,8 +3,9 @@
  * and hybrid (reciprocal rank fusion of both). Every hit names its call or message and cites the
  * passage that matched.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { inArray, sql, type SQL } from 'drizzle-orm';
 import { HNSW_EF_SEARCH, type Database, rowsOf } from '../client.js';
+import { contacts, messages, phoneRecords } from '../schema/index.js';
 
 export interface SearchFilter {
   contactId?: string;
@@ -123,4 +124,20 @@ export function fuseRankings(lists: { name: string; hits: SearchHit[] }[], limit
     .sort((a, b) => b.score - a.score)
     .slice(0, limit)
     .map((e) => ({ ...e.hit, score: Math.round(e.score * 100_000) / 100_000, ranks: e.ranks }));
+}
+
+/** Attach who and what to each hit (one query per source type). */
+export async function describeHits(db: Database, hits: (SearchHit & { ranks?: Record<string, number> })[]) {
+  const callIds = hits.filter((h) => h.type === 'call').map((h) => h.id);
+  const msgIds = hits.filter((h) => h.type === 'message').map((h) => h.id);
+  const calls = callIds.length ? await db.select({ id: phoneRecords.id, phoneNumber: phoneRecords.phoneNumber, direction: phoneRecords.direction, summary: phoneRecords.summary }).from(phoneRecords).where(inArray(phoneRecords.id, callIds)) : [];
+  const msgs = msgIds.length ? await db.select({ id: messages.id, phoneNumber: messages.phoneNumber, direction: messages.direction }).from(messages).where(inArray(messages.id, msgIds)) : [];
+  const contactIds = [...new Set(hits.map((h) => h.contactId).filter((c): c is string => c !== null))];
+  const people = contactIds.length ? await db.select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName }).from(contacts).where(inArray(contacts.id, contactIds)) : [];
+  const byId = new Map<string, { phoneNumber: string; direction: string; summary?: string | null }>([...calls, ...msgs].map((r) => [r.id, r]));
+  const names = new Map(people.map((p) => [p.id, `${p.firstName} ${p.lastName}`.trim()]));
+  return hits.map((h) => {
+    const src = byId.get(h.id);
+    return { ...h, contactName: h.contactId ? (names.get(h.contactId) ?? null) : null, phoneNumber: src?.phoneNumber ?? null, direction: src?.direction ?? null, summary: src?.summary ?? null };
+  });
 }

@@ -7,11 +7,10 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { CountryCode } from 'libphonenumber-js';
 import type { KeyObject } from 'node:crypto';
-import { eq } from 'drizzle-orm';
 import type { Logger } from '../../../config.js';
 import type { Database } from '../../../db/client.js';
 import { normaliseParty } from '../../../db/phone.js';
-import { contacts } from '../../../db/schema/index.js';
+import { findContactByPhone } from '../../../db/queries/contacts.js';
 import type { WorkflowGateway } from '../../temporal.js';
 import { errorBody } from '../../errors.js';
 import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlToCallEvent } from './normalize.js';
@@ -149,8 +148,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     let name: string | undefined;
     if (party.e164) {
       try {
-        const [row] = await deps.db.select({ firstName: contacts.firstName }).from(contacts).where(eq(contacts.phoneE164, party.e164)).limit(1);
-        name = row?.firstName;
+        name = (await findContactByPhone(deps.db, party.e164))?.firstName;
       } catch (err) {
         // The driver's message quotes the statement and its parameters (the caller's number): log its code only.
         deps.log.warn('caller lookup failed; greeting without a name', { code: (err as { code?: string }).code ?? (err as Error).name });
