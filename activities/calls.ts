@@ -1,11 +1,9 @@
 /** Activities that keep the phone record in step with the call workflow. */
 import { createHmac, randomBytes } from 'node:crypto';
 import { log } from '@temporalio/activity';
-import { eq, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { maskPhone, normaliseParty } from '../db/phone.js';
-import { getPhoneRecord, setStageStatus, upsertCallRecord } from '../db/queries/phone-records.js';
-import { phoneRecords } from '../db/schema/index.js';
+import { getPhoneRecord, knownCallSessions, markCallUnknown, setStageStatus, upsertCallRecord } from '../db/queries/phone-records.js';
 import type { CallSnapshot } from '../workflows/call-state.js';
 import type { CallEvent, StageName, StageState } from '../workflows/call.messages.js';
 import type { CallDetailRecord } from './providers/telephony/port.js';
@@ -61,7 +59,7 @@ export function createCallActivities({ db, providers, ownerName, publicBaseUrl, 
     },
 
     async closeUnfinishedCall({ phoneRecordId }: { phoneRecordId: string }) {
-      await db.update(phoneRecords).set({ status: 'unknown', updatedAt: sql`now()` }).where(eq(phoneRecords.id, phoneRecordId));
+      await markCallUnknown(db, phoneRecordId);
     },
 
     async markStage({ phoneRecordId, stage, state, error }: { phoneRecordId: string; stage: StageName; state: StageState; error?: string }) {
@@ -88,11 +86,7 @@ export function createCallActivities({ db, providers, ownerName, publicBaseUrl, 
     async findUnrecordedCalls({ sinceIso, limit }: { sinceIso: string; limit: number }) {
       const cdrs = await providers.telephony.listCallDetailRecords({ since: new Date(sinceIso), limit });
       if (cdrs.length === 0) return { checked: 0, missing: [] as CallEvent[][] };
-      const known = await db
-        .select({ id: phoneRecords.callSessionId })
-        .from(phoneRecords)
-        .where(inArray(phoneRecords.callSessionId, cdrs.map((c) => c.callSessionId)));
-      const seen = new Set(known.map((k) => k.id));
+      const seen = await knownCallSessions(db, cdrs.map((c) => c.callSessionId));
       const missing = cdrs.filter((c) => !seen.has(c.callSessionId)).map(eventsFromDetailRecord);
       return { checked: cdrs.length, missing };
     },

@@ -2,11 +2,11 @@
  * Notification rules and channels. A row in `notifications` is the at-most-once ledger: one per
  * (call, rule, channel); an external channel is only called while its row is not yet `sent`.
  */
-import { and, eq, inArray, ne } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
 import { maskPhone } from '../db/phone.js';
 import type { PhoneRecordRow } from '../db/queries/phone-records.js';
-import { notifications, tasks } from '../db/schema/index.js';
+import { markNotificationSent, recordNotifications, retractNotifications } from '../db/queries/notifications.js';
+import { tasksOfCall } from '../db/queries/tasks.js';
 import { callProvider } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
 
@@ -34,7 +34,7 @@ export async function decideForCall(db: Database, r: PhoneRecord, longCallSecond
   if (r.status === 'missed' && r.contactId) out.push({ rule: 'missed_known_contact', title: `Missed call from ${who}`, body: 'Call back when you can.' });
   if (r.sentiment === 'negative') out.push({ rule: 'negative_sentiment', title: `Tense call with ${who}`, body: r.summary ?? 'The call sounded negative.' });
   const soon = Date.now() + 2 * 86_400_000;
-  const due = (await db.select().from(tasks).where(eq(tasks.phoneRecordId, r.id))).filter((t) => t.status !== 'done' && t.dueDate && t.dueDate.getTime() <= soon);
+  const due = (await tasksOfCall(db, r.id)).filter((t) => t.status !== 'done' && t.dueDate && t.dueDate.getTime() <= soon);
   if (due.length > 0) out.push({ rule: 'action_items_due_soon', title: `${due.length} action item(s) due soon from the call with ${who}`, body: due.map((t) => `- ${t.title}`).join('\n') });
   return out;
 }
@@ -49,10 +49,7 @@ const pathRules: Record<string, (r: PhoneRecord) => boolean> = { missed_known_co
 async function retractWrongPaths(db: Database, r: PhoneRecord): Promise<void> {
   const wrong = Object.entries(pathRules).filter(([, holds]) => !holds(r)).map(([rule]) => rule);
   if (wrong.length === 0) return;
-  await db
-    .update(notifications)
-    .set({ status: 'retracted', error: `the call turned out ${r.status}` })
-    .where(and(eq(notifications.phoneRecordId, r.id), inArray(notifications.rule, wrong), ne(notifications.status, 'retracted')));
+  await retractNotifications(db, r.id, wrong, `the call turned out ${r.status}`);
 }
 
 export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { reprocess: boolean }): Promise<number> {
@@ -75,19 +72,8 @@ export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { r
   }));
   // Every (rule, channel) row in one statement; the rows that were there already are from an
   // earlier attempt, and an external channel is only called again if its row was not sent.
-  const inserted = await deps.db
-    .insert(notifications)
-    .values(rows)
-    .onConflictDoNothing({ target: notifications.dedupeKey })
-    .returning({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status });
-  const fresh = new Set(inserted.map((n) => n.dedupeKey));
-  const known = new Map(inserted.map((n) => [n.dedupeKey, n]));
-  const missing = planned.filter((n) => n.channel !== 'inbox' && !known.has(n.dedupeKey)).map((n) => n.dedupeKey);
-  if (missing.length > 0) {
-    for (const n of await deps.db.select({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status }).from(notifications).where(inArray(notifications.dedupeKey, missing))) {
-      known.set(n.dedupeKey, n);
-    }
-  }
+  const external = planned.filter((n) => n.channel !== 'inbox').map((n) => n.dedupeKey);
+  const { fresh, byKey: known } = await recordNotifications(deps.db, rows, external);
   let sent = 0;
   for (const { decision, channel, dedupeKey } of planned) {
     if (channel === 'inbox') {
@@ -97,7 +83,7 @@ export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { r
     const row = known.get(dedupeKey);
     if (!row || row.status === 'sent') continue;
     await deliver(deps, channel, decision, dedupeKey, r.id);
-    await deps.db.update(notifications).set({ status: 'sent', sentAt: new Date(), error: null }).where(eq(notifications.id, row.id));
+    await markNotificationSent(deps.db, row.id);
     sent += 1;
   }
   return sent;

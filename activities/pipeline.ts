@@ -1,10 +1,8 @@
 /** The call pipeline's stages. Each writes its results keyed by (call, stage), so a retry repeats nothing. */
 import { Context } from '@temporalio/activity';
-import { and, eq, sql } from 'drizzle-orm';
 import type { Database } from '../db/client.js';
-import { beginStage, getPhoneRecord, mergeStageStatus, setStageStatus } from '../db/queries/phone-records.js';
+import { beginStage, finishStage, getPhoneRecord, setStageStatus, storeCallPassages, storeSummary } from '../db/queries/phone-records.js';
 import { recomputeScores } from '../db/queries/scores.js';
-import { embeddings, phoneRecords, tasks } from '../db/schema/index.js';
 import { callProvider, ProviderError, asActivityFailure } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
 import type { SpeechSegment } from './providers/speech/port.js';
@@ -74,10 +72,6 @@ async function startStage(db: Database, id: string, stage: string) {
   return r;
 }
 
-/** The write that stores a stage's results and marks it done (a builder: it may join a larger statement). */
-const finishStage = (db: Database, id: string, stage: string, results: Partial<typeof phoneRecords.$inferInsert>) =>
-  db.update(phoneRecords).set({ ...results, stageStatus: mergeStageStatus([stage], 'done') }).where(eq(phoneRecords.id, id));
-
 const turnsOf = (segments: SpeechSegment[] | null | undefined, text: string | null) =>
   segments && segments.length > 0 ? segments.map((s) => ({ speaker: s.speaker, text: s.text })) : [{ speaker: 'speaker_0', text: text ?? '' }];
 
@@ -143,13 +137,13 @@ export function createPipelineActivities(deps: PipelineDeps) {
       const s = await vendorCall(providers.language.name, () =>
         providers.language.summarize({ transcript: r.transcript ?? '', turns, occurredAt: (r.startedAt ?? r.createdAt).toISOString() }),
       );
-      const done = finishStage(db, phoneRecordId, 'summarize', {
+      const results = {
         summary: s.summary,
         actionItems: s.actionItems,
         topics: s.topics,
         summaryProvider: providers.language.name,
         summaryModel: s.model,
-      });
+      };
       const newTasks = s.actionItems.map((item, i) => ({
         title: item.title.slice(0, 300),
         description: `From the call on ${(r.startedAt ?? r.createdAt).toISOString().slice(0, 10)}`,
@@ -160,9 +154,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
         source: 'action_item',
         sourceKey: `call:${phoneRecordId}:action:${i}`,
       }));
-      // The record and its tasks in one statement (so at once); a task that exists stays as it is.
-      if (newTasks.length === 0) await done;
-      else await db.execute(sql`with added as (${db.insert(tasks).values(newTasks).onConflictDoNothing({ target: tasks.sourceKey }).getSQL()}) ${done.getSQL()}`);
+      await storeSummary(db, phoneRecordId, results, newTasks);
       return { actionItems: s.actionItems.length };
     },
 
@@ -212,12 +204,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
           occurredAt: r.startedAt ?? r.createdAt,
         };
       });
-      // One statement (so at once): this model's earlier vectors of the call out, the new ones in,
-      // the stage done.
-      const replaced = db.delete(embeddings).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, phoneRecordId), eq(embeddings.model, model)));
-      const stored = rows.length > 0 ? [sql`, stored as (${db.insert(embeddings).values(rows).getSQL()})`] : [];
-      const done = finishStage(db, phoneRecordId, 'embed', {});
-      await db.execute(sql`with replaced as (${replaced.getSQL()})${sql.join(stored)} ${done.getSQL()}`);
+      await storeCallPassages(db, phoneRecordId, model, rows);
       return { passages: passages.length };
     },
 

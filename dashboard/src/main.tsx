@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
 import { StrictMode, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { api, signOut, unwrap, unwrapPage, whenSignedOut, type Schemas } from './api/client';
+import { api, body, signOut, unwrap, whenSignedOut } from './api/client';
 import { Link, navigate, useLocation } from './router';
 import { Loading } from './ui';
 import { SignIn } from './pages/SignIn';
@@ -38,17 +38,17 @@ const NAV: [string, string][] = [
 ];
 
 function UnreadCount() {
+  // The list answers the inbox's unread count beside its page: one item is enough.
   const unread = useQuery({
     queryKey: ['notifications', 'unread-count'],
-    queryFn: () => unwrapPage<Schemas['Notification']>(api.GET('/api/notifications', { params: { query: { unread: 'true', limit: 100 } } })),
+    queryFn: async () => (await body(api.GET('/api/notifications', { params: { query: { unread: 'true', limit: 1 } } }))).unreadCount,
     refetchInterval: 60_000,
   });
-  const n = unread.data?.items.length ?? 0;
+  const n = unread.data ?? 0;
   if (!n) return null;
   return (
-    <span className="count" aria-label={`${n}${unread.data?.nextCursor ? '+' : ''} unread`}>
+    <span className="count" aria-label={`${n} unread`}>
       {n}
-      {unread.data?.nextCursor ? '+' : ''}
     </span>
   );
 }

@@ -1,5 +1,5 @@
 /** The owner's notifications: the inbox the dashboard and API read. */
-import { and, eq, isNull, isNotNull, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNull, isNotNull, ne, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { notifications } from '../schema/index.js';
 import { paginate } from './cursor.js';
@@ -59,4 +59,39 @@ export async function setNotificationRead(db: Database, id: string, read: boolea
 /** Every notification about one call (all channels), for tests and the call page. */
 export async function notificationsForCall(db: Database, phoneRecordId: string): Promise<NotificationRow[]> {
   return db.select().from(notifications).where(eq(notifications.phoneRecordId, phoneRecordId)).orderBy(notifications.createdAt);
+}
+
+export type NotificationInsert = typeof notifications.$inferInsert;
+type LedgerRow = { id: string; dedupeKey: string; status: string };
+
+/**
+ * The at-most-once ledger: every row in one statement; a row whose dedupe key exists stays as it
+ * was. Answers the rows added now (`fresh`) and, for `lookup` keys, every row by key (new or old).
+ */
+export async function recordNotifications(db: Database, rows: NotificationInsert[], lookup: string[]) {
+  const inserted = await db
+    .insert(notifications)
+    .values(rows)
+    .onConflictDoNothing({ target: notifications.dedupeKey })
+    .returning({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status });
+  const byKey = new Map<string, LedgerRow>(inserted.map((n) => [n.dedupeKey, n]));
+  const missing = lookup.filter((k) => !byKey.has(k));
+  if (missing.length > 0) {
+    for (const n of await db.select({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status }).from(notifications).where(inArray(notifications.dedupeKey, missing))) {
+      byKey.set(n.dedupeKey, n);
+    }
+  }
+  return { fresh: new Set(inserted.map((n) => n.dedupeKey)), byKey };
+}
+
+export async function markNotificationSent(db: Database, id: string): Promise<void> {
+  await db.update(notifications).set({ status: 'sent', sentAt: new Date(), error: null }).where(eq(notifications.id, id));
+}
+
+/** Withdraw a call's notifications of these rules: kept, marked `retracted` with the reason, never sent again. */
+export async function retractNotifications(db: Database, phoneRecordId: string, rules: string[], reason: string): Promise<void> {
+  await db
+    .update(notifications)
+    .set({ status: 'retracted', error: reason })
+    .where(and(eq(notifications.phoneRecordId, phoneRecordId), inArray(notifications.rule, rules), ne(notifications.status, 'retracted')));
 }

@@ -1,10 +1,11 @@
 /** Queries on phone_records: the call workflow's writes, the call log, one call in full, corrections. */
-import { and, eq, getTableColumns, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { contacts, embeddings, phoneRecords, tasks } from '../schema/index.js';
 import { touchLastContacted } from './contacts.js';
 import { assertReferences } from './references.js';
 import { recomputeScores } from './scores.js';
+import { tasksOfCall } from './tasks.js';
 import { definePrepared, placeholder } from '../prepared.js';
 
 export interface CallFacts {
@@ -197,8 +198,7 @@ export async function getPhoneRecordDetail(db: Database, id: string) {
   const record = await getPhoneRecord(db, id);
   if (!record) return null;
   const [contact] = record.contactId ? await db.select({ firstName: contacts.firstName, lastName: contacts.lastName }).from(contacts).where(eq(contacts.id, record.contactId)) : [];
-  const linked = await db.select().from(tasks).where(eq(tasks.phoneRecordId, record.id)).orderBy(tasks.createdAt);
-  return { record, contact: contact ?? null, tasks: linked };
+  return { record, contact: contact ?? null, tasks: await tasksOfCall(db, record.id) };
 }
 
 export interface PhoneRecordCorrection {
@@ -240,3 +240,35 @@ export async function correctPhoneRecord(db: Database, before: { id: string; con
   }
 }
 
+
+type PhoneRecordResults = Partial<typeof phoneRecords.$inferInsert>;
+
+/** The write that stores a stage's results and marks it done (a builder: it may join a larger statement). */
+export const finishStage = (db: Database, id: string, stage: string, results: PhoneRecordResults) =>
+  db.update(phoneRecords).set({ ...results, stageStatus: mergeStageStatus([stage], 'done') }).where(eq(phoneRecords.id, id));
+
+/** The summary and the tasks its action items became, in one statement; a task that exists stays as it is. */
+export async function storeSummary(db: Database, id: string, results: PhoneRecordResults, newTasks: (typeof tasks.$inferInsert)[]) {
+  const done = finishStage(db, id, 'summarize', results);
+  if (newTasks.length === 0) await done;
+  else await db.execute(sql`with added as (${db.insert(tasks).values(newTasks).onConflictDoNothing({ target: tasks.sourceKey }).getSQL()}) ${done.getSQL()}`);
+}
+
+/** One statement (so at once): this model's earlier passages of the call out, the new ones in, the stage done. */
+export async function storeCallPassages(db: Database, id: string, model: string, rows: (typeof embeddings.$inferInsert)[]) {
+  const replaced = db.delete(embeddings).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, id), eq(embeddings.model, model)));
+  const stored = rows.length > 0 ? [sql`, stored as (${db.insert(embeddings).values(rows).getSQL()})`] : [];
+  const done = finishStage(db, id, 'embed', {});
+  await db.execute(sql`with replaced as (${replaced.getSQL()})${sql.join(stored)} ${done.getSQL()}`);
+}
+
+/** A call whose events stopped before a hangup: its status is unknown. */
+export async function markCallUnknown(db: Database, id: string) {
+  await db.update(phoneRecords).set({ status: 'unknown', updatedAt: sql`now()` }).where(eq(phoneRecords.id, id));
+}
+
+/** Which of these call sessions already have a phone record. */
+export async function knownCallSessions(db: Database, callSessionIds: string[]): Promise<Set<string>> {
+  const rows = await db.select({ id: phoneRecords.callSessionId }).from(phoneRecords).where(inArray(phoneRecords.callSessionId, callSessionIds));
+  return new Set(rows.map((r) => r.id));
+}

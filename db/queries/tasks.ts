@@ -70,3 +70,8 @@ export async function updateTask(db: Database, before: TaskRow, input: TaskInput
 export async function deleteTask(db: Database, id: string): Promise<void> {
   await db.delete(tasks).where(eq(tasks.id, id));
 }
+
+/** The tasks a call produced, oldest first. */
+export async function tasksOfCall(db: Database, phoneRecordId: string): Promise<TaskRow[]> {
+  return db.select().from(tasks).where(eq(tasks.phoneRecordId, phoneRecordId)).orderBy(tasks.createdAt);
+}

@@ -47,6 +47,11 @@ async function settle(call: Promise<Answer>): Promise<unknown> {
   return data;
 }
 
+/** The whole body of a successful answer (for fields beside `data`, such as a list's `unreadCount`). */
+export async function body<R extends Answer>(call: Promise<R>): Promise<Extract<R, { data: object }>['data']> {
+  return (await settle(call)) as Extract<R, { data: object }>['data'];
+}
+
 /** The `data` of an envelope. */
 export async function unwrap<R extends Answer>(call: Promise<R>): Promise<EnvelopeData<R>> {
   return ((await settle(call)) as { data: EnvelopeData<R> }).data;
