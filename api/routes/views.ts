@@ -3,7 +3,10 @@ import { z } from '@hono/zod-openapi';
 import type { CountryCode } from 'libphonenumber-js';
 import { formatPhone } from '../../db/phone.js';
 import type { PhoneRecordRow } from '../../db/queries/phone-records.js';
-import type { calendarEvents, contacts, messages, tasks } from '../../db/schema/index.js';
+import type { CalendarEventRow } from '../../db/queries/calendar.js';
+import type { Contact } from '../../db/queries/contacts.js';
+import type { MessageRow } from '../../db/queries/messages.js';
+import type { TaskRow } from '../../db/queries/tasks.js';
 
 const ts = z.string().openapi({ format: 'date-time' });
 
@@ -32,7 +35,7 @@ export const ContactSchema = z
   })
   .openapi('Contact');
 
-export function contactView(c: typeof contacts.$inferSelect, region: CountryCode): z.infer<typeof ContactSchema> {
+export function contactView(c: Contact, region: CountryCode): z.infer<typeof ContactSchema> {
   return {
     id: c.id,
     firstName: c.firstName,
@@ -129,7 +132,7 @@ export function phoneRecordSummaryView(r: PhoneRecordRow, contactName: string | 
   };
 }
 
-export function phoneRecordView(r: PhoneRecordRow, contactName: string | null, linked: (typeof tasks.$inferSelect)[], region: CountryCode): z.infer<typeof PhoneRecordSchema> {
+export function phoneRecordView(r: PhoneRecordRow, contactName: string | null, linked: TaskRow[], region: CountryCode): z.infer<typeof PhoneRecordSchema> {
   return {
     ...phoneRecordSummaryView(r, contactName, region),
     ourNumber: r.ourNumber,
@@ -169,7 +172,7 @@ export const MessageSchema = z
   })
   .openapi('Message');
 
-export function messageView(m: typeof messages.$inferSelect, contactName: string | null): z.infer<typeof MessageSchema> {
+export function messageView(m: MessageRow, contactName: string | null): z.infer<typeof MessageSchema> {
   return {
     id: m.id,
     telnyxMessageId: m.telnyxMessageId,
@@ -208,7 +211,7 @@ export const TaskSchema = z
   })
   .openapi('Task');
 
-export function taskView(t: typeof tasks.$inferSelect): z.infer<typeof TaskSchema> {
+export function taskView(t: TaskRow): z.infer<typeof TaskSchema> {
   return {
     id: t.id,
     title: t.title,
@@ -240,7 +243,7 @@ export const CalendarEventSchema = z
   })
   .openapi('CalendarEvent');
 
-export function calendarEventView(e: typeof calendarEvents.$inferSelect): z.infer<typeof CalendarEventSchema> {
+export function calendarEventView(e: CalendarEventRow): z.infer<typeof CalendarEventSchema> {
   return {
     id: e.id,
     title: e.title,
