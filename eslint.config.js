@@ -12,6 +12,28 @@ export default tseslint.config(
     },
   },
   {
+    // The rooms' direction (ARCHITECTURE.md): activities and queries know the workflows only by
+    // their contract (types); SQL lives in db/.
+    files: ['db/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/workflows/*', '!**/workflows/contract.js'], message: 'Import only the contract (workflows/contract.ts) from workflows.' }] },
+      ],
+    },
+  },
+  {
+    files: ['activities/**/*.ts', 'api/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/workflows/*', '!**/workflows/contract.js', '!**/workflows/call.messages.js'], message: 'Import the contract or the signal definitions from workflows, nothing else.' }, { group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema/*'], message: 'SQL lives in db/queries: call a query.' }] },
+      ],
+    },
+  },
+  {
     // Workflow code must stay deterministic: no Node built-ins, no I/O modules.
     files: ['workflows/**/*.ts', 'temporal.config.ts'],
     // Tests beside the workflows drive the real stack; only workflow code is sandboxed.

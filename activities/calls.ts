@@ -4,8 +4,7 @@ import { log } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { maskPhone, normaliseParty } from '../db/phone.js';
 import { getPhoneRecord, knownCallSessions, markCallUnknown, setStageStatus, upsertCallRecord } from '../db/queries/phone-records.js';
-import type { CallSnapshot } from '../workflows/call-state.js';
-import type { CallEvent, StageName, StageState } from '../workflows/call.messages.js';
+import type { CallEvent, CallSnapshot, StageName, StageState } from '../workflows/contract.js';
 import type { CallDetailRecord } from './providers/telephony/port.js';
 import type { Providers } from './providers/index.js';
 

@@ -2,7 +2,7 @@
 import type { Database } from '../db/client.js';
 import { maskPhone } from '../db/phone.js';
 import { addInboxNotification, getMessage, setMessageSentiment, storeMessage, storeMessagePassage } from '../db/queries/messages.js';
-import type { MessageEvent } from '../workflows/call.messages.js';
+import type { MessageEvent } from '../workflows/contract.js';
 import { callProvider } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
 

@@ -4,7 +4,8 @@ import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlready
 import { maskPhone } from '../db/phone.js';
 import { callWorkflowId, forgetWorkflowId, messageWorkflowId, reprocessWorkflowId, searchAttributes } from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
-import { callEventSignal, messageEventSignal, type CallEvent, type MessageEvent, type SyncResult } from '../workflows/call.messages.js';
+import { callEventSignal, messageEventSignal } from '../workflows/call.messages.js';
+import type { CallEvent, MessageEvent, SyncResult } from '../workflows/contract.js';
 
 export interface WorkflowGateway {
   /** Resolves once Temporal has durably accepted the event; 'closed' when the call's workflow already finished. */

@@ -3,8 +3,7 @@
  * turned out to be. The workflow (call.ts) carries it out; the runtime outcomes (a recording that
  * could not be stored, a transcription that failed) then skip the stages that need them.
  */
-import type { CallSnapshot } from './call-state.js';
-import type { StageName } from './call.messages.js';
+import type { CallSnapshot, StageName } from './contract.js';
 
 export const AUDIO_STAGES = ['record', 'transcribe', 'summarize', 'sentiment', 'embed'] as const satisfies readonly StageName[];
 

@@ -1,7 +1,7 @@
 /** The call reducer alone: any arrival order, any duplicates, the same call; terminal never goes back. */
 import { describe, expect, it } from 'vitest';
 import { applyEvent, needsAnswer, newCallState, snapshot, type CallState } from './call-state.js';
-import type { CallEvent } from './call.messages.js';
+import type { CallEvent } from './contract.js';
 
 const session = 'b1f7c2d4-0000-4000-8000-000000000001';
 const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 12, 0, s)).toISOString();

@@ -3,7 +3,7 @@
  * matter (events are ordered by `occurredAt`), duplicates are ignored by event id, and a terminal
  * status never goes back to a live one. Deterministic; safe inside workflow code.
  */
-import type { CallDirection, CallEvent, CallStatus } from './call.messages.js';
+import type { CallEvent, CallSnapshot, CallStatus } from './contract.js';
 
 export interface CallState {
   callSessionId: string;
@@ -12,28 +12,6 @@ export interface CallState {
   duplicatesIgnored: number;
 }
 
-/** The facts about a call that the phone record stores, derived from its events. */
-export interface CallSnapshot {
-  callSessionId: string;
-  source: 'call_control' | 'texml';
-  status: CallStatus;
-  terminal: boolean;
-  direction: CallDirection;
-  otherParty: string;
-  ourNumber?: string;
-  callerName?: string;
-  callControlId?: string;
-  callLegId?: string;
-  startedAt?: string;
-  answeredAt?: string;
-  endedAt?: string;
-  durationSeconds?: number;
-  hangupCause?: string;
-  hangupSource?: string;
-  lastEventAt?: string;
-  recording?: CallEvent['recording'];
-  recordingError?: string;
-}
 
 export const newCallState = (callSessionId: string): CallState => ({
   callSessionId,

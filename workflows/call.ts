@@ -25,9 +25,8 @@ import {
   searchAttributes,
 } from '../temporal.config.js';
 import { callEventSignal, getCallProgressQuery } from './call.messages.js';
-import type { CallEvent, CallProgress, StageName, StageState } from './call.messages.js';
+import type { CallEvent, CallProgress, CallSnapshot, StageName, StageState } from './contract.js';
 import { applyEvent, needsAnswer, newCallState, snapshot } from './call-state.js';
-import type { CallSnapshot } from './call-state.js';
 import { afterAudioFailure, AUDIO_STAGES, planStages, type StagePlan } from './call-plan.js';
 
 const remoteDb = proxyActivities<Activities>(activityProfiles.db);

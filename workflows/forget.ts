@@ -6,7 +6,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ForgetSubject } from './call.messages.js';
+import type { ForgetSubject } from './contract.js';
 import { activityProfiles } from '../temporal.config.js';
 
 const steps = proxyActivities<Activities>(activityProfiles.forget);

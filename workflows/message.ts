@@ -5,7 +5,8 @@
 import { ActivityFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { activityProfiles, MESSAGE_LOCAL_DB_PATCH, localActivityProfiles } from '../temporal.config.js';
-import { messageEventSignal, type MessageEvent } from './call.messages.js';
+import { messageEventSignal } from './call.messages.js';
+import type { MessageEvent } from './contract.js';
 
 const remoteDb = proxyActivities<Activities>(activityProfiles.db);
 const localDb = proxyLocalActivities<Activities>(localActivityProfiles.db);

@@ -6,7 +6,7 @@ import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, Wor
 import type { Activities } from '../activities/index.js';
 import { activityProfiles, callWorkflowId } from '../temporal.config.js';
 import { callWorkflow } from './call.js';
-import type { SyncResult } from './call.messages.js';
+import type { SyncResult } from './contract.js';
 
 const telephony = proxyActivities<Activities>(activityProfiles.callControl);
 

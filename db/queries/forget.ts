@@ -1,7 +1,7 @@
 /** Erasure: everything the product holds about a person or a number, found and deleted by id. */
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../client.js';
-import type { ForgetSubject } from '../../workflows/call.messages.js';
+import type { ForgetSubject } from '../../workflows/contract.js';
 
 /** What erasing a subject touches: ids and storage locations only. */
 export interface ForgetPlan {

@@ -1,31 +1,13 @@
 /** Queries on phone_records: the call workflow's writes, the call log, one call in full, corrections. */
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
+import type { CallSnapshot } from '../../workflows/contract.js';
 import { contacts, embeddings, phoneRecords, tasks } from '../schema/index.js';
 import { touchLastContacted } from './contacts.js';
 import { assertReferences } from './references.js';
 import { recomputeScores } from './scores.js';
 import { tasksOfCall } from './tasks.js';
 import { definePrepared, placeholder } from '../prepared.js';
-
-export interface CallFacts {
-  callSessionId: string;
-  source: string;
-  status: string;
-  direction: string;
-  otherParty: string;
-  ourNumber?: string;
-  callerName?: string;
-  callControlId?: string;
-  callLegId?: string;
-  startedAt?: string;
-  answeredAt?: string;
-  endedAt?: string;
-  durationSeconds?: number;
-  hangupCause?: string;
-  hangupSource?: string;
-  lastEventAt?: string;
-}
 
 const iso = (v: string | undefined) => (v ? new Date(v).toISOString() : null);
 
@@ -80,7 +62,7 @@ const upsertCall = [false, true].map((touch) =>
  * (never by insert time, never backwards). One prepared statement. Idempotent: the same facts give
  * the same row.
  */
-export async function upsertCallRecord(db: Database, facts: CallFacts) {
+export async function upsertCallRecord(db: Database, facts: CallSnapshot) {
   const startedAt = iso(facts.startedAt);
   const res = await upsertCall[startedAt ? 1 : 0]!(db, {
     callSessionId: facts.callSessionId,

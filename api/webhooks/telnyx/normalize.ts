@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseParty } from '../../../db/phone.js';
-import type { CallEvent, CallEventType, MessageEvent } from '../../../workflows/call.messages.js';
+import type { CallEvent, CallEventType, MessageEvent } from '../../../workflows/contract.js';
 
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a date');
 

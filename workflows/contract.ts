@@ -1,0 +1,107 @@
+/**
+ * The vocabulary of a call and a text, shared as types by every room: the workflows (which own
+ * the reducer and the signals), the activities, the queries and the API. Types only: no code, no
+ * imports, so importing it never couples one room to another's implementation.
+ */
+export type CallEventType =
+  | 'call.initiated'
+  | 'call.ringing'
+  | 'call.answered'
+  | 'call.hangup'
+  | 'call.recording.saved'
+  | 'call.recording.error';
+
+export type CallDirection = 'inbound' | 'outbound';
+
+/** A voice event from either Telnyx format (Call Control JSON or TeXML form), normalised. */
+export interface CallEvent {
+  /** Idempotency key: Telnyx `data.id`, or a key derived from the TeXML callback. */
+  eventId: string;
+  type: CallEventType;
+  occurredAt: string;
+  source: 'call_control' | 'texml';
+  callSessionId: string;
+  callControlId?: string;
+  callLegId?: string;
+  direction?: CallDirection;
+  /** The other party (E.164 when a number), and our number. */
+  otherParty?: string;
+  ourNumber?: string;
+  callerName?: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** TeXML completed callbacks carry the answer time instead of a separate answered event. */
+  answeredAt?: string;
+  hangupCause?: string;
+  hangupSource?: string;
+  recording?: { url: string; format: 'mp3' | 'wav'; channels: number; durationSeconds?: number };
+  recordingError?: string;
+}
+
+export type CallStatus = 'initiated' | 'ringing' | 'answered' | 'completed' | 'missed' | 'rejected' | 'busy' | 'failed' | 'unknown';
+
+export type StageName = 'record' | 'transcribe' | 'summarize' | 'sentiment' | 'embed' | 'rescore' | 'notify';
+export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+export interface CallProgress {
+  callSessionId: string;
+  status: CallStatus;
+  stage: StageName | 'waiting' | 'finished';
+  stages: Partial<Record<StageName, StageState>>;
+  eventsSeen: number;
+  duplicatesIgnored: number;
+  phoneRecordId?: string;
+  /** Once finished: `ok`, `degraded` (a later stage failed) or `failed` (no transcript from its audio). */
+  outcome?: 'ok' | 'degraded' | 'failed';
+}
+
+
+/** Inbound SMS/MMS, normalised. */
+export interface MessageEvent {
+  eventId: string;
+  type: 'message.received' | 'message.sent' | 'message.finalized';
+  occurredAt: string;
+  messageId: string;
+  direction: 'inbound' | 'outbound';
+  messageType: 'SMS' | 'MMS';
+  otherParty: string;
+  ourNumber?: string;
+  text: string;
+  media: { url: string; contentType?: string; size?: number }[];
+  status: string;
+}
+
+
+/** What a reconciliation run against Telnyx's detail records found and started. */
+export interface SyncResult {
+  checked: number;
+  created: number;
+  alreadyKnown: number;
+  callSessionIds: string[];
+}
+
+/** Who or what an erasure removes: a contact, a number, one call, or one text. */
+export type ForgetSubject = { contactId: string } | { e164: string } | { phoneRecordId: string } | { messageId: string };
+
+/** The facts about a call that the phone record stores, derived from its events. */
+export interface CallSnapshot {
+  callSessionId: string;
+  source: 'call_control' | 'texml';
+  status: CallStatus;
+  terminal: boolean;
+  direction: CallDirection;
+  otherParty: string;
+  ourNumber?: string;
+  callerName?: string;
+  callControlId?: string;
+  callLegId?: string;
+  startedAt?: string;
+  answeredAt?: string;
+  endedAt?: string;
+  durationSeconds?: number;
+  hangupCause?: string;
+  hangupSource?: string;
+  lastEventAt?: string;
+  recording?: CallEvent['recording'];
+  recordingError?: string;
+}
