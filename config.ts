@@ -340,6 +340,9 @@ export function loadConfigOrExit(role: Role): Config {
 
 export type Logger = Record<'debug' | 'info' | 'warn' | 'error', (msg: string, fields?: Record<string, unknown>) => void>;
 
+/** A logger that says nothing (tests and benchmarks). */
+export const silentLog: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
 const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
 
 /**

@@ -6,7 +6,7 @@ import { callLifecycle } from './providers/telephony/fake.js';
 import { phoneRecords } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { postSigned, startStack, type Stack } from '../test/stack.js';
-import { startVendors, type Vendors } from '../test/vendors.js';
+import { startVendors, type Vendors } from './providers/fakes/vendor-set.js';
 
 let stack: Stack;
 let vendors: Vendors;

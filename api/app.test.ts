@@ -4,7 +4,7 @@ import { createApp } from './app.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
-import { freePort, startDevServer } from '../worker/dev-server.js';
+import { freePort, startDevServer } from '../deploy/dev-server.js';
 import { devKeys, freshDatabase, need, silentLog } from '../test/stack.js';
 import type { DatabaseHandle } from '../db/client.js';
 

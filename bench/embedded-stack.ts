@@ -16,9 +16,10 @@ import { createApp } from '../api/app.js';
 import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { openDatabase } from '../db/client.js';
-import { devKeys, silentLog } from '../test/stack.js';
-import { freePort, startDevServer } from '../worker/dev-server.js';
-import { locateTemporalCli } from '../worker/temporal-cli.js';
+import { silentLog } from '../config.js';
+import { devKeys } from '../deploy/dev-secrets.js';
+import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { createWorker } from '../worker/worker.js';
 import { say } from './lib.js';
 

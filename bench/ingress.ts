@@ -18,8 +18,8 @@ import { phoneRecords } from '../db/schema/index.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { callEventSignal } from '../workflows/call.messages.js';
-import { freePort, startDevServer } from '../worker/dev-server.js';
-import { locateTemporalCli } from '../worker/temporal-cli.js';
+import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, fmt, percentile, say } from './lib.js';
 

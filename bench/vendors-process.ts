@@ -13,7 +13,7 @@ import { createPrivateKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
-import { startVendors } from '../test/vendors.js';
+import { startVendors } from '../activities/providers/fakes/vendor-set.js';
 
 const vendors = await startVendors({ canned: true });
 const audio = Buffer.from('ID3 canned benchmark recording');

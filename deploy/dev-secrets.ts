@@ -45,3 +45,10 @@ export async function devTelnyxKeyPair(dataDir: string): Promise<DevKeyPair> {
 export function embeddedCodecKeys(dataDir: string) {
   return readOrCreate(path.join(dataDir, 'codec-keys'), () => newCodecKeySpec('embedded'));
 }
+
+/** A throwaway webhook key pair (tests and benchmarks sign with it; nothing is written). */
+export function devKeys(): DevKeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const raw = Buffer.from((publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url').toString('base64');
+  return { privateKey, publicKeyBase64: raw };
+}

@@ -5,7 +5,7 @@
  * worker` and the test setup do the same when something is missing; this does it ahead of time.
  */
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
-import { locateTemporalCli } from '../worker/temporal-cli.js';
+import { locateTemporalCli } from './temporal-cli.js';
 
 const say = (s: string) => console.log(`[provision] ${s}`);
 try {

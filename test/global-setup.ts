@@ -2,9 +2,9 @@
  * Starts the real parts the suite needs, once: the offline speech engine (installed if missing), Chromium for the browser tests (apt, if missing), a
  * Temporal dev server (in memory) and native PostgreSQL with pgvector. A part that cannot start fails the run with what is missing.
  */
-import { freePort, startDevServer } from '../worker/dev-server.js';
-import { locateTemporalCli } from '../worker/temporal-cli.js';
-import { startNativePostgres } from './native-postgres.js';
+import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { locateTemporalCli } from '../deploy/temporal-cli.js';
+import { startNativePostgres } from '../deploy/native-postgres.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { ensureChromium } from './browser.js';
 

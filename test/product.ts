@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
-import { freePort } from '../worker/dev-server.js';
+import { freePort } from '../deploy/dev-server.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

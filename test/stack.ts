@@ -1,9 +1,10 @@
 /** Test helpers: real databases, a real Temporal client and the project's worker on a fresh task queue. */
-import { generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { loadConfig, type Config, type Logger } from '../config.js';
+import { loadConfig, silentLog, type Config } from '../config.js';
+import { devKeys } from '../deploy/dev-secrets.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createProviders, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp, type AppDeps } from '../api/app.js';
@@ -26,7 +27,7 @@ export function quietRuntime() {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
 }
 
-export const silentLog: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+export { silentLog, devKeys };
 
 export type DbKind = 'pglite' | 'postgres';
 export const dbKinds: DbKind[] = ['pglite', 'postgres'];
@@ -44,12 +45,6 @@ export async function freshPostgresUrl(): Promise<string> {
   await admin.pool!.query(`create database ${name}`);
   await admin.close();
   return need('TEST_POSTGRES_URL').replace(/\/postgres$/, `/${name}`);
-}
-
-export function devKeys() {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const raw = Buffer.from((publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url').toString('base64');
-  return { privateKey, publicKeyBase64: raw };
 }
 
 /** POST a Telnyx webhook body, signed as Telnyx signs it, to an app (the app's Response). */

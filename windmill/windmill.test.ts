@@ -3,7 +3,7 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addCall, addContact, daysAgo } from '../test/seed.js';
 import { startStack, type Stack } from '../test/stack.js';
-import { freePort } from '../worker/dev-server.js';
+import { freePort } from '../deploy/dev-server.js';
 import { main as rescoreAll } from './f/command_center/rescore_all.ts';
 import { main as reprocessCalls } from './f/command_center/reprocess_calls.ts';
 import { main as syncHistory } from './f/command_center/sync_history.ts';

@@ -6,8 +6,8 @@ import { dataConverterFor, derivedKey, EncryptionCodec } from './codec.js';
 import { executionEraser } from './executions.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Config } from '../config.js';
-import { projectRoot } from './temporal-cli.js';
 
+const projectRoot = path.resolve(import.meta.dirname, '..');
 export const defaultBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 

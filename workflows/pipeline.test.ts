@@ -8,7 +8,7 @@ import { callLifecycle } from '../activities/providers/telephony/fake.js';
 import { contacts, embeddings, notifications, phoneRecords, relationshipScores, tasks } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { postSigned, startStack, type Stack } from '../test/stack.js';
-import { startVendors, type Vendors } from '../test/vendors.js';
+import { startVendors, type Vendors } from '../activities/providers/fakes/vendor-set.js';
 
 let stack: Stack;
 let vendors: Vendors;

@@ -11,7 +11,7 @@ import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { contacts, embeddings, notifications, phoneRecords, tasks } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { freshPostgresUrl, need, postSigned, startStack, type Stack } from '../test/stack.js';
-import { startVendors, type Vendors } from '../test/vendors.js';
+import { startVendors, type Vendors } from '../activities/providers/fakes/vendor-set.js';
 
 let vendors: Vendors;
 let stack: Stack;

@@ -1,7 +1,7 @@
 /** All vendor fakes at once, and the environment that points the product at them. */
-import { startFakeTelnyx, type FakeTelnyx } from '../activities/providers/telephony/fake.js';
-import { startFakeAnthropic, startFakeDeepgram, startFakeEmbeddings, type FakeDeepgram } from '../activities/providers/fakes/vendors.js';
-import { startFakeServer, type FakeServer } from '../activities/providers/fakes/server.js';
+import { startFakeTelnyx, type FakeTelnyx } from '../telephony/fake.js';
+import { startFakeAnthropic, startFakeDeepgram, startFakeEmbeddings, type FakeDeepgram } from './vendors.js';
+import { startFakeServer, type FakeServer } from './server.js';
 
 export interface Vendors {
   telnyx: FakeTelnyx;

@@ -10,11 +10,11 @@ import path from 'node:path';
 import { callLifecycle, smsReceived } from '../activities/providers/telephony/fake.js';
 import { contacts } from '../db/schema/index.js';
 import { callWorkflowId, messageWorkflowId } from '../temporal.config.js';
-import { freePort, startDevServer } from '../worker/dev-server.js';
-import { locateTemporalCli } from '../worker/temporal-cli.js';
-import { postSigned, startStack } from '../test/stack.js';
-import { startVendors } from '../test/vendors.js';
-import { say } from './lib.js';
+import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { locateTemporalCli } from '../deploy/temporal-cli.js';
+import { postSigned, startStack } from './stack.js';
+import { startVendors } from '../activities/providers/fakes/vendor-set.js';
+import { say } from '../bench/lib.js';
 
 const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
 const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });

@@ -7,7 +7,7 @@ import { access, chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { toolsDir } from '../worker/temporal-cli.js';
+import { toolsDir } from './temporal-cli.js';
 
 const run = promisify(execFile);
 const PGSERVER_VERSION = '0.1.4';
