@@ -3,8 +3,8 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
 import { createApp, hardenServer } from './app.js';
+import { apiDeps } from './compose.js';
 import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
@@ -15,31 +15,15 @@ const config = loadConfigOrExit('api');
 const log = createLogger(config, secretValues(config));
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await Connection.connect(temporalConnectionOptions(config));
-const providers = createProviders(config);
 const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!));
 const gateway = createWorkflowGateway(new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }), config.temporal.taskQueue);
 await gateway.ensureRetentionSchedule();
-const app = createApp({
-  database,
-  gateway,
-  log,
-  apiTokens: config.apiTokens,
-  telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!),
-  maxWebhookBytes: config.http.maxWebhookBytes,
-  publicBaseUrl: config.http.publicBaseUrl,
-  ownerName: config.owner.name,
-  aiServiceHost: config.telnyx.aiServiceHost,
-  region: config.owner.region,
-  embedder: queryEmbedder(providers.embeddings),
-  mediaDir: mediaDir(config.dataDir),
-  recordings: providers.blobs,
-  // The speech engine runs in the workers; this process embeds search queries.
-  engines: engineChecks(providers, config, { withSpeech: false }),
-  // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
-  codec,
-  codecUiOrigin: config.temporal.uiUrl,
-  temporalNamespace: config.temporal.namespace,
-});
+const app = createApp(
+  apiDeps(config, { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!) }, {
+    // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
+    codec,
+  }),
+);
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),
 );

@@ -10,9 +10,10 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
-import { createProviders, queryEmbedder } from '../activities/providers/index.js';
+import { createProviders } from '../activities/providers/index.js';
 import { createActivities } from '../activities/index.js';
 import { createApp } from '../api/app.js';
+import { apiDeps } from '../api/compose.js';
 import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { openDatabase } from '../db/client.js';
@@ -39,10 +40,13 @@ export async function startEmbeddedStack(env: Record<string, string> = {}, activ
   const worker = await createWorker({ connection: native, namespace: 'default', taskQueue: config.temporal.taskQueue, db: database.db, providers, config, activities: activities ? activities(real) : real });
   const running = worker.run();
   const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
-  const app = createApp({
-    database, gateway, log: silentLog, apiTokens: ['bench'], telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
-    maxWebhookBytes: config.http.maxWebhookBytes, publicBaseUrl: 'http://localhost', ownerName: 'Bench', region: 'US', embedder: queryEmbedder(providers.embeddings),
-  });
+  const app = createApp(
+    apiDeps(
+      config,
+      { database, gateway, log: silentLog, telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64), embeddings: providers.embeddings, recordings: providers.blobs },
+      { publicBaseUrl: 'http://localhost', ownerName: 'Bench' },
+    ),
+  );
   const port = await freePort();
   const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
   return {

@@ -4,10 +4,12 @@
  * same run. Prints a table and writes bench/results/rest.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { createLocalEmbeddings } from '../activities/providers/embeddings/local.js';
-import { queryEmbedder } from '../activities/providers/index.js';
 import { createApp } from '../api/app.js';
+import { apiDeps } from '../api/compose.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { openDatabase, rowsOf } from '../db/client.js';
 import { formatPhone } from '../db/phone.js';
@@ -15,7 +17,7 @@ import { identifyCaller } from '../db/queries/contacts.js';
 import { overview } from '../db/queries/dashboard.js';
 import { recomputeScores } from '../db/queries/scores.js';
 import { semanticSearch } from '../db/queries/search.js';
-import { silentLog } from '../config.js';
+import { loadConfig, silentLog } from '../config.js';
 import { devKeys } from '../deploy/dev-secrets.js';
 import { benchPhone, generate, templateSentences } from './generate.js';
 import { arg, benchPostgres, fmt, measure, say } from './lib.js';
@@ -41,7 +43,11 @@ try {
   await createSeedPhoneTable(db);
   const inputs = Array.from({ length: 2000 }, () => formatPhone(benchPhone(rand(sizes.contacts))));
   const embeddings = createLocalEmbeddings();
-  const app = createApp({ database, gateway: {} as never, log: silentLog, apiTokens: ['bench'], telnyxPublicKey: publicKeyFromBase64(devKeys().publicKeyBase64), maxWebhookBytes: 1024, publicBaseUrl: 'http://localhost', ownerName: 'bench', region: 'US', embedder: queryEmbedder(embeddings) });
+  // The REST API alone: no Temporal (nothing here starts a workflow).
+  const config = loadConfig('test', { API_TOKENS: 'bench', DATA_DIR: path.join(tmpdir(), 'cc-bench-rest') });
+  const app = createApp(
+    apiDeps(config, { database, gateway: {} as never, log: silentLog, telnyxPublicKey: publicKeyFromBase64(devKeys().publicKeyBase64), embeddings }, { publicBaseUrl: 'http://localhost', ownerName: 'bench', region: 'US', engines: {} }),
+  );
   const auth = { headers: { authorization: 'Bearer bench' } };
   let misses = 0;
   const ours = await measure(2000, async (i) => {

@@ -9,8 +9,9 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { createLogger, temporalLogFunction, isEmbedded, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createProviders, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
+import { createProviders, engineChecks } from '../activities/providers/index.js';
 import { createApp, hardenServer } from '../api/app.js';
+import { apiDeps } from '../api/compose.js';
 import { createSessions } from '../api/session.js';
 import { ensureDashboardBuilt } from './build-dashboard.js';
 import { createTestCalls } from './test-call.js';
@@ -90,7 +91,7 @@ async function main() {
     const providers = createProviders(config);
     const worker = await createWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, providers, config, codec });
     const workerRun = worker.run();
-    const engines = engineChecks(providers, config, { withSpeech: true });
+    const engines = engineChecks(providers, config);
     const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
     await gateway.ensureRetentionSchedule();
     // The Setup page's "Play a test call", while webhooks are verified with the development key.
@@ -99,28 +100,22 @@ async function main() {
       ? createTestCalls({ dataDir: config.dataDir, privateKey: devKey.privateKey, selfUrl: `http://${selfHost}:${config.http.port}`, ourNumber: config.owner.phoneNumber ?? '+13125550199' })
       : undefined;
     const sessions = createSessions(apiTokens, { secureCookies: config.http.publicBaseUrl.startsWith('https:') });
-    const app = createApp({
-      database,
-      gateway,
-      log,
-      apiTokens,
-      telnyxPublicKey: publicKeyFromBase64(telnyxKey),
-      maxWebhookBytes: config.http.maxWebhookBytes,
-      publicBaseUrl: config.http.publicBaseUrl,
-      ownerName: config.owner.name,
-      aiServiceHost: config.telnyx.aiServiceHost,
-      region: config.owner.region,
-      embedder: queryEmbedder(providers.embeddings),
-      mediaDir: mediaDir(config.dataDir),
-      recordings: providers.blobs,
-      engines,
-      codec,
-      codecUiOrigin: config.temporal.uiUrl ?? `http://localhost:${config.temporal.uiPort}`,
-      temporalNamespace: config.temporal.namespace,
-      sessions,
-      telnyxKeySource: config.telnyx.publicKey ? 'configured' : 'development',
-      testCall: testCalls?.place,
-    });
+    const app = createApp(
+      apiDeps(
+        config,
+        { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(telnyxKey), embeddings: providers.embeddings, recordings: providers.blobs },
+        {
+          apiTokens,
+          // One process: the worker's engines are this process's too.
+          engines,
+          codec,
+          codecUiOrigin: config.temporal.uiUrl ?? `http://localhost:${config.temporal.uiPort}`,
+          sessions,
+          telnyxKeySource: config.telnyx.publicKey ? 'configured' : 'development',
+          testCall: testCalls?.place,
+        },
+      ),
+    );
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
     hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);

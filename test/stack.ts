@@ -6,8 +6,9 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import { loadConfig, silentLog, type Config } from '../config.js';
 import { devKeys } from '../deploy/dev-secrets.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
-import { createProviders, mediaDir, queryEmbedder } from '../activities/providers/index.js';
+import { createProviders } from '../activities/providers/index.js';
 import { createApp, type AppDeps } from '../api/app.js';
+import { apiDeps } from '../api/compose.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { createWorker } from '../worker/worker.js';
@@ -98,20 +99,12 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
   });
   const running = worker.run();
   const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
-  const appDeps: AppDeps = {
-    database,
-    gateway,
-    log: silentLog,
-    apiTokens: config.apiTokens,
-    telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
-    maxWebhookBytes: config.http.maxWebhookBytes,
-    publicBaseUrl: 'http://localhost:3000',
-    ownerName: 'Test Owner',
-    region: config.owner.region,
-    embedder: queryEmbedder(providers.embeddings),
-    mediaDir: mediaDir(config.dataDir),
-    recordings: providers.blobs,
-  };
+  const appDeps = apiDeps(
+    config,
+    { database, gateway, log: silentLog, telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64), embeddings: providers.embeddings, recordings: providers.blobs },
+    // No engine checks: the suite's shared dev server has no worker on most stacks' queues at /ready time.
+    { publicBaseUrl: 'http://localhost:3000', ownerName: 'Test Owner', engines: {} },
+  );
   const app = createApp(appDeps);
   return {
     appDeps,

@@ -34,19 +34,30 @@ export interface Providers {
   media: BlobStore;
 }
 
+/** The embeddings engine: the vendor's when its key is set, else the local model. */
+export function createEmbeddingsProvider(config: Config): EmbeddingsPort {
+  const { embeddings } = config;
+  return embeddings.provider !== 'local' && embeddings.apiKey
+    ? createOpenAIEmbeddings({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, provider: embeddings.provider })
+    : createLocalEmbeddings();
+}
+
+/** Where recordings live: the S3-compatible bucket when configured, else the data folder. */
+export function createRecordingStore(config: Config): BlobStore {
+  return config.s3 ? createS3BlobStore(config.s3) : createLocalBlobStore(path.join(config.dataDir, 'recordings'));
+}
+
+/** Every capability (the worker's needs); the API builds only embeddings and the recording store. */
 export function createProviders(config: Config): Providers {
-  const { telnyx, deepgram, anthropic, embeddings } = config;
+  const { telnyx, deepgram, anthropic } = config;
   return {
     telephony: telnyx.apiKey
       ? createTelnyxTelephony({ apiKey: telnyx.apiKey, baseUrl: telnyx.baseUrl, voice: telnyx.voice, fromNumber: telnyx.phoneNumber, messagingProfileId: telnyx.messagingProfileId })
       : createLocalTelephony(config.dataDir),
     speech: deepgram.apiKey ? createDeepgramSpeech({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model }) : createLocalSpeech({ workDir: path.join(config.dataDir, 'stt-work'), modelDir: config.speech.localModelDir }),
     language: anthropic.apiKey ? createAnthropicLanguage({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, model: anthropic.model }) : createLocalLanguage(),
-    embeddings:
-      embeddings.provider !== 'local' && embeddings.apiKey
-        ? createOpenAIEmbeddings({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, provider: embeddings.provider })
-        : createLocalEmbeddings(),
-    blobs: config.s3 ? createS3BlobStore(config.s3) : createLocalBlobStore(path.join(config.dataDir, 'recordings')),
+    embeddings: createEmbeddingsProvider(config),
+    blobs: createRecordingStore(config),
     tts: config.elevenlabs.apiKey
       ? createElevenLabsSpeech({ apiKey: config.elevenlabs.apiKey, baseUrl: config.elevenlabs.baseUrl, voiceId: config.elevenlabs.voiceId })
       : undefined,
@@ -57,20 +68,23 @@ export function createProviders(config: Config): Providers {
 type Check = () => Promise<{ ok: boolean; detail: string }>;
 
 /**
- * Readiness checks of the engines a process runs: the speech engine where the worker runs
- * (`withSpeech`), the language and embeddings engines, and the data folder the local engines write.
+ * Readiness checks of the engines a process runs (the speech and language engines where the worker
+ * runs, the embeddings engine everywhere) and of the data folder the local engines write.
  */
-export function engineChecks(providers: Providers, config: Config, o: { withSpeech: boolean }): Record<string, Check> {
+export function engineChecks(providers: Pick<Providers, 'embeddings'> & Partial<Pick<Providers, 'speech' | 'language'>>, config: Config): Record<string, Check> {
   const checks: Record<string, Check> = {};
-  if (o.withSpeech) {
-    checks.speech = providers.speech.check ?? (async () => ({ ok: true, detail: `${providers.speech.name} (vendor)` }));
+  const { speech, language } = providers;
+  if (speech) {
+    checks.speech = speech.check ?? (async () => ({ ok: true, detail: `${speech.name} (vendor)` }));
   }
-  checks.language = async () => {
-    if (providers.language.name !== 'local') return { ok: true, detail: `${providers.language.name} (vendor)` };
-    // Starts the engine's thread (and loads its model) now rather than on the first call.
-    await providers.language.sentiment({ turns: [{ speaker: 'owner', text: 'ready' }] });
-    return { ok: true, detail: 'local (extractive, rules; own thread)' };
-  };
+  if (language) {
+    checks.language = async () => {
+      if (language.name !== 'local') return { ok: true, detail: `${language.name} (vendor)` };
+      // Starts the engine's thread (and loads its model) now rather than on the first call.
+      await language.sentiment({ turns: [{ speaker: 'owner', text: 'ready' }] });
+      return { ok: true, detail: 'local (extractive, rules; own thread)' };
+    };
+  }
   checks.embeddings = async () => {
     if (providers.embeddings.name !== 'local') return { ok: true, detail: `${providers.embeddings.name} ${providers.embeddings.model} (vendor)` };
     await providers.embeddings.embed(['ready']);
