@@ -46,7 +46,13 @@ describe('health, readiness and auth', () => {
     expect(noToken.status).toBe(401);
     expect(await noToken.json()).toMatchObject({ success: false, error: { code: 'unauthorized' } });
     expect((await app.request('/api/phone-records', { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
-    expect(noToken.headers.get('x-request-id')).toBeTruthy();
+    expect(noToken.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // A caller's request id is echoed (and in the error envelope) when it is a plain token; anything else is replaced.
+    const traced = await app.request('/api/phone-records', { headers: { 'x-request-id': 'req-42' } });
+    expect(traced.headers.get('x-request-id')).toBe('req-42');
+    expect(await traced.json()).toMatchObject({ error: { requestId: 'req-42' } });
+    const hostile = await app.request('/api/phone-records', { headers: { 'x-request-id': 'a b<script>' } });
+    expect(hostile.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     // Guessing is throttled: after 10 failures from one address, 429 with Retry-After.
     const statuses = [];
     const remote = { incoming: { socket: { remoteAddress: '203.0.113.9' } } };

@@ -1,5 +1,4 @@
 /** The HTTP app: health, Telnyx webhooks and the REST API, built from its dependencies. */
-import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { readFile } from 'node:fs/promises';
@@ -7,6 +6,7 @@ import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { requestId, type RequestIdVariables } from 'hono/request-id';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth, tokenMatcher } from './auth.js';
@@ -81,13 +81,9 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
 
 export function createApp(deps: AppDeps) {
-  const app = new Hono<{ Variables: { requestId: string } }>();
-  app.use('*', async (c, next) => {
-    const requestId = c.req.header('x-request-id')?.slice(0, 100) || randomUUID();
-    c.set('requestId', requestId);
-    c.header('x-request-id', requestId);
-    await next();
-  });
+  const app = new Hono<{ Variables: RequestIdVariables }>();
+  // The caller's X-Request-Id when it is a plain token of at most 100 characters, else a new UUID.
+  app.use('*', requestId({ limitLength: 100 }));
   app.onError(onError(deps.log.error));
   const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;
   const rest = createRestApi({
