@@ -123,62 +123,11 @@ export const secretNames = [
   'NOTIFY_WEBHOOK_URL',
 ] as const satisfies readonly (keyof Env)[];
 
-/** Dimension of every stored vector; adapters ask their vendor for exactly this many. */
-export const EMBEDDING_DIM = 512;
 
-export interface Config {
-  readonly role: Role;
-  /** Every secret value of this configuration (from `secretNames`), for log masking. */
-  readonly secrets: readonly string[];
-  readonly logLevel: Env['LOG_LEVEL'];
-  readonly dataDir: string;
-  readonly http: { host: string; port: number; publicBaseUrl: string; maxWebhookBytes: number };
-  readonly apiTokens: readonly string[];
-  readonly database: { url?: string; poolSize: number; pgliteDir: string };
-  readonly temporal: {
-    address?: string;
-    namespace: string;
-    taskQueue: string;
-    apiKey?: string;
-    tls: boolean;
-    tlsCertPath?: string;
-    tlsKeyPath?: string;
-    tlsCaPath?: string;
-    cliPath?: string;
-    devPort: number;
-    uiPort: number;
-    /** The Temporal UI of a cluster (the dashboard links each call's run there; CORS for the codec endpoint). */
-    uiUrl?: string;
-    workflowBundlePath?: string;
-    /** Activities one worker runs at once; while it has room, Temporal hands it activities eagerly. */
-    maxConcurrentActivities: number;
-    /** Payload encryption keys, `id:base64,...` (the first encrypts); embedded mode generates one. */
-    codecKeys?: string;
-  };
-  readonly telnyx: {
-    apiKey?: string;
-    publicKey?: string;
-    baseUrl?: string;
-    phoneNumber?: string;
-    messagingProfileId?: string;
-    voice: string;
-    aiServiceHost?: string;
-  };
-  readonly owner: { phoneNumber?: string; name: string; region: CountryCode };
-  readonly deepgram: { apiKey?: string; baseUrl?: string; model: string };
-  /** The offline engine: a CTranslate2 Whisper model folder instead of the packaged tiny.en. */
-  readonly speech: { localModelDir?: string };
-  readonly anthropic: { apiKey?: string; baseUrl?: string; model: string };
-  readonly embeddings: { provider: 'local' | 'openai' | 'voyage'; apiKey?: string; baseUrl?: string; model: string };
-  readonly elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string };
-  /** Recordings go to this S3-compatible bucket when set, else to DATA_DIR/recordings. */
-  readonly s3?: { bucket: string; endpoint?: string; region: string; accessKeyId?: string; secretAccessKey?: string; prefix: string; forcePathStyle: boolean };
-  readonly notify: { webhookUrl?: string; longCallSeconds: number };
-  /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */
-  readonly recordings: { allowedHosts: readonly string[] };
-  /** Days to keep each kind of data (unset: forever), enforced daily by the retention schedule. */
-  readonly retention: { recordingsDays?: number; transcriptsDays?: number; messagesDays?: number; scoreHistoryDays?: number };
-}
+/** Every setting, as the processes read it: derived from the mapping below (one definition per setting beside its schema). */
+export type Config = DeepReadonly<ReturnType<typeof configFrom>>;
+
+type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object | undefined ? DeepReadonly<T[K]> : T[K] };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -231,11 +180,17 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
+  return deepFreeze(configFrom(role, e, provider)) as Config;
+}
+
+/** The settings object built from a parsed environment (its shape is the Config type). */
+function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage') {
   const dataDir = path.resolve(e.DATA_DIR);
   const tokens = (e.API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
-  const config: Config = {
+  return {
     role,
     // The one list: every setting named in `secretNames`, split into its parts where it has several.
+    /** Every secret value of this configuration (from `secretNames`), for log masking. */
     secrets: secretNames.flatMap((name) => {
       const value = e[name];
       if (typeof value !== 'string' || !value) return [];
@@ -266,9 +221,12 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       cliPath: e.TEMPORAL_CLI_PATH,
       devPort: e.TEMPORAL_DEV_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
+      /** The Temporal UI of a cluster (the dashboard links each call's run there; CORS for the codec endpoint). */
       uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
       workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE,
+      /** Activities one worker runs at once; while it has room, Temporal hands it activities eagerly. */
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      /** Payload encryption keys, `id:base64,...` (the first encrypts); embedded mode generates one. */
       codecKeys: e.TEMPORAL_CODEC_KEYS,
     },
     telnyx: {
@@ -282,6 +240,7 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
     },
     owner: { phoneNumber: e.OWNER_PHONE_NUMBER, name: e.OWNER_NAME, region: e.PHONE_DEFAULT_REGION as CountryCode },
     deepgram: { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL },
+    /** The offline engine: a CTranslate2 Whisper model folder instead of the packaged tiny.en. */
     speech: { localModelDir: e.LOCAL_STT_MODEL_DIR },
     anthropic: { apiKey: e.ANTHROPIC_API_KEY, baseUrl: e.ANTHROPIC_BASE_URL, model: e.ANTHROPIC_MODEL },
     embeddings: {
@@ -291,16 +250,19 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       model: e.EMBEDDINGS_MODEL ?? defaultEmbeddingModel(provider),
     },
     elevenlabs: { apiKey: e.ELEVENLABS_API_KEY, baseUrl: e.ELEVENLABS_BASE_URL, voiceId: e.ELEVENLABS_VOICE_ID },
+    /** Recordings go to this S3-compatible bucket when set, else to DATA_DIR/recordings. */
     s3: e.S3_BUCKET
       ? { bucket: e.S3_BUCKET, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY, prefix: e.S3_PREFIX, forcePathStyle: e.S3_FORCE_PATH_STYLE }
       : undefined,
     notify: { webhookUrl: e.NOTIFY_WEBHOOK_URL, longCallSeconds: e.NOTIFY_LONG_CALL_SECONDS },
+    /** Days to keep each kind of data (unset: forever), enforced daily by the retention schedule. */
     retention: {
       recordingsDays: e.RETAIN_RECORDINGS_DAYS,
       transcriptsDays: e.RETAIN_TRANSCRIPTS_DAYS,
       messagesDays: e.RETAIN_MESSAGES_DAYS,
       scoreHistoryDays: e.RETAIN_SCORE_HISTORY_DAYS,
     },
+    /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */
     recordings: {
       allowedHosts: [
         ...(e.RECORDING_HOSTS ?? 'amazonaws.com,telnyx.com').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
@@ -309,7 +271,6 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
       ],
     },
   };
-  return deepFreeze(config);
 }
 
 /** Whether this process starts its own Temporal dev server and PGlite. */

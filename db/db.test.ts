@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EMBEDDING_DIM } from '../config.js';
+import { EMBEDDING_DIM } from './schema/embeddings.js';
 import { dbKinds, freshDatabase } from '../test/stack.js';
 import type { DatabaseHandle } from './client.js';
 import { migrateDatabase } from './client.js';

@@ -1,6 +1,8 @@
 import { bigserial, index, integer, pgTable, text, timestamp, uniqueIndex, uuid, vector } from 'drizzle-orm/pg-core';
-import { EMBEDDING_DIM } from '../../config.js';
 import { contacts } from './contacts.js';
+import { EMBEDDING_DIM } from './dimensions.js';
+
+export { EMBEDDING_DIM };
 
 /**
  * Searchable passages of calls and messages. The model name sits beside every vector: vectors of

@@ -1,5 +1,5 @@
 /** Offline embeddings: Universal Sentence Encoder lite (512-d), weights shipped in npm. */
-import { EMBEDDING_DIM } from '../../../config.js';
+import { EMBEDDING_DIM } from '../../../db/schema/dimensions.js';
 import type { EmbeddingsPort } from './port.js';
 
 export const LOCAL_EMBEDDING_MODEL = 'use-lite-512';

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { EMBEDDING_DIM } from '../../../config.js';
+import { EMBEDDING_DIM } from '../../../db/schema/dimensions.js';
 import { ProviderError, toProviderError } from '../errors.js';
 import type { EmbeddingsPort } from './port.js';
 import { normalise } from './local.js';
