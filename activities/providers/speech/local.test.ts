@@ -87,7 +87,9 @@ describe('local speech engine (faster-whisper, packaged tiny.en)', () => {
     // About a minute of speech, so the engine is certainly still working when it is killed.
     const long = await monoCall(Array(8).fill(sentence).join(' '));
     const pending = speech.transcribe({ audio: long, contentType: 'audio/wav', channels: 1 });
-    for (let i = 0; i < 100 && !speech.enginePid(); i++) await new Promise((r) => setTimeout(r, 20));
+    // Killed only once the job is in the engine's hands (under load, writing its audio takes a while).
+    for (let i = 0; i < 500 && speech.jobsInFlight() === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(speech.jobsInFlight()).toBe(1);
     const pid = speech.enginePid();
     expect(pid).toBeDefined();
     process.kill(pid!, 'SIGKILL');

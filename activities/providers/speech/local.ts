@@ -172,6 +172,11 @@ class WhisperEngine {
     clearTimeout(timer);
   }
 
+  /** Jobs sent to the engine and not answered yet. */
+  inFlight(): number {
+    return this.pending.size;
+  }
+
   pid(): number | undefined {
     return this.child?.pid;
   }
@@ -200,6 +205,8 @@ export type LocalSpeech = SpeechToTextPort & {
   close(): Promise<void>;
   /** The engine child's pid while it runs (tests kill it). */
   enginePid(): number | undefined;
+  /** Jobs the engine is working on now (tests wait for one before killing it). */
+  jobsInFlight(): number;
 };
 
 /** The local speech engine. Nothing runs until the first job or check. */
@@ -254,5 +261,6 @@ export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
     },
     close: () => engine.close(),
     enginePid: () => engine.pid(),
+    jobsInFlight: () => engine.inFlight(),
   };
 }
