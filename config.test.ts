@@ -10,19 +10,36 @@ describe('config', () => {
     } catch (err) {
       expect(err).toBeInstanceOf(ConfigError);
       const text = (err as Error).message;
-      for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TELNYX_PUBLIC_KEY', 'API_TOKENS']) expect(text).toContain(name);
+      for (const name of ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'TELNYX_PUBLIC_KEY', 'API_TOKENS'])
+        expect(text).toContain(name);
     }
   });
 
   it('refuses weak API tokens in production and masks every secret, raw or JSON-escaped', () => {
-    const base = { DATABASE_URL: 'postgres://cc:pa55w0rd-db@db:5432/cc', TEMPORAL_ADDRESS: 't:7233', TEMPORAL_CODEC_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`, TELNYX_PUBLIC_KEY: Buffer.alloc(32, 2).toString('base64') };
-    expect(() => loadConfig('api', { ...base, API_TOKENS: 'password' })).toThrow(/API_TOKENS: every token must be at least 32 characters/);
-    const config = loadConfig('api', { ...base, API_TOKENS: 't'.repeat(40), S3_BUCKET: 'b', S3_ACCESS_KEY_ID: 'AKIAEXAMPLE', S3_SECRET_ACCESS_KEY: 's3-secret"with\\quote' });
+    const base = {
+      DATABASE_URL: 'postgres://cc:pa55w0rd-db@db:5432/cc',
+      TEMPORAL_ADDRESS: 't:7233',
+      TEMPORAL_CODEC_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+      TELNYX_PUBLIC_KEY: Buffer.alloc(32, 2).toString('base64'),
+    };
+    expect(() => loadConfig('api', { ...base, API_TOKENS: 'password' })).toThrow(
+      /API_TOKENS: every token must be at least 32 characters/,
+    );
+    const config = loadConfig('api', {
+      ...base,
+      API_TOKENS: 't'.repeat(40),
+      S3_BUCKET: 'b',
+      S3_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      S3_SECRET_ACCESS_KEY: 's3-secret"with\\quote',
+    });
     const lines: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((chunk: string) => (lines.push(chunk), true)) as typeof process.stdout.write;
     try {
-      createLogger({ logLevel: 'info' }, secretValues(config)).info('vendor said', { error: 's3-secret"with\\quote failed; db pa55w0rd-db refused', token: 't'.repeat(40) });
+      createLogger({ logLevel: 'info' }, secretValues(config)).info('vendor said', {
+        error: 's3-secret"with\\quote failed; db pa55w0rd-db refused',
+        token: 't'.repeat(40),
+      });
     } finally {
       process.stdout.write = write;
     }

@@ -33,7 +33,11 @@ export const envSchema = z.object({
   PORT: port(3000),
   PUBLIC_BASE_URL: optionalUrl,
   API_TOKENS: optionalString,
-  MAX_WEBHOOK_BYTES: z.coerce.number().int().positive().default(256 * 1024),
+  MAX_WEBHOOK_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024),
 
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
@@ -96,7 +100,6 @@ export const envSchema = z.object({
   S3_PREFIX: z.string().default('recordings/'),
   S3_FORCE_PATH_STYLE: bool(true),
 
-
   NOTIFY_WEBHOOK_URL: optionalUrl,
   RECORDING_HOSTS: optionalString,
   RETAIN_RECORDINGS_DAYS: z.coerce.number().int().positive().optional(),
@@ -122,7 +125,6 @@ export const secretNames = [
   'S3_SECRET_ACCESS_KEY',
   'NOTIFY_WEBHOOK_URL',
 ] as const satisfies readonly (keyof Env)[];
-
 
 /** Every setting, as the processes read it: derived from the mapping below (one definition per setting beside its schema). */
 export type Config = DeepReadonly<ReturnType<typeof configFrom>>;
@@ -156,7 +158,10 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
   if (role === 'api' || role === 'worker') {
     if (!e.DATABASE_URL) problems.push('DATABASE_URL: required in production mode (PostgreSQL with pgvector)');
     if (!e.TEMPORAL_ADDRESS) problems.push('TEMPORAL_ADDRESS: required in production mode (host:port of Temporal)');
-    if (!e.TEMPORAL_CODEC_KEYS) problems.push('TEMPORAL_CODEC_KEYS: required in production mode (workflow history is encrypted; generate one with `npm run codec-key`)');
+    if (!e.TEMPORAL_CODEC_KEYS)
+      problems.push(
+        'TEMPORAL_CODEC_KEYS: required in production mode (workflow history is encrypted; generate one with `npm run codec-key`)',
+      );
   }
   if (role === 'api') {
     if (!e.TELNYX_PUBLIC_KEY) problems.push('TELNYX_PUBLIC_KEY: required in production mode to verify webhooks');
@@ -176,7 +181,9 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
     problems.push(`EMBEDDINGS_API_KEY: required when EMBEDDINGS_PROVIDER is ${provider}`);
   }
   if (Boolean(e.S3_ACCESS_KEY_ID) !== Boolean(e.S3_SECRET_ACCESS_KEY)) {
-    problems.push('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither (neither uses the default AWS credential chain)');
+    problems.push(
+      'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: set both or neither (neither uses the default AWS credential chain)',
+    );
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -186,7 +193,10 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
 /** The settings object built from a parsed environment (its shape is the Config type). */
 function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage') {
   const dataDir = path.resolve(e.DATA_DIR);
-  const tokens = (e.API_TOKENS ?? '').split(',').map((t) => t.trim()).filter(Boolean);
+  const tokens = (e.API_TOKENS ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   return {
     role,
     // The one list: every setting named in `secretNames`, split into its parts where it has several.
@@ -194,8 +204,19 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
     secrets: secretNames.flatMap((name) => {
       const value = e[name];
       if (typeof value !== 'string' || !value) return [];
-      if (name === 'API_TOKENS') return value.split(',').map((t) => t.trim()).filter(Boolean);
-      if (name === 'TEMPORAL_CODEC_KEYS') return [value, ...value.split(',').map((k) => k.split(':')[1] ?? '').filter(Boolean)];
+      if (name === 'API_TOKENS')
+        return value
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean);
+      if (name === 'TEMPORAL_CODEC_KEYS')
+        return [
+          value,
+          ...value
+            .split(',')
+            .map((k) => k.split(':')[1] ?? '')
+            .filter(Boolean),
+        ];
       if (name === 'DATABASE_URL') return [value, urlPassword(value)].filter((v): v is string => Boolean(v));
       return [value];
     }),
@@ -252,7 +273,15 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
     elevenlabs: { apiKey: e.ELEVENLABS_API_KEY, baseUrl: e.ELEVENLABS_BASE_URL, voiceId: e.ELEVENLABS_VOICE_ID },
     /** Recordings go to this S3-compatible bucket when set, else to DATA_DIR/recordings. */
     s3: e.S3_BUCKET
-      ? { bucket: e.S3_BUCKET, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY, prefix: e.S3_PREFIX, forcePathStyle: e.S3_FORCE_PATH_STYLE }
+      ? {
+          bucket: e.S3_BUCKET,
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          accessKeyId: e.S3_ACCESS_KEY_ID,
+          secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+          prefix: e.S3_PREFIX,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+        }
       : undefined,
     notify: { webhookUrl: e.NOTIFY_WEBHOOK_URL, longCallSeconds: e.NOTIFY_LONG_CALL_SECONDS },
     /** Days to keep each kind of data (unset: forever), enforced daily by the retention schedule. */
@@ -265,7 +294,10 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
     /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */
     recordings: {
       allowedHosts: [
-        ...(e.RECORDING_HOSTS ?? 'amazonaws.com,telnyx.com').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+        ...(e.RECORDING_HOSTS ?? 'amazonaws.com,telnyx.com')
+          .split(',')
+          .map((h) => h.trim().toLowerCase())
+          .filter(Boolean),
         // The simulator and the tests serve recordings from this machine.
         ...(role === 'embedded' || role === 'test' ? ['localhost', '127.0.0.1'] : []),
       ],
@@ -299,7 +331,10 @@ export function loadConfigOrExit(role: Role): Config {
   }
 }
 
-export type Logger = Record<'debug' | 'info' | 'warn' | 'error', (msg: string, fields?: Record<string, unknown>) => void>;
+export type Logger = Record<
+  'debug' | 'info' | 'warn' | 'error',
+  (msg: string, fields?: Record<string, unknown>) => void
+>;
 
 /** A logger that says nothing (tests and benchmarks). */
 export const silentLog: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
@@ -312,7 +347,13 @@ const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
  */
 export function createLogger(config: Pick<Config, 'logLevel'>, secrets: readonly (string | undefined)[] = []): Logger {
   // Each secret in every form it can take in a log line: raw, and escaped inside JSON.
-  const masks = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length >= 6).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]))].sort((a, b) => b.length - a.length);
+  const masks = [
+    ...new Set(
+      secrets
+        .filter((s): s is string => typeof s === 'string' && s.length >= 6)
+        .flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
+    ),
+  ].sort((a, b) => b.length - a.length);
   const scrub = (text: string) => masks.reduce((t, s) => t.split(s).join('***'), text);
   const emit = (level: keyof typeof levels) => (msg: string, fields?: Record<string, unknown>) => {
     if (levels[level] < levels[config.logLevel]) return;
@@ -337,7 +378,8 @@ function urlPassword(url: string | undefined): string | undefined {
  */
 export function temporalLogFunction(log: Logger) {
   return (entry: { level: string; message: string; meta?: Record<string, unknown> }) => {
-    const level = entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
+    const level =
+      entry.level === 'ERROR' ? 'error' : entry.level === 'WARN' ? 'warn' : entry.level === 'INFO' ? 'info' : 'debug';
     log[level](entry.message, { source: 'temporal', ...entry.meta });
   };
 }
@@ -354,7 +396,9 @@ export function temporalConnectionOptions(config: Config, fallbackAddress?: stri
   const read = (p?: string) => (p ? readFileSync(p) : undefined);
   const tls = t.tls
     ? {
-        ...(t.tlsCertPath && t.tlsKeyPath ? { clientCertPair: { crt: read(t.tlsCertPath)!, key: read(t.tlsKeyPath)! } } : {}),
+        ...(t.tlsCertPath && t.tlsKeyPath
+          ? { clientCertPair: { crt: read(t.tlsCertPath)!, key: read(t.tlsKeyPath)! } }
+          : {}),
         ...(t.tlsCaPath ? { serverRootCACertificate: read(t.tlsCaPath) } : {}),
       }
     : undefined;

@@ -5,7 +5,14 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // The PGlite worker is plain JavaScript (Node starts it outside tsx); lint it all the same.
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['db/pglite-worker.mjs', 'activities/providers/language/local-thread.mjs'] }, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: {
+        projectService: {
+          allowDefaultProject: ['db/pglite-worker.mjs', 'activities/providers/language/local-thread.mjs'],
+        },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -19,7 +26,14 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/workflows/*', '!**/workflows/contract.js'], message: 'Import only the contract (workflows/contract.ts) from workflows.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/workflows/*', '!**/workflows/contract.js'],
+              message: 'Import only the contract (workflows/contract.ts) from workflows.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -29,7 +43,18 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/workflows/*', '!**/workflows/contract.js', '!**/workflows/call.messages.js'], message: 'Import the contract or the signal definitions from workflows, nothing else.' }, { group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema/*', '!**/db/schema/dimensions.js'], message: 'SQL lives in db/queries: call a query.' }] },
+        {
+          patterns: [
+            {
+              group: ['**/workflows/*', '!**/workflows/contract.js', '!**/workflows/call.messages.js'],
+              message: 'Import the contract or the signal definitions from workflows, nothing else.',
+            },
+            {
+              group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema/*', '!**/db/schema/dimensions.js'],
+              message: 'SQL lives in db/queries: call a query.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -43,8 +68,25 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'dns'], message: 'Workflow code cannot use Node built-ins.' },
-            { group: ['pg', 'drizzle-orm', 'drizzle-orm/*', '@electric-sql/*', 'telnyx', '@deepgram/*', '@anthropic-ai/*', 'openai', '../db/*', '../api/*'], message: 'Workflow code cannot do I/O; call an activity.' },
+            {
+              group: ['node:*', 'fs', 'path', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'dns'],
+              message: 'Workflow code cannot use Node built-ins.',
+            },
+            {
+              group: [
+                'pg',
+                'drizzle-orm',
+                'drizzle-orm/*',
+                '@electric-sql/*',
+                'telnyx',
+                '@deepgram/*',
+                '@anthropic-ai/*',
+                'openai',
+                '../db/*',
+                '../api/*',
+              ],
+              message: 'Workflow code cannot do I/O; call an activity.',
+            },
           ],
         },
       ],

@@ -49,7 +49,11 @@ export const activityProfiles = {
   /** Telnyx call commands: the call is live, so retry briefly and give up. */
   callControl: { startToCloseTimeout: '15s', retry: { ...vendorRetry, maximumAttempts: 4 } },
   /** The recording URL expires 10 minutes after the call: retry fast, within that window. */
-  record: { startToCloseTimeout: '2m', heartbeatTimeout: '30s', retry: { ...vendorRetry, maximumInterval: '20s', maximumAttempts: 10 } },
+  record: {
+    startToCloseTimeout: '2m',
+    heartbeatTimeout: '30s',
+    retry: { ...vendorRetry, maximumInterval: '20s', maximumAttempts: 10 },
+  },
   /** Long audio: heartbeats prove progress. */
   transcribe: { startToCloseTimeout: '20m', heartbeatTimeout: '30s', retry: vendorRetry },
   llm: { startToCloseTimeout: '3m', heartbeatTimeout: '20s', retry: vendorRetry },
@@ -65,7 +69,11 @@ export const activityProfiles = {
  * queue. Each is one short idempotent write, so a retry after a worker crash repeats nothing.
  */
 export const localActivityProfiles = {
-  db: { startToCloseTimeout: '30s', localRetryThreshold: '10s', retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 20 } },
+  db: {
+    startToCloseTimeout: '30s',
+    localRetryThreshold: '10s',
+    retry: { initialInterval: '200ms', maximumInterval: '10s', maximumAttempts: 20 },
+  },
 } satisfies Record<string, LocalActivityOptions>;
 
 /**

@@ -3,7 +3,13 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { maskPhone, normaliseParty } from '../db/phone.js';
-import { getPhoneRecord, knownCallSessions, markCallUnknown, setStageStatus, upsertCallRecord } from '../db/queries/phone-records.js';
+import {
+  getPhoneRecord,
+  knownCallSessions,
+  markCallUnknown,
+  setStageStatus,
+  upsertCallRecord,
+} from '../db/queries/phone-records.js';
 import type { CallEvent, CallSnapshot, StageName, StageState } from '../workflows/contract.js';
 import type { CallDetailRecord } from './providers/telephony/port.js';
 import type { Providers } from './providers/index.js';
@@ -22,7 +28,12 @@ export interface CallActivityDeps {
  * The greeting's audio URL: synthesised once per (voice, text), cached in the media store. A TTS
  * failure never delays the answer: the caller then hears Telnyx's own voice.
  */
-async function greetingAudioUrl(providers: Providers, publicBaseUrl: string, text: string, mediaKey: Buffer): Promise<string | undefined> {
+async function greetingAudioUrl(
+  providers: Providers,
+  publicBaseUrl: string,
+  text: string,
+  mediaKey: Buffer,
+): Promise<string | undefined> {
   const tts = providers.tts;
   if (!tts) return undefined;
   // Named by an HMAC with a server secret: the public URL does not let anyone test which names
@@ -40,12 +51,21 @@ async function greetingAudioUrl(providers: Providers, publicBaseUrl: string, tex
     await providers.media.put(`greetings/${name}`, audio, contentType);
     return url;
   } catch (err) {
-    log.warn('greeting audio unavailable; Telnyx speaks the greeting', { provider: tts.name, error: (err as Error).message.slice(0, 200) });
+    log.warn('greeting audio unavailable; Telnyx speaks the greeting', {
+      provider: tts.name,
+      error: (err as Error).message.slice(0, 200),
+    });
     return undefined;
   }
 }
 
-export function createCallActivities({ db, providers, ownerName, publicBaseUrl, mediaKey = randomBytes(32) }: CallActivityDeps) {
+export function createCallActivities({
+  db,
+  providers,
+  ownerName,
+  publicBaseUrl,
+  mediaKey = randomBytes(32),
+}: CallActivityDeps) {
   return {
     /** Upsert the call's one phone record from the workflow's snapshot; returns ids and the masked number only (no names in history). */
     async syncCallRecord({ snapshot }: { snapshot: CallSnapshot }) {
@@ -61,11 +81,31 @@ export function createCallActivities({ db, providers, ownerName, publicBaseUrl, 
       await markCallUnknown(db, phoneRecordId);
     },
 
-    async markStage({ phoneRecordId, stage, state, error }: { phoneRecordId: string; stage: StageName; state: StageState; error?: string }) {
+    async markStage({
+      phoneRecordId,
+      stage,
+      state,
+      error,
+    }: {
+      phoneRecordId: string;
+      stage: StageName;
+      state: StageState;
+      error?: string;
+    }) {
       await setStageStatus(db, phoneRecordId, [stage], state, error);
     },
 
-    async markStages({ phoneRecordId, stages, state, error }: { phoneRecordId: string; stages: StageName[]; state: StageState; error?: string }) {
+    async markStages({
+      phoneRecordId,
+      stages,
+      state,
+      error,
+    }: {
+      phoneRecordId: string;
+      stages: StageName[];
+      state: StageState;
+      error?: string;
+    }) {
       await setStageStatus(db, phoneRecordId, stages, state, error);
     },
 
@@ -75,7 +115,12 @@ export function createCallActivities({ db, providers, ownerName, publicBaseUrl, 
       const firstName = record?.contactId && record.callerName ? record.callerName.split(' ')[0] : undefined;
       const greeting = `Hello${firstName ? ` ${firstName}` : ''}, you have reached ${ownerName}. This call is recorded.`;
       const audioUrl = await greetingAudioUrl(providers, publicBaseUrl, greeting, mediaKey);
-      await providers.telephony.answerAndRecord({ callControlId, commandKey: phoneRecordId, greeting, greetingAudioUrl: audioUrl });
+      await providers.telephony.answerAndRecord({
+        callControlId,
+        commandKey: phoneRecordId,
+        greeting,
+        greetingAudioUrl: audioUrl,
+      });
     },
 
     /**
@@ -85,7 +130,10 @@ export function createCallActivities({ db, providers, ownerName, publicBaseUrl, 
     async findUnrecordedCalls({ sinceIso, limit }: { sinceIso: string; limit: number }) {
       const cdrs = await providers.telephony.listCallDetailRecords({ since: new Date(sinceIso), limit });
       if (cdrs.length === 0) return { checked: 0, missing: [] as CallEvent[][] };
-      const seen = await knownCallSessions(db, cdrs.map((c) => c.callSessionId));
+      const seen = await knownCallSessions(
+        db,
+        cdrs.map((c) => c.callSessionId),
+      );
       const missing = cdrs.filter((c) => !seen.has(c.callSessionId)).map(eventsFromDetailRecord);
       return { checked: cdrs.length, missing };
     },
@@ -116,13 +164,40 @@ export function eventsFromDetailRecord(d: CallDetailRecord): CallEvent[] {
   const ours = normaliseParty(d.direction === 'inbound' ? d.to : d.from).display;
   const start = d.startedAt ?? d.endedAt ?? new Date(0).toISOString();
   const end = d.endedAt ?? start;
-  const base = { source: 'call_control' as const, callSessionId: d.callSessionId, callControlId: d.callControlId, direction: d.direction, otherParty: other, ourNumber: ours, callerName: d.callerName };
+  const base = {
+    source: 'call_control' as const,
+    callSessionId: d.callSessionId,
+    callControlId: d.callControlId,
+    direction: d.direction,
+    otherParty: other,
+    ourNumber: ours,
+    callerName: d.callerName,
+  };
   const key = (t: string) => `cdr:${d.callSessionId}:${t}`;
-  const answeredAt = d.durationSeconds && d.durationSeconds > 0 ? new Date(Date.parse(end) - d.durationSeconds * 1000).toISOString() : undefined;
+  const answeredAt =
+    d.durationSeconds && d.durationSeconds > 0
+      ? new Date(Date.parse(end) - d.durationSeconds * 1000).toISOString()
+      : undefined;
   return [
     { ...base, eventId: key('initiated'), type: 'call.initiated', occurredAt: start, startedAt: start },
-    ...(answeredAt ? [{ ...base, eventId: key('answered'), type: 'call.answered' as const, occurredAt: answeredAt }] : []),
-    { ...base, eventId: key('hangup'), type: 'call.hangup', occurredAt: end, endedAt: end, startedAt: start, hangupCause: answeredAt ? 'normal_clearing' : 'no_answer' },
-    { ...base, eventId: key('recording'), type: 'call.recording.error', occurredAt: end, recordingError: 'reconciled from detail records; no recording fetched' },
+    ...(answeredAt
+      ? [{ ...base, eventId: key('answered'), type: 'call.answered' as const, occurredAt: answeredAt }]
+      : []),
+    {
+      ...base,
+      eventId: key('hangup'),
+      type: 'call.hangup',
+      occurredAt: end,
+      endedAt: end,
+      startedAt: start,
+      hangupCause: answeredAt ? 'normal_clearing' : 'no_answer',
+    },
+    {
+      ...base,
+      eventId: key('recording'),
+      type: 'call.recording.error',
+      occurredAt: end,
+      recordingError: 'reconciled from detail records; no recording fetched',
+    },
   ];
 }

@@ -29,7 +29,9 @@ export function createForgetActivities({ db, providers, executions }: ForgetDeps
       if (!executions) throw new Error('no Temporal access for erasing executions in this worker');
       let deleted = 0;
       for (const id of workflowIds) {
-        const runs = id.startsWith('call-') ? await executions.idsStartingWith(reprocessWorkflowPrefix(id.slice('call-'.length))) : [];
+        const runs = id.startsWith('call-')
+          ? await executions.idsStartingWith(reprocessWorkflowPrefix(id.slice('call-'.length)))
+          : [];
         for (const workflowId of [id, ...runs]) if (await executions.erase(workflowId)) deleted += 1;
       }
       return { deleted };

@@ -28,8 +28,18 @@ const commandsFor = async (ccid: string, want: string) => {
 beforeAll(async () => {
   telnyx = await startFakeTelnyx();
   eleven = await startFakeElevenLabs();
-  stack = await startStack({ env: { TELNYX_API_KEY: 'KEYfake', TELNYX_BASE_URL: telnyx.baseUrl, ELEVENLABS_API_KEY: 'xi-fake', ELEVENLABS_BASE_URL: eleven.url, PUBLIC_BASE_URL: 'https://cc.example.com' } });
-  await stack.database.db.insert(contacts).values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
+  stack = await startStack({
+    env: {
+      TELNYX_API_KEY: 'KEYfake',
+      TELNYX_BASE_URL: telnyx.baseUrl,
+      ELEVENLABS_API_KEY: 'xi-fake',
+      ELEVENLABS_BASE_URL: eleven.url,
+      PUBLIC_BASE_URL: 'https://cc.example.com',
+    },
+  });
+  await stack.database.db
+    .insert(contacts)
+    .values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -60,7 +70,9 @@ describe('greetings', () => {
 
   it('falls back to Telnyx speak when ElevenLabs fails, without delaying the answer', async () => {
     eleven.failNext({ kind: 'status', status: 500 });
-    await stack.database.db.insert(contacts).values({ firstName: 'Grace', lastName: 'Hopper', phoneE164: '+14155550111' });
+    await stack.database.db
+      .insert(contacts)
+      .values({ firstName: 'Grace', lastName: 'Hopper', phoneE164: '+14155550111' });
     const ccid = await ring('+14155550111');
     const cmds = await commandsFor(ccid, 'speak');
     const spoken = cmds.find((r) => r.path.endsWith('speak'));

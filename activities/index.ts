@@ -22,12 +22,22 @@ export function createActivities({ db, providers, config, executions, mediaKey }
   return {
     ...createForgetActivities({ db, providers, executions }),
     ...createRetentionActivities({ db, providers, policy: config.retention }),
-    ...createCallActivities({ db, providers, ownerName: config.owner.name, publicBaseUrl: config.http.publicBaseUrl, mediaKey }),
+    ...createCallActivities({
+      db,
+      providers,
+      ownerName: config.owner.name,
+      publicBaseUrl: config.http.publicBaseUrl,
+      mediaKey,
+    }),
     ...createMessageActivities({ db, providers }),
     ...createPipelineActivities({
       db,
       providers,
-      notify: { webhookUrl: config.notify.webhookUrl, longCallSeconds: config.notify.longCallSeconds, ownerPhoneNumber: config.owner.phoneNumber },
+      notify: {
+        webhookUrl: config.notify.webhookUrl,
+        longCallSeconds: config.notify.longCallSeconds,
+        ownerPhoneNumber: config.owner.phoneNumber,
+      },
       recordingHosts: config.recordings.allowedHosts,
     }),
   };

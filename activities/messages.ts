@@ -1,7 +1,13 @@
 /** Activities of the message workflow: store, sentiment, embed, notify. Keyed by the Telnyx message id. */
 import type { Database } from '../db/client.js';
 import { maskPhone } from '../db/phone.js';
-import { addInboxNotification, getMessage, setMessageSentiment, storeMessage, storeMessagePassage } from '../db/queries/messages.js';
+import {
+  addInboxNotification,
+  getMessage,
+  setMessageSentiment,
+  storeMessage,
+  storeMessagePassage,
+} from '../db/queries/messages.js';
 import type { MessageEvent } from '../workflows/contract.js';
 import { callProvider } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
@@ -31,8 +37,15 @@ export function createMessageActivities({ db, providers }: { db: Database; provi
 
     async messageSentimentStage({ messageRowId }: { messageRowId: string }) {
       const m = await load(messageRowId);
-      const out = await callProvider(providers.language.name, () => providers.language.sentiment({ turns: [{ speaker: 'them', text: m.text }] }));
-      await setMessageSentiment(db, messageRowId, { label: out.label, score: out.score, provider: providers.language.name, model: out.model });
+      const out = await callProvider(providers.language.name, () =>
+        providers.language.sentiment({ turns: [{ speaker: 'them', text: m.text }] }),
+      );
+      await setMessageSentiment(db, messageRowId, {
+        label: out.label,
+        score: out.score,
+        provider: providers.language.name,
+        model: out.model,
+      });
       return { label: out.label };
     },
 

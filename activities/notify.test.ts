@@ -23,8 +23,18 @@ describe('notifications', () => {
   });
 
   it('writes each rule once per channel, delivers the webhook once, and retries only what was not sent', async () => {
-    const deps = { db: database.db, providers: {} as Providers, notify: { webhookUrl: `${hook.url}/hook`, longCallSeconds: 120 } };
-    const call = await addCall(database.db, { phoneNumber: '+12125550123', startedAt: new Date(), durationSeconds: 600, sentiment: 'negative', summary: 'Budget dispute.' });
+    const deps = {
+      db: database.db,
+      providers: {} as Providers,
+      notify: { webhookUrl: `${hook.url}/hook`, longCallSeconds: 120 },
+    };
+    const call = await addCall(database.db, {
+      phoneNumber: '+12125550123',
+      startedAt: new Date(),
+      durationSeconds: 600,
+      sentiment: 'negative',
+      summary: 'Budget dispute.',
+    });
     const record = (await getPhoneRecord(database.db, call.id))!;
 
     // Two rules (long call, negative sentiment) on two channels: four rows, two webhook posts.
@@ -32,7 +42,10 @@ describe('notifications', () => {
     expect(hook.requests).toHaveLength(2);
     const rows = await database.db.select().from(notifications).where(eq(notifications.phoneRecordId, call.id));
     expect(rows.map((r) => `${r.rule}:${r.channel}:${r.status}`).sort()).toEqual([
-      'long_call:inbox:sent', 'long_call:webhook:sent', 'negative_sentiment:inbox:sent', 'negative_sentiment:webhook:sent',
+      'long_call:inbox:sent',
+      'long_call:webhook:sent',
+      'negative_sentiment:inbox:sent',
+      'negative_sentiment:webhook:sent',
     ]);
 
     // A retry of the stage sends nothing again.
@@ -40,7 +53,10 @@ describe('notifications', () => {
     expect(hook.requests).toHaveLength(2);
 
     // A webhook that failed (its row not sent) is delivered on the next attempt, and only it.
-    await database.db.update(notifications).set({ status: 'pending', sentAt: null }).where(eq(notifications.dedupeKey, `call:${call.id}:long_call:webhook`));
+    await database.db
+      .update(notifications)
+      .set({ status: 'pending', sentAt: null })
+      .where(eq(notifications.dedupeKey, `call:${call.id}:long_call:webhook`));
     expect(await notifyForCall(deps, record, { reprocess: false })).toBe(1);
     expect(hook.requests).toHaveLength(3);
     expect(JSON.parse(hook.requests[2]!.body.toString())).toMatchObject({ rule: 'long_call', phoneRecordId: call.id });

@@ -29,13 +29,30 @@ export async function decideForCall(db: Database, r: PhoneRecord, longCallSecond
   const who = r.contactId && r.callerName ? r.callerName : maskPhone(r.phoneNumber);
   const out: Decision[] = [];
   if ((r.durationSeconds ?? 0) > longCallSeconds) {
-    out.push({ rule: 'long_call', title: `${r.direction === 'inbound' ? 'Call from' : 'Call with'} ${who} (${Math.round((r.durationSeconds ?? 0) / 60)} min)`, body: r.summary ?? 'Summary pending.' });
+    out.push({
+      rule: 'long_call',
+      title: `${r.direction === 'inbound' ? 'Call from' : 'Call with'} ${who} (${Math.round((r.durationSeconds ?? 0) / 60)} min)`,
+      body: r.summary ?? 'Summary pending.',
+    });
   }
-  if (r.status === 'missed' && r.contactId) out.push({ rule: 'missed_known_contact', title: `Missed call from ${who}`, body: 'Call back when you can.' });
-  if (r.sentiment === 'negative') out.push({ rule: 'negative_sentiment', title: `Tense call with ${who}`, body: r.summary ?? 'The call sounded negative.' });
+  if (r.status === 'missed' && r.contactId)
+    out.push({ rule: 'missed_known_contact', title: `Missed call from ${who}`, body: 'Call back when you can.' });
+  if (r.sentiment === 'negative')
+    out.push({
+      rule: 'negative_sentiment',
+      title: `Tense call with ${who}`,
+      body: r.summary ?? 'The call sounded negative.',
+    });
   const soon = Date.now() + 2 * 86_400_000;
-  const due = (await tasksOfCall(db, r.id)).filter((t) => t.status !== 'done' && t.dueDate && t.dueDate.getTime() <= soon);
-  if (due.length > 0) out.push({ rule: 'action_items_due_soon', title: `${due.length} action item(s) due soon from the call with ${who}`, body: due.map((t) => `- ${t.title}`).join('\n') });
+  const due = (await tasksOfCall(db, r.id)).filter(
+    (t) => t.status !== 'done' && t.dueDate && t.dueDate.getTime() <= soon,
+  );
+  if (due.length > 0)
+    out.push({
+      rule: 'action_items_due_soon',
+      title: `${due.length} action item(s) due soon from the call with ${who}`,
+      body: due.map((t) => `- ${t.title}`).join('\n'),
+    });
   return out;
 }
 
@@ -47,7 +64,9 @@ const pathRules: Record<string, (r: PhoneRecord) => boolean> = { missed_known_co
  * answer arrived late): the rows stay, marked `retracted` with the reason, so they are never sent again.
  */
 async function retractWrongPaths(db: Database, r: PhoneRecord): Promise<void> {
-  const wrong = Object.entries(pathRules).filter(([, holds]) => !holds(r)).map(([rule]) => rule);
+  const wrong = Object.entries(pathRules)
+    .filter(([, holds]) => !holds(r))
+    .map(([rule]) => rule);
   if (wrong.length === 0) return;
   await retractNotifications(db, r.id, wrong, `the call turned out ${r.status}`);
 }
@@ -56,8 +75,14 @@ export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { r
   await retractWrongPaths(deps.db, r);
   const decisions = await decideForCall(deps.db, r, deps.notify.longCallSeconds);
   if (decisions.length === 0) return 0;
-  const channels = ['inbox', ...(deps.notify.webhookUrl ? ['webhook'] : []), ...(deps.notify.ownerPhoneNumber ? ['sms'] : [])];
-  const planned = decisions.flatMap((decision) => channels.map((channel) => ({ decision, channel, dedupeKey: `call:${r.id}:${decision.rule}:${channel}` })));
+  const channels = [
+    'inbox',
+    ...(deps.notify.webhookUrl ? ['webhook'] : []),
+    ...(deps.notify.ownerPhoneNumber ? ['sms'] : []),
+  ];
+  const planned = decisions.flatMap((decision) =>
+    channels.map((channel) => ({ decision, channel, dedupeKey: `call:${r.id}:${decision.rule}:${channel}` })),
+  );
   const rows = planned.map(({ decision: d, channel, dedupeKey }) => ({
     dedupeKey,
     rule: d.rule,
@@ -97,12 +122,22 @@ async function deliver(deps: NotifyDeps, channel: string, d: Decision, key: stri
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': key },
         // `text` is what Slack reads, `content` what Discord reads.
-        body: JSON.stringify({ text: `*${d.title}*\n${d.body}`, content: `**${d.title}**\n${d.body}`, rule: d.rule, phoneRecordId }),
+        body: JSON.stringify({
+          text: `*${d.title}*\n${d.body}`,
+          content: `**${d.title}**\n${d.body}`,
+          rule: d.rule,
+          phoneRecordId,
+        }),
         signal: AbortSignal.timeout(15_000),
       });
       if (!res.ok) throw Object.assign(new Error('webhook rejected the notification'), { status: res.status });
     });
     return;
   }
-  await callProvider(deps.providers.telephony.name, () => deps.providers.telephony.sendSms({ to: deps.notify.ownerPhoneNumber!, text: `${d.title}\n${d.body}`.slice(0, 600) }));
+  await callProvider(deps.providers.telephony.name, () =>
+    deps.providers.telephony.sendSms({
+      to: deps.notify.ownerPhoneNumber!,
+      text: `${d.title}\n${d.body}`.slice(0, 600),
+    }),
+  );
 }

@@ -29,7 +29,12 @@ beforeAll(async () => {
   database = await freshDatabase('pglite');
   host = await startFakeTelnyx(0);
   providers = createProviders(loadConfig('test', { DATA_DIR: dataDir, API_TOKENS: 'unused' }));
-  activities = createPipelineActivities({ db: database.db, providers, recordingHosts: ['127.0.0.1'], notify: { longCallSeconds: 600 } });
+  activities = createPipelineActivities({
+    db: database.db,
+    providers,
+    recordingHosts: ['127.0.0.1'],
+    notify: { longCallSeconds: 600 },
+  });
 });
 afterAll(async () => {
   await providers?.speech.close?.();
@@ -41,7 +46,13 @@ afterAll(async () => {
 async function newCall(): Promise<string> {
   const [row] = await database.db
     .insert(phoneRecords)
-    .values({ callSessionId: randomUUID(), phoneNumber: '+13125550142', direction: 'inbound', status: 'completed', startedAt: new Date() })
+    .values({
+      callSessionId: randomUUID(),
+      phoneNumber: '+13125550142',
+      direction: 'inbound',
+      status: 'completed',
+      startedAt: new Date(),
+    })
     .returning();
   return row!.id;
 }
@@ -58,9 +69,16 @@ describe('recordStage and transcribeStage, alone', () => {
     const id = await newCall();
     const url = host.hostRecording(`${id}.wav`, wav, 'audio/wav');
 
-    expect(await env().run(activities.recordStage, { phoneRecordId: id, recording: { url, format: 'wav', channels: 2 } })).toEqual({ bytes: wav.length });
+    expect(
+      await env().run(activities.recordStage, { phoneRecordId: id, recording: { url, format: 'wav', channels: 2 } }),
+    ).toEqual({ bytes: wav.length });
     const stored = await rowOf(id);
-    expect(stored).toMatchObject({ recordingLocation: `file://${id}.wav`, recordingContentType: 'audio/wav', recordingBytes: wav.length, recordingChannels: 2 });
+    expect(stored).toMatchObject({
+      recordingLocation: `file://${id}.wav`,
+      recordingContentType: 'audio/wav',
+      recordingBytes: wav.length,
+      recordingChannels: 2,
+    });
     expect((stored.stageStatus as Record<string, { status: string }>).record?.status).toBe('done');
     expect((await readFile(path.join(dataDir, 'recordings', `${id}.wav`))).equals(wav)).toBe(true);
 
@@ -75,7 +93,10 @@ describe('recordStage and transcribeStage, alone', () => {
 
   it('refuses, without retrying, a recording from a host it may not copy from, and a transcription with no recording', async () => {
     const id = await newCall();
-    const refused = env().run(activities.recordStage, { phoneRecordId: id, recording: { url: 'http://169.254.169.254/latest/meta-data', format: 'wav', channels: 2 } });
+    const refused = env().run(activities.recordStage, {
+      phoneRecordId: id,
+      recording: { url: 'http://169.254.169.254/latest/meta-data', format: 'wav', channels: 2 },
+    });
     await expect(refused).rejects.toBeInstanceOf(ApplicationFailure);
     await expect(refused).rejects.toMatchObject({ nonRetryable: true });
     expect((await rowOf(id)).recordingLocation).toBeNull();

@@ -1,7 +1,14 @@
 /** The call pipeline's stages. Each writes its results keyed by (call, stage), so a retry repeats nothing. */
 import { Context } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
-import { beginStage, finishStage, getPhoneRecord, setStageStatus, storeCallPassages, storeSummary } from '../db/queries/phone-records.js';
+import {
+  beginStage,
+  finishStage,
+  getPhoneRecord,
+  setStageStatus,
+  storeCallPassages,
+  storeSummary,
+} from '../db/queries/phone-records.js';
 import { recomputeScores } from '../db/queries/scores.js';
 import { callProvider, ProviderError, asActivityFailure } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
@@ -73,7 +80,9 @@ async function startStage(db: Database, id: string, stage: string) {
 }
 
 const turnsOf = (segments: SpeechSegment[] | null | undefined, text: string | null) =>
-  segments && segments.length > 0 ? segments.map((s) => ({ speaker: s.speaker, text: s.text })) : [{ speaker: 'speaker_0', text: text ?? '' }];
+  segments && segments.length > 0
+    ? segments.map((s) => ({ speaker: s.speaker, text: s.text }))
+    : [{ speaker: 'speaker_0', text: text ?? '' }];
 
 /** Split long text into overlapping chunks of about `size` words for embedding. */
 export function chunkWords(text: string, size = 120, overlap = 20): string[] {
@@ -92,17 +101,33 @@ export function createPipelineActivities(deps: PipelineDeps) {
   const maxBytes = deps.maxRecordingBytes ?? 200 * 1024 * 1024;
   return {
     /** Copy the recording out of Telnyx's 10-minute URL into our store, checking size and type. */
-    async recordStage({ phoneRecordId, recording }: { phoneRecordId: string; recording: { url: string; format: string; channels: number; durationSeconds?: number } }) {
+    async recordStage({
+      phoneRecordId,
+      recording,
+    }: {
+      phoneRecordId: string;
+      recording: { url: string; format: string; channels: number; durationSeconds?: number };
+    }) {
       await setStageStatus(db, phoneRecordId, ['record'], 'running');
       const { bytes, contentType: type } = await vendorCall('recording-download', () =>
         downloadRecording(recording.url, { allowedHosts: deps.recordingHosts ?? DEFAULT_RECORDING_HOSTS, maxBytes }),
       );
-      const okType = /^audio\/(mpeg|mp3|wav|x-wav|wave|vnd\.wave)$/.test(type) || (type === 'application/octet-stream' && /^(mp3|wav)$/.test(recording.format));
-      if (!okType) throw asActivityFailure(new ProviderError(`recording has unexpected content type ${type || 'none'}`, false, 'recording-download'));
-      if (bytes.length === 0) throw asActivityFailure(new ProviderError('the recording is empty', false, 'recording-download'));
+      const okType =
+        /^audio\/(mpeg|mp3|wav|x-wav|wave|vnd\.wave)$/.test(type) ||
+        (type === 'application/octet-stream' && /^(mp3|wav)$/.test(recording.format));
+      if (!okType)
+        throw asActivityFailure(
+          new ProviderError(`recording has unexpected content type ${type || 'none'}`, false, 'recording-download'),
+        );
+      if (bytes.length === 0)
+        throw asActivityFailure(new ProviderError('the recording is empty', false, 'recording-download'));
       heartbeat();
       const contentType = /wav/.test(type) || recording.format === 'wav' ? 'audio/wav' : 'audio/mpeg';
-      const location = await providers.blobs.put(`${phoneRecordId}.${contentType === 'audio/wav' ? 'wav' : 'mp3'}`, bytes, contentType);
+      const location = await providers.blobs.put(
+        `${phoneRecordId}.${contentType === 'audio/wav' ? 'wav' : 'mp3'}`,
+        bytes,
+        contentType,
+      );
       await finishStage(db, phoneRecordId, 'record', {
         recordingLocation: location,
         recordingContentType: contentType,
@@ -115,10 +140,16 @@ export function createPipelineActivities(deps: PipelineDeps) {
 
     async transcribeStage({ phoneRecordId }: { phoneRecordId: string }) {
       const r = await startStage(db, phoneRecordId, 'transcribe');
-      if (!r.recordingLocation) throw asActivityFailure(new ProviderError('no stored recording to transcribe', false, 'pipeline'));
+      if (!r.recordingLocation)
+        throw asActivityFailure(new ProviderError('no stored recording to transcribe', false, 'pipeline'));
       const audio = await providers.blobs.get(r.recordingLocation);
       const t = await vendorCall(providers.speech.name, () =>
-        providers.speech.transcribe({ audio, contentType: r.recordingContentType ?? 'audio/mpeg', channels: r.recordingChannels ?? 1, onProgress: heartbeat }),
+        providers.speech.transcribe({
+          audio,
+          contentType: r.recordingContentType ?? 'audio/mpeg',
+          channels: r.recordingChannels ?? 1,
+          onProgress: heartbeat,
+        }),
       );
       await finishStage(db, phoneRecordId, 'transcribe', {
         transcript: t.text,
@@ -135,7 +166,11 @@ export function createPipelineActivities(deps: PipelineDeps) {
       const r = await startStage(db, phoneRecordId, 'summarize');
       const turns = turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript);
       const s = await vendorCall(providers.language.name, () =>
-        providers.language.summarize({ transcript: r.transcript ?? '', turns, occurredAt: (r.startedAt ?? r.createdAt).toISOString() }),
+        providers.language.summarize({
+          transcript: r.transcript ?? '',
+          turns,
+          occurredAt: (r.startedAt ?? r.createdAt).toISOString(),
+        }),
       );
       const results = {
         summary: s.summary,
@@ -184,7 +219,9 @@ export function createPipelineActivities(deps: PipelineDeps) {
         const seg = segments.find((s) => s.text.includes(firstWords));
         passages.push({ kind: 'transcript', content: chunk, startMs: seg?.startMs ?? null });
       }
-      const vectors = await vendorCall(providers.embeddings.name, () => providers.embeddings.embed(passages.map((p) => p.content)));
+      const vectors = await vendorCall(providers.embeddings.name, () =>
+        providers.embeddings.embed(passages.map((p) => p.content)),
+      );
       heartbeat();
       const model = providers.embeddings.model;
       const byKind = new Map<string, number>();
@@ -210,7 +247,9 @@ export function createPipelineActivities(deps: PipelineDeps) {
 
     /** The same query the bulk recompute uses, for one contact; the call's rescore stage records the score. */
     async rescoreContact({ contactId, phoneRecordId }: { contactId: string; phoneRecordId?: string }) {
-      const { rows: [row] } = await recomputeScores(db, contactId);
+      const {
+        rows: [row],
+      } = await recomputeScores(db, contactId);
       const score = row?.score ?? null;
       if (phoneRecordId) await setStageStatus(db, phoneRecordId, ['rescore'], 'done', undefined, { score, contactId });
       return { score };

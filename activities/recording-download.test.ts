@@ -53,26 +53,60 @@ describe('recording download', () => {
   });
 
   it('refuses other schemes, unlisted hosts, credentials and internal addresses, as not retryable', async () => {
-    for (const url of ['data:audio/wav;base64,AAAA', 'file:///etc/passwd', 'gopher://127.0.0.1:70/x', 'ftp://s3.amazonaws.com/x.wav', 'http://s3.amazonaws.com/x.wav', 'https://example.org/x.wav', 'https://user:pw@s3.amazonaws.com/x.wav', 'not a url']) {
+    for (const url of [
+      'data:audio/wav;base64,AAAA',
+      'file:///etc/passwd',
+      'gopher://127.0.0.1:70/x',
+      'ftp://s3.amazonaws.com/x.wav',
+      'http://s3.amazonaws.com/x.wav',
+      'https://example.org/x.wav',
+      'https://user:pw@s3.amazonaws.com/x.wav',
+      'not a url',
+    ]) {
       await expect(downloadRecording(url, policy), url).rejects.toMatchObject({ retryable: false });
     }
-    await expect(downloadRecording(`${base}/ok.wav`, { ...policy, allowedHosts: ['amazonaws.com'] })).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/not an allowed recording host/) });
+    await expect(
+      downloadRecording(`${base}/ok.wav`, { ...policy, allowedHosts: ['amazonaws.com'] }),
+    ).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/not an allowed recording host/) });
   });
 
   it('checks every redirect hop: a 302 to the cloud metadata address is refused', async () => {
-    await expect(downloadRecording(`${base}/to-metadata`, { ...policy, allowedHosts: [...policy.allowedHosts, '169.254.169.254'] })).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/internal address|https/) });
+    await expect(
+      downloadRecording(`${base}/to-metadata`, {
+        ...policy,
+        allowedHosts: [...policy.allowedHosts, '169.254.169.254'],
+      }),
+    ).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/internal address|https/) });
     await expect(downloadRecording(`${base}/to-metadata`, policy)).rejects.toMatchObject({ retryable: false });
   });
 
   it('cuts an oversized body off at the cap instead of reading it whole', async () => {
     bytesServed = 0;
-    await expect(downloadRecording(`${base}/endless`, policy)).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/over the 1048576 byte limit/) });
+    await expect(downloadRecording(`${base}/endless`, policy)).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/over the 1048576 byte limit/),
+    });
     await new Promise((r) => setTimeout(r, 200));
     expect(bytesServed).toBeLessThan(16 * 1024 * 1024);
   });
 
   it('knows which addresses are internal', () => {
-    for (const a of ['10.1.2.3', '172.20.0.1', '192.168.1.1', '127.0.0.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', '224.0.0.1']) expect(isInternalAddress(a), a).toBe(true);
-    for (const a of ['52.216.1.1', '8.8.8.8', '2600:1f18::1', '172.32.0.1']) expect(isInternalAddress(a), a).toBe(false);
+    for (const a of [
+      '10.1.2.3',
+      '172.20.0.1',
+      '192.168.1.1',
+      '127.0.0.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+      '224.0.0.1',
+    ])
+      expect(isInternalAddress(a), a).toBe(true);
+    for (const a of ['52.216.1.1', '8.8.8.8', '2600:1f18::1', '172.32.0.1'])
+      expect(isInternalAddress(a), a).toBe(false);
   });
 });

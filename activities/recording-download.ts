@@ -28,10 +28,29 @@ export function isInternalAddress(address: string): boolean {
   const v4 = /^(?:::ffff:)?(\d+)\.(\d+)\.(\d+)\.(\d+)$/i.exec(address);
   if (v4) {
     const [a, b] = [Number(v4[1]), Number(v4[2])];
-    return a === 0 || a === 10 || a === 127 || a >= 224 || (a === 169 && b === 254) || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+    return (
+      a === 0 ||
+      a === 10 ||
+      a === 127 ||
+      a >= 224 ||
+      (a === 169 && b === 254) ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127)
+    );
   }
   const v6 = address.toLowerCase();
-  return v6 === '::' || v6 === '::1' || v6.startsWith('fc') || v6.startsWith('fd') || v6.startsWith('fe8') || v6.startsWith('fe9') || v6.startsWith('fea') || v6.startsWith('feb') || v6.startsWith('ff');
+  return (
+    v6 === '::' ||
+    v6 === '::1' ||
+    v6.startsWith('fc') ||
+    v6.startsWith('fd') ||
+    v6.startsWith('fe8') ||
+    v6.startsWith('fe9') ||
+    v6.startsWith('fea') ||
+    v6.startsWith('feb') ||
+    v6.startsWith('ff')
+  );
 }
 
 const isLoopback = (address: string) => /^(?:::ffff:)?127\./.test(address) || address === '::1';
@@ -43,14 +62,19 @@ function checkUrl(url: URL, policy: DownloadPolicy): { loopbackAllowed: boolean 
   if (!listed) throw refuse(`host ${host} is not an allowed recording host (RECORDING_HOSTS)`);
   const loopbackAllowed = LOOPBACK_NAMES.has(host) || isLoopback(host);
   // Plain http only to a loopback host someone listed on purpose (the simulator, tests).
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackAllowed)) throw refuse(`scheme ${url.protocol} is not allowed; recordings come over https`);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopbackAllowed))
+    throw refuse(`scheme ${url.protocol} is not allowed; recordings come over https`);
   if (url.username || url.password) throw refuse('URLs with credentials are not allowed');
   return { loopbackAllowed };
 }
 
 /** A DNS lookup that refuses internal addresses (except loopback for an explicitly listed loopback host). */
 function guardedLookup(loopbackAllowed: boolean) {
-  return (hostname: string, options: object, callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+  return (
+    hostname: string,
+    options: object,
+    callback: (err: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses: LookupAddress[]) => {
       if (err) return callback(err, []);
       const bad = addresses.find((a) => isInternalAddress(a.address) && !(loopbackAllowed && isLoopback(a.address)));
@@ -65,12 +89,22 @@ function guardedLookup(loopbackAllowed: boolean) {
 function get(url: URL, loopbackAllowed: boolean, timeoutMs: number): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const literal = isIP(url.hostname.replace(/^\[|\]$/g, ''));
-    if (literal && isInternalAddress(url.hostname.replace(/^\[|\]$/g, '')) && !(loopbackAllowed && isLoopback(url.hostname.replace(/^\[|\]$/g, '')))) {
+    if (
+      literal &&
+      isInternalAddress(url.hostname.replace(/^\[|\]$/g, '')) &&
+      !(loopbackAllowed && isLoopback(url.hostname.replace(/^\[|\]$/g, '')))
+    ) {
       return reject(refuse('the recording URL names an internal address'));
     }
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    const req = send(url, { method: 'GET', lookup: guardedLookup(loopbackAllowed) as never, timeout: timeoutMs }, resolve);
-    req.on('timeout', () => req.destroy(Object.assign(new Error('recording download timed out'), { code: 'ETIMEDOUT' })));
+    const req = send(
+      url,
+      { method: 'GET', lookup: guardedLookup(loopbackAllowed) as never, timeout: timeoutMs },
+      resolve,
+    );
+    req.on('timeout', () =>
+      req.destroy(Object.assign(new Error('recording download timed out'), { code: 'ETIMEDOUT' })),
+    );
     req.on('error', reject);
     req.end();
   });
@@ -80,7 +114,10 @@ function get(url: URL, loopbackAllowed: boolean, timeoutMs: number): Promise<Inc
  * Download a recording under `policy`. Refusals (URL, host, address, size, type) are not
  * retryable; timeouts, connection failures and 5xx are.
  */
-export async function downloadRecording(rawUrl: string, policy: DownloadPolicy): Promise<{ bytes: Uint8Array; contentType: string }> {
+export async function downloadRecording(
+  rawUrl: string,
+  policy: DownloadPolicy,
+): Promise<{ bytes: Uint8Array; contentType: string }> {
   let url: URL;
   try {
     url = new URL(rawUrl);
@@ -106,7 +143,12 @@ export async function downloadRecording(rawUrl: string, policy: DownloadPolicy):
     }
     if (status < 200 || status >= 300) {
       res.resume();
-      throw new ProviderError(`recording-download: HTTP ${status}`, status === 429 || status >= 500, 'recording-download', status);
+      throw new ProviderError(
+        `recording-download: HTTP ${status}`,
+        status === 429 || status >= 500,
+        'recording-download',
+        status,
+      );
     }
     const declared = Number(res.headers['content-length'] ?? 0);
     if (declared > policy.maxBytes) {
@@ -128,7 +170,9 @@ export async function downloadRecording(rawUrl: string, policy: DownloadPolicy):
       if (err instanceof ProviderError) throw err;
       throw new ProviderError(`recording-download: ${(err as Error).message}`, true, 'recording-download');
     }
-    const contentType = String(res.headers['content-type'] ?? '').split(';')[0]!.trim();
+    const contentType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim();
     return { bytes: new Uint8Array(Buffer.concat(chunks)), contentType };
   }
 }

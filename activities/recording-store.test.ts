@@ -15,7 +15,15 @@ let s3: Awaited<ReturnType<typeof startFakeS3>>;
 beforeAll(async () => {
   vendors = await startVendors();
   s3 = await startFakeS3();
-  stack = await startStack({ env: { ...vendors.env, S3_BUCKET: 'calls', S3_ENDPOINT: s3.url, S3_ACCESS_KEY_ID: 'AKIAFAKE', S3_SECRET_ACCESS_KEY: 'fake-secret' } });
+  stack = await startStack({
+    env: {
+      ...vendors.env,
+      S3_BUCKET: 'calls',
+      S3_ENDPOINT: s3.url,
+      S3_ACCESS_KEY_ID: 'AKIAFAKE',
+      S3_SECRET_ACCESS_KEY: 'fake-secret',
+    },
+  });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -27,11 +35,23 @@ describe('recordings in an S3-compatible store', () => {
   it('copies the recording into the bucket, transcribes and plays it from there, and erasing the call deletes the object', async () => {
     const audio = Buffer.from('ID3 recording for the bucket');
     vendors.deepgram.speak(audio, [{ channel: 0, text: 'Stored in the bucket, please confirm.' }]);
-    const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 30, recordingUrl: vendors.telnyx.hostRecording('bucket.mp3', audio) });
-    for (const e of events) expect((await postSigned(stack.app, stack.keys.privateKey, '/webhooks/telnyx/voice', e)).status).toBe(200);
-    const result = (await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result()) as { stages: Record<string, string> };
+    const { callSessionId, events } = callLifecycle({
+      from: '+12125550100',
+      to: '+13125550199',
+      answered: true,
+      talkSeconds: 30,
+      recordingUrl: vendors.telnyx.hostRecording('bucket.mp3', audio),
+    });
+    for (const e of events)
+      expect((await postSigned(stack.app, stack.keys.privateKey, '/webhooks/telnyx/voice', e)).status).toBe(200);
+    const result = (await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result()) as {
+      stages: Record<string, string>;
+    };
     expect(result.stages).toMatchObject({ record: 'done', transcribe: 'done' });
-    const [r] = await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));
+    const [r] = await stack.database.db
+      .select()
+      .from(phoneRecords)
+      .where(eq(phoneRecords.callSessionId, callSessionId));
     expect(r!.recordingLocation).toBe(`s3://calls/recordings/${r!.id}.mp3`);
     expect(s3.objects.get(`calls/recordings/${r!.id}.mp3`)?.body.equals(audio)).toBe(true);
     expect(s3.objects.get(`calls/recordings/${r!.id}.mp3`)?.type).toBe('audio/mpeg');
@@ -42,17 +62,26 @@ describe('recordings in an S3-compatible store', () => {
     const whole = await stack.app.request(`/api/phone-records/${r!.id}/recording`, { headers: auth });
     expect(whole.status).toBe(200);
     expect(Buffer.from(await whole.arrayBuffer()).equals(audio)).toBe(true);
-    const part = await stack.app.request(`/api/phone-records/${r!.id}/recording`, { headers: { ...auth, range: 'bytes=4-9' } });
+    const part = await stack.app.request(`/api/phone-records/${r!.id}/recording`, {
+      headers: { ...auth, range: 'bytes=4-9' },
+    });
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toBe(`bytes 4-9/${audio.length}`);
     expect(Buffer.from(await part.arrayBuffer()).equals(audio.subarray(4, 10))).toBe(true);
     expect(s3.requests.at(-1)?.headers.range).toBe('bytes=4-9');
 
     // Erasure reaches the bucket: the object is deleted, and deleting again finds nothing left.
-    const del = (id: string) => stack.app.request(`/api/phone-records/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${stack.token}` } });
+    const del = (id: string) =>
+      stack.app.request(`/api/phone-records/${id}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${stack.token}` },
+      });
     const removed = await del(r!.id);
     expect(removed.status).toBe(200);
-    expect(((await removed.json()) as { data: { removed: Record<string, number> } }).data.removed).toMatchObject({ phoneRecords: 1, recordings: 1 });
+    expect(((await removed.json()) as { data: { removed: Record<string, number> } }).data.removed).toMatchObject({
+      phoneRecords: 1,
+      recordings: 1,
+    });
     expect(s3.objects.has(`calls/recordings/${r!.id}.mp3`)).toBe(false);
     expect((await del(r!.id)).status).toBe(404);
   });

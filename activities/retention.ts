@@ -3,13 +3,26 @@ import type { Database } from '../db/client.js';
 import { applyRetention, expiredRecordings, type RetentionPolicy } from '../db/queries/retention.js';
 import type { Providers } from './providers/index.js';
 
-export function createRetentionActivities({ db, providers, policy }: { db: Database; providers: Providers; policy: RetentionPolicy }) {
+export function createRetentionActivities({
+  db,
+  providers,
+  policy,
+}: {
+  db: Database;
+  providers: Providers;
+  policy: RetentionPolicy;
+}) {
   return {
     async applyRetentionPolicy({ asOfIso }: { asOfIso: string }): Promise<Record<string, number>> {
       const asOf = new Date(asOfIso);
       const recordings = await expiredRecordings(db, policy, asOf);
       for (const r of recordings) await providers.blobs.delete(r.location);
-      return applyRetention(db, policy, asOf, recordings.map((r) => r.id));
+      return applyRetention(
+        db,
+        policy,
+        asOf,
+        recordings.map((r) => r.id),
+      );
     },
   };
 }

@@ -38,10 +38,16 @@ describe('health, readiness and auth', () => {
     const ready = await app.request('/ready');
     expect(ready.status).toBe(503);
     const body = (await ready.json()) as { checks: Record<string, { detail?: string }> };
-    expect(body).toMatchObject({ status: 'unavailable', failed: ['worker'], checks: { database: { status: 'ok' }, temporal: { status: 'ok' }, worker: { status: 'unavailable' } } });
+    expect(body).toMatchObject({
+      status: 'unavailable',
+      failed: ['worker'],
+      checks: { database: { status: 'ok' }, temporal: { status: 'ok' }, worker: { status: 'unavailable' } },
+    });
     expect(body.checks.worker!.detail).toBeUndefined();
     const detailed = await app.request('/ready', { headers: { authorization: 'Bearer secret-token' } });
-    expect(await detailed.json()).toMatchObject({ checks: { worker: { status: 'unavailable', detail: 'no worker is polling the task queue' } } });
+    expect(await detailed.json()).toMatchObject({
+      checks: { worker: { status: 'unavailable', detail: 'no worker is polling the task queue' } },
+    });
     const noToken = await app.request('/api/phone-records');
     expect(noToken.status).toBe(401);
     expect(await noToken.json()).toMatchObject({ success: false, error: { code: 'unauthorized' } });
@@ -56,24 +62,54 @@ describe('health, readiness and auth', () => {
     // Guessing is throttled: after 10 failures from one address, 429 with Retry-After.
     const statuses = [];
     const remote = { incoming: { socket: { remoteAddress: '203.0.113.9' } } };
-    for (let i = 0; i < 12; i++) statuses.push((await app.request('/api/contacts', { headers: { authorization: `Bearer guess-${i}` } }, remote)).status);
+    for (let i = 0; i < 12; i++)
+      statuses.push(
+        (await app.request('/api/contacts', { headers: { authorization: `Bearer guess-${i}` } }, remote)).status,
+      );
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses.slice(-2)).toEqual([429, 429]);
-    expect((await app.request('/api/contacts', { headers: { authorization: 'Bearer guess' } }, remote)).headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(
+      (await app.request('/api/contacts', { headers: { authorization: 'Bearer guess' } }, remote)).headers.get(
+        'retry-after',
+      ),
+    ).toMatch(/^\d+$/);
     // Another address is not affected.
-    expect((await app.request('/api/contacts', { headers: { authorization: 'Bearer guess' } }, { incoming: { socket: { remoteAddress: '198.51.100.7' } } })).status).toBe(401);
+    expect(
+      (
+        await app.request(
+          '/api/contacts',
+          { headers: { authorization: 'Bearer guess' } },
+          { incoming: { socket: { remoteAddress: '198.51.100.7' } } },
+        )
+      ).status,
+    ).toBe(401);
     await connection.close();
   });
 
   it('sign-in: a cookie for a valid token only, bodies bounded, sessions end at sign-out, links work once', async () => {
     const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
     const app = build(new Client({ connection }));
-    const signIn = (body: string) => app.request('/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const signIn = (body: string) =>
+      app.request('/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
     expect((await signIn(JSON.stringify({ token: 'wrong' }))).status).toBe(401);
     expect((await signIn('{}')).status).toBe(400);
     // A streamed body over the limit is refused before it is kept.
-    const big = new ReadableStream({ start: (ctl) => { for (let i = 0; i < 64; i++) ctl.enqueue(new Uint8Array(1024)); ctl.close(); } });
-    expect((await app.request('/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: big, duplex: 'half' } as RequestInit)).status).toBe(413);
+    const big = new ReadableStream({
+      start: (ctl) => {
+        for (let i = 0; i < 64; i++) ctl.enqueue(new Uint8Array(1024));
+        ctl.close();
+      },
+    });
+    expect(
+      (
+        await app.request('/auth/session', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: big,
+          duplex: 'half',
+        } as RequestInit)
+      ).status,
+    ).toBe(413);
     const ok = await signIn(JSON.stringify({ token: 'secret-token' }));
     expect(ok.status).toBe(200);
     const setCookie = ok.headers.get('set-cookie')!;
@@ -81,11 +117,22 @@ describe('health, readiness and auth', () => {
     const cookie = setCookie.split(';')[0]!;
     expect((await app.request('/api/session', { headers: { cookie } })).status).toBe(200);
     // Reads with the cookie alone; changes need the dashboard's header too.
-    const post = (headers: Record<string, string>) => app.request('/api/tasks', { method: 'POST', headers: { cookie, 'content-type': 'application/json', ...headers }, body: JSON.stringify({ title: 'Call back' }) });
+    const post = (headers: Record<string, string>) =>
+      app.request('/api/tasks', {
+        method: 'POST',
+        headers: { cookie, 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ title: 'Call back' }),
+      });
     expect((await post({})).status).toBe(403);
     expect((await post({ 'x-requested-with': 'command-center' })).status).toBe(201);
     // A tampered cookie is nobody's.
-    expect((await app.request('/api/session', { headers: { cookie: cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')) } })).status).toBe(401);
+    expect(
+      (
+        await app.request('/api/session', {
+          headers: { cookie: cookie.replace(/.$/, (ch) => (ch === 'A' ? 'B' : 'A')) },
+        })
+      ).status,
+    ).toBe(401);
     expect((await app.request('/auth/session', { method: 'DELETE', headers: { cookie } })).status).toBe(200);
     expect((await app.request('/api/session', { headers: { cookie } })).status).toBe(401);
     await connection.close();
@@ -100,13 +147,16 @@ describe('health, readiness and auth', () => {
     expect(await semantic.json()).toMatchObject({ error: { code: 'embeddings_unavailable' } });
     const hybrid = await app.request('/api/search?q=dentist', auth);
     expect(hybrid.status).toBe(200);
-    expect(await hybrid.json()).toMatchObject({ data: { mode: 'hybrid', degraded: { semantic: expect.stringContaining('not used in this test') }, hits: [] } });
+    expect(await hybrid.json()).toMatchObject({
+      data: { mode: 'hybrid', degraded: { semantic: expect.stringContaining('not used in this test') }, hits: [] },
+    });
     await connection.close();
   });
 
   it('answers 503 on /ready and on webhooks while Temporal is down, and accepts the redelivery when it is back', async () => {
     const port = await freePort();
-    const start = () => startDevServer({ cliPath: need('TEST_TEMPORAL_CLI_PATH'), port, namespace: 'default', headless: true });
+    const start = () =>
+      startDevServer({ cliPath: need('TEST_TEMPORAL_CLI_PATH'), port, namespace: 'default', headless: true });
     let server = await start();
     const connection = await Connection.connect({ address: server.address });
     const client = new Client({ connection });
@@ -117,7 +167,12 @@ describe('health, readiness and auth', () => {
     expect(((await ready.json()) as { failed: string[] }).failed).toEqual(expect.arrayContaining(['temporal']));
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
     const body = JSON.stringify(events[0]);
-    const send = () => app.request('/webhooks/telnyx/voice', { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(keys.privateKey, body) } });
+    const send = () =>
+      app.request('/webhooks/telnyx/voice', {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...signTelnyx(keys.privateKey, body) },
+      });
     expect((await send()).status).toBe(503);
     server = await start();
     let status = 0;

@@ -72,20 +72,27 @@ export type EngineCheck = () => Promise<{ ok: boolean; detail: string }>;
 function cached(check: EngineCheck, ms = 5_000): EngineCheck {
   let last: { at: number; value: Promise<{ ok: boolean; detail: string }> } | undefined;
   return () => {
-    if (!last || Date.now() - last.at > ms) last = { at: Date.now(), value: check().catch((err: Error) => ({ ok: false, detail: err.message })) };
+    if (!last || Date.now() - last.at > ms)
+      last = { at: Date.now(), value: check().catch((err: Error) => ({ ok: false, detail: err.message })) };
     return last.value;
   };
 }
 
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
-  Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref())]);
+  Promise.race([
+    p,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms).unref()),
+  ]);
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<{ Variables: RequestIdVariables }>();
   // The caller's X-Request-Id when it is a plain token of at most 100 characters, else a new UUID.
   app.use('*', requestId({ limitLength: 100 }));
   app.onError(onError(deps.log.error));
-  const parallelism = deps.database.kind === 'postgres' ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1)) : 1;
+  const parallelism =
+    deps.database.kind === 'postgres'
+      ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1))
+      : 1;
   const rest = createRestApi({
     db: deps.database.db,
     gateway: deps.gateway,
@@ -94,15 +101,28 @@ export function createApp(deps: AppDeps) {
     parallelism,
     recordings: deps.recordings,
     testCall: deps.testCall,
-    setup: { publicBaseUrl: deps.publicBaseUrl, telnyxKeySource: deps.telnyxKeySource ?? 'configured', temporalUi: deps.codecUiOrigin, temporalNamespace: deps.temporalNamespace ?? 'default' },
+    setup: {
+      publicBaseUrl: deps.publicBaseUrl,
+      telnyxKeySource: deps.telnyxKeySource ?? 'configured',
+      temporalUi: deps.codecUiOrigin,
+      temporalNamespace: deps.temporalNamespace ?? 'default',
+    },
   });
-  const sessions = deps.sessions ?? createSessions(deps.apiTokens, { secureCookies: deps.publicBaseUrl.startsWith('https:') });
+  const sessions =
+    deps.sessions ?? createSessions(deps.apiTokens, { secureCookies: deps.publicBaseUrl.startsWith('https:') });
   const allowed = allowedMethods(rest);
   app.notFound((c) => {
     const methods = allowed(c.req.path);
     if (methods.length > 0 && !methods.includes(c.req.method)) {
       c.header('allow', methods.join(', '));
-      return c.json(errorBody(c, 'method_not_allowed', `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}`), 405);
+      return c.json(
+        errorBody(
+          c,
+          'method_not_allowed',
+          `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}`,
+        ),
+        405,
+      );
     }
     return c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
   });
@@ -123,20 +143,35 @@ export function createApp(deps: AppDeps) {
       settle('temporal', async () => (await deps.gateway.ping(), { ok: true, detail: 'frontend answers' })),
       settle('worker', async () => {
         const pollers = await deps.gateway.workerPollers();
-        return pollers > 0 ? { ok: true, detail: `${pollers} poller(s) on the task queue` } : { ok: false, detail: 'no worker is polling the task queue' };
+        return pollers > 0
+          ? { ok: true, detail: `${pollers} poller(s) on the task queue` }
+          : { ok: false, detail: 'no worker is polling the task queue' };
       }),
       ...engines.map(([name, check]) => settle(name, check)),
     ]);
     // Reasons name hosts, ports and driver errors: logged, and shown only to a holder of a token.
-    const authorized = isOperator(/^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]) || sessions.valid(c);
-    const checks = Object.fromEntries(results.map(([name, r]) => [name, { status: r.ok ? 'ok' : 'unavailable', ...(authorized ? { detail: r.detail } : {}) }]));
+    const authorized =
+      isOperator(/^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]) || sessions.valid(c);
+    const checks = Object.fromEntries(
+      results.map(([name, r]) => [
+        name,
+        { status: r.ok ? 'ok' : 'unavailable', ...(authorized ? { detail: r.detail } : {}) },
+      ]),
+    );
     const failed = results.filter(([, r]) => !r.ok).map(([name]) => name);
-    if (failed.length) deps.log.warn('not ready', Object.fromEntries(results.filter(([, r]) => !r.ok).map(([name, r]) => [name, r.detail])));
+    if (failed.length)
+      deps.log.warn(
+        'not ready',
+        Object.fromEntries(results.filter(([, r]) => !r.ok).map(([name, r]) => [name, r.detail])),
+      );
     return c.json({ status: failed.length ? 'unavailable' : 'ready', failed, checks }, failed.length ? 503 : 200);
   });
 
   // The dashboard (at /) and its sign-in.
-  app.route('/', dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir, sessions, apiTokens: deps.apiTokens }));
+  app.route(
+    '/',
+    dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir, sessions, apiTokens: deps.apiTokens }),
+  );
 
   app.route(
     '/webhooks/telnyx',
@@ -156,10 +191,14 @@ export function createApp(deps: AppDeps) {
   // Greeting audio for Telnyx playback: public (Telnyx fetches it), names are content hashes.
   app.get('/media/greetings/:name', async (c) => {
     const name = c.req.param('name');
-    if (!deps.mediaDir || !/^[0-9a-f]{64}\.mp3$/.test(name)) return c.json(errorBody(c, 'not_found', 'No such greeting'), 404);
+    if (!deps.mediaDir || !/^[0-9a-f]{64}\.mp3$/.test(name))
+      return c.json(errorBody(c, 'not_found', 'No such greeting'), 404);
     try {
       const audio = await readFile(path.join(deps.mediaDir, 'greetings', name));
-      return c.body(new Uint8Array(audio), 200, { 'content-type': 'audio/mpeg', 'cache-control': 'public, max-age=86400' });
+      return c.body(new Uint8Array(audio), 200, {
+        'content-type': 'audio/mpeg',
+        'cache-control': 'public, max-age=86400',
+      });
     } catch {
       return c.json(errorBody(c, 'not_found', 'No such greeting'), 404);
     }
@@ -169,7 +208,13 @@ export function createApp(deps: AppDeps) {
 
   app.use('/api/*', bearerAuth(deps.apiTokens, sessions));
   // REST bodies are small JSON: counted as they stream, refused past the limit.
-  app.use('/api/*', bodyLimit({ maxSize: API_MAX_BODY_BYTES, onError: (c) => c.json(errorBody(c, 'payload_too_large', `body over ${API_MAX_BODY_BYTES} bytes`), 413) }));
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: API_MAX_BODY_BYTES,
+      onError: (c) => c.json(errorBody(c, 'payload_too_large', `body over ${API_MAX_BODY_BYTES} bytes`), 413),
+    }),
+  );
   app.use('/api/*', rejectNulBytes);
   app.route('/', rest);
   return app;
@@ -177,8 +222,12 @@ export function createApp(deps: AppDeps) {
 
 /** NUL cannot be stored in PostgreSQL text: a request carrying one is a 400, not a failed statement. */
 const rejectNulBytes: MiddlewareHandler = async (c, next) => {
-  const nul = (field: string) => new ApiError(400, 'validation_failed', `${field} contains a NUL character`, { [field]: 'contains a NUL character' });
-  for (const [name, values] of Object.entries(c.req.queries())) if (values.some((v) => v.includes('\u0000'))) throw nul(name);
+  const nul = (field: string) =>
+    new ApiError(400, 'validation_failed', `${field} contains a NUL character`, {
+      [field]: 'contains a NUL character',
+    });
+  for (const [name, values] of Object.entries(c.req.queries()))
+    if (values.some((v) => v.includes('\u0000'))) throw nul(name);
   if (c.req.path.includes('\u0000') || /%00/.test(c.req.url)) throw nul('path');
   if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && /json/i.test(c.req.header('content-type') ?? '')) {
     const text = await c.req.text(); // cached by Hono for the validator
@@ -193,7 +242,11 @@ export type App = ReturnType<typeof createApp>;
  * Timeouts of the HTTP server: a client that trickles its headers or body cannot hold a
  * connection (and its memory) open for long.
  */
-export function hardenServer(server: { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number }): void {
+export function hardenServer(server: {
+  headersTimeout: number;
+  requestTimeout: number;
+  keepAliveTimeout: number;
+}): void {
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;

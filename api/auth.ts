@@ -83,14 +83,28 @@ export function bearerAuth(tokens: readonly string[], sessions?: Sessions): Midd
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!header && sessions?.valid(c)) {
       if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && c.req.header(CSRF_HEADER) !== CSRF_VALUE) {
-        return c.json(errorBody(c, 'forbidden', `A change made with a session cookie needs the header ${CSRF_HEADER}: ${CSRF_VALUE}`), 403);
+        return c.json(
+          errorBody(
+            c,
+            'forbidden',
+            `A change made with a session cookie needs the header ${CSRF_HEADER}: ${CSRF_VALUE}`,
+          ),
+          403,
+        );
       }
       return next();
     }
     if (!matches(m?.[1])) {
       throttle.failed(c);
       c.header('WWW-Authenticate', 'Bearer');
-      return c.json(errorBody(c, 'unauthorized', m ? 'Invalid API token' : 'Missing Authorization: Bearer <token> (or sign in to the dashboard)'), 401);
+      return c.json(
+        errorBody(
+          c,
+          'unauthorized',
+          m ? 'Invalid API token' : 'Missing Authorization: Bearer <token> (or sign in to the dashboard)',
+        ),
+        401,
+      );
     }
     await next();
   };

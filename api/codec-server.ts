@@ -18,11 +18,15 @@ interface JsonPayload {
 }
 
 const fromJson = (p: JsonPayload): Payload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]),
+  ),
   data: new Uint8Array(Buffer.from(p.data ?? '', 'base64')),
 });
 const toJson = (p: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  ),
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -38,7 +42,16 @@ function isLoopback(c: Context): boolean {
 export function codecServer(codec: PayloadCodec, apiTokens: readonly string[], uiOrigin?: string) {
   const app = new Hono();
   if (uiOrigin) {
-    app.use('*', cors({ origin: uiOrigin, allowMethods: ['POST', 'OPTIONS'], allowHeaders: ['content-type', 'x-namespace', 'authorization'], credentials: true, maxAge: 600 }));
+    app.use(
+      '*',
+      cors({
+        origin: uiOrigin,
+        allowMethods: ['POST', 'OPTIONS'],
+        allowHeaders: ['content-type', 'x-namespace', 'authorization'],
+        credentials: true,
+        maxAge: 600,
+      }),
+    );
   }
   const tokens = bearerAuth(apiTokens);
   app.use('*', async (c, next) => {
@@ -52,12 +65,16 @@ export function codecServer(codec: PayloadCodec, apiTokens: readonly string[], u
     } catch {
       return c.json(errorBody(c, 'bad_request', 'body must be JSON: { payloads: [...] }'), 400);
     }
-    if (!Array.isArray(body.payloads) || body.payloads.length > 1000) return c.json(errorBody(c, 'bad_request', 'payloads must be an array of at most 1000'), 400);
+    if (!Array.isArray(body.payloads) || body.payloads.length > 1000)
+      return c.json(errorBody(c, 'bad_request', 'payloads must be an array of at most 1000'), 400);
     try {
       const out = await codec[op](body.payloads.map(fromJson));
       return c.json({ payloads: out.map(toJson) });
     } catch (err) {
-      return c.json(errorBody(c, 'codec_failed', `could not ${op} the payloads: ${(err as Error).message.slice(0, 200)}`), 400);
+      return c.json(
+        errorBody(c, 'codec_failed', `could not ${op} the payloads: ${(err as Error).message.slice(0, 200)}`),
+        400,
+      );
     }
   };
   app.post('/encode', handle('encode'));

@@ -7,7 +7,13 @@
 import type { KeyObject } from 'node:crypto';
 import type { Config, Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { createEmbeddingsProvider, createRecordingStore, engineChecks, mediaDir, queryEmbedder } from '../activities/providers/index.js';
+import {
+  createEmbeddingsProvider,
+  createRecordingStore,
+  engineChecks,
+  mediaDir,
+  queryEmbedder,
+} from '../activities/providers/index.js';
 import type { BlobStore } from '../activities/providers/blob/store.js';
 import type { EmbeddingsPort } from '../activities/providers/embeddings/port.js';
 import type { AppDeps } from './app.js';

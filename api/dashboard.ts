@@ -15,7 +15,8 @@ import type { Sessions } from './session.js';
 export const defaultDashboardDir = path.resolve(import.meta.dirname, '..', 'dashboard', 'dist');
 
 /** The dashboard's own page paths (anything else stays a 404 of the API). */
-export const DASHBOARD_PAGES = /^\/(signin|calls|calls\/[^/]+|contacts|contacts\/[^/]+|search|tasks|notifications|messages|setup)?\/?$/;
+export const DASHBOARD_PAGES =
+  /^\/(signin|calls|calls\/[^/]+|contacts|contacts\/[^/]+|search|tasks|notifications|messages|setup)?\/?$/;
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -38,18 +39,25 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
   const throttle = failureThrottle();
 
   // Sign-in bodies are one token: counted as they stream, refused past a few KB before any is kept.
-  app.use('/auth/*', bodyLimit({ maxSize: 4096, onError: (c) => c.json(errorBody(c, 'payload_too_large', 'body over 4096 bytes'), 413) }));
+  app.use(
+    '/auth/*',
+    bodyLimit({
+      maxSize: 4096,
+      onError: (c) => c.json(errorBody(c, 'payload_too_large', 'body over 4096 bytes'), 413),
+    }),
+  );
   // Sign-in: { token } in, a session cookie out. Failures are throttled like bearer tokens.
   app.post('/auth/session', async (c) => {
     const wait = throttle.blocked(c);
     if (wait !== undefined) return tooManyAttempts(c, wait);
-    if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) throw new ApiError(400, 'validation_failed', 'Send { "token": "..." } as JSON', { token: 'required' });
+    if (!/^application\/json\b/i.test(c.req.header('content-type') ?? ''))
+      throw new ApiError(400, 'validation_failed', 'Send { "token": "..." } as JSON', { token: 'required' });
     const body = (await c.req.json().catch(() => null)) as { token?: unknown } | null;
     const token = typeof body?.token === 'string' ? body.token.trim() : '';
     if (!token) throw new ApiError(400, 'validation_failed', 'Enter an API token', { token: 'required' });
     if (!matches(token)) {
       throttle.failed(c);
-      return c.json(errorBody(c, 'unauthorized', 'That is not one of this server\'s API tokens'), 401);
+      return c.json(errorBody(c, 'unauthorized', "That is not one of this server's API tokens"), 401);
     }
     o.sessions.start(c);
     return ok(c, { signedIn: true }, 'Signed in');
@@ -73,14 +81,19 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
     if (!/^[\w.-]+$/.test(name) || !type) return c.json(errorBody(c, 'not_found', 'No such asset'), 404);
     try {
       const body = await readFile(path.join(o.dir, 'assets', name));
-      return c.body(new Uint8Array(body), 200, { 'content-type': type, 'cache-control': 'public, max-age=31536000, immutable' });
+      return c.body(new Uint8Array(body), 200, {
+        'content-type': type,
+        'cache-control': 'public, max-age=31536000, immutable',
+      });
     } catch {
       return c.json(errorBody(c, 'not_found', 'No such asset'), 404);
     }
   });
   app.get('/favicon.svg', async (c) => {
     const body = await readFile(path.join(o.dir, 'favicon.svg')).catch(() => undefined);
-    return body ? c.body(new Uint8Array(body), 200, { 'content-type': TYPES['.svg']!, 'cache-control': 'public, max-age=86400' }) : c.notFound();
+    return body
+      ? c.body(new Uint8Array(body), 200, { 'content-type': TYPES['.svg']!, 'cache-control': 'public, max-age=86400' })
+      : c.notFound();
   });
 
   // Every page path answers the app shell, which routes in the browser.
@@ -91,7 +104,8 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
     const html = built ? await readFile(index, 'utf8') : NOT_BUILT;
     return c.html(html, 200, {
       'cache-control': 'no-cache',
-      'content-security-policy': "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+      'content-security-policy':
+        "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'same-origin',
     });

@@ -27,19 +27,27 @@ function fieldsTable(doc: Json, schema: Json | undefined): string {
   if (!props) return `<code>${esc(typeOf(schema))}</code>`;
   const required = new Set((s?.required as string[] | undefined) ?? []);
   const rows = Object.entries(props)
-    .map(([k, v]) => `<tr><td><code>${esc(k)}</code>${required.has(k) ? ' *' : ''}</td><td>${esc(typeOf(v))}</td><td>${esc(v.description)}</td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><td><code>${esc(k)}</code>${required.has(k) ? ' *' : ''}</td><td>${esc(typeOf(v))}</td><td>${esc(v.description)}</td></tr>`,
+    )
     .join('');
   return `<table><tr><th>field</th><th>type</th><th>notes</th></tr>${rows}</table>`;
 }
 
 function operation(doc: Json, path: string, method: string, op: Json): string {
   const params = ((op.parameters as Json[] | undefined) ?? [])
-    .map((p) => `<tr><td><code>${esc(p.name)}</code>${p.required ? ' *' : ''}</td><td>${esc(p.in)}</td><td>${esc(typeOf(p.schema as Json))}</td><td>${esc(p.description ?? (p.schema as Json | undefined)?.description)}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td><code>${esc(p.name)}</code>${p.required ? ' *' : ''}</td><td>${esc(p.in)}</td><td>${esc(typeOf(p.schema as Json))}</td><td>${esc(p.description ?? (p.schema as Json | undefined)?.description)}</td></tr>`,
+    )
     .join('');
-  const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as Json | undefined;
+  const body = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/json'] as
+    Json | undefined;
   const responses = Object.entries((op.responses as Record<string, Json>) ?? {})
     .map(([code, r]) => {
-      const schema = ((r.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema as Json | undefined;
+      const schema = ((r.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema as
+        Json | undefined;
       const data = (resolve(doc, schema)?.properties as Json | undefined)?.data as Json | undefined;
       return `<li><b>${esc(code)}</b> ${esc(r.description)}${data ? ` — <code>data</code>: <code>${esc(typeOf(data))}</code>` : ''}</li>`;
     })
@@ -60,7 +68,10 @@ export function renderDocs(doc: Json): string {
     }
   }
   const schemas = Object.entries(((doc.components as Json | undefined)?.schemas as Record<string, Json>) ?? {})
-    .map(([name, s]) => `<section class="op" id="schema-${esc(name)}"><h3>${esc(name)}</h3>${fieldsTable(doc, s)}</section>`)
+    .map(
+      ([name, s]) =>
+        `<section class="op" id="schema-${esc(name)}"><h3>${esc(name)}</h3>${fieldsTable(doc, s)}</section>`,
+    )
     .join('');
   const info = doc.info as Json;
   const nav = [...byTag.keys()].map((t) => `<a href="#${esc(t)}">${esc(t)}</a>`).join(' · ');

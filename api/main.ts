@@ -16,13 +16,20 @@ const log = createLogger(config, secretValues(config));
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await Connection.connect(temporalConnectionOptions(config));
 const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!));
-const gateway = createWorkflowGateway(new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }), config.temporal.taskQueue);
+const gateway = createWorkflowGateway(
+  new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }),
+  config.temporal.taskQueue,
+);
 await gateway.ensureRetentionSchedule();
 const app = createApp(
-  apiDeps(config, { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!) }, {
-    // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
-    codec,
-  }),
+  apiDeps(
+    config,
+    { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!) },
+    {
+      // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
+      codec,
+    },
+  ),
 );
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),

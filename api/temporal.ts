@@ -1,8 +1,20 @@
 /** The API's side of Temporal: durable signal-with-start of call and message workflows. */
 import { randomUUID } from 'node:crypto';
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import {
+  ScheduleAlreadyRunning,
+  ScheduleOverlapPolicy,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  type Client,
+} from '@temporalio/client';
 import { maskPhone } from '../db/phone.js';
-import { callWorkflowId, forgetWorkflowId, messageWorkflowId, reprocessWorkflowId, searchAttributes } from '../temporal.config.js';
+import {
+  callWorkflowId,
+  forgetWorkflowId,
+  messageWorkflowId,
+  reprocessWorkflowId,
+  searchAttributes,
+} from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
 import { callEventSignal, messageEventSignal } from '../workflows/call.messages.js';
 import type { CallEvent, MessageEvent, SyncResult } from '../workflows/contract.js';
@@ -13,9 +25,18 @@ export interface WorkflowGateway {
   deliverMessageEvent(event: MessageEvent): Promise<'accepted' | 'closed'>;
   startReprocess(input: { callSessionId: string; phoneRecordId: string; requestId: string }): Promise<string>;
   /** Start reconciliation against Telnyx's detail records; waits up to `waitMs` for its result. */
-  syncCallHistory(input: { sinceIso: string; limit: number; requestId: string; waitMs: number }): Promise<{ workflowId: string; result?: SyncResult }>;
+  syncCallHistory(input: {
+    sinceIso: string;
+    limit: number;
+    requestId: string;
+    waitMs: number;
+  }): Promise<{ workflowId: string; result?: SyncResult }>;
   /** Erase a person, a number or one item (forgetWorkflow); waits up to `waitMs` for what was removed. */
-  forget(input: { subject: ForgetSubject; requestId: string; waitMs: number }): Promise<{ workflowId: string; removed?: Record<string, number> }>;
+  forget(input: {
+    subject: ForgetSubject;
+    requestId: string;
+    waitMs: number;
+  }): Promise<{ workflowId: string; removed?: Record<string, number> }>;
   /** Create the daily retention schedule unless it exists (every process may call this at start). */
   ensureRetentionSchedule(): Promise<'created' | 'exists'>;
   /** Rejects when the Temporal frontend does not answer. */
@@ -52,20 +73,24 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
   return {
     async deliverCallEvent(event) {
       try {
-        await within(WEBHOOK_TEMPORAL_DEADLINE_MS, () => client.workflow.signalWithStart('callWorkflow', {
-          workflowId: callWorkflowId(event.callSessionId),
-          taskQueue,
-          args: [{ callSessionId: event.callSessionId }],
-          signal: callEventSignal,
-          signalArgs: [event],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          typedSearchAttributes: [
-            { key: searchAttributes.callStatus, value: 'initiated' },
-            { key: searchAttributes.callStage, value: 'waiting' },
-            ...(event.direction ? [{ key: searchAttributes.callDirection, value: event.direction }] : []),
-          ],
-          staticSummary: `Call ${event.direction ?? ''} ${event.otherParty ? maskPhone(event.otherParty) : ''}`.replace(/\s+/g, ' ').trim(),
-        }));
+        await within(WEBHOOK_TEMPORAL_DEADLINE_MS, () =>
+          client.workflow.signalWithStart('callWorkflow', {
+            workflowId: callWorkflowId(event.callSessionId),
+            taskQueue,
+            args: [{ callSessionId: event.callSessionId }],
+            signal: callEventSignal,
+            signalArgs: [event],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            typedSearchAttributes: [
+              { key: searchAttributes.callStatus, value: 'initiated' },
+              { key: searchAttributes.callStage, value: 'waiting' },
+              ...(event.direction ? [{ key: searchAttributes.callDirection, value: event.direction }] : []),
+            ],
+            staticSummary: `Call ${event.direction ?? ''} ${event.otherParty ? maskPhone(event.otherParty) : ''}`
+              .replace(/\s+/g, ' ')
+              .trim(),
+          }),
+        );
         return 'accepted';
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
@@ -74,15 +99,17 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
     },
     async deliverMessageEvent(event) {
       try {
-        await within(WEBHOOK_TEMPORAL_DEADLINE_MS, () => client.workflow.signalWithStart('messageWorkflow', {
-          workflowId: messageWorkflowId(event.messageId),
-          taskQueue,
-          args: [{ messageId: event.messageId }],
-          signal: messageEventSignal,
-          signalArgs: [event],
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          staticSummary: `${event.messageType} ${event.direction} ${maskPhone(event.otherParty)}`,
-        }));
+        await within(WEBHOOK_TEMPORAL_DEADLINE_MS, () =>
+          client.workflow.signalWithStart('messageWorkflow', {
+            workflowId: messageWorkflowId(event.messageId),
+            taskQueue,
+            args: [{ messageId: event.messageId }],
+            signal: messageEventSignal,
+            signalArgs: [event],
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            staticSummary: `${event.messageType} ${event.direction} ${maskPhone(event.otherParty)}`,
+          }),
+        );
         return 'accepted';
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
@@ -90,30 +117,36 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
       }
     },
     async startReprocess({ callSessionId, phoneRecordId, requestId }) {
-      const handle = await within(API_TEMPORAL_DEADLINE_MS, () => client.workflow.start('callWorkflow', {
-        workflowId: reprocessWorkflowId(callSessionId, requestId, randomUUID().slice(0, 8)),
-        taskQueue,
-        args: [{ callSessionId, reprocessPhoneRecordId: phoneRecordId }],
-        staticSummary: 'Reprocess call',
-      }));
+      const handle = await within(API_TEMPORAL_DEADLINE_MS, () =>
+        client.workflow.start('callWorkflow', {
+          workflowId: reprocessWorkflowId(callSessionId, requestId, randomUUID().slice(0, 8)),
+          taskQueue,
+          args: [{ callSessionId, reprocessPhoneRecordId: phoneRecordId }],
+          staticSummary: 'Reprocess call',
+        }),
+      );
       return handle.workflowId;
     },
     async syncCallHistory({ sinceIso, limit, requestId, waitMs }) {
-      const handle = await within(API_TEMPORAL_DEADLINE_MS, () => client.workflow.start('syncCallHistoryWorkflow', {
-        workflowId: `sync-${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`,
-        taskQueue,
-        args: [{ sinceIso, limit }],
-        staticSummary: `Reconcile calls since ${sinceIso}`,
-      }));
+      const handle = await within(API_TEMPORAL_DEADLINE_MS, () =>
+        client.workflow.start('syncCallHistoryWorkflow', {
+          workflowId: `sync-${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`,
+          taskQueue,
+          args: [{ sinceIso, limit }],
+          staticSummary: `Reconcile calls since ${sinceIso}`,
+        }),
+      );
       return { workflowId: handle.workflowId, result: await resultWithin<SyncResult>(handle, waitMs) };
     },
     async forget({ subject, requestId, waitMs }) {
-      const handle = await within(API_TEMPORAL_DEADLINE_MS, () => client.workflow.start('forgetWorkflow', {
-        workflowId: forgetWorkflowId(`${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`),
-        taskQueue,
-        args: [{ subject }],
-        staticSummary: 'Erase on request',
-      }));
+      const handle = await within(API_TEMPORAL_DEADLINE_MS, () =>
+        client.workflow.start('forgetWorkflow', {
+          workflowId: forgetWorkflowId(`${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`),
+          taskQueue,
+          args: [{ subject }],
+          staticSummary: 'Erase on request',
+        }),
+      );
       const result = await resultWithin<{ removed: Record<string, number> }>(handle, waitMs);
       return { workflowId: handle.workflowId, removed: result?.removed };
     },
@@ -122,7 +155,13 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
         await client.schedule.create({
           scheduleId: RETENTION_SCHEDULE_ID,
           spec: { calendars: [{ hour: 3, minute: 17, comment: 'daily, 03:17 UTC' }] },
-          action: { type: 'startWorkflow', workflowType: 'retentionWorkflow', taskQueue, args: [{}], workflowId: 'retention' },
+          action: {
+            type: 'startWorkflow',
+            workflowType: 'retentionWorkflow',
+            taskQueue,
+            args: [{}],
+            workflowId: 'retention',
+          },
           policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
         });
         return 'created';
@@ -135,13 +174,15 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
       await within(READY_TEMPORAL_DEADLINE_MS, () => client.connection.workflowService.getSystemInfo({}));
     },
     async workerPollers() {
-      const res = await within(READY_TEMPORAL_DEADLINE_MS, () => client.connection.workflowService.describeTaskQueue({
-        namespace: client.options.namespace,
-        // TASK_QUEUE_KIND_NORMAL (1), TASK_QUEUE_TYPE_ACTIVITY (2): the proto enums' values, since
-        // @temporalio/proto is CommonJS and loads differently under tsx and vitest.
-        taskQueue: { name: taskQueue, kind: 1 },
-        taskQueueType: 2,
-      }));
+      const res = await within(READY_TEMPORAL_DEADLINE_MS, () =>
+        client.connection.workflowService.describeTaskQueue({
+          namespace: client.options.namespace,
+          // TASK_QUEUE_KIND_NORMAL (1), TASK_QUEUE_TYPE_ACTIVITY (2): the proto enums' values, since
+          // @temporalio/proto is CommonJS and loads differently under tsx and vitest.
+          taskQueue: { name: taskQueue, kind: 1 },
+          taskQueueType: 2,
+        }),
+      );
       return res.pollers?.length ?? 0;
     },
   };

@@ -2,7 +2,14 @@
  * The pipeline benchmark's baselines: workflows with the call workflow's shape and nothing else.
  * Their activities are no-ops; only Temporal's own work remains.
  */
-import { condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { searchAttributes } from '../temporal.config.js';
 
 type Noop = { noop(step: number): Promise<number> };
@@ -31,7 +38,13 @@ export interface ActivityTimeouts {
  * search-attribute upserts (one before each ordinary activity, the rest at the end) when `upserts`
  * is given.
  */
-export async function sameShapeWorkflow(shape: { signals: number; local: number; regular: number; upserts: number; timeouts?: ActivityTimeouts[] }): Promise<number> {
+export async function sameShapeWorkflow(shape: {
+  signals: number;
+  local: number;
+  regular: number;
+  upserts: number;
+  timeouts?: ActivityTimeouts[];
+}): Promise<number> {
   let seen = 0;
   setHandler(bareEventSignal, () => void seen++);
   await condition(() => seen >= shape.signals);
@@ -44,7 +57,12 @@ export async function sameShapeWorkflow(shape: { signals: number; local: number;
   for (let step = 0; step < shape.regular; step++) {
     upsert(`step-${step}`);
     const t = shape.timeouts?.[step];
-    const act = t ? proxyActivities<Noop>({ startToCloseTimeout: t.startToCloseMs ?? '1 minute', ...(t.heartbeatMs ? { heartbeatTimeout: t.heartbeatMs } : {}) }) : { noop };
+    const act = t
+      ? proxyActivities<Noop>({
+          startToCloseTimeout: t.startToCloseMs ?? '1 minute',
+          ...(t.heartbeatMs ? { heartbeatTimeout: t.heartbeatMs } : {}),
+        })
+      : { noop };
     sum += await act.noop(step);
   }
   while (upserts > 0) upsert('finished');

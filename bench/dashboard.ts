@@ -43,7 +43,10 @@ const [long] = await db
   })
   .returning();
 
-const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox'],
+});
 const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
 const signin = await context.newPage();
 await signin.goto(`${stack.url}/signin`);
@@ -78,7 +81,14 @@ async function pageLoads(path: string, ready: (p: Page) => Promise<unknown>) {
   }
   loads.sort((a, b) => a - b);
   api.sort((a, b) => a - b);
-  return { runs, p50: percentile(loads, 50), max: loads[loads.length - 1]!, apiRequests: urls.size, apiP95: percentile(api, 95), urls: [...urls] };
+  return {
+    runs,
+    p50: percentile(loads, 50),
+    max: loads[loads.length - 1]!,
+    apiRequests: urls.size,
+    apiP95: percentile(api, 95),
+    urls: [...urls],
+  };
 }
 
 /** The same requests, bare from Node: the floor. */
@@ -101,13 +111,17 @@ const overview = await pageLoads('/', async (p) => {
   await p.locator('.card', { hasText: 'Recent calls' }).locator('li').first().waitFor();
 });
 const overviewFloor = await floor(overview.urls);
-say(`overview: content visible p50 ${fmt(overview.p50)}, max ${fmt(overview.max)} (${runs} cold loads); ${overview.apiRequests} API requests, p95 ${fmt(overview.apiP95)} in the page vs ${fmt(overviewFloor.p95)} bare`);
+say(
+  `overview: content visible p50 ${fmt(overview.p50)}, max ${fmt(overview.max)} (${runs} cold loads); ${overview.apiRequests} API requests, p95 ${fmt(overview.apiP95)} in the page vs ${fmt(overviewFloor.p95)} bare`,
+);
 
 const callPage = await pageLoads(`/calls/${long!.id}`, async (p) => {
   await p.locator('.transcript .turn').nth(449).waitFor();
 });
 const callFloor = await floor(callPage.urls);
-say(`call with a 30-minute transcript (450 turns): all turns visible p50 ${fmt(callPage.p50)}, max ${fmt(callPage.max)}; ${callPage.apiRequests} API requests, p95 ${fmt(callPage.apiP95)} in the page vs ${fmt(callFloor.p95)} bare`);
+say(
+  `call with a 30-minute transcript (450 turns): all turns visible p50 ${fmt(callPage.p50)}, max ${fmt(callPage.max)}; ${callPage.apiRequests} API requests, p95 ${fmt(callPage.apiP95)} in the page vs ${fmt(callFloor.p95)} bare`,
+);
 
 await browser.close();
 await stack.stop();

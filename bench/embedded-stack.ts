@@ -24,26 +24,55 @@ import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { createWorker } from '../worker/worker.js';
 import { say } from './lib.js';
 
-export async function startEmbeddedStack(env: Record<string, string> = {}, activities?: (real: ReturnType<typeof createActivities>) => object) {
+export async function startEmbeddedStack(
+  env: Record<string, string> = {},
+  activities?: (real: ReturnType<typeof createActivities>) => object,
+) {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const dir = await mkdtemp(path.join(tmpdir(), 'cc-bench-'));
   const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
-  const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true, dbFile: path.join(dir, 'temporal.db') });
+  const temporal = await startDevServer({
+    cliPath: cli,
+    port: await freePort(),
+    namespace: 'default',
+    headless: true,
+    dbFile: path.join(dir, 'temporal.db'),
+  });
   const keys = devKeys();
-  const config = loadConfig('test', { DATA_DIR: dir, API_TOKENS: 'bench', TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`, ...env });
+  const config = loadConfig('test', {
+    DATA_DIR: dir,
+    API_TOKENS: 'bench',
+    TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
+    ...env,
+  });
   const database = await openDatabase({ pgliteDir: path.join(dir, 'pglite') });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address: temporal.address });
   const providers = createProviders(config);
   const real = createActivities({ db: database.db, providers, config });
-  const worker = await createWorker({ connection: native, namespace: 'default', taskQueue: config.temporal.taskQueue, db: database.db, providers, config, activities: activities ? activities(real) : real });
+  const worker = await createWorker({
+    connection: native,
+    namespace: 'default',
+    taskQueue: config.temporal.taskQueue,
+    db: database.db,
+    providers,
+    config,
+    activities: activities ? activities(real) : real,
+  });
   const running = worker.run();
   const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
   const app = createApp(
     apiDeps(
       config,
-      { database, gateway, log: silentLog, telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64), embeddings: providers.embeddings, recordings: providers.blobs },
+      {
+        database,
+        gateway,
+        log: silentLog,
+        telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
+        embeddings: providers.embeddings,
+        recordings: providers.blobs,
+      },
       { publicBaseUrl: 'http://localhost', ownerName: 'Bench' },
     ),
   );

@@ -45,7 +45,8 @@ export function checkCall(plan: CallPlan, r: CallRecord | undefined, notes: Noti
   const stage = (name: string) => r.stageStatus?.[name];
   const expect = (name: string, status: string) => {
     const s = stage(name);
-    if (s?.status !== status) problems.push(`${name} ${s?.status ?? 'missing'}${s?.error ? ` (${s.error})` : ''}, expected ${status}`);
+    if (s?.status !== status)
+      problems.push(`${name} ${s?.status ?? 'missing'}${s?.error ? ` (${s.error})` : ''}, expected ${status}`);
   };
   for (const name of AUDIO_STAGES) expect(name, plan.answered ? 'done' : 'skipped');
   expect('rescore', plan.known ? 'done' : 'skipped');
@@ -53,6 +54,7 @@ export function checkCall(plan: CallPlan, r: CallRecord | undefined, notes: Noti
   const live = notes.filter((n) => n.callId === r.id && n.status !== 'retracted');
   const missedAlerts = live.filter((n) => n.rule === 'missed_known_contact');
   const wantMissed = !plan.answered && plan.known ? 1 : 0;
-  if (missedAlerts.length !== wantMissed) problems.push(`${missedAlerts.length} missed-call alerts, expected ${wantMissed}`);
+  if (missedAlerts.length !== wantMissed)
+    problems.push(`${missedAlerts.length} missed-call alerts, expected ${wantMissed}`);
   return problems;
 }

@@ -10,7 +10,28 @@ import { createLocalEmbeddings } from '../activities/providers/embeddings/local.
 import type { Database } from '../db/client.js';
 import { say } from './lib.js';
 
-export const AREA_CODES = ['212', '415', '617', '312', '206', '303', '503', '718', '917', '202', '305', '404', '512', '602', '702', '808', '213', '310', '646', '347'];
+export const AREA_CODES = [
+  '212',
+  '415',
+  '617',
+  '312',
+  '206',
+  '303',
+  '503',
+  '718',
+  '917',
+  '202',
+  '305',
+  '404',
+  '512',
+  '602',
+  '702',
+  '808',
+  '213',
+  '310',
+  '646',
+  '347',
+];
 
 /** The E.164 number of generated contact `g` (1-based); valid for libphonenumber. */
 export function benchPhone(g: number): string {
@@ -19,14 +40,60 @@ export function benchPhone(g: number): string {
   return `+1${AREA_CODES[g % 20]}${exchange}${String(rest % 10000).padStart(4, '0')}`;
 }
 
-const SUBJECTS = ['the dentist appointment', 'the furnace repair', 'our flight to Lisbon', 'the March invoice', 'grandma in the hospital', 'the new puppy', 'the job offer', 'the car brakes', 'the wedding toast', 'the lease renewal', 'the tax documents', 'the soccer tournament', 'the kitchen remodel', 'the school play', 'the insurance claim', 'the birthday party', 'the quarterly report', 'the moving truck', 'the garden fence', 'the concert tickets'];
-const ACTIONS = ['needs to be rescheduled to', 'was confirmed for', 'got cancelled, let us talk about', 'is running late because of', 'costs more than expected for', 'should be sorted out before', 'went really well during', 'is still waiting on', 'needs your signature for', 'came up again at'];
-const WHEN = ['next Monday', 'the weekend', 'Thursday afternoon', 'the end of the month', 'tomorrow morning', 'the holidays', 'early June', 'Friday evening', 'after lunch', 'the long weekend', 'next quarter', 'tonight'];
+const SUBJECTS = [
+  'the dentist appointment',
+  'the furnace repair',
+  'our flight to Lisbon',
+  'the March invoice',
+  'grandma in the hospital',
+  'the new puppy',
+  'the job offer',
+  'the car brakes',
+  'the wedding toast',
+  'the lease renewal',
+  'the tax documents',
+  'the soccer tournament',
+  'the kitchen remodel',
+  'the school play',
+  'the insurance claim',
+  'the birthday party',
+  'the quarterly report',
+  'the moving truck',
+  'the garden fence',
+  'the concert tickets',
+];
+const ACTIONS = [
+  'needs to be rescheduled to',
+  'was confirmed for',
+  'got cancelled, let us talk about',
+  'is running late because of',
+  'costs more than expected for',
+  'should be sorted out before',
+  'went really well during',
+  'is still waiting on',
+  'needs your signature for',
+  'came up again at',
+];
+const WHEN = [
+  'next Monday',
+  'the weekend',
+  'Thursday afternoon',
+  'the end of the month',
+  'tomorrow morning',
+  'the holidays',
+  'early June',
+  'Friday evening',
+  'after lunch',
+  'the long weekend',
+  'next quarter',
+  'tonight',
+];
 
 /** Template sentences: 20 subjects x 10 actions x 12 times = 2,400. */
 export function templateSentences(): string[] {
   const out: string[] = [];
-  for (const s of SUBJECTS) for (const a of ACTIONS) for (const w of WHEN) out.push(`Calling about ${s}: it ${a} ${w}.`);
+  for (const s of SUBJECTS)
+    for (const a of ACTIONS) for (const w of WHEN) out.push(`Calling about ${s}: it ${a} ${w}.`);
   return out;
 }
 
@@ -48,7 +115,9 @@ export async function generate(db: Database, sizes: Sizes, model: string) {
            '+1' || (${areas}::text[])[g % 20 + 1] || (200 + ((g / 20) / 10000) % 700)::text || lpad(((g / 20) % 10000)::text, 4, '0'),
            case when g % 50 = 0 then 'close' end, now() - interval '3 years'
       from generate_series(1, ${sizes.contacts}) g`);
-  await db.execute(sql`create temporary table bench_cn as select row_number() over (order by phone_e164) as rn, id, phone_e164 from contacts`);
+  await db.execute(
+    sql`create temporary table bench_cn as select row_number() over (order by phone_e164) as rn, id, phone_e164 from contacts`,
+  );
   await db.execute(sql`create index on bench_cn (rn)`);
   say(`generating ${sizes.calls} calls ...`);
   // Skewed: a few contacts get many calls (power law), 8% of calls come from unknown numbers.

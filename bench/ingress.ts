@@ -24,7 +24,9 @@ import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, fmt, percentile, say } from './lib.js';
 
 const seconds = arg('seconds', 10);
-const rates = (process.argv.includes('--rates') ? process.argv[process.argv.indexOf('--rates') + 1]! : '25,50,100,200').split(',').map(Number);
+const rates = (process.argv.includes('--rates') ? process.argv[process.argv.indexOf('--rates') + 1]! : '25,50,100,200')
+  .split(',')
+  .map(Number);
 
 /** Open loop: start `fn(i)` every 1/rate s for `seconds`, whatever the previous ones are doing. */
 async function openLoop(r: number, secs: number, fn: (i: number) => Promise<boolean>) {
@@ -37,17 +39,27 @@ async function openLoop(r: number, secs: number, fn: (i: number) => Promise<bool
     const due = started + (i * 1000) / r;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((res) => setTimeout(res, wait));
-    pending.push((async () => {
-      const t = performance.now();
-      const ok = await fn(i).catch(() => false);
-      latencies.push(performance.now() - t);
-      if (!ok) failures++;
-    })());
+    pending.push(
+      (async () => {
+        const t = performance.now();
+        const ok = await fn(i).catch(() => false);
+        latencies.push(performance.now() - t);
+        if (!ok) failures++;
+      })(),
+    );
   }
   await Promise.all(pending);
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { offered: r, achieved: total / elapsed, sent: total, failures, p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies[latencies.length - 1] ?? NaN };
+  return {
+    offered: r,
+    achieved: total / elapsed,
+    sent: total,
+    failures,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+  };
 }
 
 /** Missed-call lifecycles (initiated, hangup): two events per call, the short pipeline path. */
@@ -55,7 +67,11 @@ function makeEvents(n: number, prefix: string) {
   const events: { body: string; session: string }[] = [];
   const sessions: string[] = [];
   for (let i = 0; events.length < n; i++) {
-    const { callSessionId, events: evs } = callLifecycle({ from: `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`, to: '+13125550199', answered: false });
+    const { callSessionId, events: evs } = callLifecycle({
+      from: `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`,
+      to: '+13125550199',
+      answered: false,
+    });
     const session = `${prefix}-${callSessionId}`;
     sessions.push(session);
     for (const e of evs) {
@@ -76,7 +92,16 @@ async function drain(sessions: string[]) {
   for (const id of sessions) {
     const left = deadline - Date.now();
     if (left <= 0) return false;
-    const done = await Promise.race([stack.client.workflow.getHandle(callWorkflowId(id)).result().then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), left))]);
+    const done = await Promise.race([
+      stack.client.workflow
+        .getHandle(callWorkflowId(id))
+        .result()
+        .then(
+          () => true,
+          () => true,
+        ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), left)),
+    ]);
     if (!done) return false;
   }
   return true;
@@ -86,12 +111,21 @@ try {
   const bare = new Hono().post('/x', (c) => c.text('ok'));
   const barePort = await freePort();
   const bareServer = serve({ fetch: bare.fetch, port: barePort, hostname: '127.0.0.1' });
-  const post = (body: string) => fetch(`${stack.url}/webhooks/telnyx/voice`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) } });
+  const post = (body: string) =>
+    fetch(`${stack.url}/webhooks/telnyx/voice`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json', ...signTelnyx(stack.keys.privateKey, body) },
+    });
   const steps = [];
   const allSessions: string[] = [];
   for (const rate of rates) {
     // Floor 1: a bare Hono 200 over the same HTTP client.
-    const hono = await openLoop(rate, seconds, async () => (await fetch(`http://127.0.0.1:${barePort}/x`, { method: 'POST', body: '{}' })).ok);
+    const hono = await openLoop(
+      rate,
+      seconds,
+      async () => (await fetch(`http://127.0.0.1:${barePort}/x`, { method: 'POST', body: '{}' })).ok,
+    );
     // Floor 2: the bare client signalWithStart our handler performs (events parsed beforehand).
     const floorSet = makeEvents(rate * seconds, `floor${rate}`);
     const floorEvents = floorSet.events.map((e) => parseCallControl(JSON.parse(e.body)).event);
@@ -99,8 +133,12 @@ try {
       const event = floorEvents[i];
       if (!event) return false;
       await stack.client.workflow.signalWithStart('callWorkflow', {
-        workflowId: callWorkflowId(event.callSessionId), taskQueue: stack.config.temporal.taskQueue, args: [{ callSessionId: event.callSessionId }],
-        signal: callEventSignal, signalArgs: [event], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowId: callWorkflowId(event.callSessionId),
+        taskQueue: stack.config.temporal.taskQueue,
+        args: [{ callSessionId: event.callSessionId }],
+        signal: callEventSignal,
+        signalArgs: [event],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       });
       return true;
     });
@@ -110,21 +148,47 @@ try {
     allSessions.push(...main.sessions);
     const ingress = await openLoop(rate, seconds, async (i) => (await post(main.events[i]!.body)).status === 200);
     const drained = await drain(main.sessions);
-    const step = { rate, hono, signalWithStart: signal, ingress, overheadP50: ingress.p50 / signal.p50, overheadP99: ingress.p99 / signal.p99, drainedFloor, drained };
+    const step = {
+      rate,
+      hono,
+      signalWithStart: signal,
+      ingress,
+      overheadP50: ingress.p50 / signal.p50,
+      overheadP99: ingress.p99 / signal.p99,
+      drainedFloor,
+      drained,
+    };
     steps.push(step);
-    say(`${rate}/s: Hono p50 ${fmt(hono.p50)} p99 ${fmt(hono.p99)} | signalWithStart p50 ${fmt(signal.p50)} p99 ${fmt(signal.p99)} | ingress p50 ${fmt(ingress.p50)} p99 ${fmt(ingress.p99)} (achieved ${ingress.achieved.toFixed(0)}/s, failures ${ingress.failures}, pipelines drained: ${drained})`);
+    say(
+      `${rate}/s: Hono p50 ${fmt(hono.p50)} p99 ${fmt(hono.p99)} | signalWithStart p50 ${fmt(signal.p50)} p99 ${fmt(signal.p99)} | ingress p50 ${fmt(ingress.p50)} p99 ${fmt(ingress.p99)} (achieved ${ingress.achieved.toFixed(0)}/s, failures ${ingress.failures}, pipelines drained: ${drained})`,
+    );
     if (ingress.failures > 0 || ingress.achieved < rate * 0.97 || !drained || ingress.p99 > 1000) break;
   }
   bareServer.close();
-  const sustained = steps.filter((s) => s.ingress.failures === 0 && s.ingress.achieved >= s.rate * 0.97 && s.drained && s.ingress.p99 <= 1000).map((s) => s.rate);
+  const sustained = steps
+    .filter(
+      (s) => s.ingress.failures === 0 && s.ingress.achieved >= s.rate * 0.97 && s.drained && s.ingress.p99 <= 1000,
+    )
+    .map((s) => s.rate);
 
   // Exactly once: every call of the ingress phases has one phone record.
-  const rows = await stack.database.db.select({ n: sql<number>`count(*)::int` }).from(phoneRecords).where(inArray(phoneRecords.callSessionId, allSessions));
-  const dupes = await stack.database.db.execute(sql`select call_session_id from phone_records group by 1 having count(*) > 1`);
+  const rows = await stack.database.db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(phoneRecords)
+    .where(inArray(phoneRecords.callSessionId, allSessions));
+  const dupes = await stack.database.db.execute(
+    sql`select call_session_id from phone_records group by 1 having count(*) > 1`,
+  );
   results.steps = steps;
   results.highestSustained = sustained.length ? Math.max(...sustained) : 0;
-  results.exactlyOnce = { calls: allSessions.length, recorded: rows[0]!.n, duplicates: (dupes as unknown as { rows: unknown[] }).rows.length };
-  say(`highest sustained rate (p99 under 1 s, every pipeline drained): ${results.highestSustained}/s; calls ${allSessions.length}, recorded ${rows[0]!.n}, duplicated ${(dupes as unknown as { rows: unknown[] }).rows.length}`);
+  results.exactlyOnce = {
+    calls: allSessions.length,
+    recorded: rows[0]!.n,
+    duplicates: (dupes as unknown as { rows: unknown[] }).rows.length,
+  };
+  say(
+    `highest sustained rate (p99 under 1 s, every pipeline drained): ${results.highestSustained}/s; calls ${allSessions.length}, recorded ${rows[0]!.n}, duplicated ${(dupes as unknown as { rows: unknown[] }).rows.length}`,
+  );
 
   // The server's own ceiling at the goal rate: a fresh dev server like the embedded one (SQLite
   // file in WAL mode), with no worker and no other load, taking bare signalWithStart; and the same
@@ -133,20 +197,34 @@ try {
   const ceiling: Record<string, unknown> = {};
   for (const durable of [true, false]) {
     const dir = await mkdtemp(path.join(tmpdir(), 'cc-ceiling-'));
-    const server = await startDevServer({ cliPath: await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say), port: await freePort(), namespace: 'default', headless: true, ...(durable ? { dbFile: path.join(dir, 'temporal.db') } : {}) });
+    const server = await startDevServer({
+      cliPath: await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say),
+      port: await freePort(),
+      namespace: 'default',
+      headless: true,
+      ...(durable ? { dbFile: path.join(dir, 'temporal.db') } : {}),
+    });
     const connection = await Connection.connect({ address: server.address });
     try {
       const client = new Client({ connection });
-      const set = makeEvents(goal * seconds, `ceiling${durable ? 'file' : 'mem'}`).events.map((e) => parseCallControl(JSON.parse(e.body)).event!);
+      const set = makeEvents(goal * seconds, `ceiling${durable ? 'file' : 'mem'}`).events.map(
+        (e) => parseCallControl(JSON.parse(e.body)).event!,
+      );
       const step = await openLoop(goal, seconds, async (i) => {
         await client.workflow.signalWithStart('callWorkflow', {
-          workflowId: callWorkflowId(set[i]!.callSessionId), taskQueue: 'no-worker', args: [{ callSessionId: set[i]!.callSessionId }],
-          signal: callEventSignal, signalArgs: [set[i]!], workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          workflowId: callWorkflowId(set[i]!.callSessionId),
+          taskQueue: 'no-worker',
+          args: [{ callSessionId: set[i]!.callSessionId }],
+          signal: callEventSignal,
+          signalArgs: [set[i]!],
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         });
         return true;
       });
       ceiling[durable ? 'sqliteFile' : 'inMemory'] = step;
-      say(`dev server alone (${durable ? 'SQLite file, as embedded' : 'in memory, not durable'}), no worker, bare signalWithStart at ${goal}/s: achieved ${step.achieved.toFixed(0)}/s, p50 ${fmt(step.p50)} p99 ${fmt(step.p99)}`);
+      say(
+        `dev server alone (${durable ? 'SQLite file, as embedded' : 'in memory, not durable'}), no worker, bare signalWithStart at ${goal}/s: achieved ${step.achieved.toFixed(0)}/s, p50 ${fmt(step.p50)} p99 ${fmt(step.p99)}`,
+      );
     } finally {
       await connection.close();
       await server.stop();

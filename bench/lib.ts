@@ -22,10 +22,17 @@ export async function measure(n: number, fn: (i: number) => Promise<unknown>, wa
     times.push(performance.now() - t);
   }
   times.sort((a, b) => a - b);
-  return { n, p50: percentile(times, 50), p95: percentile(times, 95), p99: percentile(times, 99), mean: times.reduce((a, b) => a + b, 0) / n };
+  return {
+    n,
+    p50: percentile(times, 50),
+    p95: percentile(times, 95),
+    p99: percentile(times, 99),
+    mean: times.reduce((a, b) => a + b, 0) / n,
+  };
 }
 
-export const fmt = (ms: number) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : ms < 1000 ? `${ms.toFixed(2)} ms` : `${(ms / 1000).toFixed(2)} s`);
+export const fmt = (ms: number) =>
+  ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : ms < 1000 ? `${ms.toFixed(2)} ms` : `${(ms / 1000).toFixed(2)} s`;
 
 export function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

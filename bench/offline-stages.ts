@@ -52,7 +52,8 @@ export const UTTERANCES = [
 /** Two-minute two-party calls: the parties take turns until two minutes are filled. */
 function longCall(seed: number): Line[] {
   const lines: Line[] = [];
-  for (let i = 0; lines.length < 28; i++) lines.push({ party: i % 2 === 0 ? 'caller' : 'owner', text: UTTERANCES[(seed + i * 5) % UTTERANCES.length]! });
+  for (let i = 0; lines.length < 28; i++)
+    lines.push({ party: i % 2 === 0 ? 'caller' : 'owner', text: UTTERANCES[(seed + i * 5) % UTTERANCES.length]! });
   return lines;
 }
 
@@ -88,7 +89,9 @@ async function pocketsphinx(dir: string, samples16k: Float32Array): Promise<stri
   const file = path.join(dir, 'ps.wav');
   await writeFile(file, pcm);
   try {
-    const { stdout } = await run('pocketsphinx_continuous', ['-infile', file, '-logfn', '/dev/null'], { maxBuffer: 16 * 1024 * 1024 });
+    const { stdout } = await run('pocketsphinx_continuous', ['-infile', file, '-logfn', '/dev/null'], {
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return stdout.trim();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -128,7 +131,9 @@ try {
     worst.push({ wer: e.errors / e.words, text: clip.text, heard: t.out.text });
   }
   worst.sort((a, b) => b.wer - a.wer);
-  say(`utterances: WER ${((errors / words) * 100).toFixed(1)}% (${errors} errors in ${words} words), ${audioSeconds.toFixed(0)} s of audio in ${fmt(busyMs)}, RTF ${(busyMs / 1000 / audioSeconds).toFixed(3)} (one at a time)`);
+  say(
+    `utterances: WER ${((errors / words) * 100).toFixed(1)}% (${errors} errors in ${words} words), ${audioSeconds.toFixed(0)} s of audio in ${fmt(busyMs)}, RTF ${(busyMs / 1000 / audioSeconds).toFixed(3)} (one at a time)`,
+  );
   for (const w of worst.slice(0, 3)) say(`  worst ${(w.wer * 100).toFixed(0)}%: "${w.text}" -> "${w.heard}"`);
 
   for (const [i, call] of calls.entries()) {
@@ -140,10 +145,14 @@ try {
       const mid = (s.startMs + s.endMs) / 2;
       return call.turns.find((l) => mid >= l.startMs - 500 && mid <= l.endMs + 500)?.party === s.speaker;
     }).length;
-    say(`dual call ${i + 1}: ${seconds.toFixed(0)} s, transcribed in ${fmt(t.ms)} (RTF ${(t.ms / 1000 / seconds).toFixed(3)}), WER ${((e.errors / e.words) * 100).toFixed(1)}%, ${right}/${t.out.segments.length} turns on the right speaker`);
+    say(
+      `dual call ${i + 1}: ${seconds.toFixed(0)} s, transcribed in ${fmt(t.ms)} (RTF ${(t.ms / 1000 / seconds).toFixed(3)}), WER ${((e.errors / e.words) * 100).toFixed(1)}%, ${right}/${t.out.segments.length} turns on the right speaker`,
+    );
   }
   const kb = await peakMemoryKb(speech.enginePid());
-  say(`engine process peak memory: ${kb ? `${(kb / 1024).toFixed(0)} MB` : 'unknown'} (${availableParallelism()} workers, int8)`);
+  say(
+    `engine process peak memory: ${kb ? `${(kb / 1024).toFixed(0)} MB` : 'unknown'} (${availableParallelism()} workers, int8)`,
+  );
 
   // The replaced engine, same audio (16 kHz PCM, its model's rate), when installed.
   let psErrors = 0;
@@ -161,7 +170,11 @@ try {
     psWords += e.words;
     psMs += t.ms;
   }
-  say(psAvailable ? `pocketsphinx (16 kHz PCM, same utterances): WER ${((psErrors / psWords) * 100).toFixed(1)}%, RTF ${(psMs / 1000 / audioSeconds).toFixed(3)}` : 'pocketsphinx: not installed, no comparison in this run');
+  say(
+    psAvailable
+      ? `pocketsphinx (16 kHz PCM, same utterances): WER ${((psErrors / psWords) * 100).toFixed(1)}%, RTF ${(psMs / 1000 / audioSeconds).toFixed(3)}`
+      : 'pocketsphinx: not installed, no comparison in this run',
+  );
 
   // The other local stages, on the first two-minute call.
   const transcript = await speech.transcribe({ audio: calls[0]!.wav, contentType: 'audio/wav', channels: 2 });
@@ -169,11 +182,15 @@ try {
   const embeddings = createLocalEmbeddings();
   await embeddings.embed(['warm up']);
   const turns = transcript.segments.map((s) => ({ speaker: s.speaker, text: s.text }));
-  const summary = await time(() => language.summarize({ transcript: transcript.text, turns, occurredAt: new Date().toISOString() }));
+  const summary = await time(() =>
+    language.summarize({ transcript: transcript.text, turns, occurredAt: new Date().toISOString() }),
+  );
   const sentiment = await time(() => language.sentiment({ turns }));
   const passages = [summary.out.summary, ...chunkWords(transcript.text)];
   const embed = await time(() => embeddings.embed(passages));
-  say(`summarize + action items (TextRank, rules): ${fmt(summary.ms)} (${summary.out.actionItems.length} action items)`);
+  say(
+    `summarize + action items (TextRank, rules): ${fmt(summary.ms)} (${summary.out.actionItems.length} action items)`,
+  );
   say(`sentiment (wink-nlp): ${fmt(sentiment.ms)}`);
   say(`embed (USE-lite, ${passages.length} passages): ${fmt(embed.ms)}`);
 } finally {

@@ -27,11 +27,17 @@ const calls = arg('calls', 100);
 const rounds = arg('rounds', 3);
 const warmup = arg('warmup', 20);
 // The fakes the throughput run talks to live in their own process, as vendors do.
-const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'vendors-process.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-const remote = await new Promise<{ env: Record<string, string>; recordingBase: string; controlUrl: string }>((resolve, reject) => {
-  child.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString().split('\n')[0]!)));
-  child.once('exit', (code) => reject(new Error(`vendor fakes exited with ${code}`)));
-});
+const child = spawn(
+  process.execPath,
+  ['--import', 'tsx', path.join(path.dirname(fileURLToPath(import.meta.url)), 'vendors-process.ts')],
+  { stdio: ['ignore', 'pipe', 'inherit'] },
+);
+const remote = await new Promise<{ env: Record<string, string>; recordingBase: string; controlUrl: string }>(
+  (resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(JSON.parse(d.toString().split('\n')[0]!)));
+    child.once('exit', (code) => reject(new Error(`vendor fakes exited with ${code}`)));
+  },
+);
 const stack = await startEmbeddedStack(remote.env);
 const results: Record<string, unknown> = { calls, rounds, warmup, at: new Date().toISOString() };
 try {
@@ -39,16 +45,30 @@ try {
   const phone = (i: number) => `+1212555${String(1000 + i).padStart(4, '0')}`;
   const latencyCalls = arg('latency-calls', 20);
   const callers = warmup + calls * rounds + latencyCalls + 1;
-  await stack.database.db.insert(contacts).values(Array.from({ length: callers }, (_, i) => ({ firstName: `Caller${i}`, lastName: 'Bench', phoneE164: phone(i) })));
+  await stack.database.db
+    .insert(contacts)
+    .values(
+      Array.from({ length: callers }, (_, i) => ({ firstName: `Caller${i}`, lastName: 'Bench', phoneE164: phone(i) })),
+    );
   // Telnyx's side (signing and posting each call's events in order) runs in the fakes' process.
   const key = stack.keys.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
   const play = async (lives: ReturnType<typeof callLifecycle>[]): Promise<Record<string, number>> => {
-    const res = await fetch(`${remote.controlUrl}/play`, { method: 'POST', body: JSON.stringify({ target: `${stack.url}/webhooks/telnyx/voice`, key, lives }) });
+    const res = await fetch(`${remote.controlUrl}/play`, {
+      method: 'POST',
+      body: JSON.stringify({ target: `${stack.url}/webhooks/telnyx/voice`, key, lives }),
+    });
     const out = (await res.json()) as { savedAt?: Record<string, number>; error?: string };
     if (!res.ok || !out.savedAt) throw new Error(`playing the calls failed: ${out.error ?? res.status}`);
     return out.savedAt;
   };
-  const lifeOf = (i: number) => callLifecycle({ from: phone(i), to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: `${remote.recordingBase}canned-${i % 2000}.mp3` });
+  const lifeOf = (i: number) =>
+    callLifecycle({
+      from: phone(i),
+      to: '+13125550199',
+      answered: true,
+      talkSeconds: 150,
+      recordingUrl: `${remote.recordingBase}canned-${i % 2000}.mp3`,
+    });
 
   // A pilot call, to read the call workflow's shape off its history: events signalled, local and
   // ordinary activities, workflow tasks.
@@ -66,13 +86,16 @@ try {
     timeouts: events.flatMap((e) => {
       const a = e.activityTaskScheduledEventAttributes;
       if (!a) return [];
-      const ms = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) => (d ? Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6) : undefined);
+      const ms = (d: { seconds?: unknown; nanos?: number | null } | null | undefined) =>
+        d ? Number(d.seconds ?? 0) * 1000 + Math.round((d.nanos ?? 0) / 1e6) : undefined;
       return [{ startToCloseMs: ms(a.startToCloseTimeout), heartbeatMs: ms(a.heartbeatTimeout) || undefined }];
     }),
   };
   const workflowTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
   const heartbeats = shape.timeouts.filter((t) => t.heartbeatMs).length;
-  say(`the call workflow's shape: ${shape.signals} signals, ${shape.local} local and ${shape.regular} ordinary activities (${heartbeats} with a heartbeat timeout), ${shape.upserts} search-attribute upserts, ${workflowTasks} workflow tasks`);
+  say(
+    `the call workflow's shape: ${shape.signals} signals, ${shape.local} local and ${shape.regular} ordinary activities (${heartbeats} with a heartbeat timeout), ${shape.upserts} search-attribute upserts, ${workflowTasks} workflow tasks`,
+  );
   results.shape = { ...shape, workflowTasks };
 
   // Baselines on their own queue and worker: no-op activities, only Temporal's own work.
@@ -96,34 +119,70 @@ try {
     const ms = performance.now() - started;
     const cpu1 = cpuMs({ temporal: stack.temporalPid, vendors: child.pid });
     const perCall = (k: string) => (cpu0[k] == null || cpu1[k] == null ? null : (cpu1[k]! - cpu0[k]!) / n);
-    return { n, ms, perMinute: (n / ms) * 60_000, cpuPerCallMs: { app: perCall('self'), temporal: perCall('temporal'), vendors: perCall('vendors') } };
+    return {
+      n,
+      ms,
+      perMinute: (n / ms) * 60_000,
+      cpuPerCallMs: { app: perCall('self'), temporal: perCall('temporal'), vendors: perCall('vendors') },
+    };
   };
   type Timed = Awaited<ReturnType<typeof timed>>;
   const sum = (parts: Timed[]): Timed => {
     const n = parts.reduce((a, p) => a + p.n, 0);
     const ms = parts.reduce((a, p) => a + p.ms, 0);
-    const cpu = (k: keyof Timed['cpuPerCallMs']) => (parts.some((p) => p.cpuPerCallMs[k] === null) ? null : parts.reduce((a, p) => a + p.cpuPerCallMs[k]! * p.n, 0) / n);
-    return { n, ms, perMinute: (n / ms) * 60_000, cpuPerCallMs: { app: cpu('app'), temporal: cpu('temporal'), vendors: cpu('vendors') } };
+    const cpu = (k: keyof Timed['cpuPerCallMs']) =>
+      parts.some((p) => p.cpuPerCallMs[k] === null)
+        ? null
+        : parts.reduce((a, p) => a + p.cpuPerCallMs[k]! * p.n, 0) / n;
+    return {
+      n,
+      ms,
+      perMinute: (n / ms) * 60_000,
+      cpuPerCallMs: { app: cpu('app'), temporal: cpu('temporal'), vendors: cpu('vendors') },
+    };
   };
   const cpuText = (t: Timed) => {
     const c = t.cpuPerCallMs;
-    return c.app === null ? '' : `; CPU per call: ${c.app.toFixed(0)} ms here, ${c.temporal?.toFixed(0) ?? '?'} ms Temporal, ${c.vendors?.toFixed(0) ?? '?'} ms fakes`;
+    return c.app === null
+      ? ''
+      : `; CPU per call: ${c.app.toFixed(0)} ms here, ${c.temporal?.toFixed(0) ?? '?'} ms Temporal, ${c.vendors?.toFixed(0) ?? '?'} ms fakes`;
   };
 
-  const bare = await timed(calls, () => Promise.all(Array.from({ length: calls }, (_, i) => stack.client.workflow.execute('bareCallShapeWorkflow', { taskQueue: bareQueue, workflowId: `bare-${i}-${randomUUID()}` }))));
-  say(`bare workflow (9 no-op activities, started directly): ${calls} in ${fmt(bare.ms)} = ${bare.perMinute.toFixed(0)} per minute${cpuText(bare)}`);
+  const bare = await timed(calls, () =>
+    Promise.all(
+      Array.from({ length: calls }, (_, i) =>
+        stack.client.workflow.execute('bareCallShapeWorkflow', {
+          taskQueue: bareQueue,
+          workflowId: `bare-${i}-${randomUUID()}`,
+        }),
+      ),
+    ),
+  );
+  say(
+    `bare workflow (9 no-op activities, started directly): ${calls} in ${fmt(bare.ms)} = ${bare.perMinute.toFixed(0)} per minute${cpuText(bare)}`,
+  );
   // The same shape, its events signalled with signalWithStart one after another, as the webhooks
   // do; with the search-attribute upserts the Temporal UI needs, and once without them.
   const sameShape = (n: number, upserts: number) =>
-    Promise.all(Array.from({ length: n }, async (_, i) => {
-      const workflowId = `shape-${i}-${randomUUID()}`;
-      for (let k = 0; k < shape.signals; k++) {
-        await stack.client.workflow.signalWithStart('sameShapeWorkflow', { taskQueue: bareQueue, workflowId, args: [{ ...shape, upserts }], signal: 'callEvent', signalArgs: [{ k }] });
-      }
-      await stack.client.workflow.getHandle(workflowId).result();
-    }));
+    Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const workflowId = `shape-${i}-${randomUUID()}`;
+        for (let k = 0; k < shape.signals; k++) {
+          await stack.client.workflow.signalWithStart('sameShapeWorkflow', {
+            taskQueue: bareQueue,
+            workflowId,
+            args: [{ ...shape, upserts }],
+            signal: 'callEvent',
+            signalArgs: [{ k }],
+          });
+        }
+        await stack.client.workflow.getHandle(workflowId).result();
+      }),
+    );
   const shapeNoUpserts = await timed(calls, () => sameShape(calls, 0));
-  say(`bare workflow of the same shape without its upserts: ${calls} in ${fmt(shapeNoUpserts.ms)} = ${shapeNoUpserts.perMinute.toFixed(0)} per minute${cpuText(shapeNoUpserts)}`);
+  say(
+    `bare workflow of the same shape without its upserts: ${calls} in ${fmt(shapeNoUpserts.ms)} = ${shapeNoUpserts.perMinute.toFixed(0)} per minute${cpuText(shapeNoUpserts)}`,
+  );
 
   // The pipeline: signed lifecycles of recorded 150 s calls from known contacts, all at once.
   let nextCaller = 0;
@@ -131,7 +190,9 @@ try {
   const pipelineBurst = async (n: number) => {
     const lives = Array.from({ length: n }, () => lifeOf(nextCaller++));
     for (const [id, at] of Object.entries(await play(lives))) savedAt.set(id, at);
-    await Promise.all(lives.map((life) => stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result()));
+    await Promise.all(
+      lives.map((life) => stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result()),
+    );
     return lives;
   };
   // Both sides warm up first (JIT, connections, caches), then run in alternating rounds, so drift
@@ -147,36 +208,65 @@ try {
     savedAt.clear();
     const p = await timed(calls, async () => lives.push(...(await pipelineBurst(calls))));
     pipelineRounds.push(p);
-    say(`round ${r + 1}/${rounds}: same shape ${s.perMinute.toFixed(0)} per minute, full pipeline ${p.perMinute.toFixed(0)} per minute (ratio ${(p.perMinute / s.perMinute).toFixed(2)})`);
+    say(
+      `round ${r + 1}/${rounds}: same shape ${s.perMinute.toFixed(0)} per minute, full pipeline ${p.perMinute.toFixed(0)} per minute (ratio ${(p.perMinute / s.perMinute).toFixed(2)})`,
+    );
   }
   bareWorker.shutdown();
   await bareRun;
   await native.close();
   const shapeFull = sum(shapeRounds);
   const pipeline = sum(pipelineRounds);
-  say(`bare workflow of the same shape: ${shapeFull.n} in ${fmt(shapeFull.ms)} = ${shapeFull.perMinute.toFixed(0)} per minute${cpuText(shapeFull)}`);
-  say(`full pipeline: ${pipeline.n} calls in ${fmt(pipeline.ms)} = ${pipeline.perMinute.toFixed(0)} per minute${cpuText(pipeline)}`);
-  say(`ratio to the same shape ${(pipeline.perMinute / shapeFull.perMinute).toFixed(2)} (${(pipeline.perMinute / shapeNoUpserts.perMinute).toFixed(2)} to it without its upserts, ${(pipeline.perMinute / bare.perMinute).toFixed(2)} to nine no-op activities)`);
+  say(
+    `bare workflow of the same shape: ${shapeFull.n} in ${fmt(shapeFull.ms)} = ${shapeFull.perMinute.toFixed(0)} per minute${cpuText(shapeFull)}`,
+  );
+  say(
+    `full pipeline: ${pipeline.n} calls in ${fmt(pipeline.ms)} = ${pipeline.perMinute.toFixed(0)} per minute${cpuText(pipeline)}`,
+  );
+  say(
+    `ratio to the same shape ${(pipeline.perMinute / shapeFull.perMinute).toFixed(2)} (${(pipeline.perMinute / shapeNoUpserts.perMinute).toFixed(2)} to it without its upserts, ${(pipeline.perMinute / bare.perMinute).toFixed(2)} to nine no-op activities)`,
+  );
 
-  const rows = await stack.database.db.select().from(phoneRecords).where(inArray(phoneRecords.callSessionId, lives.map((l) => l.callSessionId)));
+  const rows = await stack.database.db
+    .select()
+    .from(phoneRecords)
+    .where(
+      inArray(
+        phoneRecords.callSessionId,
+        lives.map((l) => l.callSessionId),
+      ),
+    );
   // recording.saved -> notification inside the last round's burst
   const latencies = rows
-    .map((r) => Date.parse((r.stageStatus as Record<string, { at: string }>).notify?.at ?? '') - (savedAt.get(r.callSessionId) ?? NaN))
+    .map(
+      (r) =>
+        Date.parse((r.stageStatus as Record<string, { at: string }>).notify?.at ?? '') -
+        (savedAt.get(r.callSessionId) ?? NaN),
+    )
     .filter((x) => Number.isFinite(x))
     .sort((a, b) => a - b);
-  const allDone = rows.every((r) => Object.values(r.stageStatus as Record<string, { status: string }>).every((s) => s.status === 'done'));
-  say(`under the burst, recording.saved -> notification: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))} (${latencies.length} calls, every stage done: ${allDone})`);
+  const allDone = rows.every((r) =>
+    Object.values(r.stageStatus as Record<string, { status: string }>).every((s) => s.status === 'done'),
+  );
+  say(
+    `under the burst, recording.saved -> notification: p50 ${fmt(percentile(latencies, 50))}, p95 ${fmt(percentile(latencies, 95))} (${latencies.length} calls, every stage done: ${allDone})`,
+  );
   // Latency of one call at a time (no queue in front of it): recording.saved to notification.
   const single: number[] = [];
   for (let i = 0; i < latencyCalls; i++) {
     const life = lifeOf(nextCaller++);
     const saved = (await play([life]))[life.callSessionId]!;
     await stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result();
-    const [row] = await stack.database.db.select().from(phoneRecords).where(inArray(phoneRecords.callSessionId, [life.callSessionId]));
+    const [row] = await stack.database.db
+      .select()
+      .from(phoneRecords)
+      .where(inArray(phoneRecords.callSessionId, [life.callSessionId]));
     single.push(Date.parse((row!.stageStatus as Record<string, { at: string }>).notify!.at) - saved);
   }
   single.sort((a, b) => a - b);
-  say(`one call at a time, recording.saved -> notification: p50 ${fmt(percentile(single, 50))}, p95 ${fmt(percentile(single, 95))} (${single.length} calls)`);
+  say(
+    `one call at a time, recording.saved -> notification: p50 ${fmt(percentile(single, 50))}, p95 ${fmt(percentile(single, 95))} (${single.length} calls)`,
+  );
   results.singleCallLatency = { p50: percentile(single, 50), p95: percentile(single, 95), n: single.length };
   results.bare = bare;
   results.sameShape = { ...shapeFull, rounds: shapeRounds.map((r) => r.perMinute) };

@@ -6,7 +6,6 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../db/client.js';
 
-
 /** The seed stored phone numbers as typed; give the baseline table the same mix of formats. */
 export async function createSeedPhoneTable(db: Database) {
   await db.execute(sql`drop table if exists bench_seed_contacts`);
@@ -24,11 +23,13 @@ export async function createSeedPhoneTable(db: Database) {
 /** The seed's identifyCaller query. */
 export async function seedLookup(db: Database, phoneNumber: string) {
   const normalized = phoneNumber.replace(/\D/g, '').replace(/^1/, '');
-  return rowsOf(await db.execute(sql`
+  return rowsOf(
+    await db.execute(sql`
     select id, first_name, last_name, company, last_contacted_at, relationship_score from bench_seed_contacts
      where phone = ${phoneNumber}
         or replace(replace(replace(replace(phone, '-', ''), '(', ''), ')', ''), ' ', '') like ${`%${normalized}`}
-     limit 1`));
+     limit 1`),
+  );
 }
 
 const WEIGHTS = { recency: 0.25, frequency: 0.25, duration: 0.15, sentiment: 0.2, engagement: 0.15 };
@@ -36,11 +37,17 @@ const WEIGHTS = { recency: 0.25, frequency: 0.25, duration: 0.15, sentiment: 0.2
 /** The seed's calculateRelationshipScore + update, for one contact. */
 export async function seedScoreOne(db: Database, contactId: string, now = Date.now()) {
   const day = 86_400_000;
-  const [contact] = rowsOf<{ last_contacted_at: string | null }>(await db.execute(sql`select * from contacts where id = ${contactId}::uuid limit 1`));
+  const [contact] = rowsOf<{ last_contacted_at: string | null }>(
+    await db.execute(sql`select * from contacts where id = ${contactId}::uuid limit 1`),
+  );
   if (!contact) throw new Error('Contact not found');
-  const calls = rowsOf<{ created_at: string; duration_seconds: number | null; sentiment: string | null }>(await db.execute(sql`
-    select * from phone_records where contact_id = ${contactId}::uuid and created_at >= ${new Date(now - 90 * day).toISOString()}::timestamptz order by created_at desc`));
-  const related = rowsOf<{ status: string }>(await db.execute(sql`select * from tasks where contact_id = ${contactId}::uuid`));
+  const calls = rowsOf<{ created_at: string; duration_seconds: number | null; sentiment: string | null }>(
+    await db.execute(sql`
+    select * from phone_records where contact_id = ${contactId}::uuid and created_at >= ${new Date(now - 90 * day).toISOString()}::timestamptz order by created_at desc`),
+  );
+  const related = rowsOf<{ status: string }>(
+    await db.execute(sql`select * from tasks where contact_id = ${contactId}::uuid`),
+  );
   let recency = 0;
   if (contact.last_contacted_at) {
     const d = Math.floor((now - new Date(contact.last_contacted_at).getTime()) / day);
@@ -53,8 +60,17 @@ export async function seedScoreOne(db: Database, contactId: string, now = Date.n
   for (const c of calls) if (c.sentiment) counts[c.sentiment] = (counts[c.sentiment] ?? 0) + 1;
   const total = counts.positive! + counts.neutral! + counts.negative!;
   const sentiment = total ? (counts.positive! * 100 + counts.neutral! * 50) / total : 50;
-  const engagement = Math.min(100, related.filter((t) => t.status !== 'done').length * 10 + related.filter((t) => t.status === 'done').length * 5);
-  const score = Math.round(recency * WEIGHTS.recency + frequency * WEIGHTS.frequency + duration * WEIGHTS.duration + sentiment * WEIGHTS.sentiment + engagement * WEIGHTS.engagement);
+  const engagement = Math.min(
+    100,
+    related.filter((t) => t.status !== 'done').length * 10 + related.filter((t) => t.status === 'done').length * 5,
+  );
+  const score = Math.round(
+    recency * WEIGHTS.recency +
+      frequency * WEIGHTS.frequency +
+      duration * WEIGHTS.duration +
+      sentiment * WEIGHTS.sentiment +
+      engagement * WEIGHTS.engagement,
+  );
   await db.execute(sql`update bench_seed_contacts set relationship_score = ${score} where id = ${contactId}::uuid`);
   return score;
 }

@@ -38,26 +38,38 @@ async function loadKey(): Promise<KeyObject> {
   try {
     return createPrivateKey(await readFile(file, 'utf8'));
   } catch {
-    throw new Error(`No signing key at ${file}. Start the embedded instance once (npm start) or pass --key <pkcs8.pem>.`);
+    throw new Error(
+      `No signing key at ${file}. Start the embedded instance once (npm start) or pass --key <pkcs8.pem>.`,
+    );
   }
 }
 async function loadToken(): Promise<string> {
   const given = argString('token') ?? process.env.API_TOKENS?.split(',')[0];
   const token = given?.trim() || (await readFile(path.join(dataDir, 'api-token'), 'utf8').catch(() => '')).trim();
-  if (!token) throw new Error(`No API token: pass --token, set API_TOKENS, or run against the embedded instance whose data folder is ${dataDir}.`);
+  if (!token)
+    throw new Error(
+      `No API token: pass --token, set API_TOKENS, or run against the embedded instance whose data folder is ${dataDir}.`,
+    );
   return token;
 }
 
 const acks = new Map<string, number>();
 let sent = 0;
 const count = (k: string) => acks.set(k, (acks.get(k) ?? 0) + 1);
-const progress = (extra = '') => process.stdout.write(`\r[simulate] sent ${sent}, acks ${[...acks].map(([k, v]) => `${k}:${v}`).join(' ')} ${extra}   `);
+const progress = (extra = '') =>
+  process.stdout.write(
+    `\r[simulate] sent ${sent}, acks ${[...acks].map(([k, v]) => `${k}:${v}`).join(' ')} ${extra}   `,
+  );
 
 async function post(key: KeyObject, route: string, body: unknown) {
   const text = JSON.stringify(body);
   sent++;
   try {
-    const res = await fetch(`${target}${route}`, { method: 'POST', body: text, headers: { 'content-type': 'application/json', ...signTelnyx(key, text) } });
+    const res = await fetch(`${target}${route}`, {
+      method: 'POST',
+      body: text,
+      headers: { 'content-type': 'application/json', ...signTelnyx(key, text) },
+    });
     count(String(res.status));
     await res.arrayBuffer();
   } catch (err) {
@@ -68,14 +80,21 @@ async function post(key: KeyObject, route: string, body: unknown) {
 /** Duplicate events with probability p and optionally shuffle one call's sequence. */
 function deliveries<T>(events: T[]): T[] {
   const out = events.flatMap((e) => (Math.random() < duplicates ? [e, e] : [e]));
-  return shuffle ? out.map((e) => ({ e, k: Math.random() })).sort((a, b) => a.k - b.k).map(({ e }) => e) : out;
+  return shuffle
+    ? out
+        .map((e) => ({ e, k: Math.random() }))
+        .sort((a, b) => a.k - b.k)
+        .map(({ e }) => e)
+    : out;
 }
 
 async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>) {
   let i = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (i < items.length) await fn(items[i++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(n, items.length) }, async () => {
+      while (i < items.length) await fn(items[i++]!);
+    }),
+  );
 }
 
 function api(token: string) {
@@ -85,7 +104,11 @@ function api(token: string) {
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-    const json = (await res.json().catch(() => ({}))) as { data: unknown; pagination?: { nextCursor: string | null }; message?: string };
+    const json = (await res.json().catch(() => ({}))) as {
+      data: unknown;
+      pagination?: { nextCursor: string | null };
+      message?: string;
+    };
     if (!res.ok && res.status !== 409) throw new Error(`${method} ${p}: HTTP ${res.status} ${json.message ?? ''}`);
     return json;
   };
@@ -120,18 +143,34 @@ async function main() {
       const answered = i % 5 !== 4;
       const from = `+1312555${String(block + i).padStart(4, '0')}`;
       const isKnown = Math.random() < known;
-      if (isKnown) await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name: `Sim Caller ${block + i}` });
-      const url = answered ? host.hostRecording(`sim-${randomUUID()}.wav`, audio[i % audio.length]!, 'audio/wav') : undefined;
+      if (isKnown)
+        await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name: `Sim Caller ${block + i}` });
+      const url = answered
+        ? host.hostRecording(`sim-${randomUUID()}.wav`, audio[i % audio.length]!, 'audio/wav')
+        : undefined;
       const life = callLifecycle({ from, to: ourNumber, answered, talkSeconds: 20 + (i % 7) * 15, recordingUrl: url });
-      plans.push({ callSessionId: life.callSessionId, from, answered, known: isKnown, text: answered ? dialogueText(DIALOGUES[i % DIALOGUES.length]!) : undefined });
+      plans.push({
+        callSessionId: life.callSessionId,
+        from,
+        answered,
+        known: isKnown,
+        text: answered ? dialogueText(DIALOGUES[i % DIALOGUES.length]!) : undefined,
+      });
       lifecycles.push(life);
     }
     const ticker = setInterval(() => progress(), 500);
     await pool(lifecycles, concurrency, async (life) => {
       for (const event of deliveries(life.events)) await post(key, '/webhooks/telnyx/voice', event);
     });
-    const texts = Array.from({ length: sms }, (_, i) => smsReceived(`+1312556${String(block + i).padStart(4, '0')}`, ourNumber, `Simulated text ${i}: ${dialogueText(DIALOGUES[i % DIALOGUES.length]!).slice(0, 80)}`));
-    for (const t of texts) messageIds.push(String(((t.data as Record<string, unknown>).payload as Record<string, unknown>).id));
+    const texts = Array.from({ length: sms }, (_, i) =>
+      smsReceived(
+        `+1312556${String(block + i).padStart(4, '0')}`,
+        ourNumber,
+        `Simulated text ${i}: ${dialogueText(DIALOGUES[i % DIALOGUES.length]!).slice(0, 80)}`,
+      ),
+    );
+    for (const t of texts)
+      messageIds.push(String(((t.data as Record<string, unknown>).payload as Record<string, unknown>).id));
     await pool(texts, concurrency, async (t) => {
       for (const event of deliveries([t])) await post(key, '/webhooks/telnyx/messaging', event);
     });
@@ -152,16 +191,20 @@ async function follow(rest: ReturnType<typeof api>, plans: CallPlan[], messageId
   let found = new Map<string, CallRecord>();
   for (;;) {
     found = new Map();
-    for (const r of await rest.all<CallRecord>('/api/phone-records')) if (want.has(r.callSessionId)) found.set(r.callSessionId, r);
+    for (const r of await rest.all<CallRecord>('/api/phone-records'))
+      if (want.has(r.callSessionId)) found.set(r.callSessionId, r);
     const finished = [...found.values()].filter((r) => finishedStatus(r.stageStatus?.notify?.status));
-    process.stdout.write(`\r[simulate] calls recorded ${found.size}/${want.size}, pipelines finished ${finished.length}   `);
+    process.stdout.write(
+      `\r[simulate] calls recorded ${found.size}/${want.size}, pipelines finished ${finished.length}   `,
+    );
     if ((finished.length === want.size && found.size === want.size) || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 1000));
   }
   process.stdout.write('\n');
   // A late event can still start a second pass: give the last ones a moment to settle.
   await new Promise((r) => setTimeout(r, 4000));
-  for (const r of await rest.all<CallRecord>('/api/phone-records')) if (want.has(r.callSessionId)) found.set(r.callSessionId, r);
+  for (const r of await rest.all<CallRecord>('/api/phone-records'))
+    if (want.has(r.callSessionId)) found.set(r.callSessionId, r);
   const notes = await rest.all<Notification>('/api/notifications');
   let good = true;
   const byStage = new Map<string, Map<string, number>>();
@@ -182,7 +225,9 @@ async function follow(rest: ReturnType<typeof api>, plans: CallPlan[], messageId
     const problems = checkCall(plan, r, notes);
     const who = `${plan.known ? 'contact' : 'unknown'} ${plan.answered ? 'answered' : 'missed'}`;
     if (problems.length) good = false;
-    say(`call ${plan.callSessionId.slice(0, 8)} (${who}): ${r?.status ?? 'not recorded'}${problems.length ? ` -- NOT AS EXPECTED: ${problems.join('; ')}` : ', as expected'}`);
+    say(
+      `call ${plan.callSessionId.slice(0, 8)} (${who}): ${r?.status ?? 'not recorded'}${problems.length ? ` -- NOT AS EXPECTED: ${problems.join('; ')}` : ', as expected'}`,
+    );
   }
   say(`phone records: ${found.size} of ${plans.length} calls`);
   for (const stage of ALL_STAGES) {
@@ -190,15 +235,27 @@ async function follow(rest: ReturnType<typeof api>, plans: CallPlan[], messageId
     say(`  ${stage.padEnd(10)} ${m ? [...m].map(([k, v]) => `${k} ${v}`).join(', ') : '-'}`);
     for (const [why, n] of reasons.get(stage) ?? []) say(`      ${n} x ${why}`);
   }
-  const live = notes.filter((n) => n.status !== 'retracted' && plans.some((p) => found.get(p.callSessionId)?.id === n.callId));
-  const retracted = notes.filter((n) => n.status === 'retracted' && plans.some((p) => found.get(p.callSessionId)?.id === n.callId));
-  say(`notifications: ${live.length} (${[...new Set(live.map((n) => n.rule))].join(', ') || 'none'}), ${retracted.length} retracted`);
+  const live = notes.filter(
+    (n) => n.status !== 'retracted' && plans.some((p) => found.get(p.callSessionId)?.id === n.callId),
+  );
+  const retracted = notes.filter(
+    (n) => n.status === 'retracted' && plans.some((p) => found.get(p.callSessionId)?.id === n.callId),
+  );
+  say(
+    `notifications: ${live.length} (${[...new Set(live.map((n) => n.rule))].join(', ') || 'none'}), ${retracted.length} retracted`,
+  );
   if (messageIds.length) {
-    const msgs = (await rest.all<{ telnyxMessageId: string }>('/api/messages')).filter((m) => messageIds.includes(String(m.telnyxMessageId)));
+    const msgs = (await rest.all<{ telnyxMessageId: string }>('/api/messages')).filter((m) =>
+      messageIds.includes(String(m.telnyxMessageId)),
+    );
     say(`messages stored ${msgs.length}/${messageIds.length}`);
     if (msgs.length !== messageIds.length) good = false;
   }
-  say(good ? 'every call reached the end state it should have' : 'SOME CALLS DID NOT REACH THEIR EXPECTED END STATE (see above)');
+  say(
+    good
+      ? 'every call reached the end state it should have'
+      : 'SOME CALLS DID NOT REACH THEIR EXPECTED END STATE (see above)',
+  );
   return good;
 }
 

@@ -21,12 +21,18 @@ export interface Line {
 /** Everyday calls: the caller speaks first, the owner answers. */
 export const DIALOGUES: Line[][] = [
   [
-    { party: 'caller', text: 'Hi, it is Maria. I need to move my dentist appointment from Tuesday to Thursday afternoon.' },
+    {
+      party: 'caller',
+      text: 'Hi, it is Maria. I need to move my dentist appointment from Tuesday to Thursday afternoon.',
+    },
     { party: 'owner', text: 'Sure, Thursday works. I will call the office today.' },
     { party: 'caller', text: 'Thank you. Can you call me back once it is confirmed?' },
   ],
   [
-    { party: 'caller', text: 'Hello, this is the furnace repair company. The technician can come tomorrow morning at nine.' },
+    {
+      party: 'caller',
+      text: 'Hello, this is the furnace repair company. The technician can come tomorrow morning at nine.',
+    },
     { party: 'owner', text: 'Great, the heating has been broken since Sunday. Nine is fine.' },
   ],
   [
@@ -47,11 +53,17 @@ export const DIALOGUES: Line[][] = [
     { party: 'caller', text: 'The vet visit is next Friday.' },
   ],
   [
-    { party: 'caller', text: 'I got the job offer from the startup. The salary is better but I would have to move to Austin.' },
+    {
+      party: 'caller',
+      text: 'I got the job offer from the startup. The salary is better but I would have to move to Austin.',
+    },
     { party: 'owner', text: 'Congratulations. Let us talk it through over dinner on Wednesday.' },
   ],
   [
-    { party: 'caller', text: 'The mechanic called. The brakes are worn out and the repair will cost about two thousand dollars.' },
+    {
+      party: 'caller',
+      text: 'The mechanic called. The brakes are worn out and the repair will cost about two thousand dollars.',
+    },
     { party: 'owner', text: 'That is a lot. Please ask him for a written quote.' },
   ],
 ];
@@ -178,7 +190,10 @@ export async function telephoneSpeech(text: string, voice = VOICES.caller): Prom
  * A two-party call as a dual-channel 8 kHz µ-law WAV: each line on its party's channel, one after
  * the other with a short pause, silence on the other channel meanwhile. Also the lines' times.
  */
-export async function dualCall(lines: Line[], gapMs = 400): Promise<{ wav: Buffer; turns: (Line & { startMs: number; endMs: number })[] }> {
+export async function dualCall(
+  lines: Line[],
+  gapMs = 400,
+): Promise<{ wav: Buffer; turns: (Line & { startMs: number; endMs: number })[] }> {
   const parts: Float32Array[] = [];
   for (const l of lines) parts.push(await telephoneSpeech(l.text, VOICES[l.party]));
   const gap = Math.round((gapMs / 1000) * TELEPHONE_RATE);
@@ -190,7 +205,11 @@ export async function dualCall(lines: Line[], gapMs = 400): Promise<{ wav: Buffe
   lines.forEach((line, i) => {
     const part = parts[i]!;
     (line.party === 'caller' ? left : right).set(part, at);
-    turns.push({ ...line, startMs: Math.round((at / TELEPHONE_RATE) * 1000), endMs: Math.round(((at + part.length) / TELEPHONE_RATE) * 1000) });
+    turns.push({
+      ...line,
+      startMs: Math.round((at / TELEPHONE_RATE) * 1000),
+      endMs: Math.round(((at + part.length) / TELEPHONE_RATE) * 1000),
+    });
     at += part.length + gap;
   });
   return { wav: muLawWav([left, right]), turns };

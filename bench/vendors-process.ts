@@ -32,7 +32,11 @@ async function play({ target, key, lives }: Play): Promise<Record<string, number
     lives.map(async (life) => {
       for (const event of life.events) {
         const body = JSON.stringify(event);
-        const res = await fetch(target, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(privateKey, body) } });
+        const res = await fetch(target, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', ...signTelnyx(privateKey, body) },
+        });
         await res.arrayBuffer();
         if (res.status !== 200) throw new Error(`webhook ${event.data.event_type} answered ${res.status}`);
         if (event.data.event_type === 'call.recording.saved') savedAt[life.callSessionId] = Date.now();
@@ -58,5 +62,10 @@ const control = createServer((req, res) => {
 await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
 const controlUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
-process.stdout.write(`${JSON.stringify({ env: vendors.env, recordingBase: vendors.telnyx.hostRecording('canned-0.mp3', audio).replace(/canned-0\.mp3$/, ''), controlUrl })}\n`);
-process.on('SIGTERM', () => void Promise.all([vendors.close(), new Promise((r) => control.close(r))]).then(() => process.exit(0)));
+process.stdout.write(
+  `${JSON.stringify({ env: vendors.env, recordingBase: vendors.telnyx.hostRecording('canned-0.mp3', audio).replace(/canned-0\.mp3$/, ''), controlUrl })}\n`,
+);
+process.on(
+  'SIGTERM',
+  () => void Promise.all([vendors.close(), new Promise((r) => control.close(r))]).then(() => process.exit(0)),
+);

@@ -13,7 +13,13 @@ export const schemaPath = fileURLToPath(new URL('./src/api/schema.d.ts', import.
 
 /** The OpenAPI document, built without a database: declaring routes runs no handler. */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
-  const api = createRestApi({ db: undefined, gateway: undefined, region: 'US', embedder: { model: 'none', embed: async () => [] }, parallelism: 1 } as unknown as ApiDeps);
+  const api = createRestApi({
+    db: undefined,
+    gateway: undefined,
+    region: 'US',
+    embedder: { model: 'none', embed: async () => [] },
+    parallelism: 1,
+  } as unknown as ApiDeps);
   return (await (await api.request('/openapi.json')).json()) as Record<string, unknown>;
 }
 

@@ -24,8 +24,16 @@ const freePort = () =>
     s.on('error', reject);
   });
 
-function run(script: string, env: Record<string, string>, args: string[] = []): { child: ChildProcess; output: () => string; done: Promise<number | null> } {
-  const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], { cwd: root, env: { ...process.env, ...env }, detached: true });
+function run(
+  script: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): { child: ChildProcess; output: () => string; done: Promise<number | null> } {
+  const child = spawn('npm', ['run', '--silent', script, ...(args.length ? ['--', ...args] : [])], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    detached: true,
+  });
   let text = '';
   child.stdout!.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
@@ -41,7 +49,14 @@ async function until(check: () => boolean, what: string, ms = 300_000) {
 }
 
 const dataDir = path.join(tmpdir(), `cc-screenshots-${process.pid}`);
-const env = { DATA_DIR: dataDir, PORT: String(await freePort()), TEMPORAL_DEV_PORT: String(await freePort()), TEMPORAL_UI_PORT: String(await freePort()), HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+const env = {
+  DATA_DIR: dataDir,
+  PORT: String(await freePort()),
+  TEMPORAL_DEV_PORT: String(await freePort()),
+  TEMPORAL_UI_PORT: String(await freePort()),
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+};
 const base = `http://127.0.0.1:${env.PORT}`;
 say(`starting the product on ${base} ...`);
 const product = run('start', env);
@@ -51,12 +66,24 @@ try {
   const sim = run('simulate', { DATA_DIR: dataDir, PORT: env.PORT }, ['--calls', '6', '--sms', '2']);
   if ((await sim.done) !== 0) throw new Error(`simulate failed:\n${sim.output().slice(-2000)}`);
   const token = (await readFile(path.join(dataDir, 'api-token'), 'utf8')).trim();
-  const get = async (p: string) => ((await (await fetch(`${base}${p}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: never }).data;
-  const calls = (await get('/api/phone-records?limit=50')) as { id: string; hasRecording: boolean; contactId: string | null; summary: string | null }[];
-  const call = calls.find((c) => c.hasRecording && c.contactId && c.summary?.includes('invoice')) ?? calls.find((c) => c.hasRecording && c.contactId)!;
+  const get = async (p: string) =>
+    ((await (await fetch(`${base}${p}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: never })
+      .data;
+  const calls = (await get('/api/phone-records?limit=50')) as {
+    id: string;
+    hasRecording: boolean;
+    contactId: string | null;
+    summary: string | null;
+  }[];
+  const call =
+    calls.find((c) => c.hasRecording && c.contactId && c.summary?.includes('invoice')) ??
+    calls.find((c) => c.hasRecording && c.contactId)!;
 
   await mkdir(out, { recursive: true });
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox'] });
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
   const page = await context.newPage();
   await page.goto(`${base}/signin`);

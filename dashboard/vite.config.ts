@@ -7,5 +7,7 @@ export default defineConfig({
   root: import.meta.dirname,
   plugins: [react()],
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, chunkSizeWarningLimit: 600 },
-  server: { proxy: { '/api': 'http://localhost:3000', '/auth': 'http://localhost:3000', '/ready': 'http://localhost:3000' } },
+  server: {
+    proxy: { '/api': 'http://localhost:3000', '/auth': 'http://localhost:3000', '/ready': 'http://localhost:3000' },
+  },
 });

@@ -48,7 +48,9 @@ export interface OpenOptions {
 
 /** Open a database and (by default) apply pending migrations. */
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
-  const handle = options.url ? await openPostgres(options.url, options.poolSize ?? 10) : await openPglite(options.pgliteDir);
+  const handle = options.url
+    ? await openPostgres(options.url, options.poolSize ?? 10)
+    : await openPglite(options.pgliteDir);
   if (options.migrate !== false) {
     try {
       await migrateDatabase(handle);
@@ -84,14 +86,22 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
   const pg = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   // Every session searches the HNSW index with the same, measured recall/latency trade-off.
-  const pool = new pg.default.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: 5000, options: `-c hnsw.ef_search=${HNSW_EF_SEARCH}` });
+  const pool = new pg.default.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5000,
+    options: `-c hnsw.ef_search=${HNSW_EF_SEARCH}`,
+  });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
 
   const db = drizzle(pool, { schema }) as unknown as Database;
   // node-postgres prepares a named statement once per pooled connection.
   const rawText = new Set(RAW_TEXT_TYPES);
-  const types = { getTypeParser: (oid: number, format?: 'text' | 'binary') => (rawText.has(oid) ? (value: string) => value : pg.default.types.getTypeParser(oid, format as 'text')) };
+  const types = {
+    getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+      rawText.has(oid) ? (value: string) => value : pg.default.types.getTypeParser(oid, format as 'text'),
+  };
   registerPreparedRunner(db, async (name, text, params) => {
     const res = await pool.query({ name, text, values: params, types } as never);
     return { rows: (res as unknown as { rows: Record<string, unknown>[] }).rows };

@@ -42,7 +42,8 @@ function revive(data: ErrorData): Error {
 function rawTypesOf(parsers: QueryOptions['parsers']): number[] {
   const oids: number[] = [];
   for (const [oid, parse] of Object.entries(parsers ?? {})) {
-    if (parse('raw', Number(oid)) !== 'raw') throw new Error(`PGlite thread: only raw-text parsers are supported (type ${oid})`);
+    if (parse('raw', Number(oid)) !== 'raw')
+      throw new Error(`PGlite thread: only raw-text parsers are supported (type ${oid})`);
     oids.push(Number(oid));
   }
   return oids;
@@ -115,7 +116,8 @@ export class PgliteThread implements PgliteSession {
 
   #session(): PgliteSession {
     return {
-      query: (sql, params = [], options = {}) => this.#send({ op: 'query', sql, params, rowMode: options.rowMode, rawTypes: rawTypesOf(options.parsers) }),
+      query: (sql, params = [], options = {}) =>
+        this.#send({ op: 'query', sql, params, rowMode: options.rowMode, rawTypes: rawTypesOf(options.parsers) }),
       exec: (sql) => this.#send({ op: 'exec', sql }),
     };
   }
@@ -133,7 +135,16 @@ export class PgliteThread implements PgliteSession {
    * db/prepared.ts). `name` must always stand for the same text.
    */
   prepared(name: string, sql: string, params: unknown[], options: QueryOptions = {}): Promise<QueryResult> {
-    return this.#serial(() => this.#send({ op: 'prepared', name, sql, params, rowMode: options.rowMode, rawTypes: rawTypesOf(options.parsers) }));
+    return this.#serial(() =>
+      this.#send({
+        op: 'prepared',
+        name,
+        sql,
+        params,
+        rowMode: options.rowMode,
+        rawTypes: rawTypesOf(options.parsers),
+      }),
+    );
   }
 
   /** BEGIN, `fn` on the held session, then COMMIT; ROLLBACK when `fn` throws. */

@@ -11,7 +11,8 @@ const { dataDir, setup } = workerData;
 function errorData(err) {
   if (!(err instanceof Error)) return { message: String(err), name: 'Error' };
   const fields = {};
-  for (const [k, v] of Object.entries(err)) if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) fields[k] = v;
+  for (const [k, v] of Object.entries(err))
+    if (v === null || ['string', 'number', 'boolean'].includes(typeof v)) fields[k] = v;
   return { ...fields, message: err.message, name: err.name };
 }
 

@@ -19,7 +19,9 @@ export function normaliseParty(raw: string | null | undefined, region: CountryCo
     const user = value.replace(/^sips?:/i, '').split('@')[0] ?? '';
     const asNumber = toE164(user, region);
     if (withheld.test(user)) return { e164: null, display: 'anonymous', kind: 'withheld' };
-    return asNumber ? { e164: asNumber, display: asNumber, kind: 'number' } : { e164: null, display: value.slice(0, 200), kind: 'sip' };
+    return asNumber
+      ? { e164: asNumber, display: asNumber, kind: 'number' }
+      : { e164: null, display: value.slice(0, 200), kind: 'sip' };
   }
   const digits = value.replace(/\D/g, '');
   if (!value.startsWith('+') && digits.length >= 3 && digits.length <= 6 && /^\d+$/.test(value)) {

@@ -11,7 +11,11 @@ import { fillPlaceholders, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type { Database } from './client.js';
 
-export type PreparedRunner = (name: string, text: string, params: unknown[]) => Promise<{ rows: Record<string, unknown>[] }>;
+export type PreparedRunner = (
+  name: string,
+  text: string,
+  params: unknown[],
+) => Promise<{ rows: Record<string, unknown>[] }>;
 
 const runners = new WeakMap<object, PreparedRunner>();
 const dialect = new PgDialect();
@@ -28,7 +32,8 @@ function compile(base: string, query: SQL) {
 
 function runnerOf(db: Database): PreparedRunner {
   const runner = runners.get(db);
-  if (!runner) throw new Error('prepared statements: this database was not opened by openDatabase (no prepared-statement runner)');
+  if (!runner)
+    throw new Error('prepared statements: this database was not opened by openDatabase (no prepared-statement runner)');
   return runner;
 }
 

@@ -31,12 +31,19 @@ export async function buildDashboard(say: (line: string) => void): Promise<void>
   const started = Date.now();
   say('building the dashboard ...');
   const vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
-  const child = spawn(process.execPath, [vite, 'build', '--config', path.join(root, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [vite, 'build', '--config', path.join(root, 'vite.config.ts'), '--logLevel', 'warn'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`the dashboard did not build (vite exited ${code}):\n${output.trim().split('\n').slice(-15).join('\n')}`);
+  if (code !== 0)
+    throw new Error(
+      `the dashboard did not build (vite exited ${code}):\n${output.trim().split('\n').slice(-15).join('\n')}`,
+    );
   say(`dashboard built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

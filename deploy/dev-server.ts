@@ -35,8 +35,13 @@ export interface DevServer {
 }
 
 export class PortInUseError extends Error {
-  constructor(readonly port: number, what: string) {
-    super(`Port ${port} (${what}) is already in use. Stop what is using it, or set ${what === 'Temporal gRPC' ? 'TEMPORAL_DEV_PORT' : what === 'Temporal UI' ? 'TEMPORAL_UI_PORT' : 'PORT'} to another port.`);
+  constructor(
+    readonly port: number,
+    what: string,
+  ) {
+    super(
+      `Port ${port} (${what}) is already in use. Stop what is using it, or set ${what === 'Temporal gRPC' ? 'TEMPORAL_DEV_PORT' : what === 'Temporal UI' ? 'TEMPORAL_UI_PORT' : 'PORT'} to another port.`,
+    );
     this.name = 'PortInUseError';
   }
 }
@@ -45,7 +50,9 @@ export class PortInUseError extends Error {
 export function assertPortFree(port: number, what: string, host = '127.0.0.1'): Promise<void> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
-    srv.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, what) : err));
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, what) : err),
+    );
     srv.listen(port, host, () => srv.close(() => resolve()));
   });
 }
@@ -68,7 +75,19 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (o.pidFile) await stopLeftover(o.pidFile);
   await assertPortFree(o.port, 'Temporal gRPC', ip);
   if (!o.headless && o.uiPort) await assertPortFree(o.uiPort, 'Temporal UI', ip);
-  const args = ['server', 'start-dev', '--ip', ip, '--port', String(o.port), '--namespace', o.namespace, '--log-level', 'error', '--ui-disable-news-fetch'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    ip,
+    '--port',
+    String(o.port),
+    '--namespace',
+    o.namespace,
+    '--log-level',
+    'error',
+    '--ui-disable-news-fetch',
+  ];
   // WAL keeps every commit durable (synchronous stays FULL) with one fsync per commit instead of
   // the rollback journal's several: the embedded server's throughput depends on it.
   if (o.dbFile) args.push('--db-filename', o.dbFile, '--sqlite-pragma', 'journal_mode=wal');
@@ -77,7 +96,9 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   if (!o.headless && o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   for (const sa of devServerSearchAttributes) args.push('--search-attribute', sa);
   const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: Boolean(o.pidFile) });
-  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
   if (o.pidFile && child.pid) await writeFile(o.pidFile, String(child.pid), { mode: 0o600 });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -130,7 +151,8 @@ async function stopLeftover(pidFile: string): Promise<void> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (cmdline.includes('start-dev')) {
     process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')); i++)
+      await new Promise((r) => setTimeout(r, 100));
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -175,7 +197,9 @@ export async function superviseDevServer(o: DevServerOptions, say: (line: string
           return;
         } catch (err) {
           backoffMs = Math.min(backoffMs * 2, 30_000);
-          say(`the Temporal dev server did not start (${(err as Error).message.split('\n')[0]!.slice(0, 200)}); next try in ${backoffMs / 1000} s`);
+          say(
+            `the Temporal dev server did not start (${(err as Error).message.split('\n')[0]!.slice(0, 200)}); next try in ${backoffMs / 1000} s`,
+          );
         }
       }
     });

@@ -7,7 +7,14 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
-import { createLogger, temporalLogFunction, isEmbedded, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
+import {
+  createLogger,
+  temporalLogFunction,
+  isEmbedded,
+  loadConfigOrExit,
+  secretValues,
+  temporalConnectionOptions,
+} from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createProviders, engineChecks } from '../activities/providers/index.js';
 import { createApp, hardenServer } from '../api/app.js';
@@ -42,7 +49,12 @@ async function main() {
   // Workflow history is encrypted; the key is generated once into the data folder unless given.
   const codecKeys = config.temporal.codecKeys ?? (await embeddedCodecKeys(config.dataDir)).value;
   const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
-  const log = createLogger(config, [...secretValues(config), ...apiTokens, codecKeys, ...codec.keys.map((k) => k.key.toString('base64'))]);
+  const log = createLogger(config, [
+    ...secretValues(config),
+    ...apiTokens,
+    codecKeys,
+    ...codec.keys.map((k) => k.key.toString('base64')),
+  ]);
   Runtime.install({ logger: new DefaultLogger('WARN', temporalLogFunction(log)), shutdownSignals: [] });
 
   await assertPortFree(config.http.port, 'API', config.http.host === '0.0.0.0' ? '0.0.0.0' : config.http.host);
@@ -74,10 +86,18 @@ async function main() {
     await speechEngine;
     await dashboard;
     say(embedded.database ? `opening PGlite in ${config.database.pgliteDir} ...` : 'connecting to PostgreSQL ...');
-    const database = await openDatabase({ url: config.database.url, pgliteDir: config.database.pgliteDir, poolSize: config.database.poolSize });
+    const database = await openDatabase({
+      url: config.database.url,
+      pgliteDir: config.database.pgliteDir,
+      poolSize: config.database.poolSize,
+    });
     const connOpts = temporalConnectionOptions(config, devServer?.address);
     const connection = await Connection.connect(connOpts);
-    const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: dataConverterFor(codec),
+    });
     const nativeConnection = await NativeConnection.connect(connOpts);
     if (devServer) {
       // Closed workflow histories are kept a week on the dev server (the database keeps the results;
@@ -89,7 +109,15 @@ async function main() {
       });
     }
     const providers = createProviders(config);
-    const worker = await createWorker({ connection: nativeConnection, namespace: config.temporal.namespace, taskQueue: config.temporal.taskQueue, db: database.db, providers, config, codec });
+    const worker = await createWorker({
+      connection: nativeConnection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      db: database.db,
+      providers,
+      config,
+      codec,
+    });
     const workerRun = worker.run();
     const engines = engineChecks(providers, config);
     const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
@@ -97,13 +125,25 @@ async function main() {
     // The Setup page's "Play a test call", while webhooks are verified with the development key.
     const selfHost = ['0.0.0.0', '::', 'localhost'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
     const testCalls = devKey
-      ? createTestCalls({ dataDir: config.dataDir, privateKey: devKey.privateKey, selfUrl: `http://${selfHost}:${config.http.port}`, ourNumber: config.owner.phoneNumber ?? '+13125550199' })
+      ? createTestCalls({
+          dataDir: config.dataDir,
+          privateKey: devKey.privateKey,
+          selfUrl: `http://${selfHost}:${config.http.port}`,
+          ourNumber: config.owner.phoneNumber ?? '+13125550199',
+        })
       : undefined;
     const sessions = createSessions(apiTokens, { secureCookies: config.http.publicBaseUrl.startsWith('https:') });
     const app = createApp(
       apiDeps(
         config,
-        { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(telnyxKey), embeddings: providers.embeddings, recordings: providers.blobs },
+        {
+          database,
+          gateway,
+          log,
+          telnyxPublicKey: publicKeyFromBase64(telnyxKey),
+          embeddings: providers.embeddings,
+          recordings: providers.blobs,
+        },
         {
           apiTokens,
           // One process: the worker's engines are this process's too.
@@ -119,11 +159,15 @@ async function main() {
     const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
     hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    say(`Dashboard:   http://localhost:${config.http.port}/auth/link?code=${sessions.issueLinkCode()} (one-time sign-in link, 15 minutes; later sign in with the API token)`);
+    say(
+      `Dashboard:   http://localhost:${config.http.port}/auth/link?code=${sessions.issueLinkCode()} (one-time sign-in link, 15 minutes; later sign in with the API token)`,
+    );
     say(`API:         http://localhost:${config.http.port}`);
     say(`API docs:    http://localhost:${config.http.port}/docs (OpenAPI: /openapi.json)`);
     say(`Temporal UI: ${devServer?.uiUrl ?? `(external) ${connOpts.address}`}`);
-    say(`API token:   ${apiTokens[0] ?? '(none)'}${token ? ` (kept in ${path.join(config.dataDir, 'api-token')})` : ' (from API_TOKENS)'}`);
+    say(
+      `API token:   ${apiTokens[0] ?? '(none)'}${token ? ` (kept in ${path.join(config.dataDir, 'api-token')})` : ' (from API_TOKENS)'}`,
+    );
     say('Ctrl-C stops everything cleanly.');
     // The same checks /ready answers, in words (this also loads the local models once).
     for (const [name, check] of Object.entries(engines)) {
@@ -174,14 +218,25 @@ async function assertWritable(dir: string): Promise<void> {
     await rm(probe, { force: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EROFS' ? 'it is on a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'this user may not write to it' : `${code ?? (err as Error).message}`;
-    throw new StartError(`The data folder ${dir} cannot be written (${why}). Free space or choose another folder with DATA_DIR.`);
+    const why =
+      code === 'ENOSPC'
+        ? 'the disk is full'
+        : code === 'EROFS'
+          ? 'it is on a read-only file system'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'this user may not write to it'
+            : `${code ?? (err as Error).message}`;
+    throw new StartError(
+      `The data folder ${dir} cannot be written (${why}). Free space or choose another folder with DATA_DIR.`,
+    );
   }
 }
 
 class StartError extends Error {}
 
 main().catch((err: Error) => {
-  console.error(`[command-center] could not start: ${err instanceof PortInUseError || err instanceof StartError || err.name === 'SpeechEngineMissing' ? err.message : (err.stack ?? err.message)}`);
+  console.error(
+    `[command-center] could not start: ${err instanceof PortInUseError || err instanceof StartError || err.name === 'SpeechEngineMissing' ? err.message : (err.stack ?? err.message)}`,
+  );
   process.exit(1);
 });

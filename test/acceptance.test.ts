@@ -29,7 +29,7 @@ const byType = (events: Record<string, unknown>[]) => {
 };
 
 let number = Math.floor(Math.random() * 8000);
-const nextCaller = () => `+1415555${String(1000 + number++ % 8999).padStart(4, '0')}`;
+const nextCaller = () => `+1415555${String(1000 + (number++ % 8999)).padStart(4, '0')}`;
 
 /** One planned call: its events in a chosen delivery order, and what should come of it. */
 async function placeCall(
@@ -39,11 +39,17 @@ async function placeCall(
 ): Promise<CallPlan & { dialogue?: number }> {
   const from = nextCaller();
   if (o.known) {
-    const r = await api.request('POST', '/api/contacts/from-caller', { phoneNumber: from, name: `Ada Caller${number}` });
+    const r = await api.request('POST', '/api/contacts/from-caller', {
+      phoneNumber: from,
+      name: `Ada Caller${number}`,
+    });
     expect(r.status).toBe(201);
   }
   const lines = o.dialogue !== undefined ? DIALOGUES[o.dialogue]! : undefined;
-  const url = o.answered && lines ? host.hostRecording(`${randomUUID()}.wav`, (await dualCall(lines)).wav, 'audio/wav') : undefined;
+  const url =
+    o.answered && lines
+      ? host.hostRecording(`${randomUUID()}.wav`, (await dualCall(lines)).wav, 'audio/wav')
+      : undefined;
   const life = callLifecycle({ from, to: '+13125550100', answered: o.answered, talkSeconds: 40, recordingUrl: url });
   const pick = byType(life.events);
   const events = o.order ? pick(...o.order) : life.events;
@@ -51,7 +57,14 @@ async function placeCall(
     expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
     if (o.duplicate) expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
   }
-  return { callSessionId: life.callSessionId, from, answered: o.answered, known: o.known, text: lines ? dialogueText(lines) : undefined, dialogue: o.dialogue };
+  return {
+    callSessionId: life.callSessionId,
+    from,
+    answered: o.answered,
+    known: o.known,
+    text: lines ? dialogueText(lines) : undefined,
+    dialogue: o.dialogue,
+  };
 }
 
 /** Wait until every planned call's pipeline finished (notify done or failed), then a moment for late passes. */
@@ -88,7 +101,8 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     const ready = await fetch(`${product.url}/ready`);
     const body = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
     expect(ready.status).toBe(200);
-    for (const part of ['database', 'temporal', 'worker', 'speech', 'language', 'embeddings', 'dataFolder']) expect(body.checks[part]?.status).toBe('ok');
+    for (const part of ['database', 'temporal', 'worker', 'speech', 'language', 'embeddings', 'dataFolder'])
+      expect(body.checks[part]?.status).toBe('ok');
     expect(product.proc.output()).toMatch(/speech:\s+ok \(whisper-tiny\.en/);
     // A browser lands on the dashboard (test/dashboard.test.ts drives it).
     const root = await fetch(`${product.url}/`, { redirect: 'manual' });
@@ -99,16 +113,36 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
   it('every call reaches its true end state, whatever order and however often Telnyx delivers its events', async () => {
     const plans = [
       // The order that once sent a false "missed call" alert for an answered call.
-      await placeCall(api, host, { answered: true, known: true, dialogue: 3, order: ['call.hangup', 'call.initiated', 'call.recording.saved', 'call.answered'], duplicate: true }),
+      await placeCall(api, host, {
+        answered: true,
+        known: true,
+        dialogue: 3,
+        order: ['call.hangup', 'call.initiated', 'call.recording.saved', 'call.answered'],
+        duplicate: true,
+      }),
       // The event that names the caller arrives last.
-      await placeCall(api, host, { answered: true, known: true, dialogue: 4, order: ['call.answered', 'call.hangup', 'call.recording.saved', 'call.initiated'] }),
+      await placeCall(api, host, {
+        answered: true,
+        known: true,
+        dialogue: 4,
+        order: ['call.answered', 'call.hangup', 'call.recording.saved', 'call.initiated'],
+      }),
       await placeCall(api, host, { answered: true, known: false, dialogue: 0, duplicate: true }),
-      await placeCall(api, host, { answered: false, known: true, order: ['call.hangup', 'call.initiated'], duplicate: true }),
+      await placeCall(api, host, {
+        answered: false,
+        known: true,
+        order: ['call.hangup', 'call.initiated'],
+        duplicate: true,
+      }),
       await placeCall(api, host, { answered: false, known: false }),
     ];
     const records = await settled(api, plans);
     const notes = await api.all('/api/notifications');
-    for (const plan of plans) expect({ call: plan.callSessionId, problems: checkCall(plan, records.get(plan.callSessionId), notes) }).toEqual({ call: plan.callSessionId, problems: [] });
+    for (const plan of plans)
+      expect({ call: plan.callSessionId, problems: checkCall(plan, records.get(plan.callSessionId), notes) }).toEqual({
+        call: plan.callSessionId,
+        problems: [],
+      });
 
     for (const plan of plans.filter((p) => p.answered)) {
       const r = await api.get(`/api/phone-records/${records.get(plan.callSessionId).id}`);
@@ -129,8 +163,12 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     expect(tasks.every((t: { contactId: string }) => t.contactId === invoice.contactId)).toBe(true);
 
     // Semantic and hybrid search find a call from words it never used.
-    const semantic = await api.get(`/api/search/semantic?q=${encodeURIComponent('grandmother injured and needs an operation')}`);
-    expect(semantic.hits.slice(0, 3).map((h: { id: string }) => h.id)).toContain(records.get(plans[1]!.callSessionId).id);
+    const semantic = await api.get(
+      `/api/search/semantic?q=${encodeURIComponent('grandmother injured and needs an operation')}`,
+    );
+    expect(semantic.hits.slice(0, 3).map((h: { id: string }) => h.id)).toContain(
+      records.get(plans[1]!.callSessionId).id,
+    );
     expect(semantic.model).toBe('use-lite-512');
     const hybrid = await api.get(`/api/search?q=${encodeURIComponent('bill that has not been paid')}`);
     expect(hybrid.hits.slice(0, 3).map((h: { id: string }) => h.id)).toContain(invoice.id);
@@ -138,11 +176,16 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
       expect((await api.request('GET', `/api/search/fulltext?q=payment&type=${type}`)).status).toBe(200);
       expect((await api.request('GET', `/api/search?q=payment&type=${type}`)).status).toBe(200);
     }
-    expect((await api.get('/api/search/fulltext?q=payment&type=call')).hits.map((h: { id: string }) => h.id)).toContain(invoice.id);
+    expect((await api.get('/api/search/fulltext?q=payment&type=call')).hits.map((h: { id: string }) => h.id)).toContain(
+      invoice.id,
+    );
 
     // A caller who becomes a contact brings their calls' tasks along.
     const unknown = await api.get(`/api/phone-records/${records.get(plans[2]!.callSessionId).id}`);
-    const created = await api.request('POST', '/api/contacts/from-caller', { phoneNumber: plans[2]!.from, name: 'Frank Furnace' });
+    const created = await api.request('POST', '/api/contacts/from-caller', {
+      phoneNumber: plans[2]!.from,
+      name: 'Frank Furnace',
+    });
     expect(created.status).toBe(201);
     const linked = await api.get(`/api/tasks?phoneRecordId=${unknown.id}`);
     expect(linked.length).toBeGreaterThan(0);
@@ -165,7 +208,13 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
   it('keeps workflow history free of personal data in clear; the codec endpoint decodes it for the UI', async () => {
     const caller = nextCaller();
     const url = host.hostRecording(`${randomUUID()}.wav`, (await dualCall(DIALOGUES[5]!)).wav, 'audio/wav');
-    const life = callLifecycle({ from: caller, to: '+13125550100', answered: true, talkSeconds: 30, recordingUrl: url });
+    const life = callLifecycle({
+      from: caller,
+      to: '+13125550100',
+      answered: true,
+      talkSeconds: 30,
+      recordingUrl: url,
+    });
     for (const e of life.events) expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
     const secretText = `Zebra${randomUUID().slice(0, 8)} wants the quarterly figures`;
     const sms = smsReceived(nextCaller(), '+13125550100', secretText);
@@ -177,19 +226,43 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
       const raw = new Client({ connection });
       const smsId = String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id);
       const histories = [];
-      for (const id of [`call-${life.callSessionId}`, `message-${smsId}`]) histories.push(await raw.workflow.getHandle(id).fetchHistory());
+      for (const id of [`call-${life.callSessionId}`, `message-${smsId}`])
+        histories.push(await raw.workflow.getHandle(id).fetchHistory());
       const stored = JSON.stringify(histories);
       const clearText = (s: string) => [s, Buffer.from(s).toString('base64')];
-      for (const needle of [caller, caller.slice(2), secretText.split(' ')[0]!, secretText, url, url.split('/').pop()!]) {
+      for (const needle of [
+        caller,
+        caller.slice(2),
+        secretText.split(' ')[0]!,
+        secretText,
+        url,
+        url.split('/').pop()!,
+      ]) {
         for (const form of clearText(needle)) expect(stored.includes(form), `history holds ${needle}`).toBe(false);
       }
       // The signal's payload, through the codec endpoint (as the Temporal UI asks for it).
-      const signal = histories[0]!.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!.workflowExecutionSignaledEventAttributes!.input!.payloads!;
-      const body = { payloads: signal.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v as Uint8Array).toString('base64')])), data: Buffer.from(p.data as Uint8Array).toString('base64') })) };
-      const decodeWith = (headers: Record<string, string>) => fetch(`${product.url}/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+      const signal = histories[0]!.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!
+        .workflowExecutionSignaledEventAttributes!.input!.payloads!;
+      const body = {
+        payloads: signal.map((p) => ({
+          metadata: Object.fromEntries(
+            Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v as Uint8Array).toString('base64')]),
+          ),
+          data: Buffer.from(p.data as Uint8Array).toString('base64'),
+        })),
+      };
+      const decodeWith = (headers: Record<string, string>) =>
+        fetch(`${product.url}/codec/decode`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: JSON.stringify(body),
+        });
       expect((await decodeWith({})).status).toBe(401);
       expect((await decodeWith({ origin: 'http://evil.example' })).status).toBe(401);
-      const allowed: Record<string, string>[] = [{ authorization: `Bearer ${product.token}` }, { origin: `http://localhost:${product.env.TEMPORAL_UI_PORT}` }];
+      const allowed: Record<string, string>[] = [
+        { authorization: `Bearer ${product.token}` },
+        { origin: `http://localhost:${product.env.TEMPORAL_UI_PORT}` },
+      ];
       for (const headers of allowed) {
         const res = await decodeWith(headers);
         expect(res.status).toBe(200);
@@ -208,7 +281,10 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     const records = await settled(api, [plan]);
     const call = await api.get(`/api/phone-records/${records.get(plan.callSessionId).id}`);
     const smsId = String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id);
-    const message = await eventually(async () => (await api.all('/api/messages')).find((m) => m.telnyxMessageId === smsId), 30_000);
+    const message = await eventually(
+      async () => (await api.all('/api/messages')).find((m) => m.telnyxMessageId === smsId),
+      30_000,
+    );
     expect(message).toBeDefined();
     const recordings = path.join(product.dataDir, 'recordings');
     expect(await readdir(recordings)).toContain(`${call.id}.wav`);
@@ -235,7 +311,18 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
       const temporal = new Client({ connection });
       for (const id of [`call-${plan.callSessionId}`, `message-${smsId}`]) {
         // Temporal deletes in the background: give it time under load.
-        const gone = await eventually(async () => temporal.workflow.getHandle(id).describe().then(() => false, (err: Error) => err.name === 'WorkflowNotFoundError'), 120_000, 1000);
+        const gone = await eventually(
+          async () =>
+            temporal.workflow
+              .getHandle(id)
+              .describe()
+              .then(
+                () => false,
+                (err: Error) => err.name === 'WorkflowNotFoundError',
+              ),
+          120_000,
+          1000,
+        );
         expect(gone, id).toBe(true);
       }
     } finally {
@@ -265,10 +352,14 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     const bad = [
       ['GET', '/api/phone-records?from=2026-01-01T00:00:00%2B99:00'],
       ['GET', '/api/messages?to=2026-13-45'],
-      ['GET', `/api/phone-records?cursor=${Buffer.from(JSON.stringify(['not-a-date', randomUUID()])).toString('base64url')}`],
+      [
+        'GET',
+        `/api/phone-records?cursor=${Buffer.from(JSON.stringify(['not-a-date', randomUUID()])).toString('base64url')}`,
+      ],
       ['GET', '/api/contacts?q=a%00b'],
     ] as const;
-    for (const [method, p] of bad) expect({ p, status: (await api.request(method, p)).status }).toEqual({ p, status: 400 });
+    for (const [method, p] of bad)
+      expect({ p, status: (await api.request(method, p)).status }).toEqual({ p, status: 400 });
     expect((await api.request('POST', '/api/contacts', { firstName: 'Nul\u0000l' })).status).toBe(400);
     // A lone UTF-16 surrogate is made well-formed, not a failed statement.
     const lone = await api.request('POST', '/api/contacts', { firstName: 'Lone\ud800' });
@@ -277,7 +368,10 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     const empty = await api.request('POST', '/api/phone-records/reprocess', {});
     expect(empty.status).toBe(400);
     expect(JSON.stringify(empty.json)).toMatch(/all/);
-    const noBody = await fetch(`${product.url}/api/tasks`, { method: 'POST', headers: { authorization: `Bearer ${product.token}` } });
+    const noBody = await fetch(`${product.url}/api/tasks`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${product.token}` },
+    });
     expect(noBody.status).toBe(400);
     // Reading a score writes nothing: the history does not grow.
     const contact = (await api.get('/api/contacts?sort=score'))[0];
@@ -290,7 +384,15 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
   });
 
   it('npm run simulate exits 0 and its summary agrees with the REST API', async () => {
-    const sim = npmRun('simulate', { DATA_DIR: product.dataDir, PORT: product.env.PORT! }, ['--calls', '6', '--sms', '2', '--duplicates', '0.3', '--shuffle']);
+    const sim = npmRun('simulate', { DATA_DIR: product.dataDir, PORT: product.env.PORT! }, [
+      '--calls',
+      '6',
+      '--sms',
+      '2',
+      '--duplicates',
+      '0.3',
+      '--shuffle',
+    ]);
     expect(await sim.exited).toBe(0);
     const out = sim.output();
     expect(out).toMatch(/every call reached the end state it should have/);
@@ -325,7 +427,9 @@ describe('npm start on a data folder it cannot write', { timeout: 120_000 }, () 
     const proc = npmRun('start', env);
     const code = await proc.exited;
     expect(code).not.toBe(0);
-    expect(proc.output()).toMatch(new RegExp(`could not start: The data folder ${env.DATA_DIR!.replace(/[/.-]/g, '\\$&')} cannot be written \\(`));
+    expect(proc.output()).toMatch(
+      new RegExp(`could not start: The data folder ${env.DATA_DIR!.replace(/[/.-]/g, '\\$&')} cannot be written \\(`),
+    );
     expect(proc.output()).not.toMatch(/\n\s+at /); // no stack trace
   });
 });
@@ -345,10 +449,16 @@ describe('the Temporal dev server dies under a running product', { timeout: 600_
       ]);
       expect({ status: status.s, fast: status.ms < 2000, ready }).toEqual({ status: 503, fast: true, ready: 503 });
       await product.proc.waitFor(/the Temporal dev server is back/, 60_000);
-      const accepted = await eventually(async () => (await api.webhook('/webhooks/telnyx/voice', life.events[0])) === 200, 30_000, 500);
+      const accepted = await eventually(
+        async () => (await api.webhook('/webhooks/telnyx/voice', life.events[0])) === 200,
+        30_000,
+        500,
+      );
       expect(accepted).toBe(true);
       for (const e of life.events.slice(1)) expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
-      const records = await settled(api, [{ callSessionId: life.callSessionId, from: '', answered: false, known: false }]);
+      const records = await settled(api, [
+        { callSessionId: life.callSessionId, from: '', answered: false, known: false },
+      ]);
       expect(records.get(life.callSessionId)?.status).toBe('missed');
     } finally {
       await product.proc.stop('SIGINT');
@@ -364,9 +474,14 @@ describe('Ctrl-C while calls are processing, then npm start again', { timeout: 6
     try {
       const api = client(product.url, product.token, product.key);
       const plans = [];
-      for (const d of [0, 2, 5, 6]) plans.push(await placeCall(api, host, { answered: true, known: d % 2 === 0, dialogue: d }));
+      for (const d of [0, 2, 5, 6])
+        plans.push(await placeCall(api, host, { answered: true, known: d % 2 === 0, dialogue: d }));
       // Interrupt once the first transcription is under way.
-      await eventually(async () => (await api.all('/api/phone-records')).some((r) => r.stageStatus?.transcribe), 60_000, 100);
+      await eventually(
+        async () => (await api.all('/api/phone-records')).some((r) => r.stageStatus?.transcribe),
+        60_000,
+        100,
+      );
       await product.proc.stop('SIGINT');
       expect(product.proc.output()).toMatch(/draining the worker[\s\S]*\[command-center\] stopped\./);
       expect(product.proc.output()).not.toMatch(/Connection refused|ECONNREFUSED/);
@@ -383,54 +498,65 @@ describe('Ctrl-C while calls are processing, then npm start again', { timeout: 6
   });
 });
 
-describe('npm run api + npm run worker (production mode) against one Temporal and one PostgreSQL', { timeout: 600_000 }, () => {
-  it('processes calls end to end and serves semantic search', async () => {
-    const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-    const raw = Buffer.from((publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url').toString('base64');
-    const token = `acceptance-${randomUUID()}`;
-    const base = await embeddedEnv();
-    const env: Record<string, string> = {
-      ...base,
-      DATABASE_URL: await freshPostgresUrl(),
-      TEMPORAL_ADDRESS: need('TEST_TEMPORAL_ADDRESS'),
-      TEMPORAL_TASK_QUEUE: `acceptance-${randomUUID()}`,
-      TELNYX_PUBLIC_KEY: raw,
-      API_TOKENS: token,
-      LOG_LEVEL: 'info',
-      TEMPORAL_CODEC_KEYS: newCodecKeySpec('acceptance'),
-      // Production allows only Telnyx's hosts; the recordings here come from this machine.
-      RECORDING_HOSTS: '127.0.0.1',
-    };
-    const worker = npmRun('worker', env);
-    const apiProc = npmRun('api', env);
-    const host = await startFakeTelnyx(0);
-    try {
-      await apiProc.waitFor(/api listening/);
-      await worker.waitFor(/worker running/);
-      const api = client(`http://127.0.0.1:${env.PORT}`, token, privateKey);
-      const ready = await eventually(async () => (await fetch(`http://127.0.0.1:${env.PORT}/ready`)).status === 200, 30_000);
-      expect(ready).toBe(true);
-      const plans = [await placeCall(api, host, { answered: true, known: true, dialogue: 7, duplicate: true }), await placeCall(api, host, { answered: false, known: true })];
-      const records = await settled(api, plans);
-      const notes = await api.all('/api/notifications');
-      for (const plan of plans) expect(checkCall(plan, records.get(plan.callSessionId), notes)).toEqual([]);
-      const hits = await api.get(`/api/search/semantic?q=${encodeURIComponent('the car needs expensive repairs')}`);
-      expect(hits.hits[0]?.id).toBe(records.get(plans[0]!.callSessionId).id);
-      // No test calls where real Telnyx webhooks are configured.
-      expect((await api.get('/api/setup')).testCall).toBe(false);
-      expect((await api.request('POST', '/api/setup/test-call')).status).toBe(409);
-      // Production processes create private files too: everything in the data folder is its owner's only.
-      const entries = await readdir(env.DATA_DIR!, { recursive: true });
-      expect(entries.filter((e) => e.startsWith('recordings/')).length).toBe(1);
-      const open = [];
-      for (const name of ['.', ...entries]) if ((await stat(path.join(env.DATA_DIR!, name))).mode & 0o077) open.push(name);
-      expect(open).toEqual([]);
-    } finally {
-      await host.close();
-      await apiProc.stop('SIGTERM');
-      await worker.stop('SIGTERM');
-      expect(apiProc.output()).toMatch(/api stopped/);
-      expect(worker.output()).toMatch(/worker stopped/);
-    }
-  });
-});
+describe(
+  'npm run api + npm run worker (production mode) against one Temporal and one PostgreSQL',
+  { timeout: 600_000 },
+  () => {
+    it('processes calls end to end and serves semantic search', async () => {
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      const raw = Buffer.from((publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url').toString('base64');
+      const token = `acceptance-${randomUUID()}`;
+      const base = await embeddedEnv();
+      const env: Record<string, string> = {
+        ...base,
+        DATABASE_URL: await freshPostgresUrl(),
+        TEMPORAL_ADDRESS: need('TEST_TEMPORAL_ADDRESS'),
+        TEMPORAL_TASK_QUEUE: `acceptance-${randomUUID()}`,
+        TELNYX_PUBLIC_KEY: raw,
+        API_TOKENS: token,
+        LOG_LEVEL: 'info',
+        TEMPORAL_CODEC_KEYS: newCodecKeySpec('acceptance'),
+        // Production allows only Telnyx's hosts; the recordings here come from this machine.
+        RECORDING_HOSTS: '127.0.0.1',
+      };
+      const worker = npmRun('worker', env);
+      const apiProc = npmRun('api', env);
+      const host = await startFakeTelnyx(0);
+      try {
+        await apiProc.waitFor(/api listening/);
+        await worker.waitFor(/worker running/);
+        const api = client(`http://127.0.0.1:${env.PORT}`, token, privateKey);
+        const ready = await eventually(
+          async () => (await fetch(`http://127.0.0.1:${env.PORT}/ready`)).status === 200,
+          30_000,
+        );
+        expect(ready).toBe(true);
+        const plans = [
+          await placeCall(api, host, { answered: true, known: true, dialogue: 7, duplicate: true }),
+          await placeCall(api, host, { answered: false, known: true }),
+        ];
+        const records = await settled(api, plans);
+        const notes = await api.all('/api/notifications');
+        for (const plan of plans) expect(checkCall(plan, records.get(plan.callSessionId), notes)).toEqual([]);
+        const hits = await api.get(`/api/search/semantic?q=${encodeURIComponent('the car needs expensive repairs')}`);
+        expect(hits.hits[0]?.id).toBe(records.get(plans[0]!.callSessionId).id);
+        // No test calls where real Telnyx webhooks are configured.
+        expect((await api.get('/api/setup')).testCall).toBe(false);
+        expect((await api.request('POST', '/api/setup/test-call')).status).toBe(409);
+        // Production processes create private files too: everything in the data folder is its owner's only.
+        const entries = await readdir(env.DATA_DIR!, { recursive: true });
+        expect(entries.filter((e) => e.startsWith('recordings/')).length).toBe(1);
+        const open = [];
+        for (const name of ['.', ...entries])
+          if ((await stat(path.join(env.DATA_DIR!, name))).mode & 0o077) open.push(name);
+        expect(open).toEqual([]);
+      } finally {
+        await host.close();
+        await apiProc.stop('SIGTERM');
+        await worker.stop('SIGTERM');
+        expect(apiProc.output()).toMatch(/api stopped/);
+        expect(worker.output()).toMatch(/worker stopped/);
+      }
+    });
+  },
+);

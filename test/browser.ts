@@ -11,12 +11,17 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export function ensureChromium(say: (line: string) => void): string {
   if (existsSync(CHROMIUM)) return CHROMIUM;
   if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
-    throw new Error(`Chromium is needed at ${CHROMIUM} for the dashboard's browser tests: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`);
+    throw new Error(
+      `Chromium is needed at ${CHROMIUM} for the dashboard's browser tests: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`,
+    );
   }
   say('installing Chromium (apt-get install chromium) for the browser tests ...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update'], { stdio: 'ignore', env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-dejavu-core'], { stdio: 'ignore', env });
+  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium', 'fonts-dejavu-core'], {
+    stdio: 'ignore',
+    env,
+  });
   if (!existsSync(CHROMIUM)) throw new Error(`apt installed chromium but ${CHROMIUM} is not there`);
   return CHROMIUM;
 }

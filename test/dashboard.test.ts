@@ -34,18 +34,35 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     const result = (await p.evaluate(async () => {
       // @ts-expect-error axe is injected above
       const r = await window.axe.run(document, { resultTypes: ['violations'] });
-      return r.violations.map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({ id: v.id, impact: v.impact, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+      return r.violations.map((v: { id: string; impact: string; nodes: { target: string[] }[] }) => ({
+        id: v.id,
+        impact: v.impact,
+        where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+      }));
     })) as { id: string; impact: string; where: string[] }[];
-    return result.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} at ${v.where.join(', ')}`);
+    return result
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id} at ${v.where.join(', ')}`);
   }
 
   beforeAll(async () => {
     product = await startEmbedded(await embeddedEnv());
     api = client(product.url, product.token, product.key);
     // The same traffic a user plays: six calls (one missed, some unknown callers), two texts.
-    const sim = npmRun('simulate', { DATA_DIR: product.dataDir, PORT: product.env.PORT! }, ['--calls', '6', '--sms', '2', '--duplicates', '0.3', '--shuffle']);
+    const sim = npmRun('simulate', { DATA_DIR: product.dataDir, PORT: product.env.PORT! }, [
+      '--calls',
+      '6',
+      '--sms',
+      '2',
+      '--duplicates',
+      '0.3',
+      '--shuffle',
+    ]);
     expect(await sim.exited).toBe(0);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'] });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+    });
     // bypassCSP only so the test can inject axe-core; the app itself runs under its CSP.
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
     page = await context.newPage();
@@ -83,7 +100,18 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     expect(await page.evaluate(() => document.cookie)).not.toContain('cc_session');
     // The cookie authenticates reads; a change without the dashboard's header is refused.
     expect(await page.evaluate(async () => (await fetch('/api/session')).status)).toBe(200);
-    expect(await page.evaluate(async () => (await fetch('/api/tasks', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title: 'forged' }) })).status)).toBe(403);
+    expect(
+      await page.evaluate(
+        async () =>
+          (
+            await fetch('/api/tasks', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ title: 'forged' }),
+            })
+          ).status,
+      ),
+    ).toBe(403);
   });
 
   it('shows on the overview the figures the API answers, with no serious accessibility violation', async () => {
@@ -92,9 +120,19 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     const stats = page.locator('[data-testid=stats] .stat');
     await expect.poll(() => stats.count()).toBe(4);
     const figures = Object.fromEntries(
-      await stats.evaluateAll((els) => els.map((el) => [el.querySelector('.stat-label')!.textContent, Number(el.querySelector('.stat-value')!.textContent)])),
+      await stats.evaluateAll((els) =>
+        els.map((el) => [
+          el.querySelector('.stat-label')!.textContent,
+          Number(el.querySelector('.stat-value')!.textContent),
+        ]),
+      ),
     );
-    expect(figures).toEqual({ Contacts: overview.counts.contacts, 'Calls this week': overview.counts.callsThisWeek, 'Open tasks': overview.counts.openTasks, 'Upcoming events': overview.counts.upcomingEvents });
+    expect(figures).toEqual({
+      Contacts: overview.counts.contacts,
+      'Calls this week': overview.counts.callsThisWeek,
+      'Open tasks': overview.counts.openTasks,
+      'Upcoming events': overview.counts.upcomingEvents,
+    });
     expect(overview.counts.callsThisWeek).toBe(6);
     expect(await page.locator('text=Recent calls').count()).toBe(1);
     expect(await axeViolations(page)).toEqual([]);
@@ -102,7 +140,9 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
 
   it('opens a call: transcript by speaker, summary, stages, and the recording plays', async () => {
     const calls = await api.all('/api/phone-records');
-    const answered = calls.find((c: { status: string; hasRecording: boolean }) => c.status === 'completed' && c.hasRecording);
+    const answered = calls.find(
+      (c: { status: string; hasRecording: boolean }) => c.status === 'completed' && c.hasRecording,
+    );
     const full = await api.get(`/api/phone-records/${answered.id}`);
     await page.goto(`${product.url}/calls`);
     await page.locator(`a[href="/calls/${answered.id}"]`).first().click();
@@ -127,7 +167,9 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     // Clicking a turn seeks the player to it.
     const last = full.speakerSegments[full.speakerSegments.length - 1];
     await turns.last().locator('button').click();
-    await expect.poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime)).toBeGreaterThanOrEqual(last.startMs / 1000 - 0.05);
+    await expect
+      .poll(() => page.evaluate(() => document.querySelector('audio')!.currentTime))
+      .toBeGreaterThanOrEqual(last.startMs / 1000 - 0.05);
     expect(await axeViolations(page)).toEqual([]);
   });
 
@@ -139,11 +181,15 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     expect(whole.status).toBe(200);
     const bytes = Buffer.from(await whole.arrayBuffer());
     expect(bytes.subarray(0, 4).toString()).toBe('RIFF');
-    const part = await fetch(`${product.url}/api/phone-records/${answered.id}/recording`, { headers: { ...headers, range: 'bytes=4-11' } });
+    const part = await fetch(`${product.url}/api/phone-records/${answered.id}/recording`, {
+      headers: { ...headers, range: 'bytes=4-11' },
+    });
     expect(part.status).toBe(206);
     expect(part.headers.get('content-range')).toBe(`bytes 4-11/${bytes.length}`);
     expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(4, 12))).toBe(true);
-    const beyond = await fetch(`${product.url}/api/phone-records/${answered.id}/recording`, { headers: { ...headers, range: `bytes=${bytes.length}-` } });
+    const beyond = await fetch(`${product.url}/api/phone-records/${answered.id}/recording`, {
+      headers: { ...headers, range: `bytes=${bytes.length}-` },
+    });
     expect(beyond.status).toBe(416);
     expect(beyond.headers.get('content-range')).toBe(`bytes */${bytes.length}`);
     expect((await fetch(`${product.url}/api/phone-records/${answered.id}/recording`)).status).toBe(401);
@@ -174,15 +220,24 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await row.locator('input[type=checkbox]').check();
     await expect.poll(async () => (await api.get(`/api/tasks/${task.id}`)).status).toBe('done');
     await page.goto(`${product.url}/tasks?status=done`);
-    await expect.poll(() => page.locator('[data-testid=task]', { hasText: task.title }).locator('input[type=checkbox]').isChecked()).toBe(true);
+    await expect
+      .poll(() =>
+        page.locator('[data-testid=task]', { hasText: task.title }).locator('input[type=checkbox]').isChecked(),
+      )
+      .toBe(true);
     await page.reload();
-    await expect.poll(() => page.locator('[data-testid=task]', { hasText: task.title }).locator('input[type=checkbox]').isChecked()).toBe(true);
+    await expect
+      .poll(() =>
+        page.locator('[data-testid=task]', { hasText: task.title }).locator('input[type=checkbox]').isChecked(),
+      )
+      .toBe(true);
     expect(await axeViolations(page)).toEqual([]);
   });
 
   it('marks a notification read, and the unread count in the header follows', async () => {
     const unread = await api.all('/api/notifications?unread=true');
-    const countNow = async () => ((await api.request('GET', '/api/notifications?limit=1')).json as unknown as { unreadCount: number }).unreadCount;
+    const countNow = async () =>
+      ((await api.request('GET', '/api/notifications?limit=1')).json as unknown as { unreadCount: number }).unreadCount;
     const before = await countNow();
     expect(unread.length).toBeGreaterThan(0);
     expect(before).toBeGreaterThan(0);
@@ -210,14 +265,25 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
       const call = await api.get(`/api/phone-records/${id}`);
       return call.stageStatus?.notify?.status === 'done' ? call : null;
     }, 120_000);
-    expect(done.stageStatus).toMatchObject({ record: { status: 'done' }, transcribe: { status: 'done' }, summarize: { status: 'done' }, embed: { status: 'done' } });
+    expect(done.stageStatus).toMatchObject({
+      record: { status: 'done' },
+      transcribe: { status: 'done' },
+      summarize: { status: 'done' },
+      embed: { status: 'done' },
+    });
     expect(done.phoneNumber).toMatch(/^\+1312555\d{4}$/);
-    await expect.poll(() => page.locator('.transcript .turn').count(), { timeout: 15_000 }).toBe(done.speakerSegments.length);
+    await expect
+      .poll(() => page.locator('.transcript .turn').count(), { timeout: 15_000 })
+      .toBe(done.speakerSegments.length);
     expect(await axeViolations(page)).toEqual([]);
   });
 
   it('works at phone width: no sideways scrolling, the menu opens, pages pass axe', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, bypassCSP: true, storageState: await context.storageState() });
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      bypassCSP: true,
+      storageState: await context.storageState(),
+    });
     try {
       for (const path of ['/', '/calls', '/contacts', '/messages', '/setup']) {
         await phone.goto(`${product.url}${path}`);
@@ -243,7 +309,9 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await page.goto(`${product.url}/contacts`);
     await page.waitForURL(/\/signin\?next=/);
 
-    const link = /Dashboard:\s+(http:\/\/localhost:\d+\/auth\/link\?code=\S+)/.exec(product.proc.output())![1]!.replace('localhost', '127.0.0.1');
+    const link = /Dashboard:\s+(http:\/\/localhost:\d+\/auth\/link\?code=\S+)/
+      .exec(product.proc.output())![1]!
+      .replace('localhost', '127.0.0.1');
     const fresh = await browser.newContext();
     try {
       const p = await fresh.newPage();

@@ -40,7 +40,9 @@ export function npmRun(script: string, env: Record<string, string>, args: string
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : null))),
+  );
   let done = false;
   void exited.then(() => {
     done = true;
@@ -52,7 +54,11 @@ export function npmRun(script: string, env: Record<string, string>, args: string
     exited,
     waitFor(re, timeoutMs = 240_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${re} in the output of npm run ${script}:\n${out.slice(-3000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(new Error(`timed out waiting for ${re} in the output of npm run ${script}:\n${out.slice(-3000)}`)),
+          timeoutMs,
+        );
         const check = () => {
           const m = re.exec(out);
           if (m) finish(undefined, m[0]);
@@ -140,10 +146,17 @@ export function client(url: string, token: string, key?: KeyObject) {
   const request = async (method: string, p: string, body?: unknown) => {
     const res = await fetch(`${url}${p}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     });
-    const json = (await res.json().catch(() => null)) as { data: ApiJson; pagination?: { nextCursor: string | null }; message?: string } | null;
+    const json = (await res.json().catch(() => null)) as {
+      data: ApiJson;
+      pagination?: { nextCursor: string | null };
+      message?: string;
+    } | null;
     return { status: res.status, json };
   };
   return {
@@ -157,7 +170,10 @@ export function client(url: string, token: string, key?: KeyObject) {
       const out: ApiJson[] = [];
       let cursor: string | null = null;
       do {
-        const r = await request('GET', `${p}${p.includes('?') ? '&' : '?'}limit=200${cursor ? `&cursor=${cursor}` : ''}`);
+        const r = await request(
+          'GET',
+          `${p}${p.includes('?') ? '&' : '?'}limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         if (r.status !== 200) throw new Error(`GET ${p}: HTTP ${r.status}`);
         out.push(...r.json!.data);
         cursor = r.json!.pagination?.nextCursor ?? null;
@@ -167,7 +183,11 @@ export function client(url: string, token: string, key?: KeyObject) {
     /** POST a Telnyx event signed as Telnyx signs it; the HTTP status. */
     async webhook(route: string, event: unknown): Promise<number> {
       const text = JSON.stringify(event);
-      const res = await fetch(`${url}${route}`, { method: 'POST', body: text, headers: { 'content-type': 'application/json', ...signTelnyx(key!, text) } });
+      const res = await fetch(`${url}${route}`, {
+        method: 'POST',
+        body: text,
+        headers: { 'content-type': 'application/json', ...signTelnyx(key!, text) },
+      });
       await res.arrayBuffer();
       return res.status;
     },

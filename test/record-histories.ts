@@ -23,24 +23,51 @@ const vendors = await startVendors();
 const stack = await startStack({ env: vendors.env });
 const out = path.join('workflows', 'histories');
 try {
-  await stack.database.db.insert(contacts).values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
+  await stack.database.db
+    .insert(contacts)
+    .values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
   const post = async (route: string, event: unknown) => {
     const res = await postSigned(stack.app, stack.keys.privateKey, route, event);
     if (res.status !== 200) throw new Error(`${route} answered ${res.status}`);
   };
   const audio = Buffer.from('ID3 recorded history');
-  vendors.deepgram.speak(audio, [{ channel: 0, text: 'Can you send me the contract by Friday?' }, { channel: 1, text: 'Yes, I will.' }]);
-  const recorded = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: vendors.telnyx.hostRecording('history.mp3', audio) });
+  vendors.deepgram.speak(audio, [
+    { channel: 0, text: 'Can you send me the contract by Friday?' },
+    { channel: 1, text: 'Yes, I will.' },
+  ]);
+  const recorded = callLifecycle({
+    from: '+12125550100',
+    to: '+13125550199',
+    answered: true,
+    talkSeconds: 150,
+    recordingUrl: vendors.telnyx.hostRecording('history.mp3', audio),
+  });
   const missed = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
   const sms = smsReceived('+12125550100', '+13125550199', 'Running late, see you at noon');
   for (const e of [...recorded.events, ...missed.events]) await post('/webhooks/telnyx/voice', e);
   await post('/webhooks/telnyx/messaging', sms);
-  vendors.telnyx.detailRecords.push({ record_type: 'call-control', call_session_id: 'history-cdr', direction: 'inbound', cli: '+12125550100', cld: '+13125550199', started_at: new Date(Date.now() - 600_000).toISOString(), finished_at: new Date(Date.now() - 540_000).toISOString(), call_sec: 60 });
-  const sync = await stack.gateway.syncCallHistory({ sinceIso: new Date(Date.now() - 86_400_000).toISOString(), limit: 10, requestId: 'history', waitMs: 60_000 });
+  vendors.telnyx.detailRecords.push({
+    record_type: 'call-control',
+    call_session_id: 'history-cdr',
+    direction: 'inbound',
+    cli: '+12125550100',
+    cld: '+13125550199',
+    started_at: new Date(Date.now() - 600_000).toISOString(),
+    finished_at: new Date(Date.now() - 540_000).toISOString(),
+    call_sec: 60,
+  });
+  const sync = await stack.gateway.syncCallHistory({
+    sinceIso: new Date(Date.now() - 86_400_000).toISOString(),
+    limit: 10,
+    requestId: 'history',
+    waitMs: 60_000,
+  });
   const ids = {
     'call-recorded': callWorkflowId(recorded.callSessionId),
     'call-missed': callWorkflowId(missed.callSessionId),
-    'message-sms': messageWorkflowId(String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id)),
+    'message-sms': messageWorkflowId(
+      String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id),
+    ),
     'sync-call-history': sync.workflowId,
     'call-reconciled': callWorkflowId('history-cdr'),
   };

@@ -4,19 +4,34 @@ import type { Database } from '../db/client.js';
 import { contacts, embeddings, messages, phoneRecords } from '../db/schema/index.js';
 
 export async function addContact(db: Database, v: Partial<typeof contacts.$inferInsert> & { firstName: string }) {
-  const [row] = await db.insert(contacts).values({ lastName: '', ...v }).returning();
-  return row!;
-}
-
-export async function addCall(db: Database, v: Partial<typeof phoneRecords.$inferInsert> & { phoneNumber: string; startedAt: Date }) {
   const [row] = await db
-    .insert(phoneRecords)
-    .values({ callSessionId: `s-${randomUUID()}`, direction: 'inbound', status: 'completed', durationSeconds: 120, ...v })
+    .insert(contacts)
+    .values({ lastName: '', ...v })
     .returning();
   return row!;
 }
 
-export async function addMessage(db: Database, v: Partial<typeof messages.$inferInsert> & { phoneNumber: string; occurredAt: Date }) {
+export async function addCall(
+  db: Database,
+  v: Partial<typeof phoneRecords.$inferInsert> & { phoneNumber: string; startedAt: Date },
+) {
+  const [row] = await db
+    .insert(phoneRecords)
+    .values({
+      callSessionId: `s-${randomUUID()}`,
+      direction: 'inbound',
+      status: 'completed',
+      durationSeconds: 120,
+      ...v,
+    })
+    .returning();
+  return row!;
+}
+
+export async function addMessage(
+  db: Database,
+  v: Partial<typeof messages.$inferInsert> & { phoneNumber: string; occurredAt: Date },
+) {
   const [row] = await db
     .insert(messages)
     .values({ telnyxMessageId: `m-${randomUUID()}`, direction: 'inbound', status: 'received', text: '', ...v })
@@ -24,7 +39,20 @@ export async function addMessage(db: Database, v: Partial<typeof messages.$infer
   return row!;
 }
 
-export async function addPassage(db: Database, v: { sourceType: 'call' | 'message'; sourceId: string; contactId?: string | null; content: string; vector: number[]; model: string; occurredAt?: Date; kind?: string; chunkIndex?: number }) {
+export async function addPassage(
+  db: Database,
+  v: {
+    sourceType: 'call' | 'message';
+    sourceId: string;
+    contactId?: string | null;
+    content: string;
+    vector: number[];
+    model: string;
+    occurredAt?: Date;
+    kind?: string;
+    chunkIndex?: number;
+  },
+) {
   await db.insert(embeddings).values({
     sourceType: v.sourceType,
     sourceId: v.sourceId,

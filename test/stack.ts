@@ -49,9 +49,18 @@ export async function freshPostgresUrl(): Promise<string> {
 }
 
 /** POST a Telnyx webhook body, signed as Telnyx signs it, to an app (the app's Response). */
-export async function postSigned(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, privateKey: KeyObject, path: string, event: unknown): Promise<Response> {
+export async function postSigned(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  privateKey: KeyObject,
+  path: string,
+  event: unknown,
+): Promise<Response> {
   const body = JSON.stringify(event);
-  return app.request(path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...signTelnyx(privateKey, body) } });
+  return app.request(path, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...signTelnyx(privateKey, body) },
+  });
 }
 
 export interface Stack {
@@ -71,11 +80,18 @@ export interface Stack {
 }
 
 /** App + worker + database against the shared Temporal dev server, isolated by task queue. */
-export async function startStack(o: { db?: DbKind; env?: Record<string, string>; activities?: (real: object) => object } = {}): Promise<Stack> {
+export async function startStack(
+  o: { db?: DbKind; env?: Record<string, string>; activities?: (real: object) => object } = {},
+): Promise<Stack> {
   quietRuntime();
   const keys = devKeys();
   const token = `test-${randomUUID()}`;
-  const config = loadConfig('test', { DATA_DIR: `/tmp/cc-test-${randomUUID()}`, API_TOKENS: token, TEMPORAL_TASK_QUEUE: `tq-${randomUUID()}`, ...o.env });
+  const config = loadConfig('test', {
+    DATA_DIR: `/tmp/cc-test-${randomUUID()}`,
+    API_TOKENS: token,
+    TEMPORAL_TASK_QUEUE: `tq-${randomUUID()}`,
+    ...o.env,
+  });
   const database = await freshDatabase(o.db ?? 'pglite');
   const address = need('TEST_TEMPORAL_ADDRESS');
   const connection = await Connection.connect({ address });
@@ -101,7 +117,14 @@ export async function startStack(o: { db?: DbKind; env?: Record<string, string>;
   const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
   const appDeps = apiDeps(
     config,
-    { database, gateway, log: silentLog, telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64), embeddings: providers.embeddings, recordings: providers.blobs },
+    {
+      database,
+      gateway,
+      log: silentLog,
+      telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
+      embeddings: providers.embeddings,
+      recordings: providers.blobs,
+    },
     // No engine checks: the suite's shared dev server has no worker on most stacks' queues at /ready time.
     { publicBaseUrl: 'http://localhost:3000', ownerName: 'Test Owner', engines: {} },
   );

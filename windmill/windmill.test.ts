@@ -19,9 +19,20 @@ beforeAll(async () => {
   server = serve({ fetch: stack.app.fetch, port, hostname: '127.0.0.1' });
   api = { base_url: `http://127.0.0.1:${port}`, token: stack.token };
   const c = await addContact(stack.database.db, { firstName: 'Weekly', lastName: 'Caller', phoneE164: '+12065550150' });
-  for (const d of [40, 33, 26, 19]) await addCall(stack.database.db, { phoneNumber: '+12065550150', contactId: c.id, startedAt: daysAgo(d) });
-  const other = await addContact(stack.database.db, { firstName: 'Recent', lastName: 'Caller', phoneE164: '+12065550151' });
-  await addCall(stack.database.db, { phoneNumber: '+12065550151', contactId: other.id, startedAt: daysAgo(0.5), status: 'missed', durationSeconds: 0 });
+  for (const d of [40, 33, 26, 19])
+    await addCall(stack.database.db, { phoneNumber: '+12065550150', contactId: c.id, startedAt: daysAgo(d) });
+  const other = await addContact(stack.database.db, {
+    firstName: 'Recent',
+    lastName: 'Caller',
+    phoneE164: '+12065550151',
+  });
+  await addCall(stack.database.db, {
+    phoneNumber: '+12065550151',
+    contactId: other.id,
+    startedAt: daysAgo(0.5),
+    status: 'missed',
+    durationSeconds: 0,
+  });
 });
 afterAll(async () => {
   server?.close();
@@ -47,7 +58,7 @@ describe('windmill scripts', () => {
     expect(re.started).toHaveLength(1);
   });
 
-  it('fails loudly with the API\'s error when the token is wrong', async () => {
+  it("fails loudly with the API's error when the token is wrong", async () => {
     await expect(rescoreAll({ ...api, token: 'wrong' })).rejects.toThrow(/401 unauthorized/);
   });
 });

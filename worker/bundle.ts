@@ -7,4 +7,6 @@ import { defaultBundlePath, workflowsPath } from './worker.js';
 const { code } = await bundleWorkflowCode({ workflowsPath });
 await mkdir(path.dirname(defaultBundlePath), { recursive: true });
 await writeFile(defaultBundlePath, code);
-console.log(`Workflow bundle written to ${path.relative(process.cwd(), defaultBundlePath)} (${(code.length / 1024).toFixed(0)} KiB)`);
+console.log(
+  `Workflow bundle written to ${path.relative(process.cwd(), defaultBundlePath)} (${(code.length / 1024).toFixed(0)} KiB)`,
+);

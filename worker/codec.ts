@@ -20,12 +20,17 @@ export interface CodecKey {
 
 /** Parse `id:base64key,id2:base64key2` (the first encrypts). */
 export function parseCodecKeys(spec: string): CodecKey[] {
-  const keys = spec.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
-    const [id, b64] = part.split(':');
-    const key = Buffer.from(b64 ?? '', 'base64');
-    if (!id || !/^[A-Za-z0-9_.-]{1,64}$/.test(id) || key.length !== 32) throw new Error('each key must be `<id>:<base64 of 32 random bytes>`');
-    return { id, key };
-  });
+  const keys = spec
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => {
+      const [id, b64] = part.split(':');
+      const key = Buffer.from(b64 ?? '', 'base64');
+      if (!id || !/^[A-Za-z0-9_.-]{1,64}$/.test(id) || key.length !== 32)
+        throw new Error('each key must be `<id>:<base64 of 32 random bytes>`');
+      return { id, key };
+    });
   if (keys.length === 0) throw new Error('no key given');
   return keys;
 }
@@ -40,13 +45,18 @@ export const newCodecKeySpec = (id = `k${Date.now().toString(36)}`) => `${id}:${
 
 /** The payload as bytes (its metadata and data, so both are encrypted together). */
 function serialise(p: Payload): Uint8Array {
-  const metadata = Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]));
+  const metadata = Object.fromEntries(
+    Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v ?? new Uint8Array()).toString('base64')]),
+  );
   return utf8(JSON.stringify({ m: metadata, d: Buffer.from(p.data ?? new Uint8Array()).toString('base64') }));
 }
 
 function deserialise(bytes: Uint8Array): Payload {
   const o = JSON.parse(Buffer.from(bytes).toString('utf8')) as { m: Record<string, string>; d: string };
-  return { metadata: Object.fromEntries(Object.entries(o.m).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])), data: new Uint8Array(Buffer.from(o.d, 'base64')) };
+  return {
+    metadata: Object.fromEntries(Object.entries(o.m).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])),
+    data: new Uint8Array(Buffer.from(o.d, 'base64')),
+  };
 }
 
 /** AES-256-GCM payload codec; payloads that are not encrypted (older histories) pass through. */
@@ -63,7 +73,10 @@ export class EncryptionCodec implements PayloadCodec {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
       const body = Buffer.concat([cipher.update(serialise(p)), cipher.final()]);
-      return { metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID]: utf8(id) }, data: new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()])) };
+      return {
+        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID]: utf8(id) },
+        data: new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()])),
+      };
     });
   }
 
@@ -86,7 +99,10 @@ export class EncryptionCodec implements PayloadCodec {
  * The data converter every client and worker of this project uses: the codec, and failures whose
  * message and stack trace go through it too (they can quote personal data).
  */
-export function dataConverterFor(codec: PayloadCodec | undefined): { payloadCodecs?: PayloadCodec[]; failureConverter?: DefaultFailureConverter } {
+export function dataConverterFor(codec: PayloadCodec | undefined): {
+  payloadCodecs?: PayloadCodec[];
+  failureConverter?: DefaultFailureConverter;
+} {
   if (!codec) return {};
   return { payloadCodecs: [codec], failureConverter: new DefaultFailureConverter({ encodeCommonAttributes: true }) };
 }

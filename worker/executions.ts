@@ -10,7 +10,11 @@ export function executionEraser(connection: NativeConnection, namespace: string)
   return {
     async erase(workflowId) {
       try {
-        await service.terminateWorkflowExecution({ namespace, workflowExecution: { workflowId }, reason: 'erased on request' });
+        await service.terminateWorkflowExecution({
+          namespace,
+          workflowExecution: { workflowId },
+          reason: 'erased on request',
+        });
       } catch (err) {
         if (code(err) !== NOT_FOUND) throw err; // finished already, or never existed
       }
@@ -26,7 +30,12 @@ export function executionEraser(connection: NativeConnection, namespace: string)
       const ids: string[] = [];
       let nextPageToken: Uint8Array | undefined;
       do {
-        const res = await service.listWorkflowExecutions({ namespace, query: `WorkflowId STARTS_WITH "${prefix.replace(/"/g, '')}"`, pageSize: 100, nextPageToken });
+        const res = await service.listWorkflowExecutions({
+          namespace,
+          query: `WorkflowId STARTS_WITH "${prefix.replace(/"/g, '')}"`,
+          pageSize: 100,
+          nextPageToken,
+        });
         for (const e of res.executions ?? []) if (e.execution?.workflowId) ids.push(e.execution.workflowId);
         nextPageToken = res.nextPageToken && res.nextPageToken.length ? res.nextPageToken : undefined;
       } while (nextPageToken);

@@ -1,7 +1,13 @@
 /** `npm run worker`: a production worker (several may run against one Temporal and one database). */
 import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { createLogger, temporalLogFunction, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
+import {
+  createLogger,
+  temporalLogFunction,
+  loadConfigOrExit,
+  secretValues,
+  temporalConnectionOptions,
+} from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createProviders } from '../activities/providers/index.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
@@ -16,7 +22,11 @@ Runtime.install({ logger: new DefaultLogger('WARN', temporalLogFunction(log)) })
 const fresh = existsSync(defaultBundlePath) && (await bundleIsFresh(defaultBundlePath));
 const bundlePath = config.temporal.workflowBundlePath ?? (fresh ? defaultBundlePath : undefined);
 if (!bundlePath) {
-  log.warn(existsSync(defaultBundlePath) ? 'the prebuilt workflow bundle is older than the workflow sources (run `npm run build`); bundling from sources' : 'no prebuilt workflow bundle (run `npm run build`); bundling from sources');
+  log.warn(
+    existsSync(defaultBundlePath)
+      ? 'the prebuilt workflow bundle is older than the workflow sources (run `npm run build`); bundling from sources'
+      : 'no prebuilt workflow bundle (run `npm run build`); bundling from sources',
+  );
 }
 if (!config.deepgram.apiKey) {
   // The local speech engine: installed into .tools on first start (one clear sentence if it cannot be).

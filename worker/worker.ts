@@ -35,7 +35,11 @@ export async function createWorker(o: WorkerOptions): Promise<Worker> {
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
     activities:
       o.activities ??
-      createActivities({ ...o, executions: executionEraser(o.connection, o.namespace), mediaKey: o.codec instanceof EncryptionCodec ? derivedKey(o.codec.keys, 'greeting-names') : undefined }),
+      createActivities({
+        ...o,
+        executions: executionEraser(o.connection, o.namespace),
+        mediaKey: o.codec instanceof EncryptionCodec ? derivedKey(o.codec.keys, 'greeting-names') : undefined,
+      }),
     dataConverter: dataConverterFor(o.codec),
     // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
     shutdownGraceTime: '30s',
@@ -51,7 +55,10 @@ export async function bundleIsFresh(bundle: string): Promise<boolean> {
   const { readdir, stat } = await import('node:fs/promises');
   const built = (await stat(bundle)).mtimeMs;
   const dir = path.dirname(workflowsPath);
-  const sources = [path.join(projectRoot, 'temporal.config.ts'), ...(await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => path.join(dir, f))];
+  const sources = [
+    path.join(projectRoot, 'temporal.config.ts'),
+    ...(await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).map((f) => path.join(dir, f)),
+  ];
   for (const file of sources) if ((await stat(file)).mtimeMs > built) return false;
   return true;
 }

@@ -5,7 +5,13 @@
  */
 import type { CallSnapshot, StageName } from './contract.js';
 
-export const AUDIO_STAGES = ['record', 'transcribe', 'summarize', 'sentiment', 'embed'] as const satisfies readonly StageName[];
+export const AUDIO_STAGES = [
+  'record',
+  'transcribe',
+  'summarize',
+  'sentiment',
+  'embed',
+] as const satisfies readonly StageName[];
 
 export interface StagePlan {
   /** Run the audio stages (`record` only when the recording is not stored yet), or skip them all. */
@@ -14,12 +20,20 @@ export interface StagePlan {
   rescore: { run: true; contactId: string } | { run: false; why: string };
 }
 
-export function planStages(snap: Pick<CallSnapshot, 'status' | 'recording' | 'recordingError'>, o: { storedRecording: boolean; contactId: string | null }): StagePlan {
+export function planStages(
+  snap: Pick<CallSnapshot, 'status' | 'recording' | 'recordingError'>,
+  o: { storedRecording: boolean; contactId: string | null },
+): StagePlan {
   const hasAudio = snap.status === 'completed' && (snap.recording !== undefined || o.storedRecording);
   const audio: StagePlan['audio'] = hasAudio
     ? { run: true, record: !o.storedRecording }
-    : { run: false, why: snap.status === 'completed' ? (snap.recordingError ?? 'no recording arrived') : `call ${snap.status}` };
-  const rescore: StagePlan['rescore'] = o.contactId ? { run: true, contactId: o.contactId } : { run: false, why: 'unknown caller' };
+    : {
+        run: false,
+        why: snap.status === 'completed' ? (snap.recordingError ?? 'no recording arrived') : `call ${snap.status}`,
+      };
+  const rescore: StagePlan['rescore'] = o.contactId
+    ? { run: true, contactId: o.contactId }
+    : { run: false, why: 'unknown caller' };
   return { audio, rescore };
 }
 

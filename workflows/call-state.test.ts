@@ -7,14 +7,40 @@ const session = 'b1f7c2d4-0000-4000-8000-000000000001';
 const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 12, 0, s)).toISOString();
 const base = { source: 'call_control' as const, callSessionId: session, callControlId: 'v3:abc', callLegId: 'leg-1' };
 
-const initiated: CallEvent = { ...base, eventId: 'e1', type: 'call.initiated', occurredAt: t(0), direction: 'inbound', otherParty: '+13125550142', ourNumber: '+13125550199', callerName: 'Ada', startedAt: t(0) };
+const initiated: CallEvent = {
+  ...base,
+  eventId: 'e1',
+  type: 'call.initiated',
+  occurredAt: t(0),
+  direction: 'inbound',
+  otherParty: '+13125550142',
+  ourNumber: '+13125550199',
+  callerName: 'Ada',
+  startedAt: t(0),
+};
 const answered: CallEvent = { ...base, eventId: 'e2', type: 'call.answered', occurredAt: t(2) };
-const hangup: CallEvent = { ...base, eventId: 'e3', type: 'call.hangup', occurredAt: t(62), endedAt: t(62), hangupCause: 'normal_clearing', hangupSource: 'caller' };
-const saved: CallEvent = { ...base, eventId: 'e4', type: 'call.recording.saved', occurredAt: t(63), recording: { url: 'https://example.telnyx.com/r.mp3', format: 'mp3', channels: 2 } };
+const hangup: CallEvent = {
+  ...base,
+  eventId: 'e3',
+  type: 'call.hangup',
+  occurredAt: t(62),
+  endedAt: t(62),
+  hangupCause: 'normal_clearing',
+  hangupSource: 'caller',
+};
+const saved: CallEvent = {
+  ...base,
+  eventId: 'e4',
+  type: 'call.recording.saved',
+  occurredAt: t(63),
+  recording: { url: 'https://example.telnyx.com/r.mp3', format: 'mp3', channels: 2 },
+};
 
 function permutations<T>(items: T[]): T[][] {
   if (items.length <= 1) return [items];
-  return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
+  return items.flatMap((item, i) =>
+    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
+  );
 }
 
 function run(events: CallEvent[]): { state: CallState; statuses: { status: string; terminal: boolean }[] } {
@@ -33,8 +59,18 @@ describe('call state', () => {
   it('derives the same answered call from all 24 arrival orders of its four events, each delivered twice', () => {
     const expected = snapshot(run([initiated, answered, hangup, saved]).state);
     expect(expected).toMatchObject({
-      status: 'completed', terminal: true, direction: 'inbound', otherParty: '+13125550142', ourNumber: '+13125550199', callerName: 'Ada',
-      startedAt: t(0), answeredAt: t(2), endedAt: t(62), durationSeconds: 60, hangupCause: 'normal_clearing', recording: saved.recording,
+      status: 'completed',
+      terminal: true,
+      direction: 'inbound',
+      otherParty: '+13125550142',
+      ourNumber: '+13125550199',
+      callerName: 'Ada',
+      startedAt: t(0),
+      answeredAt: t(2),
+      endedAt: t(62),
+      durationSeconds: 60,
+      hangupCause: 'normal_clearing',
+      recording: saved.recording,
     });
     const orders = permutations([initiated, answered, hangup, saved]);
     expect(orders).toHaveLength(24);
@@ -54,7 +90,12 @@ describe('call state', () => {
   it('a missed call is missed in either order, with no talk time', () => {
     const cancel: CallEvent = { ...hangup, hangupCause: 'originator_cancel', occurredAt: t(20), endedAt: t(20) };
     for (const order of permutations([initiated, cancel])) {
-      expect(snapshot(run(order).state)).toMatchObject({ status: 'missed', terminal: true, durationSeconds: 0, answeredAt: undefined });
+      expect(snapshot(run(order).state)).toMatchObject({
+        status: 'missed',
+        terminal: true,
+        durationSeconds: 0,
+        answeredAt: undefined,
+      });
     }
   });
 

@@ -12,7 +12,6 @@ export interface CallState {
   duplicatesIgnored: number;
 }
 
-
 export const newCallState = (callSessionId: string): CallState => ({
   callSessionId,
   eventIds: [],
@@ -28,7 +27,9 @@ export function applyEvent(state: CallState, event: CallEvent): boolean {
   }
   state.eventIds.push(event.eventId);
   state.events.push(event);
-  state.events.sort((a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.eventId.localeCompare(b.eventId));
+  state.events.sort(
+    (a, b) => Date.parse(a.occurredAt) - Date.parse(b.occurredAt) || a.eventId.localeCompare(b.eventId),
+  );
   return true;
 }
 
@@ -61,7 +62,11 @@ export function snapshot(state: CallState): CallSnapshot {
   const endedAt = hangup ? (hangup.endedAt ?? hangup.occurredAt) : undefined;
   const talkFrom = answeredAt ?? undefined;
   const durationSeconds =
-    hangup && talkFrom && endedAt ? Math.max(0, Math.round((Date.parse(endedAt) - Date.parse(talkFrom)) / 1000)) : hangup ? 0 : undefined;
+    hangup && talkFrom && endedAt
+      ? Math.max(0, Math.round((Date.parse(endedAt) - Date.parse(talkFrom)) / 1000))
+      : hangup
+        ? 0
+        : undefined;
   const recordingEvent = of('call.recording.saved');
   return {
     callSessionId: state.callSessionId,
@@ -89,5 +94,11 @@ export function snapshot(state: CallState): CallSnapshot {
 /** Whether this is a Call Control inbound call we have to answer ourselves (TeXML answers by its document). */
 export function needsAnswer(state: CallState): boolean {
   const snap = snapshot(state);
-  return snap.source === 'call_control' && snap.direction === 'inbound' && snap.status === 'initiated' && !snap.terminal && Boolean(snap.callControlId);
+  return (
+    snap.source === 'call_control' &&
+    snap.direction === 'inbound' &&
+    snap.status === 'initiated' &&
+    !snap.terminal &&
+    Boolean(snap.callControlId)
+  );
 }

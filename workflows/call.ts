@@ -117,7 +117,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
         // that read the audio have nothing new to do).
         if (res.contactId && res.contactId !== contactId && patched(CALL_LATE_CONTACT_PATCH)) {
           contactId = res.contactId;
-          await pipelineStages(db, phoneRecordId, progress).contact(planStages(res.snap, { ...options, contactId }).rescore, options.reprocess);
+          await pipelineStages(db, phoneRecordId, progress).contact(
+            planStages(res.snap, { ...options, contactId }).rescore,
+            options.reprocess,
+          );
         }
         continue;
       }
@@ -132,7 +135,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
     // The Temporal UI shows the run as Completed either way: the outcome says whether its stages did their job.
     const failed = (Object.keys(progress.stages) as StageName[]).filter((k) => progress.stages[k] === 'failed');
     // `failed`: the call's audio never became a transcript; `degraded`: a later stage failed.
-    const outcome = failed.length === 0 ? 'ok' : failed.some((f) => f === 'record' || f === 'transcribe') ? 'failed' : 'degraded';
+    const outcome =
+      failed.length === 0 ? 'ok' : failed.some((f) => f === 'record' || f === 'transcribe') ? 'failed' : 'degraded';
     progress.outcome = outcome;
     upsertSearchAttributes([
       { key: searchAttributes.callStage, value: 'finished' },
@@ -184,7 +188,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
     if (v2 && res.snap.status !== 'completed') {
       const settleOnPath = patched(CALL_SETTLE_OUTCOME_PATCH);
       pathEvent = false;
-      if (await condition(() => (settleOnPath ? pathEvent : dirty), callTimeouts.unansweredSettle)) res = await persist();
+      if (await condition(() => (settleOnPath ? pathEvent : dirty), callTimeouts.unansweredSettle))
+        res = await persist();
     }
     return awaitRecording(res);
   }
@@ -192,7 +197,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   /** A completed call's recording follows its hangup: wait for it (or its error) for a while. */
   async function awaitRecording(res: Awaited<ReturnType<typeof persist>>) {
     if (res.snap.status === 'completed' && !res.snap.recording && !res.snap.recordingError) {
-      await condition(() => snapshot(state).recording !== undefined || snapshot(state).recordingError !== undefined, callTimeouts.recordingAfterHangup);
+      await condition(
+        () => snapshot(state).recording !== undefined || snapshot(state).recordingError !== undefined,
+        callTimeouts.recordingAfterHangup,
+      );
     }
     return dirty ? persist() : res;
   }
@@ -232,7 +240,9 @@ function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: Ca
     /** record, transcribe, summarize, sentiment, embed: or skipped, with the reason (see call-plan.ts). */
     async audio(snap: CallSnapshot, plan: StagePlan['audio']) {
       if (!plan.run) return skip([...AUDIO_STAGES], plan.why);
-      const stored = !plan.record || (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));
+      const stored =
+        !plan.record ||
+        (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));
       const transcribed = stored && (await stage('transcribe', () => stt.transcribeStage({ phoneRecordId })));
       if (!transcribed) return skip(['summarize', 'sentiment', 'embed'], afterAudioFailure(stored));
       await stage('summarize', () => llm.summarizeStage({ phoneRecordId }));

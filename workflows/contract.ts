@@ -4,12 +4,7 @@
  * imports, so importing it never couples one room to another's implementation.
  */
 export type CallEventType =
-  | 'call.initiated'
-  | 'call.ringing'
-  | 'call.answered'
-  | 'call.hangup'
-  | 'call.recording.saved'
-  | 'call.recording.error';
+  'call.initiated' | 'call.ringing' | 'call.answered' | 'call.hangup' | 'call.recording.saved' | 'call.recording.error';
 
 export type CallDirection = 'inbound' | 'outbound';
 
@@ -38,7 +33,8 @@ export interface CallEvent {
   recordingError?: string;
 }
 
-export type CallStatus = 'initiated' | 'ringing' | 'answered' | 'completed' | 'missed' | 'rejected' | 'busy' | 'failed' | 'unknown';
+export type CallStatus =
+  'initiated' | 'ringing' | 'answered' | 'completed' | 'missed' | 'rejected' | 'busy' | 'failed' | 'unknown';
 
 export type StageName = 'record' | 'transcribe' | 'summarize' | 'sentiment' | 'embed' | 'rescore' | 'notify';
 export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -55,7 +51,6 @@ export interface CallProgress {
   outcome?: 'ok' | 'degraded' | 'failed';
 }
 
-
 /** Inbound SMS/MMS, normalised. */
 export interface MessageEvent {
   eventId: string;
@@ -71,7 +66,6 @@ export interface MessageEvent {
   status: string;
 }
 
-
 /** What a reconciliation run against Telnyx's detail records found and started. */
 export interface SyncResult {
   checked: number;
@@ -81,7 +75,8 @@ export interface SyncResult {
 }
 
 /** Who or what an erasure removes: a contact, a number, one call, or one text. */
-export type ForgetSubject = { contactId: string } | { e164: string } | { phoneRecordId: string } | { messageId: string };
+export type ForgetSubject =
+  { contactId: string } | { e164: string } | { phoneRecordId: string } | { messageId: string };
 
 /** The facts about a call that the phone record stores, derived from its events. */
 export interface CallSnapshot {

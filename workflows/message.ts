@@ -2,7 +2,14 @@
  * One workflow per Telnyx message (id `message-<message id>`): stores the message and its status
  * updates, then for inbound messages runs sentiment, embedding, rescoring and notification.
  */
-import { ActivityFailure, condition, patched, proxyActivities, proxyLocalActivities, setHandler } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  condition,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { activityProfiles, MESSAGE_LOCAL_DB_PATCH, localActivityProfiles } from '../temporal.config.js';
 import { messageEventSignal } from './call.messages.js';

@@ -14,8 +14,13 @@ let stack: Stack;
 let vendors: Vendors;
 let n = 0;
 
-const send = async (event: unknown) => expect((await postSigned(stack.app, stack.keys.privateKey, '/webhooks/telnyx/voice', event)).status).toBe(200);
-const shuffle = <T>(xs: T[]) => xs.map((x) => ({ x, k: Math.random() })).sort((a, b) => a.k - b.k).map(({ x }) => x);
+const send = async (event: unknown) =>
+  expect((await postSigned(stack.app, stack.keys.privateKey, '/webhooks/telnyx/voice', event)).status).toBe(200);
+const shuffle = <T>(xs: T[]) =>
+  xs
+    .map((x) => ({ x, k: Math.random() }))
+    .sort((a, b) => a.k - b.k)
+    .map(({ x }) => x);
 
 /** A recorded call whose audio the fake Deepgram "hears" as these lines. */
 function recordedCall(from: string, lines: { channel: number; text: string }[], talkSeconds = 150) {
@@ -24,13 +29,16 @@ function recordedCall(from: string, lines: { channel: number; text: string }[], 
   const url = vendors.telnyx.hostRecording(`rec-${n}.mp3`, audio, 'audio/mpeg');
   return { ...callLifecycle({ from, to: '+13125550199', answered: true, talkSeconds, recordingUrl: url }), audio };
 }
-const recordFor = async (session: string) => (await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, session)))[0]!;
+const recordFor = async (session: string) =>
+  (await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, session)))[0]!;
 const finish = (session: string) => stack.client.workflow.getHandle(callWorkflowId(session)).result();
 
 beforeAll(async () => {
   vendors = await startVendors();
   stack = await startStack({ env: vendors.env });
-  await stack.database.db.insert(contacts).values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
+  await stack.database.db
+    .insert(contacts)
+    .values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -50,46 +58,89 @@ describe('call pipeline with vendor fakes', () => {
     await Promise.all(events.map(send));
     const result = (await finish(call.callSessionId)) as { status: string; stages: Record<string, string> };
     expect(result.status).toBe('completed');
-    expect(result.stages).toMatchObject({ record: 'done', transcribe: 'done', summarize: 'done', sentiment: 'done', embed: 'done', rescore: 'done', notify: 'done' });
+    expect(result.stages).toMatchObject({
+      record: 'done',
+      transcribe: 'done',
+      summarize: 'done',
+      sentiment: 'done',
+      embed: 'done',
+      rescore: 'done',
+      notify: 'done',
+    });
 
     const db = stack.database.db;
-    expect((await db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, call.callSessionId))).length).toBe(1);
+    expect(
+      (await db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, call.callSessionId))).length,
+    ).toBe(1);
     const r = await recordFor(call.callSessionId);
-    expect(r).toMatchObject({ status: 'completed', durationSeconds: 150, transcriptProvider: 'deepgram', transcriptModel: 'nova-3', summaryProvider: 'anthropic', sentimentProvider: 'anthropic', recordingChannels: 2 });
+    expect(r).toMatchObject({
+      status: 'completed',
+      durationSeconds: 150,
+      transcriptProvider: 'deepgram',
+      transcriptModel: 'nova-3',
+      summaryProvider: 'anthropic',
+      sentimentProvider: 'anthropic',
+      recordingChannels: 2,
+    });
     expect(r.transcript).toContain('contract by Friday');
-    expect((r.speakerSegments as { speaker: string }[]).map((s) => s.speaker)).toEqual(['caller', 'owner', 'caller', 'owner']);
+    expect((r.speakerSegments as { speaker: string }[]).map((s) => s.speaker)).toEqual([
+      'caller',
+      'owner',
+      'caller',
+      'owner',
+    ]);
     expect(r.summary).toBeTruthy();
     expect(r.sentiment).toBe('positive');
     const made = await db.select().from(tasks).where(eq(tasks.phoneRecordId, r.id));
     expect(made.length).toBeGreaterThan(0);
     expect(made.every((t) => t.contactId === r.contactId && t.source === 'action_item')).toBe(true);
-    const passages = await db.select().from(embeddings).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, r.id)));
+    const passages = await db
+      .select()
+      .from(embeddings)
+      .where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, r.id)));
     expect(passages.length).toBeGreaterThanOrEqual(2);
     expect(new Set(passages.map((p) => p.model))).toEqual(new Set(['text-embedding-3-small']));
     const [ada] = await db.select().from(contacts).where(eq(contacts.id, r.contactId!));
     expect(ada!.relationshipScore).toBeGreaterThan(0);
     const sent = await db.select().from(notifications).where(eq(notifications.phoneRecordId, r.id));
     // Longer than two minutes, and "by Friday" is an action item due soon: each rule once per channel.
-    expect(sent.map((x) => `${x.rule}/${x.channel}`).sort()).toEqual(['action_items_due_soon/inbox', 'action_items_due_soon/webhook', 'long_call/inbox', 'long_call/webhook']);
+    expect(sent.map((x) => `${x.rule}/${x.channel}`).sort()).toEqual([
+      'action_items_due_soon/inbox',
+      'action_items_due_soon/webhook',
+      'long_call/inbox',
+      'long_call/webhook',
+    ]);
     expect(sent.every((x) => x.status === 'sent')).toBe(true);
     expect(vendors.hook.requests.length - hooksBefore).toBe(2);
     expect(JSON.parse(vendors.hook.requests.at(-1)!.body.toString())).toHaveProperty('text');
     // Each vendor was asked once per stage, whatever Telnyx repeated.
     expect(vendors.deepgram.requests.filter((q) => q.body.equals(call.audio))).toHaveLength(1);
-    const ccid = ((call.events[0]!.data as Record<string, unknown>).payload as { call_control_id: string }).call_control_id;
-    const commands = vendors.telnyx.requests.filter((q) => q.path.includes(encodeURIComponent(ccid)) || q.path.includes(ccid)).map((q) => q.path.split('/').pop());
+    const ccid = ((call.events[0]!.data as Record<string, unknown>).payload as { call_control_id: string })
+      .call_control_id;
+    const commands = vendors.telnyx.requests
+      .filter((q) => q.path.includes(encodeURIComponent(ccid)) || q.path.includes(ccid))
+      .map((q) => q.path.split('/').pop());
     // The hangup may be seen before the answer is due (all events arrive at once): never twice.
     expect(commands.filter((c) => c === 'answer').length).toBeLessThanOrEqual(1);
   });
 
   it('scores and notifies the caller when the event that names them arrives after the pipeline began', async () => {
-    await stack.database.db.insert(contacts).values({ firstName: 'Grace', lastName: 'Hopper', phoneE164: '+12125550177' });
-    const call = recordedCall('+12125550177', [{ channel: 0, text: 'Grace here, about the compiler talk next week.' }, { channel: 1, text: 'Great, see you then.' }]);
+    await stack.database.db
+      .insert(contacts)
+      .values({ firstName: 'Grace', lastName: 'Hopper', phoneE164: '+12125550177' });
+    const call = recordedCall('+12125550177', [
+      { channel: 0, text: 'Grace here, about the compiler talk next week.' },
+      { channel: 1, text: 'Great, see you then.' },
+    ]);
     const [initiated, ...rest] = call.events;
     for (const e of rest) await send(e);
     // Only call.initiated carries the direction, so until it comes the caller is unknown.
     const deadline = Date.now() + 20_000;
-    while (!(await recordFor(call.callSessionId).catch(() => undefined))?.stageStatus?.transcribe && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    while (
+      !(await recordFor(call.callSessionId).catch(() => undefined))?.stageStatus?.transcribe &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 100));
     expect((await recordFor(call.callSessionId)).contactId).toBeNull();
     await send(initiated);
     const result = (await finish(call.callSessionId)) as { stages: Record<string, string> };
@@ -105,7 +156,14 @@ describe('call pipeline with vendor fakes', () => {
   it('retries a vendor outage (500, then 429 with Retry-After) and succeeds', async () => {
     vendors.deepgram.failNext({ kind: 'status', status: 500 }, { kind: 'status', status: 429, retryAfterSeconds: 1 });
     const before = vendors.deepgram.requests.length;
-    const call = recordedCall('+12125550100', [{ channel: 0, text: 'Quick question about the invoice from March.' }, { channel: 1, text: 'I will check and call you back.' }], 30);
+    const call = recordedCall(
+      '+12125550100',
+      [
+        { channel: 0, text: 'Quick question about the invoice from March.' },
+        { channel: 1, text: 'I will check and call you back.' },
+      ],
+      30,
+    );
     for (const e of call.events) await send(e);
     const result = (await finish(call.callSessionId)) as { stages: Record<string, string> };
     expect(result.stages.transcribe).toBe('done');
@@ -116,12 +174,24 @@ describe('call pipeline with vendor fakes', () => {
   it('does not retry a malformed vendor reply: the stage fails, the independent stages still run', async () => {
     vendors.anthropic.failNext({ kind: 'malformed' });
     const before = vendors.anthropic.requests.length;
-    const call = recordedCall('+14155550123', [{ channel: 0, text: 'Hello, I am calling about the apartment listing on Main Street.' }], 40);
+    const call = recordedCall(
+      '+14155550123',
+      [{ channel: 0, text: 'Hello, I am calling about the apartment listing on Main Street.' }],
+      40,
+    );
     for (const e of call.events) await send(e);
     const result = (await finish(call.callSessionId)) as { stages: Record<string, string> };
-    expect(result.stages).toMatchObject({ transcribe: 'done', summarize: 'failed', sentiment: 'done', embed: 'done', notify: 'done' });
+    expect(result.stages).toMatchObject({
+      transcribe: 'done',
+      summarize: 'failed',
+      sentiment: 'done',
+      embed: 'done',
+      notify: 'done',
+    });
     const r = await recordFor(call.callSessionId);
-    expect((r.stageStatus as Record<string, { status: string; error?: string }>).summarize).toMatchObject({ status: 'failed' });
+    expect((r.stageStatus as Record<string, { status: string; error?: string }>).summarize).toMatchObject({
+      status: 'failed',
+    });
     // one malformed summary attempt, then one sentiment call: no retry of the malformed reply
     expect(vendors.anthropic.requests.length - before).toBe(2);
     expect((await stack.database.db.select().from(tasks).where(eq(tasks.phoneRecordId, r.id))).length).toBe(0);
@@ -136,7 +206,10 @@ describe('call pipeline with vendor fakes', () => {
     const r = await recordFor(callSessionId);
     const rules = await stack.database.db.select().from(notifications).where(eq(notifications.phoneRecordId, r.id));
     expect(rules.map((x) => x.rule)).toContain('missed_known_contact');
-    const history = await stack.database.db.select().from(relationshipScores).where(eq(relationshipScores.contactId, r.contactId!));
+    const history = await stack.database.db
+      .select()
+      .from(relationshipScores)
+      .where(eq(relationshipScores.contactId, r.contactId!));
     expect(history.length).toBeGreaterThanOrEqual(2);
   });
 });

@@ -20,7 +20,10 @@ describe('workflow history replay', () => {
     const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
     expect(files.length, 'recorded histories in workflows/histories').toBeGreaterThanOrEqual(4);
     const histories = await Promise.all(
-      files.map(async (f) => ({ workflowId: f.replace(/\.json$/, ''), history: JSON.parse(await readFile(path.join(dir, f), 'utf8')) as unknown })),
+      files.map(async (f) => ({
+        workflowId: f.replace(/\.json$/, ''),
+        history: JSON.parse(await readFile(path.join(dir, f), 'utf8')) as unknown,
+      })),
     );
     const failures: string[] = [];
     // With the codec the workers use: histories recorded before it (plain payloads) pass through.

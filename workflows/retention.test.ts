@@ -11,11 +11,22 @@ import { startStack, type Stack } from '../test/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ env: { RETAIN_RECORDINGS_DAYS: '30', RETAIN_TRANSCRIPTS_DAYS: '60', RETAIN_MESSAGES_DAYS: '90', RETAIN_SCORE_HISTORY_DAYS: '30' } });
+  stack = await startStack({
+    env: {
+      RETAIN_RECORDINGS_DAYS: '30',
+      RETAIN_TRANSCRIPTS_DAYS: '60',
+      RETAIN_MESSAGES_DAYS: '90',
+      RETAIN_SCORE_HISTORY_DAYS: '30',
+    },
+  });
 });
 afterAll(() => stack?.stop());
 
-const exists = (file: string) => access(file).then(() => true, () => false);
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
 const vector = Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0));
 
 describe('retention', () => {
@@ -25,9 +36,29 @@ describe('retention', () => {
     const contact = await addContact(db, { firstName: 'Old', phoneE164: '+12065550190' });
     const call = async (days: number) => {
       const id = randomUUID();
-      const location = await createProviders(stack.config).blobs.put(`${id}.wav`, new Uint8Array([1, 2, 3]), 'audio/wav');
-      const row = await addCall(db, { id, phoneNumber: '+12065550190', contactId: contact.id, startedAt: daysAgo(days), transcript: `words ${days}`, speakerSegments: [{ speaker: 'caller', text: `words ${days}`, startMs: 0, endMs: 1 }], summary: `summary ${days}`, recordingLocation: location });
-      await addPassage(db, { sourceType: 'call', sourceId: row.id, content: `words ${days}`, vector, model: 'use-lite-512', kind: 'transcript' });
+      const location = await createProviders(stack.config).blobs.put(
+        `${id}.wav`,
+        new Uint8Array([1, 2, 3]),
+        'audio/wav',
+      );
+      const row = await addCall(db, {
+        id,
+        phoneNumber: '+12065550190',
+        contactId: contact.id,
+        startedAt: daysAgo(days),
+        transcript: `words ${days}`,
+        speakerSegments: [{ speaker: 'caller', text: `words ${days}`, startMs: 0, endMs: 1 }],
+        summary: `summary ${days}`,
+        recordingLocation: location,
+      });
+      await addPassage(db, {
+        sourceType: 'call',
+        sourceId: row.id,
+        content: `words ${days}`,
+        vector,
+        model: 'use-lite-512',
+        kind: 'transcript',
+      });
       return row;
     };
     const old = await call(100);
@@ -40,7 +71,11 @@ describe('retention', () => {
       { contactId: contact.id, score: 20, strength: 0.2, priority: 0, scorerVersion: 'test', computedAt: daysAgo(1) },
     ]);
 
-    const run = await stack.client.workflow.execute('retentionWorkflow', { taskQueue: stack.config.temporal.taskQueue, workflowId: `retention-${randomUUID()}`, args: [{}] });
+    const run = await stack.client.workflow.execute('retentionWorkflow', {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId: `retention-${randomUUID()}`,
+      args: [{}],
+    });
     expect(run.removed).toEqual({ recordings: 2, transcripts: 1, messages: 1, scoreHistory: 1 });
     const rec = async (id: string) => (await db.select().from(phoneRecords).where(eq(phoneRecords.id, id)))[0]!;
     expect((await rec(old.id)).recordingLocation).toBeNull();
@@ -51,7 +86,10 @@ describe('retention', () => {
     expect((await rec(fresh.id)).recordingLocation).not.toBeNull();
     expect(await exists(path.join(blobs, `${old.id}.wav`))).toBe(false);
     expect(await exists(path.join(blobs, `${fresh.id}.wav`))).toBe(true);
-    const passages = await db.select({ id: embeddings.sourceId }).from(embeddings).where(eq(embeddings.kind, 'transcript'));
+    const passages = await db
+      .select({ id: embeddings.sourceId })
+      .from(embeddings)
+      .where(eq(embeddings.kind, 'transcript'));
     expect(passages.map((p) => p.id).sort()).toEqual([middle.id, fresh.id].sort());
     expect((await db.select().from(messages)).map((m) => m.id)).toEqual([newText.id]);
     expect(oldText.id).not.toBe(newText.id);
@@ -60,7 +98,11 @@ describe('retention', () => {
 
     // Sixty days later the rest has aged out too.
     const later = new Date(Date.now() + 60 * 86_400_000).toISOString();
-    const again = await stack.client.workflow.execute('retentionWorkflow', { taskQueue: stack.config.temporal.taskQueue, workflowId: `retention-${randomUUID()}`, args: [{ asOfIso: later }] });
+    const again = await stack.client.workflow.execute('retentionWorkflow', {
+      taskQueue: stack.config.temporal.taskQueue,
+      workflowId: `retention-${randomUUID()}`,
+      args: [{ asOfIso: later }],
+    });
     expect(again.removed).toEqual({ recordings: 1, transcripts: 2, messages: 0, scoreHistory: 1 });
     expect(await exists(path.join(blobs, `${fresh.id}.wav`))).toBe(false);
   });

@@ -9,7 +9,9 @@ import { activityProfiles } from '../temporal.config.js';
 
 const steps = proxyActivities<Activities>(activityProfiles.forget);
 
-export async function retentionWorkflow(input: { asOfIso?: string } = {}): Promise<{ asOf: string; removed: Record<string, number> }> {
+export async function retentionWorkflow(
+  input: { asOfIso?: string } = {},
+): Promise<{ asOf: string; removed: Record<string, number> }> {
   const asOf = input.asOfIso ?? new Date().toISOString();
   return { asOf, removed: await steps.applyRetentionPolicy({ asOfIso: asOf }) };
 }

@@ -2,7 +2,13 @@
  * Reconciliation against Telnyx's detail records: every call Telnyx knows about and we do not
  * gets its own call workflow (same id scheme, so a call that did arrive is never doubled).
  */
-import { ApplicationFailure, ParentClosePolicy, proxyActivities, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  ParentClosePolicy,
+  proxyActivities,
+  startChild,
+  WorkflowIdReusePolicy,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { activityProfiles, callWorkflowId } from '../temporal.config.js';
 import { callWorkflow } from './call.js';
@@ -10,8 +16,13 @@ import type { SyncResult } from './contract.js';
 
 const telephony = proxyActivities<Activities>(activityProfiles.callControl);
 
-
-export async function syncCallHistoryWorkflow({ sinceIso, limit }: { sinceIso: string; limit: number }): Promise<SyncResult> {
+export async function syncCallHistoryWorkflow({
+  sinceIso,
+  limit,
+}: {
+  sinceIso: string;
+  limit: number;
+}): Promise<SyncResult> {
   if (Number.isNaN(Date.parse(sinceIso))) throw ApplicationFailure.nonRetryable(`since is not a date: ${sinceIso}`);
   const { checked, missing } = await telephony.findUnrecordedCalls({ sinceIso, limit });
   const result: SyncResult = { checked, created: 0, alreadyKnown: checked - missing.length, callSessionIds: [] };

@@ -22,7 +22,17 @@ const children: ChildProcess[] = [];
 /** The production worker entry point (`npm run worker`) as its own process. */
 function startWorkerProcess(taskQueue: string): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    env: { ...process.env, ...vendors.env, DATABASE_URL: url, TEMPORAL_ADDRESS: need('TEST_TEMPORAL_ADDRESS'), TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_CODEC_KEYS: stack.codecKeys, RECORDING_HOSTS: '127.0.0.1,localhost', LOG_LEVEL: 'error', DATA_DIR: `/tmp/cc-crash-${randomUUID()}` },
+    env: {
+      ...process.env,
+      ...vendors.env,
+      DATABASE_URL: url,
+      TEMPORAL_ADDRESS: need('TEST_TEMPORAL_ADDRESS'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      TEMPORAL_CODEC_KEYS: stack.codecKeys,
+      RECORDING_HOSTS: '127.0.0.1,localhost',
+      LOG_LEVEL: 'error',
+      DATA_DIR: `/tmp/cc-crash-${randomUUID()}`,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   children.push(child);
@@ -67,22 +77,40 @@ describe('worker crash mid-pipeline', () => {
       { channel: 0, text: 'Hi, it is Grace. Please send me the compiler notes by Monday.' },
       { channel: 1, text: 'Will do, I will send them over the weekend.' },
     ]);
-    const { callSessionId, events } = callLifecycle({ from: '+14155550111', to: '+13125550199', answered: true, talkSeconds: 200, recordingUrl: vendors.telnyx.hostRecording(`crash-${randomUUID()}.mp3`, audio) });
+    const { callSessionId, events } = callLifecycle({
+      from: '+14155550111',
+      to: '+13125550199',
+      answered: true,
+      talkSeconds: 200,
+      recordingUrl: vendors.telnyx.hostRecording(`crash-${randomUUID()}.mp3`, audio),
+    });
     // The summary call hangs, so the first worker is mid-pipeline when it dies.
     vendors.anthropic.failNext({ kind: 'slow', delayMs: 120_000 });
 
     const first = startWorkerProcess(taskQueue);
-    for (const e of events) expect((await postSigned(app, stack.keys.privateKey, '/webhooks/telnyx/voice', e)).status).toBe(200);
+    for (const e of events)
+      expect((await postSigned(app, stack.keys.privateKey, '/webhooks/telnyx/voice', e)).status).toBe(200);
     const record = await until('the summary stage to start', async () => {
       const [r] = await database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));
-      return (r?.stageStatus as Record<string, { status: string }> | undefined)?.summarize?.status === 'running' ? r : undefined;
+      return (r?.stageStatus as Record<string, { status: string }> | undefined)?.summarize?.status === 'running'
+        ? r
+        : undefined;
     });
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
 
     startWorkerProcess(taskQueue);
-    const result = (await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result()) as { stages: Record<string, string> };
-    expect(result.stages).toMatchObject({ record: 'done', transcribe: 'done', summarize: 'done', sentiment: 'done', embed: 'done', notify: 'done' });
+    const result = (await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result()) as {
+      stages: Record<string, string>;
+    };
+    expect(result.stages).toMatchObject({
+      record: 'done',
+      transcribe: 'done',
+      summarize: 'done',
+      sentiment: 'done',
+      embed: 'done',
+      notify: 'done',
+    });
 
     const made = await database.db.select().from(tasks).where(eq(tasks.phoneRecordId, record.id));
     const keys = made.map((t) => t.sourceKey);

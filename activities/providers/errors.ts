@@ -21,11 +21,20 @@ export class ProviderError extends Error {
  */
 export function toProviderError(provider: string, err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
-  const e = err as { status?: number; statusCode?: number; name?: string; message?: string; headers?: unknown; code?: string; $metadata?: { httpStatusCode?: number } };
+  const e = err as {
+    status?: number;
+    statusCode?: number;
+    name?: string;
+    message?: string;
+    headers?: unknown;
+    code?: string;
+    $metadata?: { httpStatusCode?: number };
+  };
   const status = e?.status ?? e?.statusCode ?? e?.$metadata?.httpStatusCode;
   const retryAfter = readRetryAfter(e?.headers);
   const text = `${provider}: ${status ? `HTTP ${status}: ` : ''}${String(e?.message ?? err).slice(0, 300)}`;
-  if (status === 429 || (status !== undefined && status >= 500)) return new ProviderError(text, true, provider, status, retryAfter);
+  if (status === 429 || (status !== undefined && status >= 500))
+    return new ProviderError(text, true, provider, status, retryAfter);
   if (status !== undefined && status >= 400) return new ProviderError(text, false, provider, status);
   const transient = /timeout|timed out|ECONNRESET|ECONNREFUSED|EAI_AGAIN|socket hang up|fetch failed|network|aborted/i;
   if (transient.test(`${e?.name} ${e?.code} ${e?.message}`)) return new ProviderError(text, true, provider);

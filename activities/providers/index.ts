@@ -38,7 +38,12 @@ export interface Providers {
 export function createEmbeddingsProvider(config: Config): EmbeddingsPort {
   const { embeddings } = config;
   return embeddings.provider !== 'local' && embeddings.apiKey
-    ? createOpenAIEmbeddings({ apiKey: embeddings.apiKey, baseUrl: embeddings.baseUrl, model: embeddings.model, provider: embeddings.provider })
+    ? createOpenAIEmbeddings({
+        apiKey: embeddings.apiKey,
+        baseUrl: embeddings.baseUrl,
+        model: embeddings.model,
+        provider: embeddings.provider,
+      })
     : createLocalEmbeddings();
 }
 
@@ -52,14 +57,28 @@ export function createProviders(config: Config): Providers {
   const { telnyx, deepgram, anthropic } = config;
   return {
     telephony: telnyx.apiKey
-      ? createTelnyxTelephony({ apiKey: telnyx.apiKey, baseUrl: telnyx.baseUrl, voice: telnyx.voice, fromNumber: telnyx.phoneNumber, messagingProfileId: telnyx.messagingProfileId })
+      ? createTelnyxTelephony({
+          apiKey: telnyx.apiKey,
+          baseUrl: telnyx.baseUrl,
+          voice: telnyx.voice,
+          fromNumber: telnyx.phoneNumber,
+          messagingProfileId: telnyx.messagingProfileId,
+        })
       : createLocalTelephony(config.dataDir),
-    speech: deepgram.apiKey ? createDeepgramSpeech({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model }) : createLocalSpeech({ workDir: path.join(config.dataDir, 'stt-work'), modelDir: config.speech.localModelDir }),
-    language: anthropic.apiKey ? createAnthropicLanguage({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, model: anthropic.model }) : createLocalLanguage(),
+    speech: deepgram.apiKey
+      ? createDeepgramSpeech({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model })
+      : createLocalSpeech({ workDir: path.join(config.dataDir, 'stt-work'), modelDir: config.speech.localModelDir }),
+    language: anthropic.apiKey
+      ? createAnthropicLanguage({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, model: anthropic.model })
+      : createLocalLanguage(),
     embeddings: createEmbeddingsProvider(config),
     blobs: createRecordingStore(config),
     tts: config.elevenlabs.apiKey
-      ? createElevenLabsSpeech({ apiKey: config.elevenlabs.apiKey, baseUrl: config.elevenlabs.baseUrl, voiceId: config.elevenlabs.voiceId })
+      ? createElevenLabsSpeech({
+          apiKey: config.elevenlabs.apiKey,
+          baseUrl: config.elevenlabs.baseUrl,
+          voiceId: config.elevenlabs.voiceId,
+        })
       : undefined,
     media: createLocalBlobStore(mediaDir(config.dataDir)),
   };
@@ -71,7 +90,10 @@ type Check = () => Promise<{ ok: boolean; detail: string }>;
  * Readiness checks of the engines a process runs (the speech and language engines where the worker
  * runs, the embeddings engine everywhere) and of the data folder the local engines write.
  */
-export function engineChecks(providers: Pick<Providers, 'embeddings'> & Partial<Pick<Providers, 'speech' | 'language'>>, config: Config): Record<string, Check> {
+export function engineChecks(
+  providers: Pick<Providers, 'embeddings'> & Partial<Pick<Providers, 'speech' | 'language'>>,
+  config: Config,
+): Record<string, Check> {
   const checks: Record<string, Check> = {};
   const { speech, language } = providers;
   if (speech) {
@@ -86,7 +108,8 @@ export function engineChecks(providers: Pick<Providers, 'embeddings'> & Partial<
     };
   }
   checks.embeddings = async () => {
-    if (providers.embeddings.name !== 'local') return { ok: true, detail: `${providers.embeddings.name} ${providers.embeddings.model} (vendor)` };
+    if (providers.embeddings.name !== 'local')
+      return { ok: true, detail: `${providers.embeddings.name} ${providers.embeddings.model} (vendor)` };
     await providers.embeddings.embed(['ready']);
     return { ok: true, detail: `local ${providers.embeddings.model}` };
   };

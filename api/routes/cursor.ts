@@ -5,7 +5,10 @@ import { ApiError } from '../errors.js';
 /** What a list sorts by: a time (timestamptz, or ±infinity for undated rows), a number, or text. */
 export type CursorKind = 'timestamptz' | 'numeric' | 'real' | 'double precision' | 'integer' | 'text';
 
-const invalid = () => new ApiError(400, 'validation_failed', 'cursor is not one this API issued', { cursor: 'cursor is not one this API issued' });
+const invalid = () =>
+  new ApiError(400, 'validation_failed', 'cursor is not one this API issued', {
+    cursor: 'cursor is not one this API issued',
+  });
 
 function fits(value: string | number | null, kind: CursorKind): boolean {
   if (value === null) return true;

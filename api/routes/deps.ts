@@ -39,6 +39,9 @@ export interface SetupFacts {
 /** E.164 or a 400 naming the field. */
 export function requirePhone(raw: string, region: CountryCode, field = 'phone'): string {
   const e164 = toE164(raw, region);
-  if (!e164) throw new ApiError(400, 'validation_failed', `${field} is not a valid phone number`, { [field]: 'not a valid phone number' });
+  if (!e164)
+    throw new ApiError(400, 'validation_failed', `${field} is not a valid phone number`, {
+      [field]: 'not a valid phone number',
+    });
   return e164;
 }

@@ -24,40 +24,79 @@ const DESCRIPTION =
 const ReadySchema = z.object({
   status: z.enum(['ready', 'unavailable']),
   failed: z.array(z.string()),
-  checks: z.record(z.string(), z.object({ status: z.enum(['ok', 'unavailable']), detail: z.string().optional().openapi({ description: 'Why, with a valid API token only' }) })),
+  checks: z.record(
+    z.string(),
+    z.object({
+      status: z.enum(['ok', 'unavailable']),
+      detail: z.string().optional().openapi({ description: 'Why, with a valid API token only' }),
+    }),
+  ),
 });
 
 /** Paths served by the outer app, documented here so the document describes the whole surface. */
 function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
   const plain = (path: string, summary: string, tag: string, method: 'get' | 'post' = 'get') =>
-    api.openAPIRegistry.registerPath({ method, path, summary, tags: [tag], operationId: operationIdOf(method, path), responses: { 200: { description: 'OK' } } });
+    api.openAPIRegistry.registerPath({
+      method,
+      path,
+      summary,
+      tags: [tag],
+      operationId: operationIdOf(method, path),
+      responses: { 200: { description: 'OK' } },
+    });
   api.openAPIRegistry.registerPath({
-    method: 'get', path: '/health', tags: ['Operations'], summary: 'Liveness', operationId: 'getHealth',
+    method: 'get',
+    path: '/health',
+    tags: ['Operations'],
+    summary: 'Liveness',
+    operationId: 'getHealth',
     responses: { 200: json(z.object({ status: z.literal('ok') }), 'Process is up') },
   });
   api.openAPIRegistry.registerPath({
-    method: 'get', path: '/ready', tags: ['Operations'], summary: 'Readiness: database, Temporal, a worker polling, and the engines this configuration selects', operationId: 'getReady',
+    method: 'get',
+    path: '/ready',
+    tags: ['Operations'],
+    summary: 'Readiness: database, Temporal, a worker polling, and the engines this configuration selects',
+    operationId: 'getReady',
     responses: {
       200: json(ReadySchema, 'Every part this process needs can work'),
       503: json(ReadySchema, 'A part cannot work; `failed` names it and its check says why'),
     },
   });
   api.openAPIRegistry.registerPath({
-    method: 'post', path: '/auth/session', tags: ['Sign-in'], summary: 'Dashboard sign-in: an API token in, an httpOnly SameSite=Strict session cookie out', operationId: 'postAuthSession',
+    method: 'post',
+    path: '/auth/session',
+    tags: ['Sign-in'],
+    summary: 'Dashboard sign-in: an API token in, an httpOnly SameSite=Strict session cookie out',
+    operationId: 'postAuthSession',
     request: { body: { content: { 'application/json': { schema: z.object({ token: z.string() }) } }, required: true } },
-    responses: { 200: json(envelope(z.object({ signedIn: z.boolean() })), 'Signed in; the cookie is set'), 400: json(ErrorEnvelope, 'No token given'), 401: json(ErrorEnvelope, 'Not a token of this server'), 413: json(ErrorEnvelope, 'Body over 4 KB'), 429: json(ErrorEnvelope, 'Too many failed attempts') },
+    responses: {
+      200: json(envelope(z.object({ signedIn: z.boolean() })), 'Signed in; the cookie is set'),
+      400: json(ErrorEnvelope, 'No token given'),
+      401: json(ErrorEnvelope, 'Not a token of this server'),
+      413: json(ErrorEnvelope, 'Body over 4 KB'),
+      429: json(ErrorEnvelope, 'Too many failed attempts'),
+    },
   });
   api.openAPIRegistry.registerPath({
-    method: 'delete', path: '/auth/session', tags: ['Sign-in'], summary: 'Sign out: revokes the session and clears the cookie', operationId: 'deleteAuthSession',
+    method: 'delete',
+    path: '/auth/session',
+    tags: ['Sign-in'],
+    summary: 'Sign out: revokes the session and clears the cookie',
+    operationId: 'deleteAuthSession',
     responses: { 200: json(envelope(z.object({ signedIn: z.boolean() })), 'Signed out') },
   });
   for (const [path, summary] of [
-    ['/webhooks/telnyx/voice', 'Telnyx Call Control events (JSON) and TeXML instruction fetches (form); Ed25519-signed'],
+    [
+      '/webhooks/telnyx/voice',
+      'Telnyx Call Control events (JSON) and TeXML instruction fetches (form); Ed25519-signed',
+    ],
     ['/webhooks/telnyx/status', 'TeXML call-progress callbacks; signed'],
     ['/webhooks/telnyx/recording', 'TeXML recording-status callbacks; signed'],
     ['/webhooks/telnyx/fallback', 'TeXML fallback: apology and voicemail, needs neither database nor Temporal'],
     ['/webhooks/telnyx/messaging', 'message.received / sent / finalized; signed'],
-  ] as const) plain(path, summary, 'Telnyx webhooks', 'post');
+  ] as const)
+    plain(path, summary, 'Telnyx webhooks', 'post');
 }
 
 const documents = new WeakMap<object, () => Record<string, unknown>>();
@@ -70,11 +109,15 @@ export function allowedMethods(api: object): (path: string) => string[] {
   let table: { re: RegExp; methods: string[] }[] | undefined;
   return (path) => {
     table ??= [
-      ...Object.entries((documents.get(api)!().paths ?? {}) as Record<string, Record<string, unknown>>).map(([p, ops]) => ({
-        re: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-        methods: Object.keys(ops).map((m) => m.toUpperCase()),
-      })),
-      ...['/', '/docs', '/openapi.json', '/media/greetings/[^/]+', '/auth/link', '/assets/[^/]+', '/favicon.svg'].map((p) => ({ re: new RegExp(`^${p}$`), methods: ['GET'] })),
+      ...Object.entries((documents.get(api)!().paths ?? {}) as Record<string, Record<string, unknown>>).map(
+        ([p, ops]) => ({
+          re: new RegExp(`^${p.replace(/\{[^}]+\}/g, '[^/]+')}$`),
+          methods: Object.keys(ops).map((m) => m.toUpperCase()),
+        }),
+      ),
+      ...['/', '/docs', '/openapi.json', '/media/greetings/[^/]+', '/auth/link', '/assets/[^/]+', '/favicon.svg'].map(
+        (p) => ({ re: new RegExp(`^${p}$`), methods: ['GET'] }),
+      ),
     ];
     // A literal path (`/api/contacts/from-caller`) wins over a template that also matches it.
     const matches = table.filter((t) => t.re.test(path));
@@ -86,7 +129,11 @@ export function allowedMethods(api: object): (path: string) => string[] {
 
 export function createRestApi(deps: ApiDeps) {
   const api = createApiApp();
-  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'One of API_TOKENS' });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'One of API_TOKENS',
+  });
   contactRoutes(api, deps);
   phoneRecordRoutes(api, deps);
   messageRoutes(api, deps);
@@ -102,7 +149,10 @@ export function createRestApi(deps: ApiDeps) {
   let cached: Record<string, unknown> | undefined;
   const document = () => {
     if (!cached) {
-      cached = api.getOpenAPIDocument({ openapi: '3.0.3', info: { title: 'Command Center', version: '1.0.0', description: DESCRIPTION } }) as unknown as Record<string, unknown>;
+      cached = api.getOpenAPIDocument({
+        openapi: '3.0.3',
+        info: { title: 'Command Center', version: '1.0.0', description: DESCRIPTION },
+      }) as unknown as Record<string, unknown>;
       tightenDocument(cached);
     }
     return cached;

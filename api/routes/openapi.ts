@@ -11,7 +11,9 @@ export type AppEnv = { Variables: { requestId: string } };
 export type ApiApp = OpenAPIHono<AppEnv>;
 
 /** Field name -> first problem, for the 400 envelope. */
-export function fieldErrors(issues: readonly { path: readonly PropertyKey[]; message: string }[]): Record<string, string> {
+export function fieldErrors(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Record<string, string> {
   const fields: Record<string, string> = {};
   for (const issue of issues) {
     const key = issue.path.map(String).join('.') || '(body)';
@@ -25,7 +27,12 @@ export function createApiApp(): ApiApp {
     defaultHook: (result) => {
       if (!result.success) {
         const fields = fieldErrors(result.error.issues);
-        throw new ApiError(400, 'validation_failed', `Invalid ${result.target}: ${Object.keys(fields).join(', ')}`, fields);
+        throw new ApiError(
+          400,
+          'validation_failed',
+          `Invalid ${result.target}: ${Object.keys(fields).join(', ')}`,
+          fields,
+        );
       }
     },
   });
@@ -33,7 +40,8 @@ export function createApiApp(): ApiApp {
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
 type Req<R extends RouteConfig> = NonNullable<R['request']>;
-type JsonBody<R extends RouteConfig> = Req<R> extends { body: { content: { 'application/json': { schema: infer S } } } } ? Out<S> : undefined;
+type JsonBody<R extends RouteConfig> =
+  Req<R> extends { body: { content: { 'application/json': { schema: infer S } } } } ? Out<S> : undefined;
 
 /** The validated inputs of a route, typed from its declaration. */
 export interface RouteInput<R extends RouteConfig> {
@@ -56,24 +64,29 @@ export function wellFormed<T>(value: T): T {
  * Register a route: the handler gets the validated inputs and returns a Response (built with
  * `ok()`/`page()`), while the declared zod schemas document the responses in `/openapi.json`.
  */
-export function route<R extends RouteConfig>(app: ApiApp, config: R, handler: (c: Context<AppEnv>, input: RouteInput<R>) => Promise<Response>) {
+export function route<R extends RouteConfig>(
+  app: ApiApp,
+  config: R,
+  handler: (c: Context<AppEnv>, input: RouteInput<R>) => Promise<Response>,
+) {
   const has = (k: string) => Boolean((config.request as Record<string, unknown> | undefined)?.[k]);
   const bodyRequired = Boolean((config.request as { body?: { required?: boolean } } | undefined)?.body?.required);
-  app.openapi(
-    { ...config, operationId: config.operationId ?? operationIdOf(config.method, config.path) },
-    ((c: Context<AppEnv>) => {
-      // The validator skips a body sent without a JSON content type; a required body must be there.
-      if (bodyRequired && !/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
-        throw new ApiError(400, 'validation_failed', 'This request needs a JSON body (Content-Type: application/json)', { body: 'required' });
-      }
-      const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
-      return handler(c, {
-        params: (has('params') ? wellFormed(valid('param')) : undefined) as RouteInput<R>['params'],
-        query: (has('query') ? wellFormed(valid('query')) : undefined) as RouteInput<R>['query'],
-        body: (has('body') ? wellFormed(valid('json')) : undefined) as RouteInput<R>['body'],
+  app.openapi({ ...config, operationId: config.operationId ?? operationIdOf(config.method, config.path) }, ((
+    c: Context<AppEnv>,
+  ) => {
+    // The validator skips a body sent without a JSON content type; a required body must be there.
+    if (bodyRequired && !/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
+      throw new ApiError(400, 'validation_failed', 'This request needs a JSON body (Content-Type: application/json)', {
+        body: 'required',
       });
-    }) as never,
-  );
+    }
+    const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
+    return handler(c, {
+      params: (has('params') ? wellFormed(valid('param')) : undefined) as RouteInput<R>['params'],
+      query: (has('query') ? wellFormed(valid('query')) : undefined) as RouteInput<R>['query'],
+      body: (has('body') ? wellFormed(valid('json')) : undefined) as RouteInput<R>['body'],
+    });
+  }) as never);
 }
 
 /**
@@ -81,7 +94,12 @@ export function route<R extends RouteConfig>(app: ApiApp, config: R, handler: (c
  * `get /api/contacts/{id}/relationship-score` -> `getContactsByIdRelationshipScore`.
  */
 export function operationIdOf(method: string, path: string): string {
-  const pascal = (w: string) => w.split(/[-_]/).filter(Boolean).map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+  const pascal = (w: string) =>
+    w
+      .split(/[-_]/)
+      .filter(Boolean)
+      .map((p) => p[0]!.toUpperCase() + p.slice(1))
+      .join('');
   const parts = path
     .replace(/^\/(api\/)?/, '')
     .split('/')
@@ -115,27 +133,45 @@ export const Pagination = z
   .openapi('Pagination');
 
 /** A list envelope: `data` stays an array; the keyset cursor rides beside it. */
-export const pageEnvelope = <T extends z.ZodType>(item: T) => envelope(z.array(item)).extend({ pagination: Pagination });
+export const pageEnvelope = <T extends z.ZodType>(item: T) =>
+  envelope(z.array(item)).extend({ pagination: Pagination });
 
-export const json = (schema: z.ZodType, description: string) => ({ content: { 'application/json': { schema } }, description });
+export const json = (schema: z.ZodType, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
 
 export const errors = {
   400: json(ErrorEnvelope, 'Invalid input; `error.fields` names each field'),
   401: json(ErrorEnvelope, 'Missing or invalid bearer token'),
 };
 export const notFoundResponse = { 404: json(ErrorEnvelope, 'No such resource') };
-export const conflictResponse = { 409: json(ErrorEnvelope, 'Conflicts with an existing resource (`error.fields` says which)') };
+export const conflictResponse = {
+  409: json(ErrorEnvelope, 'Conflicts with an existing resource (`error.fields` says which)'),
+};
 
 /** Responses of a route returning `data` in the envelope, plus the usual errors. */
-export const responses = (data: z.ZodType, description: string, status: 200 | 201 | 202 = 200, withNotFound = false) => ({
+export const responses = (
+  data: z.ZodType,
+  description: string,
+  status: 200 | 201 | 202 = 200,
+  withNotFound = false,
+) => ({
   [status]: json(envelope(data), description),
   ...errors,
   ...(withNotFound ? notFoundResponse : {}),
 });
 
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({ body: { content: { 'application/json': { schema } }, required: true } });
+export const jsonBody = <T extends z.ZodType>(schema: T) => ({
+  body: { content: { 'application/json': { schema } }, required: true },
+});
 
-export const IdParam = z.object({ id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' }, example: '3f1c2b9e-8d7a-4c1e-9f00-1a2b3c4d5e6f' }) });
+export const IdParam = z.object({
+  id: z
+    .string()
+    .max(100)
+    .openapi({ param: { name: 'id', in: 'path' }, example: '3f1c2b9e-8d7a-4c1e-9f00-1a2b3c4d5e6f' }),
+});
 
 export const PageQuery = {
   limit: z.coerce.number().int().min(1).max(200).default(50).openapi({ description: 'Page size (1-200)' }),
@@ -178,7 +214,9 @@ export function tightenDocument(node: unknown): void {
   for (const key of ['anyOf', 'oneOf'] as const) {
     const branches = s[key] as Schema[] | undefined;
     if (Array.isArray(branches) && branches.some((b) => Object.keys(b).length === 1 && b.nullable === true)) {
-      s[key] = branches.filter((b) => !(Object.keys(b).length === 1 && b.nullable === true)).map((b) => ({ ...b, nullable: true }));
+      s[key] = branches
+        .filter((b) => !(Object.keys(b).length === 1 && b.nullable === true))
+        .map((b) => ({ ...b, nullable: true }));
     }
   }
   if (s.type === 'string' && !s.enum) {

@@ -12,7 +12,14 @@ import { addCall, addContact, addMessage, addPassage, daysAgo } from '../../test
 import { keywordQueries, paraphraseQueries, searchCorpus } from '../../test/search-corpus.js';
 import { dbKinds, devKeys, freshDatabase, silentLog } from '../../test/stack.js';
 
-type Hit = { id: string; type: string; contactName: string | null; phoneNumber: string | null; passage: { text: string; kind: string }; ranks?: Record<string, number> };
+type Hit = {
+  id: string;
+  type: string;
+  contactName: string | null;
+  phoneNumber: string | null;
+  passage: { text: string; kind: string };
+  ranks?: Record<string, number>;
+};
 
 describe.each(dbKinds)('search on %s', (kind) => {
   let database: DatabaseHandle;
@@ -23,7 +30,9 @@ describe.each(dbKinds)('search on %s', (kind) => {
 
   const search = async (mode: 'semantic' | 'fulltext' | 'hybrid', q: string, extra = '') => {
     const path = mode === 'hybrid' ? '/api/search' : `/api/search/${mode}`;
-    const res = await app.request(`${path}?q=${encodeURIComponent(q)}&limit=5${extra}`, { headers: { authorization: 'Bearer t' } });
+    const res = await app.request(`${path}?q=${encodeURIComponent(q)}&limit=5${extra}`, {
+      headers: { authorization: 'Bearer t' },
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { data: { hits: Hit[] } }).data.hits;
   };
@@ -50,18 +59,61 @@ describe.each(dbKinds)('search on %s', (kind) => {
     const vectors = await embeddings.embed(searchCorpus.map((c) => c.text));
     for (const [i, c] of searchCorpus.entries()) {
       const contact = i % 2 === 0 ? a : b;
-      const row = await addCall(db, { phoneNumber: contact.phoneE164!, contactId: contact.id, startedAt: daysAgo(i + 1), transcript: c.text, summary: null });
+      const row = await addCall(db, {
+        phoneNumber: contact.phoneE164!,
+        contactId: contact.id,
+        startedAt: daysAgo(i + 1),
+        transcript: c.text,
+        summary: null,
+      });
       keyOf.set(row.id, c.key);
-      await addPassage(db, { sourceType: 'call', sourceId: row.id, contactId: contact.id, content: c.text, vector: vectors[i]!, model: embeddings.model, occurredAt: daysAgo(i + 1) });
+      await addPassage(db, {
+        sourceType: 'call',
+        sourceId: row.id,
+        contactId: contact.id,
+        content: c.text,
+        vector: vectors[i]!,
+        model: embeddings.model,
+        occurredAt: daysAgo(i + 1),
+      });
     }
-    const sms = await addMessage(db, { phoneNumber: '+12125550101', contactId: b.id, occurredAt: daysAgo(0.5), text: 'Running late, the babysitter cancelled on us tonight' });
+    const sms = await addMessage(db, {
+      phoneNumber: '+12125550101',
+      contactId: b.id,
+      occurredAt: daysAgo(0.5),
+      text: 'Running late, the babysitter cancelled on us tonight',
+    });
     keyOf.set(sms.id, 'sms-babysitter');
-    await addPassage(db, { sourceType: 'message', sourceId: sms.id, contactId: b.id, content: sms.text, kind: 'message', vector: (await embeddings.embed([sms.text]))[0]!, model: embeddings.model, occurredAt: sms.occurredAt });
+    await addPassage(db, {
+      sourceType: 'message',
+      sourceId: sms.id,
+      contactId: b.id,
+      content: sms.text,
+      kind: 'message',
+      vector: (await embeddings.embed([sms.text]))[0]!,
+      model: embeddings.model,
+      occurredAt: sms.occurredAt,
+    });
     // Passages from another model are never compared with this one's query vectors.
-    await addPassage(db, { sourceType: 'call', sourceId: [...keyOf.keys()][0]!, content: 'other model', vector: Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0)), model: 'other-model', kind: 'summary' });
+    await addPassage(db, {
+      sourceType: 'call',
+      sourceId: [...keyOf.keys()][0]!,
+      content: 'other model',
+      vector: Array.from({ length: 512 }, (_, i) => (i === 0 ? 1 : 0)),
+      model: 'other-model',
+      kind: 'summary',
+    });
     app = createApp({
-      database, gateway: {} as never, log: silentLog, apiTokens: ['t'], telnyxPublicKey: publicKeyFromBase64(devKeys().publicKeyBase64),
-      maxWebhookBytes: 1024, publicBaseUrl: 'http://localhost', ownerName: 'o', region: 'US', embedder: queryEmbedder(embeddings),
+      database,
+      gateway: {} as never,
+      log: silentLog,
+      apiTokens: ['t'],
+      telnyxPublicKey: publicKeyFromBase64(devKeys().publicKeyBase64),
+      maxWebhookBytes: 1024,
+      publicBaseUrl: 'http://localhost',
+      ownerName: 'o',
+      region: 'US',
+      embedder: queryEmbedder(embeddings),
     });
   });
   afterAll(async () => database?.close());
@@ -76,7 +128,11 @@ describe.each(dbKinds)('search on %s', (kind) => {
 
   it('hybrid search is at least as good as either method, on paraphrases and on keywords', async () => {
     for (const set of [paraphraseQueries, keywordQueries, [...paraphraseQueries, ...keywordQueries]]) {
-      const [semantic, fulltext, hybrid] = [await score('semantic', set), await score('fulltext', set), await score('hybrid', set)];
+      const [semantic, fulltext, hybrid] = [
+        await score('semantic', set),
+        await score('fulltext', set),
+        await score('hybrid', set),
+      ];
       expect(hybrid.found).toBeGreaterThanOrEqual(Math.max(semantic.found, fulltext.found));
       expect(hybrid.mrr).toBeGreaterThanOrEqual(Math.max(semantic.mrr, fulltext.mrr) - 1e-9);
     }
@@ -85,7 +141,12 @@ describe.each(dbKinds)('search on %s', (kind) => {
 
   it('cites the call or message and the passage, and filters by contact, type and date', async () => {
     const [top] = await search('semantic', 'heating broken at home');
-    expect(top).toMatchObject({ type: 'call', contactName: 'Tom Reed', phoneNumber: '+12125550101', passage: { kind: 'transcript' } });
+    expect(top).toMatchObject({
+      type: 'call',
+      contactName: 'Tom Reed',
+      phoneNumber: '+12125550101',
+      passage: { kind: 'transcript' },
+    });
     expect(top!.passage.text).toContain('furnace');
     const [text] = await search('fulltext', 'furnace');
     expect(text!.passage.text).toMatch(/<b>furnace<\/b>/i);

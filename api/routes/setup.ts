@@ -15,46 +15,97 @@ const SetupSchema = z
       texml: z.object({ voice: z.string(), status: z.string(), recording: z.string(), fallback: z.string() }),
       messaging: z.string(),
     }),
-    telnyxPublicKey: z.enum(['configured', 'development']).openapi({ description: '`development`: a key generated for the simulator; real Telnyx webhooks will be refused until TELNYX_PUBLIC_KEY is set' }),
-    temporalUi: z.string().nullable().openapi({ description: 'The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one)' }),
+    telnyxPublicKey: z.enum(['configured', 'development']).openapi({
+      description:
+        '`development`: a key generated for the simulator; real Telnyx webhooks will be refused until TELNYX_PUBLIC_KEY is set',
+    }),
+    temporalUi: z
+      .string()
+      .nullable()
+      .openapi({ description: 'The Temporal UI, when this server knows it (TEMPORAL_UI_URL, or the embedded one)' }),
     temporalNamespace: z.string(),
-    testCall: z.boolean().openapi({ description: 'Whether POST /api/setup/test-call can play a simulated call (embedded mode with the development key)' }),
+    testCall: z.boolean().openapi({
+      description:
+        'Whether POST /api/setup/test-call can play a simulated call (embedded mode with the development key)',
+    }),
   })
   .openapi('Setup');
 
 export function setupRoutes(app: ApiApp, deps: ApiDeps) {
-  route(app, createRoute({
-    method: 'get', path: '/api/session', tags: tag, security, summary: 'Who is asking: signed in with a token or the dashboard\'s session cookie',
-    responses: responses(z.object({ signedIn: z.literal(true), via: z.enum(['token', 'cookie']) }), 'Signed in'),
-  }), async (c) => ok(c, { signedIn: true as const, via: c.req.header('authorization') ? ('token' as const) : ('cookie' as const) }));
+  route(
+    app,
+    createRoute({
+      method: 'get',
+      path: '/api/session',
+      tags: tag,
+      security,
+      summary: "Who is asking: signed in with a token or the dashboard's session cookie",
+      responses: responses(z.object({ signedIn: z.literal(true), via: z.enum(['token', 'cookie']) }), 'Signed in'),
+    }),
+    async (c) =>
+      ok(c, { signedIn: true as const, via: c.req.header('authorization') ? ('token' as const) : ('cookie' as const) }),
+  );
 
-  route(app, createRoute({
-    method: 'get', path: '/api/setup', tags: tag, security, summary: 'The webhook URLs to paste into the Telnyx portal, and whether Telnyx\'s public key is configured',
-    responses: responses(SetupSchema, 'Setup facts'),
-  }), async (c) => {
-    const s = deps.setup;
-    const base = (s?.publicBaseUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
-    const hook = (name: string) => `${base}/webhooks/telnyx/${name}`;
-    return ok(c, {
-      publicBaseUrl: base,
-      webhooks: {
-        callControl: hook('voice'),
-        texml: { voice: hook('voice'), status: hook('status'), recording: hook('recording'), fallback: hook('fallback') },
-        messaging: hook('messaging'),
+  route(
+    app,
+    createRoute({
+      method: 'get',
+      path: '/api/setup',
+      tags: tag,
+      security,
+      summary: "The webhook URLs to paste into the Telnyx portal, and whether Telnyx's public key is configured",
+      responses: responses(SetupSchema, 'Setup facts'),
+    }),
+    async (c) => {
+      const s = deps.setup;
+      const base = (s?.publicBaseUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
+      const hook = (name: string) => `${base}/webhooks/telnyx/${name}`;
+      return ok(c, {
+        publicBaseUrl: base,
+        webhooks: {
+          callControl: hook('voice'),
+          texml: {
+            voice: hook('voice'),
+            status: hook('status'),
+            recording: hook('recording'),
+            fallback: hook('fallback'),
+          },
+          messaging: hook('messaging'),
+        },
+        telnyxPublicKey: s?.telnyxKeySource ?? 'configured',
+        temporalUi: s?.temporalUi ?? null,
+        temporalNamespace: s?.temporalNamespace ?? 'default',
+        testCall: Boolean(deps.testCall),
+      });
+    },
+  );
+
+  route(
+    app,
+    createRoute({
+      method: 'post',
+      path: '/api/setup/test-call',
+      tags: tag,
+      security,
+      summary:
+        'Play one simulated call (synthetic speech, signed webhooks) through the whole pipeline; embedded mode with the development key only',
+      responses: {
+        ...responses(
+          z.object({ callSessionId: z.string() }),
+          'The call is on its way; it appears in the call log within seconds',
+          202,
+        ),
+        409: json(ErrorEnvelope, 'Not available here: real Telnyx webhooks are configured'),
       },
-      telnyxPublicKey: s?.telnyxKeySource ?? 'configured',
-      temporalUi: s?.temporalUi ?? null,
-      temporalNamespace: s?.temporalNamespace ?? 'default',
-      testCall: Boolean(deps.testCall),
-    });
-  });
-
-  route(app, createRoute({
-    method: 'post', path: '/api/setup/test-call', tags: tag, security,
-    summary: 'Play one simulated call (synthetic speech, signed webhooks) through the whole pipeline; embedded mode with the development key only',
-    responses: { ...responses(z.object({ callSessionId: z.string() }), 'The call is on its way; it appears in the call log within seconds', 202), 409: json(ErrorEnvelope, 'Not available here: real Telnyx webhooks are configured') },
-  }), async (c) => {
-    if (!deps.testCall) throw new ApiError(409, 'not_available', 'Test calls need the development webhook key (embedded mode without TELNYX_PUBLIC_KEY); use npm run simulate against a development instance instead');
-    return ok(c, await deps.testCall(), 'Test call placed', 202);
-  });
+    }),
+    async (c) => {
+      if (!deps.testCall)
+        throw new ApiError(
+          409,
+          'not_available',
+          'Test calls need the development webhook key (embedded mode without TELNYX_PUBLIC_KEY); use npm run simulate against a development instance instead',
+        );
+      return ok(c, await deps.testCall(), 'Test call placed', 202);
+    },
+  );
 }

@@ -11,7 +11,8 @@ import type { TaskRow } from '../../db/queries/tasks.js';
 const ts = z.string().openapi({ format: 'date-time' });
 
 /** "First Last" of a joined contact, or null when the row has no contact. */
-export const fullName = (first: string | null, last: string | null) => (first === null ? null : `${first} ${last ?? ''}`.trim());
+export const fullName = (first: string | null, last: string | null) =>
+  first === null ? null : `${first} ${last ?? ''}`.trim();
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null);
 
 export const ContactSchema = z
@@ -86,29 +87,58 @@ export const PhoneRecordSchema = PhoneRecordSummarySchema.extend({
   source: z.string(),
   answeredAt: ts.nullable(),
   hangupCause: z.string().nullable(),
-  recording: z.object({ contentType: z.string().nullable(), bytes: z.number().nullable(), durationSeconds: z.number().nullable(), channels: z.number().nullable() }).nullable(),
+  recording: z
+    .object({
+      contentType: z.string().nullable(),
+      bytes: z.number().nullable(),
+      durationSeconds: z.number().nullable(),
+      channels: z.number().nullable(),
+    })
+    .nullable(),
   transcript: z.string().nullable(),
   speakerSegments: z
     .array(
       z.object({
-        speaker: z.string().openapi({ description: '`caller` (left channel: the other party), `owner` (right channel), or `speaker_0` for mono' }),
+        speaker: z.string().openapi({
+          description: '`caller` (left channel: the other party), `owner` (right channel), or `speaker_0` for mono',
+        }),
         text: z.string(),
         startMs: z.number().optional(),
         endMs: z.number().optional(),
-        words: z.array(z.object({ text: z.string(), startMs: z.number(), endMs: z.number(), confidence: z.number().optional() })).optional(),
+        words: z
+          .array(
+            z.object({ text: z.string(), startMs: z.number(), endMs: z.number(), confidence: z.number().optional() }),
+          )
+          .optional(),
       }),
     )
     .nullable(),
-  actionItems: z.array(z.object({ title: z.string(), owner: z.string().nullable().optional(), dueDate: z.string().nullable().optional() })).nullable(),
+  actionItems: z
+    .array(
+      z.object({
+        title: z.string(),
+        owner: z.string().nullable().optional(),
+        dueDate: z.string().nullable().optional(),
+      }),
+    )
+    .nullable(),
   topics: z.array(z.string()).nullable(),
   sentimentDetail: z.unknown().nullable(),
-  provenance: z.object({ transcript: z.string().nullable(), summary: z.string().nullable(), sentiment: z.string().nullable() }),
+  provenance: z.object({
+    transcript: z.string().nullable(),
+    summary: z.string().nullable(),
+    sentiment: z.string().nullable(),
+  }),
   tasks: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), dueDate: ts.nullable() })),
 }).openapi('PhoneRecord');
 
 const model = (provider: string | null, m: string | null) => (provider ? `${provider}${m ? `/${m}` : ''}` : null);
 
-export function phoneRecordSummaryView(r: PhoneRecordRow, contactName: string | null, region: CountryCode): z.infer<typeof PhoneRecordSummarySchema> {
+export function phoneRecordSummaryView(
+  r: PhoneRecordRow,
+  contactName: string | null,
+  region: CountryCode,
+): z.infer<typeof PhoneRecordSummarySchema> {
   return {
     id: r.id,
     callSessionId: r.callSessionId,
@@ -132,7 +162,12 @@ export function phoneRecordSummaryView(r: PhoneRecordRow, contactName: string | 
   };
 }
 
-export function phoneRecordView(r: PhoneRecordRow, contactName: string | null, linked: TaskRow[], region: CountryCode): z.infer<typeof PhoneRecordSchema> {
+export function phoneRecordView(
+  r: PhoneRecordRow,
+  contactName: string | null,
+  linked: TaskRow[],
+  region: CountryCode,
+): z.infer<typeof PhoneRecordSchema> {
   return {
     ...phoneRecordSummaryView(r, contactName, region),
     ourNumber: r.ourNumber,
@@ -140,13 +175,24 @@ export function phoneRecordView(r: PhoneRecordRow, contactName: string | null, l
     source: r.source,
     answeredAt: iso(r.answeredAt),
     hangupCause: r.hangupCause,
-    recording: r.recordingLocation ? { contentType: r.recordingContentType, bytes: r.recordingBytes, durationSeconds: r.recordingDurationSeconds, channels: r.recordingChannels } : null,
+    recording: r.recordingLocation
+      ? {
+          contentType: r.recordingContentType,
+          bytes: r.recordingBytes,
+          durationSeconds: r.recordingDurationSeconds,
+          channels: r.recordingChannels,
+        }
+      : null,
     transcript: r.transcript,
     speakerSegments: (r.speakerSegments as z.infer<typeof PhoneRecordSchema>['speakerSegments']) ?? null,
     actionItems: (r.actionItems as z.infer<typeof PhoneRecordSchema>['actionItems']) ?? null,
     topics: (r.topics as string[] | null) ?? null,
     sentimentDetail: r.sentimentDetail ?? null,
-    provenance: { transcript: model(r.transcriptProvider, r.transcriptModel), summary: model(r.summaryProvider, r.summaryModel), sentiment: model(r.sentimentProvider, r.sentimentModel) },
+    provenance: {
+      transcript: model(r.transcriptProvider, r.transcriptModel),
+      summary: model(r.summaryProvider, r.summaryModel),
+      sentiment: model(r.sentimentProvider, r.sentimentModel),
+    },
     tasks: linked.map((t) => ({ id: t.id, title: t.title, status: t.status, dueDate: iso(t.dueDate) })),
   };
 }

@@ -5,7 +5,8 @@ export const STAGES = ['record', 'transcribe', 'summarize', 'sentiment', 'embed'
 
 /** The stage a call is in now, or undefined when its pipeline has settled. */
 export function currentStage(c: Pick<Schemas['PhoneRecordSummary'], 'status' | 'stageStatus'>): string | undefined {
-  if (['initiated', 'ringing', 'answered'].includes(c.status)) return c.status === 'answered' ? 'on the call' : 'ringing';
+  if (['initiated', 'ringing', 'answered'].includes(c.status))
+    return c.status === 'answered' ? 'on the call' : 'ringing';
   const running = STAGES.find((s) => c.stageStatus[s]?.status === 'running');
   if (running) return running;
   const started = STAGES.some((s) => c.stageStatus[s]);

@@ -5,7 +5,8 @@ import { api, unwrapPage, type Schemas } from './api/client';
 export function useContactNames(o: { enabled?: boolean } = {}) {
   return useQuery({
     queryKey: ['contacts', 'all-names'],
-    queryFn: () => unwrapPage<Schemas['Contact']>(api.GET('/api/contacts', { params: { query: { sort: 'name', limit: 200 } } })),
+    queryFn: () =>
+      unwrapPage<Schemas['Contact']>(api.GET('/api/contacts', { params: { query: { sort: 'name', limit: 200 } } })),
     enabled: o.enabled ?? true,
   });
 }

@@ -6,7 +6,8 @@ const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 
 export const when = (iso: string | null | undefined) => (iso ? dateTime.format(new Date(iso)) : '—');
-export const day = (iso: string | null | undefined) => (iso ? dateOnly.format(new Date(iso.length === 10 ? `${iso}T12:00:00` : iso)) : '—');
+export const day = (iso: string | null | undefined) =>
+  iso ? dateOnly.format(new Date(iso.length === 10 ? `${iso}T12:00:00` : iso)) : '—';
 
 export function ago(iso: string | null | undefined): string {
   if (!iso) return 'never';

@@ -18,12 +18,19 @@ import { Setup } from './pages/Setup';
 import './styles.css';
 
 const queryClient = new QueryClient({
-  defaultOptions: { queries: { staleTime: 15_000, retry: (n, err) => (err as { status?: number }).status !== 401 && n < 2, refetchOnWindowFocus: true } },
+  defaultOptions: {
+    queries: {
+      staleTime: 15_000,
+      retry: (n, err) => (err as { status?: number }).status !== 401 && n < 2,
+      refetchOnWindowFocus: true,
+    },
+  },
 });
 
 whenSignedOut(() => {
   queryClient.clear();
-  if (location.pathname !== '/signin') navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
+  if (location.pathname !== '/signin')
+    navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
 });
 
 const NAV: [string, string][] = [
@@ -41,7 +48,8 @@ function UnreadCount() {
   // The list answers the inbox's unread count beside its page: one item is enough.
   const unread = useQuery({
     queryKey: ['notifications', 'unread-count'],
-    queryFn: async () => (await body(api.GET('/api/notifications', { params: { query: { unread: 'true', limit: 1 } } }))).unreadCount,
+    queryFn: async () =>
+      (await body(api.GET('/api/notifications', { params: { query: { unread: 'true', limit: 1 } } }))).unreadCount,
     refetchInterval: 60_000,
   });
   const n = unread.data ?? 0;
@@ -124,7 +132,13 @@ function Page() {
 
 function App() {
   const { path } = useLocation();
-  const session = useQuery({ queryKey: ['session'], queryFn: () => unwrap(api.GET('/api/session')), enabled: path !== '/signin', retry: false, staleTime: 60_000 });
+  const session = useQuery({
+    queryKey: ['session'],
+    queryFn: () => unwrap(api.GET('/api/session')),
+    enabled: path !== '/signin',
+    retry: false,
+    staleTime: 60_000,
+  });
   if (path === '/signin') return <SignIn />;
   if (session.isPending) return <Loading what="Opening" />;
   if (session.isError) return <SignIn />;

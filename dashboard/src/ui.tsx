@@ -28,7 +28,17 @@ export function Empty({ children }: { children: ReactNode }) {
   return <div className="state empty">{children}</div>;
 }
 
-export function Card({ title, children, action, className }: { title?: ReactNode; children: ReactNode; action?: ReactNode; className?: string }) {
+export function Card({
+  title,
+  children,
+  action,
+  className,
+}: {
+  title?: ReactNode;
+  children: ReactNode;
+  action?: ReactNode;
+  className?: string;
+}) {
   return (
     <section className={`card ${className ?? ''}`}>
       {(title || action) && (
@@ -43,10 +53,28 @@ export function Card({ title, children, action, className }: { title?: ReactNode
 }
 
 const tones: Record<string, string> = {
-  positive: 'good', done: 'good', completed: 'good', answered: 'good', ok: 'good', sent: 'good',
-  negative: 'bad', failed: 'bad', missed: 'bad', rejected: 'bad', busy: 'bad', unavailable: 'bad',
-  running: 'info', pending: 'info', in_progress: 'info', ringing: 'info', initiated: 'info', open: 'info',
-  skipped: 'muted', cancelled: 'muted', retracted: 'muted', neutral: 'muted',
+  positive: 'good',
+  done: 'good',
+  completed: 'good',
+  answered: 'good',
+  ok: 'good',
+  sent: 'good',
+  negative: 'bad',
+  failed: 'bad',
+  missed: 'bad',
+  rejected: 'bad',
+  busy: 'bad',
+  unavailable: 'bad',
+  running: 'info',
+  pending: 'info',
+  in_progress: 'info',
+  ringing: 'info',
+  initiated: 'info',
+  open: 'info',
+  skipped: 'muted',
+  cancelled: 'muted',
+  retracted: 'muted',
+  neutral: 'muted',
 };
 
 export function Badge({ value, label }: { value: string | null | undefined; label?: string }) {
@@ -72,7 +100,14 @@ export function BarChart({ data, label }: { data: { label: string; value: number
     <figure className="chart">
       <svg viewBox="0 0 100 40" preserveAspectRatio="none" role="img" aria-label={label}>
         {data.map((d, i) => (
-          <rect key={d.label} x={i * w + w * 0.15} width={w * 0.7} y={40 - (d.value / max) * 38} height={(d.value / max) * 38} className="bar">
+          <rect
+            key={d.label}
+            x={i * w + w * 0.15}
+            width={w * 0.7}
+            y={40 - (d.value / max) * 38}
+            height={(d.value / max) * 38}
+            className="bar"
+          >
             <title>{d.title}</title>
           </rect>
         ))}
@@ -91,7 +126,9 @@ export function LineChart({ points, label }: { points: { at: string; value: numb
   const t0 = new Date(points[0]!.at).getTime();
   const t1 = new Date(points[points.length - 1]!.at).getTime();
   const x = (at: string) => ((new Date(at).getTime() - t0) / Math.max(1, t1 - t0)) * 100;
-  const d = points.map((p, i) => `${i ? 'L' : 'M'}${x(p.at).toFixed(2)},${(40 - (p.value / 100) * 38).toFixed(2)}`).join(' ');
+  const d = points
+    .map((p, i) => `${i ? 'L' : 'M'}${x(p.at).toFixed(2)},${(40 - (p.value / 100) * 38).toFixed(2)}`)
+    .join(' ');
   return (
     <figure className="chart">
       <svg viewBox="0 0 100 40" preserveAspectRatio="none" role="img" aria-label={label}>
@@ -102,7 +139,11 @@ export function LineChart({ points, label }: { points: { at: string; value: numb
 }
 
 /** The "Load more" button of a keyset-paged list. */
-export function LoadMore({ list }: { list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown } }) {
+export function LoadMore({
+  list,
+}: {
+  list: { hasNextPage: boolean; isFetchingNextPage: boolean; fetchNextPage: () => unknown };
+}) {
   if (!list.hasNextPage) return null;
   return (
     <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>

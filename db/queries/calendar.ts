@@ -29,9 +29,16 @@ export async function listCalendarEvents(db: Database, f: CalendarFilter) {
     f.from ? sql`${calendarEvents.startTime} >= ${f.from}::timestamptz` : undefined,
     f.to ? sql`${calendarEvents.startTime} < ${f.to}::timestamptz` : undefined,
     f.contactId ? eq(calendarEvents.contactId, f.contactId) : undefined,
-    f.cursor ? sql`(${calendarEvents.startTime}, ${calendarEvents.id}) > (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)` : undefined,
+    f.cursor
+      ? sql`(${calendarEvents.startTime}, ${calendarEvents.id}) > (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)`
+      : undefined,
   ].filter((w) => w !== undefined);
-  const rows = await db.select().from(calendarEvents).where(where.length ? and(...where) : undefined).orderBy(calendarEvents.startTime, calendarEvents.id).limit(f.limit + 1);
+  const rows = await db
+    .select()
+    .from(calendarEvents)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(calendarEvents.startTime, calendarEvents.id)
+    .limit(f.limit + 1);
   return paginate(rows, f.limit, (e) => [e.startTime.toISOString(), e.id]);
 }
 
@@ -41,15 +48,26 @@ export async function getCalendarEvent(db: Database, id: string): Promise<Calend
 }
 
 /** A new event; throws ReferenceMissing when its contact does not exist. */
-export async function createCalendarEvent(db: Database, input: CalendarEventInput & { title: string; startTime: Date }): Promise<CalendarEventRow> {
+export async function createCalendarEvent(
+  db: Database,
+  input: CalendarEventInput & { title: string; startTime: Date },
+): Promise<CalendarEventRow> {
   await assertReferences(db, input);
   const [row] = await db.insert(calendarEvents).values(input).returning();
   return row!;
 }
 
-export async function updateCalendarEvent(db: Database, id: string, input: CalendarEventInput): Promise<CalendarEventRow> {
+export async function updateCalendarEvent(
+  db: Database,
+  id: string,
+  input: CalendarEventInput,
+): Promise<CalendarEventRow> {
   await assertReferences(db, input);
-  const [row] = await db.update(calendarEvents).set({ ...input, updatedAt: sql`now()` }).where(eq(calendarEvents.id, id)).returning();
+  const [row] = await db
+    .update(calendarEvents)
+    .set({ ...input, updatedAt: sql`now()` })
+    .where(eq(calendarEvents.id, id))
+    .returning();
   return row!;
 }
 

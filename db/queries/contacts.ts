@@ -1,7 +1,16 @@
 /** Contacts: keyset-paged listing and search, caller ID, and merging duplicates. */
 import { and, eq, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import { calendarEvents, contacts, embeddings, messages, notifications, phoneRecords, relationshipScores, tasks } from '../schema/index.js';
+import {
+  calendarEvents,
+  contacts,
+  embeddings,
+  messages,
+  notifications,
+  phoneRecords,
+  relationshipScores,
+  tasks,
+} from '../schema/index.js';
 import { likeEscape, paginate } from './cursor.js';
 import { isUniqueViolation, PhoneTaken } from './errors.js';
 
@@ -9,14 +18,40 @@ export type Contact = typeof contacts.$inferSelect;
 export type ContactSort = 'name' | 'score' | 'priority' | 'recent' | 'created';
 
 /** Sort key per order, as SQL and as read back from a row (both sides of the keyset comparison). */
-const sortKeys: Record<ContactSort, { expr: SQL; cast: string; asc: boolean; read: (c: Contact) => string | number }> = {
-  name: { expr: sql`lower(${contacts.firstName} || ' ' || ${contacts.lastName})`, cast: 'text', asc: true, read: (c) => `${c.firstName} ${c.lastName}`.toLowerCase() },
-  score: { expr: sql`coalesce(${contacts.relationshipScore}, -1)`, cast: 'int', asc: false, read: (c) => c.relationshipScore ?? -1 },
-  // Who most needs a call now (overdue against their own rhythm), as the scorer rates it.
-  priority: { expr: sql`coalesce(${contacts.relationshipPriority}, -1)`, cast: 'real', asc: false, read: (c) => c.relationshipPriority ?? -1 },
-  recent: { expr: sql`coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz)`, cast: 'timestamptz', asc: false, read: (c) => (c.lastContactedAt ?? new Date(0)).toISOString() },
-  created: { expr: sql`${contacts.createdAt}`, cast: 'timestamptz', asc: false, read: (c) => c.createdAt.toISOString() },
-};
+const sortKeys: Record<ContactSort, { expr: SQL; cast: string; asc: boolean; read: (c: Contact) => string | number }> =
+  {
+    name: {
+      expr: sql`lower(${contacts.firstName} || ' ' || ${contacts.lastName})`,
+      cast: 'text',
+      asc: true,
+      read: (c) => `${c.firstName} ${c.lastName}`.toLowerCase(),
+    },
+    score: {
+      expr: sql`coalesce(${contacts.relationshipScore}, -1)`,
+      cast: 'int',
+      asc: false,
+      read: (c) => c.relationshipScore ?? -1,
+    },
+    // Who most needs a call now (overdue against their own rhythm), as the scorer rates it.
+    priority: {
+      expr: sql`coalesce(${contacts.relationshipPriority}, -1)`,
+      cast: 'real',
+      asc: false,
+      read: (c) => c.relationshipPriority ?? -1,
+    },
+    recent: {
+      expr: sql`coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz)`,
+      cast: 'timestamptz',
+      asc: false,
+      read: (c) => (c.lastContactedAt ?? new Date(0)).toISOString(),
+    },
+    created: {
+      expr: sql`${contacts.createdAt}`,
+      cast: 'timestamptz',
+      asc: false,
+      read: (c) => c.createdAt.toISOString(),
+    },
+  };
 
 export interface ContactListQuery {
   q?: string;
@@ -67,7 +102,12 @@ export async function getContact(db: Database, id: string): Promise<Contact | nu
 
 const lookups = new WeakMap<Database, ReturnType<typeof prepareLookup>>();
 const prepareLookup = (db: Database) =>
-  db.select().from(contacts).where(eq(contacts.phoneE164, sql.placeholder('phone'))).limit(1).prepare('caller_id_lookup');
+  db
+    .select()
+    .from(contacts)
+    .where(eq(contacts.phoneE164, sql.placeholder('phone')))
+    .limit(1)
+    .prepare('caller_id_lookup');
 
 /** Caller ID: one probe of the unique E.164 index, as a prepared statement (it runs on every ring). */
 export async function findContactByPhone(db: Database, e164: string): Promise<Contact | null> {
@@ -89,7 +129,14 @@ export interface CallerMatch {
 const callerLookups = new WeakMap<Database, ReturnType<typeof prepareCaller>>();
 const prepareCaller = (db: Database) =>
   db
-    .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName, company: contacts.company, lastContactedAt: contacts.lastContactedAt, relationshipScore: contacts.relationshipScore })
+    .select({
+      id: contacts.id,
+      firstName: contacts.firstName,
+      lastName: contacts.lastName,
+      company: contacts.company,
+      lastContactedAt: contacts.lastContactedAt,
+      relationshipScore: contacts.relationshipScore,
+    })
     .from(contacts)
     .where(eq(contacts.phoneE164, sql.placeholder('phone')))
     .limit(1)
@@ -119,7 +166,9 @@ export async function claimOrphans(db: Database, contactId: string, e164: string
   let linkedTasks = 0;
   if (ids.length) {
     const idList = `{${ids.join(',')}}`;
-    await db.execute(sql`update embeddings set contact_id = ${contactId}::uuid where source_id = any(${idList}::uuid[])`);
+    await db.execute(
+      sql`update embeddings set contact_id = ${contactId}::uuid where source_id = any(${idList}::uuid[])`,
+    );
     // What those calls produced belongs to the contact too: their action items and notifications.
     linkedTasks = (
       await db
@@ -128,7 +177,10 @@ export async function claimOrphans(db: Database, contactId: string, e164: string
         .where(and(isNull(tasks.contactId), sql`${tasks.phoneRecordId} = any(${idList}::uuid[])`))
         .returning({ id: tasks.id })
     ).length;
-    await db.update(notifications).set({ contactId }).where(and(isNull(notifications.contactId), sql`${notifications.phoneRecordId} = any(${idList}::uuid[])`));
+    await db
+      .update(notifications)
+      .set({ contactId })
+      .where(and(isNull(notifications.contactId), sql`${notifications.phoneRecordId} = any(${idList}::uuid[])`));
     await touchLastContacted(db, contactId);
   }
   return { calls: calls.length, messages: msgs.length, tasks: linkedTasks };
@@ -154,10 +206,34 @@ export async function mergeContacts(db: Database, targetId: string, sourceId: st
     const [source] = await tx.select().from(contacts).where(eq(contacts.id, sourceId)).for('update');
     if (!target || !source) return null;
     const moved = {
-      phoneRecords: (await tx.update(phoneRecords).set({ contactId: targetId }).where(eq(phoneRecords.contactId, sourceId)).returning({ id: phoneRecords.id })).length,
-      messages: (await tx.update(messages).set({ contactId: targetId }).where(eq(messages.contactId, sourceId)).returning({ id: messages.id })).length,
-      tasks: (await tx.update(tasks).set({ contactId: targetId }).where(eq(tasks.contactId, sourceId)).returning({ id: tasks.id })).length,
-      calendarEvents: (await tx.update(calendarEvents).set({ contactId: targetId }).where(eq(calendarEvents.contactId, sourceId)).returning({ id: calendarEvents.id })).length,
+      phoneRecords: (
+        await tx
+          .update(phoneRecords)
+          .set({ contactId: targetId })
+          .where(eq(phoneRecords.contactId, sourceId))
+          .returning({ id: phoneRecords.id })
+      ).length,
+      messages: (
+        await tx
+          .update(messages)
+          .set({ contactId: targetId })
+          .where(eq(messages.contactId, sourceId))
+          .returning({ id: messages.id })
+      ).length,
+      tasks: (
+        await tx
+          .update(tasks)
+          .set({ contactId: targetId })
+          .where(eq(tasks.contactId, sourceId))
+          .returning({ id: tasks.id })
+      ).length,
+      calendarEvents: (
+        await tx
+          .update(calendarEvents)
+          .set({ contactId: targetId })
+          .where(eq(calendarEvents.contactId, sourceId))
+          .returning({ id: calendarEvents.id })
+      ).length,
     };
     await tx.update(embeddings).set({ contactId: targetId }).where(eq(embeddings.contactId, sourceId));
     await tx.update(notifications).set({ contactId: targetId }).where(eq(notifications.contactId, sourceId));
@@ -196,14 +272,22 @@ async function phoneChecked<T>(db: Database, phone: string | null | undefined, w
 }
 
 /** A new contact; throws PhoneTaken when another contact has its number. */
-export async function insertContact(db: Database, values: ContactValues & { firstName: string; lastName: string }): Promise<Contact> {
+export async function insertContact(
+  db: Database,
+  values: ContactValues & { firstName: string; lastName: string },
+): Promise<Contact> {
   const [row] = await phoneChecked(db, values.phoneE164, () => db.insert(contacts).values(values).returning());
   return row!;
 }
 
 /** The fields given; throws PhoneTaken when another contact has the new number. */
 export async function updateContact(db: Database, id: string, values: ContactValues): Promise<void> {
-  await phoneChecked(db, values.phoneE164, () => db.update(contacts).set({ ...values, updatedAt: sql`now()` }).where(eq(contacts.id, id)));
+  await phoneChecked(db, values.phoneE164, () =>
+    db
+      .update(contacts)
+      .set({ ...values, updatedAt: sql`now()` })
+      .where(eq(contacts.id, id)),
+  );
 }
 
 /** Deletes the contact; its calls and messages stay, unlinked, without the name copied onto them. */

@@ -14,7 +14,12 @@ export function encodeCursor(value: string | number | null, id: string): string 
 export function decodeCursor(cursor: string): { value: string | number | null; id: string } {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[1] === 'string' && /^[0-9a-f-]{36}$/i.test(parsed[1])) {
+    if (
+      Array.isArray(parsed) &&
+      parsed.length === 2 &&
+      typeof parsed[1] === 'string' &&
+      /^[0-9a-f-]{36}$/i.test(parsed[1])
+    ) {
       const value = parsed[0] as unknown;
       if (value === null || typeof value === 'string' || typeof value === 'number') return { value, id: parsed[1] };
     }

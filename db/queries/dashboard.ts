@@ -57,7 +57,8 @@ export async function overview(db: Database, now: Date, days = 7) {
 /** One contact's interactions, sentiment trend (weekly, 12 weeks), open tasks and recent topics. */
 export async function contactIntelligence(db: Database, contactId: string, now: Date) {
   const t = now.toISOString();
-  const [totals] = rowsOf<Record<string, number | string | null>>(await db.execute(sql`
+  const [totals] = rowsOf<Record<string, number | string | null>>(
+    await db.execute(sql`
     select count(*)::int as "totalCalls",
            count(*) filter (where status = 'completed')::int as "answeredCalls",
            count(*) filter (where status in ('missed', 'rejected', 'busy'))::int as "missedCalls",
@@ -70,21 +71,26 @@ export async function contactIntelligence(db: Database, contactId: string, now: 
            count(*) filter (where sentiment = 'negative')::int as negative,
            (select count(*) from messages where contact_id = ${contactId}::uuid)::int as "totalMessages",
            max(coalesce(started_at, created_at)) as "lastCallAt"
-      from phone_records where contact_id = ${contactId}::uuid`));
-  const sentimentTrend = rowsOf(await db.execute(sql`
+      from phone_records where contact_id = ${contactId}::uuid`),
+  );
+  const sentimentTrend = rowsOf(
+    await db.execute(sql`
     select to_char(w.week, 'YYYY-MM-DD') as week, round(avg(x.s)::numeric, 3)::float8 as sentiment, count(x.s)::int as interactions
       from generate_series(date_trunc('week', ${t}::timestamptz) - interval '11 weeks', date_trunc('week', ${t}::timestamptz), interval '1 week') as w(week)
       left join (
         select coalesce(started_at, created_at) as at, sentiment_score as s from phone_records where contact_id = ${contactId}::uuid and sentiment_score is not null
         union all select occurred_at, sentiment_score from messages where contact_id = ${contactId}::uuid and sentiment_score is not null
       ) x on x.at >= w.week and x.at < w.week + interval '1 week'
-     group by w.week order by w.week`));
-  const topics = rowsOf<{ topic: string; count: number }>(await db.execute(sql`
+     group by w.week order by w.week`),
+  );
+  const topics = rowsOf<{ topic: string; count: number }>(
+    await db.execute(sql`
     select topic, count(*)::int as count
       from (select jsonb_array_elements_text(topics) as topic from phone_records
              where contact_id = ${contactId}::uuid and jsonb_typeof(topics) = 'array'
              order by coalesce(started_at, created_at) desc limit 200) x
-     group by topic order by count desc, topic limit 10`));
+     group by topic order by count desc, topic limit 10`),
+  );
   return { totals: totals!, sentimentTrend, topics };
 }
 
@@ -102,9 +108,18 @@ export async function latestScore(db: Database, contactId: string) {
 /** What the contact page lists: the last 10 calls, the last 5 texts and the open tasks (soonest due first). */
 export async function contactRecent(db: Database, contactId: string) {
   const [calls, texts, openTasks] = await Promise.all([
-    db.select().from(phoneRecords).where(eq(phoneRecords.contactId, contactId)).orderBy(desc(phoneRecords.startedAt), desc(phoneRecords.id)).limit(10),
+    db
+      .select()
+      .from(phoneRecords)
+      .where(eq(phoneRecords.contactId, contactId))
+      .orderBy(desc(phoneRecords.startedAt), desc(phoneRecords.id))
+      .limit(10),
     db.select().from(messages).where(eq(messages.contactId, contactId)).orderBy(desc(messages.occurredAt)).limit(5),
-    db.select().from(tasks).where(and(eq(tasks.contactId, contactId), inArray(tasks.status, ['open', 'in_progress']))).orderBy(tasks.dueDate),
+    db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.contactId, contactId), inArray(tasks.status, ['open', 'in_progress'])))
+      .orderBy(tasks.dueDate),
   ]);
   return { calls, texts, openTasks };
 }

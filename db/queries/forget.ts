@@ -23,16 +23,25 @@ export async function planForget(db: Database, subject: ForgetSubject): Promise<
   let contactIds: string[] = [];
   let numbers: string[] = [];
   if ('contactId' in subject) {
-    const rows = rowsOf<{ id: string; phone_e164: string | null }>(await db.execute(sql`select id, phone_e164 from contacts where id = ${subject.contactId}::uuid`));
+    const rows = rowsOf<{ id: string; phone_e164: string | null }>(
+      await db.execute(sql`select id, phone_e164 from contacts where id = ${subject.contactId}::uuid`),
+    );
     contactIds = rows.map((r) => r.id);
     numbers = rows.map((r) => r.phone_e164).filter((n): n is string => Boolean(n));
   } else if ('e164' in subject) {
     numbers = [subject.e164];
-    contactIds = rowsOf<{ id: string }>(await db.execute(sql`select id from contacts where phone_e164 = ${subject.e164}`)).map((r) => r.id);
+    contactIds = rowsOf<{ id: string }>(
+      await db.execute(sql`select id from contacts where phone_e164 = ${subject.e164}`),
+    ).map((r) => r.id);
   }
   const byPerson = 'contactId' in subject || 'e164' in subject;
   // Each number as its own parameter (a stored caller ID can be any text: SIP URIs, "anonymous").
-  const fromNumbers = numbers.length ? sql.join(numbers.map((n) => sql`phone_number = ${n}`), sql` or `) : sql`false`;
+  const fromNumbers = numbers.length
+    ? sql.join(
+        numbers.map((n) => sql`phone_number = ${n}`),
+        sql` or `,
+      )
+    : sql`false`;
   const calls = rowsOf<{ id: string; call_session_id: string; recording_location: string | null }>(
     await db.execute(
       byPerson
@@ -57,7 +66,10 @@ export async function planForget(db: Database, subject: ForgetSubject): Promise<
     contactIds,
     phoneRecordIds: calls.map((c) => c.id),
     messageIds: texts.map((m) => m.id),
-    workflowIds: [...calls.map((c) => `call-${c.call_session_id}`), ...texts.filter((m) => m.telnyx_message_id).map((m) => `message-${m.telnyx_message_id}`)],
+    workflowIds: [
+      ...calls.map((c) => `call-${c.call_session_id}`),
+      ...texts.filter((m) => m.telnyx_message_id).map((m) => `message-${m.telnyx_message_id}`),
+    ],
     blobs: calls.map((c) => c.recording_location).filter((l): l is string => Boolean(l)),
   };
 }
@@ -70,13 +82,23 @@ export async function eraseRows(db: Database, plan: ForgetPlan): Promise<Record<
   return db.transaction(async (tx) => {
     const count = async (q: ReturnType<typeof sql>) => rowsOf<unknown>(await tx.execute(q)).length;
     const out: Record<string, number> = {};
-    out.passages = await count(sql`delete from embeddings where source_id = any(${calls}::uuid[]) or source_id = any(${texts}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`);
-    out.notifications = await count(sql`delete from notifications where phone_record_id = any(${calls}::uuid[]) or message_id = any(${texts}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`);
-    out.tasks = await count(sql`delete from tasks where phone_record_id = any(${calls}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`);
-    out.calendarEvents = await count(sql`delete from calendar_events where contact_id = any(${people}::uuid[]) returning 1`);
+    out.passages = await count(
+      sql`delete from embeddings where source_id = any(${calls}::uuid[]) or source_id = any(${texts}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`,
+    );
+    out.notifications = await count(
+      sql`delete from notifications where phone_record_id = any(${calls}::uuid[]) or message_id = any(${texts}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`,
+    );
+    out.tasks = await count(
+      sql`delete from tasks where phone_record_id = any(${calls}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`,
+    );
+    out.calendarEvents = await count(
+      sql`delete from calendar_events where contact_id = any(${people}::uuid[]) returning 1`,
+    );
     out.phoneRecords = await count(sql`delete from phone_records where id = any(${calls}::uuid[]) returning 1`);
     out.messages = await count(sql`delete from messages where id = any(${texts}::uuid[]) returning 1`);
-    out.scores = await count(sql`delete from relationship_scores where contact_id = any(${people}::uuid[]) returning 1`);
+    out.scores = await count(
+      sql`delete from relationship_scores where contact_id = any(${people}::uuid[]) returning 1`,
+    );
     out.contacts = await count(sql`delete from contacts where id = any(${people}::uuid[]) returning 1`);
     return out;
   });

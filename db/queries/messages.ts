@@ -16,7 +16,10 @@ export interface MessageFilter {
 }
 
 const withContact = (db: Database) =>
-  db.select({ m: messages, firstName: contacts.firstName, lastName: contacts.lastName }).from(messages).leftJoin(contacts, eq(messages.contactId, contacts.id));
+  db
+    .select({ m: messages, firstName: contacts.firstName, lastName: contacts.lastName })
+    .from(messages)
+    .leftJoin(contacts, eq(messages.contactId, contacts.id));
 
 /** Newest first, each with its contact's name. */
 export async function listMessages(db: Database, f: MessageFilter) {
@@ -25,7 +28,9 @@ export async function listMessages(db: Database, f: MessageFilter) {
     f.direction ? eq(messages.direction, f.direction) : undefined,
     f.from ? sql`${messages.occurredAt} >= ${f.from}::timestamptz` : undefined,
     f.to ? sql`${messages.occurredAt} < ${f.to}::timestamptz` : undefined,
-    f.cursor ? sql`(${messages.occurredAt}, ${messages.id}) < (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)` : undefined,
+    f.cursor
+      ? sql`(${messages.occurredAt}, ${messages.id}) < (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)`
+      : undefined,
   ].filter((w) => w !== undefined);
   const rows = await withContact(db)
     .where(where.length ? and(...where) : undefined)
@@ -45,7 +50,18 @@ export async function getMessage(db: Database, id: string): Promise<MessageRow |
 }
 
 /** How far a message's delivery got: a status only moves forward (webhooks arrive out of order). */
-const statusRank: Record<string, number> = { received: 1, webhook_delivered: 1, queued: 1, sending: 2, sent: 3, delivered: 4, sending_failed: 4, delivery_failed: 4, delivery_unconfirmed: 4, expired: 4 };
+const statusRank: Record<string, number> = {
+  received: 1,
+  webhook_delivered: 1,
+  queued: 1,
+  sending: 2,
+  sent: 3,
+  delivered: 4,
+  sending_failed: 4,
+  delivery_failed: 4,
+  delivery_unconfirmed: 4,
+  expired: 4,
+};
 
 export interface StoredMessage {
   telnyxMessageId: string;
@@ -61,7 +77,11 @@ export interface StoredMessage {
 
 /** Upsert by Telnyx id, linked to the contact with that number (whose last contact moves forward). */
 export async function storeMessage(db: Database, m: StoredMessage) {
-  const [contact] = await db.select({ id: contacts.id }).from(contacts).where(eq(contacts.phoneE164, m.otherParty)).limit(1);
+  const [contact] = await db
+    .select({ id: contacts.id })
+    .from(contacts)
+    .where(eq(contacts.phoneE164, m.otherParty))
+    .limit(1);
   const [row] = await db
     .insert(messages)
     .values({
@@ -87,21 +107,40 @@ export async function storeMessage(db: Database, m: StoredMessage) {
   if (contact) {
     await db
       .update(contacts)
-      .set({ lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${m.occurredAt})` })
+      .set({
+        lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${m.occurredAt})`,
+      })
       .where(eq(contacts.id, contact.id));
   }
   return row!;
 }
 
-export async function setMessageSentiment(db: Database, id: string, s: { label: string; score: number; provider: string; model: string }) {
-  await db.update(messages).set({ sentiment: s.label, sentimentScore: s.score, sentimentProvider: s.provider, sentimentModel: s.model }).where(eq(messages.id, id));
+export async function setMessageSentiment(
+  db: Database,
+  id: string,
+  s: { label: string; score: number; provider: string; model: string },
+) {
+  await db
+    .update(messages)
+    .set({ sentiment: s.label, sentimentScore: s.score, sentimentProvider: s.provider, sentimentModel: s.model })
+    .where(eq(messages.id, id));
 }
 
 /** The message's one search passage for `model` (replaced when embedded again). */
 export async function storeMessagePassage(db: Database, m: MessageRow, model: string, vector: number[]) {
   await db
     .insert(embeddings)
-    .values({ sourceType: 'message', sourceId: m.id, contactId: m.contactId, kind: 'message', chunkIndex: 0, content: m.text, model, embedding: vector, occurredAt: m.occurredAt })
+    .values({
+      sourceType: 'message',
+      sourceId: m.id,
+      contactId: m.contactId,
+      kind: 'message',
+      chunkIndex: 0,
+      content: m.text,
+      model,
+      embedding: vector,
+      occurredAt: m.occurredAt,
+    })
     .onConflictDoUpdate({
       target: [embeddings.sourceType, embeddings.sourceId, embeddings.kind, embeddings.chunkIndex, embeddings.model],
       set: { content: m.text, embedding: vector },
@@ -109,7 +148,10 @@ export async function storeMessagePassage(db: Database, m: MessageRow, model: st
 }
 
 /** An inbox notification, once per dedupe key; how many were added (0 or 1). */
-export async function addInboxNotification(db: Database, n: { dedupeKey: string; rule: string; title: string; body: string; contactId: string | null; messageId?: string }) {
+export async function addInboxNotification(
+  db: Database,
+  n: { dedupeKey: string; rule: string; title: string; body: string; contactId: string | null; messageId?: string },
+) {
   const inserted = await db
     .insert(notifications)
     .values({ ...n, channel: 'inbox', status: 'sent', sentAt: new Date() })

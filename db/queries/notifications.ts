@@ -26,7 +26,9 @@ export async function listNotifications(db: Database, f: NotificationFilter) {
     f.contactId ? eq(notifications.contactId, f.contactId) : undefined,
     f.callId ? eq(notifications.phoneRecordId, f.callId) : undefined,
     f.rule ? eq(notifications.rule, f.rule) : undefined,
-    f.cursor ? sql`(${notifications.createdAt}, ${notifications.id}) < (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)` : undefined,
+    f.cursor
+      ? sql`(${notifications.createdAt}, ${notifications.id}) < (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)`
+      : undefined,
   ];
   const rows = await db
     .select()
@@ -42,7 +44,13 @@ export async function countUnread(db: Database): Promise<number> {
   const [row] = await db
     .select({ n: sql<number>`count(*)::int` })
     .from(notifications)
-    .where(and(eq(notifications.channel, 'inbox'), isNull(notifications.readAt), sql`${notifications.status} <> 'retracted'`));
+    .where(
+      and(
+        eq(notifications.channel, 'inbox'),
+        isNull(notifications.readAt),
+        sql`${notifications.status} <> 'retracted'`,
+      ),
+    );
   return Number(row?.n ?? 0);
 }
 
@@ -58,7 +66,11 @@ export async function setNotificationRead(db: Database, id: string, read: boolea
 
 /** Every notification about one call (all channels), for tests and the call page. */
 export async function notificationsForCall(db: Database, phoneRecordId: string): Promise<NotificationRow[]> {
-  return db.select().from(notifications).where(eq(notifications.phoneRecordId, phoneRecordId)).orderBy(notifications.createdAt);
+  return db
+    .select()
+    .from(notifications)
+    .where(eq(notifications.phoneRecordId, phoneRecordId))
+    .orderBy(notifications.createdAt);
 }
 
 export type NotificationInsert = typeof notifications.$inferInsert;
@@ -77,7 +89,10 @@ export async function recordNotifications(db: Database, rows: NotificationInsert
   const byKey = new Map<string, LedgerRow>(inserted.map((n) => [n.dedupeKey, n]));
   const missing = lookup.filter((k) => !byKey.has(k));
   if (missing.length > 0) {
-    for (const n of await db.select({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status }).from(notifications).where(inArray(notifications.dedupeKey, missing))) {
+    for (const n of await db
+      .select({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status })
+      .from(notifications)
+      .where(inArray(notifications.dedupeKey, missing))) {
       byKey.set(n.dedupeKey, n);
     }
   }
@@ -85,13 +100,27 @@ export async function recordNotifications(db: Database, rows: NotificationInsert
 }
 
 export async function markNotificationSent(db: Database, id: string): Promise<void> {
-  await db.update(notifications).set({ status: 'sent', sentAt: new Date(), error: null }).where(eq(notifications.id, id));
+  await db
+    .update(notifications)
+    .set({ status: 'sent', sentAt: new Date(), error: null })
+    .where(eq(notifications.id, id));
 }
 
 /** Withdraw a call's notifications of these rules: kept, marked `retracted` with the reason, never sent again. */
-export async function retractNotifications(db: Database, phoneRecordId: string, rules: string[], reason: string): Promise<void> {
+export async function retractNotifications(
+  db: Database,
+  phoneRecordId: string,
+  rules: string[],
+  reason: string,
+): Promise<void> {
   await db
     .update(notifications)
     .set({ status: 'retracted', error: reason })
-    .where(and(eq(notifications.phoneRecordId, phoneRecordId), inArray(notifications.rule, rules), ne(notifications.status, 'retracted')));
+    .where(
+      and(
+        eq(notifications.phoneRecordId, phoneRecordId),
+        inArray(notifications.rule, rules),
+        ne(notifications.status, 'retracted'),
+      ),
+    );
 }

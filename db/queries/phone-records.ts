@@ -38,17 +38,23 @@ const upsertCall = [false, true].map((touch) =>
     };
     // On conflict every column but the key takes the new row's value.
     const { callSessionId: _key, ...updated } = values;
-    const set = Object.fromEntries(Object.keys(updated).map((k) => [k, sql.raw(`excluded."${phoneRecords[k as keyof typeof updated].name}"`)]));
+    const set = Object.fromEntries(
+      Object.keys(updated).map((k) => [k, sql.raw(`excluded."${phoneRecords[k as keyof typeof updated].name}"`)]),
+    );
     const upsert = db
       .insert(phoneRecords)
       .values(values)
       .onConflictDoUpdate({ target: phoneRecords.callSessionId, set: { ...set, updatedAt: sql`now()` } })
       .returning({ id: phoneRecords.id, contactId: phoneRecords.contactId, callerName: phoneRecords.callerName });
-    const ctes = [sql`caller as (select ${contacts.id} as id, trim(${contacts.firstName} || ' ' || ${contacts.lastName}) as name from ${contacts} where ${contacts.phoneE164} = ${text('phoneNumber')} limit 1)`];
+    const ctes = [
+      sql`caller as (select ${contacts.id} as id, trim(${contacts.firstName} || ' ' || ${contacts.lastName}) as name from ${contacts} where ${contacts.phoneE164} = ${text('phoneNumber')} limit 1)`,
+    ];
     if (touch) {
       const touched = db
         .update(contacts)
-        .set({ lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${time('startedAt')})` })
+        .set({
+          lastContactedAt: sql`greatest(coalesce(${contacts.lastContactedAt}, 'epoch'::timestamptz), ${time('startedAt')})`,
+        })
         .where(sql`${contacts.id} = (select id from caller)`);
       ctes.push(sql`touched as (${touched.getSQL()})`);
     }
@@ -90,7 +96,9 @@ export async function upsertCallRecord(db: Database, facts: CallSnapshot) {
 /** The statuses to merge into stage_status (jsonb): each stage's state, when, and why when it failed. */
 function stagePatch(stages: string[], state: string, error?: string, detail?: Record<string, unknown>): string {
   const at = new Date().toISOString();
-  return JSON.stringify(Object.fromEntries(stages.map((s) => [s, { ...detail, status: state, at, ...(error ? { error } : {}) }])));
+  return JSON.stringify(
+    Object.fromEntries(stages.map((s) => [s, { ...detail, status: state, at, ...(error ? { error } : {}) }])),
+  );
 }
 
 /** The jsonb merge that sets stages' status on the record, so stages never overwrite each other. */
@@ -110,8 +118,17 @@ function buildStageStatements(db: Database) {
   const merge = sql`${phoneRecords.stageStatus} || ${placeholder('patch', 'jsonb')}`;
   const byId = eq(phoneRecords.id, sql.placeholder('id'));
   return {
-    setStatus: db.update(phoneRecords).set({ stageStatus: merge, updatedAt: sql`now()` }).where(byId).prepare('set_stage_status'),
-    begin: db.update(phoneRecords).set({ stageStatus: merge, updatedAt: sql`now()` }).where(byId).returning(recordColumns).prepare('begin_stage'),
+    setStatus: db
+      .update(phoneRecords)
+      .set({ stageStatus: merge, updatedAt: sql`now()` })
+      .where(byId)
+      .prepare('set_stage_status'),
+    begin: db
+      .update(phoneRecords)
+      .set({ stageStatus: merge, updatedAt: sql`now()` })
+      .where(byId)
+      .returning(recordColumns)
+      .prepare('begin_stage'),
     get: db.select(recordColumns).from(phoneRecords).where(byId).limit(1).prepare('get_phone_record'),
   };
 }
@@ -123,7 +140,14 @@ function stageStatements(db: Database) {
 }
 
 /** Set pipeline stages' status on the record. */
-export async function setStageStatus(db: Database, phoneRecordId: string, stages: string[], state: string, error?: string, detail?: Record<string, unknown>) {
+export async function setStageStatus(
+  db: Database,
+  phoneRecordId: string,
+  stages: string[],
+  state: string,
+  error?: string,
+  detail?: Record<string, unknown>,
+) {
   await stageStatements(db).setStatus.execute({ id: phoneRecordId, patch: stagePatch(stages, state, error, detail) });
 }
 
@@ -162,9 +186,15 @@ export async function listPhoneRecords(db: Database, f: PhoneRecordFilter) {
     f.status ? eq(phoneRecords.status, f.status) : undefined,
     f.from ? sql`${callTime} >= ${f.from}::timestamptz` : undefined,
     f.to ? sql`${callTime} < ${f.to}::timestamptz` : undefined,
-    f.hasTranscript === undefined ? undefined : f.hasTranscript ? sql`${phoneRecords.transcript} is not null` : sql`${phoneRecords.transcript} is null`,
+    f.hasTranscript === undefined
+      ? undefined
+      : f.hasTranscript
+        ? sql`${phoneRecords.transcript} is not null`
+        : sql`${phoneRecords.transcript} is null`,
     f.failedStage ? sql`${phoneRecords.stageStatus} -> ${f.failedStage} ->> 'status' = 'failed'` : undefined,
-    f.cursor ? sql`(${callTime}, ${phoneRecords.id}) < (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)` : undefined,
+    f.cursor
+      ? sql`(${callTime}, ${phoneRecords.id}) < (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)`
+      : undefined,
   ].filter((w) => w !== undefined);
   return db
     .select({ record: phoneRecords, firstName: contacts.firstName, lastName: contacts.lastName })
@@ -179,7 +209,12 @@ export async function listPhoneRecords(db: Database, f: PhoneRecordFilter) {
 export async function getPhoneRecordDetail(db: Database, id: string) {
   const record = await getPhoneRecord(db, id);
   if (!record) return null;
-  const [contact] = record.contactId ? await db.select({ firstName: contacts.firstName, lastName: contacts.lastName }).from(contacts).where(eq(contacts.id, record.contactId)) : [];
+  const [contact] = record.contactId
+    ? await db
+        .select({ firstName: contacts.firstName, lastName: contacts.lastName })
+        .from(contacts)
+        .where(eq(contacts.id, record.contactId))
+    : [];
   return { record, contact: contact ?? null, tasks: await tasksOfCall(db, record.id) };
 }
 
@@ -194,7 +229,11 @@ export interface PhoneRecordCorrection {
  * The owner's corrections (marked `manual` as their provider). A call moved to another contact
  * takes its tasks and search passages along, and both contacts are rescored.
  */
-export async function correctPhoneRecord(db: Database, before: { id: string; contactId: string | null }, body: PhoneRecordCorrection): Promise<void> {
+export async function correctPhoneRecord(
+  db: Database,
+  before: { id: string; contactId: string | null },
+  body: PhoneRecordCorrection,
+): Promise<void> {
   await assertReferences(db, { contactId: body.contactId });
   const { sentiment, ...rest } = body;
   const moved = body.contactId !== undefined && body.contactId !== before.contactId;
@@ -203,14 +242,21 @@ export async function correctPhoneRecord(db: Database, before: { id: string; con
       .update(phoneRecords)
       .set({
         ...rest,
-        ...(sentiment !== undefined ? { sentiment, sentimentProvider: sentiment === null ? null : 'manual', sentimentModel: null } : {}),
-        ...(body.summary !== undefined ? { summaryProvider: body.summary === null ? null : 'manual', summaryModel: null } : {}),
+        ...(sentiment !== undefined
+          ? { sentiment, sentimentProvider: sentiment === null ? null : 'manual', sentimentModel: null }
+          : {}),
+        ...(body.summary !== undefined
+          ? { summaryProvider: body.summary === null ? null : 'manual', summaryModel: null }
+          : {}),
         updatedAt: sql`now()`,
       })
       .where(eq(phoneRecords.id, before.id));
     if (moved) {
       await tx.update(tasks).set({ contactId: body.contactId }).where(eq(tasks.phoneRecordId, before.id));
-      await tx.update(embeddings).set({ contactId: body.contactId }).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, before.id)));
+      await tx
+        .update(embeddings)
+        .set({ contactId: body.contactId })
+        .where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, before.id)));
     }
   });
   if (moved) {
@@ -222,23 +268,40 @@ export async function correctPhoneRecord(db: Database, before: { id: string; con
   }
 }
 
-
 type PhoneRecordResults = Partial<typeof phoneRecords.$inferInsert>;
 
 /** The write that stores a stage's results and marks it done (a builder: it may join a larger statement). */
 export const finishStage = (db: Database, id: string, stage: string, results: PhoneRecordResults) =>
-  db.update(phoneRecords).set({ ...results, stageStatus: mergeStageStatus([stage], 'done') }).where(eq(phoneRecords.id, id));
+  db
+    .update(phoneRecords)
+    .set({ ...results, stageStatus: mergeStageStatus([stage], 'done') })
+    .where(eq(phoneRecords.id, id));
 
 /** The summary and the tasks its action items became, in one statement; a task that exists stays as it is. */
-export async function storeSummary(db: Database, id: string, results: PhoneRecordResults, newTasks: (typeof tasks.$inferInsert)[]) {
+export async function storeSummary(
+  db: Database,
+  id: string,
+  results: PhoneRecordResults,
+  newTasks: (typeof tasks.$inferInsert)[],
+) {
   const done = finishStage(db, id, 'summarize', results);
   if (newTasks.length === 0) await done;
-  else await db.execute(sql`with added as (${db.insert(tasks).values(newTasks).onConflictDoNothing({ target: tasks.sourceKey }).getSQL()}) ${done.getSQL()}`);
+  else
+    await db.execute(
+      sql`with added as (${db.insert(tasks).values(newTasks).onConflictDoNothing({ target: tasks.sourceKey }).getSQL()}) ${done.getSQL()}`,
+    );
 }
 
 /** One statement (so at once): this model's earlier passages of the call out, the new ones in, the stage done. */
-export async function storeCallPassages(db: Database, id: string, model: string, rows: (typeof embeddings.$inferInsert)[]) {
-  const replaced = db.delete(embeddings).where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, id), eq(embeddings.model, model)));
+export async function storeCallPassages(
+  db: Database,
+  id: string,
+  model: string,
+  rows: (typeof embeddings.$inferInsert)[],
+) {
+  const replaced = db
+    .delete(embeddings)
+    .where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, id), eq(embeddings.model, model)));
   const stored = rows.length > 0 ? [sql`, stored as (${db.insert(embeddings).values(rows).getSQL()})`] : [];
   const done = finishStage(db, id, 'embed', {});
   await db.execute(sql`with replaced as (${replaced.getSQL()})${sql.join(stored)} ${done.getSQL()}`);
@@ -246,11 +309,17 @@ export async function storeCallPassages(db: Database, id: string, model: string,
 
 /** A call whose events stopped before a hangup: its status is unknown. */
 export async function markCallUnknown(db: Database, id: string) {
-  await db.update(phoneRecords).set({ status: 'unknown', updatedAt: sql`now()` }).where(eq(phoneRecords.id, id));
+  await db
+    .update(phoneRecords)
+    .set({ status: 'unknown', updatedAt: sql`now()` })
+    .where(eq(phoneRecords.id, id));
 }
 
 /** Which of these call sessions already have a phone record. */
 export async function knownCallSessions(db: Database, callSessionIds: string[]): Promise<Set<string>> {
-  const rows = await db.select({ id: phoneRecords.callSessionId }).from(phoneRecords).where(inArray(phoneRecords.callSessionId, callSessionIds));
+  const rows = await db
+    .select({ id: phoneRecords.callSessionId })
+    .from(phoneRecords)
+    .where(inArray(phoneRecords.callSessionId, callSessionIds));
   return new Set(rows.map((r) => r.id));
 }

@@ -14,7 +14,11 @@ const cutoff = (asOf: Date, days: number) => new Date(asOf.getTime() - days * 86
 const callTime = sql`coalesce(started_at, created_at)`;
 
 /** Recordings older than the policy: their locations (to delete), not yet forgotten in the rows. */
-export async function expiredRecordings(db: Database, policy: RetentionPolicy, asOf: Date): Promise<{ id: string; location: string }[]> {
+export async function expiredRecordings(
+  db: Database,
+  policy: RetentionPolicy,
+  asOf: Date,
+): Promise<{ id: string; location: string }[]> {
   if (policy.recordingsDays === undefined) return [];
   return rowsOf<{ id: string; location: string }>(
     await db.execute(sql`select id, recording_location as location from phone_records
@@ -23,7 +27,12 @@ export async function expiredRecordings(db: Database, policy: RetentionPolicy, a
 }
 
 /** Apply the policy to the rows (recording blobs are deleted first by the caller); counts of what went. */
-export async function applyRetention(db: Database, policy: RetentionPolicy, asOf: Date, recordingIds: string[]): Promise<Record<string, number>> {
+export async function applyRetention(
+  db: Database,
+  policy: RetentionPolicy,
+  asOf: Date,
+  recordingIds: string[],
+): Promise<Record<string, number>> {
   return db.transaction(async (tx) => {
     const count = async (q: ReturnType<typeof sql>) => rowsOf<unknown>(await tx.execute(q)).length;
     const out: Record<string, number> = { recordings: 0, transcripts: 0, messages: 0, scoreHistory: 0 };
@@ -35,17 +44,24 @@ export async function applyRetention(db: Database, policy: RetentionPolicy, asOf
       const before = cutoff(asOf, policy.transcriptsDays);
       await tx.execute(sql`delete from embeddings e using phone_records p
         where e.source_type = 'call' and e.kind = 'transcript' and e.source_id = p.id and coalesce(p.started_at, p.created_at) < ${before}::timestamptz`);
-      out.transcripts = await count(sql`update phone_records set transcript = null, speaker_segments = null, updated_at = now()
+      out.transcripts =
+        await count(sql`update phone_records set transcript = null, speaker_segments = null, updated_at = now()
         where (transcript is not null or speaker_segments is not null) and ${callTime} < ${before}::timestamptz returning 1`);
     }
     if (policy.messagesDays !== undefined) {
       const before = cutoff(asOf, policy.messagesDays);
-      await tx.execute(sql`delete from embeddings e using messages m where e.source_type = 'message' and e.source_id = m.id and m.occurred_at < ${before}::timestamptz`);
-      await tx.execute(sql`delete from notifications n using messages m where n.message_id = m.id and m.occurred_at < ${before}::timestamptz`);
+      await tx.execute(
+        sql`delete from embeddings e using messages m where e.source_type = 'message' and e.source_id = m.id and m.occurred_at < ${before}::timestamptz`,
+      );
+      await tx.execute(
+        sql`delete from notifications n using messages m where n.message_id = m.id and m.occurred_at < ${before}::timestamptz`,
+      );
       out.messages = await count(sql`delete from messages where occurred_at < ${before}::timestamptz returning 1`);
     }
     if (policy.scoreHistoryDays !== undefined) {
-      out.scoreHistory = await count(sql`delete from relationship_scores where computed_at < ${cutoff(asOf, policy.scoreHistoryDays)}::timestamptz returning 1`);
+      out.scoreHistory = await count(
+        sql`delete from relationship_scores where computed_at < ${cutoff(asOf, policy.scoreHistoryDays)}::timestamptz returning 1`,
+      );
     }
     return out;
   });

@@ -17,12 +17,42 @@ describe.each(dbKinds)('relationship score on %s', (kind) => {
   let database: DatabaseHandle;
   const db = () => database.db;
   /** A contact with calls `daysBefore` NOW (and optional SMS), scored as of NOW. */
-  const person = async (calls: number[], o: { sms?: number[]; missed?: number[]; tier?: string; cadenceDays?: number; duration?: number; direction?: 'inbound' | 'outbound' } = {}) => {
+  const person = async (
+    calls: number[],
+    o: {
+      sms?: number[];
+      missed?: number[];
+      tier?: string;
+      cadenceDays?: number;
+      duration?: number;
+      direction?: 'inbound' | 'outbound';
+    } = {},
+  ) => {
     const p = phone();
-    const c = await addContact(db(), { firstName: 'P', phoneE164: p, tier: o.tier ?? null, cadenceDays: o.cadenceDays ?? null });
-    for (const d of calls) await addCall(db(), { phoneNumber: p, contactId: c.id, startedAt: daysAgo(d, NOW), durationSeconds: o.duration ?? 300, direction: o.direction ?? (d % 2 ? 'inbound' : 'outbound') });
-    for (const d of o.missed ?? []) await addCall(db(), { phoneNumber: p, contactId: c.id, startedAt: daysAgo(d, NOW), status: 'missed', durationSeconds: 0 });
-    for (const d of o.sms ?? []) await addMessage(db(), { phoneNumber: p, contactId: c.id, occurredAt: daysAgo(d, NOW), text: 'hey' });
+    const c = await addContact(db(), {
+      firstName: 'P',
+      phoneE164: p,
+      tier: o.tier ?? null,
+      cadenceDays: o.cadenceDays ?? null,
+    });
+    for (const d of calls)
+      await addCall(db(), {
+        phoneNumber: p,
+        contactId: c.id,
+        startedAt: daysAgo(d, NOW),
+        durationSeconds: o.duration ?? 300,
+        direction: o.direction ?? (d % 2 ? 'inbound' : 'outbound'),
+      });
+    for (const d of o.missed ?? [])
+      await addCall(db(), {
+        phoneNumber: p,
+        contactId: c.id,
+        startedAt: daysAgo(d, NOW),
+        status: 'missed',
+        durationSeconds: 0,
+      });
+    for (const d of o.sms ?? [])
+      await addMessage(db(), { phoneNumber: p, contactId: c.id, occurredAt: daysAgo(d, NOW), text: 'hey' });
     return c.id;
   };
   const score = async (id: string): Promise<ScoreRow> => (await recomputeScores(db(), id, NOW)).rows[0]!;
@@ -32,10 +62,12 @@ describe.each(dbKinds)('relationship score on %s', (kind) => {
   });
   afterAll(async () => database?.close());
 
-  it('rescores one contact with a prepared statement that gives the plain query\'s answer', async () => {
+  it("rescores one contact with a prepared statement that gives the plain query's answer", async () => {
     const id = await person([1, 3, 8, 30], { sms: [2], missed: [5] });
     const prepared = await score(id);
-    const plain = (await db().execute(scoreQuery(id, NOW))) as unknown as { rows: { score: number; strength: number; features: (number | null)[] }[] };
+    const plain = (await db().execute(scoreQuery(id, NOW))) as unknown as {
+      rows: { score: number; strength: number; features: (number | null)[] }[];
+    };
     expect(plain.rows).toHaveLength(1);
     expect(prepared.score).toBe(Number(plain.rows[0]!.score));
     expect(prepared.strength).toBeCloseTo(Number(plain.rows[0]!.strength), 12);
@@ -46,7 +78,9 @@ describe.each(dbKinds)('relationship score on %s', (kind) => {
       const other = await addContact(single.db, { firstName: 'Q', phoneE164: phone() });
       await recomputeScores(single.db, other.id, NOW);
       await recomputeScores(single.db, other.id, NOW);
-      const statements = (await single.db.execute(sql`select count(*)::int as n from pg_prepared_statements where name like 'score_one_contact_%'`)) as unknown as { rows: { n: number }[] };
+      const statements = (await single.db.execute(
+        sql`select count(*)::int as n from pg_prepared_statements where name like 'score_one_contact_%'`,
+      )) as unknown as { rows: { n: number }[] };
       expect(statements.rows[0]!.n).toBe(1);
     } finally {
       if (single !== database) await single.close();
@@ -81,7 +115,9 @@ describe.each(dbKinds)('relationship score on %s', (kind) => {
     expect(insightsFrom(monthly.factors).map((i) => i.kind)).not.toContain('overdue');
     const withCadence = await score(await person([21, 51, 81, 111, 141], { cadenceDays: 10 }));
     expect(withCadence.factors).toMatchObject({ usualGapDays: 10, usualGapSource: 'cadence' });
-    expect(insightsFrom(withCadence.factors).find((i) => i.kind === 'overdue')?.message).toMatch(/21 days .* cadence of 10/);
+    expect(insightsFrom(withCadence.factors).find((i) => i.kind === 'overdue')?.message).toMatch(
+      /21 days .* cadence of 10/,
+    );
   });
 
   it('counts a missed call and an SMS as interactions, at their event time', async () => {
@@ -107,7 +143,9 @@ describe.each(dbKinds)('relationship score on %s', (kind) => {
     expect(inner.score).toBeGreaterThanOrEqual(75);
     const id = await person([10, 20, 30]);
     const before = await score(id);
-    await db().insert(tasks).values({ title: 'Send the photos', contactId: id, dueDate: daysAgo(14, NOW) });
+    await db()
+      .insert(tasks)
+      .values({ title: 'Send the photos', contactId: id, dueDate: daysAgo(14, NOW) });
     const after = await score(id);
     expect(after.factors.openTasks).toBe(1);
     expect(after.priority).toBeGreaterThan(before.priority);

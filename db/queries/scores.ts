@@ -14,12 +14,30 @@ export const SCORER_VERSION = 'rhythm-v2';
 
 /** The order of `relationship_scores.features` for SCORER_VERSION. */
 export const FEATURE_KEYS = [
-  'recency', 'frequency', 'duration', 'sentiment', 'engagement',
-  'interactionMass', 'interactionMassRecent', 'coolingRatio', 'reciprocity',
-  'activeDays180', 'activeMonthShare', 'avgCallSeconds',
-  'daysSinceLast', 'usualGapDays', 'usualGapFromCadence', 'overdueRatio',
-  'sentimentRecent', 'sentimentLong', 'sentimentDrift',
-  'openTasks', 'promiseLoad', 'calls', 'missedCalls', 'messages',
+  'recency',
+  'frequency',
+  'duration',
+  'sentiment',
+  'engagement',
+  'interactionMass',
+  'interactionMassRecent',
+  'coolingRatio',
+  'reciprocity',
+  'activeDays180',
+  'activeMonthShare',
+  'avgCallSeconds',
+  'daysSinceLast',
+  'usualGapDays',
+  'usualGapFromCadence',
+  'overdueRatio',
+  'sentimentRecent',
+  'sentimentLong',
+  'sentimentDrift',
+  'openTasks',
+  'promiseLoad',
+  'calls',
+  'missedCalls',
+  'messages',
 ] as const;
 
 export type Factors = Record<string, number | string | null>;
@@ -35,8 +53,21 @@ export interface ScoreRow {
 }
 
 const PRECISION: Partial<Record<(typeof FEATURE_KEYS)[number], number>> = {
-  recency: 1, frequency: 1, duration: 1, sentiment: 1, engagement: 1, daysSinceLast: 1, usualGapDays: 1, overdueRatio: 2,
-  promiseLoad: 2, avgCallSeconds: 0, activeDays180: 0, openTasks: 0, calls: 0, missedCalls: 0, messages: 0,
+  recency: 1,
+  frequency: 1,
+  duration: 1,
+  sentiment: 1,
+  engagement: 1,
+  daysSinceLast: 1,
+  usualGapDays: 1,
+  overdueRatio: 2,
+  promiseLoad: 2,
+  avgCallSeconds: 0,
+  activeDays180: 0,
+  openTasks: 0,
+  calls: 0,
+  missedCalls: 0,
+  messages: 0,
 };
 
 /** The named, rounded factors of a stored feature vector (the API's explanation of a score). */
@@ -70,7 +101,9 @@ export async function recomputeScores(
   // The bulk pass may run as N disjoint slices of contacts on N connections (PostgreSQL cannot
   // parallelise a query over shared CTEs itself); on PGlite the slices simply run in turn.
   const slices = contactId === null ? Math.max(1, Math.min(16, Math.floor(options.slices ?? 1))) : 1;
-  const parts = await Promise.all(Array.from({ length: slices }, (_, index) => scoreSlice(db, contactId, now, { index, count: slices })));
+  const parts = await Promise.all(
+    Array.from({ length: slices }, (_, index) => scoreSlice(db, contactId, now, { index, count: slices })),
+  );
   return { written: parts.reduce((n, p) => n + p.written, 0), rows: parts.flatMap((p) => p.rows) };
 }
 
@@ -121,9 +154,16 @@ export async function computeScore(db: Database, contactId: string, now: Date = 
   return row ? toScoreRow(row) : null;
 }
 
-async function scoreSlice(db: Database, contactId: string | null, now: Date, slice: Slice): Promise<{ written: number; rows: ScoreRow[] }> {
+async function scoreSlice(
+  db: Database,
+  contactId: string | null,
+  now: Date,
+  slice: Slice,
+): Promise<{ written: number; rows: ScoreRow[] }> {
   if (contactId !== null) {
-    const res = (await scoreOneContact(db, { contactId, now: now.toISOString() })) as unknown as { rows: Omit<ScoreRow, 'factors'>[] };
+    const res = (await scoreOneContact(db, { contactId, now: now.toISOString() })) as unknown as {
+      rows: Omit<ScoreRow, 'factors'>[];
+    };
     return { written: res.rows.length, rows: res.rows.map(toScoreRow) };
   }
   return db.transaction(async (tx) => {
@@ -134,7 +174,9 @@ async function scoreSlice(db: Database, contactId: string | null, now: Date, sli
     const write = writeScores(sql.raw('score_calc'), timeOf(now));
     await tx.execute(write.history);
     await tx.execute(write.current);
-    const [count] = ((await tx.execute(sql`select count(*)::int as n from score_calc`)) as unknown as { rows: { n: number }[] }).rows;
+    const [count] = (
+      (await tx.execute(sql`select count(*)::int as n from score_calc`)) as unknown as { rows: { n: number }[] }
+    ).rows;
     return { written: count?.n ?? 0, rows: [] };
   });
 }
@@ -154,7 +196,8 @@ export function scoreQuery(contactId: string | SQL | null, now: Date | SQL, slic
   const atEpoch = sql`date_part('epoch', ${at})`;
   const contact = typeof contactId === 'string' ? sql`${contactId}::uuid` : contactId;
   const only = (id: SQL) => (contact === null ? sql`true` : sql`${id} = ${contact}`);
-  const inSlice = (id: SQL) => (slice.count === 1 ? sql`true` : sql`get_byte(uuid_send(${id}), 15) % ${slice.count}::int = ${slice.index}::int`);
+  const inSlice = (id: SQL) =>
+    slice.count === 1 ? sql`true` : sql`get_byte(uuid_send(${id}), 15) % ${slice.count}::int = ${slice.index}::int`;
   return sql`
 with events as (
   select p.contact_id, coalesce(p.started_at, p.created_at) as t,

@@ -23,7 +23,6 @@ export interface SearchHit {
   passage: { text: string; kind: string; chunkIndex: number | null; startMs: number | null };
 }
 
-
 function filterSql(f: SearchFilter, cols: { contact: SQL; time: SQL; type?: SQL }): SQL {
   const parts: SQL[] = [sql`true`];
   if (f.contactId) parts.push(sql`${cols.contact} = ${f.contactId}::uuid`);
@@ -38,7 +37,13 @@ function filterSql(f: SearchFilter, cols: { contact: SQL; time: SQL; type?: SQL 
  * the HNSW index; filtered ones scan the (small) filtered set exactly, so filters never starve
  * the result the way post-filtering an approximate index does.
  */
-export async function semanticSearch(db: Database, vector: number[], model: string, f: SearchFilter, limit: number): Promise<SearchHit[]> {
+export async function semanticSearch(
+  db: Database,
+  vector: number[],
+  model: string,
+  f: SearchFilter,
+  limit: number,
+): Promise<SearchHit[]> {
   const v = `[${vector.join(',')}]`;
   const filtered = Boolean(f.contactId || f.from || f.to || f.type);
   const where = filterSql(f, { contact: sql`e.contact_id`, time: sql`e.occurred_at`, type: sql`e.source_type` });
@@ -62,13 +67,21 @@ export async function semanticSearch(db: Database, vector: number[], model: stri
     score: Math.round((1 - Number(r.d)) * 10_000) / 10_000,
     occurredAt: r.occurred_at ? new Date(r.occurred_at as string).toISOString() : null,
     contactId: (r.contact_id as string | null) ?? null,
-    passage: { text: String(r.content), kind: String(r.kind), chunkIndex: r.chunk_index === null ? null : Number(r.chunk_index), startMs: r.start_ms === null ? null : Number(r.start_ms) },
+    passage: {
+      text: String(r.content),
+      kind: String(r.kind),
+      chunkIndex: r.chunk_index === null ? null : Number(r.chunk_index),
+      startMs: r.start_ms === null ? null : Number(r.start_ms),
+    },
   }));
 }
 
 /** Full-text (English stemming, web-search syntax) over call transcripts and summaries and message text. */
 export async function fulltextSearch(db: Database, q: string, f: SearchFilter, limit: number): Promise<SearchHit[]> {
-  const callWhere = filterSql({ ...f, type: undefined }, { contact: sql`p.contact_id`, time: sql`coalesce(p.started_at, p.created_at)` });
+  const callWhere = filterSql(
+    { ...f, type: undefined },
+    { contact: sql`p.contact_id`, time: sql`coalesce(p.started_at, p.created_at)` },
+  );
   const msgWhere = filterSql({ ...f, type: undefined }, { contact: sql`m.contact_id`, time: sql`m.occurred_at` });
   // One branch per searched type, each parenthesised so its own order and limit apply.
   const branches: SQL[] = [];
@@ -102,7 +115,12 @@ export async function fulltextSearch(db: Database, q: string, f: SearchFilter, l
     score: Math.round(Number(r.rank) * 10_000) / 10_000,
     occurredAt: r.occurred_at ? new Date(r.occurred_at as string).toISOString() : null,
     contactId: (r.contact_id as string | null) ?? null,
-    passage: { text: String(r.snippet ?? ''), kind: r.type === 'call' ? 'transcript' : 'message', chunkIndex: null, startMs: null },
+    passage: {
+      text: String(r.snippet ?? ''),
+      kind: r.type === 'call' ? 'transcript' : 'message',
+      chunkIndex: null,
+      startMs: null,
+    },
   }));
 }
 
@@ -130,14 +148,42 @@ export function fuseRankings(lists: { name: string; hits: SearchHit[] }[], limit
 export async function describeHits(db: Database, hits: (SearchHit & { ranks?: Record<string, number> })[]) {
   const callIds = hits.filter((h) => h.type === 'call').map((h) => h.id);
   const msgIds = hits.filter((h) => h.type === 'message').map((h) => h.id);
-  const calls = callIds.length ? await db.select({ id: phoneRecords.id, phoneNumber: phoneRecords.phoneNumber, direction: phoneRecords.direction, summary: phoneRecords.summary }).from(phoneRecords).where(inArray(phoneRecords.id, callIds)) : [];
-  const msgs = msgIds.length ? await db.select({ id: messages.id, phoneNumber: messages.phoneNumber, direction: messages.direction }).from(messages).where(inArray(messages.id, msgIds)) : [];
+  const calls = callIds.length
+    ? await db
+        .select({
+          id: phoneRecords.id,
+          phoneNumber: phoneRecords.phoneNumber,
+          direction: phoneRecords.direction,
+          summary: phoneRecords.summary,
+        })
+        .from(phoneRecords)
+        .where(inArray(phoneRecords.id, callIds))
+    : [];
+  const msgs = msgIds.length
+    ? await db
+        .select({ id: messages.id, phoneNumber: messages.phoneNumber, direction: messages.direction })
+        .from(messages)
+        .where(inArray(messages.id, msgIds))
+    : [];
   const contactIds = [...new Set(hits.map((h) => h.contactId).filter((c): c is string => c !== null))];
-  const people = contactIds.length ? await db.select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName }).from(contacts).where(inArray(contacts.id, contactIds)) : [];
-  const byId = new Map<string, { phoneNumber: string; direction: string; summary?: string | null }>([...calls, ...msgs].map((r) => [r.id, r]));
+  const people = contactIds.length
+    ? await db
+        .select({ id: contacts.id, firstName: contacts.firstName, lastName: contacts.lastName })
+        .from(contacts)
+        .where(inArray(contacts.id, contactIds))
+    : [];
+  const byId = new Map<string, { phoneNumber: string; direction: string; summary?: string | null }>(
+    [...calls, ...msgs].map((r) => [r.id, r]),
+  );
   const names = new Map(people.map((p) => [p.id, `${p.firstName} ${p.lastName}`.trim()]));
   return hits.map((h) => {
     const src = byId.get(h.id);
-    return { ...h, contactName: h.contactId ? (names.get(h.contactId) ?? null) : null, phoneNumber: src?.phoneNumber ?? null, direction: src?.direction ?? null, summary: src?.summary ?? null };
+    return {
+      ...h,
+      contactName: h.contactId ? (names.get(h.contactId) ?? null) : null,
+      phoneNumber: src?.phoneNumber ?? null,
+      direction: src?.direction ?? null,
+      summary: src?.summary ?? null,
+    };
   });
 }

@@ -39,7 +39,12 @@ export async function listTasks(db: Database, f: TaskFilter) {
     f.dueBefore ? sql`${tasks.dueDate} < ${f.dueBefore}::timestamptz` : undefined,
     f.cursor ? sql`(${dueKey}, ${tasks.id}) > (${f.cursor.value}::timestamptz, ${f.cursor.id}::uuid)` : undefined,
   ].filter((w) => w !== undefined);
-  const rows = await db.select().from(tasks).where(where.length ? and(...where) : undefined).orderBy(dueKey, tasks.id).limit(f.limit + 1);
+  const rows = await db
+    .select()
+    .from(tasks)
+    .where(where.length ? and(...where) : undefined)
+    .orderBy(dueKey, tasks.id)
+    .limit(f.limit + 1);
   return paginate(rows, f.limit, (t) => [t.dueDate ? t.dueDate.toISOString() : 'infinity', t.id]);
 }
 
@@ -51,17 +56,26 @@ export async function getTask(db: Database, id: string): Promise<TaskRow | null>
 /** A new task; throws ReferenceMissing when its contact or call does not exist. */
 export async function createTask(db: Database, input: TaskInput & { title: string }): Promise<TaskRow> {
   await assertReferences(db, input);
-  const [row] = await db.insert(tasks).values({ ...input, dueDate: toDate(input.dueDate), completedAt: input.status === 'done' ? new Date() : null }).returning();
+  const [row] = await db
+    .insert(tasks)
+    .values({ ...input, dueDate: toDate(input.dueDate), completedAt: input.status === 'done' ? new Date() : null })
+    .returning();
   return row!;
 }
 
 /** The fields given; `completedAt` is set when it becomes done (kept when it already was) and cleared otherwise. */
 export async function updateTask(db: Database, before: TaskRow, input: TaskInput): Promise<TaskRow> {
   await assertReferences(db, input);
-  const completedAt = input.status === undefined ? undefined : input.status === 'done' ? (before.completedAt ?? new Date()) : null;
+  const completedAt =
+    input.status === undefined ? undefined : input.status === 'done' ? (before.completedAt ?? new Date()) : null;
   const [row] = await db
     .update(tasks)
-    .set({ ...input, dueDate: toDate(input.dueDate), ...(completedAt !== undefined ? { completedAt } : {}), updatedAt: sql`now()` })
+    .set({
+      ...input,
+      dueDate: toDate(input.dueDate),
+      ...(completedAt !== undefined ? { completedAt } : {}),
+      updatedAt: sql`now()`,
+    })
     .where(eq(tasks.id, before.id))
     .returning();
   return row!;

@@ -1,5 +1,16 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, pgTable, text, timestamp, uuid, jsonb, bigserial, real, doublePrecision } from 'drizzle-orm/pg-core';
+import {
+  index,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+  jsonb,
+  bigserial,
+  real,
+  doublePrecision,
+} from 'drizzle-orm/pg-core';
 import { timestamps } from './types.js';
 
 /** People the owner talks to. `phone_e164` is the caller-ID key: normalised, unique. */

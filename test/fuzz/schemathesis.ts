@@ -16,32 +16,65 @@ const target = path.resolve(here, '..', '..', '.tools', `schemathesis-${VERSION}
 
 /** The installed schemathesis folder (installed with pip when missing; throws saying why it cannot be). */
 export async function ensureSchemathesis(say: (line: string) => void = () => {}): Promise<string> {
-  if (await access(path.join(target, 'bin', 'st')).then(() => true, () => false)) return target;
+  if (
+    await access(path.join(target, 'bin', 'st')).then(
+      () => true,
+      () => false,
+    )
+  )
+    return target;
   say(`installing schemathesis ${VERSION} from PyPI into ${target} ...`);
   const partial = `${target}.partial-${process.pid}`;
   try {
-    await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', partial, `schemathesis==${VERSION}`], { timeout: 10 * 60_000 });
+    await run(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--target',
+        partial,
+        `schemathesis==${VERSION}`,
+      ],
+      { timeout: 10 * 60_000 },
+    );
     await rename(partial, target);
   } catch (err) {
     await rm(partial, { recursive: true, force: true });
-    throw new Error(`schemathesis ${VERSION} could not be installed with pip: ${String((err as Error).message).slice(0, 300)}`);
+    throw new Error(
+      `schemathesis ${VERSION} could not be installed with pip: ${String((err as Error).message).slice(0, 300)}`,
+    );
   }
   return target;
 }
 
 /** Run schemathesis against `baseUrl`; resolves with its exit code and output. */
-export async function runSchemathesis(baseUrl: string, token: string, o: { maxExamples?: number; seed?: number } = {}): Promise<{ code: number | null; output: string }> {
+export async function runSchemathesis(
+  baseUrl: string,
+  token: string,
+  o: { maxExamples?: number; seed?: number } = {},
+): Promise<{ code: number | null; output: string }> {
   const dir = await ensureSchemathesis();
   const args = [
-    path.join(dir, 'bin', 'st'), 'run', `${baseUrl}/openapi.json`,
-    '--checks', 'all',
-    '-H', `Authorization: Bearer ${token}`,
-    '--max-examples', String(o.maxExamples ?? 25),
-    '--workers', '2',
+    path.join(dir, 'bin', 'st'),
+    'run',
+    `${baseUrl}/openapi.json`,
+    '--checks',
+    'all',
+    '-H',
+    `Authorization: Bearer ${token}`,
+    '--max-examples',
+    String(o.maxExamples ?? 25),
+    '--workers',
+    '2',
     // The coverage phase draws values without the hooks (opaque cursors, real phone numbers).
-    '--phases', 'examples,fuzzing,stateful',
+    '--phases',
+    'examples,fuzzing,stateful',
     // Webhooks take only Telnyx-signed bodies; their tests sign real events.
-    '--exclude-path-regex', '^/webhooks',
+    '--exclude-path-regex',
+    '^/webhooks',
     ...(o.seed !== undefined ? ['--seed', String(o.seed)] : []),
   ];
   return new Promise((resolve) => {

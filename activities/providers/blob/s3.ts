@@ -18,7 +18,9 @@ export function createS3BlobStore(o: S3Options): BlobStore {
     region: o.region,
     ...(o.endpoint ? { endpoint: o.endpoint } : {}),
     forcePathStyle: o.forcePathStyle,
-    ...(o.accessKeyId && o.secretAccessKey ? { credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey } } : {}),
+    ...(o.accessKeyId && o.secretAccessKey
+      ? { credentials: { accessKeyId: o.accessKeyId, secretAccessKey: o.secretAccessKey } }
+      : {}),
     maxAttempts: 1,
   });
   const scheme = `s3://${o.bucket}/`;
@@ -28,7 +30,15 @@ export function createS3BlobStore(o: S3Options): BlobStore {
       const objectKey = `${o.prefix}${key}`;
       try {
         // One PUT replaces the object whole: a retried put never leaves half a recording.
-        await client.send(new PutObjectCommand({ Bucket: o.bucket, Key: objectKey, Body: bytes, ContentType: contentType, ContentLength: bytes.length }));
+        await client.send(
+          new PutObjectCommand({
+            Bucket: o.bucket,
+            Key: objectKey,
+            Body: bytes,
+            ContentType: contentType,
+            ContentLength: bytes.length,
+          }),
+        );
       } catch (err) {
         throw toProviderError('s3', err);
       }
@@ -46,7 +56,13 @@ export function createS3BlobStore(o: S3Options): BlobStore {
     async stream(location, { start, end }) {
       if (!location.startsWith(scheme)) throw new Error(`not in bucket ${o.bucket}: ${location.slice(0, 60)}`);
       try {
-        const res = await client.send(new GetObjectCommand({ Bucket: o.bucket, Key: location.slice(scheme.length), Range: `bytes=${start}-${end}` }));
+        const res = await client.send(
+          new GetObjectCommand({
+            Bucket: o.bucket,
+            Key: location.slice(scheme.length),
+            Range: `bytes=${start}-${end}`,
+          }),
+        );
         return res.Body!.transformToWebStream() as ReadableStream<Uint8Array>;
       } catch (err) {
         throw toProviderError('s3', err);

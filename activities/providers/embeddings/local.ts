@@ -14,7 +14,8 @@ const RETRY_LOAD_AFTER_MS = 30_000;
  * A CommonJS module's exports as an ES import sees them: under vitest they sit on `default`,
  * under tsx and plain Node on the namespace itself.
  */
-export const cjsExports = <T>(ns: T & { default?: T }): T => (ns.default && typeof ns.default === 'object' ? ns.default : ns);
+export const cjsExports = <T>(ns: T & { default?: T }): T =>
+  ns.default && typeof ns.default === 'object' ? ns.default : ns;
 
 /** Load the model once per process (about a second); later calls share it. */
 function loadModel(): Promise<Model> {
@@ -48,7 +49,8 @@ export function createLocalEmbeddings(): EmbeddingsPort {
       const model = await loadModel();
       const vectors = await model.embed(texts);
       return vectors.map((v) => {
-        if (v.length !== EMBEDDING_DIM) throw new Error(`local embeddings returned ${v.length} dimensions, expected ${EMBEDDING_DIM}`);
+        if (v.length !== EMBEDDING_DIM)
+          throw new Error(`local embeddings returned ${v.length} dimensions, expected ${EMBEDDING_DIM}`);
         return normalise(Array.from(v));
       });
     },

@@ -11,7 +11,12 @@ import { normalise } from './local.js';
 
 const responseSchema = z.object({ data: z.array(z.object({ index: z.number(), embedding: z.array(z.number()) })) });
 
-export function createOpenAIEmbeddings(options: { apiKey: string; baseUrl?: string; model: string; provider: 'openai' | 'voyage' }): EmbeddingsPort {
+export function createOpenAIEmbeddings(options: {
+  apiKey: string;
+  baseUrl?: string;
+  model: string;
+  provider: 'openai' | 'voyage';
+}): EmbeddingsPort {
   const baseURL = options.baseUrl ?? (options.provider === 'voyage' ? 'https://api.voyageai.com/v1' : undefined);
   const client = new OpenAI({ apiKey: options.apiKey, baseURL, maxRetries: 0, timeout: 60_000 });
   return {
@@ -31,13 +36,21 @@ export function createOpenAIEmbeddings(options: { apiKey: string; baseUrl?: stri
       }
       const parsed = responseSchema.safeParse(raw);
       if (!parsed.success || parsed.data.data.length !== texts.length) {
-        throw new ProviderError(`${options.provider}: embeddings response did not match the request`, false, options.provider);
+        throw new ProviderError(
+          `${options.provider}: embeddings response did not match the request`,
+          false,
+          options.provider,
+        );
       }
       return parsed.data.data
         .sort((a, b) => a.index - b.index)
         .map((d) => {
           if (d.embedding.length !== EMBEDDING_DIM) {
-            throw new ProviderError(`${options.provider}: got ${d.embedding.length} dimensions, expected ${EMBEDDING_DIM}`, false, options.provider);
+            throw new ProviderError(
+              `${options.provider}: got ${d.embedding.length} dimensions, expected ${EMBEDDING_DIM}`,
+              false,
+              options.provider,
+            );
           }
           return normalise(d.embedding);
         });

@@ -26,7 +26,9 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export type Handler = (req: FakeRequest) => Promise<{ status?: number; type?: string; headers?: Record<string, string>; body: string | Buffer }>;
+export type Handler = (
+  req: FakeRequest,
+) => Promise<{ status?: number; type?: string; headers?: Record<string, string>; body: string | Buffer }>;
 
 const read = (req: IncomingMessage) =>
   new Promise<Buffer>((resolve, reject) => {
@@ -40,13 +42,23 @@ export async function startFakeServer(name: string, handle: Handler): Promise<Fa
   const requests: FakeRequest[] = [];
   const queue: Failure[] = [];
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
-    const request: FakeRequest = { method: req.method ?? 'GET', path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers, body: await read(req) };
+    const request: FakeRequest = {
+      method: req.method ?? 'GET',
+      path: new URL(req.url ?? '/', 'http://x').pathname,
+      headers: req.headers,
+      body: await read(req),
+    };
     requests.push(request);
     const failure = queue.shift();
     if (failure?.kind === 'status') {
       const headers: Record<string, string> = { 'content-type': 'application/json' };
       if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
-      res.writeHead(failure.status, headers).end(failure.body ?? JSON.stringify({ error: { type: 'injected', message: `${name} fake: injected ${failure.status}` } }));
+      res
+        .writeHead(failure.status, headers)
+        .end(
+          failure.body ??
+            JSON.stringify({ error: { type: 'injected', message: `${name} fake: injected ${failure.status}` } }),
+        );
       return;
     }
     if (failure?.kind === 'malformed') {
@@ -57,9 +69,14 @@ export async function startFakeServer(name: string, handle: Handler): Promise<Fa
     try {
       const out = await handle(request);
       if (res.destroyed) return;
-      res.writeHead(out.status ?? 200, { 'content-type': out.type ?? 'application/json', ...out.headers }).end(out.body);
+      res
+        .writeHead(out.status ?? 200, { 'content-type': out.type ?? 'application/json', ...out.headers })
+        .end(out.body);
     } catch (err) {
-      if (!res.destroyed) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { message: (err as Error).message } }));
+      if (!res.destroyed)
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { message: (err as Error).message } }));
     }
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

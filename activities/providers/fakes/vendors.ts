@@ -22,8 +22,10 @@ export interface FakeDeepgram extends FakeServer {
 export async function startFakeDeepgram(): Promise<FakeDeepgram> {
   const scripts = new Map<string, { channel: number; text: string }[]>();
   const server = await startFakeServer('deepgram', async (req) => {
-    if (req.method !== 'POST' || req.path !== '/v1/listen') return { status: 404, body: JSON.stringify({ err_code: 'NOT_FOUND' }) };
-    if (!/^Token \S+/.test(String(req.headers.authorization))) return { status: 401, body: JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.' }) };
+    if (req.method !== 'POST' || req.path !== '/v1/listen')
+      return { status: 404, body: JSON.stringify({ err_code: 'NOT_FOUND' }) };
+    if (!/^Token \S+/.test(String(req.headers.authorization)))
+      return { status: 401, body: JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.' }) };
     const lines = scripts.get(sha(req.body)) ?? [
       { channel: 0, text: 'Hi, this is a caller the fake Deepgram did not expect.' },
       { channel: 1, text: 'Thanks for calling, I will get back to you tomorrow.' },
@@ -31,15 +33,46 @@ export async function startFakeDeepgram(): Promise<FakeDeepgram> {
     let t = 0;
     const utterances = lines.map((l) => {
       const dur = Math.max(1, l.text.split(/\s+/).length * 0.35);
-      const u = { start: t, end: t + dur, confidence: 0.95, channel: l.channel, transcript: l.text, words: [], speaker: l.channel, id: `${t}` };
+      const u = {
+        start: t,
+        end: t + dur,
+        confidence: 0.95,
+        channel: l.channel,
+        transcript: l.text,
+        words: [],
+        speaker: l.channel,
+        id: `${t}`,
+      };
       t += dur + 0.2;
       return u;
     });
-    const channels = [0, 1].map((ch) => ({ alternatives: [{ transcript: lines.filter((l) => l.channel === ch).map((l) => l.text).join(' '), confidence: 0.95, words: [] }] }));
-    const body = { metadata: { request_id: sha(req.body).slice(0, 32), created: new Date().toISOString(), duration: t, channels: 2, models: ['nova-3'] }, results: { channels, utterances } };
+    const channels = [0, 1].map((ch) => ({
+      alternatives: [
+        {
+          transcript: lines
+            .filter((l) => l.channel === ch)
+            .map((l) => l.text)
+            .join(' '),
+          confidence: 0.95,
+          words: [],
+        },
+      ],
+    }));
+    const body = {
+      metadata: {
+        request_id: sha(req.body).slice(0, 32),
+        created: new Date().toISOString(),
+        duration: t,
+        channels: 2,
+        models: ['nova-3'],
+      },
+      results: { channels, utterances },
+    };
     return { body: JSON.stringify(body) };
   });
-  return Object.assign(server, { speak: (audio: Buffer, lines: { channel: number; text: string }[]) => void scripts.set(sha(audio), lines) });
+  return Object.assign(server, {
+    speak: (audio: Buffer, lines: { channel: number; text: string }[]) => void scripts.set(sha(audio), lines),
+  });
 }
 
 /**
@@ -50,27 +83,58 @@ export async function startFakeDeepgram(): Promise<FakeDeepgram> {
 export async function startFakeAnthropic(o: { canned?: boolean } = {}): Promise<FakeServer> {
   const local = createLocalLanguage();
   return startFakeServer('anthropic', async (req) => {
-    if (req.method !== 'POST' || req.path !== '/v1/messages') return { status: 404, body: JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'Not found' } }) };
+    if (req.method !== 'POST' || req.path !== '/v1/messages')
+      return {
+        status: 404,
+        body: JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'Not found' } }),
+      };
     // The API takes the key as x-api-key; SDK 1.x sends it as a bearer token. Accept both.
-    if (!req.headers['x-api-key'] && !/^Bearer \S+/.test(String(req.headers.authorization))) return { status: 401, body: JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }) };
-    const body = JSON.parse(req.body.toString('utf8')) as { model: string; tools?: { name: string }[]; messages: { content: string }[] };
+    if (!req.headers['x-api-key'] && !/^Bearer \S+/.test(String(req.headers.authorization)))
+      return {
+        status: 401,
+        body: JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'invalid x-api-key' } }),
+      };
+    const body = JSON.parse(req.body.toString('utf8')) as {
+      model: string;
+      tools?: { name: string }[];
+      messages: { content: string }[];
+    };
     const prompt = String(body.messages[0]?.content ?? '');
-    const turns = prompt.split('\n').map((l) => /^([\w ]{1,40}): (.+)$/.exec(l)).filter((m): m is RegExpExecArray => m !== null).map((m) => ({ speaker: m[1]!, text: m[2]! }));
+    const turns = prompt
+      .split('\n')
+      .map((l) => /^([\w ]{1,40}): (.+)$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ speaker: m[1]!, text: m[2]! }));
     const tool = body.tools?.[0]?.name ?? 'call_summary';
     let input: Record<string, unknown>;
     if (o.canned) {
-      input = tool === 'call_sentiment' ? { score: 0.1, per_speaker: {} } : { summary: (turns[0]?.text ?? 'A call.').slice(0, 200), action_items: [], topics: [] };
+      input =
+        tool === 'call_sentiment'
+          ? { score: 0.1, per_speaker: {} }
+          : { summary: (turns[0]?.text ?? 'A call.').slice(0, 200), action_items: [], topics: [] };
     } else if (tool === 'call_sentiment') {
       const s = await local.sentiment({ turns });
-      input = { score: s.score, per_speaker: Object.fromEntries(Object.entries(s.perSpeaker).map(([k, v]) => [k, v.score])) };
+      input = {
+        score: s.score,
+        per_speaker: Object.fromEntries(Object.entries(s.perSpeaker).map(([k, v]) => [k, v.score])),
+      };
     } else {
       const occurredAt = /took place on (\S+)\./.exec(prompt)?.[1] ?? new Date().toISOString();
       const s = await local.summarize({ transcript: turns.map((t) => t.text).join(' '), turns, occurredAt });
-      input = { summary: s.summary, action_items: s.actionItems.map((a) => ({ title: a.title, owner: a.owner, due_date: a.dueDate })), topics: s.topics };
+      input = {
+        summary: s.summary,
+        action_items: s.actionItems.map((a) => ({ title: a.title, owner: a.owner, due_date: a.dueDate })),
+        topics: s.topics,
+      };
     }
     return {
       body: JSON.stringify({
-        id: `msg_${sha(req.body).slice(0, 24)}`, type: 'message', role: 'assistant', model: body.model, stop_reason: 'tool_use', stop_sequence: null,
+        id: `msg_${sha(req.body).slice(0, 24)}`,
+        type: 'message',
+        role: 'assistant',
+        model: body.model,
+        stop_reason: 'tool_use',
+        stop_sequence: null,
         content: [{ type: 'tool_use', id: `toolu_${sha(req.body).slice(0, 20)}`, name: tool, input }],
         usage: { input_tokens: Math.ceil(prompt.length / 4), output_tokens: 120 },
       }),
@@ -85,14 +149,39 @@ export async function startFakeAnthropic(o: { canned?: boolean } = {}): Promise<
 export async function startFakeEmbeddings(o: { canned?: boolean } = {}): Promise<FakeServer> {
   const local = createLocalEmbeddings();
   return startFakeServer('embeddings', async (req) => {
-    if (req.method !== 'POST' || !req.path.endsWith('/embeddings')) return { status: 404, body: JSON.stringify({ error: { message: 'not found' } }) };
-    if (!/^Bearer \S+/.test(String(req.headers.authorization))) return { status: 401, body: JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }) };
-    const body = JSON.parse(req.body.toString('utf8')) as { model: string; input: string | string[]; dimensions?: number; output_dimension?: number };
+    if (req.method !== 'POST' || !req.path.endsWith('/embeddings'))
+      return { status: 404, body: JSON.stringify({ error: { message: 'not found' } }) };
+    if (!/^Bearer \S+/.test(String(req.headers.authorization)))
+      return {
+        status: 401,
+        body: JSON.stringify({ error: { message: 'Incorrect API key provided', type: 'invalid_request_error' } }),
+      };
+    const body = JSON.parse(req.body.toString('utf8')) as {
+      model: string;
+      input: string | string[];
+      dimensions?: number;
+      output_dimension?: number;
+    };
     const dims = body.dimensions ?? body.output_dimension ?? EMBEDDING_DIM;
-    if (dims !== EMBEDDING_DIM) return { status: 400, body: JSON.stringify({ error: { message: `this fake serves ${EMBEDDING_DIM} dimensions`, type: 'invalid_request_error' } }) };
+    if (dims !== EMBEDDING_DIM)
+      return {
+        status: 400,
+        body: JSON.stringify({
+          error: { message: `this fake serves ${EMBEDDING_DIM} dimensions`, type: 'invalid_request_error' },
+        }),
+      };
     const input = Array.isArray(body.input) ? body.input : [body.input];
-    const vectors = o.canned ? input.map((_, i) => Array.from({ length: EMBEDDING_DIM }, (_, d) => (d === i % EMBEDDING_DIM ? 1 : 0))) : await local.embed(input);
-    return { body: JSON.stringify({ object: 'list', model: body.model, data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })), usage: { prompt_tokens: 0, total_tokens: 0 } }) };
+    const vectors = o.canned
+      ? input.map((_, i) => Array.from({ length: EMBEDDING_DIM }, (_, d) => (d === i % EMBEDDING_DIM ? 1 : 0)))
+      : await local.embed(input);
+    return {
+      body: JSON.stringify({
+        object: 'list',
+        model: body.model,
+        data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+        usage: { prompt_tokens: 0, total_tokens: 0 },
+      }),
+    };
   });
 }
 
@@ -101,10 +190,17 @@ export async function startFakeElevenLabs(): Promise<FakeServer> {
   return startFakeServer('elevenlabs', async (req) => {
     const m = /^\/v1\/text-to-speech\/([^/]+)(\/stream)?$/.exec(req.path);
     if (req.method !== 'POST' || !m) return { status: 404, body: JSON.stringify({ detail: { status: 'not_found' } }) };
-    if (!req.headers['xi-api-key']) return { status: 401, body: JSON.stringify({ detail: { status: 'invalid_api_key', message: 'Invalid API key' } }) };
+    if (!req.headers['xi-api-key'])
+      return {
+        status: 401,
+        body: JSON.stringify({ detail: { status: 'invalid_api_key', message: 'Invalid API key' } }),
+      };
     const { text } = JSON.parse(req.body.toString('utf8')) as { text: string };
     // An MPEG audio frame header followed by the text: enough for type checks and size checks.
-    return { type: 'audio/mpeg', body: Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(412), Buffer.from(text)]) };
+    return {
+      type: 'audio/mpeg',
+      body: Buffer.concat([Buffer.from([0xff, 0xfb, 0x90, 0x64]), Buffer.alloc(412), Buffer.from(text)]),
+    };
   });
 }
 
@@ -112,7 +208,8 @@ export async function startFakeElevenLabs(): Promise<FakeServer> {
 export async function startFakeS3(): Promise<FakeServer & { objects: Map<string, { body: Buffer; type: string }> }> {
   const objects = new Map<string, { body: Buffer; type: string }>();
   const server = await startFakeServer('s3', async (req) => {
-    if (!/AWS4-HMAC-SHA256 Credential=/.test(String(req.headers.authorization))) return { status: 403, type: 'application/xml', body: '<Error><Code>AccessDenied</Code></Error>' };
+    if (!/AWS4-HMAC-SHA256 Credential=/.test(String(req.headers.authorization)))
+      return { status: 403, type: 'application/xml', body: '<Error><Code>AccessDenied</Code></Error>' };
     const key = decodeURIComponent(req.path.slice(1));
     if (req.method === 'PUT') {
       objects.set(key, { body: req.body, type: String(req.headers['content-type'] ?? 'application/octet-stream') });
@@ -127,7 +224,12 @@ export async function startFakeS3(): Promise<FakeServer & { objects: Map<string,
     const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
     if (req.method === 'GET' && found && range) {
       const [start, end] = [Number(range[1]), Math.min(Number(range[2]), found.body.length - 1)];
-      return { status: 206, type: found.type, headers: { 'content-range': `bytes ${start}-${end}/${found.body.length}` }, body: found.body.subarray(start, end + 1) };
+      return {
+        status: 206,
+        type: found.type,
+        headers: { 'content-range': `bytes ${start}-${end}/${found.body.length}` },
+        body: found.body.subarray(start, end + 1),
+      };
     }
     if (req.method === 'GET' && found) return { type: found.type, body: found.body };
     return { status: 404, type: 'application/xml', body: `<Error><Code>NoSuchKey</Code><Key>${key}</Key></Error>` };

@@ -22,7 +22,8 @@ const lexicon: [RegExp, number][] = [
   [/\b(cancel|cancell?ation)\b/i, -0.2],
   [/\bfrustrat\w*\b/i, -0.5],
 ];
-const pleasantry = /^(hi|hello|hey|thanks?|thank you|bye|goodbye|have a (great|good|nice) (day|one)|how can i help|ok(ay)?)\b[^.?!]{0,30}[.?!]?$/i;
+const pleasantry =
+  /^(hi|hello|hey|thanks?|thank you|bye|goodbye|have a (great|good|nice) (day|one)|how can i help|ok(ay)?)\b[^.?!]{0,30}[.?!]?$/i;
 
 function sentenceScore(text: string): number {
   const doc = nlp.readDoc(text);
@@ -35,7 +36,12 @@ function textRank(sentences: string[], top: number): string[] {
   const bags = sentences.map((s) => {
     const doc = nlp.readDoc(s);
     return new Set(
-      (doc.tokens().filter((t) => t.out(its.type) === 'word' && !t.out(its.stopWordFlag)).out(its.normal) as string[]).map((w) => w.toLowerCase()),
+      (
+        doc
+          .tokens()
+          .filter((t) => t.out(its.type) === 'word' && !t.out(its.stopWordFlag))
+          .out(its.normal) as string[]
+      ).map((w) => w.toLowerCase()),
     );
   });
   const df = new Map<string, number>();
@@ -51,7 +57,9 @@ function textRank(sentences: string[], top: number): string[] {
   const weights = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 0 : sim(i, j))));
   const outSum = weights.map((row) => row.reduce((a, b) => a + b, 0) || 1);
   for (let iter = 0; iter < 30; iter++) {
-    rank = rank.map((_, i) => 0.15 / n + 0.85 * weights.reduce((acc, row, j) => acc + (row[i]! / outSum[j]!) * rank[j]!, 0));
+    rank = rank.map(
+      (_, i) => 0.15 / n + 0.85 * weights.reduce((acc, row, j) => acc + (row[i]! / outSum[j]!) * rank[j]!, 0),
+    );
   }
   return rank
     .map((r, i) => ({ r, i }))
@@ -92,7 +100,11 @@ function actionItems(turns: { speaker: string; text: string }[], occurredAt: str
       const speakerIsOwner = turn.speaker === 'owner';
       // A commitment is owed by whoever said it; a request by the one asked.
       const owner = c ? (speakerIsOwner ? 'me' : 'them') : speakerIsOwner ? 'them' : 'me';
-      items.push({ title: title.charAt(0).toUpperCase() + title.slice(1), owner, dueDate: resolveDate(sentence, occurredAt) });
+      items.push({
+        title: title.charAt(0).toUpperCase() + title.slice(1),
+        owner,
+        dueDate: resolveDate(sentence, occurredAt),
+      });
     }
   }
   return items.slice(0, 10);
@@ -108,12 +120,20 @@ export function summarizeText({ transcript, turns, occurredAt }: SummarizeInput)
   const sentences = (nlp.readDoc(transcript).sentences().out() as string[]).filter((s) => !pleasantry.test(s.trim()));
   // TextRank compares every pair of sentences: bounded so a very long call (or a hostile text)
   // cannot hold the engine for long (1,600 sentences took 1.2 s; 300 take about 40 ms).
-  const ranked = sentences.length > MAX_RANKED_SENTENCES ? sentences.filter((_, i) => i % Math.ceil(sentences.length / MAX_RANKED_SENTENCES) === 0) : sentences;
+  const ranked =
+    sentences.length > MAX_RANKED_SENTENCES
+      ? sentences.filter((_, i) => i % Math.ceil(sentences.length / MAX_RANKED_SENTENCES) === 0)
+      : sentences;
   const summary = sentences.length === 0 ? 'No speech was recognised in this call.' : textRank(ranked, 3).join(' ');
   const doc = nlp.readDoc(transcript);
   const topics = [
     ...new Set(
-      (doc.tokens().filter((t) => t.out(its.pos) === 'NOUN' && !t.out(its.stopWordFlag)).out(its.normal) as string[]).map((w) => w.toLowerCase()),
+      (
+        doc
+          .tokens()
+          .filter((t) => t.out(its.pos) === 'NOUN' && !t.out(its.stopWordFlag))
+          .out(its.normal) as string[]
+      ).map((w) => w.toLowerCase()),
     ),
   ].slice(0, 5);
   return { summary, actionItems: actionItems(turns, occurredAt), topics, model: LOCAL_LANGUAGE_MODEL };

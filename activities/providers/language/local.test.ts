@@ -28,10 +28,15 @@ describe('local language engine', () => {
   });
 
   it('keeps the event loop free while a very long transcript is summarised', async () => {
-    const sentences = Array.from({ length: 1600 }, (_, i) => `Sentence number ${i} talks about project ${i % 37} and the budget for quarter ${i % 4}.`);
+    const sentences = Array.from(
+      { length: 1600 },
+      (_, i) => `Sentence number ${i} talks about project ${i % 37} and the budget for quarter ${i % 4}.`,
+    );
     const transcript = sentences.join(' ');
     let settled = false;
-    const pending = language.summarize({ transcript, turns: [{ speaker: 'caller', text: transcript }], occurredAt }).finally(() => (settled = true));
+    const pending = language
+      .summarize({ transcript, turns: [{ speaker: 'caller', text: transcript }], occurredAt })
+      .finally(() => (settled = true));
     // On the caller's thread the whole ranking would run before this callback; here it runs meanwhile.
     await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(false);

@@ -26,8 +26,13 @@ export interface SentimentResult {
 
 export interface LanguagePort {
   readonly name: string;
-  summarize(input: { transcript: string; turns: { speaker: string; text: string }[]; occurredAt: string }): Promise<CallSummary>;
+  summarize(input: {
+    transcript: string;
+    turns: { speaker: string; text: string }[];
+    occurredAt: string;
+  }): Promise<CallSummary>;
   sentiment(input: { turns: { speaker: string; text: string }[] }): Promise<SentimentResult>;
 }
 
-export const labelFor = (score: number): SentimentLabel => (score > 0.05 ? 'positive' : score < -0.05 ? 'negative' : 'neutral');
+export const labelFor = (score: number): SentimentLabel =>
+  score > 0.05 ? 'positive' : score < -0.05 ? 'negative' : 'neutral';

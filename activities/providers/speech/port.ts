@@ -18,7 +18,12 @@ export interface Transcript {
 export interface SpeechToTextPort {
   readonly name: string;
   /** `channels` 2 means one party per channel (Telnyx dual recordings). */
-  transcribe(input: { audio: Buffer; contentType: string; channels: number; onProgress?: () => void }): Promise<Transcript>;
+  transcribe(input: {
+    audio: Buffer;
+    contentType: string;
+    channels: number;
+    onProgress?: () => void;
+  }): Promise<Transcript>;
   /** Whether the engine can run here (local engines; vendors are checked by their calls). */
   check?(): Promise<{ ok: boolean; detail: string }>;
   /** Stop what the engine runs (the local engine's child process). */

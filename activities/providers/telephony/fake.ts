@@ -46,16 +46,30 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
     }
     requests.push({ method: req.method ?? 'GET', path: url.pathname, body });
     res.setHeader('content-type', 'application/json');
-    if (!req.headers.authorization?.startsWith('Bearer ')) return res.writeHead(401).end(JSON.stringify({ errors: [{ code: '10009', title: 'Authentication failed' }] }));
-    if (/^\/v2\/calls\/[^/]+\/actions\/\w+$/.test(url.pathname) && req.method === 'POST') return res.end(JSON.stringify({ data: { result: 'ok' } }));
-    if (url.pathname === '/v2/messages' && req.method === 'POST') return res.end(JSON.stringify({ data: { id: randomUUID(), record_type: 'message' } }));
+    if (!req.headers.authorization?.startsWith('Bearer '))
+      return res.writeHead(401).end(JSON.stringify({ errors: [{ code: '10009', title: 'Authentication failed' }] }));
+    if (/^\/v2\/calls\/[^/]+\/actions\/\w+$/.test(url.pathname) && req.method === 'POST')
+      return res.end(JSON.stringify({ data: { result: 'ok' } }));
+    if (url.pathname === '/v2/messages' && req.method === 'POST')
+      return res.end(JSON.stringify({ data: { id: randomUUID(), record_type: 'message' } }));
     if (url.pathname === '/v2/detail_records') {
       const size = Number(url.searchParams.get('page[size]') ?? 20);
       const number = Number(url.searchParams.get('page[number]') ?? 1);
       const data = detailRecords.slice((number - 1) * size, number * size);
-      return res.end(JSON.stringify({ data, meta: { page_number: number, page_size: size, total_pages: Math.max(1, Math.ceil(detailRecords.length / size)), total_results: detailRecords.length } }));
+      return res.end(
+        JSON.stringify({
+          data,
+          meta: {
+            page_number: number,
+            page_size: size,
+            total_pages: Math.max(1, Math.ceil(detailRecords.length / size)),
+            total_results: detailRecords.length,
+          },
+        }),
+      );
     }
-    if (url.pathname.startsWith('/v2/recordings')) return res.end(JSON.stringify({ data: [], meta: { total_pages: 1 } }));
+    if (url.pathname.startsWith('/v2/recordings'))
+      return res.end(JSON.stringify({ data: [], meta: { total_pages: 1 } }));
     res.writeHead(404).end(JSON.stringify({ errors: [{ code: '404', title: 'Not found' }] }));
   });
   await new Promise<void>((r) => server.listen(port, host, () => r()));
@@ -96,12 +110,28 @@ export function callLifecycle(o: LifecycleOptions): { callSessionId: string; eve
   const t0 = (o.start ?? new Date()).getTime();
   const at = (s: number) => new Date(t0 + s * 1000).toISOString();
   const talk = o.talkSeconds ?? 60;
-  const common = { call_control_id: callControlId, call_leg_id: callLegId, call_session_id: callSessionId, connection_id: '1684641123236054244', client_state: null, from: o.from, to: o.to };
+  const common = {
+    call_control_id: callControlId,
+    call_leg_id: callLegId,
+    call_session_id: callSessionId,
+    connection_id: '1684641123236054244',
+    client_state: null,
+    from: o.from,
+    to: o.to,
+  };
   const env = (event_type: string, occurred: string, payload: Record<string, unknown>) => ({
     data: { record_type: 'event', event_type, id: randomUUID(), occurred_at: occurred, payload },
     meta: { attempt: 1, delivered_to: 'http://localhost/webhooks/telnyx/voice' },
   });
-  const events = [env('call.initiated', at(0), { ...common, direction: 'incoming', state: 'parked', start_time: at(0), caller_id_name: o.from })];
+  const events = [
+    env('call.initiated', at(0), {
+      ...common,
+      direction: 'incoming',
+      state: 'parked',
+      start_time: at(0),
+      caller_id_name: o.from,
+    }),
+  ];
   const endAt = o.answered ? 2 + talk : 20;
   if (o.answered) events.push(env('call.answered', at(2), { ...common, start_time: at(0), state: 'answered' }));
   events.push(

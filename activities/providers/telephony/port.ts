@@ -2,7 +2,12 @@
 export interface TelephonyPort {
   readonly name: string;
   /** Answer, greet and start a dual-channel recording on a live Call Control leg. */
-  answerAndRecord(input: { callControlId: string; commandKey: string; greeting: string; greetingAudioUrl?: string }): Promise<void>;
+  answerAndRecord(input: {
+    callControlId: string;
+    commandKey: string;
+    greeting: string;
+    greetingAudioUrl?: string;
+  }): Promise<void>;
   sendSms(input: { to: string; text: string; from?: string }): Promise<{ messageId: string }>;
   /** Voice detail records started at or after `since`, for reconciliation (at most `limit`). */
   listCallDetailRecords(input: { since: Date; limit: number }): Promise<CallDetailRecord[]>;

@@ -40,14 +40,27 @@ export function createTelnyxTelephony(options: TelnyxOptions): TelephonyPort {
       // command_id makes each command idempotent on Telnyx's side when an activity is retried.
       await call(() => client.calls.actions.answer(callControlId, { command_id: `${commandKey}-answer` }));
       if (greetingAudioUrl) {
-        await call(() => client.calls.actions.startPlayback(callControlId, { audio_url: greetingAudioUrl, command_id: `${commandKey}-greet` }));
+        await call(() =>
+          client.calls.actions.startPlayback(callControlId, {
+            audio_url: greetingAudioUrl,
+            command_id: `${commandKey}-greet`,
+          }),
+        );
       } else {
         await call(() =>
-          client.calls.actions.speak(callControlId, { payload: greeting, voice: options.voice, command_id: `${commandKey}-greet` }),
+          client.calls.actions.speak(callControlId, {
+            payload: greeting,
+            voice: options.voice,
+            command_id: `${commandKey}-greet`,
+          }),
         );
       }
       await call(() =>
-        client.calls.actions.startRecording(callControlId, { format: 'mp3', channels: 'dual', command_id: `${commandKey}-record` }),
+        client.calls.actions.startRecording(callControlId, {
+          format: 'mp3',
+          channels: 'dual',
+          command_id: `${commandKey}-record`,
+        }),
       );
     },
     async sendSms({ to, text, from }) {
@@ -55,7 +68,7 @@ export function createTelnyxTelephony(options: TelnyxOptions): TelephonyPort {
         client.messages.send({
           to,
           text,
-          ...(from ?? options.fromNumber ? { from: from ?? options.fromNumber } : {}),
+          ...((from ?? options.fromNumber) ? { from: from ?? options.fromNumber } : {}),
           ...(options.messagingProfileId ? { messaging_profile_id: options.messagingProfileId } : {}),
         }),
       );

@@ -52,12 +52,16 @@ function chunkedUpload(path: string, totalBytes: number): Promise<{ status: numb
     const chunk = Buffer.alloc(64 * 1024, 0x61);
     let sent = 0;
     let answered = false;
-    const req = request(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (res) => {
-      answered = true;
-      res.resume();
-      resolve({ status: res.statusCode ?? 0, sent });
-      req.destroy();
-    });
+    const req = request(
+      `${url}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } },
+      (res) => {
+        answered = true;
+        res.resume();
+        resolve({ status: res.statusCode ?? 0, sent });
+        req.destroy();
+      },
+    );
     req.on('error', (err) => (answered ? undefined : reject(err)));
     const pump = () => {
       while (!answered && sent < totalBytes) {
@@ -73,7 +77,9 @@ function chunkedUpload(path: string, totalBytes: number): Promise<{ status: numb
 describe('webhook and REST body limits', () => {
   it('refuses an unsigned chunked body over the limit while it streams, and memory stays flat', async () => {
     const before = process.memoryUsage().rss;
-    const results = await Promise.all(Array.from({ length: 4 }, () => chunkedUpload('/webhooks/telnyx/voice', 64 * 1024 * 1024)));
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () => chunkedUpload('/webhooks/telnyx/voice', 64 * 1024 * 1024)),
+    );
     for (const r of results) {
       expect(r.status).toBe(413);
       // Refused near the limit; the client may have a few chunks in flight in its buffers by then.

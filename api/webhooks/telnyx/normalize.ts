@@ -35,7 +35,10 @@ const callPayload = z
     hangup_source: z.string().nullish(),
     channels: z.enum(['single', 'dual']).nullish(),
     recording_urls: z.object({ mp3: z.string().url().nullish(), wav: z.string().url().nullish() }).partial().nullish(),
-    public_recording_urls: z.object({ mp3: z.string().url().nullish(), wav: z.string().url().nullish() }).partial().nullish(),
+    public_recording_urls: z
+      .object({ mp3: z.string().url().nullish(), wav: z.string().url().nullish() })
+      .partial()
+      .nullish(),
     recording_started_at: isoDate.nullish(),
     recording_ended_at: isoDate.nullish(),
     reason: z.string().nullish(),
@@ -57,7 +60,11 @@ export class PayloadError extends Error {
   }
 }
 
-const issues = (e: z.ZodError) => e.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+const issues = (e: z.ZodError) =>
+  e.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+    .join('; ');
 const opt = <T>(v: T | null | undefined): T | undefined => (v === null ? undefined : v);
 /** Lone UTF-16 surrogates replaced (U+FFFD): the database cannot store them, and a retry would not help. */
 function wellFormed(s: string): string;
@@ -67,7 +74,10 @@ function wellFormed(s: string | undefined): string | undefined {
 }
 
 /** Parse a Call Control JSON body. Returns null for event types we do not act on. */
-export function parseCallControl(body: unknown, region: CountryCode = 'US'): { event: CallEvent | null; eventType: string } {
+export function parseCallControl(
+  body: unknown,
+  region: CountryCode = 'US',
+): { event: CallEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
   const { event_type: eventType, id, occurred_at: occurredAt, payload } = env.data.data;
@@ -99,7 +109,8 @@ export function parseCallControl(body: unknown, region: CountryCode = 'US'): { e
     hangupSource: opt(d.hangup_source),
   };
   if (type === 'call.recording.saved') {
-    const url = d.recording_urls?.mp3 ?? d.recording_urls?.wav ?? d.public_recording_urls?.mp3 ?? d.public_recording_urls?.wav;
+    const url =
+      d.recording_urls?.mp3 ?? d.recording_urls?.wav ?? d.public_recording_urls?.mp3 ?? d.public_recording_urls?.wav;
     if (!url) throw new PayloadError('payload.recording_urls: no mp3 or wav URL');
     const started = d.recording_started_at ? Date.parse(d.recording_started_at) : NaN;
     const ended = d.recording_ended_at ? Date.parse(d.recording_ended_at) : NaN;
@@ -159,10 +170,16 @@ const texmlHangupCause: Record<string, string> = {
   failed: 'unspecified_failure',
 };
 
-const dateOr = (v: string | undefined, fallback: string) => (v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : fallback);
+const dateOr = (v: string | undefined, fallback: string) =>
+  v && !Number.isNaN(Date.parse(v)) ? new Date(v).toISOString() : fallback;
 
 /** Map a TeXML status or recording callback to a CallEvent (null when there is nothing to record). */
-export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'recording', now: Date, region: CountryCode = 'US'): CallEvent | null {
+export function texmlToCallEvent(
+  f: TexmlFields,
+  kind: 'fetch' | 'status' | 'recording',
+  now: Date,
+  region: CountryCode = 'US',
+): CallEvent | null {
   const occurredAt = dateOr(f.OccurredAt ?? f.Timestamp, now.toISOString());
   const direction = f.Direction?.startsWith('outbound') ? 'outbound' : 'inbound';
   const base = {
@@ -172,7 +189,9 @@ export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'rec
     callLegId: f.CallLegId,
     direction: direction as CallEvent['direction'],
     otherParty: normaliseParty(direction === 'outbound' ? f.To : f.From, region).display,
-    ourNumber: (direction === 'outbound' ? f.From : f.To) ? normaliseParty(direction === 'outbound' ? f.From : f.To, region).display : undefined,
+    ourNumber: (direction === 'outbound' ? f.From : f.To)
+      ? normaliseParty(direction === 'outbound' ? f.From : f.To, region).display
+      : undefined,
     callerName: f.CallerId === undefined ? undefined : wellFormed(f.CallerId),
     occurredAt,
   };
@@ -193,13 +212,21 @@ export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'rec
         },
       };
     }
-    if (status === 'absent' || status === 'failed') return { ...base, eventId: id, type: 'call.recording.error', recordingError: `recording ${status}` };
+    if (status === 'absent' || status === 'failed')
+      return { ...base, eventId: id, type: 'call.recording.error', recordingError: `recording ${status}` };
     return null;
   }
   const status = kind === 'fetch' ? (f.CallStatus ?? 'ringing') : (f.CallStatus ?? '');
   const id = `texml:${f.CallSid}:${kind === 'fetch' ? 'fetch' : status}:${f.SequenceNumber ?? ''}`;
-  if (status === 'initiated' || status === 'queued') return { ...base, eventId: id, type: 'call.initiated', startedAt: dateOr(f.StartTime, occurredAt) };
-  if (status === 'ringing') return { ...base, eventId: id, type: kind === 'fetch' ? 'call.initiated' : 'call.ringing', startedAt: dateOr(f.StartTime, occurredAt) };
+  if (status === 'initiated' || status === 'queued')
+    return { ...base, eventId: id, type: 'call.initiated', startedAt: dateOr(f.StartTime, occurredAt) };
+  if (status === 'ringing')
+    return {
+      ...base,
+      eventId: id,
+      type: kind === 'fetch' ? 'call.initiated' : 'call.ringing',
+      startedAt: dateOr(f.StartTime, occurredAt),
+    };
   if (status === 'in-progress' || status === 'answered') return { ...base, eventId: id, type: 'call.answered' };
   if (status === 'completed' || (Object.hasOwn(texmlHangupCause, status) ? texmlHangupCause[status] : undefined)) {
     const answeredAt = f.AnsweredTime ? dateOr(f.AnsweredTime, occurredAt) : undefined;
@@ -209,8 +236,13 @@ export function texmlToCallEvent(f: TexmlFields, kind: 'fetch' | 'status' | 'rec
       type: 'call.hangup',
       startedAt: f.StartTime ? dateOr(f.StartTime, occurredAt) : undefined,
       endedAt: dateOr(f.EndTime, occurredAt),
-      answeredAt: answeredAt ?? (status === 'completed' && Number(f.CallDuration ?? 0) > 0 ? dateOr(f.StartTime, occurredAt) : undefined),
-      hangupCause: f.HangupCause ?? (Object.hasOwn(texmlHangupCause, status) ? texmlHangupCause[status] : undefined) ?? 'normal_clearing',
+      answeredAt:
+        answeredAt ??
+        (status === 'completed' && Number(f.CallDuration ?? 0) > 0 ? dateOr(f.StartTime, occurredAt) : undefined),
+      hangupCause:
+        f.HangupCause ??
+        (Object.hasOwn(texmlHangupCause, status) ? texmlHangupCause[status] : undefined) ??
+        'normal_clearing',
       hangupSource: f.HangupSource,
     };
   }
@@ -225,7 +257,11 @@ const messagePayload = z
     from: z.object({ phone_number: z.string() }).passthrough(),
     to: z.array(z.object({ phone_number: z.string(), status: z.string().optional() }).passthrough()).default([]),
     text: z.string().nullish(),
-    media: z.array(z.object({ url: z.string(), content_type: z.string().nullish(), size: z.number().nullish() }).passthrough()).nullish(),
+    media: z
+      .array(
+        z.object({ url: z.string(), content_type: z.string().nullish(), size: z.number().nullish() }).passthrough(),
+      )
+      .nullish(),
     received_at: isoDate.nullish(),
     sent_at: isoDate.nullish(),
     completed_at: isoDate.nullish(),
@@ -235,7 +271,10 @@ const messagePayload = z
 const messageTypes = new Set(['message.received', 'message.sent', 'message.finalized']);
 
 /** Parse a messaging webhook body. Returns null for event types we do not act on. */
-export function parseMessaging(body: unknown, region: CountryCode = 'US'): { event: MessageEvent | null; eventType: string } {
+export function parseMessaging(
+  body: unknown,
+  region: CountryCode = 'US',
+): { event: MessageEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
   const { event_type: eventType, id, occurred_at: occurredAt, payload } = env.data.data;
@@ -258,7 +297,11 @@ export function parseMessaging(body: unknown, region: CountryCode = 'US'): { eve
       otherParty: normaliseParty(other, region).display,
       ourNumber: ours ? normaliseParty(ours, region).display : undefined,
       text: wellFormed((d.text ?? '').slice(0, 10_000)),
-      media: (d.media ?? []).map((m) => ({ url: m.url, contentType: m.content_type ?? undefined, size: m.size ?? undefined })),
+      media: (d.media ?? []).map((m) => ({
+        url: m.url,
+        contentType: m.content_type ?? undefined,
+        size: m.size ?? undefined,
+      })),
       status: firstTo?.status ?? (eventType === 'message.received' ? 'received' : 'sent'),
     },
   };

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callLifecycle, signTelnyx, smsReceived, startFakeTelnyx, type FakeTelnyx } from '../../../activities/providers/telephony/fake.js';
+import {
+  callLifecycle,
+  signTelnyx,
+  smsReceived,
+  startFakeTelnyx,
+  type FakeTelnyx,
+} from '../../../activities/providers/telephony/fake.js';
 import { contacts, messages, phoneRecords } from '../../../db/schema/index.js';
 import { callWorkflowId, messageWorkflowId } from '../../../temporal.config.js';
 import { startStack, type Stack } from '../../../test/stack.js';
@@ -9,7 +15,12 @@ import { startStack, type Stack } from '../../../test/stack.js';
 let stack: Stack;
 let fake: FakeTelnyx;
 
-const post = async (path: string, body: string, headers: Record<string, string>, contentType = 'application/json'): Promise<Response> =>
+const post = async (
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+  contentType = 'application/json',
+): Promise<Response> =>
   stack.app.request(path, { method: 'POST', body, headers: { 'content-type': contentType, ...headers } });
 const signed = (path: string, obj: unknown): Promise<Response> => {
   const body = JSON.stringify(obj);
@@ -19,14 +30,20 @@ const signedForm = (path: string, fields: Record<string, string>) => {
   const body = new URLSearchParams(fields).toString();
   return post(path, body, signTelnyx(stack.keys.privateKey, body), 'application/x-www-form-urlencoded');
 };
-const shuffle = <T>(xs: T[]) => xs.map((x) => ({ x, k: Math.random() })).sort((a, b) => a.k - b.k).map(({ x }) => x);
+const shuffle = <T>(xs: T[]) =>
+  xs
+    .map((x) => ({ x, k: Math.random() }))
+    .sort((a, b) => a.k - b.k)
+    .map(({ x }) => x);
 const countRecords = async (sessionId: string) =>
   (await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, sessionId))).length;
 
 beforeAll(async () => {
   fake = await startFakeTelnyx();
   stack = await startStack({ env: { TELNYX_API_KEY: 'KEYtest', TELNYX_BASE_URL: fake.baseUrl } });
-  await stack.database.db.insert(contacts).values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
+  await stack.database.db
+    .insert(contacts)
+    .values({ firstName: 'Ada', lastName: 'Lovelace', phoneE164: '+12125550100' });
 });
 afterAll(async () => {
   await stack?.stop();
@@ -35,7 +52,14 @@ afterAll(async () => {
 
 describe('Telnyx webhooks', () => {
   it('acknowledges a replayed signed request (on any path) without delivering it again', async () => {
-    const fields = { CallSid: `CA${Date.now()}`, CallSessionId: randomUUID(), From: '+12125550177', To: '+13125550199', CallStatus: 'completed', Direction: 'inbound' };
+    const fields = {
+      CallSid: `CA${Date.now()}`,
+      CallSessionId: randomUUID(),
+      From: '+12125550177',
+      To: '+13125550199',
+      CallStatus: 'completed',
+      Direction: 'inbound',
+    };
     const body = new URLSearchParams(fields).toString();
     const headers = signTelnyx(stack.keys.privateKey, body);
     const first = await post('/webhooks/telnyx/status', body, headers, 'application/x-www-form-urlencoded');
@@ -48,14 +72,21 @@ describe('Telnyx webhooks', () => {
     }
   });
 
-
   it('rejects unsigned, tampered and stale requests with 401 and writes nothing', async () => {
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
     const body = JSON.stringify(events[0]);
     expect((await post('/webhooks/telnyx/voice', body, {})).status).toBe(401);
     const h = signTelnyx(stack.keys.privateKey, body);
     expect((await post('/webhooks/telnyx/voice', body.replace('incoming', 'outgoing'), h)).status).toBe(401);
-    expect((await post('/webhooks/telnyx/voice', body, signTelnyx(stack.keys.privateKey, body, Math.floor(Date.now() / 1000) - 400))).status).toBe(401);
+    expect(
+      (
+        await post(
+          '/webhooks/telnyx/voice',
+          body,
+          signTelnyx(stack.keys.privateKey, body, Math.floor(Date.now() / 1000) - 400),
+        )
+      ).status,
+    ).toBe(401);
     const handle = stack.client.workflow.getHandle(callWorkflowId(callSessionId));
     await expect(handle.describe()).rejects.toThrow();
     expect(await countRecords(callSessionId)).toBe(0);
@@ -64,15 +95,26 @@ describe('Telnyx webhooks', () => {
   it('answers 413 for oversized bodies and 400 for malformed ones behind a valid signature', async () => {
     const big = JSON.stringify({ pad: 'x'.repeat(300 * 1024) });
     expect((await post('/webhooks/telnyx/voice', big, signTelnyx(stack.keys.privateKey, big))).status).toBe(413);
-    const res = await signed('/webhooks/telnyx/voice', { data: { event_type: 'call.hangup', id: 'e1', occurred_at: 'yesterday', payload: {} } });
+    const res = await signed('/webhooks/telnyx/voice', {
+      data: { event_type: 'call.hangup', id: 'e1', occurred_at: 'yesterday', payload: {} },
+    });
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('malformed_payload');
     const notJson = 'not json';
-    expect((await post('/webhooks/telnyx/voice', notJson, signTelnyx(stack.keys.privateKey, notJson))).status).toBe(400);
+    expect((await post('/webhooks/telnyx/voice', notJson, signTelnyx(stack.keys.privateKey, notJson))).status).toBe(
+      400,
+    );
   });
 
   it('acknowledges unknown event types with 200 and ignores them', async () => {
-    const res = await signed('/webhooks/telnyx/voice', { data: { event_type: 'call.dtmf.received', id: 'e2', occurred_at: new Date().toISOString(), payload: { call_session_id: 's' } } });
+    const res = await signed('/webhooks/telnyx/voice', {
+      data: {
+        event_type: 'call.dtmf.received',
+        id: 'e2',
+        occurred_at: new Date().toISOString(),
+        payload: { call_session_id: 's' },
+      },
+    });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ignored: 'call.dtmf.received' });
   });
@@ -80,16 +122,33 @@ describe('Telnyx webhooks', () => {
   it('turns a duplicated, shuffled answered call into exactly one completed record and one run', async () => {
     const audio = new Uint8Array(4096).fill(7);
     const url = fake.hostRecording('r1.mp3', audio);
-    const { callSessionId, events } = callLifecycle({ from: '+1 (212) 555-0100', to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: url });
+    const { callSessionId, events } = callLifecycle({
+      from: '+1 (212) 555-0100',
+      to: '+13125550199',
+      answered: true,
+      talkSeconds: 150,
+      recordingUrl: url,
+    });
     const deliveries = shuffle([...events, ...events, events[2]!]);
-    const statuses = await Promise.all(deliveries.map((e) => signed('/webhooks/telnyx/voice', e).then((r) => r.status)));
+    const statuses = await Promise.all(
+      deliveries.map((e) => signed('/webhooks/telnyx/voice', e).then((r) => r.status)),
+    );
     expect(statuses.every((s) => s === 200)).toBe(true);
     const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result.status).toBe('completed');
-    const rows = await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));
+    const rows = await stack.database.db
+      .select()
+      .from(phoneRecords)
+      .where(eq(phoneRecords.callSessionId, callSessionId));
     expect(rows).toHaveLength(1);
     const row = rows[0]!;
-    expect(row).toMatchObject({ status: 'completed', direction: 'inbound', phoneNumber: '+12125550100', durationSeconds: 150, recordingBytes: 4096 });
+    expect(row).toMatchObject({
+      status: 'completed',
+      direction: 'inbound',
+      phoneNumber: '+12125550100',
+      durationSeconds: 150,
+      recordingBytes: 4096,
+    });
     expect(row.contactId).not.toBeNull();
     expect((row.stageStatus as Record<string, { status: string }>).record?.status).toBe('done');
     // A late redelivery after the workflow closed is acknowledged and changes nothing.
@@ -99,7 +158,13 @@ describe('Telnyx webhooks', () => {
 
   it('keeps a call whose hangup overtook its answer: the late answer and recording still make it a recorded call', async () => {
     const url = fake.hostRecording('r-late.mp3', new Uint8Array(3072).fill(5));
-    const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 150, recordingUrl: url });
+    const { callSessionId, events } = callLifecycle({
+      from: '+12125550100',
+      to: '+13125550199',
+      answered: true,
+      talkSeconds: 150,
+      recordingUrl: url,
+    });
     const [initiated, answered, hangup, saved] = events;
     for (const e of [initiated, hangup]) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
     // Well inside the settle window, but after the workflow has seen an unanswered hangup.
@@ -108,17 +173,27 @@ describe('Telnyx webhooks', () => {
     const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result.status).toBe('completed');
     expect(result.stages.record).toBe('done');
-    const [row] = await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));
+    const [row] = await stack.database.db
+      .select()
+      .from(phoneRecords)
+      .where(eq(phoneRecords.callSessionId, callSessionId));
     expect(row).toMatchObject({ status: 'completed', recordingBytes: 3072, durationSeconds: 150 });
     expect((row!.stageStatus as Record<string, { status: string }>).record?.status).toBe('done');
   });
 
   it('answers an inbound Call Control call and starts a dual recording, with command ids', async () => {
     const url = fake.hostRecording('r2.mp3', new Uint8Array(2048).fill(1));
-    const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: true, talkSeconds: 10, recordingUrl: url });
+    const { callSessionId, events } = callLifecycle({
+      from: '+12125550100',
+      to: '+13125550199',
+      answered: true,
+      talkSeconds: 10,
+      recordingUrl: url,
+    });
     expect((await signed('/webhooks/telnyx/voice', events[0])).status).toBe(200);
     const ccid = (events[0]!.data as { payload: { call_control_id: string } }).payload.call_control_id;
-    const sent = (action: string) => fake.requests.filter((r) => decodeURIComponent(r.path) === `/v2/calls/${ccid}/actions/${action}`);
+    const sent = (action: string) =>
+      fake.requests.filter((r) => decodeURIComponent(r.path) === `/v2/calls/${ccid}/actions/${action}`);
     for (let i = 0; i < 100 && sent('record_start').length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(sent('answer')).toHaveLength(1);
     expect((sent('answer')[0]!.body as { command_id: string }).command_id).toMatch(/-answer$/);
@@ -134,19 +209,35 @@ describe('Telnyx webhooks', () => {
     for (const e of [...events].reverse()) expect((await signed('/webhooks/telnyx/status', e)).status).toBe(200);
     const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result.status).toBe('missed');
-    const [row] = await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, callSessionId));
+    const [row] = await stack.database.db
+      .select()
+      .from(phoneRecords)
+      .where(eq(phoneRecords.callSessionId, callSessionId));
     expect(row).toMatchObject({ status: 'missed', durationSeconds: 0 });
   });
 
   it('answers a TeXML instruction fetch with a greeting by name and follows status callbacks', async () => {
     const sid = `v3:texml-${Date.now()}`;
-    const res = await signedForm('/webhooks/telnyx/voice', { CallSid: sid, From: '+12125550100', To: '+13125550199', CallStatus: 'ringing', Direction: 'inbound' });
+    const res = await signedForm('/webhooks/telnyx/voice', {
+      CallSid: sid,
+      From: '+12125550100',
+      To: '+13125550199',
+      CallStatus: 'ringing',
+      Direction: 'inbound',
+    });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/xml');
     const xml = await res.text();
     expect(xml).toContain('Hello Ada');
     expect(xml).toContain('recordingStatusCallback="http://localhost:3000/webhooks/telnyx/recording"');
-    const done = await signedForm('/webhooks/telnyx/voice/hangup', { CallSid: sid, CallSessionId: sid, From: '+12125550100', To: '+13125550199', CallStatus: 'no-answer', SequenceNumber: '3' });
+    const done = await signedForm('/webhooks/telnyx/voice/hangup', {
+      CallSid: sid,
+      CallSessionId: sid,
+      From: '+12125550100',
+      To: '+13125550199',
+      CallStatus: 'no-answer',
+      SequenceNumber: '3',
+    });
     expect(done.status).toBe(200);
     const result = await stack.client.workflow.getHandle(callWorkflowId(sid)).result();
     expect(result.status).toBe('missed');
@@ -162,13 +253,17 @@ describe('Telnyx webhooks', () => {
   it('starts one message workflow per inbound SMS and stores it once', async () => {
     const body = smsReceived('+12125550100', '+13125550199', 'Thanks so much, see you Friday!');
     const id = (body.data as { payload: { id: string } }).payload.id;
-    const statuses = await Promise.all([body, body].map((b) => signed('/webhooks/telnyx/messaging', b).then((r) => r.status)));
+    const statuses = await Promise.all(
+      [body, body].map((b) => signed('/webhooks/telnyx/messaging', b).then((r) => r.status)),
+    );
     expect(statuses).toEqual([200, 200]);
     await stack.client.workflow.getHandle(messageWorkflowId(id)).result();
     const rows = await stack.database.db.select().from(messages).where(eq(messages.telnyxMessageId, id));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ direction: 'inbound', phoneNumber: '+12125550100', sentiment: 'positive' });
-    const n = await stack.database.db.execute(sql`select count(*)::int as n from embeddings where source_id = ${rows[0]!.id}`);
+    const n = await stack.database.db.execute(
+      sql`select count(*)::int as n from embeddings where source_id = ${rows[0]!.id}`,
+    );
     expect((n as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(1);
   });
 });

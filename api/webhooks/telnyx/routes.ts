@@ -70,7 +70,12 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   app.use('*', async (c, next) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     if (raw.length > deps.maxBytes) return tooLarge(c);
-    const result = verifyTelnyxSignature(deps.publicKey, raw, c.req.header('telnyx-signature-ed25519'), c.req.header('telnyx-timestamp'));
+    const result = verifyTelnyxSignature(
+      deps.publicKey,
+      raw,
+      c.req.header('telnyx-signature-ed25519'),
+      c.req.header('telnyx-timestamp'),
+    );
     if (!result.ok) {
       deps.log.warn('webhook signature rejected', { path: c.req.path, reason: result.reason });
       return c.json(errorBody(c, 'invalid_signature', `Invalid webhook signature: ${result.reason}`), 401);
@@ -95,7 +100,11 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   };
 
   /** Deliver to Temporal; 503 (so Telnyx retries) when it cannot durably accept. */
-  async function deliver(c: Context, fn: () => Promise<'accepted' | 'closed'>, onOk: () => Response): Promise<Response> {
+  async function deliver(
+    c: Context,
+    fn: () => Promise<'accepted' | 'closed'>,
+    onOk: () => Response,
+  ): Promise<Response> {
     try {
       const outcome = await fn();
       if (outcome === 'closed') deps.log.info('event for a finished workflow acknowledged', { path: c.req.path });
@@ -105,7 +114,6 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return c.json(errorBody(c, 'temporal_unavailable', 'Workflow engine unavailable; retry later'), 503);
     }
   }
-
 
   async function callControl(c: Context, v: Verified) {
     let parsed;
@@ -119,7 +127,11 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return c.json({ received: true, ignored: parsed.eventType });
     }
     const event = parsed.event;
-    return deliver(c, () => deps.gateway.deliverCallEvent(event), () => c.json({ received: true }));
+    return deliver(
+      c,
+      () => deps.gateway.deliverCallEvent(event),
+      () => c.json({ received: true }),
+    );
   }
 
   async function texmlCallback(c: Context, v: Verified, kind: 'fetch' | 'status' | 'recording') {
@@ -132,14 +144,21 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     const event = texmlToCallEvent(fields, kind, new Date(), deps.region);
     const respond = async () => {
       if (kind !== 'fetch') return c.json({ received: true });
-      return xml(c, answerTexml({
-        greeting: await greetingFor(fields.From),
-        recordingCallbackUrl: recordingCallback,
-        streamUrl: deps.aiServiceHost ? `wss://${deps.aiServiceHost}/api/voice/telnyx-stream` : undefined,
-      }));
+      return xml(
+        c,
+        answerTexml({
+          greeting: await greetingFor(fields.From),
+          recordingCallbackUrl: recordingCallback,
+          streamUrl: deps.aiServiceHost ? `wss://${deps.aiServiceHost}/api/voice/telnyx-stream` : undefined,
+        }),
+      );
     };
     if (!event) return respond();
-    const response = await deliver(c, () => deps.gateway.deliverCallEvent(event), () => new Response(null));
+    const response = await deliver(
+      c,
+      () => deps.gateway.deliverCallEvent(event),
+      () => new Response(null),
+    );
     return response.status === 503 ? response : respond();
   }
 
@@ -151,15 +170,20 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
         name = (await findContactByPhone(deps.db, party.e164))?.firstName;
       } catch (err) {
         // The driver's message quotes the statement and its parameters (the caller's number): log its code only.
-        deps.log.warn('caller lookup failed; greeting without a name', { code: (err as { code?: string }).code ?? (err as Error).name });
+        deps.log.warn('caller lookup failed; greeting without a name', {
+          code: (err as { code?: string }).code ?? (err as Error).name,
+        });
       }
     }
     return `Hello${name ? ` ${name}` : ''}, you have reached ${deps.ownerName}. This call is recorded.`;
   }
 
-  const voice = (c: Context<WebhookEnv>) => (isForm(c) ? texmlCallback(c, verified(c), 'fetch') : callControl(c, verified(c)));
-  const status = (c: Context<WebhookEnv>) => (isForm(c) ? texmlCallback(c, verified(c), 'status') : callControl(c, verified(c)));
-  const recording = (c: Context<WebhookEnv>) => (isForm(c) ? texmlCallback(c, verified(c), 'recording') : callControl(c, verified(c)));
+  const voice = (c: Context<WebhookEnv>) =>
+    isForm(c) ? texmlCallback(c, verified(c), 'fetch') : callControl(c, verified(c));
+  const status = (c: Context<WebhookEnv>) =>
+    isForm(c) ? texmlCallback(c, verified(c), 'status') : callControl(c, verified(c));
+  const recording = (c: Context<WebhookEnv>) =>
+    isForm(c) ? texmlCallback(c, verified(c), 'recording') : callControl(c, verified(c));
 
   app.post('/voice', voice);
   app.post('/status', status);
@@ -186,7 +210,11 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return c.json({ received: true, ignored: parsed.eventType });
     }
     const event = parsed.event;
-    return deliver(c, () => deps.gateway.deliverMessageEvent(event), () => c.json({ received: true }));
+    return deliver(
+      c,
+      () => deps.gateway.deliverMessageEvent(event),
+      () => c.json({ received: true }),
+    );
   });
   return app;
 }

@@ -1,9 +1,17 @@
 /** TeXML documents we answer with. */
-const esc = (s: string) => s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
+const esc = (s: string) =>
+  s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
 
 /** Greet (by name for known contacts), start a dual-channel recording, optionally stream to the voice service. */
-export function answerTexml(o: { greeting: string; recordingCallbackUrl: string; streamUrl?: string; greetingAudioUrl?: string }): string {
-  const greet = o.greetingAudioUrl ? `<Play>${esc(o.greetingAudioUrl)}</Play>` : `<Say voice="alice">${esc(o.greeting)}</Say>`;
+export function answerTexml(o: {
+  greeting: string;
+  recordingCallbackUrl: string;
+  streamUrl?: string;
+  greetingAudioUrl?: string;
+}): string {
+  const greet = o.greetingAudioUrl
+    ? `<Play>${esc(o.greetingAudioUrl)}</Play>`
+    : `<Say voice="alice">${esc(o.greeting)}</Say>`;
   const stream = o.streamUrl ? `<Start><Stream url="${esc(o.streamUrl)}" track="both_tracks"/></Start>` : '';
   return `<?xml version="1.0" encoding="UTF-8"?>
 <Response>

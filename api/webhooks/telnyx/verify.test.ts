@@ -23,7 +23,10 @@ describe('Telnyx signature verification', () => {
     expect(check(form.replace('ringing', 'ringinG'), signTelnyx(keys.privateKey, form, now)).ok).toBe(false);
   });
   it('rejects stale and future timestamps beyond 5 minutes, accepts within', () => {
-    expect(check(json, signTelnyx(keys.privateKey, json, now - 301))).toMatchObject({ ok: false, reason: expect.stringContaining('window') });
+    expect(check(json, signTelnyx(keys.privateKey, json, now - 301))).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining('window'),
+    });
     expect(check(json, signTelnyx(keys.privateKey, json, now + 301))).toMatchObject({ ok: false });
     expect(check(json, signTelnyx(keys.privateKey, json, now - 299))).toEqual({ ok: true });
   });

@@ -23,9 +23,11 @@ export function verifyTelnyxSignature(
   timestamp: string | undefined,
   nowSeconds = Math.floor(Date.now() / 1000),
 ): VerifyResult {
-  if (!signature || !timestamp) return { ok: false, reason: 'missing telnyx-signature-ed25519 or telnyx-timestamp header' };
+  if (!signature || !timestamp)
+    return { ok: false, reason: 'missing telnyx-signature-ed25519 or telnyx-timestamp header' };
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
-  if (Math.abs(nowSeconds - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS) return { ok: false, reason: 'timestamp outside the 5-minute window' };
+  if (Math.abs(nowSeconds - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS)
+    return { ok: false, reason: 'timestamp outside the 5-minute window' };
   const sig = Buffer.from(signature, 'base64');
   if (sig.length !== 64) return { ok: false, reason: 'malformed signature' };
   const message = Buffer.concat([Buffer.from(`${timestamp}|`), body]);

@@ -7,7 +7,11 @@ import type { components, paths } from './schema';
 
 export type Schemas = components['schemas'];
 
-export const api = createClient<paths>({ baseUrl: '', credentials: 'same-origin', headers: { 'x-requested-with': 'command-center' } });
+export const api = createClient<paths>({
+  baseUrl: '',
+  credentials: 'same-origin',
+  headers: { 'x-requested-with': 'command-center' },
+});
 
 export class ApiFailure extends Error {
   constructor(
@@ -64,7 +68,12 @@ export async function unwrapPage<T>(call: Promise<Answer>): Promise<{ items: T[]
 }
 
 export async function signIn(token: string): Promise<void> {
-  const res = await fetch('/auth/session', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }), credentials: 'same-origin' });
+  const res = await fetch('/auth/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token }),
+    credentials: 'same-origin',
+  });
   if (!res.ok) {
     const body = (await res.json().catch(() => ({}))) as { message?: string };
     throw new ApiFailure(body.message ?? `Sign-in failed (${res.status})`, res.status);

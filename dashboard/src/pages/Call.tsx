@@ -20,9 +20,15 @@ export function Call({ id }: { id: string }) {
   });
   const setup = useQuery({ queryKey: ['setup'], queryFn: () => unwrap(api.GET('/api/setup')), staleTime: Infinity });
   useTitle(call.data ? `Call with ${call.data.contactName ?? call.data.phoneFormatted}` : 'Call');
-  const invalidate = () => Promise.all([client.invalidateQueries({ queryKey: ['call', id] }), client.invalidateQueries({ queryKey: ['calls'] }), client.invalidateQueries({ queryKey: ['overview'] })]);
+  const invalidate = () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: ['call', id] }),
+      client.invalidateQueries({ queryKey: ['calls'] }),
+      client.invalidateQueries({ queryKey: ['overview'] }),
+    ]);
   const completeTask = useMutation({
-    mutationFn: (taskId: string) => unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id: taskId } }, body: { status: 'done' } })),
+    mutationFn: (taskId: string) =>
+      unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id: taskId } }, body: { status: 'done' } })),
     onSuccess: () => Promise.all([invalidate(), client.invalidateQueries({ queryKey: ['tasks'] })]),
   });
   const createContact = useMutation({
@@ -32,7 +38,10 @@ export function Call({ id }: { id: string }) {
       navigate(`/contacts/${contact.id}`);
     },
   });
-  const reprocess = useMutation({ mutationFn: () => unwrap(api.POST('/api/phone-records/{id}/reprocess', { params: { path: { id } } })), onSuccess: invalidate });
+  const reprocess = useMutation({
+    mutationFn: () => unwrap(api.POST('/api/phone-records/{id}/reprocess', { params: { path: { id } } })),
+    onSuccess: invalidate,
+  });
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE('/api/phone-records/{id}', { params: { path: { id } } })),
     onSuccess: async () => {
@@ -47,7 +56,9 @@ export function Call({ id }: { id: string }) {
   useEffect(() => {
     if (!target || !segments.length) return;
     const ms = Number(target);
-    const el = document.querySelector<HTMLElement>(`[data-start="${segments.reduce((best, s) => ((s.startMs ?? 0) <= ms ? (s.startMs ?? 0) : best), 0)}"]`);
+    const el = document.querySelector<HTMLElement>(
+      `[data-start="${segments.reduce((best, s) => ((s.startMs ?? 0) <= ms ? (s.startMs ?? 0) : best), 0)}"]`,
+    );
     el?.scrollIntoView({ block: 'center' });
     el?.focus();
     if (audio.current) audio.current.currentTime = ms / 1000;
@@ -63,10 +74,15 @@ export function Call({ id }: { id: string }) {
     void audio.current.play().catch(() => undefined);
   };
   // Per speaker: { owner: { label, score }, caller: { ... } }.
-  const perSpeaker = Object.entries((c.sentimentDetail ?? {}) as Record<string, { label?: string; score?: number }>).filter(
-    (e): e is [string, { label: string; score: number }] => typeof e[1]?.label === 'string' && typeof e[1]?.score === 'number',
+  const perSpeaker = Object.entries(
+    (c.sentimentDetail ?? {}) as Record<string, { label?: string; score?: number }>,
+  ).filter(
+    (e): e is [string, { label: string; score: number }] =>
+      typeof e[1]?.label === 'string' && typeof e[1]?.score === 'number',
   );
-  const temporal = setup.data?.temporalUi ? `${setup.data.temporalUi}/namespaces/${encodeURIComponent(setup.data.temporalNamespace)}/workflows/${encodeURIComponent(`call-${c.callSessionId}`)}` : undefined;
+  const temporal = setup.data?.temporalUi
+    ? `${setup.data.temporalUi}/namespaces/${encodeURIComponent(setup.data.temporalNamespace)}/workflows/${encodeURIComponent(`call-${c.callSessionId}`)}`
+    : undefined;
   return (
     <div className="page">
       <p className="crumbs">
@@ -77,7 +93,8 @@ export function Call({ id }: { id: string }) {
         {c.contactId && <span className="muted small"> {c.phoneFormatted}</span>}
       </h1>
       <p className="meta">
-        <Badge value={c.status} /> {stage && <Badge value="running" label={stage} />} {c.direction} · {when(c.startedAt ?? c.createdAt)} · {duration(c.durationSeconds)}
+        <Badge value={c.status} /> {stage && <Badge value="running" label={stage} />} {c.direction} ·{' '}
+        {when(c.startedAt ?? c.createdAt)} · {duration(c.durationSeconds)}
         {c.hangupCause && <span className="muted"> · {c.hangupCause.replace(/_/g, ' ')}</span>}
       </p>
       <div className="actions">
@@ -112,11 +129,20 @@ export function Call({ id }: { id: string }) {
         <div className="stack">
           <Card title="Recording">
             {c.hasRecording ? (
-              <audio ref={audio} controls preload="metadata" src={`/api/phone-records/${c.id}/recording`} onTimeUpdate={(e) => setPlayingAt(e.currentTarget.currentTime * 1000)} data-testid="player">
+              <audio
+                ref={audio}
+                controls
+                preload="metadata"
+                src={`/api/phone-records/${c.id}/recording`}
+                onTimeUpdate={(e) => setPlayingAt(e.currentTarget.currentTime * 1000)}
+                data-testid="player"
+              >
                 Your browser cannot play this recording.
               </audio>
             ) : (
-              <p className="muted">{c.status === 'missed' ? 'Missed call: nothing was recorded.' : 'No recording is stored for this call.'}</p>
+              <p className="muted">
+                {c.status === 'missed' ? 'Missed call: nothing was recorded.' : 'No recording is stored for this call.'}
+              </p>
             )}
           </Card>
           <Card title="Transcript">
@@ -128,7 +154,12 @@ export function Call({ id }: { id: string }) {
                   const active = s.startMs !== undefined && playingAt >= s.startMs && playingAt < (s.endMs ?? Infinity);
                   return (
                     <li key={i} className={`turn ${s.speaker} ${active ? 'active' : ''}`}>
-                      <button type="button" className="turn-button" data-start={s.startMs ?? 0} onClick={() => seek(s.startMs)}>
+                      <button
+                        type="button"
+                        className="turn-button"
+                        data-start={s.startMs ?? 0}
+                        onClick={() => seek(s.startMs)}
+                      >
                         <span className="who">{SPEAKER[s.speaker] ?? s.speaker}</span>
                         <span className="at">{clock(s.startMs)}</span>
                         <span className="sr-only">, play from here</span>
@@ -168,7 +199,12 @@ export function Call({ id }: { id: string }) {
                     {t.status === 'done' ? (
                       <Badge value="done" />
                     ) : (
-                      <button type="button" onClick={() => completeTask.mutate(t.id)} disabled={completeTask.isPending} aria-label={`Complete: ${t.title}`}>
+                      <button
+                        type="button"
+                        onClick={() => completeTask.mutate(t.id)}
+                        disabled={completeTask.isPending}
+                        aria-label={`Complete: ${t.title}`}
+                      >
                         Complete
                       </button>
                     )}
@@ -186,7 +222,8 @@ export function Call({ id }: { id: string }) {
                 <ul className="rows">
                   {perSpeaker.map(([speaker, s]) => (
                     <li key={speaker}>
-                      <span className="row-main">{SPEAKER[speaker] ?? speaker}</span> <Badge value={s.label} /> <span className="muted">{s.score.toFixed(2)}</span>
+                      <span className="row-main">{SPEAKER[speaker] ?? speaker}</span> <Badge value={s.label} />{' '}
+                      <span className="muted">{s.score.toFixed(2)}</span>
                     </li>
                   ))}
                 </ul>
@@ -202,7 +239,8 @@ export function Call({ id }: { id: string }) {
                 const st = c.stageStatus[s];
                 return (
                   <li key={s}>
-                    <span className="row-main">{s}</span> <Badge value={st?.status ?? 'pending'} label={st?.status ?? 'not started'} />
+                    <span className="row-main">{s}</span>{' '}
+                    <Badge value={st?.status ?? 'pending'} label={st?.status ?? 'not started'} />
                     {st?.error && <p className="muted small">{st.error}</p>}
                   </li>
                 );

@@ -25,7 +25,9 @@ export function Calls() {
     queryKey: ['calls', filters],
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
-      unwrapPage<Summary>(api.GET('/api/phone-records', { params: { query: { ...filters, limit: 25, cursor: pageParam } } })),
+      unwrapPage<Summary>(
+        api.GET('/api/phone-records', { params: { query: { ...filters, limit: 25, cursor: pageParam } } }),
+      ),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     // Calls in progress show their stage live.
     refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((c) => currentStage(c))) ? 3_000 : 60_000),
@@ -84,7 +86,11 @@ export function Calls() {
           </select>
         </label>
         {any && (
-          <button type="button" className="link" onClick={() => setSearch(Object.fromEntries(Object.keys(filters).map((k) => [k, undefined])))}>
+          <button
+            type="button"
+            className="link"
+            onClick={() => setSearch(Object.fromEntries(Object.keys(filters).map((k) => [k, undefined])))}
+          >
             Clear filters
           </button>
         )}
@@ -94,7 +100,11 @@ export function Calls() {
       ) : calls.isError ? (
         <ErrorBox error={calls.error} retry={() => calls.refetch()} />
       ) : rows.length === 0 ? (
-        <Empty>{any ? 'No call matches these filters.' : 'No calls yet. Point Telnyx at this server (see Setup) or run `npm run simulate`.'}</Empty>
+        <Empty>
+          {any
+            ? 'No call matches these filters.'
+            : 'No calls yet. Point Telnyx at this server (see Setup) or run `npm run simulate`.'}
+        </Empty>
       ) : (
         <>
           <div className="table-wrap">

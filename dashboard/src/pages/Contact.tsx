@@ -29,20 +29,31 @@ const FACTOR_LABELS: Record<string, string> = {
 export function Contact({ id }: { id: string }) {
   const client = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const intel = useQuery({ queryKey: ['contact', id, 'intelligence'], queryFn: () => unwrap(api.GET('/api/dashboard/contacts/{id}/intelligence', { params: { path: { id } } })) });
-  const score = useQuery({ queryKey: ['contact', id, 'score'], queryFn: () => unwrap(api.GET('/api/contacts/{id}/relationship-score', { params: { path: { id } } })) });
+  const intel = useQuery({
+    queryKey: ['contact', id, 'intelligence'],
+    queryFn: () => unwrap(api.GET('/api/dashboard/contacts/{id}/intelligence', { params: { path: { id } } })),
+  });
+  const score = useQuery({
+    queryKey: ['contact', id, 'score'],
+    queryFn: () => unwrap(api.GET('/api/contacts/{id}/relationship-score', { params: { path: { id } } })),
+  });
   const calls = useQuery({
     queryKey: ['calls', { contactId: id }],
-    queryFn: () => unwrapPage<Schemas['PhoneRecordSummary']>(api.GET('/api/phone-records', { params: { query: { contactId: id, limit: 50 } } })),
+    queryFn: () =>
+      unwrapPage<Schemas['PhoneRecordSummary']>(
+        api.GET('/api/phone-records', { params: { query: { contactId: id, limit: 50 } } }),
+      ),
   });
   const texts = useQuery({
     queryKey: ['messages', { contactId: id }],
-    queryFn: () => unwrapPage<Schemas['Message']>(api.GET('/api/messages', { params: { query: { contactId: id, limit: 50 } } })),
+    queryFn: () =>
+      unwrapPage<Schemas['Message']>(api.GET('/api/messages', { params: { query: { contactId: id, limit: 50 } } })),
   });
   useTitle(intel.data?.contact.name ?? 'Contact');
   const refresh = () => client.invalidateQueries({ queryKey: ['contact', id] });
   const update = useMutation({
-    mutationFn: (body: Schemas['ContactUpdate']) => unwrap(api.PATCH('/api/contacts/{id}', { params: { path: { id } }, body })),
+    mutationFn: (body: Schemas['ContactUpdate']) =>
+      unwrap(api.PATCH('/api/contacts/{id}', { params: { path: { id } }, body })),
     onSuccess: async () => {
       setEditing(false);
       await Promise.all([refresh(), client.invalidateQueries({ queryKey: ['contacts'] })]);
@@ -59,7 +70,8 @@ export function Contact({ id }: { id: string }) {
     },
   });
   const completeTask = useMutation({
-    mutationFn: (taskId: string) => unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id: taskId } }, body: { status: 'done' } })),
+    mutationFn: (taskId: string) =>
+      unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id: taskId } }, body: { status: 'done' } })),
     onSuccess: refresh,
   });
 
@@ -93,10 +105,24 @@ export function Contact({ id }: { id: string }) {
           Edit
         </button>
         <MergeInto id={id} onDone={refresh} />
-        <button type="button" className="danger" onClick={() => confirm(`Delete ${contact.name}? Calls and texts stay, without the name.`) && remove.mutate('delete')}>
+        <button
+          type="button"
+          className="danger"
+          onClick={() =>
+            confirm(`Delete ${contact.name}? Calls and texts stay, without the name.`) && remove.mutate('delete')
+          }
+        >
           Delete
         </button>
-        <button type="button" className="danger" onClick={() => confirm(`Forget ${contact.name} completely: calls, recordings, transcripts, texts, tasks and history? This cannot be undone.`) && remove.mutate('forget')}>
+        <button
+          type="button"
+          className="danger"
+          onClick={() =>
+            confirm(
+              `Forget ${contact.name} completely: calls, recordings, transcripts, texts, tasks and history? This cannot be undone.`,
+            ) && remove.mutate('forget')
+          }
+        >
           Forget everything
         </button>
       </div>
@@ -105,8 +131,16 @@ export function Contact({ id }: { id: string }) {
       ))}
       {editing && <EditContact contact={contact} onSave={(body) => update.mutate(body)} busy={update.isPending} />}
       <div className="stats">
-        <Stat label="Relationship score" value={<span data-testid="score">{s?.score ?? intel.data.score.score ?? '—'}</span>} hint={s ? `${s.trend}${s.change !== null ? ` (${s.change > 0 ? '+' : ''}${s.change})` : ''}` : undefined} />
-        <Stat label="Calls" value={interactions.totalCalls} hint={`${interactions.missedCalls} missed · avg ${duration(interactions.avgDuration)}`} />
+        <Stat
+          label="Relationship score"
+          value={<span data-testid="score">{s?.score ?? intel.data.score.score ?? '—'}</span>}
+          hint={s ? `${s.trend}${s.change !== null ? ` (${s.change > 0 ? '+' : ''}${s.change})` : ''}` : undefined}
+        />
+        <Stat
+          label="Calls"
+          value={interactions.totalCalls}
+          hint={`${interactions.missedCalls} missed · avg ${duration(interactions.avgDuration)}`}
+        />
         <Stat label="Texts" value={interactions.totalMessages} />
         <Stat label="Last contact" value={ago(interactions.lastInteractionAt)} />
       </div>
@@ -143,7 +177,10 @@ export function Contact({ id }: { id: string }) {
           )}
         </Card>
         <Card title="Score history">
-          <LineChart label="Relationship score over time" points={[...(s?.history ?? [])].reverse().map((h) => ({ at: h.computedAt, value: h.score }))} />
+          <LineChart
+            label="Relationship score over time"
+            points={[...(s?.history ?? [])].reverse().map((h) => ({ at: h.computedAt, value: h.score }))}
+          />
         </Card>
         <Card title="Open tasks">
           {intel.data.tasks.length === 0 ? (
@@ -183,12 +220,15 @@ export function Contact({ id }: { id: string }) {
               {timeline.map((e) =>
                 e.kind === 'call' ? (
                   <li key={`c${e.call.id}`}>
-                    <span className="muted">{when(e.at)}</span> <Link to={`/calls/${e.call.id}`}>{e.call.direction} call</Link> <Badge value={e.call.status} /> {duration(e.call.durationSeconds)}
+                    <span className="muted">{when(e.at)}</span>{' '}
+                    <Link to={`/calls/${e.call.id}`}>{e.call.direction} call</Link> <Badge value={e.call.status} />{' '}
+                    {duration(e.call.durationSeconds)}
                     {e.call.summary && <p>{e.call.summary}</p>}
                   </li>
                 ) : (
                   <li key={`m${e.message.id}`}>
-                    <span className="muted">{when(e.at)}</span> {e.message.direction === 'inbound' ? 'Text from them' : 'Text from you'}
+                    <span className="muted">{when(e.at)}</span>{' '}
+                    {e.message.direction === 'inbound' ? 'Text from them' : 'Text from you'}
                     <p>{e.message.text}</p>
                   </li>
                 ),
@@ -201,7 +241,15 @@ export function Contact({ id }: { id: string }) {
   );
 }
 
-function EditContact({ contact, onSave, busy }: { contact: Schemas['Contact']; onSave: (body: Schemas['ContactUpdate']) => void; busy: boolean }) {
+function EditContact({
+  contact,
+  onSave,
+  busy,
+}: {
+  contact: Schemas['Contact'];
+  onSave: (body: Schemas['ContactUpdate']) => void;
+  busy: boolean;
+}) {
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
@@ -236,7 +284,8 @@ function EditContact({ contact, onSave, busy }: { contact: Schemas['Contact']; o
           Email <input name="email" type="email" defaultValue={contact.email ?? ''} />
         </label>
         <label>
-          Call every (days) <input name="cadenceDays" type="number" min={1} max={3650} defaultValue={contact.cadenceDays ?? ''} />
+          Call every (days){' '}
+          <input name="cadenceDays" type="number" min={1} max={3650} defaultValue={contact.cadenceDays ?? ''} />
         </label>
         <label className="wide">
           Notes <textarea name="notes" defaultValue={contact.notes ?? ''} rows={3} />
@@ -256,7 +305,8 @@ function MergeInto({ id, onDone }: { id: string; onDone: () => void }) {
   const [open, setOpen] = useState(false);
   const others = useContactNames({ enabled: open });
   const merge = useMutation({
-    mutationFn: (sourceId: string) => unwrap(api.POST('/api/contacts/{id}/merge', { params: { path: { id } }, body: { sourceId } })),
+    mutationFn: (sourceId: string) =>
+      unwrap(api.POST('/api/contacts/{id}/merge', { params: { path: { id } }, body: { sourceId } })),
     onSuccess: async () => {
       setOpen(false);
       await client.invalidateQueries({ queryKey: ['contacts'] });

@@ -16,7 +16,10 @@ export function Contacts() {
   const list = useInfiniteQuery({
     queryKey: ['contacts', q, sort],
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) => unwrapPage<Schemas['Contact']>(api.GET('/api/contacts', { params: { query: { q: q || undefined, sort, limit: 50, cursor: pageParam } } })),
+    queryFn: ({ pageParam }) =>
+      unwrapPage<Schemas['Contact']>(
+        api.GET('/api/contacts', { params: { query: { q: q || undefined, sort, limit: 50, cursor: pageParam } } }),
+      ),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -33,7 +36,12 @@ export function Contacts() {
       >
         <label className="grow">
           Find
-          <input type="search" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="Name, company, email or a number in any format" />
+          <input
+            type="search"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            placeholder="Name, company, email or a number in any format"
+          />
         </label>
         <label>
           Sort by
@@ -52,7 +60,11 @@ export function Contacts() {
       ) : list.isError ? (
         <ErrorBox error={list.error} retry={() => list.refetch()} />
       ) : rows.length === 0 ? (
-        <Empty>{q ? `Nobody matches “${q}”.` : 'No contacts yet. Open a call from an unknown number and choose “Create contact”, or add one here.'}</Empty>
+        <Empty>
+          {q
+            ? `Nobody matches “${q}”.`
+            : 'No contacts yet. Open a call from an unknown number and choose “Create contact”, or add one here.'}
+        </Empty>
       ) : (
         <>
           <div className="table-wrap">
@@ -111,7 +123,13 @@ function NewContact() {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const text = (k: string) => String(f.get(k) ?? '').trim() || undefined;
-    create.mutate({ firstName: text('firstName') ?? '', lastName: text('lastName'), phone: text('phone'), company: text('company'), email: text('email') });
+    create.mutate({
+      firstName: text('firstName') ?? '',
+      lastName: text('lastName'),
+      phone: text('phone'),
+      company: text('company'),
+      email: text('email'),
+    });
   };
   return (
     <Card title="New contact">

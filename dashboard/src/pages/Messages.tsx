@@ -30,7 +30,9 @@ export function Messages() {
     <div className="page">
       <h1>Messages</h1>
       {keys.length === 0 ? (
-        <Empty>No texts yet. Texts to your Telnyx number appear here (set the messaging webhook on the Setup page).</Empty>
+        <Empty>
+          No texts yet. Texts to your Telnyx number appear here (set the messaging webhook on the Setup page).
+        </Empty>
       ) : (
         <div className="threads">
           <nav aria-label="Threads">
@@ -39,7 +41,11 @@ export function Messages() {
                 const last = threads.get(k)![0]!;
                 return (
                   <li key={k}>
-                    <button type="button" aria-current={k === selected ? 'true' : undefined} onClick={() => setSearch({ thread: k })}>
+                    <button
+                      type="button"
+                      aria-current={k === selected ? 'true' : undefined}
+                      onClick={() => setSearch({ thread: k })}
+                    >
                       <strong>{title(last)}</strong>
                       <span className="muted small">{ago(last.occurredAt)}</span>
                       <span className="clip small">{last.text}</span>
@@ -52,7 +58,11 @@ export function Messages() {
           <section aria-label="Conversation" className="conversation">
             {thread[0] && (
               <h2>
-                {thread[0].contactId ? <Link to={`/contacts/${thread[0].contactId}`}>{title(thread[0])}</Link> : title(thread[0])}
+                {thread[0].contactId ? (
+                  <Link to={`/contacts/${thread[0].contactId}`}>{title(thread[0])}</Link>
+                ) : (
+                  title(thread[0])
+                )}
               </h2>
             )}
             <ol>

@@ -12,11 +12,17 @@ export function Notifications() {
   const list = useInfiniteQuery({
     queryKey: ['notifications', 'inbox', unreadOnly],
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) => unwrapPage<Schemas['Notification']>(api.GET('/api/notifications', { params: { query: { unread: unreadOnly ? 'true' : undefined, limit: 50, cursor: pageParam } } })),
+    queryFn: ({ pageParam }) =>
+      unwrapPage<Schemas['Notification']>(
+        api.GET('/api/notifications', {
+          params: { query: { unread: unreadOnly ? 'true' : undefined, limit: 50, cursor: pageParam } },
+        }),
+      ),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
   const mark = useMutation({
-    mutationFn: ({ id, read }: { id: string; read: boolean }) => unwrap(api.PATCH('/api/notifications/{id}', { params: { path: { id } }, body: { read } })),
+    mutationFn: ({ id, read }: { id: string; read: boolean }) =>
+      unwrap(api.PATCH('/api/notifications/{id}', { params: { path: { id } }, body: { read } })),
     onSuccess: () => client.invalidateQueries({ queryKey: ['notifications'] }),
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
@@ -37,7 +43,11 @@ export function Notifications() {
       ) : list.isError ? (
         <ErrorBox error={list.error} retry={() => list.refetch()} />
       ) : rows.length === 0 ? (
-        <Empty>{unreadOnly ? 'Nothing unread.' : 'No notifications yet. Missed calls, action items coming due and unhappy callers appear here.'}</Empty>
+        <Empty>
+          {unreadOnly
+            ? 'Nothing unread.'
+            : 'No notifications yet. Missed calls, action items coming due and unhappy callers appear here.'}
+        </Empty>
       ) : (
         <ul className="inbox">
           {rows.map((n) => (

@@ -13,7 +13,10 @@ export function Overview() {
   });
   const unread = useQuery({
     queryKey: ['notifications', 'unread'],
-    queryFn: () => unwrapPage<Schemas['Notification']>(api.GET('/api/notifications', { params: { query: { unread: 'true', limit: 5 } } })),
+    queryFn: () =>
+      unwrapPage<Schemas['Notification']>(
+        api.GET('/api/notifications', { params: { query: { unread: 'true', limit: 5 } } }),
+      ),
     refetchInterval: 60_000,
   });
   if (overview.isPending) return <Loading what="Loading the overview" />;
@@ -25,13 +28,18 @@ export function Overview() {
       <h1>Overview</h1>
       {fresh && (
         <Empty>
-          <strong>No calls yet.</strong> Point your Telnyx number at this server (the <Link to="/setup">Setup</Link> page has the exact webhook URLs), or play simulated calls
-          through the whole pipeline with <code>npm run simulate</code>.
+          <strong>No calls yet.</strong> Point your Telnyx number at this server (the <Link to="/setup">Setup</Link>{' '}
+          page has the exact webhook URLs), or play simulated calls through the whole pipeline with{' '}
+          <code>npm run simulate</code>.
         </Empty>
       )}
       <div className="stats" data-testid="stats">
         <Stat label="Contacts" value={o.counts.contacts} />
-        <Stat label="Calls this week" value={o.counts.callsThisWeek} hint={o.counts.missedCallsThisWeek ? `${o.counts.missedCallsThisWeek} missed` : undefined} />
+        <Stat
+          label="Calls this week"
+          value={o.counts.callsThisWeek}
+          hint={o.counts.missedCallsThisWeek ? `${o.counts.missedCallsThisWeek} missed` : undefined}
+        />
         <Stat label="Open tasks" value={o.counts.openTasks} />
         <Stat label="Upcoming events" value={o.counts.upcomingEvents} />
       </div>
@@ -39,7 +47,11 @@ export function Overview() {
         <Card title="Calls per day, last 30 days" className="wide">
           <BarChart
             label={`Calls per day: ${o.callStats.reduce((a, d) => a + d.count, 0)} in 30 days`}
-            data={o.callStats.map((d) => ({ label: day(d.date), value: d.count, title: `${day(d.date)}: ${d.count} call(s), ${d.missed} missed` }))}
+            data={o.callStats.map((d) => ({
+              label: day(d.date),
+              value: d.count,
+              title: `${day(d.date)}: ${d.count} call(s), ${d.missed} missed`,
+            }))}
           />
         </Card>
         <Card title="Recent calls" action={<Link to="/calls">All calls</Link>}>

@@ -49,14 +49,24 @@ export function Search() {
       >
         <label className="grow">
           Search calls and texts
-          <input type="search" name="q" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder="What was said, in your own words" autoFocus />
+          <input
+            type="search"
+            name="q"
+            value={draft}
+            onChange={(e) => setDraft(e.target.value)}
+            placeholder="What was said, in your own words"
+            autoFocus
+          />
         </label>
         <button type="submit" className="primary">
           Search
         </button>
         <label>
           Match
-          <select value={mode} onChange={(e) => setSearch({ mode: e.target.value === 'hybrid' ? undefined : e.target.value })}>
+          <select
+            value={mode}
+            onChange={(e) => setSearch({ mode: e.target.value === 'hybrid' ? undefined : e.target.value })}
+          >
             <option value="hybrid">Meaning and words</option>
             <option value="semantic">Meaning only</option>
             <option value="fulltext">Words only</option>
@@ -81,25 +91,38 @@ export function Search() {
         </label>
       </form>
       {!q ? (
-        <Empty>Ask in your own words: “who wanted the invoice paid”, “the flight that was cancelled”. Hybrid search finds passages by meaning and by their words.</Empty>
+        <Empty>
+          Ask in your own words: “who wanted the invoice paid”, “the flight that was cancelled”. Hybrid search finds
+          passages by meaning and by their words.
+        </Empty>
       ) : results.isPending ? (
         <Loading what="Searching" />
       ) : results.isError ? (
         <ErrorBox error={results.error} retry={() => results.refetch()} />
       ) : (
         <>
-          {results.data.degraded && <p className="state error">Meaning search is unavailable right now ({results.data.degraded.semantic}); these results match words only.</p>}
+          {results.data.degraded && (
+            <p className="state error">
+              Meaning search is unavailable right now ({results.data.degraded.semantic}); these results match words
+              only.
+            </p>
+          )}
           {results.data.hits.length === 0 ? (
             <Empty>Nothing found for “{q}”.</Empty>
           ) : (
             <ol className="hits" aria-label="Results">
               {results.data.hits.map((h) => {
-                const href = h.type === 'call' ? `/calls/${h.id}${h.passage.startMs !== null ? `#t=${h.passage.startMs}` : ''}` : `/messages?thread=${h.contactId ?? h.phoneNumber ?? ''}`;
+                const href =
+                  h.type === 'call'
+                    ? `/calls/${h.id}${h.passage.startMs !== null ? `#t=${h.passage.startMs}` : ''}`
+                    : `/messages?thread=${h.contactId ?? h.phoneNumber ?? ''}`;
                 return (
                   <li key={`${h.type}${h.id}${h.passage.chunkIndex}`}>
                     <Link to={href} className="hit">
                       <span className="hit-head">
-                        <Badge value="open" label={h.type === 'call' ? 'Call' : 'Text'} /> <strong>{h.contactName ?? phone(h.phoneNumber)}</strong> <span className="muted">{when(h.occurredAt)}</span>
+                        <Badge value="open" label={h.type === 'call' ? 'Call' : 'Text'} />{' '}
+                        <strong>{h.contactName ?? phone(h.phoneNumber)}</strong>{' '}
+                        <span className="muted">{when(h.occurredAt)}</span>
                       </span>
                       <span className="passage">{highlight(h.passage.text, q)}</span>
                     </Link>

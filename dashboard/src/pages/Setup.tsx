@@ -22,7 +22,8 @@ export function Setup() {
   const setup = useQuery({ queryKey: ['setup'], queryFn: () => unwrap(api.GET('/api/setup')) });
   const ready = useQuery({
     queryKey: ['ready'],
-    queryFn: async (): Promise<Ready> => (await fetch('/ready', { credentials: 'same-origin' })).json() as Promise<Ready>,
+    queryFn: async (): Promise<Ready> =>
+      (await fetch('/ready', { credentials: 'same-origin' })).json() as Promise<Ready>,
     refetchInterval: 30_000,
   });
   return (
@@ -37,7 +38,8 @@ export function Setup() {
           ) : (
             <>
               <p>
-                In the Telnyx portal, paste these into your number&apos;s <strong>Call Control application</strong> (or <strong>TeXML application</strong>) and its <strong>messaging profile</strong>. They use{' '}
+                In the Telnyx portal, paste these into your number&apos;s <strong>Call Control application</strong> (or{' '}
+                <strong>TeXML application</strong>) and its <strong>messaging profile</strong>. They use{' '}
                 <code>PUBLIC_BASE_URL</code> ({setup.data.publicBaseUrl}); Telnyx must be able to reach it.
               </p>
               <h3>Call Control</h3>
@@ -52,12 +54,14 @@ export function Setup() {
               <h3>Signature key</h3>
               {setup.data.telnyxPublicKey === 'configured' ? (
                 <p>
-                  <Badge value="ok" label="configured" /> Webhooks are verified with your account&apos;s public key (<code>TELNYX_PUBLIC_KEY</code>).
+                  <Badge value="ok" label="configured" /> Webhooks are verified with your account&apos;s public key (
+                  <code>TELNYX_PUBLIC_KEY</code>).
                 </p>
               ) : (
                 <p>
-                  <Badge value="failed" label="development key" /> Webhooks are verified with a key generated for the simulator, so real Telnyx webhooks are refused. Copy the public key from
-                  the Telnyx portal (Account settings → Keys &amp; credentials) into <code>TELNYX_PUBLIC_KEY</code> and restart.
+                  <Badge value="failed" label="development key" /> Webhooks are verified with a key generated for the
+                  simulator, so real Telnyx webhooks are refused. Copy the public key from the Telnyx portal (Account
+                  settings → Keys &amp; credentials) into <code>TELNYX_PUBLIC_KEY</code> and restart.
                 </p>
               )}
               <h3>Try it without a phone</h3>
@@ -88,7 +92,9 @@ export function Setup() {
         {setup.data?.temporalUi && (
           <Card title="Temporal">
             <p>
-              Every call is a durable workflow. Inspect runs, retries and failures in the <a href={setup.data.temporalUi}>Temporal UI</a> (payloads decrypt through this server&apos;s codec endpoint).
+              Every call is a durable workflow. Inspect runs, retries and failures in the{' '}
+              <a href={setup.data.temporalUi}>Temporal UI</a> (payloads decrypt through this server&apos;s codec
+              endpoint).
             </p>
           </Card>
         )}
@@ -104,7 +110,9 @@ function TestCall({ available }: { available: boolean }) {
       const { callSessionId } = await unwrap(api.POST('/api/setup/test-call'));
       // The call's workflow creates its row within a second or two.
       for (let i = 0; i < 60; i++) {
-        const { items } = await unwrapPage<Schemas['PhoneRecordSummary']>(api.GET('/api/phone-records', { params: { query: { limit: 10 } } }));
+        const { items } = await unwrapPage<Schemas['PhoneRecordSummary']>(
+          api.GET('/api/phone-records', { params: { query: { limit: 10 } } }),
+        );
         const call = items.find((c) => c.callSessionId === callSessionId);
         if (call) return call;
         await new Promise((r) => setTimeout(r, 500));
@@ -115,14 +123,18 @@ function TestCall({ available }: { available: boolean }) {
   if (!available) {
     return (
       <p>
-        With real Telnyx webhooks configured, test calls are not played here. On a development instance, <code>npm run simulate -- --calls 3 --sms 1</code> plays signed calls and
-        texts with synthetic speech through the whole pipeline.
+        With real Telnyx webhooks configured, test calls are not played here. On a development instance,{' '}
+        <code>npm run simulate -- --calls 3 --sms 1</code> plays signed calls and texts with synthetic speech through
+        the whole pipeline.
       </p>
     );
   }
   return (
     <div>
-      <p>Plays one call with synthetic speech through the whole pipeline, exactly as Telnyx would deliver it: signed webhooks, a recording to copy, transcription, summary and the rest.</p>
+      <p>
+        Plays one call with synthetic speech through the whole pipeline, exactly as Telnyx would deliver it: signed
+        webhooks, a recording to copy, transcription, summary and the rest.
+      </p>
       <button type="button" className="primary" onClick={() => place.mutate()} disabled={place.isPending}>
         {place.isPending ? 'Placing the call …' : 'Play a test call'}
       </button>

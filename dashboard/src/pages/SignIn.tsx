@@ -8,7 +8,11 @@ export function SignIn() {
   const { search } = useLocation();
   const client = useQueryClient();
   const [token, setToken] = useState('');
-  const [error, setError] = useState<string | null>(search.get('link') === 'expired' ? 'That sign-in link was already used or has expired. Sign in with the API token instead.' : null);
+  const [error, setError] = useState<string | null>(
+    search.get('link') === 'expired'
+      ? 'That sign-in link was already used or has expired. Sign in with the API token instead.'
+      : null,
+  );
   const [busy, setBusy] = useState(false);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -31,9 +35,21 @@ export function SignIn() {
         <h1>
           <img src="/favicon.svg" alt="" width="28" height="28" /> Command Center
         </h1>
-        <p className="muted">Sign in with one of this server&apos;s API tokens. `npm start` prints it (and a one-time sign-in link); it is also in the data folder&apos;s <code>api-token</code> file.</p>
+        <p className="muted">
+          Sign in with one of this server&apos;s API tokens. `npm start` prints it (and a one-time sign-in link); it is
+          also in the data folder&apos;s <code>api-token</code> file.
+        </p>
         <label htmlFor="token">API token</label>
-        <input id="token" name="token" type="password" autoComplete="current-password" value={token} onChange={(e) => setToken(e.target.value)} required autoFocus />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="current-password"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          required
+          autoFocus
+        />
         {error && (
           <p className="form-error" role="alert">
             {error}

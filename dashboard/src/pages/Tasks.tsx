@@ -18,13 +18,23 @@ export function Tasks() {
   const tasks = useInfiniteQuery({
     queryKey: ['tasks', status],
     initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) => unwrapPage<Schemas['Task']>(api.GET('/api/tasks', { params: { query: { status, limit: 50, cursor: pageParam } } })),
+    queryFn: ({ pageParam }) =>
+      unwrapPage<Schemas['Task']>(
+        api.GET('/api/tasks', { params: { query: { status, limit: 50, cursor: pageParam } } }),
+      ),
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
-  const refresh = () => Promise.all([client.invalidateQueries({ queryKey: ['tasks'] }), client.invalidateQueries({ queryKey: ['overview'] }), client.invalidateQueries({ queryKey: ['call'] })]);
+  const refresh = () =>
+    Promise.all([
+      client.invalidateQueries({ queryKey: ['tasks'] }),
+      client.invalidateQueries({ queryKey: ['overview'] }),
+      client.invalidateQueries({ queryKey: ['call'] }),
+    ]);
   const save = useMutation({
     mutationFn: ({ id, body }: { id?: string; body: Schemas['TaskUpdate'] }) =>
-      id ? unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id } }, body })) : unwrap(api.POST('/api/tasks', { body: body as Schemas['TaskCreate'] })),
+      id
+        ? unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id } }, body }))
+        : unwrap(api.POST('/api/tasks', { body: body as Schemas['TaskCreate'] })),
     onSuccess: async () => {
       setEditing(null);
       await refresh();
@@ -38,7 +48,12 @@ export function Tasks() {
         <Card title="Tasks" className="wide">
           <div className="tabs" role="group" aria-label="Task status">
             {(['open', 'in_progress', 'done'] as Status[]).map((s) => (
-              <button key={s} type="button" aria-pressed={status === s} onClick={() => setSearch({ status: s === 'open' ? undefined : s })}>
+              <button
+                key={s}
+                type="button"
+                aria-pressed={status === s}
+                onClick={() => setSearch({ status: s === 'open' ? undefined : s })}
+              >
                 {s.replace('_', ' ')}
               </button>
             ))}
@@ -56,7 +71,12 @@ export function Tasks() {
               {rows.map((t) =>
                 editing === t.id ? (
                   <li key={t.id}>
-                    <TaskForm task={t} onSave={(body) => save.mutate({ id: t.id, body })} busy={save.isPending} onCancel={() => setEditing(null)} />
+                    <TaskForm
+                      task={t}
+                      onSave={(body) => save.mutate({ id: t.id, body })}
+                      busy={save.isPending}
+                      onCancel={() => setEditing(null)}
+                    />
                   </li>
                 ) : (
                   <li key={t.id} data-testid="task">
@@ -67,7 +87,10 @@ export function Tasks() {
                         onChange={(e) => {
                           const done = e.target.checked;
                           setTicked((m) => ({ ...m, [t.id]: done }));
-                          save.mutate({ id: t.id, body: { status: done ? 'done' : 'open' } }, { onError: () => setTicked(({ [t.id]: _, ...rest }) => rest) });
+                          save.mutate(
+                            { id: t.id, body: { status: done ? 'done' : 'open' } },
+                            { onError: () => setTicked(({ [t.id]: _, ...rest }) => rest) },
+                          );
                         }}
                         aria-label={`Done: ${t.title}`}
                       />
@@ -77,7 +100,12 @@ export function Tasks() {
                     <Badge value={t.priority} />
                     {t.phoneRecordId && <Link to={`/calls/${t.phoneRecordId}`}>call</Link>}
                     {t.contactId && <Link to={`/contacts/${t.contactId}`}>contact</Link>}
-                    <button type="button" className="link" onClick={() => setEditing(t.id)} aria-label={`Edit: ${t.title}`}>
+                    <button
+                      type="button"
+                      className="link"
+                      onClick={() => setEditing(t.id)}
+                      aria-label={`Edit: ${t.title}`}
+                    >
                       Edit
                     </button>
                   </li>
@@ -93,12 +121,26 @@ export function Tasks() {
   );
 }
 
-function TaskForm({ task, onSave, busy, onCancel }: { task?: Schemas['Task']; onSave: (body: Schemas['TaskUpdate']) => void; busy: boolean; onCancel?: () => void }) {
+function TaskForm({
+  task,
+  onSave,
+  busy,
+  onCancel,
+}: {
+  task?: Schemas['Task'];
+  onSave: (body: Schemas['TaskUpdate']) => void;
+  busy: boolean;
+  onCancel?: () => void;
+}) {
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const due = String(f.get('dueDate') ?? '');
-    onSave({ title: String(f.get('title') ?? '').trim(), dueDate: due || null, priority: String(f.get('priority')) as Schemas['Task']['priority'] });
+    onSave({
+      title: String(f.get('title') ?? '').trim(),
+      dueDate: due || null,
+      priority: String(f.get('priority')) as Schemas['Task']['priority'],
+    });
     if (!task) e.currentTarget.reset();
   };
   return (
@@ -135,7 +177,8 @@ function Calendar() {
   const today = new Date(new Date().setHours(0, 0, 0, 0)).toISOString();
   const events = useQuery({
     queryKey: ['calendar', today],
-    queryFn: () => unwrapPage<Schemas['CalendarEvent']>(api.GET('/api/calendar', { params: { query: { from: today, limit: 50 } } })),
+    queryFn: () =>
+      unwrapPage<Schemas['CalendarEvent']>(api.GET('/api/calendar', { params: { query: { from: today, limit: 50 } } })),
   });
   const create = useMutation({
     mutationFn: (body: Schemas['CalendarEventCreate']) => unwrap(api.POST('/api/calendar', { body })),
@@ -149,7 +192,11 @@ function Calendar() {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
     const start = String(f.get('start') ?? '');
-    create.mutate({ title: String(f.get('title') ?? '').trim(), startTime: new Date(start).toISOString(), location: String(f.get('location') ?? '').trim() || null });
+    create.mutate({
+      title: String(f.get('title') ?? '').trim(),
+      startTime: new Date(start).toISOString(),
+      location: String(f.get('location') ?? '').trim() || null,
+    });
     e.currentTarget.reset();
   };
   return (
@@ -186,7 +233,12 @@ function Calendar() {
                 {when(ev.startTime)}
                 {ev.location && ` · ${ev.location}`}
               </span>
-              <button type="button" className="link" onClick={() => remove.mutate(ev.id)} aria-label={`Delete event: ${ev.title}`}>
+              <button
+                type="button"
+                className="link"
+                onClick={() => remove.mutate(ev.id)}
+                aria-label={`Delete event: ${ev.title}`}
+              >
                 Delete
               </button>
             </li>

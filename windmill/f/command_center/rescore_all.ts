@@ -2,5 +2,9 @@
 import { callApi, type CommandCenterApi } from './api.ts';
 
 export async function main(api: CommandCenterApi) {
-  return callApi<{ updated: number; durationMs: number; scorerVersion: string }>(api, 'POST', '/api/contacts/update-all-scores');
+  return callApi<{ updated: number; durationMs: number; scorerVersion: string }>(
+    api,
+    'POST',
+    '/api/contacts/update-all-scores',
+  );
 }

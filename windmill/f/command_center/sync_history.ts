@@ -3,5 +3,10 @@ import { callApi, type CommandCenterApi } from './api.ts';
 
 export async function main(api: CommandCenterApi, hours = 26, limit = 500) {
   const since = new Date(Date.now() - hours * 3_600_000).toISOString();
-  return callApi<{ workflowId: string; checked?: number; created?: number; alreadyKnown?: number }>(api, 'POST', '/api/phone-records/sync', { since, limit });
+  return callApi<{ workflowId: string; checked?: number; created?: number; alreadyKnown?: number }>(
+    api,
+    'POST',
+    '/api/phone-records/sync',
+    { since, limit },
+  );
 }
