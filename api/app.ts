@@ -11,7 +11,7 @@ import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { bearerAuth, tokenMatcher } from './auth.js';
 import { codecServer } from './codec-server.js';
-import { ApiError, errorBody, onError } from './errors.js';
+import { ApiError, errorResponse, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { allowedMethods, createRestApi, type QueryEmbedder } from './routes/index.js';
 import type { WorkflowGateway } from './temporal.js';
@@ -115,16 +115,16 @@ export function createApp(deps: AppDeps) {
     const methods = allowed(c.req.path);
     if (methods.length > 0 && !methods.includes(c.req.method)) {
       c.header('allow', methods.join(', '));
-      return c.json(
-        errorBody(
-          c,
+      return errorResponse(
+        c,
+        new ApiError(
+          405,
           'method_not_allowed',
           `${c.req.method} is not supported on ${c.req.path}; use ${methods.join(', ')}`,
         ),
-        405,
       );
     }
-    return c.json(errorBody(c, 'not_found', `No route for ${c.req.method} ${c.req.path}`), 404);
+    return errorResponse(c, new ApiError(404, 'not_found', `No route for ${c.req.method} ${c.req.path}`));
   });
 
   app.get('/health', (c) => c.json({ status: 'ok' }));
@@ -191,8 +191,7 @@ export function createApp(deps: AppDeps) {
   // Greeting audio for Telnyx playback: public (Telnyx fetches it), names are content hashes.
   app.get('/media/greetings/:name', async (c) => {
     const name = c.req.param('name');
-    if (!deps.mediaDir || !/^[0-9a-f]{64}\.mp3$/.test(name))
-      return c.json(errorBody(c, 'not_found', 'No such greeting'), 404);
+    if (!deps.mediaDir || !/^[0-9a-f]{64}\.mp3$/.test(name)) throw new ApiError(404, 'not_found', 'No such greeting');
     try {
       const audio = await readFile(path.join(deps.mediaDir, 'greetings', name));
       return c.body(new Uint8Array(audio), 200, {
@@ -200,7 +199,7 @@ export function createApp(deps: AppDeps) {
         'cache-control': 'public, max-age=86400',
       });
     } catch {
-      return c.json(errorBody(c, 'not_found', 'No such greeting'), 404);
+      throw new ApiError(404, 'not_found', 'No such greeting');
     }
   });
 
@@ -212,7 +211,7 @@ export function createApp(deps: AppDeps) {
     '/api/*',
     bodyLimit({
       maxSize: API_MAX_BODY_BYTES,
-      onError: (c) => c.json(errorBody(c, 'payload_too_large', `body over ${API_MAX_BODY_BYTES} bytes`), 413),
+      onError: (c) => errorResponse(c, new ApiError(413, 'payload_too_large', `body over ${API_MAX_BODY_BYTES} bytes`)),
     }),
   );
   app.use('/api/*', rejectNulBytes);

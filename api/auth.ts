@@ -6,7 +6,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import { errorBody } from './errors.js';
+import { ApiError } from './errors.js';
 import { CSRF_HEADER, CSRF_VALUE, type Sessions } from './session.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -66,7 +66,7 @@ export function failureThrottle() {
 
 export const tooManyAttempts = (c: Context, retryAfter: number) => {
   c.header('Retry-After', String(retryAfter));
-  return c.json(errorBody(c, 'too_many_attempts', 'Too many failed authentication attempts; try again later'), 429);
+  throw new ApiError(429, 'too_many_attempts', 'Too many failed authentication attempts; try again later');
 };
 
 /**
@@ -83,13 +83,10 @@ export function bearerAuth(tokens: readonly string[], sessions?: Sessions): Midd
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!header && sessions?.valid(c)) {
       if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && c.req.header(CSRF_HEADER) !== CSRF_VALUE) {
-        return c.json(
-          errorBody(
-            c,
-            'forbidden',
-            `A change made with a session cookie needs the header ${CSRF_HEADER}: ${CSRF_VALUE}`,
-          ),
+        throw new ApiError(
           403,
+          'forbidden',
+          `A change made with a session cookie needs the header ${CSRF_HEADER}: ${CSRF_VALUE}`,
         );
       }
       return next();
@@ -97,13 +94,10 @@ export function bearerAuth(tokens: readonly string[], sessions?: Sessions): Midd
     if (!matches(m?.[1])) {
       throttle.failed(c);
       c.header('WWW-Authenticate', 'Bearer');
-      return c.json(
-        errorBody(
-          c,
-          'unauthorized',
-          m ? 'Invalid API token' : 'Missing Authorization: Bearer <token> (or sign in to the dashboard)',
-        ),
+      throw new ApiError(
         401,
+        'unauthorized',
+        m ? 'Invalid API token' : 'Missing Authorization: Bearer <token> (or sign in to the dashboard)',
       );
     }
     await next();

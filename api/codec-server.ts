@@ -10,7 +10,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
 import { bearerAuth } from './auth.js';
-import { errorBody } from './errors.js';
+import { ApiError } from './errors.js';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -63,18 +63,15 @@ export function codecServer(codec: PayloadCodec, apiTokens: readonly string[], u
     try {
       body = (await c.req.json()) as { payloads?: JsonPayload[] };
     } catch {
-      return c.json(errorBody(c, 'bad_request', 'body must be JSON: { payloads: [...] }'), 400);
+      throw new ApiError(400, 'bad_request', 'body must be JSON: { payloads: [...] }');
     }
     if (!Array.isArray(body.payloads) || body.payloads.length > 1000)
-      return c.json(errorBody(c, 'bad_request', 'payloads must be an array of at most 1000'), 400);
+      throw new ApiError(400, 'bad_request', 'payloads must be an array of at most 1000');
     try {
       const out = await codec[op](body.payloads.map(fromJson));
       return c.json({ payloads: out.map(toJson) });
     } catch (err) {
-      return c.json(
-        errorBody(c, 'codec_failed', `could not ${op} the payloads: ${(err as Error).message.slice(0, 200)}`),
-        400,
-      );
+      throw new ApiError(400, 'codec_failed', `could not ${op} the payloads: ${(err as Error).message.slice(0, 200)}`);
     }
   };
   app.post('/encode', handle('encode'));

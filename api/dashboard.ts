@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { failureThrottle, tokenMatcher, tooManyAttempts } from './auth.js';
-import { ApiError, errorBody, ok } from './errors.js';
+import { ApiError, errorResponse, ok } from './errors.js';
 import type { Sessions } from './session.js';
 
 /** Where `npm run build` puts the dashboard. */
@@ -43,7 +43,7 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
     '/auth/*',
     bodyLimit({
       maxSize: 4096,
-      onError: (c) => c.json(errorBody(c, 'payload_too_large', 'body over 4096 bytes'), 413),
+      onError: (c) => errorResponse(c, new ApiError(413, 'payload_too_large', 'body over 4096 bytes')),
     }),
   );
   // Sign-in: { token } in, a session cookie out. Failures are throttled like bearer tokens.
@@ -57,7 +57,7 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
     if (!token) throw new ApiError(400, 'validation_failed', 'Enter an API token', { token: 'required' });
     if (!matches(token)) {
       throttle.failed(c);
-      return c.json(errorBody(c, 'unauthorized', "That is not one of this server's API tokens"), 401);
+      throw new ApiError(401, 'unauthorized', "That is not one of this server's API tokens");
     }
     o.sessions.start(c);
     return ok(c, { signedIn: true }, 'Signed in');
@@ -78,7 +78,7 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
   app.get('/assets/:name', async (c) => {
     const name = c.req.param('name');
     const type = TYPES[path.extname(name)];
-    if (!/^[\w.-]+$/.test(name) || !type) return c.json(errorBody(c, 'not_found', 'No such asset'), 404);
+    if (!/^[\w.-]+$/.test(name) || !type) throw new ApiError(404, 'not_found', 'No such asset');
     try {
       const body = await readFile(path.join(o.dir, 'assets', name));
       return c.body(new Uint8Array(body), 200, {
@@ -86,7 +86,7 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
         'cache-control': 'public, max-age=31536000, immutable',
       });
     } catch {
-      return c.json(errorBody(c, 'not_found', 'No such asset'), 404);
+      throw new ApiError(404, 'not_found', 'No such asset');
     }
   });
   app.get('/favicon.svg', async (c) => {

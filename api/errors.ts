@@ -36,7 +36,7 @@ export function page<T>(c: Context, items: T[], limit: number, nextCursor: strin
   );
 }
 
-export function errorBody(c: Context, code: string, message: string, fields?: Record<string, string>) {
+function errorBody(c: Context, code: string, message: string, fields?: Record<string, string>) {
   return {
     data: null,
     success: false,
@@ -69,6 +69,10 @@ export function isTemporalUnavailable(err: unknown): boolean {
   }
   return false;
 }
+
+/** The error envelope of `err` as a response: for the places that answer rather than throw (not-found and body-limit callbacks). */
+export const errorResponse = (c: Context, err: ApiError) =>
+  c.json(errorBody(c, err.code, err.message, err.fields), err.status);
 
 /** `app.onError`: maps every thrown error to the envelope; unknown errors are logged, never echoed. */
 export function onError(log: (msg: string, f?: Record<string, unknown>) => void) {

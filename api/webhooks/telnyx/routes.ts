@@ -12,7 +12,7 @@ import type { Database } from '../../../db/client.js';
 import { normaliseParty } from '../../../db/phone.js';
 import { findContactByPhone } from '../../../db/queries/contacts.js';
 import type { WorkflowGateway } from '../../temporal.js';
-import { errorBody } from '../../errors.js';
+import { ApiError, errorResponse } from '../../errors.js';
 import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlToCallEvent } from './normalize.js';
 import { answerTexml, fallbackTexml } from './texml.js';
 import { verifyTelnyxSignature } from './verify.js';
@@ -65,7 +65,8 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
    * without a Content-Length, before anything reads it whole; then the Ed25519 signature over the
    * raw bytes (401, nothing written). Handlers get the verified body from `c.get('verified')`.
    */
-  const tooLarge = (c: Context) => c.json(errorBody(c, 'payload_too_large', `body over ${deps.maxBytes} bytes`), 413);
+  const tooLarge = (c: Context) =>
+    errorResponse(c, new ApiError(413, 'payload_too_large', `body over ${deps.maxBytes} bytes`));
   app.use('*', bodyLimit({ maxSize: deps.maxBytes, onError: tooLarge }));
   app.use('*', async (c, next) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
@@ -78,7 +79,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     );
     if (!result.ok) {
       deps.log.warn('webhook signature rejected', { path: c.req.path, reason: result.reason });
-      return c.json(errorBody(c, 'invalid_signature', `Invalid webhook signature: ${result.reason}`), 401);
+      throw new ApiError(401, 'invalid_signature', `Invalid webhook signature: ${result.reason}`);
     }
     c.set('verified', { raw, text: Buffer.from(raw).toString('utf8') });
     // A signed request is good for the whole signature window, on any path: one that was already
@@ -96,7 +97,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   const malformed = (c: Context, err: unknown) => {
     if (!(err instanceof PayloadError) && !(err instanceof SyntaxError)) throw err;
     deps.log.warn('malformed webhook body', { path: c.req.path, reason: err.message });
-    return c.json(errorBody(c, 'malformed_payload', `Malformed webhook body: ${err.message}`), 400);
+    throw new ApiError(400, 'malformed_payload', `Malformed webhook body: ${err.message}`);
   };
 
   /** Deliver to Temporal; 503 (so Telnyx retries) when it cannot durably accept. */
@@ -111,7 +112,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return onOk();
     } catch (err) {
       deps.log.error('temporal did not accept the event', { path: c.req.path, error: (err as Error).message });
-      return c.json(errorBody(c, 'temporal_unavailable', 'Workflow engine unavailable; retry later'), 503);
+      throw new ApiError(503, 'temporal_unavailable', 'Workflow engine unavailable; retry later');
     }
   }
 

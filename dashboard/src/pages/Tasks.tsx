@@ -40,6 +40,27 @@ export function Tasks() {
       await refresh();
     },
   });
+  // Ticking a task off keeps it in this list, struck through, until the list is loaded again (a row
+  // that vanishes under the pointer is easy to tick by mistake and hard to untick).
+  const tick = useMutation({
+    mutationFn: ({ id, done }: { id: string; done: boolean }) =>
+      unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id } }, body: { status: done ? 'done' : 'open' } })),
+    onSuccess: async (row) => {
+      client.setQueryData<typeof tasks.data>(
+        ['tasks', status],
+        (data) =>
+          data && {
+            ...data,
+            pages: data.pages.map((p) => ({ ...p, items: p.items.map((t) => (t.id === row.id ? row : t)) })),
+          },
+      );
+      await Promise.all([
+        client.invalidateQueries({ queryKey: ['tasks'], predicate: (q) => q.queryKey[1] !== status }),
+        client.invalidateQueries({ queryKey: ['overview'] }),
+        client.invalidateQueries({ queryKey: ['call'] }),
+      ]);
+    },
+  });
   const rows = tasks.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <div className="page">
@@ -59,7 +80,9 @@ export function Tasks() {
             ))}
           </div>
           <TaskForm key="new" onSave={(body) => save.mutate({ body })} busy={save.isPending} />
-          {save.error && <ErrorBox error={save.error} />}
+          {[save.error, tick.error].filter(Boolean).map((e, i) => (
+            <ErrorBox key={i} error={e} />
+          ))}
           {tasks.isPending ? (
             <Loading what="Loading tasks" />
           ) : tasks.isError ? (
@@ -87,8 +110,8 @@ export function Tasks() {
                         onChange={(e) => {
                           const done = e.target.checked;
                           setTicked((m) => ({ ...m, [t.id]: done }));
-                          save.mutate(
-                            { id: t.id, body: { status: done ? 'done' : 'open' } },
+                          tick.mutate(
+                            { id: t.id, done },
                             { onError: () => setTicked(({ [t.id]: _, ...rest }) => rest) },
                           );
                         }}
