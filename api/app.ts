@@ -6,10 +6,11 @@ import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { requestId, type RequestIdVariables } from 'hono/request-id';
+import { requestId } from 'hono/request-id';
+import type { AppEnv } from './env.js';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { bearerAuth, tokenMatcher } from './auth.js';
+import { apiAuth, tokenMatcher } from './auth.js';
 import { codecServer } from './codec-server.js';
 import { ApiError, errorResponse, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
@@ -85,7 +86,7 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
   ]);
 
 export function createApp(deps: AppDeps) {
-  const app = new Hono<{ Variables: RequestIdVariables }>();
+  const app = new Hono<AppEnv>();
   // The caller's X-Request-Id when it is a plain token of at most 100 characters, else a new UUID.
   app.use('*', requestId({ limitLength: 100 }));
   app.onError(onError(deps.log.error));
@@ -205,7 +206,7 @@ export function createApp(deps: AppDeps) {
 
   if (deps.codec) app.route('/codec', codecServer(deps.codec, deps.apiTokens, deps.codecUiOrigin));
 
-  app.use('/api/*', bearerAuth(deps.apiTokens, sessions));
+  app.use('/api/*', apiAuth(deps.apiTokens, sessions));
   // REST bodies are small JSON: counted as they stream, refused past the limit.
   app.use(
     '/api/*',

@@ -6,7 +6,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import { ApiError } from './errors.js';
+import { bearerAuth } from 'hono/bearer-auth';
+import type { AppEnv } from './env.js';
+import { ApiError, errorResponse } from './errors.js';
 import { CSRF_HEADER, CSRF_VALUE, type Sessions } from './session.js';
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
@@ -70,18 +72,29 @@ export const tooManyAttempts = (c: Context, retryAfter: number) => {
 };
 
 /**
- * Authentication for /api/*: `Authorization: Bearer <token>`, or (with `sessions`) the dashboard's
- * session cookie; a cookie-authenticated request that changes anything must carry the CSRF header.
+ * Authentication for /api/*: Hono's bearer-auth middleware (tokens compared in constant time), or
+ * (with `sessions`) the dashboard's session cookie; a cookie-authenticated request that changes
+ * anything must carry the CSRF header. Failures answer the error envelope and count against the
+ * client's address.
  */
-export function bearerAuth(tokens: readonly string[], sessions?: Sessions): MiddlewareHandler {
+export function apiAuth(tokens: readonly string[], sessions?: Sessions): MiddlewareHandler<AppEnv> {
   const matches = tokenMatcher(tokens);
   const throttle = failureThrottle();
+  const deny = (message: string) => (c: Context<AppEnv>) => {
+    throttle.failed(c);
+    return errorResponse(c, new ApiError(401, 'unauthorized', message));
+  };
+  const missing = deny('Missing Authorization: Bearer <token> (or sign in to the dashboard)');
+  const bearer = bearerAuth<AppEnv>({
+    verifyToken: (token) => matches(token),
+    noAuthenticationHeader: { message: missing, wwwAuthenticateHeader: 'Bearer' },
+    invalidAuthenticationHeader: { message: missing, wwwAuthenticateHeader: 'Bearer' },
+    invalidToken: { message: deny('Invalid API token'), wwwAuthenticateHeader: 'Bearer' },
+  });
   return async (c, next) => {
     const wait = throttle.blocked(c);
     if (wait !== undefined) return tooManyAttempts(c, wait);
-    const header = c.req.header('authorization') ?? '';
-    const m = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!header && sessions?.valid(c)) {
+    if (!c.req.header('authorization') && sessions?.valid(c)) {
       if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && c.req.header(CSRF_HEADER) !== CSRF_VALUE) {
         throw new ApiError(
           403,
@@ -91,15 +104,6 @@ export function bearerAuth(tokens: readonly string[], sessions?: Sessions): Midd
       }
       return next();
     }
-    if (!matches(m?.[1])) {
-      throttle.failed(c);
-      c.header('WWW-Authenticate', 'Bearer');
-      throw new ApiError(
-        401,
-        'unauthorized',
-        m ? 'Invalid API token' : 'Missing Authorization: Bearer <token> (or sign in to the dashboard)',
-      );
-    }
-    await next();
+    return bearer(c, next);
   };
 }

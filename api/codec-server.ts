@@ -9,7 +9,8 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
 import { cors } from 'hono/cors';
-import { bearerAuth } from './auth.js';
+import { apiAuth } from './auth.js';
+import type { AppEnv } from './env.js';
 import { ApiError } from './errors.js';
 
 interface JsonPayload {
@@ -40,7 +41,7 @@ function isLoopback(c: Context): boolean {
 }
 
 export function codecServer(codec: PayloadCodec, apiTokens: readonly string[], uiOrigin?: string) {
-  const app = new Hono();
+  const app = new Hono<AppEnv>();
   if (uiOrigin) {
     app.use(
       '*',
@@ -53,12 +54,12 @@ export function codecServer(codec: PayloadCodec, apiTokens: readonly string[], u
       }),
     );
   }
-  const tokens = bearerAuth(apiTokens);
+  const tokens = apiAuth(apiTokens);
   app.use('*', async (c, next) => {
     if (uiOrigin && c.req.header('origin') === uiOrigin && isLoopback(c)) return next();
     return tokens(c, next);
   });
-  const handle = (op: 'encode' | 'decode') => async (c: Context) => {
+  const handle = (op: 'encode' | 'decode') => async (c: Context<AppEnv>) => {
     let body: { payloads?: JsonPayload[] };
     try {
       body = (await c.req.json()) as { payloads?: JsonPayload[] };

@@ -2,6 +2,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './env.js';
 import { PhoneTaken, ReferenceMissing } from '../db/queries/errors.js';
 
 export class ApiError extends Error {
@@ -36,12 +37,12 @@ export function page<T>(c: Context, items: T[], limit: number, nextCursor: strin
   );
 }
 
-function errorBody(c: Context, code: string, message: string, fields?: Record<string, string>) {
+function errorBody(c: Context<AppEnv>, code: string, message: string, fields?: Record<string, string>) {
   return {
     data: null,
     success: false,
     message,
-    error: { code, requestId: c.get('requestId' as never) as string | undefined, ...(fields ? { fields } : {}) },
+    error: { code, requestId: c.get('requestId'), ...(fields ? { fields } : {}) },
     timestamp: new Date().toISOString(),
   };
 }
@@ -71,12 +72,12 @@ export function isTemporalUnavailable(err: unknown): boolean {
 }
 
 /** The error envelope of `err` as a response: for the places that answer rather than throw (not-found and body-limit callbacks). */
-export const errorResponse = (c: Context, err: ApiError) =>
+export const errorResponse = (c: Context<AppEnv>, err: ApiError) =>
   c.json(errorBody(c, err.code, err.message, err.fields), err.status);
 
 /** `app.onError`: maps every thrown error to the envelope; unknown errors are logged, never echoed. */
 export function onError(log: (msg: string, f?: Record<string, unknown>) => void) {
-  return (err: Error, c: Context) => {
+  return (err: Error, c: Context<AppEnv>) => {
     if (err instanceof ApiError) return c.json(errorBody(c, err.code, err.message, err.fields), err.status);
     if (err instanceof ReferenceMissing)
       return c.json(errorBody(c, 'reference_not_found', err.message, { [err.field]: err.message }), 409);
@@ -87,6 +88,8 @@ export function onError(log: (msg: string, f?: Record<string, unknown>) => void)
         }),
         409,
       );
+    // Middleware that answers with its own response (bearer auth's envelope) throws it in an HTTPException.
+    if (err instanceof HTTPException && err.res) return err.getResponse();
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       const code =
@@ -112,7 +115,7 @@ export function onError(log: (msg: string, f?: Record<string, unknown>) => void)
     // Driver errors embed the whole statement and its parameters: log the cause, not the query.
     const cause = (err.cause as Error | undefined)?.message;
     log('unhandled error', {
-      requestId: c.get('requestId' as never),
+      requestId: c.get('requestId'),
       path: c.req.path,
       error: (cause ?? err.message).slice(0, 300),
     });

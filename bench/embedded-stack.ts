@@ -10,8 +10,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
-import { createProviders } from '../activities/providers/index.js';
-import { createActivities } from '../activities/index.js';
+import type { Activities } from '../activities/index.js';
 import { createApp } from '../api/app.js';
 import { apiDeps } from '../api/compose.js';
 import { createWorkflowGateway } from '../api/temporal.js';
@@ -21,13 +20,10 @@ import { silentLog } from '../config.js';
 import { devKeys } from '../deploy/dev-secrets.js';
 import { freePort, startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
-import { createWorker } from '../worker/worker.js';
+import { buildWorker } from '../worker/worker.js';
 import { say } from './lib.js';
 
-export async function startEmbeddedStack(
-  env: Record<string, string> = {},
-  activities?: (real: ReturnType<typeof createActivities>) => object,
-) {
+export async function startEmbeddedStack(env: Record<string, string> = {}, activities?: (real: Activities) => object) {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const dir = await mkdtemp(path.join(tmpdir(), 'cc-bench-'));
   const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
@@ -49,17 +45,7 @@ export async function startEmbeddedStack(
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const native = await NativeConnection.connect({ address: temporal.address });
-  const providers = createProviders(config);
-  const real = createActivities({ db: database.db, providers, config });
-  const worker = await createWorker({
-    connection: native,
-    namespace: 'default',
-    taskQueue: config.temporal.taskQueue,
-    db: database.db,
-    providers,
-    config,
-    activities: activities ? activities(real) : real,
-  });
+  const { worker, providers } = await buildWorker(config, { connection: native, db: database.db, activities });
   const running = worker.run();
   const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
   const app = createApp(

@@ -16,7 +16,7 @@ import {
   temporalConnectionOptions,
 } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createProviders, engineChecks } from '../activities/providers/index.js';
+import { engineChecks } from '../activities/providers/index.js';
 import { createApp, hardenServer } from '../api/app.js';
 import { apiDeps } from '../api/compose.js';
 import { createSessions } from '../api/session.js';
@@ -26,7 +26,7 @@ import { createWorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { assertPortFree, PortInUseError, superviseDevServer, type DevServer } from './dev-server.js';
 import { locateTemporalCli } from './temporal-cli.js';
-import { createWorker } from '../worker/worker.js';
+import { buildWorker } from '../worker/worker.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { devTelnyxKeyPair, embeddedApiToken, embeddedCodecKeys } from './dev-secrets.js';
 import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
@@ -108,16 +108,7 @@ async function main() {
         config: { workflowExecutionRetentionTtl: { seconds: (EMBEDDED_HISTORY_RETENTION_DAYS * 86_400) as never } },
       });
     }
-    const providers = createProviders(config);
-    const worker = await createWorker({
-      connection: nativeConnection,
-      namespace: config.temporal.namespace,
-      taskQueue: config.temporal.taskQueue,
-      db: database.db,
-      providers,
-      config,
-      codec,
-    });
+    const { worker, providers } = await buildWorker(config, { connection: nativeConnection, db: database.db, codec });
     const workerRun = worker.run();
     const engines = engineChecks(providers, config);
     const gateway = createWorkflowGateway(client, config.temporal.taskQueue);

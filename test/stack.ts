@@ -6,13 +6,11 @@ import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporal
 import { loadConfig, silentLog, type Config } from '../config.js';
 import { devKeys } from '../deploy/dev-secrets.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
-import { createProviders } from '../activities/providers/index.js';
 import { createApp, type AppDeps } from '../api/app.js';
 import { apiDeps } from '../api/compose.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
-import { createWorker } from '../worker/worker.js';
-import { executionEraser } from '../worker/executions.js';
+import { buildWorker } from '../worker/worker.js';
 import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
 
 export const need = (name: string): string => {
@@ -100,17 +98,10 @@ export async function startStack(
   const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
   const client = new Client({ connection, dataConverter: dataConverterFor(codec) });
   const native = await NativeConnection.connect({ address });
-  const providers = createProviders(config);
-  const { createActivities } = await import('../activities/index.js');
-  const real = createActivities({ db: database.db, providers, config, executions: executionEraser(native, 'default') });
-  const worker = await createWorker({
+  const { worker, providers } = await buildWorker(config, {
     connection: native,
-    namespace: 'default',
-    taskQueue: config.temporal.taskQueue,
     db: database.db,
-    providers,
-    config,
-    activities: o.activities ? o.activities(real) : real,
+    activities: o.activities,
     codec,
   });
   const running = worker.run();

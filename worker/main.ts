@@ -9,10 +9,9 @@ import {
   temporalConnectionOptions,
 } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createProviders } from '../activities/providers/index.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { EncryptionCodec, parseCodecKeys } from './codec.js';
-import { bundleIsFresh, createWorker, defaultBundlePath } from './worker.js';
+import { buildWorker, bundleIsFresh, defaultBundlePath } from './worker.js';
 
 // Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
 process.umask(0o077);
@@ -39,16 +38,11 @@ if (!config.deepgram.apiKey) {
 }
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-const providers = createProviders(config);
-const worker = await createWorker({
+const { worker, providers } = await buildWorker(config, {
   codec: new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!)),
   connection,
-  namespace: config.temporal.namespace,
-  taskQueue: config.temporal.taskQueue,
   bundlePath,
   db: database.db,
-  providers,
-  config,
 });
 log.info('worker running', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
 // The Runtime starts draining on the first SIGINT/SIGTERM and then stops listening, so a second

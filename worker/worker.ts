@@ -4,50 +4,61 @@ import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dataConverterFor, derivedKey, EncryptionCodec } from './codec.js';
 import { executionEraser } from './executions.js';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { createActivities, type Activities, type ActivityDeps } from '../activities/index.js';
+import { createProviders, type Providers } from '../activities/providers/index.js';
 import type { Config } from '../config.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
 export const defaultBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
 export const workflowsPath = path.join(projectRoot, 'workflows', 'index.ts');
 
-export interface WorkerOptions extends Omit<ActivityDeps, 'config'> {
-  config: ActivityDeps['config'] & { temporal: Pick<Config['temporal'], 'maxConcurrentActivities'> };
+export interface WorkerParts {
   connection: NativeConnection;
-  namespace: string;
-  taskQueue: string;
-  bundlePath?: string;
-  /** Override activities (tests inject failures); defaults to the real ones. */
-  activities?: object;
-  identity?: string;
+  db: ActivityDeps['db'];
   /** The payload codec (history encryption); the same one the clients use. */
   codec?: PayloadCodec;
+  /** A prebuilt workflow bundle (production); the workflow sources otherwise. */
+  bundlePath?: string;
+  /** The engines when the caller already has them; built from config otherwise. */
+  providers?: Providers;
+  /** Wraps the real activities (tests inject failures, benchmarks measure). */
+  activities?: (real: Activities) => object;
+  identity?: string;
 }
 
-/** Create (not run) a worker for the project's workflows and activities. */
-export async function createWorker(o: WorkerOptions): Promise<Worker> {
-  const bundle = o.bundlePath;
-  return Worker.create({
-    connection: o.connection,
-    namespace: o.namespace,
-    taskQueue: o.taskQueue,
-    ...(o.identity ? { identity: o.identity } : {}),
-    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath }),
-    activities:
-      o.activities ??
-      createActivities({
-        ...o,
-        executions: executionEraser(o.connection, o.namespace),
-        mediaKey: o.codec instanceof EncryptionCodec ? derivedKey(o.codec.keys, 'greeting-names') : undefined,
-      }),
-    dataConverter: dataConverterFor(o.codec),
+/**
+ * The worker's composition root: the one place a worker is built from Config, used by `npm run
+ * worker`, `npm start`, the tests and the benchmarks. Creates (does not run) the worker.
+ */
+export async function buildWorker(
+  config: Config,
+  parts: WorkerParts,
+): Promise<{ worker: Worker; providers: Providers }> {
+  const providers = parts.providers ?? createProviders(config);
+  const namespace = config.temporal.namespace;
+  const real = createActivities({
+    db: parts.db,
+    providers,
+    config,
+    executions: executionEraser(parts.connection, namespace),
+    mediaKey: parts.codec instanceof EncryptionCodec ? derivedKey(parts.codec.keys, 'greeting-names') : undefined,
+  });
+  const worker = await Worker.create({
+    connection: parts.connection,
+    namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(parts.identity ? { identity: parts.identity } : {}),
+    ...(parts.bundlePath ? { workflowBundle: { codePath: parts.bundlePath } } : { workflowsPath }),
+    activities: parts.activities ? parts.activities(real) : real,
+    dataConverter: dataConverterFor(parts.codec),
     // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
     shutdownGraceTime: '30s',
     // With a free slot, the server hands a workflow's next activity back in the workflow task's
     // completion (eager dispatch): no task-queue round trip. A full worker falls back to polling,
     // which costs the server three more requests per activity.
-    maxConcurrentActivityTaskExecutions: o.config.temporal.maxConcurrentActivities,
+    maxConcurrentActivityTaskExecutions: config.temporal.maxConcurrentActivities,
   });
+  return { worker, providers };
 }
 
 /** Whether a prebuilt bundle is newer than every workflow source (a stale one would run old code). */

@@ -6,8 +6,9 @@
 import { OpenAPIHono, z, type RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ApiError } from '../errors.js';
+import type { AppEnv } from '../env.js';
 
-export type AppEnv = { Variables: { requestId: string } };
+export type { AppEnv };
 export type ApiApp = OpenAPIHono<AppEnv>;
 
 /** Field name -> first problem, for the 400 envelope. */

@@ -13,6 +13,7 @@ import { normaliseParty } from '../../../db/phone.js';
 import { findContactByPhone } from '../../../db/queries/contacts.js';
 import type { WorkflowGateway } from '../../temporal.js';
 import { ApiError, errorResponse } from '../../errors.js';
+import type { AppEnv, VerifiedBody } from '../../env.js';
 import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlToCallEvent } from './normalize.js';
 import { answerTexml, fallbackTexml } from './texml.js';
 import { verifyTelnyxSignature } from './verify.js';
@@ -29,9 +30,6 @@ export interface TelnyxWebhookDeps {
   /** Region for numbers that arrive without a country code. */
   region: CountryCode;
 }
-
-type Verified = { raw: Uint8Array; text: string };
-type WebhookEnv = { Variables: { verified: Verified } };
 
 const isForm = (c: Context) => (c.req.header('content-type') ?? '').includes('application/x-www-form-urlencoded');
 
@@ -57,7 +55,7 @@ function replayGuard(keepMs: number, max = 100_000) {
 const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': 'application/xml' });
 
 export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
-  const app = new Hono<WebhookEnv>();
+  const app = new Hono<AppEnv>();
   const recordingCallback = `${deps.publicBaseUrl}/webhooks/telnyx/recording`;
 
   /**
@@ -91,7 +89,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     await next();
     if (!isFetch && c.res.status === 200) replays.remember(signature);
   });
-  const verified = (c: Context<WebhookEnv>): Verified => c.get('verified');
+  const verified = (c: Context<AppEnv>): VerifiedBody => c.get('verified');
   const replays = replayGuard(10 * 60_000);
 
   const malformed = (c: Context, err: unknown) => {
@@ -116,7 +114,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     }
   }
 
-  async function callControl(c: Context, v: Verified) {
+  async function callControl(c: Context, v: VerifiedBody) {
     let parsed;
     try {
       parsed = parseCallControl(JSON.parse(v.text), deps.region);
@@ -135,7 +133,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     );
   }
 
-  async function texmlCallback(c: Context, v: Verified, kind: 'fetch' | 'status' | 'recording') {
+  async function texmlCallback(c: Context, v: VerifiedBody, kind: 'fetch' | 'status' | 'recording') {
     let fields;
     try {
       fields = parseTexmlForm(v.text);
@@ -179,11 +177,11 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     return `Hello${name ? ` ${name}` : ''}, you have reached ${deps.ownerName}. This call is recorded.`;
   }
 
-  const voice = (c: Context<WebhookEnv>) =>
+  const voice = (c: Context<AppEnv>) =>
     isForm(c) ? texmlCallback(c, verified(c), 'fetch') : callControl(c, verified(c));
-  const status = (c: Context<WebhookEnv>) =>
+  const status = (c: Context<AppEnv>) =>
     isForm(c) ? texmlCallback(c, verified(c), 'status') : callControl(c, verified(c));
-  const recording = (c: Context<WebhookEnv>) =>
+  const recording = (c: Context<AppEnv>) =>
     isForm(c) ? texmlCallback(c, verified(c), 'recording') : callControl(c, verified(c));
 
   app.post('/voice', voice);
