@@ -33,6 +33,8 @@ export const envSchema = z.object({
   PORT: port(3000),
   PUBLIC_BASE_URL: optionalUrl,
   API_TOKENS: optionalString,
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  METRICS_PORT: port(9464),
   MAX_WEBHOOK_BYTES: z.coerce
     .number()
     .int()
@@ -228,6 +230,11 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
       maxWebhookBytes: e.MAX_WEBHOOK_BYTES,
     },
+    /**
+     * Prometheus metrics: the API serves /metrics on its own port (API token required); a worker
+     * serves them (token required too) on METRICS_HOST:METRICS_PORT, loopback unless opened.
+     */
+    metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     apiTokens: tokens,
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, pgliteDir: path.join(dataDir, 'pglite') },
     temporal: {

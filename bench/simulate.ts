@@ -1,5 +1,5 @@
 /**
- * `npm run simulate -- --calls N [--sms M] [--duplicates 0.2] [--shuffle] [--known 0.5] [--target URL]`
+ * `npm run simulate -- --calls N [--sms M] [--duplicates 0.2] [--shuffle] [--known 0.5] [--target URL[,URL...]]`
  *
  * Plays realistic, signed Telnyx call and SMS lifecycles against a running instance (embedded or
  * remote), serving dual-channel recordings of synthetic speech from a local recording host, then
@@ -11,7 +11,8 @@
  * embedded instances are signed for with the development key in the data folder; for a remote
  * one pass `--key <pkcs8.pem>` whose public half is the target's TELNYX_PUBLIC_KEY, and `--token`
  * (or API_TOKENS) to read its API. `--recording-host` sets the address the target uses to
- * download recordings (default 127.0.0.1).
+ * download recordings (default 127.0.0.1). Several `--target` URLs (a cluster's API processes)
+ * share the webhooks in turn; the API is read from the first.
  */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -26,7 +27,14 @@ const sms = arg('sms', 0);
 const duplicates = arg('duplicates', 0);
 const known = arg('known', 0.5);
 const shuffle = process.argv.includes('--shuffle');
-const target = (argString('target') ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+const targets = (argString('target') ?? `http://localhost:${process.env.PORT ?? 3000}`)
+  .split(',')
+  .map((t) => t.trim().replace(/\/$/, ''))
+  .filter(Boolean);
+const target = targets[0]!;
+let nextTarget = 0;
+/** Webhooks go to each API process in turn. */
+const webhookTarget = () => targets[nextTarget++ % targets.length]!;
 const dataDir = process.env.DATA_DIR ?? '.data';
 const waitSeconds = arg('wait', 300);
 const concurrency = arg('concurrency', 8);
@@ -65,7 +73,7 @@ async function post(key: KeyObject, route: string, body: unknown) {
   const text = JSON.stringify(body);
   sent++;
   try {
-    const res = await fetch(`${target}${route}`, {
+    const res = await fetch(`${webhookTarget()}${route}`, {
       method: 'POST',
       body: text,
       headers: { 'content-type': 'application/json', ...signTelnyx(key, text) },

@@ -1,9 +1,13 @@
 /**
- * Native PostgreSQL 16 with pgvector for tests and benchmarks, from the `pgserver` wheel on PyPI
- * (installed into .tools/py). As root the server runs as `nobody`, since postgres refuses root.
+ * Native PostgreSQL servers run by the project as child processes:
+ * - PostgreSQL 16 with pgvector from the `pgserver` wheel on PyPI (installed into .tools/py): the
+ *   product's own database in tests, benchmarks and `npm run cluster`;
+ * - Debian's PostgreSQL with contrib (installed with apt when missing and running as root): the
+ *   Temporal server's persistence and visibility, whose schema needs `btree_gin`, which the wheel lacks.
+ * As root a server runs as `nobody`, since postgres refuses root.
  */
 import { execFile, spawn } from 'node:child_process';
-import { access, chmod, chown, mkdtemp, rm } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -12,6 +16,7 @@ import { toolsDir } from './temporal-cli.js';
 const run = promisify(execFile);
 const PGSERVER_VERSION = '0.1.4';
 const pgBin = path.join(toolsDir, 'py', 'pgserver', 'pginstall', 'bin');
+const NOBODY = 65534;
 
 async function exists(p: string) {
   try {
@@ -45,61 +50,130 @@ export async function provisionPostgres(say: (s: string) => void = () => {}): Pr
   return pgBin;
 }
 
+/** Debian's PostgreSQL binaries of a version whose contrib has btree_gin (Temporal's visibility schema). */
+async function debianPostgresWithBtreeGin(): Promise<string | undefined> {
+  const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
+  for (const v of versions.sort((a, b) => Number(b) - Number(a))) {
+    const bin = `/usr/lib/postgresql/${v}/bin`;
+    if (
+      (await exists(path.join(bin, 'postgres'))) &&
+      (await exists(`/usr/share/postgresql/${v}/extension/btree_gin.control`))
+    )
+      return bin;
+  }
+  return undefined;
+}
+
+/** Debian's PostgreSQL with contrib; installed with apt when missing (as root), else one clear sentence. */
+export async function provisionDebianPostgres(say: (s: string) => void = () => {}): Promise<string> {
+  const found = await debianPostgresWithBtreeGin();
+  if (found) return found;
+  if (userInfo().uid !== 0)
+    throw new Error(
+      'Temporal on PostgreSQL needs the btree_gin extension: install PostgreSQL with contrib (apt-get install postgresql postgresql-contrib) and run this again.',
+    );
+  say('installing PostgreSQL with contrib (btree_gin, for Temporal) with apt ...');
+  await run('apt-get', ['update', '-q'], { timeout: 10 * 60_000 });
+  await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'postgresql', 'postgresql-contrib'], {
+    timeout: 10 * 60_000,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+  const bin = await debianPostgresWithBtreeGin();
+  if (!bin)
+    throw new Error('apt installed PostgreSQL, but no version with btree_gin was found under /usr/lib/postgresql');
+  return bin;
+}
+
 export interface NativePostgres {
+  /** postgres://postgres@127.0.0.1:PORT/postgres */
   url: string;
+  port: number;
+  pid?: number;
+  /** Resolves when the server process exits. */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
 
-/** initdb a throwaway cluster and start it on `port`. */
-export async function startNativePostgres(port: number, say?: (s: string) => void): Promise<NativePostgres> {
-  const bin = await provisionPostgres(say);
-  const dir = await mkdtemp(path.join(tmpdir(), 'cc-pg-'));
-  const data = path.join(dir, 'data');
+export interface PostgresOptions {
+  bin: string;
+  /** The cluster's folder (created by initdb when empty; kept across restarts). */
+  dataDir: string;
+  port: number;
+  /** Settings for a throwaway server (fsync off); a kept one is durable. */
+  throwaway?: boolean;
+  maxConnections?: number;
+}
+
+/**
+ * Start PostgreSQL on loopback with the cluster in `dataDir` (initdb on first use, trust auth on
+ * loopback only) and wait until it accepts connections. As root, the cluster belongs to `nobody`,
+ * and the folders above it must let `nobody` through.
+ */
+export async function startPostgres(o: PostgresOptions): Promise<NativePostgres> {
   const asRoot = userInfo().uid === 0;
   const asUser = async (cmd: string, args: string[]) => {
     if (!asRoot) return run(cmd, args, { timeout: 120_000 });
     return run('runuser', ['-u', 'nobody', '--', cmd, ...args], { timeout: 120_000 });
   };
-  if (asRoot) {
-    await chmod(dir, 0o755);
-    await chown(dir, 65534, 65534);
+  const socketDir = path.dirname(o.dataDir);
+  await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
+  if (asRoot) await chown(o.dataDir, NOBODY, NOBODY);
+  if (!(await exists(path.join(o.dataDir, 'PG_VERSION')))) {
+    await asUser(path.join(o.bin, 'initdb'), [
+      '-D',
+      o.dataDir,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      ...(o.throwaway ? ['--no-sync'] : []),
+    ]);
   }
-  await asUser(path.join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
   const args = [
     '-D',
-    data,
+    o.dataDir,
     '-p',
-    String(port),
+    String(o.port),
     '-k',
-    dir,
+    o.throwaway ? socketDir : '',
     '-c',
     'listen_addresses=127.0.0.1',
     '-c',
-    'fsync=off',
-    '-c',
-    'max_connections=200',
+    `max_connections=${o.maxConnections ?? 200}`,
     '-c',
     'shared_buffers=256MB',
+    ...(o.throwaway ? ['-c', 'fsync=off'] : []),
   ];
   const child = asRoot
-    ? spawn('runuser', ['-u', 'nobody', '--', path.join(bin, 'postgres'), ...args], { stdio: 'ignore' })
-    : spawn(path.join(bin, 'postgres'), args, { stdio: 'ignore' });
-  const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
+    ? spawn('runuser', ['-u', 'nobody', '--', path.join(o.bin, 'postgres'), ...args], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      })
+    : spawn(path.join(o.bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      await run(path.join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]);
+      await run(path.join(o.bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(o.port)]);
       break;
     } catch {
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error('native PostgreSQL did not start');
+      if (child.exitCode !== null || Date.now() > deadline)
+        throw new Error(`PostgreSQL on port ${o.port} did not start: ${stderr.trim().split('\n').slice(-3).join(' ')}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
   return {
-    url,
+    url: `postgres://postgres@127.0.0.1:${o.port}/postgres`,
+    port: o.port,
+    pid: child.pid,
+    exited,
     async stop() {
       // runuser does not pass signals on, so stop the server through pg_ctl as its own user.
-      await asUser(path.join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']).catch(() => undefined);
+      await asUser(path.join(o.bin, 'pg_ctl'), ['stop', '-D', o.dataDir, '-m', 'fast', '-w']).catch(() => undefined);
       await new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         const timer = setTimeout(() => {
@@ -111,7 +185,37 @@ export async function startNativePostgres(port: number, say?: (s: string) => voi
           resolve();
         });
       });
+    },
+  };
+}
+
+/** initdb a throwaway cluster (pgserver: PostgreSQL 16 + pgvector) and start it on `port`. */
+export async function startNativePostgres(port: number, say?: (s: string) => void): Promise<NativePostgres> {
+  const bin = await provisionPostgres(say);
+  const dir = await mkdtemp(path.join(tmpdir(), 'cc-pg-'));
+  if (userInfo().uid === 0) {
+    await chmod(dir, 0o755);
+    await chown(dir, NOBODY, NOBODY);
+  }
+  const server = await startPostgres({ bin, dataDir: path.join(dir, 'data'), port, throwaway: true });
+  return {
+    ...server,
+    async stop() {
+      await server.stop();
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Let `nobody` (the PostgreSQL servers' user when we run as root) pass through `dir` and the folders
+ * given, without reading them: group `nogroup`, mode 0710. Nothing changes when not root.
+ */
+export async function letServersThrough(...dirs: string[]): Promise<void> {
+  if (userInfo().uid !== 0) return;
+  for (const dir of dirs) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chown(dir, 0, NOBODY);
+    await chmod(dir, 0o710);
+  }
 }

@@ -1,0 +1,343 @@
+/**
+ * `npm run cluster`: the production topology on this machine, as child processes with their data
+ * under DATA_DIR/cluster: the real Temporal server (built from go.temporal.io/server) on Debian's
+ * PostgreSQL, its Web UI, the product's PostgreSQL with pgvector, and two API processes plus two
+ * workers started exactly as production starts them (`npm run api`, `npm run worker`).
+ *
+ * An app process that exits is started again (as a container orchestrator would), so one can be
+ * killed or restarted by hand; their process group ids are kept in DATA_DIR/cluster/processes.json.
+ * Ctrl-C stops the APIs, drains the workers, then stops Temporal and the databases. A restart
+ * keeps every database.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import pg from 'pg';
+import { z } from 'zod';
+import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
+import { bundleIsFresh, defaultBundlePath } from '../worker/worker.js';
+import { ensureDashboardBuilt } from './build-dashboard.js';
+import { devTelnyxKeyPair, embeddedApiToken, embeddedCodecKeys } from './dev-secrets.js';
+import { assertPortFree, PortInUseError } from './dev-server.js';
+import {
+  letServersThrough,
+  provisionDebianPostgres,
+  provisionPostgres,
+  startPostgres,
+  type NativePostgres,
+} from './native-postgres.js';
+import { provisionTemporalServer, startTemporalServer, type RunningTemporal } from './temporal-server.js';
+import { appServices, infraServices, type AppServiceName } from './topology.js';
+
+const say = (line: string) => console.log(`[cluster] ${line}`);
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+const portVar = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+const clusterEnv = z.object({
+  DATA_DIR: z.string().default('.data'),
+  PORT: portVar(3000),
+  METRICS_PORT: portVar(9464),
+  CLUSTER_PG_PORT: portVar(infraServices.postgresql.port),
+  CLUSTER_TEMPORAL_PG_PORT: portVar(infraServices['temporal-postgresql'].port),
+  CLUSTER_TEMPORAL_PORT: portVar(infraServices.temporal.port),
+  TEMPORAL_UI_PORT: portVar(infraServices['temporal-ui'].port),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  RECORDING_HOSTS: z.string().optional(),
+});
+
+interface AppProcess {
+  name: AppServiceName;
+  env: Record<string, string>;
+  child?: ChildProcess;
+  restarts: number;
+  stopping: boolean;
+}
+
+async function main() {
+  const started = Date.now();
+  process.umask(0o077);
+  const parsed = clusterEnv.safeParse(process.env);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) console.error(`[cluster] ${issue.path.join('.')}: ${issue.message}`);
+    process.exit(2);
+  }
+  const e = parsed.data;
+  const dataDir = path.resolve(e.DATA_DIR);
+  const clusterDir = path.join(dataDir, 'cluster');
+  const ports = {
+    api: [e.PORT, e.PORT + 1],
+    metrics: [e.METRICS_PORT, e.METRICS_PORT + 1],
+    postgresql: e.CLUSTER_PG_PORT,
+    temporalPostgresql: e.CLUSTER_TEMPORAL_PG_PORT,
+    temporal: e.CLUSTER_TEMPORAL_PORT,
+    temporalMetrics: e.CLUSTER_TEMPORAL_PORT + 767,
+    ui: e.TEMPORAL_UI_PORT,
+  };
+  for (const [what, port] of [
+    ['API', ports.api[0]!],
+    ['API', ports.api[1]!],
+    ['worker metrics', ports.metrics[0]!],
+    ['worker metrics', ports.metrics[1]!],
+    ['PostgreSQL', ports.postgresql],
+    ['Temporal PostgreSQL', ports.temporalPostgresql],
+    ['Temporal gRPC', ports.temporal],
+    ['Temporal metrics', ports.temporalMetrics],
+    ['Temporal UI', ports.ui],
+  ] as const)
+    await assertPortFree(port, what);
+
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // The PostgreSQL servers run as `nobody` when this runs as root: let them reach their folders.
+  await letServersThrough(dataDir, clusterDir);
+  const logsDir = path.join(clusterDir, 'logs');
+  await mkdir(logsDir, { recursive: true });
+
+  // Keys: the same files `npm start` uses (so `npm run simulate` signs for both), unless given.
+  const token = process.env.API_TOKENS?.split(',')[0]?.trim() || (await embeddedApiToken(dataDir)).value;
+  const telnyxPublicKey = process.env.TELNYX_PUBLIC_KEY || (await devTelnyxKeyPair(dataDir)).publicKeyBase64;
+  const codecKeys = process.env.TEMPORAL_CODEC_KEYS || (await embeddedCodecKeys(dataDir)).value;
+
+  say('provisioning (first run only: builds and installs into .tools) ...');
+  const [appPgBin, temporalPgBin, temporalTools] = await Promise.all([
+    provisionPostgres(say),
+    provisionDebianPostgres(say),
+    provisionTemporalServer(say),
+  ]);
+  if (!process.env.DEEPGRAM_API_KEY) await ensureSpeechEngine(say);
+  await ensureDashboardBuilt(say);
+  if (!(existsSync(defaultBundlePath) && (await bundleIsFresh(defaultBundlePath)))) {
+    say('building the workflow bundle ...');
+    await runQuietly('npx', ['tsx', 'worker/bundle.ts']);
+  }
+
+  const stack: { name: string; stop(): Promise<void> }[] = [];
+  const stopStack = async () => {
+    for (const part of stack.reverse()) {
+      await part.stop().catch((err: Error) => say(`${part.name} did not stop cleanly: ${err.message}`));
+    }
+  };
+  let apps: AppProcess[] = [];
+  try {
+    say(
+      `starting PostgreSQL with pgvector on ${ports.postgresql} and Temporal's PostgreSQL on ${ports.temporalPostgresql} ...`,
+    );
+    const [appPg, temporalPg] = await Promise.all([
+      startPostgres({ bin: appPgBin, dataDir: path.join(clusterDir, 'postgresql'), port: ports.postgresql }),
+      startPostgres({
+        bin: temporalPgBin,
+        dataDir: path.join(clusterDir, 'temporal-postgresql'),
+        port: ports.temporalPostgresql,
+      }),
+    ]);
+    stack.push({ name: 'postgresql', stop: appPg.stop }, { name: 'temporal-postgresql', stop: temporalPg.stop });
+    const databaseUrl = await ensureDatabase(appPg, 'command_center');
+
+    say(`starting the Temporal server (4 history shards) on ${ports.temporal} ...`);
+    const temporal: RunningTemporal = await startTemporalServer({
+      tools: temporalTools,
+      dir: path.join(clusterDir, 'temporal'),
+      pgPort: ports.temporalPostgresql,
+      ports: { frontend: ports.temporal, metrics: ports.temporalMetrics, ui: ports.ui },
+      namespace: e.TEMPORAL_NAMESPACE,
+      codecEndpoint: `http://localhost:${ports.api[0]}/codec`,
+      say,
+    });
+    stack.push({ name: 'temporal', stop: temporal.stop });
+
+    const shared: Record<string, string> = {
+      DATA_DIR: path.join(clusterDir, 'app'),
+      DATABASE_URL: databaseUrl,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: e.TEMPORAL_NAMESPACE,
+      TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'command-center',
+      TEMPORAL_CODEC_KEYS: codecKeys,
+      ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+      API_TOKENS: process.env.API_TOKENS ?? token,
+      TELNYX_PUBLIC_KEY: telnyxPublicKey,
+      PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://localhost:${ports.api[0]}`,
+      // Telnyx's hosts, and this machine for the simulator's recordings.
+      RECORDING_HOSTS: e.RECORDING_HOSTS ?? 'amazonaws.com,telnyx.com,localhost,127.0.0.1',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      METRICS_HOST: process.env.METRICS_HOST ?? '127.0.0.1',
+    };
+    apps = (Object.keys(appServices) as AppServiceName[]).map((name) => {
+      const spec = appServices[name];
+      const own: Record<string, string> =
+        'portOffset' in spec
+          ? { HOST: process.env.HOST ?? '0.0.0.0', PORT: String(ports.api[spec.portOffset]) }
+          : { METRICS_PORT: String(ports.metrics[spec.metricsOffset]) };
+      return { name, env: { ...shared, ...own }, restarts: 0, stopping: false };
+    });
+    const logs = new Map<AppServiceName, WriteStream>();
+    const pidFile = path.join(clusterDir, 'processes.json');
+    const writePids = () =>
+      writeFile(pidFile, JSON.stringify(Object.fromEntries(apps.map((a) => [a.name, a.child?.pid ?? null])), null, 2));
+    const launch = (app: AppProcess) => {
+      const spec = appServices[app.name];
+      const child = spawn('npm', ['run', '--silent', spec.command], {
+        cwd: repoRoot,
+        env: { ...process.env, ...app.env, NODE_OPTIONS: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true, // its own process group: a signal reaches npm, tsx and node alike
+      });
+      app.child = child;
+      let log = logs.get(app.name);
+      if (!log) logs.set(app.name, (log = createWriteStream(path.join(logsDir, `${app.name}.log`), { flags: 'a' })));
+      const prefix = `[${app.name}] `;
+      let partial = '';
+      const onData = (d: Buffer) => {
+        log!.write(d);
+        const lines = (partial + d.toString()).split('\n');
+        partial = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) process.stdout.write(`${prefix}${line}\n`);
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', (code, signal) => {
+        if (app.stopping) return;
+        app.restarts++;
+        const delay = Math.min(10_000, 500 * 2 ** Math.min(app.restarts - 1, 5));
+        say(`${app.name} exited (${signal ?? `code ${code}`}); starting it again in ${delay} ms`);
+        setTimeout(() => {
+          if (app.stopping) return;
+          launch(app);
+          void writePids();
+        }, delay).unref();
+      });
+    };
+    say('starting 2 API processes and 2 workers (npm run api, npm run worker) ...');
+    for (const app of apps) launch(app);
+    await writePids();
+    await Promise.all(ports.api.map((port) => waitReady(port)));
+
+    say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    say(
+      `API:          http://localhost:${ports.api[0]} and http://localhost:${ports.api[1]} (dashboard, /docs, /metrics)`,
+    );
+    say(`Temporal UI:  ${temporal.uiUrl ?? '(not built: see above)'}`);
+    say(`Temporal:     ${temporal.address} (server metrics ${temporal.metricsUrl})`);
+    say(
+      `Metrics:      worker-1 http://127.0.0.1:${ports.metrics[0]}/metrics, worker-2 http://127.0.0.1:${ports.metrics[1]}/metrics (token required)`,
+    );
+    say(
+      `PostgreSQL:   ${databaseUrl.replace(/\/\/[^@]*@/, '//')} (app), 127.0.0.1:${ports.temporalPostgresql} (Temporal)`,
+    );
+    say(
+      `API token:    ${token}${process.env.API_TOKENS ? ' (from API_TOKENS)' : ` (kept in ${path.join(dataDir, 'api-token')})`}`,
+    );
+    say(`Logs:         ${logsDir}`);
+    say(
+      `Try:          npm run simulate -- --calls 6 --target http://localhost:${ports.api[0]},http://localhost:${ports.api[1]}`,
+    );
+    say('Ctrl-C stops everything cleanly.');
+
+    let stopping = 0;
+    const shutdown = async (signal: string) => {
+      if (stopping) {
+        if (Date.now() - stopping < 1000) return;
+        say(`${signal} again: stopping now`);
+        for (const app of apps) killGroup(app.child, 'SIGKILL');
+        await stopStack();
+        process.exit(130);
+      }
+      stopping = Date.now();
+      say(`${signal}: stopping the APIs, draining the workers ...`);
+      for (const app of apps) app.stopping = true;
+      // APIs first (no new work), then the workers finish or hand back what they run.
+      await Promise.all(apps.filter((a) => a.name.startsWith('api')).map((a) => stopGroup(a.child)));
+      await Promise.all(apps.filter((a) => a.name.startsWith('worker')).map((a) => stopGroup(a.child, 60_000)));
+      await stopStack();
+      say('stopped.');
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  } catch (err) {
+    for (const app of apps) {
+      app.stopping = true;
+      killGroup(app.child, 'SIGKILL');
+    }
+    await stopStack();
+    throw err;
+  }
+}
+
+/** Run a build step; its output is shown only when it fails. */
+function runQuietly(cmd: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+    child.stderr!.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-4000)));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} failed:\n${out}`)),
+    );
+  });
+}
+
+/** The product's database on the pgvector server (created on first start). */
+async function ensureDatabase(server: NativePostgres, name: string): Promise<string> {
+  const client = new pg.Client({ connectionString: server.url });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (!rowCount) await client.query(`create database ${name}`);
+  } finally {
+    await client.end();
+  }
+  return server.url.replace(/\/postgres$/, `/${name}`);
+}
+
+async function waitReady(port: number, timeoutMs = 300_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/ready`);
+      last = `${res.status} ${(await res.text()).slice(0, 300)}`;
+      if (res.status === 200) return;
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`the API on port ${port} was not ready within ${timeoutMs / 1000} s (last answer: ${last})`);
+}
+
+function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** SIGTERM the process group, SIGKILL it after `timeoutMs`, and wait until every member is gone. */
+async function stopGroup(child: ChildProcess | undefined, timeoutMs = 20_000): Promise<void> {
+  if (!child?.pid) return;
+  const pid = child.pid;
+  const alive = () => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(-pid, 'SIGTERM');
+  const deadline = Date.now() + timeoutMs;
+  while (alive()) {
+    if (Date.now() > deadline) process.kill(-pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(
+    `[cluster] could not start: ${err instanceof PortInUseError ? err.message : (err.stack ?? err.message)}`,
+  );
+  process.exit(1);
+});

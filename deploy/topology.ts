@@ -1,0 +1,49 @@
+/**
+ * The production topology, described once: the services `npm run cluster` runs on this machine and
+ * `deploy/compose.yaml` runs in containers, with the same names, ports and environment variable
+ * names (a test holds the two together).
+ */
+
+/** The product's own processes: two API processes and two workers (`npm run api` / `npm run worker`). */
+export const appServices = {
+  'api-1': { command: 'api', portOffset: 0 },
+  'api-2': { command: 'api', portOffset: 1 },
+  'worker-1': { command: 'worker', metricsOffset: 0 },
+  'worker-2': { command: 'worker', metricsOffset: 1 },
+} as const;
+
+export type AppServiceName = keyof typeof appServices;
+
+/** The infrastructure services and their default ports (what compose publishes on loopback). */
+export const infraServices = {
+  /** The product's database: PostgreSQL with pgvector. */
+  postgresql: { port: 5432 },
+  /** Temporal's persistence and visibility: PostgreSQL with contrib (btree_gin). */
+  'temporal-postgresql': { port: 5433 },
+  temporal: { port: 7233 },
+  'temporal-ui': { port: 8080 },
+} as const;
+
+export const DEFAULT_API_PORT = 3000;
+export const DEFAULT_WORKER_METRICS_PORT = 9464;
+
+/** Environment variables every app process gets (values differ between the two deployments, not names). */
+export const appEnvironment = [
+  'DATA_DIR',
+  'DATABASE_URL',
+  'TEMPORAL_ADDRESS',
+  'TEMPORAL_NAMESPACE',
+  'TEMPORAL_TASK_QUEUE',
+  'TEMPORAL_CODEC_KEYS',
+  'TEMPORAL_UI_URL',
+  'API_TOKENS',
+  'TELNYX_PUBLIC_KEY',
+  'PUBLIC_BASE_URL',
+  'RECORDING_HOSTS',
+  'LOG_LEVEL',
+  'METRICS_HOST',
+] as const;
+
+/** Variables only one kind of process gets. */
+export const apiEnvironment = ['HOST', 'PORT'] as const;
+export const workerEnvironment = ['METRICS_PORT'] as const;
