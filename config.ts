@@ -4,6 +4,7 @@
  * Roles: `embedded` (npm start: everything in one process, local defaults for every part),
  * `api` and `worker` (production processes: external PostgreSQL and Temporal are required).
  */
+import pino from 'pino';
 import { z } from 'zod';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -341,19 +342,29 @@ export function loadConfigOrExit(role: Role): Config {
 export type Logger = Record<
   'debug' | 'info' | 'warn' | 'error',
   (msg: string, fields?: Record<string, unknown>) => void
->;
+> & {
+  /** A logger whose every line carries `bindings` (a request id, a workflow and activity id). */
+  child?(bindings: Record<string, unknown>): Logger;
+};
 
 /** A logger that says nothing (tests and benchmarks). */
 export const silentLog: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
 
-const levels = { debug: 10, info: 20, warn: 30, error: 40 } as const;
+/** E.164 numbers (and the same digits after a "+" escaped in JSON): kept to their last two digits. */
+const PHONE = /(\+|\\u002[bB])(\d{6,13})(\d{2})(?!\d)/g;
 
 /**
- * A JSON-lines logger that masks the value of every configured secret wherever it appears,
- * so a vendor error that echoes a key cannot leak it.
+ * The one structured logger (pino, JSON lines) for every process: the API, the worker, the
+ * activities and Temporal's runtime (routed in by `temporalLogFunction`). Masking happens here, on
+ * the finished line, so it applies to every field of every source: the value of each configured
+ * secret (raw and JSON-escaped) becomes `***`, and phone numbers keep only their last two digits.
+ * Warnings and errors go to stderr, the rest to stdout.
  */
-export function createLogger(config: Pick<Config, 'logLevel'>, secrets: readonly (string | undefined)[] = []): Logger {
-  // Each secret in every form it can take in a log line: raw, and escaped inside JSON.
+export function createLogger(
+  config: Pick<Config, 'logLevel'>,
+  secrets: readonly (string | undefined)[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger {
   const masks = [
     ...new Set(
       secrets
@@ -361,13 +372,34 @@ export function createLogger(config: Pick<Config, 'logLevel'>, secrets: readonly
         .flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
     ),
   ].sort((a, b) => b.length - a.length);
-  const scrub = (text: string) => masks.reduce((t, s) => t.split(s).join('***'), text);
-  const emit = (level: keyof typeof levels) => (msg: string, fields?: Record<string, unknown>) => {
-    if (levels[level] < levels[config.logLevel]) return;
-    const line = scrub(JSON.stringify({ t: new Date().toISOString(), level, msg, ...fields }));
-    (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+  const scrub = (text: string) =>
+    masks
+      .reduce((t, s) => t.split(s).join('***'), text)
+      .replace(PHONE, (_, plus, middle: string, tail) => `${plus}${'*'.repeat(middle.length)}${tail}`);
+  const destination = {
+    write(line: string) {
+      const clean = scrub(line);
+      (/^\{"level":"(warn|error)"/.test(clean) ? process.stderr : process.stdout).write(clean);
+    },
   };
-  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
+  const root = pino(
+    {
+      level: config.logLevel,
+      base: { pid: process.pid, ...bindings },
+      messageKey: 'msg',
+      timestamp: () => `,"t":"${new Date().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  const wrap = (p: pino.Logger): Logger => ({
+    debug: (msg, fields) => p.debug(fields ?? {}, msg),
+    info: (msg, fields) => p.info(fields ?? {}, msg),
+    warn: (msg, fields) => p.warn(fields ?? {}, msg),
+    error: (msg, fields) => p.error(fields ?? {}, msg),
+    child: (b) => wrap(p.child(b)),
+  });
+  return wrap(root);
 }
 
 function urlPassword(url: string | undefined): string | undefined {

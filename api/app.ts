@@ -7,6 +7,8 @@ import type { PayloadCodec } from '@temporalio/common';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
+import { httpDuration, httpRequests, metricsContentType, metricsText } from '../activities/telemetry.js';
 import type { AppEnv } from './env.js';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
@@ -25,6 +27,8 @@ export interface AppDeps {
   database: DatabaseHandle;
   gateway: WorkflowGateway;
   log: Logger;
+  /** The level of the one line logged per HTTP request (production: info; embedded: debug). */
+  accessLogLevel?: 'info' | 'debug';
   apiTokens: readonly string[];
   telnyxPublicKey: KeyObject;
   maxWebhookBytes: number;
@@ -90,6 +94,27 @@ export function createApp(deps: AppDeps) {
   // The caller's X-Request-Id when it is a plain token of at most 100 characters, else a new UUID.
   app.use('*', requestId({ limitLength: 100 }));
   app.onError(onError(deps.log.error));
+  // Metrics and the access log: one line per request, labelled by route pattern (never the path,
+  // which can carry ids), with the status the client got.
+  const accessLog = deps.log[deps.accessLogLevel ?? 'debug'];
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    // After next(), the route index is the handler that answered.
+    const route = routePath(c) || 'unmatched';
+    const method = c.req.method;
+    const status = c.res.status;
+    httpRequests.inc({ method, route, status: String(status) });
+    httpDuration.observe({ method, route }, seconds);
+    accessLog('http request', {
+      requestId: c.get('requestId'),
+      method,
+      route,
+      status,
+      ms: Math.round(seconds * 10_000) / 10,
+    });
+  });
   const parallelism =
     deps.database.kind === 'postgres'
       ? Math.max(1, Math.min(4, availableParallelism(), (deps.database.pool?.options.max ?? 2) - 1))
@@ -167,6 +192,11 @@ export function createApp(deps: AppDeps) {
       );
     return c.json({ status: failed.length ? 'unavailable' : 'ready', failed, checks }, failed.length ? 503 : 200);
   });
+
+  // Prometheus metrics (API token required: they describe traffic and errors).
+  app.get('/metrics', apiAuth(deps.apiTokens), async (c) =>
+    c.body(await metricsText(), 200, { 'content-type': metricsContentType }),
+  );
 
   // The dashboard (at /) and its sign-in.
   app.route(

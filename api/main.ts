@@ -12,7 +12,7 @@ import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 // Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
 process.umask(0o077);
 const config = loadConfigOrExit('api');
-const log = createLogger(config, secretValues(config));
+const log = createLogger(config, secretValues(config), { service: 'api' });
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await Connection.connect(temporalConnectionOptions(config));
 const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!));
@@ -26,6 +26,7 @@ const app = createApp(
     config,
     { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!) },
     {
+      accessLogLevel: 'info',
       // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
       codec,
     },

@@ -122,6 +122,7 @@ export async function embeddedEnv(): Promise<Record<string, string>> {
     PORT: String(await freePort()),
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    METRICS_PORT: String(await freePort()),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
   };

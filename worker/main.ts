@@ -11,13 +11,23 @@ import {
 import { openDatabase } from '../db/client.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { EncryptionCodec, parseCodecKeys } from './codec.js';
+import { tokenMatcher } from '../api/auth.js';
+import { freeLoopbackPort, serveWorkerMetrics } from './metrics-server.js';
 import { buildWorker, bundleIsFresh, defaultBundlePath } from './worker.js';
 
 // Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
 process.umask(0o077);
 const config = loadConfigOrExit('worker');
-const log = createLogger(config, secretValues(config));
-Runtime.install({ logger: new DefaultLogger('WARN', temporalLogFunction(log)) });
+const log = createLogger(config, secretValues(config), { service: 'worker' });
+// The SDK's own worker metrics (task slots, poll latency, schedule-to-start) on a loopback port,
+// served with ours on METRICS_PORT.
+const sdkMetricsPort = await freeLoopbackPort();
+Runtime.install({
+  logger: new DefaultLogger('WARN', temporalLogFunction(log)),
+  telemetryOptions: {
+    metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkMetricsPort}`, useSecondsForDurations: true } },
+  },
+});
 const fresh = existsSync(defaultBundlePath) && (await bundleIsFresh(defaultBundlePath));
 const bundlePath = config.temporal.workflowBundlePath ?? (fresh ? defaultBundlePath : undefined);
 if (!bundlePath) {
@@ -44,6 +54,19 @@ const { worker, providers } = await buildWorker(config, {
   bundlePath,
   db: database.db,
 });
+const metricsServer = await serveWorkerMetrics({
+  host: config.metrics.host,
+  port: config.metrics.port,
+  authorized: tokenMatcher(config.apiTokens),
+  sdkMetricsUrl: `http://127.0.0.1:${sdkMetricsPort}/metrics`,
+}).catch((err: NodeJS.ErrnoException) => {
+  log.error(
+    err.code === 'EADDRINUSE'
+      ? `METRICS_PORT ${config.metrics.port} is in use (another worker on this machine?): set METRICS_PORT to a free port`
+      : `metrics could not be served: ${err.message}`,
+  );
+  process.exit(1);
+});
 log.info('worker running', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
 // The Runtime starts draining on the first SIGINT/SIGTERM and then stops listening, so a second
 // one (a terminal's Ctrl-C reaches npm, tsx and this process, and tsx relays it again) would kill
@@ -60,6 +83,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 // The Runtime drains the worker on SIGINT/SIGTERM; run() resolves once it has.
 await worker.run();
+metricsServer.close();
 await providers.speech.close?.();
 await connection.close();
 await database.close();

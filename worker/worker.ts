@@ -6,6 +6,7 @@ import { dataConverterFor, derivedKey, EncryptionCodec } from './codec.js';
 import { executionEraser } from './executions.js';
 import { createActivities, type Activities, type ActivityDeps } from '../activities/index.js';
 import { createProviders, type Providers } from '../activities/providers/index.js';
+import { measuredActivities } from '../activities/telemetry.js';
 import type { Config } from '../config.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
@@ -49,7 +50,9 @@ export async function buildWorker(
     taskQueue: config.temporal.taskQueue,
     ...(parts.identity ? { identity: parts.identity } : {}),
     ...(parts.bundlePath ? { workflowBundle: { codePath: parts.bundlePath } } : { workflowsPath }),
-    activities: parts.activities ? parts.activities(real) : real,
+    activities: parts.activities
+      ? parts.activities(measuredActivities(real, providers))
+      : measuredActivities(real, providers),
     dataConverter: dataConverterFor(parts.codec),
     // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
     shutdownGraceTime: '30s',

@@ -17,6 +17,7 @@ import type { AppEnv, VerifiedBody } from '../../env.js';
 import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlToCallEvent } from './normalize.js';
 import { answerTexml, fallbackTexml } from './texml.js';
 import { verifyTelnyxSignature } from './verify.js';
+import { webhookEvents } from '../../../activities/telemetry.js';
 
 export interface TelnyxWebhookDeps {
   publicKey: KeyObject;
@@ -63,8 +64,10 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
    * without a Content-Length, before anything reads it whole; then the Ed25519 signature over the
    * raw bytes (401, nothing written). Handlers get the verified body from `c.get('verified')`.
    */
-  const tooLarge = (c: Context) =>
-    errorResponse(c, new ApiError(413, 'payload_too_large', `body over ${deps.maxBytes} bytes`));
+  const tooLarge = (c: Context) => {
+    webhookEvents.inc({ outcome: 'rejected', reason: 'too_large' });
+    return errorResponse(c, new ApiError(413, 'payload_too_large', `body over ${deps.maxBytes} bytes`));
+  };
   app.use('*', bodyLimit({ maxSize: deps.maxBytes, onError: tooLarge }));
   app.use('*', async (c, next) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
@@ -77,6 +80,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     );
     if (!result.ok) {
       deps.log.warn('webhook signature rejected', { path: c.req.path, reason: result.reason });
+      webhookEvents.inc({ outcome: 'rejected', reason: 'signature' });
       throw new ApiError(401, 'invalid_signature', `Invalid webhook signature: ${result.reason}`);
     }
     c.set('verified', { raw, text: Buffer.from(raw).toString('utf8') });
@@ -85,7 +89,10 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     // TeXML instruction fetches are answered each time; they must get their document.
     const signature = c.req.header('telnyx-signature-ed25519')!;
     const isFetch = isForm(c) && /\/voice(\/incoming)?$/.test(c.req.path);
-    if (!isFetch && replays.seen(signature)) return c.json({ received: true, duplicate: true });
+    if (!isFetch && replays.seen(signature)) {
+      webhookEvents.inc({ outcome: 'duplicate', reason: '' });
+      return c.json({ received: true, duplicate: true });
+    }
     await next();
     if (!isFetch && c.res.status === 200) replays.remember(signature);
   });
@@ -95,6 +102,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   const malformed = (c: Context, err: unknown) => {
     if (!(err instanceof PayloadError) && !(err instanceof SyntaxError)) throw err;
     deps.log.warn('malformed webhook body', { path: c.req.path, reason: err.message });
+    webhookEvents.inc({ outcome: 'rejected', reason: 'payload' });
     throw new ApiError(400, 'malformed_payload', `Malformed webhook body: ${err.message}`);
   };
 
@@ -107,9 +115,11 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     try {
       const outcome = await fn();
       if (outcome === 'closed') deps.log.info('event for a finished workflow acknowledged', { path: c.req.path });
+      webhookEvents.inc({ outcome, reason: '' });
       return onOk();
     } catch (err) {
       deps.log.error('temporal did not accept the event', { path: c.req.path, error: (err as Error).message });
+      webhookEvents.inc({ outcome: 'unavailable', reason: '' });
       throw new ApiError(503, 'temporal_unavailable', 'Workflow engine unavailable; retry later');
     }
   }
@@ -123,6 +133,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     }
     if (!parsed.event) {
       deps.log.info('webhook event type ignored', { eventType: parsed.eventType });
+      webhookEvents.inc({ outcome: 'ignored', reason: '' });
       return c.json({ received: true, ignored: parsed.eventType });
     }
     const event = parsed.event;
@@ -206,6 +217,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     }
     if (!parsed.event) {
       deps.log.info('webhook event type ignored', { eventType: parsed.eventType });
+      webhookEvents.inc({ outcome: 'ignored', reason: '' });
       return c.json({ received: true, ignored: parsed.eventType });
     }
     const event = parsed.event;

@@ -1,0 +1,114 @@
+/**
+ * The process's Prometheus metrics (prom-client), one registry per process: HTTP requests, webhook
+ * outcomes, pipeline stage outcomes and durations by provider, vendor errors, and Node's own
+ * (event-loop lag, heap, GC). The API serves them at /metrics; a worker on METRICS_PORT, followed
+ * by the Temporal SDK's worker metrics. Labels never carry personal data: routes are patterns,
+ * stages and providers are names.
+ */
+import client from 'prom-client';
+import type { Providers } from './providers/index.js';
+
+export const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+
+const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+export const httpRequests = new client.Counter({
+  name: 'cc_http_requests_total',
+  help: 'HTTP requests answered, by route pattern, method and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  registers: [registry],
+});
+
+export const httpDuration = new client.Histogram({
+  name: 'cc_http_request_duration_seconds',
+  help: 'Time to answer an HTTP request, by route pattern and method',
+  labelNames: ['method', 'route'] as const,
+  buckets: seconds,
+  registers: [registry],
+});
+
+/** accepted | duplicate | closed | rejected (reason: signature, replay, payload, too_large) | unavailable. */
+export const webhookEvents = new client.Counter({
+  name: 'cc_webhook_events_total',
+  help: 'Telnyx webhooks by outcome (and reason for rejections)',
+  labelNames: ['outcome', 'reason'] as const,
+  registers: [registry],
+});
+
+export const stageRuns = new client.Counter({
+  name: 'cc_pipeline_stage_total',
+  help: 'Pipeline activity attempts by stage, provider and outcome (done, retry, failed)',
+  labelNames: ['stage', 'provider', 'outcome'] as const,
+  registers: [registry],
+});
+
+export const stageDuration = new client.Histogram({
+  name: 'cc_pipeline_stage_duration_seconds',
+  help: 'Duration of a pipeline activity attempt by stage and provider',
+  labelNames: ['stage', 'provider'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600],
+  registers: [registry],
+});
+
+export const vendorErrors = new client.Counter({
+  name: 'cc_vendor_errors_total',
+  help: 'Vendor (provider) errors by provider and kind (retryable, fatal)',
+  labelNames: ['provider', 'kind'] as const,
+  registers: [registry],
+});
+
+/** The activities that are pipeline stages, and the provider each one calls. */
+const stageOf: Record<string, { stage: string; provider: (p: Providers) => string }> = {
+  recordStage: { stage: 'record', provider: (p) => p.telephony.name },
+  transcribeStage: { stage: 'transcribe', provider: (p) => p.speech.name },
+  summarizeStage: { stage: 'summarize', provider: (p) => p.language.name },
+  sentimentStage: { stage: 'sentiment', provider: (p) => p.language.name },
+  embedStage: { stage: 'embed', provider: (p) => p.embeddings.name },
+  rescoreContact: { stage: 'rescore', provider: () => 'database' },
+  notifyStage: { stage: 'notify', provider: () => 'notify' },
+};
+
+/** A provider failure, as thrown by an adapter or already converted to Temporal's failure. */
+function vendorFailure(err: unknown): { retryable: boolean } | undefined {
+  const e = err as { name?: string; type?: string; retryable?: boolean; nonRetryable?: boolean };
+  if (e?.name === 'ProviderError') return { retryable: Boolean(e.retryable) };
+  if (typeof e?.type === 'string' && e.type.endsWith('ProviderError')) return { retryable: !e.nonRetryable };
+  return undefined;
+}
+
+/** Wrap the pipeline's activities so each attempt is counted and timed (others pass through unchanged). */
+export function measuredActivities<A extends object>(activities: A, providers: Providers): A {
+  const out: Record<string, unknown> = { ...(activities as Record<string, unknown>) };
+  for (const [name, fn] of Object.entries(activities)) {
+    const spec = stageOf[name];
+    if (!spec || typeof fn !== 'function') continue;
+    const labels = { stage: spec.stage, provider: spec.provider(providers) };
+    out[name] = async (...args: unknown[]) => {
+      const end = stageDuration.startTimer(labels);
+      try {
+        const result = await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
+        stageRuns.inc({ ...labels, outcome: 'done' });
+        return result;
+      } catch (err) {
+        const vendor = vendorFailure(err);
+        const retryable = vendor ? vendor.retryable : !(err as { nonRetryable?: boolean }).nonRetryable;
+        stageRuns.inc({ ...labels, outcome: retryable ? 'retry' : 'failed' });
+        if (vendor) vendorErrors.inc({ provider: labels.provider, kind: vendor.retryable ? 'retryable' : 'fatal' });
+        throw err;
+      } finally {
+        end();
+      }
+    };
+  }
+  return out as A;
+}
+
+/** The registry in Prometheus's text format, followed by `extra` (the Temporal SDK's metrics). */
+export async function metricsText(extra?: () => Promise<string>): Promise<string> {
+  const own = await registry.metrics();
+  const more = extra ? await extra().catch(() => '') : '';
+  return more ? `${own}\n${more}` : own;
+}
+
+export const metricsContentType = registry.contentType;
