@@ -12,7 +12,8 @@
  * one pass `--key <pkcs8.pem>` whose public half is the target's TELNYX_PUBLIC_KEY, and `--token`
  * (or API_TOKENS) to read its API. `--recording-host` sets the address the target uses to
  * download recordings (default 127.0.0.1). Several `--target` URLs (a cluster's API processes)
- * share the webhooks in turn; the API is read from the first.
+ * share the webhooks in turn; the API is read from the first. Like Telnyx, a webhook the target
+ * cannot take (no connection, or a 5xx) is retried with backoff for `--retry-seconds` (default 60).
  */
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -37,6 +38,18 @@ let nextTarget = 0;
 const webhookTarget = () => targets[nextTarget++ % targets.length]!;
 const dataDir = process.env.DATA_DIR ?? '.data';
 const waitSeconds = arg('wait', 300);
+const retrySeconds = arg('retry-seconds', 60);
+/** Webhooks per second across all calls (0: as fast as `--concurrency` allows). */
+const rate = arg('rate', 0);
+let nextSlot = 0;
+/** Waits for the next send slot when `--rate` paces the webhooks. */
+async function paced(): Promise<void> {
+  if (!rate) return;
+  const now = Date.now();
+  const at = Math.max(now, nextSlot);
+  nextSlot = at + 1000 / rate;
+  if (at > now) await new Promise((r) => setTimeout(r, at - now));
+}
 const concurrency = arg('concurrency', 8);
 const ourNumber = argString('to') ?? '+13125550199';
 const say = (s: string) => console.log(`[simulate] ${s}`);
@@ -69,19 +82,33 @@ const progress = (extra = '') =>
     `\r[simulate] sent ${sent}, acks ${[...acks].map(([k, v]) => `${k}:${v}`).join(' ')} ${extra}   `,
   );
 
+/**
+ * Deliver one webhook as Telnyx does: signed, and retried with backoff when the target cannot
+ * take it (no connection, or a 5xx) for up to `--retry-seconds` (default 60; 0 sends once).
+ * Each attempt is signed afresh, as Telnyx signs each delivery.
+ */
 async function post(key: KeyObject, route: string, body: unknown) {
   const text = JSON.stringify(body);
   sent++;
-  try {
-    const res = await fetch(`${webhookTarget()}${route}`, {
-      method: 'POST',
-      body: text,
-      headers: { 'content-type': 'application/json', ...signTelnyx(key, text) },
-    });
-    count(String(res.status));
-    await res.arrayBuffer();
-  } catch (err) {
-    count(`error(${(err as Error).message.slice(0, 30)})`);
+  await paced();
+  const giveUpAt = Date.now() + retrySeconds * 1000;
+  for (let attempt = 0; ; attempt++) {
+    let outcome: string;
+    try {
+      const res = await fetch(`${webhookTarget()}${route}`, {
+        method: 'POST',
+        body: text,
+        headers: { 'content-type': 'application/json', ...signTelnyx(key, text) },
+      });
+      await res.arrayBuffer();
+      outcome = String(res.status);
+      if (res.status < 500) return count(outcome);
+    } catch (err) {
+      outcome = `error(${(err as Error).message.slice(0, 30)})`;
+    }
+    if (Date.now() >= giveUpAt) return count(outcome);
+    count('retried');
+    await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** attempt)));
   }
 }
 
@@ -106,12 +133,26 @@ async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>) {
 }
 
 function api(token: string) {
+  /** One request; an API process that is restarting (no connection, 503) is waited for, up to `--retry-seconds`. */
+  const send = async (method: string, p: string, body?: unknown): Promise<Response> => {
+    const giveUpAt = Date.now() + retrySeconds * 1000;
+    for (;;) {
+      try {
+        const res = await fetch(`${target}${p}`, {
+          method,
+          headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        if (res.status !== 503 || Date.now() >= giveUpAt) return res;
+        await res.arrayBuffer();
+      } catch (err) {
+        if (Date.now() >= giveUpAt) throw err;
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
   const call = async (method: string, p: string, body?: unknown) => {
-    const res = await fetch(`${target}${p}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
+    const res = await send(method, p, body);
     const json = (await res.json().catch(() => ({}))) as {
       data: unknown;
       pagination?: { nextCursor: string | null };
@@ -211,10 +252,16 @@ async function follow(rest: ReturnType<typeof api>, plans: CallPlan[], messageId
   process.stdout.write('\n');
   // A late event can still start a second pass: give the last ones a moment to settle.
   await new Promise((r) => setTimeout(r, 4000));
-  for (const r of await rest.all<CallRecord>('/api/phone-records'))
-    if (want.has(r.callSessionId)) found.set(r.callSessionId, r);
+  const records = (await rest.all<CallRecord>('/api/phone-records')).filter((r) => want.has(r.callSessionId));
+  for (const r of records) found.set(r.callSessionId, r);
   const notes = await rest.all<Notification>('/api/notifications');
   let good = true;
+  // Exactly once: one phone record per call, whichever API process took its events.
+  const doubled = records.length - new Set(records.map((r) => r.callSessionId)).size;
+  if (doubled) {
+    good = false;
+    say(`${doubled} call(s) recorded more than once`);
+  }
   const byStage = new Map<string, Map<string, number>>();
   const reasons = new Map<string, Map<string, number>>();
   for (const plan of plans) {
@@ -256,8 +303,11 @@ async function follow(rest: ReturnType<typeof api>, plans: CallPlan[], messageId
     const msgs = (await rest.all<{ telnyxMessageId: string }>('/api/messages')).filter((m) =>
       messageIds.includes(String(m.telnyxMessageId)),
     );
-    say(`messages stored ${msgs.length}/${messageIds.length}`);
-    if (msgs.length !== messageIds.length) good = false;
+    const distinct = new Set(msgs.map((m) => String(m.telnyxMessageId))).size;
+    say(
+      `messages stored ${distinct}/${messageIds.length}${msgs.length > distinct ? ` (${msgs.length - distinct} stored twice)` : ''}`,
+    );
+    if (msgs.length !== messageIds.length || distinct !== messageIds.length) good = false;
   }
   say(
     good

@@ -40,7 +40,8 @@ const clusterEnv = z.object({
   METRICS_PORT: portVar(9464),
   CLUSTER_PG_PORT: portVar(infraServices.postgresql.port),
   CLUSTER_TEMPORAL_PG_PORT: portVar(infraServices['temporal-postgresql'].port),
-  CLUSTER_TEMPORAL_PORT: portVar(infraServices.temporal.port),
+  // Temporal keeps its services' ports in a smallint column: they (this one, the next 10, 300 below) stay under 32768.
+  CLUSTER_TEMPORAL_PORT: z.coerce.number().int().min(1024).max(32_000).default(infraServices.temporal.port),
   TEMPORAL_UI_PORT: portVar(infraServices['temporal-ui'].port),
   TEMPORAL_NAMESPACE: z.string().default('default'),
   RECORDING_HOSTS: z.string().optional(),

@@ -1,0 +1,207 @@
+/**
+ * The production topology as its operator runs it: `npm run cluster` (the real Temporal server on
+ * PostgreSQL, two `npm run api` and two `npm run worker` processes, the app's PostgreSQL with
+ * pgvector), driven from outside with `npm run simulate` (signed lifecycles, retried like Telnyx
+ * retries), the REST API, /metrics and the Temporal API, while processes are killed and restarted.
+ */
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../deploy/dev-server.js';
+import { searchAttributes } from '../temporal.config.js';
+import { eventually, npmRun, repoRoot, type ProductProcess } from './product.js';
+
+type Processes = Record<'api-1' | 'api-2' | 'worker-1' | 'worker-2', number | null>;
+
+describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers', { timeout: 900_000 }, () => {
+  let cluster: ProductProcess;
+  let env: Record<string, string>;
+  let apiPorts: number[];
+  let metricsPort: number;
+  let token: string;
+  const dataDir = path.join('/tmp', `cc-cluster-${process.pid}-${Date.now()}`);
+
+  const start = async () => {
+    cluster = npmRun('cluster', env);
+    await cluster.waitFor(/\[cluster\] ready in/, 840_000);
+  };
+  const processes = async (): Promise<Processes> =>
+    JSON.parse(await readFile(path.join(dataDir, 'cluster', 'processes.json'), 'utf8')) as Processes;
+  const simulate = (args: string[]) =>
+    npmRun('simulate', { DATA_DIR: dataDir }, [
+      ...args,
+      '--target',
+      apiPorts.map((p) => `http://127.0.0.1:${p}`).join(','),
+    ]);
+  const get = async (p: string, port = apiPorts[0]) => {
+    const res = await fetch(`http://127.0.0.1:${port}${p}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: res.status, text: await res.text() };
+  };
+  /** How many times `name` has printed its start line ("api listening" / "worker running"). */
+  const starts = async (name: keyof Processes) =>
+    (await readFile(path.join(dataDir, 'cluster', 'logs', `${name}.log`), 'utf8')).split(
+      name.startsWith('api') ? 'api listening' : 'worker running',
+    ).length - 1;
+  /** Stop `name` with `signal` and wait until the cluster has it running again under a new process group. */
+  const bounce = async (name: keyof Processes, signal: NodeJS.Signals) => {
+    const pid = (await processes())[name]!;
+    const count = await starts(name);
+    process.kill(-pid, signal);
+    await cluster.waitFor(new RegExp(`${name} exited \\(${signal === 'SIGKILL' ? 'SIGKILL' : '[^)]+'}\\)`), 90_000);
+    expect(await eventually(async () => (await starts(name)) > count, 120_000, 250)).toBe(true);
+    expect((await processes())[name]).not.toBe(pid);
+  };
+
+  beforeAll(async () => {
+    const port = await freePort();
+    apiPorts = [port, port + 1];
+    metricsPort = await freePort();
+    env = {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      CLUSTER_PG_PORT: String(await freePort()),
+      CLUSTER_TEMPORAL_PG_PORT: String(await freePort()),
+      // The server takes this port, the next few, 300 below and 767 above (its internal services);
+      // Temporal keeps them in a smallint, so they stay under 32768.
+      CLUSTER_TEMPORAL_PORT: String(12_000 + Math.floor(Math.random() * 18_000)),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    };
+    await start();
+    token = (await readFile(path.join(dataDir, 'api-token'), 'utf8')).trim();
+  }, 900_000);
+
+  afterAll(async () => {
+    await cluster?.stop('SIGINT', 120_000);
+  });
+
+  it('runs the real Temporal server with 4 shards and the search attributes, both APIs ready, migrated once', async () => {
+    for (const port of apiPorts) {
+      const ready = await get('/ready', port);
+      expect(ready.status, ready.text).toBe(200);
+      expect(JSON.parse(ready.text).checks.worker.status).toBe('ok');
+    }
+    const connection = await Connection.connect({ address: `127.0.0.1:${env.CLUSTER_TEMPORAL_PORT}` });
+    try {
+      const info = await connection.workflowService.getClusterInfo({});
+      expect(info.historyShardCount).toBe(4);
+      expect(info.persistenceStore).toMatch(/postgres/);
+      expect(info.visibilityStore).toMatch(/postgres/);
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      for (const key of Object.values(searchAttributes))
+        expect(Object.keys(customAttributes ?? {})).toContain(key.name);
+    } finally {
+      await connection.close();
+    }
+    // All four app processes started together against one database: every migration applied exactly once.
+    const migrations = (await readdir(path.join(repoRoot, 'db', 'migrations'))).filter((f) => f.endsWith('.sql'));
+    const db = new pg.Client({
+      connectionString: `postgres://postgres@127.0.0.1:${env.CLUSTER_PG_PORT}/command_center`,
+    });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        'select hash, count(*)::int as n from drizzle.__drizzle_migrations group by hash',
+      );
+      expect(rows.length).toBe(migrations.length);
+      expect(rows.every((r: { n: number }) => r.n === 1)).toBe(true);
+    } finally {
+      await db.end();
+    }
+    const out = cluster.output();
+    expect(out).toContain(`http://localhost:${apiPorts[0]} and http://localhost:${apiPorts[1]}`);
+    expect(out).toMatch(new RegExp(`API token:\\s+${token}`));
+    expect(out).toMatch(/Temporal UI:\s+http:\/\/localhost:\d+/);
+    const ui = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/namespaces`);
+    expect(ui.status).toBe(200);
+  });
+
+  it('processes lifecycles sent alternately to both APIs exactly once (shuffled, duplicated)', async () => {
+    const sim = simulate(['--calls', '6', '--sms', '2', '--duplicates', '0.3', '--shuffle']);
+    expect(await sim.exited, sim.output()).toBe(0);
+    expect(sim.output()).toContain('every call reached the end state it should have');
+    expect(sim.output()).toContain('messages stored 2/2');
+  });
+
+  it('finishes the pipelines of a worker SIGKILLed mid-pipeline', async () => {
+    const sim = simulate(['--calls', '4']);
+    await sim.waitFor(/calls recorded 4\/4, pipelines finished [0-2] /, 240_000);
+    await bounce('worker-1', 'SIGKILL');
+    expect(await sim.exited, sim.output()).toBe(0);
+    expect(sim.output()).toContain('every call reached the end state it should have');
+    expect(sim.output()).toMatch(/transcribe\s+done 4/);
+  });
+
+  it('loses nothing when an API process is killed while webhooks are retried', async () => {
+    const port = apiPorts[0]!;
+    // Paced (4 events/s) so the kill lands while webhooks are still arriving.
+    const sim = npmRun('simulate', { DATA_DIR: dataDir }, [
+      '--calls',
+      '4',
+      '--rate',
+      '4',
+      '--target',
+      `http://127.0.0.1:${port}`,
+    ]);
+    await sim.waitFor(/sent [2-9]/, 120_000);
+    await bounce('api-1', 'SIGKILL');
+    expect(await sim.exited, sim.output()).toBe(0);
+    expect(sim.output()).toContain('every call reached the end state it should have');
+    // Some deliveries met the dead process and were retried until it was back.
+    expect(sim.output()).toMatch(/retried:\d+/);
+  });
+
+  it('loses nothing through a rolling restart of the workers under traffic', async () => {
+    const sim = simulate(['--calls', '6', '--duplicates', '0.2', '--rate', '2']);
+    await sim.waitFor(/sent [1-9]/, 120_000);
+    for (const name of ['worker-1', 'worker-2'] as const) await bounce(name, 'SIGTERM');
+    expect(await sim.exited, sim.output()).toBe(0);
+    expect(sim.output()).toContain('every call reached the end state it should have');
+  });
+
+  it('serves Prometheus metrics that moved with the traffic, only with a token', async () => {
+    expect((await fetch(`http://127.0.0.1:${apiPorts[1]}/metrics`)).status).toBe(401);
+    const api = (await get('/metrics', apiPorts[1])).text;
+    expect(counter(api, 'cc_webhook_events_total', 'outcome="accepted"')).toBeGreaterThan(0);
+    expect(counter(api, 'cc_http_requests_total', 'route="/webhooks/telnyx/voice"')).toBeGreaterThan(0);
+    expect(api).toMatch(/cc_http_request_duration_seconds_bucket\{/);
+    expect(api).toMatch(/nodejs_eventloop_lag_p99_seconds \d/);
+    const workers = await Promise.all(
+      [metricsPort, metricsPort + 1].map(async (port) => {
+        expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(401);
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status).toBe(200);
+        return res.text();
+      }),
+    );
+    for (const text of workers) expect(text).toMatch(/temporal_worker_task_slots_available\{/);
+    // The workers were restarted above; those that ran stages since have counted them.
+    const done = workers.map((t) => counter(t, 'cc_pipeline_stage_total', 'outcome="done"'));
+    expect(done.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+  });
+
+  it('stops cleanly on Ctrl-C and keeps every record across a restart', async () => {
+    const before = JSON.parse((await get('/api/phone-records?limit=200')).text).data.length as number;
+    expect(before).toBeGreaterThanOrEqual(20);
+    // Ctrl-C reaches the whole process group (npm itself exits at once); stop() waits until every member is gone.
+    await cluster.stop('SIGINT', 120_000);
+    expect(cluster.output()).toContain('[cluster] stopped.');
+    expect(cluster.output()).toMatch(/\[worker-1\].*worker stopped/);
+    expect(cluster.output()).not.toContain('did not stop cleanly');
+    await start();
+    const after = JSON.parse((await get('/api/phone-records?limit=200')).text).data.length as number;
+    expect(after).toBe(before);
+  });
+});
+
+/** Sum of a counter's samples whose labels include `match`. */
+function counter(text: string, name: string, match: string): number {
+  let sum = 0;
+  for (const line of text.split('\n'))
+    if (line.startsWith(`${name}{`) && line.includes(match)) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+  return sum;
+}
