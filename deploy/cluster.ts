@@ -28,7 +28,7 @@ import {
   type NativePostgres,
 } from './native-postgres.js';
 import { provisionTemporalServer, startTemporalServer, type RunningTemporal } from './temporal-server.js';
-import { appServices, infraServices, type AppServiceName } from './topology.js';
+import { appProcessEnv, appServices, infraServices, type AppServiceName, type SharedAppEnv } from './topology.js';
 
 const say = (line: string) => console.log(`[cluster] ${line}`);
 const repoRoot = path.resolve(import.meta.dirname, '..');
@@ -146,14 +146,14 @@ async function main() {
     });
     stack.push({ name: 'temporal', stop: temporal.stop });
 
-    const shared: Record<string, string> = {
+    const shared: SharedAppEnv = {
       DATA_DIR: path.join(clusterDir, 'app'),
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: e.TEMPORAL_NAMESPACE,
       TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'command-center',
       TEMPORAL_CODEC_KEYS: codecKeys,
-      ...(temporal.uiUrl ? { TEMPORAL_UI_URL: temporal.uiUrl } : {}),
+      TEMPORAL_UI_URL: temporal.uiUrl ?? '',
       API_TOKENS: process.env.API_TOKENS ?? token,
       TELNYX_PUBLIC_KEY: telnyxPublicKey,
       PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://localhost:${ports.api[0]}`,
@@ -162,14 +162,16 @@ async function main() {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
       METRICS_HOST: process.env.METRICS_HOST ?? '127.0.0.1',
     };
-    apps = (Object.keys(appServices) as AppServiceName[]).map((name) => {
-      const spec = appServices[name];
-      const own: Record<string, string> =
-        'portOffset' in spec
-          ? { HOST: process.env.HOST ?? '0.0.0.0', PORT: String(ports.api[spec.portOffset]) }
-          : { METRICS_PORT: String(ports.metrics[spec.metricsOffset]) };
-      return { name, env: { ...shared, ...own }, restarts: 0, stopping: false };
-    });
+    apps = (Object.keys(appServices) as AppServiceName[]).map((name) => ({
+      name,
+      env: appProcessEnv(name, shared, {
+        host: process.env.HOST ?? '0.0.0.0',
+        apiPort: ports.api[0]!,
+        metricsPort: ports.metrics[0]!,
+      }),
+      restarts: 0,
+      stopping: false,
+    }));
     const logs = new Map<AppServiceName, WriteStream>();
     const pidFile = path.join(clusterDir, 'processes.json');
     const writePids = () =>

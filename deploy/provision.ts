@@ -11,6 +11,7 @@ import { ensureSpeechEngine } from '../activities/providers/speech/engine-instal
 import { locateTemporalCli } from './temporal-cli.js';
 import { provisionDebianPostgres, provisionPostgres } from './native-postgres.js';
 import { provisionTemporalServer } from './temporal-server.js';
+import { provisionComposeCli } from './compose-cli.js';
 
 const say = (s: string) => console.log(`[provision] ${s}`);
 try {
@@ -22,6 +23,7 @@ try {
     say(`Temporal server: ${temporal.server}; UI: ${temporal.ui ?? 'not built'}`);
     say(`PostgreSQL + pgvector: ${await provisionPostgres(say)}`);
     say(`PostgreSQL for Temporal: ${await provisionDebianPostgres(say)}`);
+    say(`Docker Compose (validates deploy/compose.yaml): ${(await provisionComposeCli(say)).join(' ')}`);
   }
 } catch (err) {
   console.error(`[provision] ${(err as Error).message}`);

@@ -47,3 +47,19 @@ export const appEnvironment = [
 /** Variables only one kind of process gets. */
 export const apiEnvironment = ['HOST', 'PORT'] as const;
 export const workerEnvironment = ['METRICS_PORT'] as const;
+
+export type SharedAppEnv = Record<(typeof appEnvironment)[number], string>;
+
+/** The environment of one app process: the shared values, and its own port(s) from the bases given. */
+export function appProcessEnv(
+  name: AppServiceName,
+  shared: SharedAppEnv,
+  o: { host: string; apiPort: number; metricsPort: number },
+): Record<string, string> {
+  const spec = appServices[name];
+  const own: Record<string, string> =
+    'portOffset' in spec
+      ? { HOST: o.host, PORT: String(o.apiPort + spec.portOffset) }
+      : { METRICS_PORT: String(o.metricsPort + spec.metricsOffset) };
+  return { ...shared, ...own };
+}

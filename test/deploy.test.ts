@@ -1,0 +1,147 @@
+/**
+ * The deployment files: deploy/compose.yaml validated and interpreted by Docker Compose itself
+ * (`config`), then held to the topology `npm run cluster` runs (service names, ports, the app's
+ * environment, search attributes, server versions); the Dockerfile's essentials.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { provisionComposeCli } from '../deploy/compose-cli.js';
+import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../deploy/temporal-server.js';
+import {
+  appEnvironment,
+  appProcessEnv,
+  appServices,
+  DEFAULT_API_PORT,
+  DEFAULT_WORKER_METRICS_PORT,
+  infraServices,
+  type AppServiceName,
+  type SharedAppEnv,
+} from '../deploy/topology.js';
+import { devServerSearchAttributes } from '../temporal.config.js';
+import { repoRoot } from './product.js';
+
+const run = promisify(execFile);
+const composeFile = path.join(repoRoot, 'deploy', 'compose.yaml');
+
+interface ComposeService {
+  image?: string;
+  command?: string[] | string;
+  entrypoint?: string[];
+  environment?: Record<string, string | null>;
+  ports?: { target: number; published?: string; host_ip?: string }[];
+  labels?: Record<string, string>;
+}
+
+describe('deploy/compose.yaml', { timeout: 900_000 }, () => {
+  let services: Record<string, ComposeService>;
+  let compose: string[];
+  let envFile: string;
+
+  beforeAll(async () => {
+    compose = await provisionComposeCli();
+    const dir = await mkdtemp(path.join(tmpdir(), 'cc-compose-'));
+    envFile = path.join(dir, '.env');
+    const example = await readFile(path.join(repoRoot, 'deploy', 'env.example'), 'utf8');
+    // Every variable the example lists, filled in: compose must accept exactly that file.
+    const filled = example.replace(/^([A-Z_]+)=$/gm, (_, name: string) => `${name}=${name.toLowerCase()}-value`);
+    await writeFile(envFile, filled.replace(/^DOMAIN=.*$/m, 'DOMAIN=cc.example.org'));
+    const [cmd, ...lead] = compose;
+    const { stdout } = await run(
+      cmd!,
+      [...lead, '-f', composeFile, '--env-file', envFile, 'config', '--format', 'json'],
+      {
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+    services = (JSON.parse(stdout) as { services: Record<string, ComposeService> }).services;
+  }, 900_000);
+
+  it('is valid for Docker Compose and refuses to start without its required settings', async () => {
+    const [cmd, ...lead] = compose;
+    const missing = await run(cmd!, [...lead, '-f', composeFile, 'config', '-q'], {
+      env: { ...process.env, DOMAIN: '', POSTGRES_PASSWORD: '' },
+    }).then(
+      () => '',
+      (err: { stderr?: string }) => err.stderr ?? 'failed',
+    );
+    expect(missing).toMatch(/set (DOMAIN|POSTGRES_PASSWORD|TEMPORAL_POSTGRES_PASSWORD|API_TOKENS)/);
+  });
+
+  it('has the services, ports and app environment npm run cluster runs', () => {
+    for (const name of [...Object.keys(appServices), ...Object.keys(infraServices)])
+      expect(Object.keys(services)).toContain(name);
+    for (const [name, spec] of Object.entries(infraServices)) {
+      const published = (services[name]!.ports ?? []).map((p) => Number(p.published));
+      expect(published, name).toContain(spec.port);
+      for (const p of services[name]!.ports ?? [])
+        expect(p.host_ip, `${name} is published on loopback only`).toBe('127.0.0.1');
+    }
+    const shared = Object.fromEntries(appEnvironment.map((k) => [k, 'x'])) as SharedAppEnv;
+    for (const name of Object.keys(appServices) as AppServiceName[]) {
+      const cluster = appProcessEnv(name, shared, {
+        host: '0.0.0.0',
+        apiPort: DEFAULT_API_PORT,
+        metricsPort: DEFAULT_WORKER_METRICS_PORT,
+      });
+      const env = services[name]!.environment ?? {};
+      expect(Object.keys(env).sort(), name).toEqual(Object.keys(cluster).sort());
+      for (const key of ['PORT', 'METRICS_PORT', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE'])
+        if (key in cluster && cluster[key] !== 'x') expect(env[key], `${name} ${key}`).toBe(cluster[key]);
+      expect(env.TEMPORAL_TASK_QUEUE).toBe('command-center');
+      expect(services[name]!.command).toEqual([appServices[name].command]);
+    }
+    // The reverse proxy is the only service published beyond loopback.
+    const publicPorts = Object.entries(services).flatMap(([name, s]) =>
+      (s.ports ?? []).filter((p) => p.host_ip !== '127.0.0.1').map(() => name),
+    );
+    expect([...new Set(publicPorts)]).toEqual(['reverse-proxy']);
+  });
+
+  it('runs the Temporal versions the cluster builds, with the project search attributes and 4 shards', () => {
+    expect(services.temporal!.image).toBe(`temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+    expect(services['temporal-admin-tools']!.image).toBe(`temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+    expect(services['temporal-ui']!.image).toBe(`temporalio/ui:${TEMPORAL_UI_VERSION}`);
+    expect(services.temporal!.environment!.NUM_HISTORY_SHARDS).toBe('4');
+    const script = [services['temporal-create-namespace']!.command].flat().join('\n');
+    for (const sa of devServerSearchAttributes) expect(script).toContain(sa);
+  });
+
+  it('declares Uptime Kuma monitors for /health, /ready, the Temporal UI and each Windmill schedule', async () => {
+    const labels = Object.values(services).flatMap((s) => Object.entries(s.labels ?? {}));
+    const urls = labels.filter(([k]) => k.endsWith('.http.url')).map(([, v]) => v);
+    for (const api of ['api-1:3000', 'api-2:3001']) {
+      expect(urls).toContain(`http://${api}/health`);
+      expect(urls).toContain(`http://${api}/ready`);
+    }
+    expect(urls).toContain('http://temporal-ui:8080/');
+    const pushes = labels.filter(([k]) => k.endsWith('.push.name')).map(([, v]) => v);
+    const schedules = await scheduleNames();
+    expect(schedules.length).toBeGreaterThanOrEqual(4);
+    for (const schedule of schedules) expect(pushes, schedule).toContain(`Windmill ${schedule}`);
+  });
+
+  it('builds one non-root image with a health check, api or worker by command', async () => {
+    const dockerfile = await readFile(path.join(repoRoot, 'deploy', 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*deploy\/healthcheck\.mjs/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["tini", "--", "npm", "run", "--silent"\]$/m);
+    const scripts = (
+      JSON.parse(await readFile(path.join(repoRoot, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(scripts.api).toBe('tsx api/main.ts');
+    expect(scripts.worker).toBe('tsx worker/main.ts');
+  });
+});
+
+/** The Windmill schedules in the project (one *.schedule.yaml per schedule). */
+async function scheduleNames(): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  const dir = path.join(repoRoot, 'windmill', 'f', 'command_center');
+  return (await readdir(dir)).filter((f) => f.endsWith('.schedule.yaml')).map((f) => f.replace('.schedule.yaml', ''));
+}
