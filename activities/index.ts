@@ -6,6 +6,7 @@ import { createForgetActivities, type ExecutionEraser } from './forget.js';
 import { createRetentionActivities } from './retention.js';
 import { createMessageActivities } from './messages.js';
 import { createPipelineActivities } from './pipeline.js';
+import { createOwnerActivities } from './owner.js';
 import type { Providers } from './providers/index.js';
 
 export interface ActivityDeps {
@@ -30,6 +31,15 @@ export function createActivities({ db, providers, config, executions, mediaKey }
       mediaKey,
     }),
     ...createMessageActivities({ db, providers }),
+    ...createOwnerActivities({
+      db,
+      providers,
+      notify: {
+        webhookUrl: config.notify.webhookUrl,
+        longCallSeconds: config.notify.longCallSeconds,
+        ownerPhoneNumber: config.owner.phoneNumber,
+      },
+    }),
     ...createPipelineActivities({
       db,
       providers,

@@ -74,47 +74,72 @@ async function retractWrongPaths(db: Database, r: PhoneRecord): Promise<void> {
 export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { reprocess: boolean }): Promise<number> {
   await retractWrongPaths(deps.db, r);
   const decisions = await decideForCall(deps.db, r, deps.notify.longCallSeconds);
-  if (decisions.length === 0) return 0;
+  return notifyOwner(
+    deps,
+    decisions.map((d) => ({
+      ...d,
+      key: `call:${r.id}:${d.rule}`,
+      contactId: r.contactId,
+      phoneRecordId: r.id,
+    })),
+  );
+}
+
+/** Something to tell the owner once: `key` names it in the ledger (one row per channel). */
+export interface OwnerNotice extends Decision {
+  key: string;
+  contactId?: string | null;
+  phoneRecordId?: string | null;
+}
+
+/**
+ * Tell the owner, through every configured channel (the inbox always; the webhook and SMS when
+ * set), each notice at most once per channel: the ledger row (`<key>:<channel>`) is written first,
+ * and an external channel is only called while its row is not yet sent. Answers how many
+ * deliveries happened now (a retry of a finished delivery answers 0).
+ */
+export async function notifyOwner(deps: NotifyDeps, notices: OwnerNotice[]): Promise<number> {
+  if (notices.length === 0) return 0;
   const channels = [
     'inbox',
     ...(deps.notify.webhookUrl ? ['webhook'] : []),
     ...(deps.notify.ownerPhoneNumber ? ['sms'] : []),
   ];
-  const planned = decisions.flatMap((decision) =>
-    channels.map((channel) => ({ decision, channel, dedupeKey: `call:${r.id}:${decision.rule}:${channel}` })),
+  const planned = notices.flatMap((notice) =>
+    channels.map((channel) => ({ notice, channel, dedupeKey: `${notice.key}:${channel}` })),
   );
-  const rows = planned.map(({ decision: d, channel, dedupeKey }) => ({
+  const rows = planned.map(({ notice: n, channel, dedupeKey }) => ({
     dedupeKey,
-    rule: d.rule,
+    rule: n.rule,
     channel,
-    title: d.title,
-    body: d.body,
-    contactId: r.contactId,
-    phoneRecordId: r.id,
-    data: { phoneRecordId: r.id },
+    title: n.title,
+    body: n.body,
+    contactId: n.contactId ?? null,
+    phoneRecordId: n.phoneRecordId ?? null,
+    data: n.phoneRecordId ? { phoneRecordId: n.phoneRecordId } : null,
     // The inbox row is the delivery itself: written as sent, unless it exists.
     ...(channel === 'inbox' ? { status: 'sent', sentAt: new Date() } : {}),
   }));
-  // Every (rule, channel) row in one statement; the rows that were there already are from an
+  // Every (notice, channel) row in one statement; the rows that were there already are from an
   // earlier attempt, and an external channel is only called again if its row was not sent.
   const external = planned.filter((n) => n.channel !== 'inbox').map((n) => n.dedupeKey);
   const { fresh, byKey: known } = await recordNotifications(deps.db, rows, external);
   let sent = 0;
-  for (const { decision, channel, dedupeKey } of planned) {
+  for (const { notice, channel, dedupeKey } of planned) {
     if (channel === 'inbox') {
       if (fresh.has(dedupeKey)) sent += 1;
       continue;
     }
     const row = known.get(dedupeKey);
     if (!row || row.status === 'sent') continue;
-    await deliver(deps, channel, decision, dedupeKey, r.id);
+    await deliver(deps, channel, notice, dedupeKey, notice.phoneRecordId ?? undefined);
     await markNotificationSent(deps.db, row.id);
     sent += 1;
   }
   return sent;
 }
 
-async function deliver(deps: NotifyDeps, channel: string, d: Decision, key: string, phoneRecordId: string) {
+async function deliver(deps: NotifyDeps, channel: string, d: Decision, key: string, phoneRecordId?: string) {
   if (channel === 'inbox') return;
   if (channel === 'webhook') {
     await callProvider('notify-webhook', async () => {
@@ -126,7 +151,7 @@ async function deliver(deps: NotifyDeps, channel: string, d: Decision, key: stri
           text: `*${d.title}*\n${d.body}`,
           content: `**${d.title}**\n${d.body}`,
           rule: d.rule,
-          phoneRecordId,
+          ...(phoneRecordId ? { phoneRecordId } : {}),
         }),
         signal: AbortSignal.timeout(15_000),
       });

@@ -17,7 +17,7 @@ import {
 } from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
 import { callEventSignal, messageEventSignal } from '../workflows/call.messages.js';
-import type { CallEvent, MessageEvent, SyncResult } from '../workflows/contract.js';
+import type { CallEvent, DigestResult, MessageEvent, RemindersResult, SyncResult } from '../workflows/contract.js';
 
 export interface WorkflowGateway {
   /** Resolves once Temporal has durably accepted the event; 'closed' when the call's workflow already finished. */
@@ -37,6 +37,15 @@ export interface WorkflowGateway {
     requestId: string;
     waitMs: number;
   }): Promise<{ workflowId: string; removed?: Record<string, number> }>;
+  /**
+   * Send the owner the weekly digest or today's reminders (ownerDigestWorkflow / remindersWorkflow);
+   * waits up to `waitMs` for what was delivered.
+   */
+  notifyOwner<K extends 'digest' | 'reminders'>(input: {
+    kind: K;
+    requestId: string;
+    waitMs: number;
+  }): Promise<{ workflowId: string; result?: K extends 'digest' ? DigestResult : RemindersResult }>;
   /** Create the daily retention schedule unless it exists (every process may call this at start). */
   ensureRetentionSchedule(): Promise<'created' | 'exists'>;
   /** Rejects when the Temporal frontend does not answer. */
@@ -149,6 +158,17 @@ export function createWorkflowGateway(client: Client, taskQueue: string): Workfl
       );
       const result = await resultWithin<{ removed: Record<string, number> }>(handle, waitMs);
       return { workflowId: handle.workflowId, removed: result?.removed };
+    },
+    async notifyOwner({ kind, requestId, waitMs }) {
+      const handle = await within(API_TEMPORAL_DEADLINE_MS, () =>
+        client.workflow.start(kind === 'digest' ? 'ownerDigestWorkflow' : 'remindersWorkflow', {
+          workflowId: `${kind}-${requestId.slice(0, 40)}-${randomUUID().slice(0, 8)}`,
+          taskQueue,
+          args: [],
+          staticSummary: kind === 'digest' ? 'Weekly digest for the owner' : 'Reminders for the owner',
+        }),
+      );
+      return { workflowId: handle.workflowId, result: await resultWithin(handle, waitMs) };
     },
     async ensureRetentionSchedule() {
       try {

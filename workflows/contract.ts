@@ -74,6 +74,26 @@ export interface SyncResult {
   callSessionIds: string[];
 }
 
+/** The weekly digest as delivered (the inbox, and the webhook and SMS when configured). */
+export interface DigestResult {
+  /** Monday (UTC) of the week: a digest is delivered once per week. */
+  week: string;
+  markdown: string;
+  needsAttention: number;
+  tasksDue: number;
+  /** Deliveries made by this run (0 when this week's digest was already delivered). */
+  sent: number;
+}
+
+/** Today's smart reminders: each task coming due and each overdue contact, once per day. */
+export interface RemindersResult {
+  day: string;
+  tasks: number;
+  contacts: number;
+  /** Deliveries made by this run (0 when everything was already said today). */
+  sent: number;
+}
+
 /** Who or what an erasure removes: a contact, a number, one call, or one text. */
 export type ForgetSubject =
   { contactId: string } | { e164: string } | { phoneRecordId: string } | { messageId: string };

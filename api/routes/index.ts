@@ -9,6 +9,7 @@ import type { ApiDeps } from './deps.js';
 import { forgetRoutes } from './forget.js';
 import { messageRoutes } from './messages.js';
 import { notificationRoutes } from './notifications.js';
+import { ownerRoutes } from './owner.js';
 import { createApiApp, envelope, ErrorEnvelope, json, operationIdOf, tightenDocument } from './openapi.js';
 import { phoneRecordRoutes } from './phone-records.js';
 import { searchRoutes } from './search.js';
@@ -138,6 +139,7 @@ export function createRestApi(deps: ApiDeps) {
   phoneRecordRoutes(api, deps);
   messageRoutes(api, deps);
   notificationRoutes(api, deps);
+  ownerRoutes(api, deps);
   forgetRoutes(api, deps);
   taskRoutes(api, deps);
   calendarRoutes(api, deps);

@@ -296,6 +296,40 @@ export interface paths {
         patch: operations["patchNotificationsById"];
         trace?: never;
     };
+    "/api/owner/digest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver this week's digest: who needs attention, the week's calls, tasks due (once per week) */
+        post: operations["postOwnerDigest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/owner/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Remind the owner of tasks coming due and contacts overdue against their rhythm (once per item per day) */
+        post: operations["postOwnerReminders"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/contacts/{id}/forget": {
         parameters: {
             query?: never;
@@ -971,6 +1005,24 @@ export interface components {
             readAt: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        Digest: {
+            workflowId: string;
+            /** @description Monday (UTC) of the week; one digest per week */
+            week: string;
+            markdown: string;
+            needsAttention: number;
+            tasksDue: number;
+            /** @description Deliveries made now (0: already delivered this week) */
+            sent: number;
+        };
+        Reminders: {
+            workflowId: string;
+            day: string;
+            tasks: number;
+            contacts: number;
+            /** @description Deliveries made now (0: everything already said today) */
+            sent: number;
         };
         ForgetResult: {
             workflowId: string;
@@ -2666,6 +2718,146 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOwnerDigest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delivered (or already delivered this week) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Digest"];
+                        /** @enum {boolean} */
+                        success: true;
+                        message?: string;
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Still running */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            workflowId: string;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                        message: string;
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Invalid input; `error.fields` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow engine is unavailable; retry shortly */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postOwnerReminders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Reminded (or nothing new to say today) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Reminders"];
+                        /** @enum {boolean} */
+                        success: true;
+                        message?: string;
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Still running */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            workflowId: string;
+                        };
+                        /** @enum {boolean} */
+                        success: true;
+                        message: string;
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Invalid input; `error.fields` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The workflow engine is unavailable; retry shortly */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,33 +1,14 @@
 /**
- * The "losing touch" digest: who needs attention (overdue against their own rhythm, promises open),
- * the week's calls and the tasks due, as one message (markdown) instead of one reminder per contact.
+ * The "losing touch" digest, delivered: the API builds it (who is overdue against their own rhythm,
+ * the week's calls, tasks due) and sends it through the owner's channels (inbox, webhook, SMS),
+ * once per week however often this runs.
  */
-import { callApi, type CommandCenterApi } from './api.ts';
+import { callApi, heartbeat, type CommandCenterApi } from './api.ts';
 
-type Person = { firstName: string; lastName: string; priority?: number; lastContactedAt?: string | null };
-type Overview = {
-  counts: { callsThisWeek: number; missedCallsThisWeek: number; messagesThisWeek: number; openTasks: number };
-  needsAttention: Person[];
-  upcomingTasks: { title: string; dueDate: string | null }[];
-};
+type Digest = { workflowId: string; week?: string; markdown?: string; needsAttention?: number; sent?: number };
 
-export async function main(api: CommandCenterApi) {
-  const o = await callApi<Overview>(api, 'GET', '/api/dashboard/overview');
-  const name = (p: Person) => `${p.firstName} ${p.lastName}`.trim();
-  const since = (d?: string | null) =>
-    d ? `${Math.round((Date.now() - Date.parse(d)) / 86_400_000)} days ago` : 'never';
-  const lines = [
-    `**This week:** ${o.counts.callsThisWeek} calls (${o.counts.missedCallsThisWeek} missed), ${o.counts.messagesThisWeek} messages, ${o.counts.openTasks} open tasks.`,
-    '',
-    o.needsAttention.length ? '**Reach out to:**' : 'Nobody is overdue.',
-    ...o.needsAttention.map((p) => `- ${name(p)} (last contact ${since(p.lastContactedAt)})`),
-    ...(o.upcomingTasks.length
-      ? [
-          '',
-          '**Due soon:**',
-          ...o.upcomingTasks.map((t) => `- ${t.title}${t.dueDate ? ` (${t.dueDate.slice(0, 10)})` : ''}`),
-        ]
-      : []),
-  ];
-  return { markdown: lines.join('\n'), needsAttention: o.needsAttention.length };
+export async function main(api: CommandCenterApi, heartbeat_url?: string) {
+  const digest = await callApi<Digest>(api, 'POST', '/api/owner/digest');
+  await heartbeat(heartbeat_url, 'up', `digest ${digest.week ?? 'started'}: ${digest.sent ?? 0} deliveries`);
+  return digest;
 }
