@@ -8,7 +8,11 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['db/pglite-worker.mjs', 'activities/providers/language/local-thread.mjs', 'deploy/healthcheck.mjs'],
+          allowDefaultProject: [
+            'db/pglite-worker.mjs',
+            'activities/providers/language/local-thread.mjs',
+            'deploy/healthcheck.mjs',
+          ],
         },
         tsconfigRootDir: import.meta.dirname,
       },
