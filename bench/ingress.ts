@@ -5,6 +5,7 @@
  * `signalWithStart` our handler waits for. Then steps the rate up to find the highest one the
  * stack sustains, and checks that every call was recorded exactly once. Last, the dev server's own
  * ceiling at the goal rate: bare signalWithStart against a fresh server with nothing else running.
+ * `--target cluster` runs it on the production topology instead (bench/ingress-cluster.ts).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,7 +22,13 @@ import { callEventSignal } from '../workflows/call.messages.js';
 import { freePort, startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startEmbeddedStack } from './embedded-stack.js';
-import { arg, fmt, percentile, say } from './lib.js';
+import { arg, argString, fmt, percentile, say } from './lib.js';
+
+if (argString('target') === 'cluster') {
+  // The production topology (npm run cluster): bench/ingress-cluster.ts.
+  await import('./ingress-cluster.js');
+  process.exit(0);
+}
 
 const seconds = arg('seconds', 10);
 const rates = (process.argv.includes('--rates') ? process.argv[process.argv.indexOf('--rates') + 1]! : '25,50,100,200')

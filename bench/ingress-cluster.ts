@@ -1,0 +1,322 @@
+/**
+ * `npm run bench:ingress -- --target cluster [--rate 200] [--seconds 60]`: the ingress benchmark on
+ * the production topology (`npm run cluster`: the Temporal server on PostgreSQL, two API processes,
+ * two workers), started fresh as a child process. At one offered rate (open loop), in this order:
+ * - the bare Hono floor: a Hono app answering 200, in this process, over the same HTTP client;
+ * - the bare `signalWithStart` floor: what the webhook handler waits for, from this process to the
+ *   same Temporal server (same codec, same task queue, so the workers run those calls too);
+ * - ingress: signed Call Control webhooks, alternately to both API processes.
+ * Each phase is followed by a drain (every pipeline it started finished). Then every call of the
+ * ingress phase must have exactly one phone record. CPU per process kind over each phase (from
+ * /proc) says where the time goes. Results: bench/results/ingress-cluster.json.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { serve } from '@hono/node-server';
+import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
+import { Hono } from 'hono';
+import pg from 'pg';
+import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
+import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
+import { freePort } from '../deploy/dev-server.js';
+import { callWorkflowId } from '../temporal.config.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
+import { callEventSignal } from '../workflows/call.messages.js';
+import { arg, argString, fmt, percentile, say } from './lib.js';
+
+const rates = (argString('rates') ?? String(arg('rate', 200))).split(',').map(Number);
+const seconds = arg('seconds', 60);
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+/** Open loop: start `fn(i)` every 1/rate s for `secs`, whatever the previous ones are doing. */
+async function openLoop(r: number, secs: number, fn: (i: number) => Promise<boolean>) {
+  const total = Math.round(r * secs);
+  const latencies: number[] = [];
+  let failures = 0;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / r;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((res) => setTimeout(res, wait));
+    pending.push(
+      (async () => {
+        const t = performance.now();
+        const ok = await fn(i).catch(() => false);
+        latencies.push(performance.now() - t);
+        if (!ok) failures++;
+      })(),
+    );
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    offered: r,
+    achieved: total / elapsed,
+    sent: total,
+    failures,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+  };
+}
+
+/** Missed-call lifecycles (initiated, hangup): two events per call, the short pipeline path. */
+function makeEvents(n: number, prefix: string) {
+  const events: { body: string; session: string }[] = [];
+  const sessions: string[] = [];
+  for (let i = 0; events.length < n; i++) {
+    const { callSessionId, events: evs } = callLifecycle({
+      from: `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`,
+      to: '+13125550199',
+      answered: false,
+    });
+    const session = `${prefix}-${callSessionId}`;
+    sessions.push(session);
+    for (const e of evs) {
+      (e.data as { payload: Record<string, unknown> }).payload.call_session_id = session;
+      events.push({ body: JSON.stringify(e), session });
+    }
+  }
+  return { events: events.slice(0, n), sessions };
+}
+
+/** CPU ticks (1/100 s) per kind of process of the topology, read from /proc. */
+async function cpuByKind(dataDir: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    let cmd: string;
+    let stat: string;
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const kind = cmd.includes('api/main.ts')
+      ? 'api'
+      : cmd.includes('worker/main.ts')
+        ? 'worker'
+        : cmd.includes('whisper_engine')
+          ? 'speech-engine'
+          : cmd.includes('temporal-server') && cmd.includes(' start')
+            ? 'temporal-server'
+            : cmd.includes('postgres') && cmd.includes(path.join(dataDir, 'cluster', 'temporal-postgresql'))
+              ? 'temporal-postgresql'
+              : cmd.includes('postgres') && cmd.includes(path.join(dataDir, 'cluster', 'postgresql'))
+                ? 'postgresql'
+                : cmd.startsWith('postgres: ')
+                  ? 'postgres-backends'
+                  : pid === String(process.pid)
+                    ? 'bench (load generator)'
+                    : undefined;
+    if (!kind) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out[kind] = (out[kind] ?? 0) + Number(fields[11]) + Number(fields[12]);
+  }
+  return out;
+}
+
+const diff = (a: Record<string, number>, b: Record<string, number>, secs: number) =>
+  Object.fromEntries(
+    Object.keys(b)
+      .sort()
+      .map((k) => [k, `${(((b[k]! - (a[k] ?? 0)) / 100 / secs) * 100).toFixed(0)}% of a core`]),
+  );
+
+const dataDir = path.join('/tmp', `cc-bench-cluster-${process.pid}`);
+const port = await freePort();
+const env: Record<string, string> = {
+  DATA_DIR: dataDir,
+  PORT: String(port),
+  METRICS_PORT: String(await freePort()),
+  CLUSTER_PG_PORT: String(await freePort()),
+  CLUSTER_TEMPORAL_PG_PORT: String(await freePort()),
+  CLUSTER_TEMPORAL_PORT: String(12_000 + Math.floor(Math.random() * 18_000)),
+  TEMPORAL_UI_PORT: String(await freePort()),
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+};
+say(`starting npm run cluster (fresh data in ${dataDir}) ...`);
+const cluster: ChildProcess = spawn('npm', ['run', '--silent', 'cluster'], {
+  cwd: repoRoot,
+  env: { ...process.env, ...env },
+  stdio: ['ignore', 'pipe', 'pipe'],
+  detached: true,
+});
+let out = '';
+cluster.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+cluster.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+const deadline = Date.now() + 900_000;
+while (!/\[cluster\] ready in/.test(out)) {
+  if (cluster.exitCode !== null || Date.now() > deadline)
+    throw new Error(`the cluster did not start:\n${out.slice(-3000)}`);
+  await new Promise((r) => setTimeout(r, 500));
+}
+say(out.match(/\[cluster\] ready in [^\n]*/)![0]);
+
+const apis = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`];
+const key = createPrivateKey(await readFile(path.join(dataDir, 'telnyx-dev-key.pem'), 'utf8'));
+const codec = new EncryptionCodec(parseCodecKeys((await readFile(path.join(dataDir, 'codec-keys'), 'utf8')).trim()));
+const connection = await Connection.connect({ address: `127.0.0.1:${env.CLUSTER_TEMPORAL_PORT}` });
+const client = new Client({ connection, dataConverter: dataConverterFor(codec) });
+const db = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${env.CLUSTER_PG_PORT}/command_center` });
+await db.connect();
+const results: Record<string, unknown> = {
+  rates,
+  seconds,
+  at: new Date().toISOString(),
+  topology: '2 API, 2 workers, Temporal 1.32.2 (4 shards) on PostgreSQL',
+};
+
+/** Wait until every session's workflow has finished. */
+async function drain(sessions: string[]): Promise<boolean> {
+  const until = Date.now() + 600_000;
+  for (const id of sessions) {
+    const left = until - Date.now();
+    if (left <= 0) return false;
+    const done = await Promise.race([
+      client.workflow
+        .getHandle(callWorkflowId(id))
+        .result()
+        .then(
+          () => true,
+          () => true,
+        ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), left)),
+    ]);
+    if (!done) return false;
+  }
+  return true;
+}
+
+/** One offered rate: the two floors, then ingress; each drained; refused deliveries redelivered as Telnyx would. */
+async function step(rate: number, barePort: number, ingressSessions: string[]) {
+  let cpu = await cpuByKind(dataDir);
+  const hono = await openLoop(rate, seconds, async () => {
+    const res = await fetch(`http://127.0.0.1:${barePort}/x`, { method: 'POST', body: '{}' });
+    await res.arrayBuffer();
+    return res.ok;
+  });
+  say(`${rate}/s bare Hono 200: p50 ${fmt(hono.p50)} p99 ${fmt(hono.p99)}, achieved ${hono.achieved.toFixed(0)}/s`);
+
+  const floorSet = makeEvents(rate * seconds, `floor${rate}`);
+  const floorEvents = floorSet.events.map((e) => parseCallControl(JSON.parse(e.body)).event!);
+  cpu = await cpuByKind(dataDir);
+  const signal = await openLoop(rate, seconds, async (i) => {
+    const event = floorEvents[i]!;
+    await client.workflow.signalWithStart('callWorkflow', {
+      workflowId: callWorkflowId(event.callSessionId),
+      taskQueue: 'command-center',
+      args: [{ callSessionId: event.callSessionId }],
+      signal: callEventSignal,
+      signalArgs: [event],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return true;
+  });
+  const signalCpu = diff(cpu, await cpuByKind(dataDir), seconds);
+  say(
+    `${rate}/s bare signalWithStart: p50 ${fmt(signal.p50)} p99 ${fmt(signal.p99)}, achieved ${signal.achieved.toFixed(0)}/s, failures ${signal.failures}`,
+  );
+  say(`  CPU: ${JSON.stringify(signalCpu)}`);
+  let t = performance.now();
+  const floorDrained = await drain(floorSet.sessions);
+  say(
+    `  drained ${floorSet.sessions.length} calls: ${floorDrained} (${((performance.now() - t) / 1000).toFixed(0)} s after the phase)`,
+  );
+
+  const main = makeEvents(rate * seconds, `ingress${rate}`);
+  ingressSessions.push(...main.sessions);
+  const deliver = async (i: number) => {
+    const e = main.events[i]!;
+    const res = await fetch(`${apis[i % 2]}/webhooks/telnyx/voice`, {
+      method: 'POST',
+      body: e.body,
+      headers: { 'content-type': 'application/json', ...signTelnyx(key, e.body) },
+    });
+    await res.arrayBuffer();
+    return res.status === 200;
+  };
+  const refused: number[] = [];
+  cpu = await cpuByKind(dataDir);
+  const ingress = await openLoop(rate, seconds, async (i) => {
+    const ok = await deliver(i).catch(() => false);
+    if (!ok) refused.push(i);
+    return ok;
+  });
+  const ingressCpu = diff(cpu, await cpuByKind(dataDir), seconds);
+  say(
+    `${rate}/s ingress (both APIs): p50 ${fmt(ingress.p50)} p99 ${fmt(ingress.p99)}, achieved ${ingress.achieved.toFixed(0)}/s, refused (503) ${ingress.failures}`,
+  );
+  say(`  CPU: ${JSON.stringify(ingressCpu)}`);
+  // Telnyx retries what was refused: so does this, in order, until each is accepted.
+  refused.sort((a, b) => a - b);
+  for (const i of refused) while (!(await deliver(i).catch(() => false))) await new Promise((r) => setTimeout(r, 250));
+  if (refused.length) say(`  redelivered ${refused.length} refused events`);
+  t = performance.now();
+  const drained = await drain(main.sessions);
+  say(
+    `  drained ${main.sessions.length} calls: ${drained} (${((performance.now() - t) / 1000).toFixed(0)} s after the phase)`,
+  );
+  return {
+    rate,
+    hono,
+    signalWithStart: { ...signal, cpu: signalCpu, drained: floorDrained },
+    ingress: { ...ingress, cpu: ingressCpu, drained, redelivered: refused.length },
+    ratioP50: ingress.p50 / signal.p50,
+    ratioP99: ingress.p99 / signal.p99,
+  };
+}
+
+try {
+  const bare = new Hono().post('/x', (c) => c.text('ok'));
+  const barePort = await freePort();
+  const bareServer = serve({ fetch: bare.fetch, port: barePort, hostname: '127.0.0.1' });
+  // A short warm-up of each path (connections, JIT), not measured.
+  const warm = makeEvents(40, 'warm');
+  for (const [i, e] of warm.events.entries())
+    await fetch(`${apis[i % 2]}/webhooks/telnyx/voice`, {
+      method: 'POST',
+      body: e.body,
+      headers: { 'content-type': 'application/json', ...signTelnyx(key, e.body) },
+    });
+  await drain(warm.sessions);
+
+  const steps = [];
+  const ingressSessions: string[] = [];
+  for (const rate of rates) steps.push(await step(rate, barePort, ingressSessions));
+  bareServer.close();
+  const { rows } = await db.query<{ n: number; dupes: number }>(
+    `select count(*)::int as n,
+            (select count(*)::int from (select 1 from phone_records where call_session_id = any($1) group by call_session_id having count(*) > 1) d) as dupes
+       from phone_records where call_session_id = any($1)`,
+    [ingressSessions],
+  );
+  const exactlyOnce = { calls: ingressSessions.length, recorded: rows[0]!.n, duplicates: rows[0]!.dupes };
+  say(`exactly once: ${exactlyOnce.calls} calls, ${exactlyOnce.recorded} recorded, ${exactlyOnce.duplicates} doubled`);
+  Object.assign(results, { steps, exactlyOnce });
+  await mkdir(path.join(repoRoot, 'bench', 'results'), { recursive: true });
+  await writeFile(path.join(repoRoot, 'bench', 'results', 'ingress-cluster.json'), JSON.stringify(results, null, 2));
+  say('wrote bench/results/ingress-cluster.json');
+} finally {
+  await db.end().catch(() => undefined);
+  await connection.close().catch(() => undefined);
+  process.kill(-cluster.pid!, 'SIGINT');
+  await new Promise((r) => cluster.once('exit', r));
+  // The group (APIs, workers, servers) finishes stopping after npm itself.
+  for (let i = 0; i < 600; i++) {
+    try {
+      process.kill(-cluster.pid!, 0);
+      await new Promise((r) => setTimeout(r, 100));
+    } catch {
+      break;
+    }
+  }
+  await rm(dataDir, { recursive: true, force: true });
+}
