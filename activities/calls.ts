@@ -3,6 +3,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import type { Database } from '../db/client.js';
 import { maskPhone, normaliseParty } from '../db/phone.js';
+import { greetingText } from './greeting-text.js';
 import {
   getPhoneRecord,
   knownCallSessions,
@@ -113,7 +114,7 @@ export function createCallActivities({
     async answerCall({ callControlId, phoneRecordId }: { callControlId: string; phoneRecordId: string }) {
       const record = await getPhoneRecord(db, phoneRecordId);
       const firstName = record?.contactId && record.callerName ? record.callerName.split(' ')[0] : undefined;
-      const greeting = `Hello${firstName ? ` ${firstName}` : ''}, you have reached ${ownerName}. This call is recorded.`;
+      const greeting = greetingText(firstName, ownerName);
       const audioUrl = await greetingAudioUrl(providers, publicBaseUrl, greeting, mediaKey);
       await providers.telephony.answerAndRecord({
         callControlId,

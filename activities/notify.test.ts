@@ -38,7 +38,7 @@ describe('notifications', () => {
     const record = (await getPhoneRecord(database.db, call.id))!;
 
     // Two rules (long call, negative sentiment) on two channels: four rows, two webhook posts.
-    expect(await notifyForCall(deps, record, { reprocess: false })).toBe(4);
+    expect(await notifyForCall(deps, record)).toBe(4);
     expect(hook.requests).toHaveLength(2);
     const rows = await database.db.select().from(notifications).where(eq(notifications.phoneRecordId, call.id));
     expect(rows.map((r) => `${r.rule}:${r.channel}:${r.status}`).sort()).toEqual([
@@ -49,7 +49,7 @@ describe('notifications', () => {
     ]);
 
     // A retry of the stage sends nothing again.
-    expect(await notifyForCall(deps, record, { reprocess: false })).toBe(0);
+    expect(await notifyForCall(deps, record)).toBe(0);
     expect(hook.requests).toHaveLength(2);
 
     // A webhook that failed (its row not sent) is delivered on the next attempt, and only it.
@@ -57,7 +57,7 @@ describe('notifications', () => {
       .update(notifications)
       .set({ status: 'pending', sentAt: null })
       .where(eq(notifications.dedupeKey, `call:${call.id}:long_call:webhook`));
-    expect(await notifyForCall(deps, record, { reprocess: false })).toBe(1);
+    expect(await notifyForCall(deps, record)).toBe(1);
     expect(hook.requests).toHaveLength(3);
     expect(JSON.parse(hook.requests[2]!.body.toString())).toMatchObject({ rule: 'long_call', phoneRecordId: call.id });
     expect(hook.requests[2]!.headers['idempotency-key']).toBe(`call:${call.id}:long_call:webhook`);

@@ -71,7 +71,7 @@ async function retractWrongPaths(db: Database, r: PhoneRecord): Promise<void> {
   await retractNotifications(db, r.id, wrong, `the call turned out ${r.status}`);
 }
 
-export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord, _opts: { reprocess: boolean }): Promise<number> {
+export async function notifyForCall(deps: NotifyDeps, r: PhoneRecord): Promise<number> {
   await retractWrongPaths(deps.db, r);
   const decisions = await decideForCall(deps.db, r, deps.notify.longCallSeconds);
   return notifyOwner(

@@ -255,9 +255,11 @@ export function createPipelineActivities(deps: PipelineDeps) {
       return { score };
     },
 
-    async notifyStage({ phoneRecordId, reprocess }: { phoneRecordId: string; reprocess: boolean }) {
+    // `reprocess` is still sent by the call workflow (its histories carry it); the ledger's dedupe
+    // keys already make a reprocessing run say nothing twice, so it changes nothing here.
+    async notifyStage({ phoneRecordId }: { phoneRecordId: string; reprocess?: boolean }) {
       const r = await requireRecord(db, phoneRecordId);
-      const sent = await notifyForCall(deps, r, { reprocess });
+      const sent = await notifyForCall(deps, r);
       await setStageStatus(db, phoneRecordId, ['notify'], 'done');
       return { notifications: sent };
     },

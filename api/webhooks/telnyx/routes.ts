@@ -18,6 +18,7 @@ import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlTo
 import { answerTexml, fallbackTexml } from './texml.js';
 import { verifyTelnyxSignature } from './verify.js';
 import { webhookEvents } from '../../../activities/telemetry.js';
+import { greetingText } from '../../../activities/greeting-text.js';
 
 export interface TelnyxWebhookDeps {
   publicKey: KeyObject;
@@ -185,7 +186,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
         });
       }
     }
-    return `Hello${name ? ` ${name}` : ''}, you have reached ${deps.ownerName}. This call is recorded.`;
+    return greetingText(name, deps.ownerName);
   }
 
   const voice = (c: Context<AppEnv>) =>
