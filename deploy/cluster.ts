@@ -10,8 +10,8 @@
  * keeps every database.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { z } from 'zod';
@@ -75,6 +75,8 @@ async function main() {
     temporalMetrics: e.CLUSTER_TEMPORAL_PORT + 767,
     ui: e.TEMPORAL_UI_PORT,
   };
+  // App processes left by a supervisor that was killed hard (SIGKILL) are stopped before anything starts.
+  await stopLeftovers(path.join(clusterDir, 'processes.json'));
   for (const [what, port] of [
     ['API', ports.api[0]!],
     ['API', ports.api[1]!],
@@ -267,6 +269,28 @@ async function main() {
 }
 
 /** Run a build step; its output is shown only when it fails. */
+async function stopLeftovers(file: string): Promise<void> {
+  let groups: Record<string, number | null>;
+  try {
+    groups = JSON.parse(await readFile(file, 'utf8')) as Record<string, number | null>;
+  } catch {
+    return;
+  }
+  const alive = Object.entries(groups).filter(([, pid]) => {
+    if (!pid) return false;
+    try {
+      process.kill(-pid, 0);
+      // A group id can be reused after a reboot: only an npm or node process of ours is stopped.
+      return /npm|node|tsx/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+  if (!alive.length) return;
+  say(`stopping ${alive.map(([name]) => name).join(', ')} left running by an earlier run ...`);
+  await Promise.all(alive.map(([, pid]) => stopGroup({ pid } as ChildProcess, 30_000)));
+}
+
 function runQuietly(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -309,7 +333,8 @@ async function waitReady(port: number, timeoutMs = 300_000): Promise<void> {
 }
 
 function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  // Not `child.exitCode`: npm (the group's leader) exits at once while tsx and node still drain.
+  if (!child?.pid) return;
   try {
     process.kill(-child.pid, signal);
   } catch {
