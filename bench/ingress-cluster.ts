@@ -110,16 +110,51 @@ async function cpuByKind(dataDir: string): Promise<Record<string, number>> {
               ? 'temporal-postgresql'
               : cmd.includes('postgres') && cmd.includes(path.join(dataDir, 'cluster', 'postgresql'))
                 ? 'postgresql'
-                : cmd.startsWith('postgres: ')
-                  ? 'postgres-backends'
-                  : pid === String(process.pid)
-                    ? 'bench (load generator)'
-                    : undefined;
+                : cmd.startsWith('postgres: ') && / command_center /.test(cmd)
+                  ? 'postgresql backends'
+                  : cmd.startsWith('postgres: ') && / temporal(_visibility)? /.test(cmd)
+                    ? 'temporal-postgresql backends'
+                    : cmd.startsWith('postgres: ')
+                      ? 'postgres background'
+                      : pid === String(process.pid)
+                        ? 'bench (load generator)'
+                        : undefined;
     if (!kind) continue;
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     out[kind] = (out[kind] ?? 0) + Number(fields[11]) + Number(fields[12]);
   }
   return out;
+}
+
+/** The Temporal server's own persistence time and count per operation (its Prometheus endpoint). */
+async function persistence(): Promise<Record<string, { seconds: number; count: number }>> {
+  const text = await (await fetch(temporalMetricsUrl)).text();
+  const out: Record<string, { seconds: number; count: number }> = {};
+  for (const line of text.split('\n')) {
+    const m = /^persistence_latency_(sum|count)\{.*operation="([^"]+)".*\} (\S+)$/.exec(line);
+    if (!m) continue;
+    const o = (out[m[2]!] ??= { seconds: 0, count: 0 });
+    if (m[1] === 'sum') o.seconds += Number(m[3]);
+    else o.count += Number(m[3]);
+  }
+  return out;
+}
+
+/** The operations that took the most database time between two readings, per second of the phase. */
+function topPersistence(
+  a: Record<string, { seconds: number; count: number }>,
+  b: Record<string, { seconds: number; count: number }>,
+  secs: number,
+) {
+  return Object.entries(b)
+    .map(([op, v]) => ({
+      op,
+      perSecond: (v.count - (a[op]?.count ?? 0)) / secs,
+      dbMsPerSecond: ((v.seconds - (a[op]?.seconds ?? 0)) * 1000) / secs,
+    }))
+    .sort((x, y) => y.dbMsPerSecond - x.dbMsPerSecond)
+    .slice(0, 6)
+    .map((x) => `${x.op} ${x.perSecond.toFixed(0)}/s ${x.dbMsPerSecond.toFixed(0)} ms/s`);
 }
 
 const diff = (a: Record<string, number>, b: Record<string, number>, secs: number) =>
@@ -149,6 +184,11 @@ const cluster: ChildProcess = spawn('npm', ['run', '--silent', 'cluster'], {
   stdio: ['ignore', 'pipe', 'pipe'],
   detached: true,
 });
+// Ctrl-C on the benchmark stops the cluster it started too.
+process.once('SIGINT', () => {
+  process.kill(-cluster.pid!, 'SIGINT');
+  process.exitCode = 130;
+});
 let out = '';
 cluster.stdout!.on('data', (d: Buffer) => (out += d.toString()));
 cluster.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -161,6 +201,7 @@ while (!/\[cluster\] ready in/.test(out)) {
 say(out.match(/\[cluster\] ready in [^\n]*/)![0]);
 
 const apis = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`];
+const temporalMetricsUrl = `http://127.0.0.1:${Number(env.CLUSTER_TEMPORAL_PORT) + 767}/metrics`;
 const key = createPrivateKey(await readFile(path.join(dataDir, 'telnyx-dev-key.pem'), 'utf8'));
 const codec = new EncryptionCodec(parseCodecKeys((await readFile(path.join(dataDir, 'codec-keys'), 'utf8')).trim()));
 const connection = await Connection.connect({ address: `127.0.0.1:${env.CLUSTER_TEMPORAL_PORT}` });
@@ -244,6 +285,7 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
     return res.status === 200;
   };
   const refused: number[] = [];
+  const dbBefore = await persistence();
   cpu = await cpuByKind(dataDir);
   const ingress = await openLoop(rate, seconds, async (i) => {
     const ok = await deliver(i).catch(() => false);
@@ -251,13 +293,23 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
     return ok;
   });
   const ingressCpu = diff(cpu, await cpuByKind(dataDir), seconds);
+  const ingressDb = topPersistence(dbBefore, await persistence(), seconds);
   say(
     `${rate}/s ingress (both APIs): p50 ${fmt(ingress.p50)} p99 ${fmt(ingress.p99)}, achieved ${ingress.achieved.toFixed(0)}/s, refused (503) ${ingress.failures}`,
   );
   say(`  CPU: ${JSON.stringify(ingressCpu)}`);
+  say(`  Temporal's database time, top operations: ${ingressDb.join('; ')}`);
   // Telnyx retries what was refused: so does this, in order, until each is accepted.
   refused.sort((a, b) => a - b);
-  for (const i of refused) while (!(await deliver(i).catch(() => false))) await new Promise((r) => setTimeout(r, 250));
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < refused.length) {
+        const i = refused[next++]!;
+        while (!(await deliver(i).catch(() => false))) await new Promise((r) => setTimeout(r, 250));
+      }
+    }),
+  );
   if (refused.length) say(`  redelivered ${refused.length} refused events`);
   t = performance.now();
   const drained = await drain(main.sessions);
@@ -268,7 +320,7 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
     rate,
     hono,
     signalWithStart: { ...signal, cpu: signalCpu, drained: floorDrained },
-    ingress: { ...ingress, cpu: ingressCpu, drained, redelivered: refused.length },
+    ingress: { ...ingress, cpu: ingressCpu, temporalDatabase: ingressDb, drained, redelivered: refused.length },
     ratioP50: ingress.p50 / signal.p50,
     ratioP99: ingress.p99 / signal.p99,
   };
@@ -292,6 +344,33 @@ try {
   const ingressSessions: string[] = [];
   for (const rate of rates) steps.push(await step(rate, barePort, ingressSessions));
   bareServer.close();
+
+  // The server's own share: bare signalWithStart to a task queue no worker polls (nothing runs the
+  // calls), at the highest rate, with the workers idle.
+  const top = Math.max(...rates);
+  const alone = makeEvents(top * seconds, 'alone').events.map((e) => parseCallControl(JSON.parse(e.body)).event!);
+  const cpuAlone = await cpuByKind(dataDir);
+  const dbAlone = await persistence();
+  const serverAlone = await openLoop(top, seconds, async (i) => {
+    const event = alone[i]!;
+    await client.workflow.signalWithStart('callWorkflow', {
+      workflowId: callWorkflowId(event.callSessionId),
+      taskQueue: 'no-worker',
+      args: [{ callSessionId: event.callSessionId }],
+      signal: callEventSignal,
+      signalArgs: [event],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return true;
+  });
+  const aloneCpu = diff(cpuAlone, await cpuByKind(dataDir), seconds);
+  const aloneDb = topPersistence(dbAlone, await persistence(), seconds);
+  say(
+    `${top}/s signalWithStart with no worker running the calls: p50 ${fmt(serverAlone.p50)} p99 ${fmt(serverAlone.p99)}, achieved ${serverAlone.achieved.toFixed(0)}/s`,
+  );
+  say(`  CPU: ${JSON.stringify(aloneCpu)}`);
+  say(`  Temporal's database time, top operations: ${aloneDb.join('; ')}`);
+  Object.assign(results, { serverAlone: { ...serverAlone, cpu: aloneCpu, temporalDatabase: aloneDb } });
   const { rows } = await db.query<{ n: number; dupes: number }>(
     `select count(*)::int as n,
             (select count(*)::int from (select 1 from phone_records where call_session_id = any($1) group by call_session_id having count(*) > 1) d) as dupes

@@ -58,6 +58,9 @@ interface AppProcess {
 async function main() {
   const started = Date.now();
   process.umask(0o077);
+  // A closed terminal or pipe must not end the supervisor (it would leave its processes running):
+  // lines that cannot be printed are still in each process's log file.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   const parsed = clusterEnv.safeParse(process.env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) console.error(`[cluster] ${issue.path.join('.')}: ${issue.message}`);

@@ -7,7 +7,7 @@
  * As root a server runs as `nobody`, since postgres refuses root.
  */
 import { execFile, spawn } from 'node:child_process';
-import { access, chmod, chown, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -118,6 +118,12 @@ export async function startPostgres(o: PostgresOptions): Promise<NativePostgres>
   const socketDir = path.dirname(o.dataDir);
   await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
   if (asRoot) await chown(o.dataDir, NOBODY, NOBODY);
+  // A server left running on this cluster (its supervisor killed hard) is stopped first.
+  const leftover = Number(
+    (await readFile(path.join(o.dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0],
+  );
+  if (leftover && (await exists(`/proc/${leftover}`)))
+    await asUser(path.join(o.bin, 'pg_ctl'), ['stop', '-D', o.dataDir, '-m', 'fast', '-w']).catch(() => undefined);
   if (!(await exists(path.join(o.dataDir, 'PG_VERSION')))) {
     await asUser(path.join(o.bin, 'initdb'), [
       '-D',

@@ -5,7 +5,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { access, cp, mkdir, writeFile } from 'node:fs/promises';
+import { access, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
@@ -266,12 +266,16 @@ export async function startTemporalServer(o: {
   await writeFile(dynamicConfigFile, dynamicConfig(false));
   await writeFile(configFile, serverConfig(o.pgPort, o.ports, dynamicConfigFile));
   await setupTemporalSchema(o.tools, o.pgPort);
+  // A server left by a supervisor that was killed hard is stopped first (its pid is kept here).
+  const pidFile = path.join(o.dir, 'server.pid');
+  await stopLeftoverServer(pidFile);
   const log = createWriteStream(path.join(o.dir, 'server.log'), { flags: 'a' });
   const server = spawn(o.tools.server, ['--config-file', configFile, '--allow-no-auth', 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout!.pipe(log);
   server.stderr!.pipe(log);
+  if (server.pid) await writeFile(pidFile, String(server.pid));
   const address = `127.0.0.1:${o.ports.frontend}`;
   let ui: ChildProcess | undefined;
   try {
@@ -306,6 +310,26 @@ export async function startTemporalServer(o: {
       log.end();
     },
   };
+}
+
+async function stopLeftoverServer(pidFile: string): Promise<void> {
+  const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
+  if (!pid) return;
+  try {
+    if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('temporal-server')) return;
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return; // gone
+  }
+  for (let i = 0; i < 200; i++) {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  process.kill(pid, 'SIGKILL');
 }
 
 async function connectWhenUp(address: string, server: ChildProcess, logFile: string): Promise<Connection> {
