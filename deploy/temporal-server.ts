@@ -268,7 +268,8 @@ export async function startTemporalServer(o: {
   await setupTemporalSchema(o.tools, o.pgPort);
   // A server left by a supervisor that was killed hard is stopped first (its pid is kept here).
   const pidFile = path.join(o.dir, 'server.pid');
-  await stopLeftoverServer(pidFile);
+  await stopLeftover(pidFile, 'temporal-server');
+  await stopLeftover(path.join(o.dir, 'ui.pid'), 'temporal-ui');
   const log = createWriteStream(path.join(o.dir, 'server.log'), { flags: 'a' });
   const server = spawn(o.tools.server, ['--config-file', configFile, '--allow-no-auth', 'start'], {
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -312,11 +313,12 @@ export async function startTemporalServer(o: {
   };
 }
 
-async function stopLeftoverServer(pidFile: string): Promise<void> {
+/** Stop the process named in `pidFile` if it is still running and is the one we started (`binary`). */
+async function stopLeftover(pidFile: string, binary: string): Promise<void> {
   const pid = Number(await readFile(pidFile, 'utf8').catch(() => ''));
   if (!pid) return;
   try {
-    if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes('temporal-server')) return;
+    if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes(binary)) return;
     process.kill(pid, 'SIGTERM');
   } catch {
     return; // gone
@@ -434,6 +436,7 @@ codec:
   });
   ui.stdout!.pipe(log);
   ui.stderr!.pipe(log);
+  if (ui.pid) await writeFile(path.join(dir, 'ui.pid'), String(ui.pid));
   const deadline = Date.now() + 30_000;
   for (;;) {
     try {
