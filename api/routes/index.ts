@@ -70,7 +70,12 @@ function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
     tags: ['Sign-in'],
     summary: 'Dashboard sign-in: an API token in, an httpOnly SameSite=Strict session cookie out',
     operationId: 'postAuthSession',
-    request: { body: { content: { 'application/json': { schema: z.object({ token: z.string() }) } }, required: true } },
+    request: {
+      body: {
+        content: { 'application/json': { schema: z.object({ token: z.string().max(500).regex(/\S/) }) } },
+        required: true,
+      },
+    },
     responses: {
       200: json(envelope(z.object({ signedIn: z.boolean() })), 'Signed in; the cookie is set'),
       400: json(ErrorEnvelope, 'No token given'),

@@ -71,6 +71,11 @@ export function route<R extends RouteConfig>(
   handler: (c: Context<AppEnv>, input: RouteInput<R>) => Promise<Response>,
 ) {
   const has = (k: string) => Boolean((config.request as Record<string, unknown> | undefined)?.[k]);
+  // The query parameters this route declares: any other is refused (a misspelt filter would
+  // otherwise be ignored and answer unfiltered).
+  const declared = new Set(
+    Object.keys((config.request as { query?: { shape?: Record<string, unknown> } } | undefined)?.query?.shape ?? {}),
+  );
   const bodyRequired = Boolean((config.request as { body?: { required?: boolean } } | undefined)?.body?.required);
   app.openapi({ ...config, operationId: config.operationId ?? operationIdOf(config.method, config.path) }, ((
     c: Context<AppEnv>,
@@ -80,6 +85,17 @@ export function route<R extends RouteConfig>(
       throw new ApiError(400, 'validation_failed', 'This request needs a JSON body (Content-Type: application/json)', {
         body: 'required',
       });
+    }
+    // From the URL itself: Hono's query parser drops a parameter with an empty name.
+    const unknown = [...new Set(new URL(c.req.url).searchParams.keys())].filter((k) => !declared.has(k));
+    if (unknown.length) {
+      const names = unknown.map((k) => k || '(empty name)');
+      throw new ApiError(
+        400,
+        'validation_failed',
+        `Unknown query parameter${names.length > 1 ? 's' : ''}: ${names.join(', ')}`,
+        Object.fromEntries(names.map((n) => [n, 'not a parameter of this route'])),
+      );
     }
     const valid = (target: string) => (c.req.valid as (t: string) => unknown).call(c.req, target);
     return handler(c, {

@@ -584,6 +584,18 @@ describe.each(dbKinds)('REST API on %s', (kind) => {
     ).toBe(404);
   });
 
+  it('refuses query parameters a route does not declare, naming them', async () => {
+    const res = await call('GET', '/api/messages?statuss=missed&=x');
+    expect(res.status).toBe(400);
+    const body = res.body as unknown as { message: string; error: { fields: Record<string, string> } };
+    expect(body.message).toBe('Unknown query parameters: statuss, (empty name)');
+    expect(body.error.fields).toEqual({
+      statuss: 'not a parameter of this route',
+      '(empty name)': 'not a parameter of this route',
+    });
+    expect((await call('GET', '/api/messages?limit=5')).status).toBe(200);
+  });
+
   it('answers injection attempts and oversized queries cleanly', async () => {
     const before = (
       await db()
