@@ -9,6 +9,7 @@
  * server and the fakes.
  * Telnyx's side of the webhooks (signing and posting) runs in the fakes' process too.
  * The offline engines' stage times are `npm run bench:offline` (bench/offline-stages.ts).
+ * `--target cluster` runs the same on the production topology (`npm run cluster`).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -20,8 +21,9 @@ import { callLifecycle } from '../activities/providers/telephony/fake.js';
 import { contacts, phoneRecords } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { spawn } from 'node:child_process';
+import { startClusterStack } from './cluster-stack.js';
 import { startEmbeddedStack } from './embedded-stack.js';
-import { arg, cpuMs, fmt, percentile, say } from './lib.js';
+import { arg, argString, cpuMs, fmt, percentile, say } from './lib.js';
 
 const calls = arg('calls', 100);
 const rounds = arg('rounds', 3);
@@ -38,8 +40,13 @@ const remote = await new Promise<{ env: Record<string, string>; recordingBase: s
     child.once('exit', (code) => reject(new Error(`vendor fakes exited with ${code}`)));
   },
 );
-const stack = await startEmbeddedStack(remote.env);
-const results: Record<string, unknown> = { calls, rounds, warmup, at: new Date().toISOString() };
+// `--target cluster`: the production topology (npm run cluster: Temporal on PostgreSQL, 2 APIs, 2
+// workers) instead of the embedded stack; the webhooks go to its first API, its workers run the
+// calls, and "CPU here" is the load generator only (the app runs in the cluster's processes).
+const target = argString('target') === 'cluster' ? 'cluster' : 'embedded';
+const stack = target === 'cluster' ? await startClusterStack(remote.env) : await startEmbeddedStack(remote.env);
+const results: Record<string, unknown> = { target, calls, rounds, warmup, at: new Date().toISOString() };
+const resultsFile = `bench/results/${target === 'cluster' ? 'pipeline-cluster' : 'pipeline'}.json`;
 try {
   // Calls come from many known people, as they do on a real line (each rescore reads one history).
   const phone = (i: number) => `+1212555${String(1000 + i).padStart(4, '0')}`;
@@ -281,8 +288,8 @@ try {
   };
   results.burstLatency = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), n: latencies.length };
   await mkdir('bench/results', { recursive: true });
-  await writeFile('bench/results/pipeline.json', JSON.stringify(results, null, 2));
-  say('wrote bench/results/pipeline.json');
+  await writeFile(resultsFile, JSON.stringify(results, null, 2));
+  say(`wrote ${resultsFile}`);
 } finally {
   await stack.stop();
   child.kill('SIGTERM');

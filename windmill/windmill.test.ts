@@ -95,7 +95,7 @@ describe('windmill scripts', () => {
   });
 
   it('reminds of tasks coming due and contacts overdue, once per item per day', async () => {
-    const contact = (await get<{ id: string }[]>('/api/contacts?search=Weekly'))[0]!;
+    const contact = (await get<{ id: string }[]>('/api/contacts?q=Weekly'))[0]!;
     const due = new Date(Date.now() + 6 * 3_600_000).toISOString();
     await call('POST', '/api/tasks', { title: 'Send the signed lease', dueDate: due, contactId: contact.id });
     await call('POST', '/api/tasks', {

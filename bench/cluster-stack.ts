@@ -1,0 +1,97 @@
+/**
+ * The production topology for benchmarks: `npm run cluster` started fresh as a child process (its
+ * own data folder and ports), with the same handles `startEmbeddedStack` gives: the first API's URL,
+ * a Temporal client with the cluster's history key, the app's database, the signing key, the
+ * Temporal server's pid. `env` reaches every app process (vendor fakes' URLs and keys).
+ */
+import { spawn } from 'node:child_process';
+import { createPrivateKey } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { openDatabase } from '../db/client.js';
+import { freePort } from '../deploy/dev-server.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
+import { say } from './lib.js';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+export async function startClusterStack(extraEnv: Record<string, string> = {}) {
+  const dataDir = path.join('/tmp', `cc-bench-cluster-${process.pid}-${Date.now()}`);
+  const port = await freePort();
+  const env: Record<string, string> = {
+    ...extraEnv,
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    METRICS_PORT: String(await freePort()),
+    CLUSTER_PG_PORT: String(await freePort()),
+    CLUSTER_TEMPORAL_PG_PORT: String(await freePort()),
+    // Temporal keeps its ports in a smallint: this one, the next 10, 300 below and 767 above.
+    CLUSTER_TEMPORAL_PORT: String(12_000 + Math.floor(Math.random() * 18_000)),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+  };
+  say(`starting npm run cluster (fresh data in ${dataDir}) ...`);
+  const cluster = spawn('npm', ['run', '--silent', 'cluster'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  const stopCluster = async () => {
+    try {
+      process.kill(-cluster.pid!, 'SIGINT');
+    } catch {
+      return;
+    }
+    // npm exits at once; the group (APIs, workers, servers) finishes stopping after it.
+    for (let i = 0; i < 1200; i++) {
+      try {
+        process.kill(-cluster.pid!, 0);
+        await new Promise((r) => setTimeout(r, 100));
+      } catch {
+        return;
+      }
+    }
+  };
+  process.once('SIGINT', () => {
+    void stopCluster().then(() => process.exit(130));
+  });
+  let out = '';
+  cluster.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  cluster.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const deadline = Date.now() + 900_000;
+  while (!/\[cluster\] ready in/.test(out)) {
+    if (cluster.exitCode !== null || Date.now() > deadline)
+      throw new Error(`the cluster did not start:\n${out.slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  say(out.match(/\[cluster\] ready in [^\n]*/)![0]);
+  const temporalAddress = `127.0.0.1:${env.CLUSTER_TEMPORAL_PORT}`;
+  const codec = new EncryptionCodec(parseCodecKeys((await readFile(path.join(dataDir, 'codec-keys'), 'utf8')).trim()));
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection, dataConverter: dataConverterFor(codec) });
+  const database = await openDatabase({
+    url: `postgres://postgres@127.0.0.1:${env.CLUSTER_PG_PORT}/command_center`,
+    poolSize: 4,
+    migrate: false,
+  });
+  return {
+    env,
+    dataDir,
+    url: `http://127.0.0.1:${port}`,
+    urls: [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`],
+    temporalAddress,
+    temporalPid: Number(await readFile(path.join(dataDir, 'cluster', 'temporal', 'server.pid'), 'utf8')),
+    keys: { privateKey: createPrivateKey(await readFile(path.join(dataDir, 'telnyx-dev-key.pem'), 'utf8')) },
+    client,
+    database,
+    async stop() {
+      await database.close().catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await stopCluster();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
