@@ -86,6 +86,8 @@ export async function startClusterStack(extraEnv: Record<string, string> = {}) {
     temporalPid: Number(await readFile(path.join(dataDir, 'cluster', 'temporal', 'server.pid'), 'utf8')),
     keys: { privateKey: createPrivateKey(await readFile(path.join(dataDir, 'telnyx-dev-key.pem'), 'utf8')) },
     client,
+    /** The cluster's payload codec, for workers this process runs beside it. */
+    dataConverter: dataConverterFor(codec),
     database,
     async stop() {
       await database.close().catch(() => undefined);

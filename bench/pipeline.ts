@@ -114,6 +114,8 @@ try {
     taskQueue: bareQueue,
     workflowsPath: path.join(path.dirname(fileURLToPath(import.meta.url)), 'bare-workflow.ts'),
     activities: { noop: async (step: number) => step },
+    // The cluster's clients encrypt history: the baseline's worker must read what they send.
+    ...('dataConverter' in stack ? { dataConverter: stack.dataConverter } : {}),
   });
   const bareRun = bareWorker.run();
 
