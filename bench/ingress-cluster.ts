@@ -19,71 +19,18 @@ import { serve } from '@hono/node-server';
 import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
 import { Hono } from 'hono';
 import pg from 'pg';
-import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
+import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { freePort } from '../deploy/dev-server.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
 import { callEventSignal } from '../workflows/call.messages.js';
-import { arg, argString, fmt, percentile, say } from './lib.js';
+import { arg, argString, fmt, say } from './lib.js';
+import { makeEvents, openLoop } from './ingress-load.js';
 
 const rates = (argString('rates') ?? String(arg('rate', 200))).split(',').map(Number);
 const seconds = arg('seconds', 60);
 const repoRoot = path.resolve(import.meta.dirname, '..');
-
-/** Open loop: start `fn(i)` every 1/rate s for `secs`, whatever the previous ones are doing. */
-async function openLoop(r: number, secs: number, fn: (i: number) => Promise<boolean>) {
-  const total = Math.round(r * secs);
-  const latencies: number[] = [];
-  let failures = 0;
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / r;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((res) => setTimeout(res, wait));
-    pending.push(
-      (async () => {
-        const t = performance.now();
-        const ok = await fn(i).catch(() => false);
-        latencies.push(performance.now() - t);
-        if (!ok) failures++;
-      })(),
-    );
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    offered: r,
-    achieved: total / elapsed,
-    sent: total,
-    failures,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: latencies[latencies.length - 1] ?? NaN,
-  };
-}
-
-/** Missed-call lifecycles (initiated, hangup): two events per call, the short pipeline path. */
-function makeEvents(n: number, prefix: string) {
-  const events: { body: string; session: string }[] = [];
-  const sessions: string[] = [];
-  for (let i = 0; events.length < n; i++) {
-    const { callSessionId, events: evs } = callLifecycle({
-      from: `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`,
-      to: '+13125550199',
-      answered: false,
-    });
-    const session = `${prefix}-${callSessionId}`;
-    sessions.push(session);
-    for (const e of evs) {
-      (e.data as { payload: Record<string, unknown> }).payload.call_session_id = session;
-      events.push({ body: JSON.stringify(e), session });
-    }
-  }
-  return { events: events.slice(0, n), sessions };
-}
 
 /** CPU ticks (1/100 s) per kind of process of the topology, read from /proc. */
 async function cpuByKind(dataDir: string): Promise<Record<string, number>> {

@@ -14,7 +14,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
 import { inArray, sql } from 'drizzle-orm';
 import { Hono } from 'hono';
-import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
+import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { phoneRecords } from '../db/schema/index.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { callWorkflowId } from '../temporal.config.js';
@@ -22,7 +22,8 @@ import { callEventSignal } from '../workflows/call.messages.js';
 import { freePort, startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startEmbeddedStack } from './embedded-stack.js';
-import { arg, argString, fmt, percentile, say } from './lib.js';
+import { arg, argString, fmt, say } from './lib.js';
+import { makeEvents, openLoop } from './ingress-load.js';
 
 if (argString('target') === 'cluster') {
   // The production topology (npm run cluster): bench/ingress-cluster.ts.
@@ -34,61 +35,6 @@ const seconds = arg('seconds', 10);
 const rates = (process.argv.includes('--rates') ? process.argv[process.argv.indexOf('--rates') + 1]! : '25,50,100,200')
   .split(',')
   .map(Number);
-
-/** Open loop: start `fn(i)` every 1/rate s for `seconds`, whatever the previous ones are doing. */
-async function openLoop(r: number, secs: number, fn: (i: number) => Promise<boolean>) {
-  const total = Math.round(r * secs);
-  const latencies: number[] = [];
-  let failures = 0;
-  const started = performance.now();
-  const pending: Promise<void>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = started + (i * 1000) / r;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((res) => setTimeout(res, wait));
-    pending.push(
-      (async () => {
-        const t = performance.now();
-        const ok = await fn(i).catch(() => false);
-        latencies.push(performance.now() - t);
-        if (!ok) failures++;
-      })(),
-    );
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    offered: r,
-    achieved: total / elapsed,
-    sent: total,
-    failures,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    max: latencies[latencies.length - 1] ?? NaN,
-  };
-}
-
-/** Missed-call lifecycles (initiated, hangup): two events per call, the short pipeline path. */
-function makeEvents(n: number, prefix: string) {
-  const events: { body: string; session: string }[] = [];
-  const sessions: string[] = [];
-  for (let i = 0; events.length < n; i++) {
-    const { callSessionId, events: evs } = callLifecycle({
-      from: `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`,
-      to: '+13125550199',
-      answered: false,
-    });
-    const session = `${prefix}-${callSessionId}`;
-    sessions.push(session);
-    for (const e of evs) {
-      const payload = (e.data as { payload: Record<string, unknown> }).payload;
-      payload.call_session_id = session;
-      events.push({ body: JSON.stringify(e), session });
-    }
-  }
-  return { events: events.slice(0, n), sessions };
-}
 
 const stack = await startEmbeddedStack();
 const results: Record<string, unknown> = { seconds, rates, at: new Date().toISOString() };

@@ -1,0 +1,58 @@
+/** The ingress benchmarks' load: an open-loop driver and signed missed-call lifecycles. */
+import { callLifecycle } from '../activities/providers/telephony/fake.js';
+import { percentile } from './lib.js';
+
+/** Open loop: start `fn(i)` every 1/rate s for `seconds`, whatever the previous ones are doing. */
+export async function openLoop(r: number, secs: number, fn: (i: number) => Promise<boolean>) {
+  const total = Math.round(r * secs);
+  const latencies: number[] = [];
+  let failures = 0;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / r;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((res) => setTimeout(res, wait));
+    pending.push(
+      (async () => {
+        const t = performance.now();
+        const ok = await fn(i).catch(() => false);
+        latencies.push(performance.now() - t);
+        if (!ok) failures++;
+      })(),
+    );
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    offered: r,
+    achieved: total / elapsed,
+    sent: total,
+    failures,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+  };
+}
+
+/** Missed-call lifecycles (initiated, hangup): two events per call, the short pipeline path. */
+export function makeEvents(n: number, prefix: string) {
+  const events: { body: string; session: string }[] = [];
+  const sessions: string[] = [];
+  for (let i = 0; events.length < n; i++) {
+    const { callSessionId, events: evs } = callLifecycle({
+      from: `+1312555${String(1000 + (i % 9000)).padStart(4, '0')}`,
+      to: '+13125550199',
+      answered: false,
+    });
+    const session = `${prefix}-${callSessionId}`;
+    sessions.push(session);
+    for (const e of evs) {
+      const payload = (e.data as { payload: Record<string, unknown> }).payload;
+      payload.call_session_id = session;
+      events.push({ body: JSON.stringify(e), session });
+    }
+  }
+  return { events: events.slice(0, n), sessions };
+}
