@@ -36,7 +36,7 @@ const server = serve({ fetch: app.fetch, port: config.http.port, hostname: confi
   log.info('api listening', { port: info.port }),
 );
 hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
-// One Ctrl-C can arrive more than once (npm and tsx relay it): stop once.
+// One Ctrl-C can arrive more than once (npm relays it): stop once.
 let stopping = false;
 const stop = () => {
   if (stopping) return;

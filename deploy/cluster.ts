@@ -10,7 +10,7 @@
  * keeps every database.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -27,6 +27,7 @@ import {
   startPostgres,
   type NativePostgres,
 } from './native-postgres.js';
+import { groupMembers, signalGroup, stopGroup } from './process-group.js';
 import { provisionTemporalServer, startTemporalServer, type RunningTemporal } from './temporal-server.js';
 import { appProcessEnv, appServices, infraServices, type AppServiceName, type SharedAppEnv } from './topology.js';
 
@@ -187,7 +188,7 @@ async function main() {
         cwd: repoRoot,
         env: { ...process.env, ...app.env, NODE_OPTIONS: '' },
         stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true, // its own process group: a signal reaches npm, tsx and node alike
+        detached: true, // its own process group: a signal reaches npm, sh and node alike
       });
       app.child = child;
       let log = logs.get(app.name);
@@ -245,7 +246,7 @@ async function main() {
       if (stopping) {
         if (Date.now() - stopping < 1000) return;
         say(`${signal} again: stopping now`);
-        for (const app of apps) killGroup(app.child, 'SIGKILL');
+        for (const app of apps) if (app.child?.pid) signalGroup(app.child.pid, 'SIGKILL');
         await stopStack();
         process.exit(130);
       }
@@ -253,9 +254,29 @@ async function main() {
       say(`${signal}: stopping the APIs, draining the workers ...`);
       for (const app of apps) app.stopping = true;
       // APIs first (no new work), then the workers finish or hand back what they run.
-      await Promise.all(apps.filter((a) => a.name.startsWith('api')).map((a) => stopGroup(a.child)));
-      await Promise.all(apps.filter((a) => a.name.startsWith('worker')).map((a) => stopGroup(a.child, 60_000)));
+      const phase = async (names: string, members: AppProcess[], graceMs: number) => {
+        const t0 = Date.now();
+        const ends = await Promise.all(members.map(async (a) => ({ a, end: await stopApp(a, graceMs) })));
+        for (const { a, end } of ends) {
+          if (end.killed) say(`${a.name} did not stop within ${graceMs / 1000} s: killed`);
+          if (end.left.length)
+            say(`${a.name} left ${end.left.map((m) => `${m.command} (${m.pid}, ${m.state})`).join(', ')}`);
+        }
+        say(`${names} stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      };
+      await phase(
+        'APIs',
+        apps.filter((a) => a.name.startsWith('api')),
+        20_000,
+      );
+      await phase(
+        'workers',
+        apps.filter((a) => a.name.startsWith('worker')),
+        60_000,
+      );
+      const t0 = Date.now();
       await stopStack();
+      say(`Temporal and PostgreSQL stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
       say('stopped.');
       process.exit(0);
     };
@@ -264,14 +285,14 @@ async function main() {
   } catch (err) {
     for (const app of apps) {
       app.stopping = true;
-      killGroup(app.child, 'SIGKILL');
+      if (app.child?.pid) signalGroup(app.child.pid, 'SIGKILL');
     }
     await stopStack();
     throw err;
   }
 }
 
-/** Run a build step; its output is shown only when it fails. */
+/** Stop the app process groups an earlier supervisor (killed hard) left running. */
 async function stopLeftovers(file: string): Promise<void> {
   let groups: Record<string, number | null>;
   try {
@@ -279,21 +300,17 @@ async function stopLeftovers(file: string): Promise<void> {
   } catch {
     return;
   }
-  const alive = Object.entries(groups).filter(([, pid]) => {
-    if (!pid) return false;
-    try {
-      process.kill(-pid, 0);
-      // A group id can be reused after a reboot: only an npm or node process of ours is stopped.
-      return /npm|node|tsx/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
-    } catch {
-      return false;
-    }
-  });
+  // A group id can be reused (pids wrap): only a group of npm, sh or node processes is ours.
+  const alive = Object.entries(groups).filter(
+    (entry): entry is [string, number] =>
+      !!entry[1] && groupMembers(entry[1]).some((m) => /^(npm|node|tsx|sh)/.test(m.command)),
+  );
   if (!alive.length) return;
   say(`stopping ${alive.map(([name]) => name).join(', ')} left running by an earlier run ...`);
-  await Promise.all(alive.map(([, pid]) => stopGroup({ pid } as ChildProcess, 30_000)));
+  await Promise.all(alive.map(([, pid]) => stopGroup(pid, 30_000)));
 }
 
+/** Run a build step; its output is shown only when it fails. */
 function runQuietly(cmd: string, args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -335,35 +352,9 @@ async function waitReady(port: number, timeoutMs = 300_000): Promise<void> {
   throw new Error(`the API on port ${port} was not ready within ${timeoutMs / 1000} s (last answer: ${last})`);
 }
 
-function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): void {
-  // Not `child.exitCode`: npm (the group's leader) exits at once while tsx and node still drain.
-  if (!child?.pid) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-/** SIGTERM the process group, SIGKILL it after `timeoutMs`, and wait until every member is gone. */
-async function stopGroup(child: ChildProcess | undefined, timeoutMs = 20_000): Promise<void> {
-  if (!child?.pid) return;
-  const pid = child.pid;
-  const alive = () => {
-    try {
-      process.kill(-pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
-  process.kill(-pid, 'SIGTERM');
-  const deadline = Date.now() + timeoutMs;
-  while (alive()) {
-    if (Date.now() > deadline) process.kill(-pid, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Stop an app's process group (npm, sh, node and what node spawned). */
+function stopApp(app: AppProcess, graceMs: number) {
+  return app.child?.pid ? stopGroup(app.child.pid, graceMs) : Promise.resolve({ ms: 0, killed: false, left: [] });
 }
 
 main().catch((err: Error) => {

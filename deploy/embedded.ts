@@ -171,7 +171,7 @@ async function main() {
     // only then stop what those activities use: the speech engine, the database, Temporal.
     const shutdown = async (signal: string) => {
       if (stopping) {
-        // One Ctrl-C can arrive twice (the terminal's process group, and relayed by tsx).
+        // One Ctrl-C can arrive twice (the terminal's process group, and relayed by npm).
         if (Date.now() - stopping < 1000) return;
         say(`${signal} again: stopping now; unfinished activities are retried at the next start.`);
         process.exit(130);

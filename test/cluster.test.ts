@@ -4,7 +4,8 @@
  * pgvector), driven from outside with `npm run simulate` (signed lifecycles, retried like Telnyx
  * retries), the REST API, /metrics and the Temporal API, while processes are killed and restarted.
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
@@ -21,7 +22,7 @@ describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers',
   let apiPorts: number[];
   let metricsPort: number;
   let token: string;
-  const dataDir = path.join('/tmp', `cc-cluster-${process.pid}-${Date.now()}`);
+  const dataDir = path.join(tmpdir(), `cc-cluster-${process.pid}-${Date.now()}`);
 
   const start = async () => {
     cluster = npmRun('cluster', env);
@@ -77,6 +78,7 @@ describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers',
 
   afterAll(async () => {
     await cluster?.stop('SIGINT', 120_000);
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('runs the real Temporal server with 4 shards and the search attributes, both APIs ready, migrated once', async () => {

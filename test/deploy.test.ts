@@ -137,8 +137,8 @@ describe('deploy/compose.yaml', { timeout: 900_000 }, () => {
         scripts: Record<string, string>;
       }
     ).scripts;
-    expect(scripts.api).toBe('tsx api/main.ts');
-    expect(scripts.worker).toBe('tsx worker/main.ts');
+    expect(scripts.api).toBe('node --import tsx api/main.ts');
+    expect(scripts.worker).toBe('node --import tsx worker/main.ts');
   });
 });
 

@@ -2,6 +2,9 @@
  * Starts the real parts the suite needs, once: the offline speech engine (installed if missing), Chromium for the browser tests (apt, if missing), a
  * Temporal dev server (in memory) and native PostgreSQL with pgvector. A part that cannot start fails the run with what is missing.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { freePort, startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startNativePostgres } from '../deploy/native-postgres.js';
@@ -35,12 +38,16 @@ export default async function setup() {
     await temporal.stop();
     throw new Error(`Native PostgreSQL with pgvector is required for the tests: ${(err as Error).message}`);
   }
+  // Every data folder a test makes lives under one root, removed when the run ends.
+  const scratch = await mkdtemp(path.join(tmpdir(), 'cc-tests-'));
   // Test workers are forked after this runs and inherit these.
+  process.env.TEST_SCRATCH_DIR = scratch;
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.TEST_TEMPORAL_CLI_PATH = cli;
   process.env.TEST_POSTGRES_URL = pg.url;
   return async () => {
     await temporal.stop();
     await pg.stop();
+    await rm(scratch, { recursive: true, force: true });
   };
 }

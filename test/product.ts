@@ -4,12 +4,13 @@
  * signed webhooks, the REST API, and the Temporal API.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { freePort } from '../deploy/dev-server.js';
+import { scratchPath } from './scratch.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -30,7 +31,7 @@ export function npmRun(script: string, env: Record<string, string>, args: string
     cwd: repoRoot,
     env: { ...process.env, ...env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, like a terminal session: signals reach npm and tsx
+    detached: true, // its own process group, like a terminal session: signals reach npm and node
   });
   let out = '';
   const listeners = new Set<() => void>();
@@ -118,7 +119,7 @@ export interface Embedded {
 /** Ports and a fresh data folder for one embedded instance. */
 export async function embeddedEnv(): Promise<Record<string, string>> {
   return {
-    DATA_DIR: path.join('/tmp', `cc-acceptance-${randomUUID()}`),
+    DATA_DIR: scratchPath('acceptance'),
     PORT: String(await freePort()),
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),

@@ -12,6 +12,7 @@ import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js'
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { buildWorker } from '../worker/worker.js';
 import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
+import { scratchPath } from './scratch.js';
 
 export const need = (name: string): string => {
   const v = process.env[name];
@@ -85,7 +86,7 @@ export async function startStack(
   const keys = devKeys();
   const token = `test-${randomUUID()}`;
   const config = loadConfig('test', {
-    DATA_DIR: `/tmp/cc-test-${randomUUID()}`,
+    DATA_DIR: scratchPath('stack'),
     API_TOKENS: token,
     TEMPORAL_TASK_QUEUE: `tq-${randomUUID()}`,
     ...o.env,

@@ -69,7 +69,7 @@ const metricsServer = await serveWorkerMetrics({
 });
 log.info('worker running', { taskQueue: config.temporal.taskQueue, namespace: config.temporal.namespace });
 // The Runtime starts draining on the first SIGINT/SIGTERM and then stops listening, so a second
-// one (a terminal's Ctrl-C reaches npm, tsx and this process, and tsx relays it again) would kill
+// one (a terminal's Ctrl-C reaches npm and this process, and npm relays it again) would kill
 // the process mid-drain. Repeats within a second are the same signal; a later one forces.
 let firstSignalAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -12,6 +12,7 @@ import { contacts, embeddings, notifications, phoneRecords, tasks } from '../db/
 import { callWorkflowId } from '../temporal.config.js';
 import { freshPostgresUrl, need, postSigned, startStack, type Stack } from '../test/stack.js';
 import { startVendors, type Vendors } from '../activities/providers/fakes/vendor-set.js';
+import { scratchPath } from '../test/scratch.js';
 
 let vendors: Vendors;
 let stack: Stack;
@@ -31,7 +32,7 @@ function startWorkerProcess(taskQueue: string): ChildProcess {
       TEMPORAL_CODEC_KEYS: stack.codecKeys,
       RECORDING_HOSTS: '127.0.0.1,localhost',
       LOG_LEVEL: 'error',
-      DATA_DIR: `/tmp/cc-crash-${randomUUID()}`,
+      DATA_DIR: scratchPath('crash'),
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -1,6 +1,5 @@
 /** The offline speech engine, run for real (the test setup installs it; nothing here is faked). */
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -9,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dualCall, monoCall } from '../../../bench/speech.js';
 import { ProviderError } from '../errors.js';
 import { findSpeechEngine } from './engine-install.js';
+import { scratchPath } from '../../../test/scratch.js';
 import { createLocalSpeech, createTurns, mergeTurns } from './local.js';
 
 const run = promisify(execFile);
@@ -50,7 +50,7 @@ dst.close()`;
 }
 
 describe('local speech engine (faster-whisper, packaged tiny.en)', () => {
-  const workDir = path.join(tmpdir(), `cc-stt-test-${randomUUID()}`);
+  const workDir = scratchPath('stt');
   const speech = createLocalSpeech({ workDir, concurrency: 2 });
   afterAll(() => speech.close());
 
