@@ -91,6 +91,11 @@ export const CALL_LATE_CONTACT_PATCH = 'call-late-contact';
  * answer or a recording), and of the call's outcome in its search attributes and details.
  */
 export const CALL_SETTLE_OUTCOME_PATCH = 'call-settle-outcome';
+/**
+ * patched() id of one activity for every stage mark: a failed stage is recorded with `markStages`,
+ * like a skipped one. Runs that predate it call `markStage`, which stays registered until none is open.
+ */
+export const CALL_STAGE_MARKS_PATCH = 'call-stage-marks';
 /** patched() id of the message workflow's database steps as local activities. */
 export const MESSAGE_LOCAL_DB_PATCH = 'message-local-db';
 

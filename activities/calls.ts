@@ -82,20 +82,7 @@ export function createCallActivities({
       await markCallUnknown(db, phoneRecordId);
     },
 
-    async markStage({
-      phoneRecordId,
-      stage,
-      state,
-      error,
-    }: {
-      phoneRecordId: string;
-      stage: StageName;
-      state: StageState;
-      error?: string;
-    }) {
-      await setStageStatus(db, phoneRecordId, [stage], state, error);
-    },
-
+    /** Record stages as failed or skipped (the workflow's decision; see the stage-status note in ARCHITECTURE.md). */
     async markStages({
       phoneRecordId,
       stages,
@@ -108,6 +95,14 @@ export function createCallActivities({
       error?: string;
     }) {
       await setStageStatus(db, phoneRecordId, stages, state, error);
+    },
+
+    /**
+     * One stage's mark, as call workflows started before CALL_STAGE_MARKS_PATCH record a failure.
+     * Kept only so those runs replay and finish; delete it once none of them is open.
+     */
+    async markStage(a: { phoneRecordId: string; stage: StageName; state: StageState; error?: string }) {
+      await setStageStatus(db, a.phoneRecordId, [a.stage], a.state, a.error);
     },
 
     /** Answer an inbound Call Control call: greeting by name for known contacts, then a dual recording. */

@@ -255,8 +255,8 @@ export function createPipelineActivities(deps: PipelineDeps) {
       return { score };
     },
 
-    // `reprocess` is still sent by the call workflow (its histories carry it); the ledger's dedupe
-    // keys already make a reprocessing run say nothing twice, so it changes nothing here.
+    // Runs started before this release still send `reprocess`; the ledger's dedupe keys already make
+    // a reprocessing run say nothing twice, so it changes nothing here.
     async notifyStage({ phoneRecordId }: { phoneRecordId: string; reprocess?: boolean }) {
       const r = await requireRecord(db, phoneRecordId);
       const sent = await notifyForCall(deps, r);

@@ -43,7 +43,7 @@ describe('deploy/compose.yaml', { timeout: 900_000 }, () => {
 
   beforeAll(async () => {
     compose = await provisionComposeCli();
-    const dir = await mkdtemp(path.join(tmpdir(), 'cc-compose-'));
+    const dir = await mkdtemp(path.join(process.env.TEST_SCRATCH_DIR ?? tmpdir(), 'compose-'));
     envFile = path.join(dir, '.env');
     const example = await readFile(path.join(repoRoot, 'deploy', 'env.example'), 'utf8');
     // Every variable the example lists, filled in: compose must accept exactly that file.

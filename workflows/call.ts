@@ -20,6 +20,7 @@ import {
   callTimeouts,
   CALL_LATE_CONTACT_PATCH,
   CALL_SETTLE_OUTCOME_PATCH,
+  CALL_STAGE_MARKS_PATCH,
   CALL_WORKFLOW_V2_PATCH,
   localActivityProfiles,
   searchAttributes,
@@ -104,7 +105,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   progress.phoneRecordId = phoneRecordId;
   progress.status = snap.status;
 
-  const options = { reprocess: Boolean(input.reprocessPhoneRecordId), storedRecording };
+  const options = { storedRecording };
   await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
   if (v2 && !input.reprocessPhoneRecordId) {
     // Telnyx delivers out of order: an `answered` or a recording can still arrive after the
@@ -119,7 +120,6 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
           contactId = res.contactId;
           await pipelineStages(db, phoneRecordId, progress).contact(
             planStages(res.snap, { ...options, contactId }).rescore,
-            options.reprocess,
           );
         }
         continue;
@@ -227,7 +227,10 @@ function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: Ca
       if (!(err instanceof ActivityFailure)) throw err;
       progress.stages[name] = 'failed';
       const reason = err.cause?.message ?? err.message;
-      await db.markStage({ phoneRecordId, stage: name, state: 'failed', error: reason.slice(0, 500) });
+      const error = reason.slice(0, 500);
+      if (patched(CALL_STAGE_MARKS_PATCH))
+        await db.markStages({ phoneRecordId, stages: [name], state: 'failed', error });
+      else await db.markStage({ phoneRecordId, stage: name, state: 'failed', error });
       return false;
     }
   };
@@ -250,10 +253,10 @@ function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: Ca
       await stage('embed', () => embed.embedStage({ phoneRecordId }));
     },
     /** rescore (when the caller is a contact) and notify. */
-    async contact(plan: StagePlan['rescore'], reprocess: boolean) {
+    async contact(plan: StagePlan['rescore']) {
       if (plan.run) await stage('rescore', () => db.rescoreContact({ contactId: plan.contactId, phoneRecordId }));
       else await skip(['rescore'], plan.why);
-      await stage('notify', () => notify.notifyStage({ phoneRecordId, reprocess }));
+      await stage('notify', () => notify.notifyStage({ phoneRecordId }));
     },
   };
 }
@@ -263,11 +266,11 @@ async function runPipeline(
   snap: CallSnapshot,
   phoneRecordId: string,
   contactId: string | null,
-  { reprocess, storedRecording }: { reprocess: boolean; storedRecording: boolean },
+  { storedRecording }: { storedRecording: boolean },
   progress: CallProgress,
 ): Promise<void> {
   const stages = pipelineStages(db, phoneRecordId, progress);
   const plan = planStages(snap, { storedRecording, contactId });
   await stages.audio(snap, plan.audio);
-  await stages.contact(plan.rescore, reprocess);
+  await stages.contact(plan.rescore);
 }

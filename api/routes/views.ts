@@ -213,7 +213,6 @@ export const MessageSchema = z
     occurredAt: ts,
     sentiment: z.string().nullable(),
     sentimentScore: z.number().nullable(),
-    stageStatus: z.unknown(),
     createdAt: ts,
   })
   .openapi('Message');
@@ -234,7 +233,6 @@ export function messageView(m: MessageRow, contactName: string | null): z.infer<
     occurredAt: m.occurredAt.toISOString(),
     sentiment: m.sentiment,
     sentimentScore: m.sentimentScore,
-    stageStatus: m.stageStatus,
     createdAt: m.createdAt.toISOString(),
   };
 }

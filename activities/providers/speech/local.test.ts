@@ -31,7 +31,7 @@ async function installed() {
 /** Re-encode audio as mp3 with the engine's own PyAV (no sox or lame on the machine). */
 async function toMp3(wav: Buffer): Promise<Buffer> {
   const engine = await installed();
-  const dir = await mkdtemp(path.join(tmpdir(), 'cc-mp3-'));
+  const dir = await mkdtemp(path.join(process.env.TEST_SCRATCH_DIR ?? tmpdir(), 'mp3-'));
   await writeFile(path.join(dir, 'in.wav'), wav);
   const script = `
 import av, sys

@@ -981,7 +981,6 @@ export interface components {
             occurredAt: string;
             sentiment: string | null;
             sentimentScore: number | null;
-            stageStatus?: unknown;
             /** Format: date-time */
             createdAt: string;
         };
