@@ -7,17 +7,19 @@
 import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from '../db/client.js';
 import { freePort } from '../deploy/dev-server.js';
+import { groupMembers, signalGroup } from '../deploy/process-group.js';
 import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
 import { say } from './lib.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
 export async function startClusterStack(extraEnv: Record<string, string> = {}) {
-  const dataDir = path.join('/tmp', `cc-bench-cluster-${process.pid}-${Date.now()}`);
+  const dataDir = path.join(tmpdir(), `cc-bench-cluster-${process.pid}-${Date.now()}`);
   const port = await freePort();
   const env: Record<string, string> = {
     ...extraEnv,
@@ -40,20 +42,10 @@ export async function startClusterStack(extraEnv: Record<string, string> = {}) {
     detached: true,
   });
   const stopCluster = async () => {
-    try {
-      process.kill(-cluster.pid!, 'SIGINT');
-    } catch {
-      return;
-    }
+    if (!signalGroup(cluster.pid!, 'SIGINT')) return;
     // npm exits at once; the group (APIs, workers, servers) finishes stopping after it.
-    for (let i = 0; i < 1200; i++) {
-      try {
-        process.kill(-cluster.pid!, 0);
-        await new Promise((r) => setTimeout(r, 100));
-      } catch {
-        return;
-      }
-    }
+    const until = Date.now() + 120_000;
+    while (groupMembers(cluster.pid!).length && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
   };
   process.once('SIGINT', () => {
     void stopCluster().then(() => process.exit(130));

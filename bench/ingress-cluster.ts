@@ -10,22 +10,20 @@
  * ingress phase must have exactly one phone record. CPU per process kind over each phase (from
  * /proc) says where the time goes. Results: bench/results/ingress-cluster.json.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowIdReusePolicy } from '@temporalio/client';
 import { Hono } from 'hono';
 import pg from 'pg';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { freePort } from '../deploy/dev-server.js';
 import { callWorkflowId } from '../temporal.config.js';
-import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
 import { callEventSignal } from '../workflows/call.messages.js';
 import { arg, argString, fmt, say } from './lib.js';
+import { startClusterStack } from './cluster-stack.js';
 import { makeEvents, openLoop } from './ingress-load.js';
 
 const rates = (argString('rates') ?? String(arg('rate', 200))).split(',').map(Number);
@@ -111,48 +109,11 @@ const diff = (a: Record<string, number>, b: Record<string, number>, secs: number
       .map((k) => [k, `${(((b[k]! - (a[k] ?? 0)) / 100 / secs) * 100).toFixed(0)}% of a core`]),
   );
 
-const dataDir = path.join('/tmp', `cc-bench-cluster-${process.pid}`);
-const port = await freePort();
-const env: Record<string, string> = {
-  DATA_DIR: dataDir,
-  PORT: String(port),
-  METRICS_PORT: String(await freePort()),
-  CLUSTER_PG_PORT: String(await freePort()),
-  CLUSTER_TEMPORAL_PG_PORT: String(await freePort()),
-  CLUSTER_TEMPORAL_PORT: String(12_000 + Math.floor(Math.random() * 18_000)),
-  TEMPORAL_UI_PORT: String(await freePort()),
-  HOST: '127.0.0.1',
-  LOG_LEVEL: 'warn',
-};
-say(`starting npm run cluster (fresh data in ${dataDir}) ...`);
-const cluster: ChildProcess = spawn('npm', ['run', '--silent', 'cluster'], {
-  cwd: repoRoot,
-  env: { ...process.env, ...env },
-  stdio: ['ignore', 'pipe', 'pipe'],
-  detached: true,
-});
-// Ctrl-C on the benchmark stops the cluster it started too.
-process.once('SIGINT', () => {
-  process.kill(-cluster.pid!, 'SIGINT');
-  process.exitCode = 130;
-});
-let out = '';
-cluster.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-cluster.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-const deadline = Date.now() + 900_000;
-while (!/\[cluster\] ready in/.test(out)) {
-  if (cluster.exitCode !== null || Date.now() > deadline)
-    throw new Error(`the cluster did not start:\n${out.slice(-3000)}`);
-  await new Promise((r) => setTimeout(r, 500));
-}
-say(out.match(/\[cluster\] ready in [^\n]*/)![0]);
-
-const apis = [`http://127.0.0.1:${port}`, `http://127.0.0.1:${port + 1}`];
+const stack = await startClusterStack();
+const { dataDir, env, client } = stack;
+const apis = stack.urls;
+const key = stack.keys.privateKey;
 const temporalMetricsUrl = `http://127.0.0.1:${Number(env.CLUSTER_TEMPORAL_PORT) + 767}/metrics`;
-const key = createPrivateKey(await readFile(path.join(dataDir, 'telnyx-dev-key.pem'), 'utf8'));
-const codec = new EncryptionCodec(parseCodecKeys((await readFile(path.join(dataDir, 'codec-keys'), 'utf8')).trim()));
-const connection = await Connection.connect({ address: `127.0.0.1:${env.CLUSTER_TEMPORAL_PORT}` });
-const client = new Client({ connection, dataConverter: dataConverterFor(codec) });
 const db = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${env.CLUSTER_PG_PORT}/command_center` });
 await db.connect();
 const results: Record<string, unknown> = {
@@ -332,17 +293,5 @@ try {
   say('wrote bench/results/ingress-cluster.json');
 } finally {
   await db.end().catch(() => undefined);
-  await connection.close().catch(() => undefined);
-  process.kill(-cluster.pid!, 'SIGINT');
-  await new Promise((r) => cluster.once('exit', r));
-  // The group (APIs, workers, servers) finishes stopping after npm itself.
-  for (let i = 0; i < 600; i++) {
-    try {
-      process.kill(-cluster.pid!, 0);
-      await new Promise((r) => setTimeout(r, 100));
-    } catch {
-      break;
-    }
-  }
-  await rm(dataDir, { recursive: true, force: true });
+  await stack.stop();
 }

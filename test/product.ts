@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { freePort } from '../deploy/dev-server.js';
+import { groupMembers } from '../deploy/process-group.js';
 import { scratchPath } from './scratch.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -92,15 +93,7 @@ export function npmRun(script: string, env: Record<string, string>, args: string
       }, timeoutMs);
       const code = await exited;
       // npm may exit before the product has finished stopping: wait for the whole group.
-      const groupAlive = () => {
-        try {
-          process.kill(-child.pid!, 0);
-          return true;
-        } catch {
-          return false;
-        }
-      };
-      while (groupAlive()) await new Promise((r) => setTimeout(r, 100));
+      while (groupMembers(child.pid!).length) await new Promise((r) => setTimeout(r, 100));
       clearTimeout(timer);
       return code;
     },
