@@ -18,7 +18,12 @@
 import { createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { callLifecycle, signTelnyx, smsReceived, startFakeTelnyx } from '../activities/providers/telephony/fake.js';
+import {
+  callLifecycle,
+  deliverAsTelnyx,
+  smsReceived,
+  startFakeTelnyx,
+} from '../activities/providers/telephony/fake.js';
 import { checkCall, ALL_STAGES, type CallPlan, type CallRecord, type Notification } from './expectations.js';
 import { arg, argString } from './lib.js';
 import { dialogueAudio, dialogueText, DIALOGUES } from './speech.js';
@@ -88,28 +93,16 @@ const progress = (extra = '') =>
  * Each attempt is signed afresh, as Telnyx signs each delivery.
  */
 async function post(key: KeyObject, route: string, body: unknown) {
-  const text = JSON.stringify(body);
   sent++;
   await paced();
-  const giveUpAt = Date.now() + retrySeconds * 1000;
-  for (let attempt = 0; ; attempt++) {
-    let outcome: string;
-    try {
-      const res = await fetch(`${webhookTarget()}${route}`, {
-        method: 'POST',
-        body: text,
-        headers: { 'content-type': 'application/json', ...signTelnyx(key, text) },
-      });
-      await res.arrayBuffer();
-      outcome = String(res.status);
-      if (res.status < 500) return count(outcome);
-    } catch (err) {
-      outcome = `error(${(err as Error).message.slice(0, 30)})`;
-    }
-    if (Date.now() >= giveUpAt) return count(outcome);
-    count('retried');
-    await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** attempt)));
-  }
+  const { outcome, retries } = await deliverAsTelnyx(
+    `${webhookTarget()}${route}`,
+    key,
+    JSON.stringify(body),
+    retrySeconds,
+  );
+  for (let i = 0; i < retries; i++) count('retried');
+  count(outcome);
 }
 
 /** Duplicate events with probability p and optionally shuffle one call's sequence. */

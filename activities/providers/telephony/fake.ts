@@ -92,6 +92,38 @@ export function signTelnyx(privateKey: KeyObject, body: string, timestamp = Math
   return { 'telnyx-signature-ed25519': signature, 'telnyx-timestamp': String(timestamp) };
 }
 
+/**
+ * Deliver one webhook as Telnyx does: signed afresh on each attempt, and retried with backoff
+ * (250 ms doubling, at most 4 s apart) while the target cannot take it (no connection, or a 5xx),
+ * for up to `retrySeconds` (0 sends once). Resolves with the last outcome (the status, or
+ * `error(...)`) and how many attempts were retried.
+ */
+export async function deliverAsTelnyx(
+  url: string,
+  privateKey: KeyObject,
+  body: string,
+  retrySeconds = 60,
+): Promise<{ outcome: string; ok: boolean; retries: number }> {
+  const giveUpAt = Date.now() + retrySeconds * 1000;
+  for (let attempt = 0; ; attempt++) {
+    let outcome: string;
+    try {
+      const res = await fetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', ...signTelnyx(privateKey, body) },
+      });
+      await res.arrayBuffer();
+      outcome = String(res.status);
+      if (res.status < 500) return { outcome, ok: res.ok, retries: attempt };
+    } catch (err) {
+      outcome = `error(${(err as Error).message.slice(0, 30)})`;
+    }
+    if (Date.now() >= giveUpAt) return { outcome, ok: false, retries: attempt };
+    await new Promise((r) => setTimeout(r, Math.min(4000, 250 * 2 ** attempt)));
+  }
+}
+
 export interface LifecycleOptions {
   from: string;
   to: string;
