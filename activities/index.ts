@@ -20,6 +20,12 @@ export interface ActivityDeps {
 }
 
 export function createActivities({ db, providers, config, executions, mediaKey }: ActivityDeps) {
+  // Where the owner is told things: call notifications and the owner's digest and reminders alike.
+  const notify = {
+    webhookUrl: config.notify.webhookUrl,
+    longCallSeconds: config.notify.longCallSeconds,
+    ownerPhoneNumber: config.owner.phoneNumber,
+  };
   return {
     ...createForgetActivities({ db, providers, executions }),
     ...createRetentionActivities({ db, providers, policy: config.retention }),
@@ -34,20 +40,12 @@ export function createActivities({ db, providers, config, executions, mediaKey }
     ...createOwnerActivities({
       db,
       providers,
-      notify: {
-        webhookUrl: config.notify.webhookUrl,
-        longCallSeconds: config.notify.longCallSeconds,
-        ownerPhoneNumber: config.owner.phoneNumber,
-      },
+      notify,
     }),
     ...createPipelineActivities({
       db,
       providers,
-      notify: {
-        webhookUrl: config.notify.webhookUrl,
-        longCallSeconds: config.notify.longCallSeconds,
-        ownerPhoneNumber: config.owner.phoneNumber,
-      },
+      notify,
       recordingHosts: config.recordings.allowedHosts,
     }),
   };

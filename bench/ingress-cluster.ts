@@ -24,7 +24,7 @@ import { callWorkflowId } from '../temporal.config.js';
 import { callEventSignal } from '../workflows/call.messages.js';
 import { arg, argString, fmt, say } from './lib.js';
 import { startClusterStack } from './cluster-stack.js';
-import { makeEvents, openLoop } from './ingress-load.js';
+import { drainCalls, makeEvents, openLoop } from './ingress-load.js';
 
 const rates = (argString('rates') ?? String(arg('rate', 200))).split(',').map(Number);
 const seconds = arg('seconds', 60);
@@ -124,25 +124,7 @@ const results: Record<string, unknown> = {
 };
 
 /** Wait until every session's workflow has finished. */
-async function drain(sessions: string[]): Promise<boolean> {
-  const until = Date.now() + 600_000;
-  for (const id of sessions) {
-    const left = until - Date.now();
-    if (left <= 0) return false;
-    const done = await Promise.race([
-      client.workflow
-        .getHandle(callWorkflowId(id))
-        .result()
-        .then(
-          () => true,
-          () => true,
-        ),
-      new Promise<boolean>((r) => setTimeout(() => r(false), left)),
-    ]);
-    if (!done) return false;
-  }
-  return true;
-}
+const drain = (sessions: string[]) => drainCalls(client, sessions, 600_000);
 
 /** One offered rate: the two floors, then ingress; each drained; refused deliveries redelivered as Telnyx would. */
 async function step(rate: number, barePort: number, ingressSessions: string[]) {

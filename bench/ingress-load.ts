@@ -1,5 +1,7 @@
 /** The ingress benchmarks' load: an open-loop driver and signed missed-call lifecycles. */
+import type { Client } from '@temporalio/client';
 import { callLifecycle } from '../activities/providers/telephony/fake.js';
+import { callWorkflowId } from '../temporal.config.js';
 import { percentile } from './lib.js';
 
 /** Open loop: start `fn(i)` every 1/rate s for `seconds`, whatever the previous ones are doing. */
@@ -55,4 +57,25 @@ export function makeEvents(n: number, prefix: string) {
     }
   }
   return { events: events.slice(0, n), sessions };
+}
+
+/** Wait until every session's call workflow has finished (or `timeoutMs` passes): false on timeout. */
+export async function drainCalls(client: Client, sessions: string[], timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (const id of sessions) {
+    const left = until - Date.now();
+    if (left <= 0) return false;
+    const done = await Promise.race([
+      client.workflow
+        .getHandle(callWorkflowId(id))
+        .result()
+        .then(
+          () => true,
+          () => true,
+        ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), left)),
+    ]);
+    if (!done) return false;
+  }
+  return true;
 }

@@ -23,7 +23,7 @@ import { freePort, startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, argString, fmt, say } from './lib.js';
-import { makeEvents, openLoop } from './ingress-load.js';
+import { drainCalls, makeEvents, openLoop } from './ingress-load.js';
 
 if (argString('target') === 'cluster') {
   // The production topology (npm run cluster): bench/ingress-cluster.ts.
@@ -40,25 +40,7 @@ const stack = await startEmbeddedStack();
 const results: Record<string, unknown> = { seconds, rates, at: new Date().toISOString() };
 
 /** Let the worker finish the workflows a phase started, so phases do not load each other. */
-async function drain(sessions: string[]) {
-  const deadline = Date.now() + 180_000;
-  for (const id of sessions) {
-    const left = deadline - Date.now();
-    if (left <= 0) return false;
-    const done = await Promise.race([
-      stack.client.workflow
-        .getHandle(callWorkflowId(id))
-        .result()
-        .then(
-          () => true,
-          () => true,
-        ),
-      new Promise<boolean>((r) => setTimeout(() => r(false), left)),
-    ]);
-    if (!done) return false;
-  }
-  return true;
-}
+const drain = (sessions: string[]) => drainCalls(stack.client, sessions, 180_000);
 
 try {
   const bare = new Hono().post('/x', (c) => c.text('ok'));

@@ -12,7 +12,8 @@ import { openDatabase } from '../db/client.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { EncryptionCodec, parseCodecKeys } from './codec.js';
 import { tokenMatcher } from '../api/auth.js';
-import { freeLoopbackPort, serveWorkerMetrics } from './metrics-server.js';
+import { serveWorkerMetrics } from './metrics-server.js';
+import { freePort } from '../deploy/dev-server.js';
 import { buildWorker, bundleIsFresh, defaultBundlePath } from './worker.js';
 
 // Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
@@ -21,7 +22,7 @@ const config = loadConfigOrExit('worker');
 const log = createLogger(config, secretValues(config), { service: 'worker' });
 // The SDK's own worker metrics (task slots, poll latency, schedule-to-start) on a loopback port,
 // served with ours on METRICS_PORT.
-const sdkMetricsPort = await freeLoopbackPort();
+const sdkMetricsPort = await freePort(); // loopback, for the SDK's own exporter
 Runtime.install({
   logger: new DefaultLogger('WARN', temporalLogFunction(log)),
   telemetryOptions: {

@@ -5,20 +5,7 @@
  * default) and only to a holder of an API token.
  */
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { metricsContentType, metricsText } from '../activities/telemetry.js';
-
-/** A free loopback port for the SDK's exporter (nothing else listens on it). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createNetServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      srv.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export function serveWorkerMetrics(o: {
   host: string;
