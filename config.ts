@@ -110,6 +110,8 @@ export const envSchema = z.object({
   RETAIN_MESSAGES_DAYS: z.coerce.number().int().positive().optional(),
   RETAIN_SCORE_HISTORY_DAYS: z.coerce.number().int().positive().optional(),
   NOTIFY_LONG_CALL_SECONDS: z.coerce.number().int().positive().default(120),
+  /** After hangup, how long a call's workflow stays open for late events (Telnyx redelivers; its recording URL lives 10 min). */
+  CALL_STRAGGLER_WINDOW_SECONDS: z.coerce.number().int().min(0).max(86_400).default(600),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -292,6 +294,8 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
         }
       : undefined,
     notify: { webhookUrl: e.NOTIFY_WEBHOOK_URL, longCallSeconds: e.NOTIFY_LONG_CALL_SECONDS },
+    /** A call's run stays open this long after hangup unless nothing can change it any more; later events reopen it. */
+    calls: { stragglerWindowMs: e.CALL_STRAGGLER_WINDOW_SECONDS * 1000 },
     /** Days to keep each kind of data (unset: forever), enforced daily by the retention schedule. */
     retention: {
       recordingsDays: e.RETAIN_RECORDINGS_DAYS,

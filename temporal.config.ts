@@ -96,6 +96,12 @@ export const CALL_SETTLE_OUTCOME_PATCH = 'call-settle-outcome';
  * like a skipped one. Runs that predate it call `markStage`, which stays registered until none is open.
  */
 export const CALL_STAGE_MARKS_PATCH = 'call-stage-marks';
+/**
+ * patched() id of the straggler window: a saved recording proves the call was answered, and a
+ * call's workflow stays open after its pipeline until no late event can change the call (or the
+ * window after hangup ends), re-planning the call when one does.
+ */
+export const CALL_STRAGGLER_WINDOW_PATCH = 'call-straggler-window';
 /** patched() id of the message workflow's database steps as local activities. */
 export const MESSAGE_LOCAL_DB_PATCH = 'message-local-db';
 
@@ -105,6 +111,11 @@ export const callTimeouts = {
   recordingAfterHangup: '5 minutes',
   /** After a hangup with no answer, how long late (out-of-order) events may still change the call. */
   unansweredSettle: '3 seconds',
+  /**
+   * After hangup, how long the workflow stays open for late events (Telnyx redelivers for a while;
+   * its recording URL lives 10 minutes) unless the call is settled sooner. `CALL_STRAGGLER_WINDOW_SECONDS`.
+   */
+  stragglerWindowMs: 10 * 60_000,
   /** A call with no terminal event after this many ms is closed as `unknown` (sync reconciles it). */
   maxCallLengthMs: 6 * 3600_000,
 } as const;

@@ -9,6 +9,7 @@ import {
   knownCallSessions,
   markCallUnknown,
   setStageStatus,
+  type PhoneRecordRow,
   upsertCallRecord,
 } from '../db/queries/phone-records.js';
 import type { CallEvent, CallSnapshot, StageName, StageState } from '../workflows/contract.js';
@@ -134,6 +135,13 @@ export function createCallActivities({
       return { checked: cdrs.length, missing };
     },
 
+    /** A closed call's stored record as events, for the run a late event reopens (see eventsFromStoredRecord). */
+    async loadStoredCallEvents({ phoneRecordId }: { phoneRecordId: string }) {
+      const r = await getPhoneRecord(db, phoneRecordId);
+      if (!r) throw new Error(`phone record ${phoneRecordId} not found`);
+      return { events: eventsFromStoredRecord(r), hasRecording: Boolean(r.recordingLocation) };
+    },
+
     /** The stored facts of a call, for a reprocessing run. */
     async loadCallForReprocess({ phoneRecordId }: { phoneRecordId: string }) {
       const r = await getPhoneRecord(db, phoneRecordId);
@@ -152,6 +160,44 @@ export function createCallActivities({
       return { snapshot, contactId: r.contactId, hasRecording: Boolean(r.recordingLocation) };
     },
   };
+}
+
+/**
+ * The events a stored phone record implies (a closed run's outcome, as a reopened run starts from
+ * it): initiated, answered when it was, the hangup as stored. The stored recording is not an event;
+ * the run is told it is stored.
+ */
+export function eventsFromStoredRecord(r: PhoneRecordRow): CallEvent[] {
+  const base = {
+    source: (r.source === 'texml' ? 'texml' : 'call_control') as CallEvent['source'],
+    callSessionId: r.callSessionId,
+    callControlId: r.callControlId ?? undefined,
+    callLegId: r.callLegId ?? undefined,
+    direction: (r.direction === 'outbound' ? 'outbound' : 'inbound') as CallEvent['direction'],
+    otherParty: r.phoneNumber,
+    ourNumber: r.ourNumber ?? undefined,
+    callerName: r.callerName ?? undefined,
+  };
+  const key = (t: string) => `stored:${r.callSessionId}:${t}`;
+  const start = (r.startedAt ?? r.createdAt).toISOString();
+  const events: CallEvent[] = [
+    { ...base, eventId: key('initiated'), type: 'call.initiated', occurredAt: start, startedAt: start },
+  ];
+  if (r.answeredAt)
+    events.push({ ...base, eventId: key('answered'), type: 'call.answered', occurredAt: r.answeredAt.toISOString() });
+  if (r.endedAt || r.hangupCause) {
+    const end = (r.endedAt ?? r.lastEventAt ?? r.createdAt).toISOString();
+    events.push({
+      ...base,
+      eventId: key('hangup'),
+      type: 'call.hangup',
+      occurredAt: end,
+      endedAt: end,
+      hangupCause: r.hangupCause ?? undefined,
+      hangupSource: r.hangupSource ?? undefined,
+    });
+  }
+  return events;
 }
 
 /** The events a detail record implies: initiated, answered when it lasted, hangup, no recording. */

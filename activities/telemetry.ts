@@ -36,6 +36,14 @@ export const webhookEvents = new client.Counter({
   registers: [registry],
 });
 
+/** Call events that arrived after their call's run closed: `reopened` (they changed the call) or `unchanged`. */
+export const lateCallEvents = new client.Counter({
+  name: 'cc_late_call_events_total',
+  help: "Call events for a call whose workflow had closed, by what was done: reopened (the event changed the call) or unchanged (acknowledged)",
+  labelNames: ['verdict'] as const,
+  registers: [registry],
+});
+
 export const stageRuns = new client.Counter({
   name: 'cc_pipeline_stage_total',
   help: 'Pipeline activity attempts by stage, provider and outcome (done, retry, failed)',

@@ -19,6 +19,7 @@ const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!));
 const gateway = createWorkflowGateway(
   new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }),
   config.temporal.taskQueue,
+  config.calls,
 );
 await gateway.ensureRetentionSchedule();
 const app = createApp(

@@ -17,11 +17,17 @@ import {
 } from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
 import { callEventSignal, messageEventSignal } from '../workflows/call.messages.js';
+import type { CallWorkflowInput } from '../workflows/call.js';
 import type { CallEvent, DigestResult, MessageEvent, RemindersResult, SyncResult } from '../workflows/contract.js';
 
 export interface WorkflowGateway {
   /** Resolves once Temporal has durably accepted the event; 'closed' when the call's workflow already finished. */
   deliverCallEvent(event: CallEvent): Promise<'accepted' | 'closed'>;
+  /**
+   * A late event that changes a call whose run already closed: a new run of the call's workflow
+   * (same id) starts from the stored record with this event, or the event joins that run if one is open.
+   */
+  reopenCall(event: CallEvent, phoneRecordId: string): Promise<void>;
   deliverMessageEvent(event: MessageEvent): Promise<'accepted' | 'closed'>;
   startReprocess(input: { callSessionId: string; phoneRecordId: string; requestId: string }): Promise<string>;
   /** Start reconciliation against Telnyx's detail records; waits up to `waitMs` for its result. */
@@ -77,34 +83,51 @@ async function resultWithin<T>(handle: { result(): Promise<unknown> }, waitMs: n
   }
 }
 
-export function createWorkflowGateway(client: Client, taskQueue: string): WorkflowGateway {
+export interface GatewayOptions {
+  /** How long after hangup a call's run stays open for late events (the workflow's default when unset). */
+  stragglerWindowMs?: number;
+}
+
+export function createWorkflowGateway(client: Client, taskQueue: string, o: GatewayOptions = {}): WorkflowGateway {
   const within = <T>(ms: number, fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + ms, fn);
+  const window = o.stragglerWindowMs === undefined ? {} : { stragglerWindowMs: o.stragglerWindowMs };
+  const startCall = (event: CallEvent, input: CallWorkflowInput, reuse: WorkflowIdReusePolicy) =>
+    within(WEBHOOK_TEMPORAL_DEADLINE_MS, () =>
+      client.workflow.signalWithStart('callWorkflow', {
+        workflowId: callWorkflowId(event.callSessionId),
+        taskQueue,
+        args: [{ ...input, ...window }],
+        signal: callEventSignal,
+        signalArgs: [event],
+        workflowIdReusePolicy: reuse,
+        typedSearchAttributes: [
+          { key: searchAttributes.callStatus, value: 'initiated' },
+          { key: searchAttributes.callStage, value: 'waiting' },
+          ...(event.direction ? [{ key: searchAttributes.callDirection, value: event.direction }] : []),
+        ],
+        staticSummary: `${input.reopenPhoneRecordId ? 'Call reopened by a late event' : 'Call'} ${event.direction ?? ''} ${event.otherParty ? maskPhone(event.otherParty) : ''}`
+          .replace(/\s+/g, ' ')
+          .trim(),
+      }),
+    );
   return {
     async deliverCallEvent(event) {
       try {
-        await within(WEBHOOK_TEMPORAL_DEADLINE_MS, () =>
-          client.workflow.signalWithStart('callWorkflow', {
-            workflowId: callWorkflowId(event.callSessionId),
-            taskQueue,
-            args: [{ callSessionId: event.callSessionId }],
-            signal: callEventSignal,
-            signalArgs: [event],
-            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            typedSearchAttributes: [
-              { key: searchAttributes.callStatus, value: 'initiated' },
-              { key: searchAttributes.callStage, value: 'waiting' },
-              ...(event.direction ? [{ key: searchAttributes.callDirection, value: event.direction }] : []),
-            ],
-            staticSummary: `Call ${event.direction ?? ''} ${event.otherParty ? maskPhone(event.otherParty) : ''}`
-              .replace(/\s+/g, ' ')
-              .trim(),
-          }),
-        );
+        // A closed run is never restarted by an event here: the webhook decides whether it matters.
+        await startCall(event, { callSessionId: event.callSessionId }, WorkflowIdReusePolicy.REJECT_DUPLICATE);
         return 'accepted';
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return 'closed';
         throw err;
       }
+    },
+    async reopenCall(event, phoneRecordId) {
+      // Signals the open run if there is one (another late event reopened it first), else starts one.
+      await startCall(
+        event,
+        { callSessionId: event.callSessionId, reopenPhoneRecordId: phoneRecordId },
+        WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      );
     },
     async deliverMessageEvent(event) {
       try {

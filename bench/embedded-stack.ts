@@ -39,6 +39,8 @@ export async function startEmbeddedStack(env: Record<string, string> = {}, activ
     DATA_DIR: dir,
     API_TOKENS: 'bench',
     TEMPORAL_TASK_QUEUE: `bench-${randomUUID()}`,
+    // The benchmarks time calls to their end: runs close as soon as their pipeline is done.
+    CALL_STRAGGLER_WINDOW_SECONDS: '0',
     ...env,
   });
   const database = await openDatabase({ pgliteDir: path.join(dir, 'pglite') });
@@ -47,7 +49,7 @@ export async function startEmbeddedStack(env: Record<string, string> = {}, activ
   const native = await NativeConnection.connect({ address: temporal.address });
   const { worker, providers } = await buildWorker(config, { connection: native, db: database.db, activities });
   const running = worker.run();
-  const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
+  const gateway = createWorkflowGateway(client, config.temporal.taskQueue, config.calls);
   const app = createApp(
     apiDeps(
       config,

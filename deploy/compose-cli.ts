@@ -4,11 +4,12 @@
  * into .tools (pinned; a couple of minutes).
  */
 import { execFile } from 'node:child_process';
-import { access, cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { toolsDir } from './temporal-cli.js';
+import { makeToolFolder, publishTool } from './tools-dir.js';
 
 const run = promisify(execFile);
 export const COMPOSE_VERSION = '2.40.3';
@@ -39,8 +40,9 @@ export async function provisionComposeCli(say: (s: string) => void = () => {}): 
   try {
     await cp(dir, work, { recursive: true });
     await run('chmod', ['-R', 'u+w', work]);
-    await mkdir(path.dirname(built), { recursive: true });
+    await makeToolFolder(path.dirname(built));
     await run('go', ['build', '-o', built, './cmd'], { cwd: work, env, timeout: 20 * 60_000 });
+    await publishTool(path.dirname(built));
   } finally {
     await rm(work, { recursive: true, force: true });
   }

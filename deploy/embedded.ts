@@ -111,7 +111,7 @@ async function main() {
     const { worker, providers } = await buildWorker(config, { connection: nativeConnection, db: database.db, codec });
     const workerRun = worker.run();
     const engines = engineChecks(providers, config);
-    const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
+    const gateway = createWorkflowGateway(client, config.temporal.taskQueue, config.calls);
     await gateway.ensureRetentionSchedule();
     // The Setup page's "Play a test call", while webhooks are verified with the development key.
     const selfHost = ['0.0.0.0', '::', 'localhost'].includes(config.http.host) ? '127.0.0.1' : config.http.host;

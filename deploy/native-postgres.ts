@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { pipInstall, pipInstalled } from './pip.js';
 import { toolsDir } from './temporal-cli.js';
+import { repairTool } from './tools-dir.js';
 
 const run = promisify(execFile);
 const PGSERVER_VERSION = '0.1.4';
@@ -31,7 +32,11 @@ async function exists(p: string) {
 
 /** Make sure the PostgreSQL + pgvector binaries are present; installs the wheel when missing. */
 export async function provisionPostgres(say: (s: string) => void = () => {}): Promise<string> {
-  if (await pipInstalled(pgTarget)) return pgBin;
+  if (await pipInstalled(pgTarget)) {
+    // An install left unreadable by an earlier version under umask 0077: `nobody` must run it.
+    await repairTool(pgTarget, path.join(pgBin, 'initdb'));
+    return pgBin;
+  }
   say(
     `installing pgserver ${PGSERVER_VERSION} (PostgreSQL 16 + pgvector) from PyPI into ${path.relative(process.cwd(), pgTarget)} ...`,
   );

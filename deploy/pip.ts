@@ -6,9 +6,10 @@
  * both end with the one that finished first.
  */
 import { execFile } from 'node:child_process';
-import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { access, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { makeToolFolder, publishTool } from './tools-dir.js';
 
 const run = promisify(execFile);
 const COMPLETE = '.complete';
@@ -28,7 +29,7 @@ export async function pipInstalled(dir: string): Promise<boolean> {
 export async function pipInstall(dir: string, requirements: string[], timeoutMs = 10 * 60_000): Promise<void> {
   if (await pipInstalled(dir)) return;
   const partial = `${dir}.partial-${process.pid}`;
-  await mkdir(path.dirname(dir), { recursive: true });
+  await makeToolFolder(path.dirname(dir));
   // What is there without the mark is an install that was interrupted (or made by hand): replace it.
   await rm(dir, { recursive: true, force: true });
   try {
@@ -48,6 +49,8 @@ export async function pipInstall(dir: string, requirements: string[], timeoutMs 
       { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
     );
     await writeFile(path.join(partial, COMPLETE), '');
+    // Programs are for every user (PostgreSQL runs as `nobody` under root), whatever this process's umask.
+    await publishTool(partial);
     await rename(partial, dir).catch(async (err: NodeJS.ErrnoException) => {
       // Another process finished first: keep its copy.
       if (!(await pipInstalled(dir))) throw err;

@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { searchAttributes } from '../temporal.config.js';
 import { toolsDir } from './temporal-cli.js';
+import { makeToolFolder, publishTool } from './tools-dir.js';
 
 const run = promisify(execFile);
 export const TEMPORAL_SERVER_VERSION = '1.32.2';
@@ -32,7 +33,7 @@ async function exists(p: string) {
 
 /** `go install` with its progress lines passed to `say`; one clear sentence when Go is missing. */
 async function goInstall(gobin: string, packages: string[], say: (s: string) => void): Promise<void> {
-  await mkdir(gobin, { recursive: true });
+  await makeToolFolder(gobin);
   await new Promise<void>((resolve, reject) => {
     const child = spawn('go', ['install', ...packages], {
       // The server needs a newer Go than the machine may have: the go command fetches it from the proxy.
@@ -97,6 +98,7 @@ export async function provisionTemporalServer(say: (s: string) => void = () => {
     const { stdout } = await run('go', ['env', 'GOMODCACHE'], { env: { ...process.env, GOTOOLCHAIN: 'auto' } });
     const module = path.join(stdout.trim(), `go.temporal.io/server@v${TEMPORAL_SERVER_VERSION}`);
     await cp(path.join(module, 'schema', 'postgresql', 'v12'), tools.schemaDir, { recursive: true });
+    await publishTool(serverHome);
     say(`Temporal server built in ${Math.round((Date.now() - started) / 1000)} s`);
   }
   const ui = path.join(uiHome, 'bin', 'server');
@@ -112,6 +114,7 @@ export async function provisionTemporalServer(say: (s: string) => void = () => {
       say(`the Temporal UI could not be built; the cluster runs without it (${(err as Error).message.slice(0, 300)})`);
       return tools;
     }
+    await publishTool(uiHome);
   }
   return { ...tools, ui };
 }

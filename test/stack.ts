@@ -89,6 +89,9 @@ export async function startStack(
     DATA_DIR: scratchPath('stack'),
     API_TOKENS: token,
     TEMPORAL_TASK_QUEUE: `tq-${randomUUID()}`,
+    // Tests that await a call's result close its run 3 s after hangup; the 10-minute default is
+    // tested with time skipping (workflows/call-window.test.ts) and through `npm start` (acceptance).
+    CALL_STRAGGLER_WINDOW_SECONDS: '3',
     ...o.env,
   });
   const database = await freshDatabase(o.db ?? 'pglite');
@@ -106,7 +109,7 @@ export async function startStack(
     codec,
   });
   const running = worker.run();
-  const gateway = createWorkflowGateway(client, config.temporal.taskQueue);
+  const gateway = createWorkflowGateway(client, config.temporal.taskQueue, config.calls);
   const appDeps = apiDeps(
     config,
     {

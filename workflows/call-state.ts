@@ -10,13 +10,19 @@ export interface CallState {
   eventIds: string[];
   events: CallEvent[];
   duplicatesIgnored: number;
+  /**
+   * Whether a saved recording proves the call was answered (it does: Telnyx records only a
+   * connected call). Off only for runs recorded before CALL_STRAGGLER_WINDOW_PATCH, which replay so.
+   */
+  recordingProvesAnswer: boolean;
 }
 
-export const newCallState = (callSessionId: string): CallState => ({
+export const newCallState = (callSessionId: string, o: { recordingProvesAnswer?: boolean } = {}): CallState => ({
   callSessionId,
   eventIds: [],
   events: [],
   duplicatesIgnored: 0,
+  recordingProvesAnswer: o.recordingProvesAnswer ?? true,
 });
 
 /** Add an event; returns false (and counts it) when the event id was already seen. */
@@ -53,7 +59,13 @@ export function snapshot(state: CallState): CallSnapshot {
   const of = (type: CallEvent['type']) => ev.find((e) => e.type === type);
   const hangup = of('call.hangup');
   const answered = of('call.answered');
-  const answeredAt = answered?.occurredAt ?? hangup?.answeredAt;
+  const recordingEvent = of('call.recording.saved');
+  // The answer's time from the best evidence at hand: the answer itself, the hangup's (TeXML), else
+  // when the recording began, since only an answered call is recorded.
+  const recordedFrom = state.recordingProvesAnswer
+    ? (recordingEvent?.recording?.startedAt ?? recordingEvent?.occurredAt)
+    : undefined;
+  const answeredAt = answered?.occurredAt ?? hangup?.answeredAt ?? recordedFrom;
   let status: CallStatus = 'initiated';
   if (of('call.ringing')) status = 'ringing';
   if (answeredAt) status = 'answered';
@@ -67,7 +79,6 @@ export function snapshot(state: CallState): CallSnapshot {
       : hangup
         ? 0
         : undefined;
-  const recordingEvent = of('call.recording.saved');
   return {
     callSessionId: state.callSessionId,
     source: ev[0]?.source ?? 'call_control',
@@ -101,4 +112,44 @@ export function needsAnswer(state: CallState): boolean {
     !snap.terminal &&
     Boolean(snap.callControlId)
   );
+}
+
+/**
+ * Whether no event still to come can change what this call was: it ended answered, the answer
+ * and the caller's own event (`call.initiated`, which names them) are in, and its recording (or the
+ * word that none will come) has arrived. Until then the call's workflow stays open for stragglers.
+ */
+export function isSettled(state: CallState): boolean {
+  const snap = snapshot(state);
+  const has = (type: CallEvent['type']) => state.events.some((e) => e.type === type);
+  const answerSeen = has('call.answered') || state.events.some((e) => e.type === 'call.hangup' && e.answeredAt);
+  return (
+    snap.terminal &&
+    snap.status === 'completed' &&
+    answerSeen &&
+    has('call.initiated') &&
+    (snap.recording !== undefined || snap.recordingError !== undefined)
+  );
+}
+
+/** What the stored record of a closed call says, as far as a late event can change it. */
+export interface StoredCallOutcome {
+  status: CallStatus;
+  /** The recording is already copied out of Telnyx. */
+  hasRecording: boolean;
+}
+
+/**
+ * A late event for a call whose workflow already closed: `reconcile` when it changes what the
+ * call was (an answer, or a recording for a call that has none), `unchanged` when it repeats what
+ * the record already says.
+ */
+export function lateEventVerdict(stored: StoredCallOutcome, event: CallEvent): 'reconcile' | 'unchanged' {
+  const provesAnswer =
+    event.type === 'call.answered' ||
+    event.type === 'call.recording.saved' ||
+    (event.type === 'call.hangup' && Boolean(event.answeredAt));
+  if (provesAnswer && stored.status !== 'completed') return 'reconcile';
+  if (event.type === 'call.recording.saved' && !stored.hasRecording) return 'reconcile';
+  return 'unchanged';
 }

@@ -21,13 +21,14 @@ import {
   CALL_LATE_CONTACT_PATCH,
   CALL_SETTLE_OUTCOME_PATCH,
   CALL_STAGE_MARKS_PATCH,
+  CALL_STRAGGLER_WINDOW_PATCH,
   CALL_WORKFLOW_V2_PATCH,
   localActivityProfiles,
   searchAttributes,
 } from '../temporal.config.js';
 import { callEventSignal, getCallProgressQuery } from './call.messages.js';
 import type { CallEvent, CallProgress, CallSnapshot, StageName, StageState } from './contract.js';
-import { applyEvent, needsAnswer, newCallState, snapshot } from './call-state.js';
+import { applyEvent, isSettled, needsAnswer, newCallState, snapshot } from './call-state.js';
 import { afterAudioFailure, AUDIO_STAGES, planStages, type StagePlan } from './call-plan.js';
 
 const remoteDb = proxyActivities<Activities>(activityProfiles.db);
@@ -45,6 +46,13 @@ export interface CallWorkflowInput {
   reprocessPhoneRecordId?: string;
   /** Set by reconciliation: events known from Telnyx's detail records, applied before any signal. */
   initialEvents?: CallEvent[];
+  /**
+   * Set when a late event changes a call whose earlier run already closed: this run starts from the
+   * stored record (and the stored recording), applies the late event, and re-plans the call.
+   */
+  reopenPhoneRecordId?: string;
+  /** How long after hangup the run stays open for late events (default `callTimeouts.stragglerWindowMs`). */
+  stragglerWindowMs?: number;
 }
 
 export interface CallWorkflowResult {
@@ -58,8 +66,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   // Runs recorded before this patch used ordinary activities for the database steps and took the
   // first terminal state as final; they replay so.
   const v2 = patched(CALL_WORKFLOW_V2_PATCH);
+  // Runs before this patch closed right after their pipeline and did not count a recording as an answer.
+  const v3 = v2 && patched(CALL_STRAGGLER_WINDOW_PATCH);
   const db = v2 ? localDb : remoteDb;
-  const state = newCallState(input.callSessionId);
+  const state = newCallState(input.callSessionId, { recordingProvesAnswer: v3 });
   let dirty = false;
   // Set by an event that can change what the call was: an answer, or a recording (or its error).
   let pathEvent = false;
@@ -84,12 +94,18 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   for (const event of input.initialEvents ?? []) {
     if (event.callSessionId === input.callSessionId && applyEvent(state, event)) dirty = true;
   }
+  let storedRecording = false;
+  if (input.reopenPhoneRecordId) {
+    // What the closed run left, as events; the late event that reopened the call arrives as a signal.
+    const stored = await db.loadStoredCallEvents({ phoneRecordId: input.reopenPhoneRecordId });
+    for (const event of stored.events) if (applyEvent(state, event)) dirty = true;
+    storedRecording = stored.hasRecording;
+  }
 
   let details = '';
   let snap: CallSnapshot;
   let phoneRecordId: string;
   let contactId: string | null = null;
-  let storedRecording = false;
   if (input.reprocessPhoneRecordId) {
     const stored = await db.loadCallForReprocess({ phoneRecordId: input.reprocessPhoneRecordId });
     snap = stored.snapshot;
@@ -106,11 +122,32 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   progress.status = snap.status;
 
   const options = { storedRecording };
+  // The window for stragglers runs from the hangup (as this run saw it), or from this run's start.
+  const closeAt = Date.now() + (input.stragglerWindowMs ?? callTimeouts.stragglerWindowMs);
   await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
-  if (v2 && !input.reprocessPhoneRecordId) {
-    // Telnyx delivers out of order: an `answered` or a recording can still arrive after the
-    // pipeline began. When late events change what the call was, the pipeline runs again for the
-    // call as it turned out (every write is keyed by call and stage, so nothing is done twice).
+  if (v2 && !input.reprocessPhoneRecordId) await absorbLateEvents();
+  if (v3 && !input.reprocessPhoneRecordId) {
+    // Telnyx redelivers for minutes and in any order: stay open while a late event could still
+    // change what the call was, and re-plan it when one does (the skipped stages run, the alerts
+    // for the path not taken are withdrawn by notify). The run reads as finished meanwhile.
+    finish();
+    while (!isSettled(state) && Date.now() < closeAt) {
+      if (!(await condition(() => dirty, closeAt - Date.now()))) break;
+      await absorbLateEvents();
+      finish();
+    }
+    return { phoneRecordId, status: progress.status, stages: progress.stages };
+  }
+  if (dirty) await persist();
+  finish();
+  return { phoneRecordId, status: progress.status, stages: progress.stages };
+
+  /**
+   * Telnyx delivers out of order: an `answered` or a recording can still arrive after the pipeline
+   * began. When late events change what the call was, the pipeline runs again for the call as it
+   * turned out (every write is keyed by call and stage, so nothing is done twice).
+   */
+  async function absorbLateEvents() {
     while (dirty) {
       const res = await awaitRecording(await persist());
       if (pathOf(res.snap) === pathOf(snap)) {
@@ -129,9 +166,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
       await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
     }
   }
-  if (dirty) await persist();
-  progress.stage = 'finished';
-  if (patched(CALL_SETTLE_OUTCOME_PATCH)) {
+
+  /** The run's end as the Temporal UI shows it: stage `finished`, its outcome and failed stages. */
+  function finish() {
+    progress.stage = 'finished';
+    if (!patched(CALL_SETTLE_OUTCOME_PATCH)) {
+      upsertSearchAttributes([{ key: searchAttributes.callStage, value: 'finished' }]);
+      return;
+    }
     // The Temporal UI shows the run as Completed either way: the outcome says whether its stages did their job.
     const failed = (Object.keys(progress.stages) as StageName[]).filter((k) => progress.stages[k] === 'failed');
     // `failed`: the call's audio never became a transcript; `degraded`: a later stage failed.
@@ -144,10 +186,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
       { key: searchAttributes.failedStages, value: failed },
     ]);
     setCurrentDetails(`${details}; outcome ${outcome}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`);
-  } else {
-    upsertSearchAttributes([{ key: searchAttributes.callStage, value: 'finished' }]);
   }
-  return { phoneRecordId, status: progress.status, stages: progress.stages };
 
   async function persist() {
     dirty = false;

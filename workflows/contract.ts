@@ -29,7 +29,14 @@ export interface CallEvent {
   answeredAt?: string;
   hangupCause?: string;
   hangupSource?: string;
-  recording?: { url: string; format: 'mp3' | 'wav'; channels: number; durationSeconds?: number };
+  recording?: {
+    url: string;
+    format: 'mp3' | 'wav';
+    channels: number;
+    durationSeconds?: number;
+    /** When the recording began (Telnyx `recording_started_at`): a recording exists only for an answered call. */
+    startedAt?: string;
+  };
   recordingError?: string;
 }
 

@@ -5,12 +5,13 @@
 import {
   ApplicationFailure,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   startChild,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { activityProfiles, callWorkflowId } from '../temporal.config.js';
+import { activityProfiles, callWorkflowId, CALL_STRAGGLER_WINDOW_PATCH } from '../temporal.config.js';
 import { callWorkflow } from './call.js';
 import type { SyncResult } from './contract.js';
 
@@ -26,12 +27,15 @@ export async function syncCallHistoryWorkflow({
   if (Number.isNaN(Date.parse(sinceIso))) throw ApplicationFailure.nonRetryable(`since is not a date: ${sinceIso}`);
   const { checked, missing } = await telephony.findUnrecordedCalls({ sinceIso, limit });
   const result: SyncResult = { checked, created: 0, alreadyKnown: checked - missing.length, callSessionIds: [] };
+  // Detail records are Telnyx's final word on a call: its run does not wait for stragglers (a late
+  // webhook that changes the call reopens it).
+  const final = patched(CALL_STRAGGLER_WINDOW_PATCH) ? { stragglerWindowMs: 0 } : {};
   for (const events of missing) {
     const callSessionId = events[0]!.callSessionId;
     try {
       await startChild(callWorkflow, {
         workflowId: callWorkflowId(callSessionId),
-        args: [{ callSessionId, initialEvents: events }],
+        args: [{ callSessionId, initialEvents: events, ...final }],
         parentClosePolicy: ParentClosePolicy.ABANDON,
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         staticSummary: 'Call reconciled from detail records',

@@ -323,3 +323,19 @@ export async function knownCallSessions(db: Database, callSessionIds: string[]):
     .where(inArray(phoneRecords.callSessionId, callSessionIds));
   return new Set(rows.map((r) => r.id));
 }
+
+/** A call's stored outcome by its Telnyx session: what a late event for a closed run is weighed against. */
+export async function storedCallOutcome(
+  db: Database,
+  callSessionId: string,
+): Promise<{ phoneRecordId: string; status: string; hasRecording: boolean } | undefined> {
+  const [row] = await db
+    .select({
+      phoneRecordId: phoneRecords.id,
+      status: phoneRecords.status,
+      hasRecording: sql<boolean>`${phoneRecords.recordingLocation} is not null`,
+    })
+    .from(phoneRecords)
+    .where(eq(phoneRecords.callSessionId, callSessionId));
+  return row;
+}

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { access, chmod, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -77,6 +77,8 @@ export async function ensureSpeechEngine(
   const started = Date.now();
   try {
     await mkdir(toolsDir, { recursive: true });
+    // Programs are readable by every user whatever this process's umask (0077 for its data).
+    await chmod(toolsDir, 0o755);
     await run(
       'python3',
       [
@@ -94,6 +96,7 @@ export async function ensureSpeechEngine(
       { timeout: 20 * 60_000, maxBuffer: 16 * 1024 * 1024 },
     );
     await run('python3', ['-c', 'open(__import__("sys").argv[1], "w").close()', path.join(partial, '.complete')]);
+    await run('chmod', ['-R', 'go+rX,go-w', partial]);
     await rename(partial, dir).catch(async (err: NodeJS.ErrnoException) => {
       // Another process finished first: keep its copy.
       if (!(await exists(path.join(dir, '.complete')))) throw err;

@@ -119,6 +119,7 @@ export function parseCallControl(
       format: url === d.recording_urls?.wav || url === d.public_recording_urls?.wav ? 'wav' : 'mp3',
       channels: d.channels === 'dual' ? 2 : 1,
       durationSeconds: Number.isFinite(ended - started) ? Math.max(0, (ended - started) / 1000) : undefined,
+      startedAt: Number.isFinite(started) ? new Date(started).toISOString() : undefined,
     };
   }
   if (type === 'call.recording.error') event.recordingError = opt(d.reason) ?? 'recording failed';

@@ -17,7 +17,10 @@ import type { AppEnv, VerifiedBody } from '../../env.js';
 import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlToCallEvent } from './normalize.js';
 import { answerTexml, fallbackTexml } from './texml.js';
 import { verifyTelnyxSignature } from './verify.js';
-import { webhookEvents } from '../../../activities/telemetry.js';
+import { lateCallEvents, webhookEvents } from '../../../activities/telemetry.js';
+import { storedCallOutcome } from '../../../db/queries/phone-records.js';
+import { lateEventVerdict } from '../../../workflows/call-state.js';
+import type { CallEvent, CallStatus } from '../../../workflows/contract.js';
 import { greetingText } from '../../../activities/greeting-text.js';
 
 export interface TelnyxWebhookDeps {
@@ -107,6 +110,29 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     throw new ApiError(400, 'malformed_payload', `Malformed webhook body: ${err.message}`);
   };
 
+  /**
+   * A call event for a call whose run already closed is weighed against the stored record: one that
+   * changes what the call was (an answer, a recording it lacks) reopens the call; one that repeats
+   * the record is acknowledged. Never silently dropped: both are logged and counted.
+   */
+  async function deliverCall(event: CallEvent): Promise<'accepted' | 'closed'> {
+    const outcome = await deps.gateway.deliverCallEvent(event);
+    if (outcome === 'accepted') return outcome;
+    const stored = await storedCallOutcome(deps.db, event.callSessionId);
+    const verdict = stored
+      ? lateEventVerdict({ status: stored.status as CallStatus, hasRecording: stored.hasRecording }, event)
+      : 'unchanged';
+    deps.log.info(
+      verdict === 'reconcile'
+        ? 'late event changes a finished call: reopening it'
+        : 'late event repeats a finished call: acknowledged',
+      { eventType: event.type, phoneRecordId: stored?.phoneRecordId },
+    );
+    lateCallEvents.inc({ verdict: verdict === 'reconcile' ? 'reopened' : 'unchanged' });
+    if (verdict === 'reconcile') await deps.gateway.reopenCall(event, stored!.phoneRecordId);
+    return 'closed';
+  }
+
   /** Deliver to Temporal; 503 (so Telnyx retries) when it cannot durably accept. */
   async function deliver(
     c: Context,
@@ -115,7 +141,6 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   ): Promise<Response> {
     try {
       const outcome = await fn();
-      if (outcome === 'closed') deps.log.info('event for a finished workflow acknowledged', { path: c.req.path });
       webhookEvents.inc({ outcome, reason: '' });
       return onOk();
     } catch (err) {
@@ -140,7 +165,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     const event = parsed.event;
     return deliver(
       c,
-      () => deps.gateway.deliverCallEvent(event),
+      () => deliverCall(event),
       () => c.json({ received: true }),
     );
   }
@@ -167,7 +192,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     if (!event) return respond();
     const response = await deliver(
       c,
-      () => deps.gateway.deliverCallEvent(event),
+      () => deliverCall(event),
       () => new Response(null),
     );
     return response.status === 503 ? response : respond();
