@@ -10,6 +10,7 @@ import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startNativePostgres } from '../deploy/native-postgres.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { ensureChromium } from './browser.js';
+import { provisionTimeSkippingServer } from './time-skipping.js';
 
 const say = (s: string) => console.log(`[test setup] ${s}`);
 
@@ -29,6 +30,11 @@ export default async function setup() {
     ensureChromium(say);
   } catch (err) {
     throw new Error(`A browser is required for the dashboard tests: ${(err as Error).message}`);
+  }
+  try {
+    await provisionTimeSkippingServer(say);
+  } catch (err) {
+    throw new Error(`Temporal's time-skipping test server is required for the workflow tests: ${(err as Error).message}`);
   }
   const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });
   let pg;

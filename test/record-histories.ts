@@ -15,12 +15,17 @@ import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { postSigned, startStack } from './stack.js';
 import { startVendors } from '../activities/providers/fakes/vendor-set.js';
 import { say } from '../bench/lib.js';
+import { newCodecKeySpec } from '../worker/codec.js';
 
 const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
 const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });
 process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
 const vendors = await startVendors();
-const stack = await startStack({ env: vendors.env });
+// Histories are encrypted as in production, with a key kept beside them for the replay test
+// (synthetic calls only: fake numbers and fake audio).
+const codecKeys = newCodecKeySpec('replay');
+await writeFile(path.join('workflows', 'histories', 'replay-codec-keys.txt'), `${codecKeys}\n`);
+const stack = await startStack({ env: vendors.env, codecKeys });
 const out = path.join('workflows', 'histories');
 try {
   await stack.database.db
@@ -45,6 +50,36 @@ try {
   const missed = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
   const sms = smsReceived('+12125550100', '+13125550199', 'Running late, see you at noon');
   for (const e of [...recorded.events, ...missed.events]) await post('/webhooks/telnyx/voice', e);
+  // The hangup overtakes the answer: the missed path runs, then the answer and the recording
+  // arrive inside the straggler window and the call is re-planned as answered.
+  const lateAudio = Buffer.from('ID3 late answer');
+  vendors.deepgram.speak(lateAudio, [{ channel: 0, text: 'Sorry, the line dropped. Call me back tomorrow.' }]);
+  const lateAnswer = callLifecycle({
+    from: '+12125550100',
+    to: '+13125550199',
+    answered: true,
+    talkSeconds: 40,
+    recordingUrl: vendors.telnyx.hostRecording('late.mp3', lateAudio),
+  });
+  const [lInitiated, lAnswered, lHangup, lSaved] = lateAnswer.events;
+  for (const e of [lHangup!, lInitiated!]) await post('/webhooks/telnyx/voice', e);
+  await new Promise((r) => setTimeout(r, 4_000));
+  for (const e of [lSaved!, lAnswered!]) await post('/webhooks/telnyx/voice', e);
+  // The run closes as missed; the recording redelivered afterwards reopens the call from its record.
+  const reopenAudio = Buffer.from('ID3 reopened');
+  vendors.deepgram.speak(reopenAudio, [{ channel: 0, text: 'I left the keys with the neighbour.' }]);
+  const reopened = callLifecycle({
+    from: '+12125550100',
+    to: '+13125550199',
+    answered: true,
+    talkSeconds: 30,
+    recordingUrl: vendors.telnyx.hostRecording('reopened.mp3', reopenAudio),
+  });
+  const [rInitiated, rAnswered, rHangup, rSaved] = reopened.events;
+  for (const e of [rHangup!, rInitiated!]) await post('/webhooks/telnyx/voice', e);
+  const firstRun = await stack.client.workflow.getHandle(callWorkflowId(reopened.callSessionId)).result();
+  say(`reopened call's first run ended ${(firstRun as { status: string }).status}`);
+  for (const e of [rSaved!, rAnswered!]) await post('/webhooks/telnyx/voice', e);
   await post('/webhooks/telnyx/messaging', sms);
   vendors.telnyx.detailRecords.push({
     record_type: 'call-control',
@@ -70,6 +105,8 @@ try {
     ),
     'sync-call-history': sync.workflowId,
     'call-reconciled': callWorkflowId('history-cdr'),
+    'call-late-answer': callWorkflowId(lateAnswer.callSessionId),
+    'call-reopened': callWorkflowId(reopened.callSessionId),
   };
   for (const [name, id] of Object.entries(ids)) {
     const handle = stack.client.workflow.getHandle(id);

@@ -80,7 +80,7 @@ export interface Stack {
 
 /** App + worker + database against the shared Temporal dev server, isolated by task queue. */
 export async function startStack(
-  o: { db?: DbKind; env?: Record<string, string>; activities?: (real: object) => object } = {},
+  o: { db?: DbKind; env?: Record<string, string>; activities?: (real: object) => object; codecKeys?: string } = {},
 ): Promise<Stack> {
   quietRuntime();
   const keys = devKeys();
@@ -98,7 +98,7 @@ export async function startStack(
   const address = need('TEST_TEMPORAL_ADDRESS');
   const connection = await Connection.connect({ address });
   // History is encrypted in tests as in production: a fresh key per stack.
-  const codecKeys = newCodecKeySpec('test');
+  const codecKeys = o.codecKeys ?? newCodecKeySpec('test');
   const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
   const client = new Client({ connection, dataConverter: dataConverterFor(codec) });
   const native = await NativeConnection.connect({ address });

@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../worker/worker.js';
 import { quietRuntime } from '../test/stack.js';
-import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
 
@@ -26,8 +26,10 @@ describe('workflow history replay', () => {
       })),
     );
     const failures: string[] = [];
-    // With the codec the workers use: histories recorded before it (plain payloads) pass through.
-    const dataConverter = dataConverterFor(new EncryptionCodec(parseCodecKeys(newCodecKeySpec('replay'))));
+    // With the codec the workers use, and the key the histories were recorded with; those recorded
+    // before the codec (plain payloads) pass through.
+    const keys = (await readFile(path.join(dir, 'replay-codec-keys.txt'), 'utf8')).trim();
+    const dataConverter = dataConverterFor(new EncryptionCodec(parseCodecKeys(keys)));
     for await (const result of Worker.runReplayHistories({ workflowsPath, dataConverter }, histories as never)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
