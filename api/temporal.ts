@@ -17,8 +17,14 @@ import {
 } from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
 import { callEventSignal, messageEventSignal } from '../workflows/call.messages.js';
-import type { CallWorkflowInput } from '../workflows/call.js';
-import type { CallEvent, DigestResult, MessageEvent, RemindersResult, SyncResult } from '../workflows/contract.js';
+import type {
+  CallEvent,
+  CallWorkflowInput,
+  DigestResult,
+  MessageEvent,
+  RemindersResult,
+  SyncResult,
+} from '../workflows/contract.js';
 
 export interface WorkflowGateway {
   /** Resolves once Temporal has durably accepted the event; 'closed' when the call's workflow already finished. */
@@ -105,9 +111,10 @@ export function createWorkflowGateway(client: Client, taskQueue: string, o: Gate
           { key: searchAttributes.callStage, value: 'waiting' },
           ...(event.direction ? [{ key: searchAttributes.callDirection, value: event.direction }] : []),
         ],
-        staticSummary: `${input.reopenPhoneRecordId ? 'Call reopened by a late event' : 'Call'} ${event.direction ?? ''} ${event.otherParty ? maskPhone(event.otherParty) : ''}`
-          .replace(/\s+/g, ' ')
-          .trim(),
+        staticSummary:
+          `${input.reopenPhoneRecordId ? 'Call reopened by a late event' : 'Call'} ${event.direction ?? ''} ${event.otherParty ? maskPhone(event.otherParty) : ''}`
+            .replace(/\s+/g, ' ')
+            .trim(),
       }),
     );
   return {

@@ -206,6 +206,63 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     }
   });
 
+  it('answered calls stay answered in the orders and gaps Telnyx delivers, a late answer 12 s on included', async () => {
+    // Seven answered calls from contacts, each delivered in its own order with real gaps between
+    // deliveries (the orders and gaps that once turned four of them into missed calls).
+    const table: { order: string[]; gapMs: number; lastAfterMs?: number }[] = [
+      { order: ['call.hangup', 'call.recording.saved', 'call.initiated', 'call.answered'], gapMs: 0 },
+      { order: ['call.recording.saved', 'call.hangup', 'call.answered', 'call.initiated'], gapMs: 400 },
+      { order: ['call.hangup', 'call.initiated', 'call.recording.saved', 'call.answered'], gapMs: 1200 },
+      { order: ['call.recording.saved', 'call.initiated', 'call.hangup', 'call.answered'], gapMs: 2500 },
+      { order: ['call.initiated', 'call.hangup', 'call.recording.saved', 'call.answered'], gapMs: 800 },
+      { order: ['call.hangup', 'call.recording.saved', 'call.answered', 'call.initiated'], gapMs: 1600 },
+      {
+        order: ['call.hangup', 'call.initiated', 'call.recording.saved', 'call.answered'],
+        gapMs: 300,
+        lastAfterMs: 12_000,
+      },
+    ];
+    const plans = await Promise.all(
+      table.map(async (row, i) => {
+        const from = nextCaller();
+        expect(
+          (await api.request('POST', '/api/contacts/from-caller', { phoneNumber: from, name: `Gap Caller${i}` }))
+            .status,
+        ).toBe(201);
+        const lines = DIALOGUES[i % DIALOGUES.length]!;
+        const url = host.hostRecording(`${randomUUID()}.wav`, (await dualCall(lines)).wav, 'audio/wav');
+        const life = callLifecycle({ from, to: '+13125550100', answered: true, talkSeconds: 40, recordingUrl: url });
+        const events = byType(life.events)(...row.order);
+        for (const [k, e] of events.entries()) {
+          if (k > 0) {
+            const last = k === events.length - 1 && row.lastAfterMs !== undefined;
+            await new Promise((r) => setTimeout(r, last ? row.lastAfterMs : row.gapMs));
+          }
+          expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
+        }
+        return { callSessionId: life.callSessionId, from, answered: true, known: true, text: dialogueText(lines) };
+      }),
+    );
+    const want = new Set(plans.map((p) => p.callSessionId));
+    const judge = async () => {
+      const rows = (await api.all('/api/phone-records')).filter((r) => want.has(r.callSessionId));
+      const byId = new Map(rows.map((r) => [r.callSessionId as string, r]));
+      const notes = await api.all('/api/notifications');
+      return plans
+        .map((p, i) => ({ row: i, problems: checkCall(p, byId.get(p.callSessionId), notes) }))
+        .filter((x) => x.problems.length > 0);
+    };
+    await eventually(async () => (await judge()).length === 0, 240_000, 2000);
+    expect(await judge()).toEqual([]);
+    // Every recording was copied and transcribed; the answer that came 12 s late counted.
+    for (const plan of plans) {
+      const row = (await api.all('/api/phone-records')).find((r) => r.callSessionId === plan.callSessionId);
+      const r = await api.get(`/api/phone-records/${row.id}`);
+      expect(wer(plan.text, r.transcript)).toBeLessThanOrEqual(0.15);
+      expect(r.durationSeconds).toBe(40);
+    }
+  });
+
   it('keeps workflow history free of personal data in clear; the codec endpoint decodes it for the UI', async () => {
     const caller = nextCaller();
     const url = host.hostRecording(`${randomUUID()}.wav`, (await dualCall(DIALOGUES[5]!)).wav, 'audio/wav');

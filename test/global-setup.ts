@@ -34,7 +34,9 @@ export default async function setup() {
   try {
     await provisionTimeSkippingServer(say);
   } catch (err) {
-    throw new Error(`Temporal's time-skipping test server is required for the workflow tests: ${(err as Error).message}`);
+    throw new Error(
+      `Temporal's time-skipping test server is required for the workflow tests: ${(err as Error).message}`,
+    );
   }
   const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });
   let pg;

@@ -67,10 +67,12 @@ export async function provisionTimeSkippingServer(say: (s: string) => void = () 
     await publishTool(partial);
     await rename(partial, home).catch(async (err: NodeJS.ErrnoException) => {
       // Another process finished first: keep its copy.
-      if (!(await access(launcher).then(
-        () => true,
-        () => false,
-      )))
+      if (
+        !(await access(launcher).then(
+          () => true,
+          () => false,
+        ))
+      )
         throw err;
     });
   } finally {

@@ -1,6 +1,7 @@
 /** The call reducer alone: any arrival order, any duplicates, the same call; terminal never goes back. */
 import { describe, expect, it } from 'vitest';
-import { applyEvent, needsAnswer, newCallState, snapshot, type CallState } from './call-state.js';
+import { applyEvent, isSettled, needsAnswer, newCallState, snapshot, type CallState } from './call-state.js';
+import { lateEventVerdict } from '../api/webhooks/telnyx/late-events.js';
 import type { CallEvent } from './contract.js';
 
 const session = 'b1f7c2d4-0000-4000-8000-000000000001';
@@ -132,5 +133,50 @@ describe('call state', () => {
     expect(needsAnswer(run([{ ...initiated, source: 'texml' }]).state)).toBe(false);
     expect(needsAnswer(run([{ ...initiated, direction: 'outbound' }]).state)).toBe(false);
     expect(needsAnswer(run([{ ...initiated, callControlId: undefined }]).state)).toBe(false);
+  });
+
+  it('a recording proves the answer: a hangup and a recording without the answer make a completed call', () => {
+    const recorded = { ...saved, recording: { ...saved.recording!, startedAt: t(2) } };
+    for (const order of permutations([initiated, hangup, recorded])) {
+      expect(snapshot(run(order).state)).toMatchObject({ status: 'completed', answeredAt: t(2), durationSeconds: 60 });
+    }
+    // Without recording_started_at, the recording's own time stands in for the answer.
+    expect(snapshot(run([initiated, hangup, saved]).state)).toMatchObject({ status: 'completed', answeredAt: t(63) });
+    // The answer itself wins once it arrives.
+    expect(snapshot(run([hangup, saved, answered]).state).answeredAt).toBe(t(2));
+    // Runs recorded before the rule replay as they ran: missed.
+    const old = newCallState(session, { recordingProvesAnswer: false });
+    for (const e of [initiated, hangup, saved]) applyEvent(old, e);
+    expect(snapshot(old).status).toBe('missed');
+  });
+
+  it('is settled only when no event still to come can change the call', () => {
+    const settled = (events: CallEvent[]) => isSettled(run(events).state);
+    expect(settled([initiated, answered, hangup, saved])).toBe(true);
+    expect(settled([initiated, answered, hangup])).toBe(false); // the recording may come
+    expect(settled([answered, hangup, saved])).toBe(false); // the caller's own event may come
+    expect(settled([initiated, hangup, saved])).toBe(false); // the answer may come
+    expect(settled([initiated, { ...hangup, hangupCause: 'originator_cancel' }])).toBe(false); // missed: an answer may come
+    const error: CallEvent = {
+      ...base,
+      eventId: 'e5',
+      type: 'call.recording.error',
+      occurredAt: t(63),
+      recordingError: 'x',
+    };
+    expect(settled([initiated, answered, hangup, error])).toBe(true);
+  });
+
+  it('weighs a late event for a closed call against its record', () => {
+    expect(lateEventVerdict({ status: 'missed', hasRecording: false }, answered)).toBe('reconcile');
+    expect(lateEventVerdict({ status: 'missed', hasRecording: false }, saved)).toBe('reconcile');
+    expect(lateEventVerdict({ status: 'completed', hasRecording: false }, saved)).toBe('reconcile');
+    expect(lateEventVerdict({ status: 'completed', hasRecording: true }, saved)).toBe('unchanged');
+    expect(lateEventVerdict({ status: 'completed', hasRecording: true }, answered)).toBe('unchanged');
+    expect(lateEventVerdict({ status: 'missed', hasRecording: false }, initiated)).toBe('unchanged');
+    expect(lateEventVerdict({ status: 'missed', hasRecording: false }, hangup)).toBe('unchanged');
+    expect(lateEventVerdict({ status: 'missed', hasRecording: false }, { ...hangup, answeredAt: t(2) })).toBe(
+      'reconcile',
+    );
   });
 });

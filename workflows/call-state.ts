@@ -131,25 +131,3 @@ export function isSettled(state: CallState): boolean {
     (snap.recording !== undefined || snap.recordingError !== undefined)
   );
 }
-
-/** What the stored record of a closed call says, as far as a late event can change it. */
-export interface StoredCallOutcome {
-  status: CallStatus;
-  /** The recording is already copied out of Telnyx. */
-  hasRecording: boolean;
-}
-
-/**
- * A late event for a call whose workflow already closed: `reconcile` when it changes what the
- * call was (an answer, or a recording for a call that has none), `unchanged` when it repeats what
- * the record already says.
- */
-export function lateEventVerdict(stored: StoredCallOutcome, event: CallEvent): 'reconcile' | 'unchanged' {
-  const provesAnswer =
-    event.type === 'call.answered' ||
-    event.type === 'call.recording.saved' ||
-    (event.type === 'call.hangup' && Boolean(event.answeredAt));
-  if (provesAnswer && stored.status !== 'completed') return 'reconcile';
-  if (event.type === 'call.recording.saved' && !stored.hasRecording) return 'reconcile';
-  return 'unchanged';
-}

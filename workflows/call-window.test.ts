@@ -17,7 +17,8 @@ import { timeSkippingEnvironment } from '../test/time-skipping.js';
 import { callWorkflowId, callTimeouts } from '../temporal.config.js';
 import { workflowsPath } from '../worker/worker.js';
 import { callEventSignal } from './call.messages.js';
-import { applyEvent, lateEventVerdict, newCallState, snapshot } from './call-state.js';
+import { applyEvent, newCallState, snapshot } from './call-state.js';
+import { lateEventVerdict } from '../api/webhooks/telnyx/late-events.js';
 import type { CallEvent, CallSnapshot, StageName } from './contract.js';
 
 /** What the activities would have written for one call: the record, stage marks, the owner's alerts. */
@@ -298,10 +299,7 @@ describe('call workflow under real-world delivery (time-skipping)', () => {
       await env.sleep(30_000);
       if ((await deliver(call.callSessionId, late)) === 'accepted') continue;
       // What the webhook does for a closed run: weigh the event against the record, then reopen.
-      const verdict = lateEventVerdict(
-        { status: pr.snap!.status, hasRecording: pr.hasRecording },
-        late,
-      );
+      const verdict = lateEventVerdict({ status: pr.snap!.status, hasRecording: pr.hasRecording }, late);
       expect(verdict, late.type).toBe('reconcile');
       await env.client.workflow.signalWithStart('callWorkflow', {
         workflowId: callWorkflowId(call.callSessionId),

@@ -27,7 +27,9 @@ import {
   searchAttributes,
 } from '../temporal.config.js';
 import { callEventSignal, getCallProgressQuery } from './call.messages.js';
-import type { CallEvent, CallProgress, CallSnapshot, StageName, StageState } from './contract.js';
+import type { CallEvent, CallProgress, CallSnapshot, CallWorkflowInput, StageName, StageState } from './contract.js';
+
+export type { CallWorkflowInput };
 import { applyEvent, isSettled, needsAnswer, newCallState, snapshot } from './call-state.js';
 import { afterAudioFailure, AUDIO_STAGES, planStages, type StagePlan } from './call-plan.js';
 
@@ -39,21 +41,6 @@ const stt = proxyActivities<Activities>(activityProfiles.transcribe);
 const llm = proxyActivities<Activities>(activityProfiles.llm);
 const embed = proxyActivities<Activities>(activityProfiles.embed);
 const notify = proxyActivities<Activities>(activityProfiles.notify);
-
-export interface CallWorkflowInput {
-  callSessionId: string;
-  /** Set by reprocessing: run the pipeline over the stored call without waiting for events. */
-  reprocessPhoneRecordId?: string;
-  /** Set by reconciliation: events known from Telnyx's detail records, applied before any signal. */
-  initialEvents?: CallEvent[];
-  /**
-   * Set when a late event changes a call whose earlier run already closed: this run starts from the
-   * stored record (and the stored recording), applies the late event, and re-plans the call.
-   */
-  reopenPhoneRecordId?: string;
-  /** How long after hangup the run stays open for late events (default `callTimeouts.stragglerWindowMs`). */
-  stragglerWindowMs?: number;
-}
 
 export interface CallWorkflowResult {
   phoneRecordId: string;

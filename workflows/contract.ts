@@ -58,6 +58,22 @@ export interface CallProgress {
   outcome?: 'ok' | 'degraded' | 'failed';
 }
 
+/** The call workflow's input (`callWorkflow`): how a run of a call starts. */
+export interface CallWorkflowInput {
+  callSessionId: string;
+  /** Set by reprocessing: run the pipeline over the stored call without waiting for events. */
+  reprocessPhoneRecordId?: string;
+  /** Set by reconciliation: events known from Telnyx's detail records, applied before any signal. */
+  initialEvents?: CallEvent[];
+  /**
+   * Set when a late event changes a call whose earlier run already closed: this run starts from the
+   * stored record (and the stored recording), applies the late event, and re-plans the call.
+   */
+  reopenPhoneRecordId?: string;
+  /** How long after hangup the run stays open for late events (default `callTimeouts.stragglerWindowMs`). */
+  stragglerWindowMs?: number;
+}
+
 /** Inbound SMS/MMS, normalised. */
 export interface MessageEvent {
   eventId: string;

@@ -11,6 +11,7 @@ import {
 import { contacts, messages, phoneRecords } from '../../../db/schema/index.js';
 import { callWorkflowId, messageWorkflowId } from '../../../temporal.config.js';
 import { startStack, type Stack } from '../../../test/stack.js';
+import { registry } from '../../../activities/telemetry.js';
 
 let stack: Stack;
 let fake: FakeTelnyx;
@@ -179,6 +180,42 @@ describe('Telnyx webhooks', () => {
       .where(eq(phoneRecords.callSessionId, callSessionId));
     expect(row).toMatchObject({ status: 'completed', recordingBytes: 3072, durationSeconds: 150 });
     expect((row!.stageStatus as Record<string, { status: string }>).record?.status).toBe('done');
+  });
+
+  it('a late event for a closed call reopens it when it changes the call, and is acknowledged when it does not', async () => {
+    const url = fake.hostRecording('r-reopen.mp3', new Uint8Array(4096).fill(7));
+    const { callSessionId, events } = callLifecycle({
+      from: '+12125550100',
+      to: '+13125550199',
+      answered: true,
+      talkSeconds: 30,
+      recordingUrl: url,
+    });
+    const [initiated, answered, hangup, saved] = events;
+    const late = async () => {
+      const text = await registry.getSingleMetricAsString('cc_late_call_events_total');
+      const count = (verdict: string) => Number(text.match(new RegExp(`verdict="${verdict}"} (\\d+)`))?.[1] ?? 0);
+      return { reopened: count('reopened'), unchanged: count('unchanged') };
+    };
+    for (const e of [hangup, initiated]) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
+    const handle = stack.client.workflow.getHandle(callWorkflowId(callSessionId));
+    expect((await handle.result()).status).toBe('missed');
+    const before = await late();
+    // The run is closed. A redelivered `initiated` changes nothing: acknowledged, counted.
+    expect((await signed('/webhooks/telnyx/voice', { ...initiated, meta: { attempt: 2 } })).status).toBe(200);
+    expect(await late()).toEqual({ ...before, unchanged: before.unchanged + 1 });
+    // The recording proves the call was answered: the call is reopened from its record.
+    expect((await signed('/webhooks/telnyx/voice', saved)).status).toBe(200);
+    expect(await late()).toEqual({ reopened: before.reopened + 1, unchanged: before.unchanged + 1 });
+    expect((await signed('/webhooks/telnyx/voice', answered)).status).toBe(200);
+    const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    expect(result).toMatchObject({ status: 'completed', stages: { record: 'done', transcribe: expect.any(String) } });
+    const [row] = await stack.database.db
+      .select()
+      .from(phoneRecords)
+      .where(eq(phoneRecords.callSessionId, callSessionId));
+    expect(row).toMatchObject({ status: 'completed', recordingBytes: 4096, durationSeconds: 30 });
+    expect(await countRecords(callSessionId)).toBe(1);
   });
 
   it('answers an inbound Call Control call and starts a dual recording, with command ids', async () => {

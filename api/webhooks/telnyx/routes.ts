@@ -19,7 +19,7 @@ import { answerTexml, fallbackTexml } from './texml.js';
 import { verifyTelnyxSignature } from './verify.js';
 import { lateCallEvents, webhookEvents } from '../../../activities/telemetry.js';
 import { storedCallOutcome } from '../../../db/queries/phone-records.js';
-import { lateEventVerdict } from '../../../workflows/call-state.js';
+import { lateEventVerdict } from './late-events.js';
 import type { CallEvent, CallStatus } from '../../../workflows/contract.js';
 import { greetingText } from '../../../activities/greeting-text.js';
 
