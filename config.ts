@@ -58,6 +58,10 @@ export const envSchema = z.object({
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalUrl,
+  /** The Temporal UI's codec path secret (`/codec/ui-<secret>`), at least 32 characters; `npm start` and the cluster make one per start. */
+  TEMPORAL_UI_CODEC_SECRET: optionalString.pipe(z.string().min(32).optional()),
+  /** Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated). */
+  TRUSTED_PROXIES: optionalString,
   TEMPORAL_WORKFLOW_BUNDLE: optionalString,
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(100),
 
@@ -122,6 +126,7 @@ export const secretNames = [
   'DATABASE_URL',
   'TEMPORAL_API_KEY',
   'TEMPORAL_CODEC_KEYS',
+  'TEMPORAL_UI_CODEC_SECRET',
   'TELNYX_API_KEY',
   'DEEPGRAM_API_KEY',
   'ANTHROPIC_API_KEY',
@@ -232,6 +237,10 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       port: e.PORT,
       publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
       maxWebhookBytes: e.MAX_WEBHOOK_BYTES,
+      trustedProxies: (e.TRUSTED_PROXIES ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
     },
     /**
      * Prometheus metrics: the API serves /metrics on its own port (API token required); a worker
@@ -254,6 +263,7 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       uiPort: e.TEMPORAL_UI_PORT,
       /** The Temporal UI of a cluster (the dashboard links each call's run there; CORS for the codec endpoint). */
       uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
+      uiCodecSecret: e.TEMPORAL_UI_CODEC_SECRET,
       workflowBundlePath: e.TEMPORAL_WORKFLOW_BUNDLE,
       /** Activities one worker runs at once; while it has room, Temporal hands it activities eagerly. */
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,

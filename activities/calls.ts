@@ -13,6 +13,8 @@ import {
   upsertCallRecord,
 } from '../db/queries/phone-records.js';
 import type { CallEvent, CallSnapshot, StageName, StageState } from '../workflows/contract.js';
+import { erasedAmong } from '../db/queries/forget.js';
+import { callWorkflowId } from '../temporal.config.js';
 import type { CallDetailRecord } from './providers/telephony/port.js';
 import type { Providers } from './providers/index.js';
 
@@ -131,7 +133,14 @@ export function createCallActivities({
         db,
         cdrs.map((c) => c.callSessionId),
       );
-      const missing = cdrs.filter((c) => !seen.has(c.callSessionId)).map(eventsFromDetailRecord);
+      // Calls the owner had erased are neither missing nor recreated.
+      const erased = await erasedAmong(
+        db,
+        cdrs.map((c) => callWorkflowId(c.callSessionId)),
+      );
+      const missing = cdrs
+        .filter((c) => !seen.has(c.callSessionId) && !erased.has(callWorkflowId(c.callSessionId)))
+        .map(eventsFromDetailRecord);
       return { checked: cdrs.length, missing };
     },
 

@@ -1,5 +1,5 @@
 /** Erasure activities: each step is idempotent, so the forget workflow can repeat any of them. */
-import { eraseRows, planForget, type ForgetPlan, type ForgetSubject } from '../db/queries/forget.js';
+import { eraseRows, planForget, suppressErased, type ForgetPlan, type ForgetSubject } from '../db/queries/forget.js';
 import { reprocessWorkflowPrefix } from '../temporal.config.js';
 import type { Database } from '../db/client.js';
 import type { Providers } from './providers/index.js';
@@ -22,6 +22,11 @@ export function createForgetActivities({ db, providers, executions }: ForgetDeps
   return {
     async planForget({ subject }: { subject: ForgetSubject }): Promise<ForgetPlan> {
       return planForget(db, subject);
+    },
+
+    /** List the plan's calls and texts as erased, so no late event, redelivery or sync brings them back. */
+    async suppressErased({ workflowIds }: { workflowIds: string[] }): Promise<{ listed: number }> {
+      return { listed: await suppressErased(db, workflowIds) };
     },
 
     /** The calls' and messages' workflow histories (and reprocessing runs) leave Temporal. */

@@ -39,7 +39,7 @@ export const webhookEvents = new client.Counter({
 /** Call events that arrived after their call's run closed: `reopened` (they changed the call) or `unchanged`. */
 export const lateCallEvents = new client.Counter({
   name: 'cc_late_call_events_total',
-  help: "Call events for a call whose workflow had closed, by what was done: reopened (the event changed the call) or unchanged (acknowledged)",
+  help: 'Call events for a call whose workflow had closed, by what was done: reopened (the event changed the call) or unchanged (acknowledged)',
   labelNames: ['verdict'] as const,
   registers: [registry],
 });

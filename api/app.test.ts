@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from './app.js';
+import { createApp, type AppDeps } from './app.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
@@ -15,8 +15,9 @@ beforeAll(async () => {
 afterAll(async () => database?.close());
 
 const keys = devKeys();
-const build = (client: Client) =>
+const build = (client: Client, extra: Partial<AppDeps> = {}) =>
   createApp({
+    ...extra,
     database,
     gateway: createWorkflowGateway(client, 'tq-app-test'),
     log: silentLog,
@@ -83,6 +84,55 @@ describe('health, readiness and auth', () => {
         )
       ).status,
     ).toBe(401);
+    // The owner's right token still works from the throttled address: valid credentials are never refused.
+    expect(
+      (await app.request('/api/contacts', { headers: { authorization: 'Bearer secret-token' } }, remote)).status,
+    ).toBe(200);
+    await connection.close();
+  });
+
+  it('behind a trusted proxy throttles the client X-Forwarded-For names, never the proxy itself', async () => {
+    const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+    const app = build(new Client({ connection }), { trustedProxies: ['127.0.0.1', '10.0.0.0/8'] });
+    const viaProxy = (forwardedFor: string, token: string) =>
+      app.request(
+        '/api/contacts',
+        { headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': forwardedFor } },
+        { incoming: { socket: { remoteAddress: '127.0.0.1' } } },
+      );
+    // The right-most hop that is not a trusted proxy is the client; a forged left-most entry is ignored.
+    const statuses = [];
+    for (let i = 0; i < 11; i++) statuses.push((await viaProxy(`198.18.0.${i}, 203.0.113.50, 10.1.2.3`, 'x')).status);
+    expect(statuses.slice(0, 10).every((st) => st === 401)).toBe(true);
+    expect(statuses[10]).toBe(429);
+    // Another client behind the same proxy is not locked out, and the owner's token always works.
+    expect((await viaProxy('203.0.113.51', 'x')).status).toBe(401);
+    expect((await viaProxy('203.0.113.50, 10.1.2.3', 'secret-token')).status).toBe(200);
+    // From a peer that is not a trusted proxy, X-Forwarded-For is not believed: rotating it does not help.
+    const direct = [];
+    for (let i = 0; i < 11; i++)
+      direct.push(
+        (
+          await app.request(
+            '/api/contacts',
+            { headers: { authorization: 'Bearer x', 'x-forwarded-for': `192.0.2.${i}` } },
+            { incoming: { socket: { remoteAddress: '203.0.113.77' } } },
+          )
+        ).status,
+      );
+    expect(direct[10]).toBe(429);
+    expect(() => build(new Client({ connection }), { trustedProxies: ['not-an-address'] })).toThrow(/TRUSTED_PROXIES/);
+    await connection.close();
+  });
+
+  it('sends anti-framing and nosniff headers on every answer: JSON, errors, /docs', async () => {
+    const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+    const app = build(new Client({ connection }));
+    for (const path of ['/health', '/openapi.json', '/docs', '/api/contacts', '/no-such-page']) {
+      const res = await app.request(path);
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+      expect(res.headers.get('x-content-type-options'), path).toBe('nosniff');
+    }
     await connection.close();
   });
 

@@ -7,12 +7,13 @@ import type { PayloadCodec } from '@temporalio/common';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
 import { routePath } from 'hono/route';
 import { httpDuration, httpRequests, metricsContentType, metricsText } from '../activities/telemetry.js';
 import type { AppEnv } from './env.js';
 import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { apiAuth, tokenMatcher } from './auth.js';
+import { apiAuth, clientAddressOf, tokenMatcher } from './auth.js';
 import { codecServer } from './codec-server.js';
 import { ApiError, errorResponse, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
@@ -53,6 +54,13 @@ export interface AppDeps {
   codec?: PayloadCodec;
   /** The Temporal UI's origin (CORS for the codec endpoint), e.g. http://localhost:8233. */
   codecUiOrigin?: string;
+  /**
+   * The Temporal UI's own codec path secret: the UI calls `/codec/ui-<secret>/decode` without a
+   * token (it cannot send one); nothing else is authorised without a token, whatever its Origin.
+   */
+  codecUiSecret?: string;
+  /** Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges): `TRUSTED_PROXIES`. */
+  trustedProxies?: readonly string[];
   /** Where the pipeline stored recordings, for the dashboard's player (/api/phone-records/{id}/recording). */
   recordings?: BlobStore;
   /** The built dashboard (default dashboard/dist). */
@@ -91,8 +99,21 @@ const withTimeout = <T>(p: Promise<T>, ms: number) =>
 
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
+  // Who a request comes from, for the authentication throttle (X-Forwarded-For only from trusted proxies).
+  const clientOf = clientAddressOf(deps.trustedProxies);
   // The caller's X-Request-Id when it is a plain token of at most 100 characters, else a new UUID.
   app.use('*', requestId({ limitLength: 100 }));
+  // Every answer (JSON, errors, /docs, the dashboard) is neither sniffed nor framed; the dashboard
+  // shell adds its own Content-Security-Policy.
+  app.use(
+    '*',
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      referrerPolicy: 'same-origin',
+      // Over plain http (embedded on this machine) browsers ignore it; behind Caddy it holds.
+      strictTransportSecurity: 'max-age=31536000; includeSubDomains',
+    }),
+  );
   app.onError(onError(deps.log.error));
   // Metrics and the access log: one line per request, labelled by route pattern (never the path,
   // which can carry ids), with the status the client got.
@@ -194,14 +215,14 @@ export function createApp(deps: AppDeps) {
   });
 
   // Prometheus metrics (API token required: they describe traffic and errors).
-  app.get('/metrics', apiAuth(deps.apiTokens), async (c) =>
+  app.get('/metrics', apiAuth(deps.apiTokens, { clientOf }), async (c) =>
     c.body(await metricsText(), 200, { 'content-type': metricsContentType }),
   );
 
   // The dashboard (at /) and its sign-in.
   app.route(
     '/',
-    dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir, sessions, apiTokens: deps.apiTokens }),
+    dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir, sessions, apiTokens: deps.apiTokens, clientOf }),
   );
 
   app.route(
@@ -234,9 +255,18 @@ export function createApp(deps: AppDeps) {
     }
   });
 
-  if (deps.codec) app.route('/codec', codecServer(deps.codec, deps.apiTokens, deps.codecUiOrigin));
+  if (deps.codec)
+    app.route(
+      '/codec',
+      codecServer(deps.codec, {
+        apiTokens: deps.apiTokens,
+        clientOf,
+        uiOrigin: deps.codecUiOrigin,
+        uiSecret: deps.codecUiSecret,
+      }),
+    );
 
-  app.use('/api/*', apiAuth(deps.apiTokens, sessions));
+  app.use('/api/*', apiAuth(deps.apiTokens, { sessions, clientOf }));
   // REST bodies are small JSON: counted as they stream, refused past the limit.
   app.use(
     '/api/*',

@@ -1,9 +1,13 @@
 /**
  * Bearer-token authentication for /api/*: constant-time comparison against every configured token,
  * and failed attempts throttled per client address (10 a minute; then 429 with Retry-After), so a
- * token cannot be guessed at network speed. This machine itself (loopback) is not throttled.
+ * token cannot be guessed at network speed. Valid credentials are never refused: only failures
+ * count, and only a client over the limit gets 429 for its next failure. The client address is
+ * the socket peer, or, when the peer is a trusted proxy (`TRUSTED_PROXIES`), the right-most
+ * address in X-Forwarded-For that is not one. This machine itself (loopback, directly) is not throttled.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { BlockList, isIP } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
@@ -16,12 +20,50 @@ const WINDOW_MS = 60_000;
 const MAX_FAILURES = 10;
 const MAX_TRACKED = 10_000;
 
-function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown'; // not served by Node (app.request in tests)
+/** Who a request comes from, for throttling: an address, or undefined when not to throttle. */
+export type ClientOf = (c: Context) => string | undefined;
+
+const isLoopback = (a: string) => a === '::1' || /^(::ffff:)?127\./.test(a);
+const bare = (a: string) => a.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1');
+
+/**
+ * The client address as `TRUSTED_PROXIES` (addresses or CIDR ranges, comma-separated) allows:
+ * X-Forwarded-For is read only when the peer is a trusted proxy, from the right, skipping trusted hops.
+ * @throws Error naming an entry that is not an address or range.
+ */
+export function clientAddressOf(trustedProxies: readonly string[] = []): ClientOf {
+  const trusted = new BlockList();
+  for (const entry of trustedProxies) {
+    const [address, bits] = entry.split('/');
+    const family = isIP(address ?? '');
+    if (!family || (bits !== undefined && !/^\d{1,3}$/.test(bits)))
+      throw new Error(`TRUSTED_PROXIES: ${entry} is not an IP address or CIDR range`);
+    const type = family === 6 ? 'ipv6' : 'ipv4';
+    if (bits === undefined) trusted.addAddress(address!, type);
+    else trusted.addSubnet(address!, Number(bits), type);
   }
+  const isTrusted = (a: string) => {
+    const b = bare(a);
+    const family = isIP(b);
+    return family !== 0 && trusted.check(b, family === 6 ? 'ipv6' : 'ipv4');
+  };
+  return (c) => {
+    let peer: string;
+    try {
+      peer = getConnInfo(c).remote.address ?? '';
+    } catch {
+      return undefined; // not served by Node (app.request in tests): nothing to throttle by
+    }
+    if (!peer) return undefined;
+    if (!isTrusted(peer)) return isLoopback(peer) ? undefined : bare(peer);
+    const hops = (c.req.header('x-forwarded-for') ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter(Boolean);
+    for (let i = hops.length - 1; i >= 0; i--) if (!isTrusted(hops[i]!)) return bare(hops[i]!);
+    // Only trusted hops (the proxy's own requests): this machine's, not throttled when loopback.
+    return isLoopback(peer) ? undefined : bare(peer);
+  };
 }
 
 /** Whether a presented token is one of `tokens` (constant time per token). */
@@ -36,19 +78,14 @@ export function tokenMatcher(tokens: readonly string[]) {
 
 /**
  * Failed attempts per client address: after 10 in a minute, `blocked()` answers how many seconds to
- * wait. Shared by bearer authentication and the dashboard's sign-in.
+ * wait. Shared by bearer authentication and the dashboard's sign-in; asked only after a failure.
  */
-export function failureThrottle() {
+export function failureThrottle(clientOf: ClientOf = clientAddressOf()) {
   const failures = new Map<string, { count: number; since: number }>();
-  const subject = (c: Context) => {
-    const address = clientAddress(c);
-    // An address we cannot see (no socket) or this machine itself is not throttled.
-    return address === 'unknown' || address === '::1' || /^(::ffff:)?127\./.test(address) ? undefined : address;
-  };
   return {
     /** Seconds to wait when this client is over the limit, else undefined. */
     blocked(c: Context): number | undefined {
-      const address = subject(c);
+      const address = clientOf(c);
       if (!address) return undefined;
       const now = Date.now();
       const seen = failures.get(address);
@@ -57,7 +94,7 @@ export function failureThrottle() {
       return current && current.count >= MAX_FAILURES ? Math.ceil((current.since + WINDOW_MS - now) / 1000) : undefined;
     },
     failed(c: Context) {
-      const address = subject(c);
+      const address = clientOf(c);
       if (!address) return;
       if (failures.size >= MAX_TRACKED) failures.clear(); // bounded memory under a flood of addresses
       const current = failures.get(address);
@@ -77,10 +114,16 @@ export const tooManyAttempts = (c: Context, retryAfter: number) => {
  * anything must carry the CSRF header. Failures answer the error envelope and count against the
  * client's address.
  */
-export function apiAuth(tokens: readonly string[], sessions?: Sessions): MiddlewareHandler<AppEnv> {
+export function apiAuth(
+  tokens: readonly string[],
+  o: { sessions?: Sessions; clientOf?: ClientOf } = {},
+): MiddlewareHandler<AppEnv> {
   const matches = tokenMatcher(tokens);
-  const throttle = failureThrottle();
+  const throttle = failureThrottle(o.clientOf);
+  // A failure: 429 when this client is already over the limit, else counted and 401.
   const deny = (message: string) => (c: Context<AppEnv>) => {
+    const wait = throttle.blocked(c);
+    if (wait !== undefined) return tooManyAttempts(c, wait);
     throttle.failed(c);
     return errorResponse(c, new ApiError(401, 'unauthorized', message));
   };
@@ -92,9 +135,7 @@ export function apiAuth(tokens: readonly string[], sessions?: Sessions): Middlew
     invalidToken: { message: deny('Invalid API token'), wwwAuthenticateHeader: 'Bearer' },
   });
   return async (c, next) => {
-    const wait = throttle.blocked(c);
-    if (wait !== undefined) return tooManyAttempts(c, wait);
-    if (!c.req.header('authorization') && sessions?.valid(c)) {
+    if (!c.req.header('authorization') && o.sessions?.valid(c)) {
       if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && c.req.header(CSRF_HEADER) !== CSRF_VALUE) {
         throw new ApiError(
           403,

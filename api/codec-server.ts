@@ -2,16 +2,16 @@
  * Temporal's remote codec protocol (`POST /codec/encode`, `POST /codec/decode`, body
  * `{ payloads: [{ metadata: { key: base64 }, data: base64 }] }`, optional `X-Namespace`), so the
  * Temporal UI shows decrypted payloads. Who may call it: a holder of an API token, or the Temporal
- * UI itself when it runs on this machine (a browser request from the UI's origin that arrives over
- * loopback; the embedded dev server's UI has no way to send a token).
+ * UI through its own secret path (it has no way to send a token).
  */
-import { getConnInfo } from '@hono/node-server/conninfo';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { apiAuth } from './auth.js';
+import { apiAuth, type ClientOf } from './auth.js';
 import type { AppEnv } from './env.js';
-import { ApiError } from './errors.js';
+import { ApiError, errorResponse } from './errors.js';
 
 interface JsonPayload {
   metadata?: Record<string, string>;
@@ -31,22 +31,32 @@ const toJson = (p: Payload): JsonPayload => ({
   data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
 });
 
-function isLoopback(c: Context): boolean {
-  try {
-    const address = getConnInfo(c).remote.address ?? '';
-    return address === '::1' || /^(::ffff:)?127\./.test(address);
-  } catch {
-    return false; // not served by Node (app.request in tests): only tokens count
-  }
-}
+/** Codec requests are payload lists: refused past this size as they stream, before anything else. */
+export const CODEC_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-export function codecServer(codec: PayloadCodec, apiTokens: readonly string[], uiOrigin?: string) {
+/**
+ * `/codec/encode|decode` with an API token (bearer), and `/codec/ui-<uiSecret>/encode|decode` for
+ * the Temporal UI, which cannot send a token: the secret is made at each start and given only to
+ * the UI's codec endpoint setting. No request is authorised by its Origin.
+ */
+export function codecServer(
+  codec: PayloadCodec,
+  o: { apiTokens: readonly string[]; clientOf?: ClientOf; uiOrigin?: string; uiSecret?: string },
+) {
   const app = new Hono<AppEnv>();
-  if (uiOrigin) {
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: CODEC_MAX_BODY_BYTES,
+      onError: (c) =>
+        errorResponse(c, new ApiError(413, 'payload_too_large', `body over ${CODEC_MAX_BODY_BYTES} bytes`)),
+    }),
+  );
+  if (o.uiOrigin) {
     app.use(
       '*',
       cors({
-        origin: uiOrigin,
+        origin: o.uiOrigin,
         allowMethods: ['POST', 'OPTIONS'],
         allowHeaders: ['content-type', 'x-namespace', 'authorization'],
         credentials: true,
@@ -54,11 +64,6 @@ export function codecServer(codec: PayloadCodec, apiTokens: readonly string[], u
       }),
     );
   }
-  const tokens = apiAuth(apiTokens);
-  app.use('*', async (c, next) => {
-    if (uiOrigin && c.req.header('origin') === uiOrigin && isLoopback(c)) return next();
-    return tokens(c, next);
-  });
   const handle = (op: 'encode' | 'decode') => async (c: Context<AppEnv>) => {
     let body: { payloads?: JsonPayload[] };
     try {
@@ -75,7 +80,24 @@ export function codecServer(codec: PayloadCodec, apiTokens: readonly string[], u
       throw new ApiError(400, 'codec_failed', `could not ${op} the payloads: ${(err as Error).message.slice(0, 200)}`);
     }
   };
-  app.post('/encode', handle('encode'));
-  app.post('/decode', handle('decode'));
+  if (o.uiSecret && o.uiSecret.length >= 32) {
+    const expected = createHash('sha256').update(o.uiSecret).digest();
+    const ui = new Hono<AppEnv>();
+    ui.use('*', async (c, next) => {
+      const given = createHash('sha256')
+        .update(c.req.param('secret') ?? '')
+        .digest();
+      if (!timingSafeEqual(given, expected)) throw new ApiError(404, 'not_found', 'No such codec endpoint');
+      return next();
+    });
+    ui.post('/encode', handle('encode'));
+    ui.post('/decode', handle('decode'));
+    app.route('/ui-:secret', ui);
+  }
+  const authed = new Hono<AppEnv>();
+  authed.use('*', apiAuth(o.apiTokens, { clientOf: o.clientOf }));
+  authed.post('/encode', handle('encode'));
+  authed.post('/decode', handle('decode'));
+  app.route('/', authed);
   return app;
 }

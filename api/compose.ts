@@ -50,6 +50,8 @@ export function apiDeps(config: Config, parts: ApiParts, overrides: Partial<AppD
     // The speech and language engines run in the workers; this process embeds search queries.
     engines: engineChecks({ embeddings }, config),
     codecUiOrigin: config.temporal.uiUrl,
+    codecUiSecret: config.temporal.uiCodecSecret,
+    trustedProxies: config.http.trustedProxies,
     temporalNamespace: config.temporal.namespace,
     ...overrides,
   };

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { failureThrottle, tokenMatcher, tooManyAttempts } from './auth.js';
+import { failureThrottle, tokenMatcher, tooManyAttempts, type ClientOf } from './auth.js';
 import { ApiError, errorResponse, ok } from './errors.js';
 import type { Sessions } from './session.js';
 
@@ -33,10 +33,15 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <p>The dashboard has not been built in this installation. Run <code>npm run build</code> (or <code>npm start</code>, which builds it), then reload.</p>
 <p>The REST API is running: see <a href="/docs">/docs</a>.</p></body></html>`;
 
-export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens: readonly string[] }) {
+export function dashboardRoutes(o: {
+  dir: string;
+  sessions: Sessions;
+  apiTokens: readonly string[];
+  clientOf?: ClientOf;
+}) {
   const app = new Hono();
   const matches = tokenMatcher(o.apiTokens);
-  const throttle = failureThrottle();
+  const throttle = failureThrottle(o.clientOf);
 
   // Sign-in bodies are one token: counted as they stream, refused past a few KB before any is kept.
   app.use(
@@ -48,14 +53,15 @@ export function dashboardRoutes(o: { dir: string; sessions: Sessions; apiTokens:
   );
   // Sign-in: { token } in, a session cookie out. Failures are throttled like bearer tokens.
   app.post('/auth/session', async (c) => {
-    const wait = throttle.blocked(c);
-    if (wait !== undefined) return tooManyAttempts(c, wait);
     if (!/^application\/json\b/i.test(c.req.header('content-type') ?? ''))
       throw new ApiError(400, 'validation_failed', 'Send { "token": "..." } as JSON', { token: 'required' });
     const body = (await c.req.json().catch(() => null)) as { token?: unknown } | null;
     const token = typeof body?.token === 'string' ? body.token.trim() : '';
     if (!token) throw new ApiError(400, 'validation_failed', 'Enter an API token', { token: 'required' });
     if (!matches(token)) {
+      // A right token always signs in; only failures count, and past the limit they get 429.
+      const wait = throttle.blocked(c);
+      if (wait !== undefined) return tooManyAttempts(c, wait);
       throttle.failed(c);
       throw new ApiError(401, 'unauthorized', "That is not one of this server's API tokens");
     }

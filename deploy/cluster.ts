@@ -9,6 +9,7 @@
  * Ctrl-C stops the APIs, drains the workers, then stops Temporal and the databases. A restart
  * keeps every database.
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -140,6 +141,8 @@ async function main() {
     stack.push({ name: 'postgresql', stop: appPg.stop }, { name: 'temporal-postgresql', stop: temporalPg.stop });
     const databaseUrl = await ensureDatabase(appPg, 'command_center');
 
+    // The Temporal UI decodes through a path only it is given (made at each start).
+    const uiCodecSecret = process.env.TEMPORAL_UI_CODEC_SECRET || randomBytes(24).toString('hex');
     say(`starting the Temporal server (4 history shards) on ${ports.temporal} ...`);
     const temporal: RunningTemporal = await startTemporalServer({
       tools: temporalTools,
@@ -147,7 +150,7 @@ async function main() {
       pgPort: ports.temporalPostgresql,
       ports: { frontend: ports.temporal, metrics: ports.temporalMetrics, ui: ports.ui },
       namespace: e.TEMPORAL_NAMESPACE,
-      codecEndpoint: `http://localhost:${ports.api[0]}/codec`,
+      codecEndpoint: `http://localhost:${ports.api[0]}/codec/ui-${uiCodecSecret}`,
       say,
     });
     stack.push({ name: 'temporal', stop: temporal.stop });
@@ -160,6 +163,7 @@ async function main() {
       TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'command-center',
       TEMPORAL_CODEC_KEYS: codecKeys,
       TEMPORAL_UI_URL: temporal.uiUrl ?? '',
+      TEMPORAL_UI_CODEC_SECRET: uiCodecSecret,
       API_TOKENS: process.env.API_TOKENS ?? token,
       TELNYX_PUBLIC_KEY: telnyxPublicKey,
       PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://localhost:${ports.api[0]}`,

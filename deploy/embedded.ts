@@ -2,6 +2,7 @@
  * `npm start`: the whole product in one process on its embedded defaults: Temporal dev server
  * (SQLite in the data folder, UI on 8233), PGlite with pgvector, the API and the worker.
  */
+import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
@@ -65,6 +66,8 @@ async function main() {
   // The dashboard is rebuilt (in a child process) when its sources are newer than its build.
   const dashboard = ensureDashboardBuilt(say);
   dashboard.catch(() => undefined);
+  // The Temporal UI decodes through a path only it is given (made at each start).
+  const uiCodecSecret = config.temporal.uiCodecSecret ?? randomBytes(24).toString('hex');
   if (embedded.temporal) {
     const cli = await locateTemporalCli(config.temporal.cliPath, say);
     say('starting the Temporal dev server ...');
@@ -76,7 +79,7 @@ async function main() {
         dbFile: path.join(config.dataDir, 'temporal.db'),
         namespace: config.temporal.namespace,
         pidFile: path.join(config.dataDir, 'temporal.pid'),
-        uiCodecEndpoint: `http://localhost:${config.http.port}/codec`,
+        uiCodecEndpoint: `http://localhost:${config.http.port}/codec/ui-${uiCodecSecret}`,
       },
       say,
     );
@@ -141,6 +144,7 @@ async function main() {
           engines,
           codec,
           codecUiOrigin: config.temporal.uiUrl ?? `http://localhost:${config.temporal.uiPort}`,
+          codecUiSecret: uiCodecSecret,
           sessions,
           telnyxKeySource: config.telnyx.publicKey ? 'configured' : 'development',
           testCall: testCalls?.place,

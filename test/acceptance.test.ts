@@ -309,20 +309,37 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
           data: Buffer.from(p.data as Uint8Array).toString('base64'),
         })),
       };
-      const decodeWith = (headers: Record<string, string>) =>
-        fetch(`${product.url}/codec/decode`, {
+      const decodeWith = (headers: Record<string, string>, url = `${product.url}/codec/decode`) =>
+        fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...headers },
           body: JSON.stringify(body),
         });
+      const uiOrigin = `http://localhost:${product.env.TEMPORAL_UI_PORT}`;
       expect((await decodeWith({})).status).toBe(401);
       expect((await decodeWith({ origin: 'http://evil.example' })).status).toBe(401);
-      const allowed: Record<string, string>[] = [
-        { authorization: `Bearer ${product.token}` },
-        { origin: `http://localhost:${product.env.TEMPORAL_UI_PORT}` },
+      // An Origin header proves nothing (any local process can send the UI's): refused.
+      expect((await decodeWith({ origin: uiOrigin })).status).toBe(401);
+      // The UI decodes through the secret path it was given, which it reports in its settings.
+      const settings = (await (await fetch(`${uiOrigin}/api/v1/settings`)).json()) as {
+        Codec?: { Endpoint?: string };
+      };
+      const uiEndpoint = settings.Codec?.Endpoint ?? '';
+      expect(uiEndpoint).toMatch(new RegExp(`^http://localhost:${product.env.PORT}/codec/ui-[0-9a-f]{48}$`));
+      expect((await decodeWith({}, `${product.url}/codec/ui-${'0'.repeat(48)}/decode`)).status).toBe(404);
+      // The codec reads no more than 4 MiB, before it looks at any credential.
+      const huge = await fetch(`${product.url}/codec/decode`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ payloads: [{ data: 'A'.repeat(5 * 1024 * 1024) }] }),
+      });
+      expect(huge.status).toBe(413);
+      const allowed: [Record<string, string>, string | undefined][] = [
+        [{ authorization: `Bearer ${product.token}` }, undefined],
+        [{ origin: uiOrigin }, `${uiEndpoint}/decode`],
       ];
-      for (const headers of allowed) {
-        const res = await decodeWith(headers);
+      for (const [headers, url] of allowed) {
+        const res = await decodeWith(headers, url);
         expect(res.status).toBe(200);
         const decoded = (await res.json()) as { payloads: { data: string }[] };
         expect(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()).toContain(caller);

@@ -1,6 +1,8 @@
 /** Erasure: everything the product holds about a person or a number, found and deleted by id. */
-import { sql } from 'drizzle-orm';
+import { createHash } from 'node:crypto';
+import { inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../client.js';
+import { erasures } from '../schema/index.js';
 import type { ForgetSubject } from '../../workflows/contract.js';
 
 /** What erasing a subject touches: ids and storage locations only. */
@@ -102,4 +104,31 @@ export async function eraseRows(db: Database, plan: ForgetPlan): Promise<Record<
     out.contacts = await count(sql`delete from contacts where id = any(${people}::uuid[]) returning 1`);
     return out;
   });
+}
+
+/** The key an erased call or text is listed under: a SHA-256 of its workflow id (no personal data). */
+export const erasureKey = (workflowId: string): string => createHash('sha256').update(workflowId).digest('hex');
+
+/**
+ * List the plan's calls and texts as erased, before anything is deleted: from then on a late
+ * webhook, a redelivery or the history sync cannot bring them back. Safe to repeat.
+ */
+export async function suppressErased(db: Database, workflowIds: string[]): Promise<number> {
+  if (workflowIds.length === 0) return 0;
+  await db
+    .insert(erasures)
+    .values(workflowIds.map((id) => ({ keyHash: erasureKey(id) })))
+    .onConflictDoNothing();
+  return workflowIds.length;
+}
+
+/** Which of these workflow ids (`call-<session>`, `message-<id>`) belong to erased calls or texts. */
+export async function erasedAmong(db: Database, workflowIds: string[]): Promise<Set<string>> {
+  if (workflowIds.length === 0) return new Set();
+  const byKey = new Map(workflowIds.map((id) => [erasureKey(id), id]));
+  const rows = await db
+    .select({ keyHash: erasures.keyHash })
+    .from(erasures)
+    .where(inArray(erasures.keyHash, [...byKey.keys()]));
+  return new Set(rows.map((r) => byKey.get(r.keyHash)!));
 }

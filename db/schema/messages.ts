@@ -22,8 +22,6 @@ export const messages = pgTable(
     sentimentScore: real('sentiment_score'),
     sentimentProvider: text('sentiment_provider'),
     sentimentModel: text('sentiment_model'),
-    // `stage_status` (never written) is no longer read: the migration that drops it ships in the next
-    // release, so processes of this one and the last can share a database during a rolling upgrade.
     searchTsv: tsvector('search_tsv').generatedAlwaysAs(sql`to_tsvector('english', coalesce(text, ''))`),
     ...timestamps,
   },

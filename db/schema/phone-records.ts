@@ -49,8 +49,6 @@ export const phoneRecords = pgTable(
     sentimentProvider: text('sentiment_provider'),
     sentimentModel: text('sentiment_model'),
     stageStatus: jsonb('stage_status').$type<StageStatus>().notNull().default({}),
-    // `pipeline_run_id` (never written) is no longer read: dropped by the next release's migration,
-    // as messages.stage_status is (see README, Upgrade).
     // Summary and transcript for full-text search. Kept by a trigger (migration 0004) that runs
     // only when either changes: a generated column is recomputed on every update of the row, and
     // the pipeline updates a call's row about ten times after its transcript is in.

@@ -71,6 +71,18 @@ describe('Telnyx webhooks', () => {
       expect(replay.status).toBe(200);
       expect(await replay.json()).toEqual({ received: true, duplicate: true });
     }
+    // The same signature re-encoded is not a new request: refused, nothing delivered.
+    const sig = headers['telnyx-signature-ed25519']!;
+    for (const encoded of [sig.replace(/=+$/, ''), sig.replace(/\+/g, '-').replace(/\//g, '_')]) {
+      if (encoded === sig) continue;
+      const replay = await post(
+        '/webhooks/telnyx/status',
+        body,
+        { ...headers, 'telnyx-signature-ed25519': encoded },
+        'application/x-www-form-urlencoded',
+      );
+      expect(replay.status).toBe(401);
+    }
   });
 
   it('rejects unsigned, tampered and stale requests with 401 and writes nothing', async () => {
@@ -279,6 +291,65 @@ describe('Telnyx webhooks', () => {
     const result = await stack.client.workflow.getHandle(callWorkflowId(sid)).result();
     expect(result.status).toBe('missed');
     expect(await countRecords(sid)).toBe(1);
+  });
+
+  it('erasure stays erased: redelivered webhooks and the history sync bring nothing back', async () => {
+    const number = '+12125550166';
+    const [contact] = await stack.database.db
+      .insert(contacts)
+      .values({ firstName: 'Erin', lastName: 'Erased', phoneE164: number })
+      .returning();
+    const url = fake.hostRecording('r-erased.mp3', new Uint8Array(2048).fill(9));
+    const { callSessionId, events } = callLifecycle({
+      from: number,
+      to: '+13125550199',
+      answered: true,
+      talkSeconds: 20,
+      recordingUrl: url,
+    });
+    for (const e of events) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
+    await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    const sms = smsReceived(number, '+13125550199', 'Please call me about the lease');
+    expect((await signed('/webhooks/telnyx/messaging', sms)).status).toBe(200);
+    const smsId = String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id);
+    await stack.client.workflow.getHandle(messageWorkflowId(smsId)).result();
+    expect(await countRecords(callSessionId)).toBe(1);
+
+    const forgot = await stack.app.request(`/api/contacts/${contact!.id}/forget`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}` },
+    });
+    expect(forgot.status).toBe(200);
+    expect(await countRecords(callSessionId)).toBe(0);
+
+    // Telnyx redelivers the call's hangup and recording, and the text, as new deliveries.
+    const again = (e: Record<string, unknown>) => ({ ...e, meta: { attempt: 2 } });
+    for (const e of [events[2]!, events[3]!])
+      expect((await signed('/webhooks/telnyx/voice', again(e))).status).toBe(200);
+    expect((await signed('/webhooks/telnyx/messaging', again(sms))).status).toBe(200);
+    // The hourly sync finds the call in Telnyx's detail records: erased, not missing.
+    fake.detailRecords.push({
+      record_type: 'call-control',
+      call_session_id: callSessionId,
+      direction: 'inbound',
+      cli: number,
+      cld: '+13125550199',
+      started_at: new Date(Date.now() - 120_000).toISOString(),
+      call_sec: 20,
+    });
+    const sync = await stack.app.request('/api/phone-records/sync', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ since: new Date(Date.now() - 3_600_000).toISOString() }),
+    });
+    expect(sync.status).toBe(200);
+    expect(((await sync.json()) as { data: { callSessionIds: string[] } }).data.callSessionIds).not.toContain(
+      callSessionId,
+    );
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await countRecords(callSessionId)).toBe(0);
+    expect(await stack.database.db.select().from(messages).where(eq(messages.telnyxMessageId, smsId))).toEqual([]);
+    await expect(stack.client.workflow.getHandle(callWorkflowId(callSessionId)).describe()).rejects.toThrow();
   });
 
   it('serves the fallback TeXML without the database or Temporal', async () => {

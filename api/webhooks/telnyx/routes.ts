@@ -19,6 +19,8 @@ import { answerTexml, fallbackTexml } from './texml.js';
 import { verifyTelnyxSignature } from './verify.js';
 import { lateCallEvents, webhookEvents } from '../../../activities/telemetry.js';
 import { storedCallOutcome } from '../../../db/queries/phone-records.js';
+import { erasedAmong } from '../../../db/queries/forget.js';
+import { callWorkflowId, messageWorkflowId } from '../../../temporal.config.js';
 import { lateEventVerdict } from './late-events.js';
 import type { CallEvent, CallStatus } from '../../../workflows/contract.js';
 import { greetingText } from '../../../activities/greeting-text.js';
@@ -91,7 +93,8 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     // A signed request is good for the whole signature window, on any path: one that was already
     // accepted is acknowledged and not delivered again (a replay, or a retry of a lost answer).
     // TeXML instruction fetches are answered each time; they must get their document.
-    const signature = c.req.header('telnyx-signature-ed25519')!;
+    // Keyed on the decoded signature (the header was checked to be canonical base64 above).
+    const signature = Buffer.from(c.req.header('telnyx-signature-ed25519')!, 'base64').toString('hex');
     const isFetch = isForm(c) && /\/voice(\/incoming)?$/.test(c.req.path);
     if (!isFetch && replays.seen(signature)) {
       webhookEvents.inc({ outcome: 'duplicate', reason: '' });
@@ -115,7 +118,9 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
    * changes what the call was (an answer, a recording it lacks) reopens the call; one that repeats
    * the record is acknowledged. Never silently dropped: both are logged and counted.
    */
-  async function deliverCall(event: CallEvent): Promise<'accepted' | 'closed'> {
+  async function deliverCall(event: CallEvent): Promise<'accepted' | 'closed' | 'erased'> {
+    // A call the owner had erased stays erased: Telnyx's redeliveries are acknowledged, never stored.
+    if ((await erasedAmong(deps.db, [callWorkflowId(event.callSessionId)])).size > 0) return 'erased';
     const outcome = await deps.gateway.deliverCallEvent(event);
     if (outcome === 'accepted') return outcome;
     const stored = await storedCallOutcome(deps.db, event.callSessionId);
@@ -136,11 +141,13 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   /** Deliver to Temporal; 503 (so Telnyx retries) when it cannot durably accept. */
   async function deliver(
     c: Context,
-    fn: () => Promise<'accepted' | 'closed'>,
+    fn: () => Promise<'accepted' | 'closed' | 'erased'>,
     onOk: () => Response,
   ): Promise<Response> {
     try {
       const outcome = await fn();
+      if (outcome === 'erased')
+        deps.log.info('event for an erased call or text acknowledged, not stored', { path: c.req.path });
       webhookEvents.inc({ outcome, reason: '' });
       return onOk();
     } catch (err) {
@@ -249,7 +256,10 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     const event = parsed.event;
     return deliver(
       c,
-      () => deps.gateway.deliverMessageEvent(event),
+      async () =>
+        (await erasedAmong(deps.db, [messageWorkflowId(event.messageId)])).size > 0
+          ? 'erased'
+          : deps.gateway.deliverMessageEvent(event),
       () => c.json({ received: true }),
     );
   });

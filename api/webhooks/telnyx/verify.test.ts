@@ -39,4 +39,19 @@ describe('Telnyx signature verification', () => {
     const h = signTelnyx(keys.privateKey, json, now);
     expect(check(json, { ...h, 'telnyx-timestamp': String(now - 1) }).ok).toBe(false);
   });
+  it('accepts only the canonical encoding of a signature: a re-encoded one is refused', () => {
+    const h = signTelnyx(keys.privateKey, json, now);
+    const sig = h['telnyx-signature-ed25519']!;
+    expect(sig).toMatch(/^[A-Za-z0-9+/]{86}==$/);
+    const variants = [
+      sig.replace(/=+$/, ''), // padding dropped
+      sig.replace(/\+/g, '-').replace(/\//g, '_'), // base64url
+      `${sig.slice(0, 40)} ${sig.slice(40)}`, // a space inside
+      ` ${sig}`,
+      `${sig}\n`,
+    ].filter((v) => v !== sig);
+    expect(variants.length).toBeGreaterThanOrEqual(4);
+    for (const v of variants)
+      expect(check(json, { ...h, 'telnyx-signature-ed25519': v }), v).toMatchObject({ ok: false });
+  });
 });

@@ -6,6 +6,8 @@ import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
+/** A 64-byte Ed25519 signature in standard, padded base64. */
+const CANONICAL_SIGNATURE = /^[A-Za-z0-9+/]{86}==$/;
 
 /** Build a verifying key from the portal's base64 raw 32-byte public key. */
 export function publicKeyFromBase64(raw: string): KeyObject {
@@ -28,6 +30,9 @@ export function verifyTelnyxSignature(
   if (!/^\d{1,12}$/.test(timestamp)) return { ok: false, reason: 'malformed timestamp' };
   if (Math.abs(nowSeconds - Number(timestamp)) > SIGNATURE_TOLERANCE_SECONDS)
     return { ok: false, reason: 'timestamp outside the 5-minute window' };
+  // Canonical base64 only (86 characters and `==`, as Telnyx sends it): a lenient decoder would let
+  // one captured signature be re-encoded (padding dropped, base64url, spaces) into "new" ones.
+  if (!CANONICAL_SIGNATURE.test(signature)) return { ok: false, reason: 'malformed signature' };
   const sig = Buffer.from(signature, 'base64');
   if (sig.length !== 64) return { ok: false, reason: 'malformed signature' };
   const message = Buffer.concat([Buffer.from(`${timestamp}|`), body]);
