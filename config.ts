@@ -54,6 +54,11 @@ export const envSchema = z.object({
   TEMPORAL_TLS_KEY_PATH: optionalString,
   TEMPORAL_TLS_CA_PATH: optionalString,
   TEMPORAL_CODEC_KEYS: optionalString,
+  /** One release only: let the codec read payloads that are not encrypted (histories from before it). */
+  TEMPORAL_CODEC_ALLOW_PLAINTEXT: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
@@ -269,6 +274,8 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       maxConcurrentActivities: e.WORKER_MAX_CONCURRENT_ACTIVITIES,
       /** Payload encryption keys, `id:base64,...` (the first encrypts); embedded mode generates one. */
       codecKeys: e.TEMPORAL_CODEC_KEYS,
+      /** Read unencrypted payloads (one release, for histories from before the codec); refused otherwise. */
+      codecAllowPlaintext: e.TEMPORAL_CODEC_ALLOW_PLAINTEXT,
     },
     telnyx: {
       apiKey: e.TELNYX_API_KEY,

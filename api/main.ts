@@ -15,7 +15,9 @@ const config = loadConfigOrExit('api');
 const log = createLogger(config, secretValues(config), { service: 'api' });
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await Connection.connect(temporalConnectionOptions(config));
-const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!));
+const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!), {
+  allowPlaintext: config.temporal.codecAllowPlaintext,
+});
 const gateway = createWorkflowGateway(
   new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }),
   config.temporal.taskQueue,

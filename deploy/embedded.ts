@@ -49,7 +49,7 @@ async function main() {
   const telnyxKey = config.telnyx.publicKey ?? devKey!.publicKeyBase64;
   // Workflow history is encrypted; the key is generated once into the data folder unless given.
   const codecKeys = config.temporal.codecKeys ?? (await embeddedCodecKeys(config.dataDir)).value;
-  const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
+  const codec = new EncryptionCodec(parseCodecKeys(codecKeys), { allowPlaintext: config.temporal.codecAllowPlaintext });
   const log = createLogger(config, [
     ...secretValues(config),
     ...apiTokens,

@@ -59,10 +59,21 @@ function deserialise(bytes: Uint8Array): Payload {
   };
 }
 
-/** AES-256-GCM payload codec; payloads that are not encrypted (older histories) pass through. */
+/** Why a payload that is not encrypted is refused (and how to read histories from before the codec). */
+export const PLAINTEXT_REFUSED =
+  'refused a payload that is not encrypted (anyone who reaches Temporal can write one); to replay histories from before the codec, set TEMPORAL_CODEC_ALLOW_PLAINTEXT=true for one release';
+
+/**
+ * AES-256-GCM payload codec. Fails closed: a payload that is not encrypted is refused (a forged
+ * signal or start from anyone who reaches the Temporal frontend), unless `allowPlaintext` is set
+ * for one release to read histories recorded before the codec.
+ */
 export class EncryptionCodec implements PayloadCodec {
   private readonly byId: Map<string, Buffer>;
-  constructor(readonly keys: CodecKey[]) {
+  constructor(
+    readonly keys: CodecKey[],
+    private readonly o: { allowPlaintext?: boolean } = {},
+  ) {
     if (keys.length === 0) throw new Error('EncryptionCodec needs at least one key');
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
   }
@@ -83,7 +94,10 @@ export class EncryptionCodec implements PayloadCodec {
   async decode(payloads: Payload[]): Promise<Payload[]> {
     return payloads.map((p) => {
       const encoding = p.metadata?.encoding ? Buffer.from(p.metadata.encoding).toString() : '';
-      if (encoding !== ENCRYPTED_ENCODING) return p;
+      if (encoding !== ENCRYPTED_ENCODING) {
+        if (this.o.allowPlaintext) return p;
+        throw new Error(PLAINTEXT_REFUSED);
+      }
       const id = Buffer.from(p.metadata?.[KEY_ID] ?? new Uint8Array()).toString();
       const key = this.byId.get(id);
       if (!key) throw new Error(`payload encrypted with key "${id}", which is not among TEMPORAL_CODEC_KEYS`);

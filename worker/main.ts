@@ -50,7 +50,9 @@ if (!config.deepgram.apiKey) {
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 const connection = await NativeConnection.connect(temporalConnectionOptions(config));
 const { worker, providers } = await buildWorker(config, {
-  codec: new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!)),
+  codec: new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!), {
+    allowPlaintext: config.temporal.codecAllowPlaintext,
+  }),
   connection,
   bundlePath,
   db: database.db,

@@ -27,9 +27,9 @@ describe('workflow history replay', () => {
     );
     const failures: string[] = [];
     // With the codec the workers use, and the key the histories were recorded with; those recorded
-    // before the codec (plain payloads) pass through.
+    // before the codec (plain payloads) pass through, as TEMPORAL_CODEC_ALLOW_PLAINTEXT lets them.
     const keys = (await readFile(path.join(dir, 'replay-codec-keys.txt'), 'utf8')).trim();
-    const dataConverter = dataConverterFor(new EncryptionCodec(parseCodecKeys(keys)));
+    const dataConverter = dataConverterFor(new EncryptionCodec(parseCodecKeys(keys), { allowPlaintext: true }));
     for await (const result of Worker.runReplayHistories({ workflowsPath, dataConverter }, histories as never)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }

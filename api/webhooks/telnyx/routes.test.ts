@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Client } from '@temporalio/client';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -350,6 +351,35 @@ describe('Telnyx webhooks', () => {
     expect(await countRecords(callSessionId)).toBe(0);
     expect(await stack.database.db.select().from(messages).where(eq(messages.telnyxMessageId, smsId))).toEqual([]);
     await expect(stack.client.workflow.getHandle(callWorkflowId(callSessionId)).describe()).rejects.toThrow();
+  });
+
+  it('the codec fails closed: a forged, unencrypted signal from a client without the key changes nothing', async () => {
+    const forger = new Client({ connection: stack.client.connection });
+    const callSessionId = randomUUID();
+    const forged = {
+      eventId: randomUUID(),
+      type: 'call.hangup',
+      occurredAt: new Date().toISOString(),
+      source: 'call_control',
+      callSessionId,
+      otherParty: '+12125550100',
+      hangupCause: 'originator_cancel',
+    };
+    const handle = await forger.workflow.signalWithStart('callWorkflow', {
+      workflowId: callWorkflowId(callSessionId),
+      taskQueue: stack.config.temporal.taskQueue,
+      args: [{ callSessionId }],
+      signal: 'callEvent',
+      signalArgs: [forged],
+    });
+    await new Promise((r) => setTimeout(r, 3000));
+    // The worker refuses the run's plain input: no record, and the run makes no progress.
+    expect(await countRecords(callSessionId)).toBe(0);
+    const history = await handle.fetchHistory();
+    const failed = history.events!.filter((e) => e.workflowTaskFailedEventAttributes);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(JSON.stringify(failed[0]!.workflowTaskFailedEventAttributes)).toContain('not encrypted');
+    await handle.terminate('test: forged run');
   });
 
   it('serves the fallback TeXML without the database or Temporal', async () => {
