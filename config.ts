@@ -63,7 +63,7 @@ export const envSchema = z.object({
   TEMPORAL_DEV_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
   TEMPORAL_UI_URL: optionalUrl,
-  /** The Temporal UI's codec path secret (`/codec/ui-<secret>`), at least 32 characters; `npm start` and the cluster make one per start. */
+  /** The Temporal UI's codec path secret (`/codec/ui/<secret>`), at least 32 characters; `npm start` and the cluster make one per start. */
   TEMPORAL_UI_CODEC_SECRET: optionalString.pipe(z.string().min(32).optional()),
   /** Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated). */
   TRUSTED_PROXIES: optionalString,

@@ -7,6 +7,7 @@ import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fak
 import { freePort, startDevServer } from '../deploy/dev-server.js';
 import { devKeys, freshDatabase, need, silentLog } from '../test/stack.js';
 import type { DatabaseHandle } from '../db/client.js';
+import { EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
 
 let database: DatabaseHandle;
 beforeAll(async () => {
@@ -122,6 +123,53 @@ describe('health, readiness and auth', () => {
       );
     expect(direct[10]).toBe(429);
     expect(() => build(new Client({ connection }), { trustedProxies: ['not-an-address'] })).toThrow(/TRUSTED_PROXIES/);
+    await connection.close();
+  });
+
+  it('the codec endpoint: a token, or the UI secret path; never an Origin header', async () => {
+    const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+    const codec = new EncryptionCodec(parseCodecKeys(newCodecKeySpec('t')));
+    const secret = 'a'.repeat(48);
+    const app = build(new Client({ connection }), {
+      codec,
+      codecUiSecret: secret,
+      codecUiOrigin: 'http://localhost:8233',
+    });
+    const [encoded] = await codec.encode([
+      {
+        metadata: { encoding: new TextEncoder().encode('json/plain') },
+        data: new TextEncoder().encode('"+12125550100"'),
+      },
+    ]);
+    const body = JSON.stringify({
+      payloads: [
+        {
+          metadata: Object.fromEntries(
+            Object.entries(encoded!.metadata!).map(([k, v]) => [k, Buffer.from(v!).toString('base64')]),
+          ),
+          data: Buffer.from(encoded!.data!).toString('base64'),
+        },
+      ],
+    });
+    const decode = (path: string, headers: Record<string, string> = {}) =>
+      app.request(path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    expect((await decode('/codec/decode')).status).toBe(401);
+    expect((await decode('/codec/decode', { origin: 'http://localhost:8233' })).status).toBe(401);
+    expect((await decode(`/codec/ui/${'b'.repeat(48)}/decode`)).status).toBe(404);
+    for (const res of [
+      await decode(`/codec/ui/${secret}/decode`, { origin: 'http://localhost:8233' }),
+      await decode('/codec/decode', { authorization: 'Bearer secret-token' }),
+    ]) {
+      expect(res.status).toBe(200);
+      const out = (await res.json()) as { payloads: { data: string }[] };
+      expect(Buffer.from(out.payloads[0]!.data, 'base64').toString()).toBe('"+12125550100"');
+    }
+    const huge = await app.request('/codec/decode', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads: [{ data: 'A'.repeat(5 * 1024 * 1024) }] }),
+    });
+    expect(huge.status).toBe(413);
     await connection.close();
   });
 

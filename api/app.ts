@@ -55,7 +55,7 @@ export interface AppDeps {
   /** The Temporal UI's origin (CORS for the codec endpoint), e.g. http://localhost:8233. */
   codecUiOrigin?: string;
   /**
-   * The Temporal UI's own codec path secret: the UI calls `/codec/ui-<secret>/decode` without a
+   * The Temporal UI's own codec path secret: the UI calls `/codec/ui/<secret>/decode` without a
    * token (it cannot send one); nothing else is authorised without a token, whatever its Origin.
    */
   codecUiSecret?: string;

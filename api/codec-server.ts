@@ -35,7 +35,7 @@ const toJson = (p: Payload): JsonPayload => ({
 export const CODEC_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
- * `/codec/encode|decode` with an API token (bearer), and `/codec/ui-<uiSecret>/encode|decode` for
+ * `/codec/encode|decode` with an API token (bearer), and `/codec/ui/<uiSecret>/encode|decode` for
  * the Temporal UI, which cannot send a token: the secret is made at each start and given only to
  * the UI's codec endpoint setting. No request is authorised by its Origin.
  */
@@ -92,7 +92,7 @@ export function codecServer(
     });
     ui.post('/encode', handle('encode'));
     ui.post('/decode', handle('decode'));
-    app.route('/ui-:secret', ui);
+    app.route('/ui/:secret', ui);
   }
   const authed = new Hono<AppEnv>();
   authed.use('*', apiAuth(o.apiTokens, { clientOf: o.clientOf }));

@@ -150,7 +150,7 @@ async function main() {
       pgPort: ports.temporalPostgresql,
       ports: { frontend: ports.temporal, metrics: ports.temporalMetrics, ui: ports.ui },
       namespace: e.TEMPORAL_NAMESPACE,
-      codecEndpoint: `http://localhost:${ports.api[0]}/codec/ui-${uiCodecSecret}`,
+      codecEndpoint: `http://localhost:${ports.api[0]}/codec/ui/${uiCodecSecret}`,
       say,
     });
     stack.push({ name: 'temporal', stop: temporal.stop });

@@ -79,7 +79,7 @@ async function main() {
         dbFile: path.join(config.dataDir, 'temporal.db'),
         namespace: config.temporal.namespace,
         pidFile: path.join(config.dataDir, 'temporal.pid'),
-        uiCodecEndpoint: `http://localhost:${config.http.port}/codec/ui-${uiCodecSecret}`,
+        uiCodecEndpoint: `http://localhost:${config.http.port}/codec/ui/${uiCodecSecret}`,
       },
       say,
     );
