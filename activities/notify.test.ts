@@ -8,7 +8,7 @@ import { addCall } from '../test/seed.js';
 import { freshDatabase } from '../test/stack.js';
 import { startFakeServer, type FakeServer } from './providers/fakes/server.js';
 import type { Providers } from './providers/index.js';
-import { notifyForCall } from './notify.js';
+import { forDiscord, forSlack, notifyForCall } from './notify.js';
 
 describe('notifications', () => {
   let database: DatabaseHandle;
@@ -61,5 +61,14 @@ describe('notifications', () => {
     expect(hook.requests).toHaveLength(3);
     expect(JSON.parse(hook.requests[2]!.body.toString())).toMatchObject({ rule: 'long_call', phoneRecordId: call.id });
     expect(hook.requests[2]!.headers['idempotency-key']).toBe(`call:${call.id}:long_call:webhook`);
+  });
+
+  it('escapes call text for Slack and Discord: no pings, links or markup from what a caller said', () => {
+    expect(forSlack('<!channel> see <https://evil.example|your bank> & more')).toBe(
+      '&lt;!channel&gt; see &lt;https://evil.example|your bank&gt; &amp; more',
+    );
+    expect(forDiscord('**urgent** [bank](https://evil.example) `x` > quote')).toBe(
+      '\\*\\*urgent\\*\\* \\[bank\\](https://evil.example) \\`x\\` \\> quote',
+    );
   });
 });

@@ -148,8 +148,10 @@ async function deliver(deps: NotifyDeps, channel: string, d: Decision, key: stri
         headers: { 'content-type': 'application/json', 'idempotency-key': key },
         // `text` is what Slack reads, `content` what Discord reads.
         body: JSON.stringify({
-          text: `*${d.title}*\n${d.body}`,
-          content: `**${d.title}**\n${d.body}`,
+          text: `*${forSlack(d.title)}*\n${forSlack(d.body)}`,
+          content: `**${forDiscord(d.title)}**\n${forDiscord(d.body)}`,
+          // Discord: no @everyone, @here, role or user pings, whatever the text says.
+          allowed_mentions: { parse: [] },
           rule: d.rule,
           ...(phoneRecordId ? { phoneRecordId } : {}),
         }),
@@ -166,3 +168,13 @@ async function deliver(deps: NotifyDeps, channel: string, d: Decision, key: stri
     }),
   );
 }
+
+/**
+ * Text from a call (a summary, a caller's name) as Slack shows it: `&`, `<` and `>` escaped, so it
+ * cannot form `<!channel>` pings or `<url|label>` links.
+ */
+export const forSlack = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Text from a call as Discord shows it: markdown (emphasis, code, quotes, masked links) escaped. */
+export const forDiscord = (text: string): string => text.replace(/([\\*_~`|>#[\]])/g, '\\$1');

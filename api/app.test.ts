@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type AppDeps } from './app.js';
+import { createApp, READY_CACHE_MS, type AppDeps } from './app.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
@@ -18,7 +18,6 @@ afterAll(async () => database?.close());
 const keys = devKeys();
 const build = (client: Client, extra: Partial<AppDeps> = {}) =>
   createApp({
-    ...extra,
     database,
     gateway: createWorkflowGateway(client, 'tq-app-test'),
     log: silentLog,
@@ -29,6 +28,7 @@ const build = (client: Client, extra: Partial<AppDeps> = {}) =>
     ownerName: 'Owner',
     region: 'US',
     embedder: { model: 'unused', embed: () => Promise.reject(new Error('not used in this test')) },
+    ...extra,
   });
 
 describe('health, readiness and auth', () => {
@@ -170,6 +170,22 @@ describe('health, readiness and auth', () => {
       body: JSON.stringify({ payloads: [{ data: 'A'.repeat(5 * 1024 * 1024) }] }),
     });
     expect(huge.status).toBe(413);
+    await connection.close();
+  });
+
+  it('a flood of unauthenticated /ready costs one round of checks per 2 s; a token holder always gets fresh ones', async () => {
+    const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+    const real = createWorkflowGateway(new Client({ connection }), 'tq-app-test');
+    let pings = 0;
+    const gateway = { ...real, ping: () => ((pings += 1), real.ping()) };
+    const app = build(new Client({ connection }), { gateway });
+    await Promise.all(Array.from({ length: 20 }, () => app.request('/ready')));
+    expect(pings).toBe(1);
+    await app.request('/ready', { headers: { authorization: 'Bearer secret-token' } });
+    expect(pings).toBe(2);
+    await new Promise((r) => setTimeout(r, READY_CACHE_MS + 100));
+    await app.request('/ready');
+    expect(pings).toBe(3);
     await connection.close();
   });
 

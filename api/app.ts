@@ -91,6 +91,9 @@ function cached(check: EngineCheck, ms = 5_000): EngineCheck {
   };
 }
 
+/** How long an unauthenticated /ready reuses the last checks. */
+export const READY_CACHE_MS = 2_000;
+
 const withTimeout = <T>(p: Promise<T>, ms: number) =>
   Promise.race([
     p,
@@ -178,27 +181,15 @@ export function createApp(deps: AppDeps) {
   const engines = Object.entries(deps.engines ?? {}).map(([name, check]) => [name, cached(check)] as const);
   const isOperator = tokenMatcher(deps.apiTokens);
   app.get('/ready', async (c) => {
-    const settle = async (name: string, check: () => Promise<{ ok: boolean; detail: string }>) => {
-      try {
-        return [name, await withTimeout(check(), 3000)] as const;
-      } catch (err) {
-        return [name, { ok: false, detail: (err as Error).message.split('\n')[0]!.slice(0, 200) }] as const;
-      }
-    };
-    const results = await Promise.all([
-      settle('database', async () => (await deps.database.ping(), { ok: true, detail: deps.database.kind })),
-      settle('temporal', async () => (await deps.gateway.ping(), { ok: true, detail: 'frontend answers' })),
-      settle('worker', async () => {
-        const pollers = await deps.gateway.workerPollers();
-        return pollers > 0
-          ? { ok: true, detail: `${pollers} poller(s) on the task queue` }
-          : { ok: false, detail: 'no worker is polling the task queue' };
-      }),
-      ...engines.map(([name, check]) => settle(name, check)),
-    ]);
     // Reasons name hosts, ports and driver errors: logged, and shown only to a holder of a token.
     const authorized =
       isOperator(/^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]) || sessions.valid(c);
+    // Anyone may ask: without a token, the checks run at most once per READY_CACHE_MS (a flood of
+    // unauthenticated /ready costs no more database round trips or Temporal calls than that).
+    const now = Date.now();
+    if (authorized || !readyCache || now - readyCache.at > READY_CACHE_MS)
+      readyCache = { at: now, results: runChecks() };
+    const results = await readyCache.results;
     const checks = Object.fromEntries(
       results.map(([name, r]) => [
         name,
@@ -213,6 +204,27 @@ export function createApp(deps: AppDeps) {
       );
     return c.json({ status: failed.length ? 'unavailable' : 'ready', failed, checks }, failed.length ? 503 : 200);
   });
+  let readyCache: { at: number; results: ReturnType<typeof runChecks> } | undefined;
+  function runChecks() {
+    const settle = async (name: string, check: () => Promise<{ ok: boolean; detail: string }>) => {
+      try {
+        return [name, await withTimeout(check(), 3000)] as const;
+      } catch (err) {
+        return [name, { ok: false, detail: (err as Error).message.split('\n')[0]!.slice(0, 200) }] as const;
+      }
+    };
+    return Promise.all([
+      settle('database', async () => (await deps.database.ping(), { ok: true, detail: deps.database.kind })),
+      settle('temporal', async () => (await deps.gateway.ping(), { ok: true, detail: 'frontend answers' })),
+      settle('worker', async () => {
+        const pollers = await deps.gateway.workerPollers();
+        return pollers > 0
+          ? { ok: true, detail: `${pollers} poller(s) on the task queue` }
+          : { ok: false, detail: 'no worker is polling the task queue' };
+      }),
+      ...engines.map(([name, check]) => settle(name, check)),
+    ]);
+  }
 
   // Prometheus metrics (API token required: they describe traffic and errors).
   app.get('/metrics', apiAuth(deps.apiTokens, { clientOf }), async (c) =>

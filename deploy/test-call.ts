@@ -10,6 +10,9 @@ import type { KeyObject } from 'node:crypto';
 import { callLifecycle, signTelnyx, startFakeTelnyx, type FakeTelnyx } from '../activities/providers/telephony/fake.js';
 import { dialogueAudio, DIALOGUES } from '../bench/speech.js';
 
+/** How long a test call's recording is served (Telnyx's recording URLs expire after 10 minutes). */
+export const RECORDING_URL_LIFETIME_MS = 10 * 60_000;
+
 export interface TestCalls {
   /** Starts one call; resolves once Telnyx's events were accepted, with its call session id. */
   place(): Promise<{ callSessionId: string }>;
@@ -32,7 +35,10 @@ export function createTestCalls(o: {
       const talkSeconds = Math.max(1, Math.round((wav.length - 44) / 16_000));
       // 555-01xx numbers are reserved for fiction: the test call never names a real person.
       const from = `+1312555${String(100 + randomInt(100)).padStart(4, '0')}`;
-      const url = recordings.hostRecording(`test-call-${Date.now()}.wav`, wav, 'audio/wav');
+      const name = `test-call-${Date.now()}-${randomInt(1e6)}.wav`;
+      const url = recordings.hostRecording(name, wav, 'audio/wav');
+      // Like Telnyx's link, it lives 10 minutes: the audio is not kept in memory for ever.
+      setTimeout(() => recordings.unhost(name), RECORDING_URL_LIFETIME_MS).unref();
       const { callSessionId, events } = callLifecycle({
         from,
         to: o.ourNumber,

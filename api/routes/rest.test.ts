@@ -172,6 +172,11 @@ describe.each(dbKinds)('REST API on %s', (kind) => {
     expect((await call('GET', '/api/contacts?limit=0')).status).toBe(400);
     expect((await call('GET', '/api/contacts?sort=shoe')).status).toBe(400);
     expect((await call('GET', '/api/contacts?cursor=bm90LWEtY3Vyc29y')).body.error?.fields).toHaveProperty('cursor');
+    // A cursor whose id is 36 characters but no UUID is refused as a cursor, not sent to the database.
+    const dashes = Buffer.from(JSON.stringify(['tester', '-'.repeat(36)])).toString('base64url');
+    const bad = await call('GET', `/api/contacts?cursor=${dashes}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error?.fields).toHaveProperty('cursor');
   });
 
   it('identifies callers in any format and formats unknown numbers, SIP URIs and withheld callers', async () => {

@@ -18,7 +18,7 @@ export function decodeCursor(cursor: string): { value: string | number | null; i
       Array.isArray(parsed) &&
       parsed.length === 2 &&
       typeof parsed[1] === 'string' &&
-      /^[0-9a-f-]{36}$/i.test(parsed[1])
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(parsed[1])
     ) {
       const value = parsed[0] as unknown;
       if (value === null || typeof value === 'string' || typeof value === 'number') return { value, id: parsed[1] };

@@ -50,7 +50,7 @@ export async function getMessage(db: Database, id: string): Promise<MessageRow |
 }
 
 /** How far a message's delivery got: a status only moves forward (webhooks arrive out of order). */
-const statusRank: Record<string, number> = {
+const statusRank: Readonly<Record<string, number>> = {
   received: 1,
   webhook_delivered: 1,
   queued: 1,
@@ -62,6 +62,8 @@ const statusRank: Record<string, number> = {
   delivery_unconfirmed: 4,
   expired: 4,
 };
+/** A status's rank; only the table's own keys count (a caller's `__proto__` or `constructor` is rank 0). */
+const rankOf = (status: string): number => (Object.hasOwn(statusRank, status) ? statusRank[status]! : 0);
 
 export interface StoredMessage {
   telnyxMessageId: string;
@@ -99,7 +101,7 @@ export async function storeMessage(db: Database, m: StoredMessage) {
     .onConflictDoUpdate({
       target: messages.telnyxMessageId,
       set: {
-        status: sql`case when ${statusRank[m.status] ?? 0} >= coalesce((${sql.raw(`'${JSON.stringify(statusRank)}'`)}::jsonb ->> ${messages.status})::int, 0) then ${m.status} else ${messages.status} end`,
+        status: sql`case when ${rankOf(m.status)} >= coalesce((${sql.raw(`'${JSON.stringify(statusRank)}'`)}::jsonb ->> ${messages.status})::int, 0) then ${m.status} else ${messages.status} end`,
         updatedAt: sql`now()`,
       },
     })

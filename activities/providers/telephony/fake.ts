@@ -12,6 +12,8 @@ export interface FakeTelnyx {
   requests: { method: string; path: string; body: unknown }[];
   /** Serve bytes at /recordings/<name>; returns the absolute URL. */
   hostRecording(name: string, bytes: Uint8Array, contentType?: string): string;
+  /** Stop serving a recording (as Telnyx's pre-signed URL expires). */
+  unhost(name: string): void;
   /** Voice detail records served by GET /v2/detail_records (Telnyx's field names; push to add). */
   detailRecords: Record<string, unknown>[];
   close(): Promise<void>;
@@ -81,6 +83,9 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
     hostRecording(name, bytes, contentType = 'audio/mpeg') {
       recordings.set(name, { bytes, type: contentType });
       return `${base}/recordings/${name}`;
+    },
+    unhost(name) {
+      recordings.delete(name);
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
