@@ -25,6 +25,23 @@ describe('config', () => {
     expect(() => loadConfig('api', { ...base, API_TOKENS: 'password' })).toThrow(
       /API_TOKENS: every token must be at least 32 characters/,
     );
+    // The embedded product and the worker refuse weak tokens too; `npm start` listens on loopback unless told.
+    for (const role of ['embedded', 'worker'] as const)
+      expect(() => loadConfig(role, { ...base, API_TOKENS: 'password' }), role).toThrow(/at least 32 characters/);
+    expect(loadConfig('embedded', {}).http.host).toBe('127.0.0.1');
+    expect(loadConfig('embedded', { HOST: '0.0.0.0' }).http.host).toBe('0.0.0.0');
+    expect(loadConfig('api', { ...base, API_TOKENS: 't'.repeat(40) }).http.host).toBe('0.0.0.0');
+    // A short secret is masked as well.
+    const short = loadConfig('embedded', { DATABASE_URL: 'postgres://cc:pw42@db/cc' });
+    const seen: string[] = [];
+    const write0 = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => (seen.push(chunk), true)) as typeof process.stdout.write;
+    try {
+      createLogger({ logLevel: 'info' }, secretValues(short)).info('db refused pw42');
+    } finally {
+      process.stdout.write = write0;
+    }
+    expect(seen.join('')).not.toContain('pw42');
     const config = loadConfig('api', {
       ...base,
       API_TOKENS: 't'.repeat(40),

@@ -30,7 +30,8 @@ export const envSchema = z.object({
   NODE_ENV: optionalString,
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   DATA_DIR: z.string().default('.data'),
-  HOST: z.string().default('0.0.0.0'),
+  /** Where the API listens: all interfaces for `npm run api`, this machine only for `npm start` unless set. */
+  HOST: optionalString,
   PORT: port(3000),
   PUBLIC_BASE_URL: optionalUrl,
   API_TOKENS: optionalString,
@@ -181,9 +182,10 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
   if (role === 'api') {
     if (!e.TELNYX_PUBLIC_KEY) problems.push('TELNYX_PUBLIC_KEY: required in production mode to verify webhooks');
     if (!e.API_TOKENS) problems.push('API_TOKENS: required in production mode (comma-separated bearer tokens)');
-    else if (e.API_TOKENS.split(',').some((t) => t.trim().length > 0 && t.trim().length < 32)) {
-      problems.push('API_TOKENS: every token must be at least 32 characters (e.g. `openssl rand -base64 32`)');
-    }
+  }
+  // Every process that accepts tokens refuses short ones (`npm start` too, when they are given).
+  if (role !== 'test' && e.API_TOKENS?.split(',').some((t) => t.trim().length > 0 && t.trim().length < 32)) {
+    problems.push('API_TOKENS: every token must be at least 32 characters (e.g. `openssl rand -base64 32`)');
   }
   if (e.TELNYX_PUBLIC_KEY && Buffer.from(e.TELNYX_PUBLIC_KEY, 'base64').length !== 32) {
     problems.push('TELNYX_PUBLIC_KEY: must be the base64 of a raw 32-byte Ed25519 key (Mission Control > Keys)');
@@ -238,7 +240,7 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
     logLevel: e.LOG_LEVEL,
     dataDir,
     http: {
-      host: e.HOST,
+      host: e.HOST ?? (role === 'api' ? '0.0.0.0' : '127.0.0.1'),
       port: e.PORT,
       publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
       maxWebhookBytes: e.MAX_WEBHOOK_BYTES,
@@ -389,7 +391,8 @@ export function createLogger(
   const masks = [
     ...new Set(
       secrets
-        .filter((s): s is string => typeof s === 'string' && s.length >= 6)
+        // Short secrets too (a 4-character database password is still a password).
+        .filter((s): s is string => typeof s === 'string' && s.length >= 4)
         .flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]),
     ),
   ].sort((a, b) => b.length - a.length);

@@ -160,8 +160,15 @@ async function main() {
     say(`API:         http://localhost:${config.http.port}`);
     say(`API docs:    http://localhost:${config.http.port}/docs (OpenAPI: /openapi.json)`);
     say(`Temporal UI: ${devServer?.uiUrl ?? `(external) ${connOpts.address}`}`);
+    // The token in full once, when it was made; afterwards only where it is kept (logs and
+    // terminals outlive a start). A token from API_TOKENS is the operator's: never printed.
+    const tokenFile = path.join(config.dataDir, 'api-token');
     say(
-      `API token:   ${apiTokens[0] ?? '(none)'}${token ? ` (kept in ${path.join(config.dataDir, 'api-token')})` : ' (from API_TOKENS)'}`,
+      token?.created
+        ? `API token:   ${token.value} (new; kept in ${tokenFile})`
+        : token
+          ? `API token:   ${maskToken(token.value)} (the full token is in ${tokenFile})`
+          : `API token:   ${maskToken(apiTokens[0] ?? '')} (from API_TOKENS)`,
     );
     say('Ctrl-C stops everything cleanly.');
     // The same checks /ready answers, in words (this also loads the local models once).
@@ -235,3 +242,6 @@ main().catch((err: Error) => {
   );
   process.exit(1);
 });
+
+/** A token as the banner shows it after its first start: its first characters only. */
+const maskToken = (token: string) => (token.length > 10 ? `${token.slice(0, 6)}…` : '…');
