@@ -115,6 +115,8 @@ export const envSchema = z.object({
 
   NOTIFY_WEBHOOK_URL: optionalUrl,
   RECORDING_HOSTS: optionalString,
+  /** S3 buckets recordings may come from (comma-separated); unset: any bucket on an allowed S3 host. */
+  RECORDING_BUCKETS: optionalString,
   RETAIN_RECORDINGS_DAYS: z.coerce.number().int().positive().optional(),
   RETAIN_TRANSCRIPTS_DAYS: z.coerce.number().int().positive().optional(),
   RETAIN_MESSAGES_DAYS: z.coerce.number().int().positive().optional(),
@@ -324,6 +326,10 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
     },
     /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */
     recordings: {
+      allowedBuckets: (e.RECORDING_BUCKETS ?? '')
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
       allowedHosts: [
         ...(e.RECORDING_HOSTS ?? 'amazonaws.com,telnyx.com')
           .split(',')

@@ -47,6 +47,7 @@ export function createActivities({ db, providers, config, executions, mediaKey }
       providers,
       notify,
       recordingHosts: config.recordings.allowedHosts,
+      recordingBuckets: config.recordings.allowedBuckets,
     }),
   };
 }

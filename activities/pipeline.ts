@@ -22,6 +22,8 @@ export interface PipelineDeps extends NotifyDeps {
   maxRecordingBytes?: number;
   /** Hosts recordings may be copied from (RECORDING_HOSTS). */
   recordingHosts?: readonly string[];
+  /** S3 buckets recordings may come from (RECORDING_BUCKETS; empty: any on an allowed S3 host). */
+  recordingBuckets?: readonly string[];
 }
 
 /** Telnyx hands out pre-signed S3 links (and its own API's download links). */
@@ -110,7 +112,11 @@ export function createPipelineActivities(deps: PipelineDeps) {
     }) {
       await setStageStatus(db, phoneRecordId, ['record'], 'running');
       const { bytes, contentType: type } = await vendorCall('recording-download', () =>
-        downloadRecording(recording.url, { allowedHosts: deps.recordingHosts ?? DEFAULT_RECORDING_HOSTS, maxBytes }),
+        downloadRecording(recording.url, {
+          allowedHosts: deps.recordingHosts ?? DEFAULT_RECORDING_HOSTS,
+          allowedBuckets: deps.recordingBuckets,
+          maxBytes,
+        }),
       );
       const okType =
         /^audio\/(mpeg|mp3|wav|x-wav|wave|vnd\.wave)$/.test(type) ||

@@ -32,6 +32,17 @@ beforeAll(async () => {
       res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
       return res.end();
     }
+    if (req.url === '/to-other-port') {
+      res.writeHead(302, { location: 'http://127.0.0.1:9/private' });
+      return res.end();
+    }
+    if (req.url === '/trickle') {
+      // A byte every 100 ms: never idle long enough for the idle timeout, endless all the same.
+      res.writeHead(200, { 'content-type': 'audio/wav' });
+      const t = setInterval(() => res.write(Buffer.alloc(1, 3)), 100);
+      res.on('close', () => clearInterval(t));
+      return;
+    }
     if (req.url === '/to-ok') {
       res.writeHead(302, { location: '/ok.wav' });
       return res.end();
@@ -90,6 +101,31 @@ describe('recording download', () => {
     expect(bytesServed).toBeLessThan(16 * 1024 * 1024);
   });
 
+  it('refuses a redirect to another port of this machine, and ends a trickling download at its deadline', async () => {
+    await expect(downloadRecording(`${base}/to-other-port`, policy)).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringMatching(/another local service/),
+    });
+    const started = Date.now();
+    await expect(
+      downloadRecording(`${base}/trickle`, { ...policy, timeoutMs: 1000, deadlineMs: 1500 }),
+    ).rejects.toMatchObject({ retryable: true, message: expect.stringMatching(/deadline/) });
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('takes from S3 only pre-signed links on S3 endpoints, in the allowed buckets when they are listed', async () => {
+    const s3 = { ...policy, allowedHosts: ['amazonaws.com'] };
+    for (const url of [
+      'https://lambda.us-east-1.amazonaws.com/x.wav', // not S3
+      'https://s3.amazonaws.com/bucket/x.wav', // not pre-signed
+      'https://other.s3.amazonaws.com/x.wav?X-Amz-Signature=abc', // not a listed bucket
+      'https://s3.us-east-1.amazonaws.com/other/x.wav?X-Amz-Signature=abc',
+    ])
+      await expect(downloadRecording(url, { ...s3, allowedBuckets: ['telnyx-recordings'] }), url).rejects.toMatchObject(
+        { retryable: false },
+      );
+  });
+
   it('knows which addresses are internal', () => {
     for (const a of [
       '10.1.2.3',
@@ -99,7 +135,17 @@ describe('recording download', () => {
       '169.254.169.254',
       '100.64.0.1',
       '0.0.0.0',
+      '198.18.0.1', // benchmarking
+      '192.0.0.8', // IETF protocol assignments
+      '240.0.0.1', // reserved
+      '255.255.255.255',
       '::1',
+      '::10.0.0.1', // IPv4-compatible
+      '64:ff9b::a9fe:a9fe', // NAT64 of 169.254.169.254
+      '2002:a9fe:a9fe::1', // 6to4 of 169.254.169.254
+      '2001:0:4136:e378::1', // Teredo
+      'fec0::1', // site-local
+      'not-an-address',
       'fd00::1',
       'fe80::1',
       '::ffff:10.0.0.1',
