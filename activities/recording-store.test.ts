@@ -14,7 +14,8 @@ let s3: Awaited<ReturnType<typeof startFakeS3>>;
 
 beforeAll(async () => {
   vendors = await startVendors();
-  s3 = await startFakeS3();
+  // Versioning on, as the runbook advises for backups: erasure must remove every version.
+  s3 = await startFakeS3({ versioning: true });
   stack = await startStack({
     env: {
       ...vendors.env,
@@ -83,6 +84,8 @@ describe('recordings in an S3-compatible store', () => {
       recordings: 1,
     });
     expect(s3.objects.has(`calls/recordings/${r!.id}.mp3`)).toBe(false);
+    // No noncurrent version or delete marker is left behind in the versioned bucket.
+    expect(s3.versions.get(`calls/recordings/${r!.id}.mp3`)).toBeUndefined();
     expect((await del(r!.id)).status).toBe(404);
   });
 });

@@ -1,5 +1,11 @@
 /** Recordings in any S3-compatible store (AWS S3, MinIO, R2) through the official AWS SDK. */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { toProviderError } from '../errors.js';
 import type { BlobStore } from './store.js';
 
@@ -68,11 +74,38 @@ export function createS3BlobStore(o: S3Options): BlobStore {
         throw toProviderError('s3', err);
       }
     },
+    /**
+     * Gone for good: in a versioned bucket (the runbook's backup advice) every version and delete
+     * marker of the key is deleted, not only the current object, so an erased recording does not
+     * live on as a noncurrent version. Deleting twice is fine (S3 answers 204 for what is gone).
+     */
     async delete(location) {
       if (!location.startsWith(scheme)) throw new Error(`not in bucket ${o.bucket}: ${location.slice(0, 60)}`);
+      const Key = location.slice(scheme.length);
       try {
-        // S3 answers 204 for a key that is already gone: deleting twice is fine.
-        await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key: location.slice(scheme.length) }));
+        let found = 0;
+        let keyMarker: string | undefined;
+        let versionIdMarker: string | undefined;
+        for (;;) {
+          const page = await client.send(
+            new ListObjectVersionsCommand({
+              Bucket: o.bucket,
+              Prefix: Key,
+              KeyMarker: keyMarker,
+              VersionIdMarker: versionIdMarker,
+            }),
+          );
+          const all = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].filter((v) => v.Key === Key);
+          for (const v of all)
+            await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key, VersionId: v.VersionId }));
+          found += all.length;
+          if (!page.IsTruncated) break;
+          keyMarker = page.NextKeyMarker;
+          versionIdMarker = page.NextVersionIdMarker;
+        }
+        // A store that lists no versions: the object itself (in a versioned bucket this would only
+        // add a delete marker, so it is not sent when versions were found and deleted).
+        if (found === 0) await client.send(new DeleteObjectCommand({ Bucket: o.bucket, Key }));
       } catch (err) {
         throw toProviderError('s3', err);
       }

@@ -14,6 +14,8 @@ export type Failure =
 export interface FakeRequest {
   method: string;
   path: string;
+  /** The query string's parameters. */
+  query: URLSearchParams;
   headers: IncomingMessage['headers'];
   body: Buffer;
 }
@@ -45,6 +47,7 @@ export async function startFakeServer(name: string, handle: Handler): Promise<Fa
     const request: FakeRequest = {
       method: req.method ?? 'GET',
       path: new URL(req.url ?? '/', 'http://x').pathname,
+      query: new URL(req.url ?? '/', 'http://x').searchParams,
       headers: req.headers,
       body: await read(req),
     };

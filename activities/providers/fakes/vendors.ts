@@ -205,22 +205,74 @@ export async function startFakeElevenLabs(): Promise<FakeServer> {
 }
 
 /** A path-style S3 store (PUT / GET with or without a byte range / DELETE object), enough for the AWS SDK's PutObject, GetObject and DeleteObject. */
-export async function startFakeS3(): Promise<FakeServer & { objects: Map<string, { body: Buffer; type: string }> }> {
-  const objects = new Map<string, { body: Buffer; type: string }>();
+export interface FakeS3 extends FakeServer {
+  /** Current objects by key (the latest version that is not a delete marker). */
+  objects: Map<string, { body: Buffer; type: string }>;
+  /** Every version and delete marker by key, oldest first (as a versioned bucket keeps them). */
+  versions: Map<string, { versionId: string; body?: Buffer; type?: string; deleteMarker: boolean }[]>;
+  /** Whether the bucket keeps versions (as with versioning enabled). */
+  versioning: boolean;
+}
+
+/**
+ * S3's wire protocol for one path-style bucket: PUT, GET (with Range), DELETE (a delete marker in a
+ * versioned bucket; `versionId` deletes that version for good) and ListObjectVersions.
+ */
+export async function startFakeS3(o: { versioning?: boolean } = {}): Promise<FakeS3> {
+  const versions: FakeS3['versions'] = new Map();
+  let counter = 0;
+  const current = (key: string) => {
+    const last = versions.get(key)?.at(-1);
+    return last && !last.deleteMarker ? { body: last.body!, type: last.type! } : undefined;
+  };
+  const state = { versioning: o.versioning ?? false };
+  const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const server = await startFakeServer('s3', async (req) => {
     if (!/AWS4-HMAC-SHA256 Credential=/.test(String(req.headers.authorization)))
       return { status: 403, type: 'application/xml', body: '<Error><Code>AccessDenied</Code></Error>' };
-    const key = decodeURIComponent(req.path.slice(1));
+    const [bucket = '', ...rest] = decodeURIComponent(req.path.slice(1)).split('/');
+    const key = rest.length ? `${bucket}/${rest.join('/')}` : bucket;
+    if (req.method === 'GET' && req.query.has('versions')) {
+      const prefix = `${bucket}/${req.query.get('prefix') ?? ''}`;
+      const entries = [...versions.entries()]
+        .filter(([k]) => k.startsWith(prefix))
+        .flatMap(([k, vs]) =>
+          vs.map((v, i) => {
+            const tag = v.deleteMarker ? 'DeleteMarker' : 'Version';
+            const objectKey = xml(k.slice(bucket.length + 1));
+            return `<${tag}><Key>${objectKey}</Key><VersionId>${v.versionId}</VersionId><IsLatest>${i === vs.length - 1}</IsLatest></${tag}>`;
+          }),
+        );
+      return {
+        type: 'application/xml',
+        body: `<?xml version="1.0" encoding="UTF-8"?><ListVersionsResult><Name>${xml(bucket)}</Name><IsTruncated>false</IsTruncated>${entries.join('')}</ListVersionsResult>`,
+      };
+    }
     if (req.method === 'PUT') {
-      objects.set(key, { body: req.body, type: String(req.headers['content-type'] ?? 'application/octet-stream') });
-      return { type: 'application/xml', body: '' };
+      const versionId = state.versioning ? `v${++counter}` : 'null';
+      const entry = {
+        versionId,
+        body: req.body,
+        type: String(req.headers['content-type'] ?? 'application/octet-stream'),
+        deleteMarker: false,
+      };
+      versions.set(key, state.versioning ? [...(versions.get(key) ?? []), entry] : [entry]);
+      const headers: Record<string, string> = state.versioning ? { 'x-amz-version-id': versionId } : {};
+      return { type: 'application/xml', body: '', headers };
     }
     if (req.method === 'DELETE') {
       // As S3 does: 204 whether or not the key existed.
-      objects.delete(key);
+      const versionId = req.query.get('versionId');
+      if (versionId) {
+        const left = (versions.get(key) ?? []).filter((v) => v.versionId !== versionId);
+        if (left.length) versions.set(key, left);
+        else versions.delete(key);
+      } else if (state.versioning) {
+        versions.set(key, [...(versions.get(key) ?? []), { versionId: `v${++counter}`, deleteMarker: true }]);
+      } else versions.delete(key);
       return { status: 204, type: 'application/xml', body: '' };
     }
-    const found = objects.get(key);
+    const found = current(key);
     const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ''));
     if (req.method === 'GET' && found && range) {
       const [start, end] = [Number(range[1]), Math.min(Number(range[2]), found.body.length - 1)];
@@ -232,7 +284,28 @@ export async function startFakeS3(): Promise<FakeServer & { objects: Map<string,
       };
     }
     if (req.method === 'GET' && found) return { type: found.type, body: found.body };
-    return { status: 404, type: 'application/xml', body: `<Error><Code>NoSuchKey</Code><Key>${key}</Key></Error>` };
+    return {
+      status: 404,
+      type: 'application/xml',
+      body: `<Error><Code>NoSuchKey</Code><Key>${xml(key)}</Key></Error>`,
+    };
   });
-  return Object.assign(server, { objects });
+  const objects = {
+    get: (k: string) => current(k),
+    has: (k: string) => current(k) !== undefined,
+    get size() {
+      return [...versions.keys()].filter((k) => current(k)).length;
+    },
+    keys: () => [...versions.keys()].filter((k) => current(k))[Symbol.iterator](),
+  } as unknown as FakeS3['objects'];
+  return Object.assign(server, {
+    objects,
+    versions,
+    get versioning() {
+      return state.versioning;
+    },
+    set versioning(v: boolean) {
+      state.versioning = v;
+    },
+  });
 }
