@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, READY_CACHE_MS, type AppDeps } from './app.js';
+import { createSessions } from './session.js';
 import { createWorkflowGateway } from './temporal.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
@@ -247,7 +248,28 @@ describe('health, readiness and auth', () => {
         })
       ).status,
     ).toBe(401);
+    // Sign-out ends the session everywhere: another API process on the same database (and this one
+    // after a restart, which is the same thing) refuses the cookie too.
+    const other = build(new Client({ connection }));
+    expect((await other.request('/api/session', { headers: { cookie } })).status).toBe(200);
     expect((await app.request('/auth/session', { method: 'DELETE', headers: { cookie } })).status).toBe(200);
+    expect((await app.request('/api/session', { headers: { cookie } })).status).toBe(401);
+    expect((await other.request('/api/session', { headers: { cookie } })).status).toBe(401);
+    await connection.close();
+  });
+
+  it('a session unused for the idle time ends by itself', async () => {
+    const connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+    const sessions = createSessions(['secret-token'], { secureCookies: false, db: database.db, idleMs: 1500 });
+    const app = build(new Client({ connection }), { sessions });
+    const ok = await app.request('/auth/session', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: 'secret-token' }),
+    });
+    const cookie = ok.headers.get('set-cookie')!.split(';')[0]!;
+    expect((await app.request('/api/session', { headers: { cookie } })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 2000));
     expect((await app.request('/api/session', { headers: { cookie } })).status).toBe(401);
     await connection.close();
   });

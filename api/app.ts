@@ -159,7 +159,11 @@ export function createApp(deps: AppDeps) {
     },
   });
   const sessions =
-    deps.sessions ?? createSessions(deps.apiTokens, { secureCookies: deps.publicBaseUrl.startsWith('https:') });
+    deps.sessions ??
+    createSessions(deps.apiTokens, {
+      secureCookies: deps.publicBaseUrl.startsWith('https:'),
+      db: deps.database.db,
+    });
   const allowed = allowedMethods(rest);
   app.notFound((c) => {
     const methods = allowed(c.req.path);
@@ -183,7 +187,7 @@ export function createApp(deps: AppDeps) {
   app.get('/ready', async (c) => {
     // Reasons name hosts, ports and driver errors: logged, and shown only to a holder of a token.
     const authorized =
-      isOperator(/^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]) || sessions.valid(c);
+      isOperator(/^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1]) || (await sessions.valid(c));
     // Anyone may ask: without a token, the checks run at most once per READY_CACHE_MS (a flood of
     // unauthenticated /ready costs no more database round trips or Temporal calls than that).
     const now = Date.now();

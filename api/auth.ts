@@ -135,7 +135,7 @@ export function apiAuth(
     invalidToken: { message: deny('Invalid API token'), wwwAuthenticateHeader: 'Bearer' },
   });
   return async (c, next) => {
-    if (!c.req.header('authorization') && o.sessions?.valid(c)) {
+    if (!c.req.header('authorization') && (await o.sessions?.valid(c))) {
       if (!['GET', 'HEAD', 'OPTIONS'].includes(c.req.method) && c.req.header(CSRF_HEADER) !== CSRF_VALUE) {
         throw new ApiError(
           403,

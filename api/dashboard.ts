@@ -65,18 +65,18 @@ export function dashboardRoutes(o: {
       throttle.failed(c);
       throw new ApiError(401, 'unauthorized', "That is not one of this server's API tokens");
     }
-    o.sessions.start(c);
+    await o.sessions.start(c);
     return ok(c, { signedIn: true }, 'Signed in');
   });
-  app.delete('/auth/session', (c) => {
-    o.sessions.end(c);
+  app.delete('/auth/session', async (c) => {
+    await o.sessions.end(c);
     return ok(c, { signedIn: false }, 'Signed out');
   });
   // The start banner's link: a one-time code for this machine's browser.
-  app.get('/auth/link', (c) => {
+  app.get('/auth/link', async (c) => {
     const code = c.req.query('code') ?? '';
     if (!o.sessions.redeemLinkCode(code)) return c.redirect('/signin?link=expired', 302);
-    o.sessions.start(c);
+    await o.sessions.start(c);
     return c.redirect('/', 302);
   });
 

@@ -126,7 +126,10 @@ async function main() {
           ourNumber: config.owner.phoneNumber ?? '+13125550199',
         })
       : undefined;
-    const sessions = createSessions(apiTokens, { secureCookies: config.http.publicBaseUrl.startsWith('https:') });
+    const sessions = createSessions(apiTokens, {
+      secureCookies: config.http.publicBaseUrl.startsWith('https:'),
+      db: database.db,
+    });
     const app = createApp(
       apiDeps(
         config,

@@ -76,7 +76,14 @@ describe('retention', () => {
       workflowId: `retention-${randomUUID()}`,
       args: [{}],
     });
-    expect(run.removed).toEqual({ recordings: 2, transcripts: 1, messages: 1, scoreHistory: 1 });
+    expect(run.removed).toEqual({
+      recordings: 2,
+      transcripts: 1,
+      messages: 1,
+      scoreHistory: 1,
+      sessions: 0,
+      erasureKeys: 0,
+    });
     const rec = async (id: string) => (await db.select().from(phoneRecords).where(eq(phoneRecords.id, id)))[0]!;
     expect((await rec(old.id)).recordingLocation).toBeNull();
     expect((await rec(old.id)).transcript).toBeNull();
@@ -103,7 +110,14 @@ describe('retention', () => {
       workflowId: `retention-${randomUUID()}`,
       args: [{ asOfIso: later }],
     });
-    expect(again.removed).toEqual({ recordings: 1, transcripts: 2, messages: 0, scoreHistory: 1 });
+    expect(again.removed).toEqual({
+      recordings: 1,
+      transcripts: 2,
+      messages: 0,
+      scoreHistory: 1,
+      sessions: 0,
+      erasureKeys: 0,
+    });
     expect(await exists(path.join(blobs, `${fresh.id}.wav`))).toBe(false);
   });
 

@@ -63,6 +63,16 @@ export async function applyRetention(
         sql`delete from relationship_scores where computed_at < ${cutoff(asOf, policy.scoreHistoryDays)}::timestamptz returning 1`,
       );
     }
+    // Whatever the policy: sessions that ended a day ago, and erasure keys older than the longest
+    // time Telnyx redelivers or the history sync looks back (a generous ERASURE_KEY_DAYS).
+    out.sessions = await count(sql`delete from dashboard_sessions
+      where expires_at < ${cutoff(asOf, 1)}::timestamptz or revoked_at < ${cutoff(asOf, 1)}::timestamptz returning 1`);
+    out.erasureKeys = await count(
+      sql`delete from erasures where erased_at < ${cutoff(asOf, ERASURE_KEY_DAYS)}::timestamptz returning 1`,
+    );
     return out;
   });
 }
+
+/** How long an erased call or text stays listed (Telnyx redelivers for about a day; the sync looks back 26 h). */
+export const ERASURE_KEY_DAYS = 30;

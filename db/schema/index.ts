@@ -4,4 +4,4 @@ export * from './messages.js';
 export * from './tasks.js';
 export * from './notifications.js';
 export * from './embeddings.js';
-export * from './erasures.js';
+export * from './privacy.js';
