@@ -29,4 +29,3 @@ export async function revokeSession(db: Database, idHash: string): Promise<void>
     .set({ revokedAt: sql`now()` })
     .where(eq(dashboardSessions.idHash, idHash));
 }
-
