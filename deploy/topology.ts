@@ -14,14 +14,18 @@ export const appServices = {
 
 export type AppServiceName = keyof typeof appServices;
 
-/** The infrastructure services and their default ports (what compose publishes on loopback). */
+/**
+ * The infrastructure services and their default ports. Compose publishes on loopback (for the
+ * operator's SSH tunnel) those marked `published`; Temporal's frontend is reachable only from the
+ * app containers on the compose `core` network (it has no authorization of its own).
+ */
 export const infraServices = {
   /** The product's database: PostgreSQL with pgvector. */
-  postgresql: { port: 5432 },
+  postgresql: { port: 5432, published: true },
   /** Temporal's persistence and visibility: PostgreSQL with contrib (btree_gin). */
-  'temporal-postgresql': { port: 5433 },
-  temporal: { port: 7233 },
-  'temporal-ui': { port: 8080 },
+  'temporal-postgresql': { port: 5433, published: true },
+  temporal: { port: 7233, published: false },
+  'temporal-ui': { port: 8080, published: true },
 } as const;
 
 export const DEFAULT_API_PORT = 3000;

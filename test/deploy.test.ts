@@ -34,6 +34,10 @@ interface ComposeService {
   environment?: Record<string, string | null>;
   ports?: { target: number; published?: string; host_ip?: string }[];
   labels?: Record<string, string>;
+  networks?: Record<string, unknown>;
+  cap_drop?: string[];
+  security_opt?: string[];
+  volumes?: { source?: string; target: string }[];
 }
 
 describe('deploy/compose.yaml', { timeout: 900_000 }, () => {
@@ -79,7 +83,8 @@ describe('deploy/compose.yaml', { timeout: 900_000 }, () => {
       expect(Object.keys(services)).toContain(name);
     for (const [name, spec] of Object.entries(infraServices)) {
       const published = (services[name]!.ports ?? []).map((p) => Number(p.published));
-      expect(published, name).toContain(spec.port);
+      if (spec.published) expect(published, name).toContain(spec.port);
+      else expect(published, `${name} is not published on the host`).toEqual([]);
       for (const p of services[name]!.ports ?? [])
         expect(p.host_ip, `${name} is published on loopback only`).toBe('127.0.0.1');
     }
@@ -102,6 +107,44 @@ describe('deploy/compose.yaml', { timeout: 900_000 }, () => {
       (s.ports ?? []).filter((p) => p.host_ip !== '127.0.0.1').map(() => name),
     );
     expect([...new Set(publicPorts)]).toEqual(['reverse-proxy']);
+  });
+
+  it('has no default doors: pinned images, own database roles, no privileges, Temporal and the Docker API fenced off', () => {
+    for (const [name, svc] of Object.entries(services)) {
+      if (svc.image) expect(svc.image, name).not.toMatch(/:(latest|main|master)$|^[^:]+$/);
+      expect(svc.security_opt ?? [], name).toContain('no-new-privileges:true');
+      if (!['uptime-kuma', 'docker-socket-proxy'].includes(name)) expect(svc.cap_drop ?? [], name).toContain('ALL');
+      // Only the socket proxy sees the Docker socket.
+      const socket = (svc.volumes ?? []).some((v) => v.source === '/var/run/docker.sock');
+      expect(socket, `${name} mounts the Docker socket`).toBe(name === 'docker-socket-proxy');
+    }
+    // Who can reach Temporal's frontend: the app, Temporal's own jobs and its UI (the `core` network).
+    const onCore = Object.entries(services)
+      .filter(([, svc]) => Object.keys(svc.networks ?? {}).includes('core'))
+      .map(([name]) => name)
+      .sort();
+    expect(onCore).toEqual(
+      [
+        'api-1',
+        'api-2',
+        'worker-1',
+        'worker-2',
+        'postgresql',
+        'temporal',
+        'temporal-admin-tools',
+        'temporal-create-namespace',
+        'temporal-postgresql',
+        'temporal-ui',
+      ].sort(),
+    );
+    expect(Object.keys(services.temporal!.networks ?? {})).toEqual(['core']);
+    // The app and Windmill connect as their own roles, never as the superuser.
+    for (const name of Object.keys(appServices))
+      expect(services[name]!.environment!.DATABASE_URL, name).toMatch(/^postgres:\/\/command_center:/);
+    for (const name of ['windmill-server', 'windmill-worker'])
+      expect(services[name]!.environment!.DATABASE_URL, name).toMatch(/^postgres:\/\/windmill:/);
+    // Windmill's documented default password is replaced at the first start.
+    expect([services['windmill-first-run']!.command].flat().join('\n')).toContain('users/setpassword');
   });
 
   it('runs the Temporal versions the cluster builds, with the project search attributes and 4 shards', () => {
