@@ -40,9 +40,7 @@ async function greetingAudioUrl(
 ): Promise<string | undefined> {
   const tts = providers.tts;
   if (!tts) return undefined;
-  // Named by an HMAC with a server secret: the public URL does not let anyone test which names
-  // (which contacts) have called by hashing a list of first names.
-  const name = `${createHmac('sha256', mediaKey).update(`${tts.voice}\n${text}`).digest('hex')}.mp3`;
+  const name = greetingFileName(tts.voice, text, mediaKey);
   const url = `${publicBaseUrl.replace(/\/$/, '')}/media/greetings/${name}`;
   try {
     await providers.media.get(`file://greetings/${name}`);
@@ -62,6 +60,14 @@ async function greetingAudioUrl(
     return undefined;
   }
 }
+
+/**
+ * The cached greeting audio's file name for (voice, text). Named by an HMAC with a server secret:
+ * the public URL does not let anyone test which names (which contacts) have called by hashing a
+ * list of first names. Erasure uses it to remove a forgotten contact's greeting.
+ */
+export const greetingFileName = (voice: string, text: string, mediaKey: Buffer): string =>
+  `${createHmac('sha256', mediaKey).update(`${voice}\n${text}`).digest('hex')}.mp3`;
 
 export function createCallActivities({
   db,

@@ -3,6 +3,8 @@ import { eraseRows, planForget, suppressErased, type ForgetPlan, type ForgetSubj
 import { reprocessWorkflowPrefix } from '../temporal.config.js';
 import type { Database } from '../db/client.js';
 import type { Providers } from './providers/index.js';
+import { greetingFileName } from './calls.js';
+import { greetingText } from './greeting-text.js';
 
 /** Deletes workflow executions (and their histories) from Temporal. */
 export interface ExecutionEraser {
@@ -16,9 +18,11 @@ export interface ForgetDeps {
   db: Database;
   providers: Providers;
   executions?: ExecutionEraser;
+  /** For the erased contacts' cached greeting audio (named by an HMAC of voice and text). */
+  greetings?: { ownerName: string; mediaKey?: Buffer };
 }
 
-export function createForgetActivities({ db, providers, executions }: ForgetDeps) {
+export function createForgetActivities({ db, providers, executions, greetings }: ForgetDeps) {
   return {
     async planForget({ subject }: { subject: ForgetSubject }): Promise<ForgetPlan> {
       return planForget(db, subject);
@@ -42,8 +46,17 @@ export function createForgetActivities({ db, providers, executions }: ForgetDeps
       return { deleted };
     },
 
-    async eraseBlobs({ blobs }: { blobs: string[] }): Promise<{ deleted: number }> {
+    /** The recordings, and the greeting audio that says an erased contact's first name. */
+    async eraseBlobs({ blobs, names = [] }: { blobs: string[]; names?: ForgetPlan['names'] }): Promise<{
+      deleted: number;
+    }> {
       for (const location of blobs) await providers.blobs.delete(location);
+      const tts = providers.tts;
+      if (tts && greetings?.mediaKey)
+        for (const { first } of names ?? []) {
+          const text = greetingText(first, greetings.ownerName);
+          await providers.media.delete(`file://greetings/${greetingFileName(tts.voice, text, greetings.mediaKey)}`);
+        }
       return { deleted: blobs.length };
     },
 

@@ -81,4 +81,21 @@ describe('greetings', () => {
     expect(cmds.some((r) => r.path.endsWith('answer'))).toBe(true);
     expect(cmds.some((r) => r.path.endsWith('playback_start'))).toBe(false);
   });
+
+  it('forgetting a contact removes the cached greeting that says their name', async () => {
+    const [grace] = await stack.database.db
+      .insert(contacts)
+      .values({ firstName: 'Linus', lastName: 'Torvalds', phoneE164: '+14155550122' })
+      .returning();
+    const ccid = await ring('+14155550122');
+    const played = (await commandsFor(ccid, 'playback_start')).find((r) => r.path.endsWith('playback_start'))!;
+    const audioPath = new URL((played.body as { audio_url: string }).audio_url).pathname;
+    expect((await stack.app.request(audioPath)).status).toBe(200);
+    const forgot = await stack.app.request(`/api/contacts/${grace!.id}/forget`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}` },
+    });
+    expect(forgot.status).toBe(200);
+    expect((await stack.app.request(audioPath)).status).toBe(404);
+  });
 });

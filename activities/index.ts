@@ -27,7 +27,7 @@ export function createActivities({ db, providers, config, executions, mediaKey }
     ownerPhoneNumber: config.owner.phoneNumber,
   };
   return {
-    ...createForgetActivities({ db, providers, executions }),
+    ...createForgetActivities({ db, providers, executions, greetings: { ownerName: config.owner.name, mediaKey } }),
     ...createRetentionActivities({ db, providers, policy: config.retention }),
     ...createCallActivities({
       db,

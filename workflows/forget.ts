@@ -20,7 +20,7 @@ export async function forgetWorkflow({ subject }: { subject: ForgetSubject }): P
   // First of all, list what goes as erased: a webhook arriving mid-erasure cannot recreate it.
   if (patched(FORGET_SUPPRESS_PATCH)) await steps.suppressErased({ workflowIds: plan.workflowIds });
   const executions = await steps.eraseExecutions({ workflowIds: plan.workflowIds });
-  const recordings = await steps.eraseBlobs({ blobs: plan.blobs });
+  const recordings = await steps.eraseBlobs({ blobs: plan.blobs, names: plan.names });
   const rows = await steps.eraseRows({ plan });
   return { removed: { ...rows, recordings: recordings.deleted, workflowHistories: executions.deleted } };
 }

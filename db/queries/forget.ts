@@ -14,6 +14,8 @@ export interface ForgetPlan {
   workflowIds: string[];
   /** Recording blobs (file:// or s3://). */
   blobs: string[];
+  /** The erased contacts' names: redacted from the owner's digests and reminders, their greetings removed. */
+  names?: { first: string; full: string }[];
 }
 
 export type { ForgetSubject };
@@ -37,6 +39,11 @@ export async function planForget(db: Database, subject: ForgetSubject): Promise<
     ).map((r) => r.id);
   }
   const byPerson = 'contactId' in subject || 'e164' in subject;
+  const names = contactIds.length
+    ? rowsOf<{ first_name: string; last_name: string | null }>(
+        await db.execute(sql`select first_name, last_name from contacts where id = any(${uuids(contactIds)}::uuid[])`),
+      ).map((r) => ({ first: r.first_name, full: [r.first_name, r.last_name].filter(Boolean).join(' ') }))
+    : [];
   // Each number as its own parameter (a stored caller ID can be any text: SIP URIs, "anonymous").
   const fromNumbers = numbers.length
     ? sql.join(
@@ -73,8 +80,12 @@ export async function planForget(db: Database, subject: ForgetSubject): Promise<
       ...texts.filter((m) => m.telnyx_message_id).map((m) => `message-${m.telnyx_message_id}`),
     ],
     blobs: calls.map((c) => c.recording_location).filter((l): l is string => Boolean(l)),
+    names,
   };
 }
+
+/** A name as a case-insensitive whole-word PostgreSQL regular expression. */
+const wordPattern = (name: string) => `\\m${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\M`;
 
 /** Delete the rows of a plan in one transaction; counts of what went. Safe to repeat. */
 export async function eraseRows(db: Database, plan: ForgetPlan): Promise<Record<string, number>> {
@@ -102,6 +113,16 @@ export async function eraseRows(db: Database, plan: ForgetPlan): Promise<Record<
       sql`delete from relationship_scores where contact_id = any(${people}::uuid[]) returning 1`,
     );
     out.contacts = await count(sql`delete from contacts where id = any(${people}::uuid[]) returning 1`);
+    // The owner's digests and reminders name people in their text (they belong to no contact):
+    // the erased names are redacted from them.
+    out.redactedNotices = 0;
+    for (const { full } of plan.names ?? []) {
+      if (full.trim().length < 2) continue;
+      out.redactedNotices += await count(sql`update notifications
+        set title = regexp_replace(title, ${wordPattern(full)}, '(erased)', 'gi'),
+            body = regexp_replace(body, ${wordPattern(full)}, '(erased)', 'gi')
+        where title ~* ${wordPattern(full)} or body ~* ${wordPattern(full)} returning 1`);
+    }
     return out;
   });
 }

@@ -10,5 +10,7 @@ type Digest = { workflowId: string; week?: string; markdown?: string; needsAtten
 export async function main(api: CommandCenterApi, heartbeat_url?: string) {
   const digest = await callApi<Digest>(api, 'POST', '/api/owner/digest');
   await heartbeat(heartbeat_url, 'up', `digest ${digest.week ?? 'started'}: ${digest.sent ?? 0} deliveries`);
-  return digest;
+  // Windmill keeps job results: counts only, never the digest's text (it names people).
+  const { workflowId, week, needsAttention, sent } = digest;
+  return { workflowId, week, needsAttention, sent };
 }
