@@ -12,7 +12,7 @@ import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { pipInstall, pipInstalled } from './pip.js';
-import { toolsDir } from './temporal-cli.js';
+import { projectRoot, toolsDir } from './temporal-cli.js';
 import { repairTool } from './tools-dir.js';
 
 const run = promisify(execFile);
@@ -40,7 +40,11 @@ export async function provisionPostgres(say: (s: string) => void = () => {}): Pr
   say(
     `installing pgserver ${PGSERVER_VERSION} (PostgreSQL 16 + pgvector) from PyPI into ${path.relative(process.cwd(), pgTarget)} ...`,
   );
-  await pipInstall(pgTarget, [`pgserver==${PGSERVER_VERSION}`]);
+  await pipInstall(pgTarget, [
+    '--require-hashes',
+    '-r',
+    path.join(projectRoot, 'deploy', 'requirements', 'pgserver.txt'),
+  ]);
   if (!(await exists(path.join(pgBin, 'postgres'))))
     throw new Error(`pgserver installed but ${pgBin}/postgres is missing`);
   return pgBin;

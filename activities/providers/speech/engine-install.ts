@@ -90,6 +90,7 @@ export async function ensureSpeechEngine(
         '--no-input',
         '--target',
         partial,
+        '--require-hashes',
         '-r',
         requirementsFile,
       ],
