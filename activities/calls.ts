@@ -1,6 +1,7 @@
 /** Activities that keep the phone record in step with the call workflow. */
 import { createHmac, randomBytes } from 'node:crypto';
 import { log } from '@temporalio/activity';
+import type { CountryCode } from 'libphonenumber-js';
 import type { Database } from '../db/client.js';
 import { maskPhone, normaliseParty } from '../db/phone.js';
 import { greetingText } from './greeting-text.js';
@@ -26,6 +27,8 @@ export interface CallActivityDeps {
   publicBaseUrl: string;
   /** Secret for naming greeting audio; the same on every worker lets them share the cache. */
   mediaKey?: Buffer;
+  /** Where numbers without a country code are (PHONE_DEFAULT_REGION). */
+  region: CountryCode;
 }
 
 /**
@@ -75,6 +78,7 @@ export function createCallActivities({
   ownerName,
   publicBaseUrl,
   mediaKey = randomBytes(32),
+  region,
 }: CallActivityDeps) {
   return {
     /** Upsert the call's one phone record from the workflow's snapshot; returns ids and the masked number only (no names in history). */
@@ -146,7 +150,7 @@ export function createCallActivities({
       );
       const missing = cdrs
         .filter((c) => !seen.has(c.callSessionId) && !erased.has(callWorkflowId(c.callSessionId)))
-        .map(eventsFromDetailRecord);
+        .map((c) => eventsFromDetailRecord(c, region));
       return { checked: cdrs.length, missing };
     },
 
@@ -216,9 +220,10 @@ export function eventsFromStoredRecord(r: PhoneRecordRow): CallEvent[] {
 }
 
 /** The events a detail record implies: initiated, answered when it lasted, hangup, no recording. */
-export function eventsFromDetailRecord(d: CallDetailRecord): CallEvent[] {
-  const other = normaliseParty(d.direction === 'inbound' ? d.from : d.to).display;
-  const ours = normaliseParty(d.direction === 'inbound' ? d.to : d.from).display;
+export function eventsFromDetailRecord(d: CallDetailRecord, region: CountryCode): CallEvent[] {
+  // Numbers without a country code are read in the owner's region (PHONE_DEFAULT_REGION), as webhooks are.
+  const other = normaliseParty(d.direction === 'inbound' ? d.from : d.to, region).display;
+  const ours = normaliseParty(d.direction === 'inbound' ? d.to : d.from, region).display;
   const start = d.startedAt ?? d.endedAt ?? new Date(0).toISOString();
   const end = d.endedAt ?? start;
   const base = {

@@ -35,6 +35,7 @@ export function createActivities({ db, providers, config, executions, mediaKey }
       ownerName: config.owner.name,
       publicBaseUrl: config.http.publicBaseUrl,
       mediaKey,
+      region: config.owner.region,
     }),
     ...createMessageActivities({ db, providers }),
     ...createOwnerActivities({

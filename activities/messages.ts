@@ -9,7 +9,7 @@ import {
   storeMessagePassage,
 } from '../db/queries/messages.js';
 import type { MessageEvent } from '../workflows/contract.js';
-import { callProvider } from './providers/errors.js';
+import { vendorCall } from './pipeline.js';
 import type { Providers } from './providers/index.js';
 
 export function createMessageActivities({ db, providers }: { db: Database; providers: Providers }) {
@@ -37,7 +37,9 @@ export function createMessageActivities({ db, providers }: { db: Database; provi
 
     async messageSentimentStage({ messageRowId }: { messageRowId: string }) {
       const m = await load(messageRowId);
-      const out = await callProvider(providers.language.name, () =>
+      // Heartbeats while the engine works: the profile's 20 s heartbeat timeout would otherwise
+      // fail a slow but healthy sentiment call.
+      const out = await vendorCall(providers.language.name, () =>
         providers.language.sentiment({ turns: [{ speaker: 'them', text: m.text }] }),
       );
       await setMessageSentiment(db, messageRowId, {
@@ -52,7 +54,7 @@ export function createMessageActivities({ db, providers }: { db: Database; provi
     async embedMessageStage({ messageRowId }: { messageRowId: string }) {
       const m = await load(messageRowId);
       if (!m.text.trim()) return { passages: 0 };
-      const [vector] = await callProvider(providers.embeddings.name, () => providers.embeddings.embed([m.text]));
+      const [vector] = await vendorCall(providers.embeddings.name, () => providers.embeddings.embed([m.text]));
       await storeMessagePassage(db, m, providers.embeddings.model, vector!);
       return { passages: 1 };
     },

@@ -54,8 +54,8 @@ const heartbeat = () => {
   else if (Date.now() - since >= HEARTBEAT_AFTER_MS) context.heartbeat();
 };
 
-/** A vendor call that heartbeats while it waits (see HEARTBEAT_AFTER_MS). */
-async function vendorCall<T>(provider: string, fn: () => Promise<T>): Promise<T> {
+/** A vendor call that heartbeats while it waits (see HEARTBEAT_AFTER_MS); every stage's vendor calls go through it. */
+export async function vendorCall<T>(provider: string, fn: () => Promise<T>): Promise<T> {
   const context = activityContext();
   if (context && !workingSince.has(context)) workingSince.set(context, Date.now());
   const timer = setInterval(heartbeat, HEARTBEAT_AFTER_MS);
