@@ -109,7 +109,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkfl
   progress.status = snap.status;
 
   const options = { storedRecording };
-  // The window for stragglers runs from the hangup (as this run saw it), or from this run's start.
+  // The window for stragglers runs from when this run stopped following the call: after its hangup
+  // (and the settle and recording waits), or from the start of a run reopened by a late event.
   const closeAt = Date.now() + (input.stragglerWindowMs ?? callTimeouts.stragglerWindowMs);
   await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
   if (v2 && !input.reprocessPhoneRecordId) await absorbLateEvents();
