@@ -108,6 +108,8 @@ try {
     'call-late-answer': callWorkflowId(lateAnswer.callSessionId),
     'call-reopened': callWorkflowId(reopened.callSessionId),
   };
+  // Payloads are bound to their workflow's id: the replay test replays each history under it.
+  await writeFile(path.join(out, 'workflow-ids.json'), `${JSON.stringify(ids, null, 2)}\n`);
   for (const [name, id] of Object.entries(ids)) {
     const handle = stack.client.workflow.getHandle(id);
     await handle.result();

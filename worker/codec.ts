@@ -6,10 +6,23 @@
  * encrypts: rotate by putting a new key first and keeping the old ones until their histories age out.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
-import { DefaultFailureConverter, type LoadedDataConverter, type Payload, type PayloadCodec } from '@temporalio/common';
+import {
+  DefaultFailureConverter,
+  type LoadedDataConverter,
+  type Payload,
+  type PayloadCodec,
+  type SerializationContext,
+} from '@temporalio/common';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
+/** The workflow a payload was written for (in clear: workflow ids carry no personal data). */
+const BOUND_TO = 'bound-workflow-id';
+const boundData = (workflowId: string) => Buffer.from(`command-center workflow\0${workflowId}`);
+/** A schedule's runs are its action's workflow id plus `-<start time>` (Temporal's naming). */
+const sameWorkflow = (bound: string, reader: string) =>
+  reader === bound ||
+  (reader.startsWith(`${bound}-`) && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/.test(reader.slice(bound.length + 1)));
 const utf8 = (s: string) => new TextEncoder().encode(s);
 
 export interface CodecKey {
@@ -78,20 +91,31 @@ export class EncryptionCodec implements PayloadCodec {
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
   }
 
-  async encode(payloads: Payload[]): Promise<Payload[]> {
+  /**
+   * Encrypt each payload. With the SDK's serialization context, the payload is bound to its
+   * workflow: the workflow id goes into the envelope (ids carry no personal data) and into the
+   * cipher's authenticated data, so a payload copied into another workflow is refused on decode.
+   */
+  async encode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     const { id, key } = this.keys[0]!;
+    const workflowId = context?.workflowId;
     return payloads.map((p) => {
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
+      if (workflowId) cipher.setAAD(boundData(workflowId));
       const body = Buffer.concat([cipher.update(serialise(p)), cipher.final()]);
       return {
-        metadata: { encoding: utf8(ENCRYPTED_ENCODING), [KEY_ID]: utf8(id) },
+        metadata: {
+          encoding: utf8(ENCRYPTED_ENCODING),
+          [KEY_ID]: utf8(id),
+          ...(workflowId ? { [BOUND_TO]: utf8(workflowId) } : {}),
+        },
         data: new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()])),
       };
     });
   }
 
-  async decode(payloads: Payload[]): Promise<Payload[]> {
+  async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     return payloads.map((p) => {
       const encoding = p.metadata?.encoding ? Buffer.from(p.metadata.encoding).toString() : '';
       if (encoding !== ENCRYPTED_ENCODING) {
@@ -101,8 +125,15 @@ export class EncryptionCodec implements PayloadCodec {
       const id = Buffer.from(p.metadata?.[KEY_ID] ?? new Uint8Array()).toString();
       const key = this.byId.get(id);
       if (!key) throw new Error(`payload encrypted with key "${id}", which is not among TEMPORAL_CODEC_KEYS`);
+      const bound = p.metadata?.[BOUND_TO] ? Buffer.from(p.metadata[BOUND_TO]).toString() : undefined;
+      // Where the SDK says which workflow reads the payload, it must be the one it was written for
+      // (a scheduled run's id is the schedule's action id plus its start time). The UI's codec
+      // requests name no workflow: they are checked by the key and the authenticated id alone.
+      if (bound && context?.workflowId && !sameWorkflow(bound, context.workflowId))
+        throw new Error('refused a payload written for another workflow');
       const data = Buffer.from(p.data ?? new Uint8Array());
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, 12));
+      if (bound) decipher.setAAD(boundData(bound));
       decipher.setAuthTag(data.subarray(data.length - 16));
       return deserialise(Buffer.concat([decipher.update(data.subarray(12, data.length - 16)), decipher.final()]));
     });

@@ -131,4 +131,32 @@ describe('retention', () => {
     });
     expect(schedule?.action?.startWorkflow?.workflowType?.name).toBe('retentionWorkflow');
   });
+
+  it("a scheduled run reads the schedule's encrypted arguments (bound to the action's workflow id)", async () => {
+    const scheduleId = `retention-test-${randomUUID()}`;
+    const handle = await stack.client.schedule.create({
+      scheduleId,
+      spec: { calendars: [{ hour: 3, minute: 17 }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'retentionWorkflow',
+        taskQueue: stack.config.temporal.taskQueue,
+        args: [{}],
+        workflowId: scheduleId,
+      },
+    });
+    try {
+      await handle.trigger();
+      let runId: string | undefined;
+      for (let i = 0; i < 40 && !runId; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        runId = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
+      }
+      expect(runId).toMatch(new RegExp(`^${scheduleId}-`));
+      const result = (await stack.client.workflow.getHandle(runId!).result()) as { removed: Record<string, number> };
+      expect(result.removed).toHaveProperty('sessions');
+    } finally {
+      await handle.delete();
+    }
+  });
 });

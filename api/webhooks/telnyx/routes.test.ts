@@ -406,6 +406,39 @@ describe('Telnyx webhooks', () => {
     await handle.terminate('test: forged run');
   });
 
+  it('the codec binds payloads to their workflow: a captured encrypted event replayed into another call is refused', async () => {
+    const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
+    for (const e of events) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
+    await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    // What someone who reaches Temporal can copy: the encrypted start input and a signal.
+    const history = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).fetchHistory();
+    const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
+    const signal = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!
+      .workflowExecutionSignaledEventAttributes!.input!.payloads!;
+    const target = randomUUID();
+    await stack.client.connection.workflowService.signalWithStartWorkflowExecution({
+      namespace: 'default',
+      workflowId: callWorkflowId(target),
+      workflowType: { name: 'callWorkflow' },
+      taskQueue: { name: stack.config.temporal.taskQueue },
+      input: { payloads: input },
+      signalName: 'callEvent',
+      signalInput: { payloads: signal },
+      identity: 'replayer',
+      requestId: randomUUID(),
+    });
+    const handle = stack.client.workflow.getHandle(callWorkflowId(target));
+    let failure = '';
+    for (let i = 0; i < 40 && !failure; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const failed = (await handle.fetchHistory()).events!.find((e) => e.workflowTaskFailedEventAttributes);
+      failure = failed ? JSON.stringify(failed.workflowTaskFailedEventAttributes) : '';
+    }
+    expect(failure).toContain('another workflow');
+    expect(await countRecords(target)).toBe(0);
+    await handle.terminate('test: replayed payloads');
+  });
+
   it('serves the fallback TeXML without the database or Temporal', async () => {
     const res = await signedForm('/webhooks/telnyx/fallback', { CallSid: 'v3:fb', From: '+12125550100' });
     expect(res.status).toBe(200);
