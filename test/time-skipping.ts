@@ -84,9 +84,9 @@ export async function provisionTimeSkippingServer(say: (s: string) => void = () 
 
 /** A time-skipping test environment on the locally installed server, with the project's search attributes. */
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
-  const path = await provisionTimeSkippingServer();
+  const launcher = await provisionTimeSkippingServer();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path } },
+    server: { executable: { type: 'existing-path', path: launcher } },
   });
   // IndexedValueType: KEYWORD = 2, KEYWORD_LIST = 7 (the proto enum's values).
   await env.connection.operatorService.addSearchAttributes({
