@@ -7,7 +7,7 @@
  * As root a server runs as `nobody`, since postgres refuses root.
  */
 import { execFile, spawn } from 'node:child_process';
-import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -117,7 +117,13 @@ export async function startPostgres(o: PostgresOptions): Promise<NativePostgres>
   };
   const socketDir = path.dirname(o.dataDir);
   await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
-  if (asRoot) await chown(o.dataDir, NOBODY, NOBODY);
+  if (asRoot) {
+    await chown(o.dataDir, NOBODY, NOBODY);
+    // `nobody` must reach its binaries and its cluster whatever folder the project was cloned into
+    // (a `mktemp -d` parent is 0700).
+    await letNobodyTraverse(o.bin);
+    await letNobodyTraverse(path.dirname(o.dataDir));
+  }
   // A server left running on this cluster (its supervisor killed hard) is stopped first.
   const leftover = Number(
     (await readFile(path.join(o.dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0],
@@ -211,6 +217,19 @@ export async function startNativePostgres(port: number, say?: (s: string) => voi
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Let `nobody` pass through every folder above `target` (and `target` itself) that it could not:
+ * adds the search bit for others (o+x) and nothing else, so nothing becomes listable or readable.
+ */
+async function letNobodyTraverse(target: string): Promise<void> {
+  for (let dir = path.resolve(target); ; dir = path.dirname(dir)) {
+    const { mode, gid } = await stat(dir);
+    const passable = (mode & 0o001) !== 0 || (gid === NOBODY && (mode & 0o010) !== 0);
+    if (!passable) await chmod(dir, (mode & 0o7777) | 0o001);
+    if (dir === path.dirname(dir)) return;
+  }
 }
 
 /**
