@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, createLogger, envSchema, loadConfig, secretValues } from './config.js';
+import { ConfigError, envSchema, loadConfig, secretValues } from './config.js';
+import { createLogger } from './platform/logger.js';
 
 describe('config', () => {
   it('reports every missing production setting by name at once', () => {

@@ -3,8 +3,8 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database } from '../db/client.js';
-import { maskPhone, normaliseParty } from '../db/phone.js';
-import { greetingText } from './greeting-text.js';
+import { maskPhone, normaliseParty } from '../platform/phone.js';
+import { greetingText } from '../platform/greeting.js';
 import {
   getPhoneRecord,
   knownCallSessions,
@@ -13,7 +13,7 @@ import {
   type PhoneRecordRow,
   upsertCallRecord,
 } from '../db/queries/phone-records.js';
-import type { CallEvent, CallSnapshot, StageName, StageState } from '../workflows/contract.js';
+import type { CallEvent, CallSnapshot, StageName, StageState } from '../contract/index.js';
 import { erasedAmong } from '../db/queries/forget.js';
 import { callWorkflowId } from '../temporal.config.js';
 import type { CallDetailRecord } from './providers/telephony/port.js';

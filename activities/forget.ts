@@ -4,7 +4,7 @@ import { reprocessWorkflowPrefix } from '../temporal.config.js';
 import type { Database } from '../db/client.js';
 import type { Providers } from './providers/index.js';
 import { greetingFileName } from './calls.js';
-import { greetingText } from './greeting-text.js';
+import { greetingText } from '../platform/greeting.js';
 
 /** Deletes workflow executions (and their histories) from Temporal. */
 export interface ExecutionEraser {

@@ -1,5 +1,5 @@
 /** All activities, built from their dependencies (no globals, no env reads). */
-import type { Config } from '../config.js';
+import type { CountryCode } from 'libphonenumber-js';
 import type { Database } from '../db/client.js';
 import { createCallActivities } from './calls.js';
 import { createForgetActivities, type ExecutionEraser } from './forget.js';
@@ -16,7 +16,16 @@ export interface ActivityDeps {
   executions?: ExecutionEraser;
   /** Secret that names greeting audio files (derived from the history key). */
   mediaKey?: Buffer;
-  config: Pick<Config, 'owner' | 'notify' | 'http' | 'recordings' | 'retention'>;
+  config: ActivitySettings;
+}
+
+/** The settings the activities act on (the composition root passes the configuration's sections). */
+export interface ActivitySettings {
+  owner: { name: string; phoneNumber?: string; region: CountryCode };
+  notify: { webhookUrl?: string; longCallSeconds: number };
+  http: { publicBaseUrl: string };
+  recordings: { allowedHosts: readonly string[]; allowedBuckets: readonly string[] };
+  retention: Parameters<typeof createRetentionActivities>[0]['policy'];
 }
 
 export function createActivities({ db, providers, config, executions, mediaKey }: ActivityDeps) {

@@ -1,6 +1,6 @@
 /** Activities of the message workflow: store, sentiment, embed, notify. Keyed by the Telnyx message id. */
 import type { Database } from '../db/client.js';
-import { maskPhone } from '../db/phone.js';
+import { maskPhone } from '../platform/phone.js';
 import {
   addInboxNotification,
   getMessage,
@@ -8,7 +8,7 @@ import {
   storeMessage,
   storeMessagePassage,
 } from '../db/queries/messages.js';
-import type { MessageEvent } from '../workflows/contract.js';
+import type { MessageEvent } from '../contract/index.js';
 import { vendorCall } from './pipeline.js';
 import type { Providers } from './providers/index.js';
 

@@ -3,7 +3,7 @@
  * (call, rule, channel); an external channel is only called while its row is not yet `sent`.
  */
 import type { Database } from '../db/client.js';
-import { maskPhone } from '../db/phone.js';
+import { maskPhone } from '../platform/phone.js';
 import type { PhoneRecordRow } from '../db/queries/phone-records.js';
 import { markNotificationSent, recordNotifications, retractNotifications } from '../db/queries/notifications.js';
 import { tasksOfCall } from '../db/queries/tasks.js';

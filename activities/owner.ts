@@ -6,7 +6,7 @@
  */
 import { overview } from '../db/queries/dashboard.js';
 import { contactsOverdue, tasksComingDue, type OverdueContact } from '../db/queries/reminders.js';
-import type { DigestResult, RemindersResult } from '../workflows/contract.js';
+import type { DigestResult, RemindersResult } from '../contract/index.js';
 import { notifyOwner, type NotifyDeps, type OwnerNotice } from './notify.js';
 
 const DAY = 86_400_000;

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.js';
 import { phoneRecords } from '../db/schema/index.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { dualCall, DIALOGUES, dialogueText } from '../bench/speech.js';
+import { dualCall, DIALOGUES, dialogueText } from '../fixtures/speech.js';
 import { wer } from '../bench/wer.js';
 import { freshDatabase } from '../test/stack.js';
 import { createPipelineActivities } from './pipeline.js';

@@ -2,13 +2,14 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, READY_CACHE_MS, type AppDeps } from './app.js';
 import { createSessions } from './session.js';
-import { createWorkflowGateway } from './temporal.js';
+import { createWorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 import { callLifecycle, signTelnyx } from '../activities/providers/telephony/fake.js';
-import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { startDevServer } from '../deploy/dev-server.js';
 import { devKeys, freshDatabase, need, silentLog } from '../test/stack.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
+import { EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../temporal/codec.js';
+import { freePort } from '../platform/ports.js';
 
 let database: DatabaseHandle;
 beforeAll(async () => {

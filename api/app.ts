@@ -9,20 +9,21 @@ import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { routePath } from 'hono/route';
-import { httpDuration, httpRequests, metricsContentType, metricsText } from '../activities/telemetry.js';
+import { httpDuration, httpRequests, metricsContentType, metricsText } from '../platform/metrics.js';
 import type { AppEnv } from './env.js';
-import type { Logger } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { apiAuth, clientAddressOf, tokenMatcher } from './auth.js';
+import { apiAuth, clientAddressOf } from './auth.js';
 import { codecServer } from './codec-server.js';
 import { ApiError, errorResponse, onError } from './errors.js';
 import type { CountryCode } from 'libphonenumber-js';
 import { allowedMethods, createRestApi, type QueryEmbedder } from './routes/index.js';
-import type { WorkflowGateway } from './temporal.js';
+import type { WorkflowGateway } from '../temporal/gateway.js';
 import { telnyxWebhooks } from './webhooks/telnyx/routes.js';
 import type { BlobStore } from '../activities/providers/blob/store.js';
 import { createSessions, type Sessions } from './session.js';
 import { dashboardRoutes, defaultDashboardDir } from './dashboard.js';
+import type { Logger } from '../platform/logger.js';
+import { tokenMatcher } from '../platform/tokens.js';
 
 export interface AppDeps {
   database: DatabaseHandle;

@@ -6,7 +6,7 @@
  * the socket peer, or, when the peer is a trusted proxy (`TRUSTED_PROXIES`), the right-most
  * address in X-Forwarded-For that is not one. This machine itself (loopback, directly) is not throttled.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { tokenMatcher } from '../platform/tokens.js';
 import { BlockList, isIP } from 'node:net';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
@@ -15,7 +15,6 @@ import type { AppEnv } from './env.js';
 import { ApiError, errorResponse } from './errors.js';
 import { CSRF_HEADER, CSRF_VALUE, type Sessions } from './session.js';
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
 const WINDOW_MS = 60_000;
 const MAX_FAILURES = 10;
 const MAX_TRACKED = 10_000;
@@ -63,16 +62,6 @@ export function clientAddressOf(trustedProxies: readonly string[] = []): ClientO
     for (let i = hops.length - 1; i >= 0; i--) if (!isTrusted(hops[i]!)) return bare(hops[i]!);
     // Only trusted hops (the proxy's own requests): this machine's, not throttled when loopback.
     return isLoopback(peer) ? undefined : bare(peer);
-  };
-}
-
-/** Whether a presented token is one of `tokens` (constant time per token). */
-export function tokenMatcher(tokens: readonly string[]) {
-  const digests = tokens.map(digest);
-  return (presented: string | undefined) => {
-    if (!presented) return false;
-    const d = digest(presented);
-    return digests.some((t) => timingSafeEqual(t, d));
   };
 }
 

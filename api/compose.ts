@@ -5,7 +5,7 @@
  * the embeddings engine (search queries) and the recording store (the player).
  */
 import type { KeyObject } from 'node:crypto';
-import type { Config, Logger } from '../config.js';
+import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import {
   createEmbeddingsProvider,
@@ -17,7 +17,8 @@ import {
 import type { BlobStore } from '../activities/providers/blob/store.js';
 import type { EmbeddingsPort } from '../activities/providers/embeddings/port.js';
 import type { AppDeps } from './app.js';
-import type { WorkflowGateway } from './temporal.js';
+import type { WorkflowGateway } from '../temporal/gateway.js';
+import type { Logger } from '../platform/logger.js';
 
 export interface ApiParts {
   database: DatabaseHandle;

@@ -7,9 +7,10 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { failureThrottle, tokenMatcher, tooManyAttempts, type ClientOf } from './auth.js';
+import { failureThrottle, tooManyAttempts, type ClientOf } from './auth.js';
 import { ApiError, errorResponse, ok } from './errors.js';
 import type { Sessions } from './session.js';
+import { tokenMatcher } from '../platform/tokens.js';
 
 /** Where `npm run build` puts the dashboard. */
 export const defaultDashboardDir = path.resolve(import.meta.dirname, '..', 'dashboard', 'dist');

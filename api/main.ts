@@ -1,13 +1,15 @@
 /** `npm run api`: the production API process (PostgreSQL + external Temporal, keys from the environment). */
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
-import { createLogger, loadConfigOrExit, secretValues, temporalConnectionOptions } from '../config.js';
+import { loadConfigOrExit, secretValues } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createApp, hardenServer } from './app.js';
 import { apiDeps } from './compose.js';
-import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
-import { createWorkflowGateway } from './temporal.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
+import { createWorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
+import { createLogger } from '../platform/logger.js';
+import { temporalConnectionOptions } from '../temporal/connection.js';
 
 // Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
 process.umask(0o077);

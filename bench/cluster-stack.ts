@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { openDatabase } from '../db/client.js';
-import { freePort } from '../deploy/dev-server.js';
 import { groupMembers, signalGroup } from '../deploy/process-group.js';
-import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
 import { say } from './lib.js';
+import { freePort } from '../platform/ports.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 

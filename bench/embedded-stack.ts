@@ -13,15 +13,16 @@ import { loadConfig } from '../config.js';
 import type { Activities } from '../activities/index.js';
 import { createApp } from '../api/app.js';
 import { apiDeps } from '../api/compose.js';
-import { createWorkflowGateway } from '../api/temporal.js';
+import { createWorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { openDatabase } from '../db/client.js';
-import { silentLog } from '../config.js';
 import { devKeys } from '../deploy/dev-secrets.js';
-import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { buildWorker } from '../worker/worker.js';
 import { say } from './lib.js';
+import { silentLog } from '../platform/logger.js';
+import { freePort } from '../platform/ports.js';
 
 export async function startEmbeddedStack(env: Record<string, string> = {}, activities?: (real: Activities) => object) {
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });

@@ -33,8 +33,7 @@ export interface Notification {
   status: string;
 }
 
-export const AUDIO_STAGES = ['record', 'transcribe', 'summarize', 'sentiment', 'embed'] as const;
-export const ALL_STAGES = [...AUDIO_STAGES, 'rescore', 'notify'] as const;
+import { AUDIO_STAGES } from '../contract/stages.js';
 
 /** The problems with one call's end state (empty when it is what it should be). */
 export function checkCall(plan: CallPlan, r: CallRecord | undefined, notes: Notification[]): string[] {

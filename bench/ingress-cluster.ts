@@ -19,12 +19,12 @@ import { Hono } from 'hono';
 import pg from 'pg';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
-import { freePort } from '../deploy/dev-server.js';
 import { callWorkflowId } from '../temporal.config.js';
-import { callEventSignal } from '../workflows/call.messages.js';
+import { callEventSignal } from '../workflows/signals.js';
 import { arg, argString, fmt, say } from './lib.js';
 import { startClusterStack } from './cluster-stack.js';
 import { drainCalls, makeEvents, openLoop } from './ingress-load.js';
+import { freePort } from '../platform/ports.js';
 
 const rates = (argString('rates') ?? String(arg('rate', 200))).split(',').map(Number);
 const seconds = arg('seconds', 60);

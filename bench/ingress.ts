@@ -18,12 +18,13 @@ import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { phoneRecords } from '../db/schema/index.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { callWorkflowId } from '../temporal.config.js';
-import { callEventSignal } from '../workflows/call.messages.js';
-import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { callEventSignal } from '../workflows/signals.js';
+import { startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, argString, fmt, say } from './lib.js';
 import { drainCalls, makeEvents, openLoop } from './ingress-load.js';
+import { freePort } from '../platform/ports.js';
 
 if (argString('target') === 'cluster') {
   // The production topology (npm run cluster): bench/ingress-cluster.ts.

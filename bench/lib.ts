@@ -1,8 +1,8 @@
 /** Shared benchmark helpers: timing, percentiles, and a throwaway native PostgreSQL. */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { freePort } from '../deploy/dev-server.js';
 import { startNativePostgres, type NativePostgres } from '../deploy/native-postgres.js';
+import { freePort } from '../platform/ports.js';
 
 export const say = (s: string) => console.log(`[bench] ${s}`);
 

@@ -12,16 +12,17 @@ import { createApp } from '../api/app.js';
 import { apiDeps } from '../api/compose.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { openDatabase, rowsOf } from '../db/client.js';
-import { formatPhone } from '../db/phone.js';
+import { formatPhone } from '../platform/phone.js';
 import { identifyCaller } from '../db/queries/contacts.js';
 import { overview } from '../db/queries/dashboard.js';
 import { recomputeScores } from '../db/queries/scores.js';
 import { semanticSearch } from '../db/queries/search.js';
-import { loadConfig, silentLog } from '../config.js';
+import { loadConfig } from '../config.js';
 import { devKeys } from '../deploy/dev-secrets.js';
 import { benchPhone, generate, templateSentences } from './generate.js';
 import { arg, benchPostgres, fmt, measure, say } from './lib.js';
 import { createSeedPhoneTable, seedLookup, seedScoreOne } from './seed-baselines.js';
+import { silentLog } from '../platform/logger.js';
 
 const sizes = {
   contacts: arg('contacts', 100_000),

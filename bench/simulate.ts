@@ -24,9 +24,10 @@ import {
   smsReceived,
   startFakeTelnyx,
 } from '../activities/providers/telephony/fake.js';
-import { checkCall, ALL_STAGES, type CallPlan, type CallRecord, type Notification } from './expectations.js';
+import { STAGES } from '../contract/stages.js';
+import { checkCall, type CallPlan, type CallRecord, type Notification } from './expectations.js';
 import { arg, argString } from './lib.js';
-import { dialogueAudio, dialogueText, DIALOGUES } from './speech.js';
+import { dialogueAudio, dialogueText, DIALOGUES } from '../fixtures/speech.js';
 
 const calls = arg('calls', 5);
 const sms = arg('sms', 0);
@@ -278,7 +279,7 @@ async function follow(rest: ReturnType<typeof api>, plans: CallPlan[], messageId
     );
   }
   say(`phone records: ${found.size} of ${plans.length} calls`);
-  for (const stage of ALL_STAGES) {
+  for (const stage of STAGES) {
     const m = byStage.get(stage);
     say(`  ${stage.padEnd(10)} ${m ? [...m].map(([k, v]) => `${k} ${v}`).join(', ') : '-'}`);
     for (const [why, n] of reasons.get(stage) ?? []) say(`      ${n} x ${why}`);

@@ -20,7 +20,6 @@ import { ensureSpeechEngine } from '../activities/providers/speech/engine-instal
 import { bundleIsFresh, defaultBundlePath } from '../worker/worker.js';
 import { ensureDashboardBuilt } from './build-dashboard.js';
 import { devTelnyxKeyPair, embeddedApiToken, embeddedCodecKeys } from './dev-secrets.js';
-import { assertPortFree, PortInUseError } from './dev-server.js';
 import {
   letServersThrough,
   provisionDebianPostgres,
@@ -31,6 +30,7 @@ import {
 import { groupMembers, signalGroup, stopGroup } from './process-group.js';
 import { provisionTemporalServer, startTemporalServer, type RunningTemporal } from './temporal-server.js';
 import { appProcessEnv, appServices, infraServices, type AppServiceName, type SharedAppEnv } from './topology.js';
+import { assertPortFree, PortInUseError } from '../platform/ports.js';
 
 const say = (line: string) => console.log(`[cluster] ${line}`);
 const repoRoot = path.resolve(import.meta.dirname, '..');

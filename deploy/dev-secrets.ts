@@ -5,7 +5,7 @@
  */
 import { generateKeyPairSync, randomBytes, createPrivateKey, type KeyObject } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { newCodecKeySpec } from '../worker/codec.js';
+import { newCodecKeySpec } from '../temporal/codec.js';
 import path from 'node:path';
 
 async function readOrCreate(file: string, create: () => string): Promise<{ value: string; created: boolean }> {

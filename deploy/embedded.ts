@@ -8,14 +8,7 @@ import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
-import {
-  createLogger,
-  temporalLogFunction,
-  isEmbedded,
-  loadConfigOrExit,
-  secretValues,
-  temporalConnectionOptions,
-} from '../config.js';
+import { isEmbedded, loadConfigOrExit, secretValues } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { engineChecks } from '../activities/providers/index.js';
 import { createApp, hardenServer } from '../api/app.js';
@@ -23,14 +16,17 @@ import { apiDeps } from '../api/compose.js';
 import { createSessions } from '../api/session.js';
 import { ensureDashboardBuilt } from './build-dashboard.js';
 import { createTestCalls } from './test-call.js';
-import { createWorkflowGateway } from '../api/temporal.js';
+import { createWorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
-import { assertPortFree, PortInUseError, superviseDevServer, type DevServer } from './dev-server.js';
+import { superviseDevServer, type DevServer } from './dev-server.js';
 import { locateTemporalCli } from './temporal-cli.js';
 import { buildWorker } from '../worker/worker.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { devTelnyxKeyPair, embeddedApiToken, embeddedCodecKeys } from './dev-secrets.js';
-import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
+import { createLogger, temporalLogFunction } from '../platform/logger.js';
+import { temporalConnectionOptions } from '../temporal/connection.js';
+import { assertPortFree, PortInUseError } from '../platform/ports.js';
 
 const say = (line: string) => console.log(`[command-center] ${line}`);
 /** How long the embedded Temporal keeps a finished workflow's history. */

@@ -8,7 +8,7 @@
 import { randomInt } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { callLifecycle, signTelnyx, startFakeTelnyx, type FakeTelnyx } from '../activities/providers/telephony/fake.js';
-import { dialogueAudio, DIALOGUES } from '../bench/speech.js';
+import { dialogueAudio, DIALOGUES } from '../fixtures/speech.js';
 
 /** How long a test call's recording is served (Telnyx's recording URLs expire after 10 minutes). */
 export const RECORDING_URL_LIFETIME_MS = 10 * 60_000;

@@ -11,13 +11,13 @@ import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callLifecycle, startFakeTelnyx, type FakeTelnyx } from '../activities/providers/telephony/fake.js';
 import { checkCall, type CallPlan } from '../bench/expectations.js';
-import { dialogueText, DIALOGUES, dualCall } from '../bench/speech.js';
+import { dialogueText, DIALOGUES, dualCall } from '../fixtures/speech.js';
 import { wer } from '../bench/wer.js';
 import { ensureSchemathesis, runSchemathesis } from './fuzz/schemathesis.js';
 import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
 import { freshPostgresUrl, need } from './stack.js';
-import { newCodecKeySpec } from '../worker/codec.js';
-import { WEBHOOK_TEMPORAL_DEADLINE_MS } from '../api/temporal.js';
+import { newCodecKeySpec } from '../temporal/codec.js';
+import { WEBHOOK_TEMPORAL_DEADLINE_MS } from '../temporal/gateway.js';
 import { smsReceived } from '../activities/providers/telephony/fake.js';
 
 type Event = Record<string, unknown> & { data: { event_type: string } };

@@ -10,9 +10,9 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../deploy/dev-server.js';
 import { searchAttributes } from '../temporal.config.js';
 import { eventually, npmRun, repoRoot, type ProductProcess } from './product.js';
+import { freePort } from '../platform/ports.js';
 
 type Processes = Record<'api-1' | 'api-2' | 'worker-1' | 'worker-2', number | null>;
 

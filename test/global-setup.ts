@@ -5,12 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startNativePostgres } from '../deploy/native-postgres.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { ensureChromium } from './browser.js';
 import { provisionTimeSkippingServer } from './time-skipping.js';
+import { freePort } from '../platform/ports.js';
 
 const say = (s: string) => console.log(`[test setup] ${s}`);
 

@@ -9,9 +9,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
-import { freePort } from '../deploy/dev-server.js';
 import { groupMembers } from '../deploy/process-group.js';
 import { scratchPath } from './scratch.js';
+import { freePort } from '../platform/ports.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

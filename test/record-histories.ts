@@ -10,12 +10,13 @@ import path from 'node:path';
 import { callLifecycle, smsReceived } from '../activities/providers/telephony/fake.js';
 import { contacts } from '../db/schema/index.js';
 import { callWorkflowId, messageWorkflowId } from '../temporal.config.js';
-import { freePort, startDevServer } from '../deploy/dev-server.js';
+import { startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { postSigned, startStack } from './stack.js';
 import { startVendors } from '../activities/providers/fakes/vendor-set.js';
 import { say } from '../bench/lib.js';
-import { newCodecKeySpec } from '../worker/codec.js';
+import { newCodecKeySpec } from '../temporal/codec.js';
+import { freePort } from '../platform/ports.js';
 
 const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
 const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });

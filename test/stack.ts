@@ -3,16 +3,17 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { loadConfig, silentLog, type Config } from '../config.js';
+import { loadConfig, type Config } from '../config.js';
 import { devKeys } from '../deploy/dev-secrets.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { createApp, type AppDeps } from '../api/app.js';
 import { apiDeps } from '../api/compose.js';
-import { createWorkflowGateway, type WorkflowGateway } from '../api/temporal.js';
+import { createWorkflowGateway, type WorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { buildWorker } from '../worker/worker.js';
-import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../worker/codec.js';
+import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../temporal/codec.js';
 import { scratchPath } from './scratch.js';
+import { silentLog } from '../platform/logger.js';
 
 export const need = (name: string): string => {
   const v = process.env[name];

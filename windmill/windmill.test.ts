@@ -3,7 +3,6 @@ import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addCall, addContact, daysAgo } from '../test/seed.js';
 import { startStack, type Stack } from '../test/stack.js';
-import { freePort } from '../deploy/dev-server.js';
 import { main as rescoreAll } from './f/command_center/rescore_all.ts';
 import { main as reprocessCalls } from './f/command_center/reprocess_calls.ts';
 import { main as syncHistory } from './f/command_center/sync_history.ts';
@@ -16,6 +15,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { staleMetadata } from './metadata.js';
+import { freePort } from '../platform/ports.js';
 
 let stack: Stack;
 /** A stand-in for Uptime Kuma's push endpoint: the last ping per monitor token. */

@@ -1,20 +1,16 @@
 /** `npm run worker`: a production worker (several may run against one Temporal and one database). */
 import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import {
-  createLogger,
-  temporalLogFunction,
-  loadConfigOrExit,
-  secretValues,
-  temporalConnectionOptions,
-} from '../config.js';
+import { loadConfigOrExit, secretValues } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
-import { EncryptionCodec, parseCodecKeys } from './codec.js';
-import { tokenMatcher } from '../api/auth.js';
+import { EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
 import { serveWorkerMetrics } from './metrics-server.js';
-import { freePort } from '../deploy/dev-server.js';
 import { buildWorker, bundleIsFresh, defaultBundlePath } from './worker.js';
+import { createLogger, temporalLogFunction } from '../platform/logger.js';
+import { temporalConnectionOptions } from '../temporal/connection.js';
+import { freePort } from '../platform/ports.js';
+import { tokenMatcher } from '../platform/tokens.js';
 
 // Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
 process.umask(0o077);

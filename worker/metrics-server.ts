@@ -5,7 +5,7 @@
  * default) and only to a holder of an API token.
  */
 import { createServer, type Server } from 'node:http';
-import { metricsContentType, metricsText } from '../activities/telemetry.js';
+import { metricsContentType, metricsText } from '../platform/metrics.js';
 
 export function serveWorkerMetrics(o: {
   host: string;

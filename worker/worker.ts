@@ -2,12 +2,12 @@
 import path from 'node:path';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { dataConverterFor, derivedKey, EncryptionCodec } from './codec.js';
+import { dataConverterFor, derivedKey, EncryptionCodec } from '../temporal/codec.js';
 import { executionEraser } from './executions.js';
 import { createActivities, type Activities, type ActivityDeps } from '../activities/index.js';
 import { createProviders, type Providers } from '../activities/providers/index.js';
-import { measuredActivities } from '../activities/telemetry.js';
 import type { Config } from '../config.js';
+import { measuredActivities } from '../activities/measured.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
 export const defaultBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');

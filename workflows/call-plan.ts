@@ -3,15 +3,7 @@
  * turned out to be. The workflow (call.ts) carries it out; the runtime outcomes (a recording that
  * could not be stored, a transcription that failed) then skip the stages that need them.
  */
-import type { CallSnapshot, StageName } from './contract.js';
-
-export const AUDIO_STAGES = [
-  'record',
-  'transcribe',
-  'summarize',
-  'sentiment',
-  'embed',
-] as const satisfies readonly StageName[];
+import type { CallSnapshot } from '../contract/index.js';
 
 export interface StagePlan {
   /** Run the audio stages (`record` only when the recording is not stored yet), or skip them all. */

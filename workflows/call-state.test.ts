@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyEvent, isSettled, needsAnswer, newCallState, snapshot, type CallState } from './call-state.js';
 import { lateEventVerdict } from '../api/webhooks/telnyx/late-events.js';
-import type { CallEvent } from './contract.js';
+import type { CallEvent } from '../contract/index.js';
 
 const session = 'b1f7c2d4-0000-4000-8000-000000000001';
 const t = (s: number) => new Date(Date.UTC(2026, 10, 30, 12, 0, s)).toISOString();

@@ -3,7 +3,7 @@
  * matter (events are ordered by `occurredAt`), duplicates are ignored by event id, and a terminal
  * status never goes back to a live one. Deterministic; safe inside workflow code.
  */
-import type { CallEvent, CallSnapshot, CallStatus } from './contract.js';
+import type { CallEvent, CallSnapshot, CallStatus } from '../contract/index.js';
 
 export interface CallState {
   callSessionId: string;

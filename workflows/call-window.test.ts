@@ -16,10 +16,10 @@ import { quietRuntime } from '../test/stack.js';
 import { timeSkippingEnvironment } from '../test/time-skipping.js';
 import { callWorkflowId, callTimeouts } from '../temporal.config.js';
 import { workflowsPath } from '../worker/worker.js';
-import { callEventSignal } from './call.messages.js';
+import { callEventSignal } from './signals.js';
 import { applyEvent, newCallState, snapshot } from './call-state.js';
 import { lateEventVerdict } from '../api/webhooks/telnyx/late-events.js';
-import type { CallEvent, CallSnapshot, StageName } from './contract.js';
+import type { CallEvent, CallSnapshot, StageName } from '../contract/index.js';
 
 /** What the activities would have written for one call: the record, stage marks, the owner's alerts. */
 interface FakeRecord {

@@ -26,12 +26,13 @@ import {
   localActivityProfiles,
   searchAttributes,
 } from '../temporal.config.js';
-import { callEventSignal, getCallProgressQuery } from './call.messages.js';
-import type { CallEvent, CallProgress, CallSnapshot, CallWorkflowInput, StageName, StageState } from './contract.js';
+import { callEventSignal, getCallProgressQuery } from './signals.js';
+import type { CallEvent, CallProgress, CallSnapshot, CallWorkflowInput, StageName, StageState } from '../contract/index.js';
 
 export type { CallWorkflowInput };
 import { applyEvent, isSettled, needsAnswer, newCallState, snapshot } from './call-state.js';
-import { afterAudioFailure, AUDIO_STAGES, planStages, type StagePlan } from './call-plan.js';
+import { afterAudioFailure, planStages, type StagePlan } from './call-plan.js';
+import { AUDIO_STAGES } from '../contract/stages.js';
 
 const remoteDb = proxyActivities<Activities>(activityProfiles.db);
 const localDb = proxyLocalActivities<Activities>(localActivityProfiles.db);

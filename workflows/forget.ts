@@ -6,7 +6,7 @@
  */
 import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { ForgetSubject } from './contract.js';
+import type { ForgetSubject } from '../contract/index.js';
 import { activityProfiles, FORGET_SUPPRESS_PATCH } from '../temporal.config.js';
 
 const steps = proxyActivities<Activities>(activityProfiles.forget);

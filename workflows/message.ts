@@ -12,8 +12,8 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { activityProfiles, MESSAGE_LOCAL_DB_PATCH, localActivityProfiles } from '../temporal.config.js';
-import { messageEventSignal } from './call.messages.js';
-import type { MessageEvent } from './contract.js';
+import { messageEventSignal } from './signals.js';
+import type { MessageEvent } from '../contract/index.js';
 
 const remoteDb = proxyActivities<Activities>(activityProfiles.db);
 const localDb = proxyLocalActivities<Activities>(localActivityProfiles.db);

@@ -5,7 +5,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { activityProfiles } from '../temporal.config.js';
-import type { DigestResult, RemindersResult } from './contract.js';
+import type { DigestResult, RemindersResult } from '../contract/index.js';
 
 const owner = proxyActivities<Activities>(activityProfiles.notify);
 

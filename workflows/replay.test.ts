@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowsPath } from '../worker/worker.js';
 import { quietRuntime } from '../test/stack.js';
-import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../worker/codec.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
 

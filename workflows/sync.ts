@@ -13,7 +13,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { activityProfiles, callWorkflowId, CALL_STRAGGLER_WINDOW_PATCH } from '../temporal.config.js';
 import { callWorkflow } from './call.js';
-import type { SyncResult } from './contract.js';
+import type { SyncResult } from '../contract/index.js';
 
 const telephony = proxyActivities<Activities>(activityProfiles.callControl);
 

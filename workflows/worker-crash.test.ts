@@ -68,7 +68,7 @@ afterAll(async () => {
 describe('worker crash mid-pipeline', () => {
   it('finishes the call on another worker with no duplicate tasks, passages or notifications', async () => {
     const taskQueue = `crash-${randomUUID()}`;
-    const gateway = (await import('../api/temporal.js')).createWorkflowGateway(stack.client, taskQueue);
+    const gateway = (await import('../temporal/gateway.js')).createWorkflowGateway(stack.client, taskQueue);
     const { createApp } = await import('../api/app.js');
     const app = createApp({ ...stack.appDeps, database, gateway });
     await database.db.insert(contacts).values({ firstName: 'Grace', lastName: 'Hopper', phoneE164: '+14155550111' });

@@ -1,7 +1,6 @@
 /** Chooses each capability's implementation from config: the real vendor when its key is set, else the local engine. */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Config } from '../../config.js';
 import { createS3BlobStore } from './blob/s3.js';
 import { createLocalBlobStore, type BlobStore } from './blob/store.js';
 import { createOpenAIEmbeddings } from './embeddings/openai.js';
@@ -34,26 +33,50 @@ export interface Providers {
   media: BlobStore;
 }
 
+/**
+ * What the providers are built from: the vendors' settings (a key selects the vendor), the data
+ * folder the local engines write, and the stored vectors' size. The composition roots pass the
+ * configuration's sections; nothing here reads the environment or the Config type.
+ */
+export interface ProviderSettings {
+  dataDir: string;
+  telnyx: { apiKey?: string; baseUrl?: string; voice: string; phoneNumber?: string; messagingProfileId?: string };
+  deepgram: { apiKey?: string; baseUrl?: string; model: string };
+  speech: { localModelDir?: string };
+  anthropic: { apiKey?: string; baseUrl?: string; model: string };
+  embeddings: {
+    provider: 'local' | 'openai' | 'voyage';
+    apiKey?: string;
+    baseUrl?: string;
+    model: string;
+    /** The stored vectors' size (the contract's EMBEDDING_DIM): vendors are asked for exactly this many. */
+    dimensions: number;
+  };
+  elevenlabs: { apiKey?: string; baseUrl?: string; voiceId: string };
+  s3?: Parameters<typeof createS3BlobStore>[0];
+}
+
 /** The embeddings engine: the vendor's when its key is set, else the local model. */
-export function createEmbeddingsProvider(config: Config): EmbeddingsPort {
-  const { embeddings } = config;
+export function createEmbeddingsProvider(settings: Pick<ProviderSettings, 'embeddings'>): EmbeddingsPort {
+  const { embeddings } = settings;
   return embeddings.provider !== 'local' && embeddings.apiKey
     ? createOpenAIEmbeddings({
         apiKey: embeddings.apiKey,
         baseUrl: embeddings.baseUrl,
         model: embeddings.model,
         provider: embeddings.provider,
+        dimensions: embeddings.dimensions,
       })
     : createLocalEmbeddings();
 }
 
 /** Where recordings live: the S3-compatible bucket when configured, else the data folder. */
-export function createRecordingStore(config: Config): BlobStore {
+export function createRecordingStore(config: Pick<ProviderSettings, 's3' | 'dataDir'>): BlobStore {
   return config.s3 ? createS3BlobStore(config.s3) : createLocalBlobStore(path.join(config.dataDir, 'recordings'));
 }
 
 /** Every capability (the worker's needs); the API builds only embeddings and the recording store. */
-export function createProviders(config: Config): Providers {
+export function createProviders(config: ProviderSettings): Providers {
   const { telnyx, deepgram, anthropic } = config;
   return {
     telephony: telnyx.apiKey
@@ -92,7 +115,7 @@ type Check = () => Promise<{ ok: boolean; detail: string }>;
  */
 export function engineChecks(
   providers: Pick<Providers, 'embeddings'> & Partial<Pick<Providers, 'speech' | 'language'>>,
-  config: Config,
+  config: { dataDir: string },
 ): Record<string, Check> {
   const checks: Record<string, Check> = {};
   const { speech, language } = providers;

@@ -16,7 +16,7 @@ import { ReferenceMissing } from '../../db/queries/errors.js';
 import { cursorOf, type CursorKind } from './cursor.js';
 import { insightsFrom, scoreHistory, trendOf } from '../../db/queries/insights.js';
 import { computeScore, recomputeScores, SCORER_VERSION } from '../../db/queries/scores.js';
-import { formatPhone, normaliseParty, toE164 } from '../../db/phone.js';
+import { formatPhone, normaliseParty, toE164 } from '../../platform/phone.js';
 import { ApiError, notFound, ok, page } from '../errors.js';
 import { requirePhone, type ApiDeps } from './deps.js';
 import {

@@ -1,10 +1,10 @@
 /** What the REST routes need, passed in by createApp. */
 import type { CountryCode } from 'libphonenumber-js';
 import type { Database } from '../../db/client.js';
-import type { WorkflowGateway } from '../temporal.js';
+import type { WorkflowGateway } from '../../temporal/gateway.js';
 import type { BlobStore } from '../../activities/providers/blob/store.js';
 import { ApiError } from '../errors.js';
-import { toE164 } from '../../db/phone.js';
+import { toE164 } from '../../platform/phone.js';
 
 /** Embeds a search query with the same model the pipeline stores passages with. */
 export interface QueryEmbedder {

@@ -11,7 +11,7 @@ import { getPhoneRecord } from '../../db/queries/phone-records.js';
 import { getMessage } from '../../db/queries/messages.js';
 import { notFound, ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
-import { normaliseParty } from '../../db/phone.js';
+import { normaliseParty } from '../../platform/phone.js';
 import { IdParam, envelope, errors, isUuid, json, notFoundResponse, route, type ApiApp } from './openapi.js';
 
 const security = [{ bearer: [] }];

@@ -2,6 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { paginate } from '../../db/queries/cursor.js';
 import { cursorOf } from './cursor.js';
+import { CALL_STATUSES, STAGES } from '../../contract/stages.js';
 import {
   correctPhoneRecord,
   getPhoneRecord,
@@ -40,13 +41,11 @@ const boolParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 const CallFilter = {
   contactId: z.uuid().optional(),
   direction: z.enum(['inbound', 'outbound']).optional(),
-  status: z
-    .enum(['initiated', 'ringing', 'answered', 'completed', 'missed', 'rejected', 'busy', 'failed', 'unknown'])
-    .optional(),
+  status: z.enum(CALL_STATUSES).optional(),
   from: isoDate().openapi({ description: 'Calls at or after (ISO date or date-time)' }),
   to: isoDate().openapi({ description: 'Calls before (ISO date or date-time)' }),
   failedStage: z
-    .enum(['record', 'transcribe', 'summarize', 'sentiment', 'embed', 'rescore', 'notify'])
+    .enum(STAGES)
     .optional()
     .openapi({ description: 'Calls whose given stage failed' }),
 };

@@ -1,7 +1,7 @@
 /** How rows look on the wire, with the zod schemas that document them. */
 import { z } from '@hono/zod-openapi';
 import type { CountryCode } from 'libphonenumber-js';
-import { formatPhone } from '../../db/phone.js';
+import { formatPhone } from '../../platform/phone.js';
 import type { PhoneRecordRow } from '../../db/queries/phone-records.js';
 import type { CalendarEventRow } from '../../db/queries/calendar.js';
 import type { Contact } from '../../db/queries/contacts.js';

@@ -1,7 +1,9 @@
 /** The pipeline's vocabulary as the dashboard shows it. */
 import type { Schemas } from './api/client';
 
-export const STAGES = ['record', 'transcribe', 'summarize', 'sentiment', 'embed', 'rescore', 'notify'] as const;
+import { STAGES } from '../../contract/stages';
+
+export { STAGES };
 
 /** The stage a call is in now, or undefined when its pipeline has settled. */
 export function currentStage(

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../client.js';
 import { erasures } from '../schema/index.js';
-import type { ForgetSubject } from '../../workflows/contract.js';
+import type { ForgetSubject } from '../../contract/index.js';
 
 /** What erasing a subject touches: ids and storage locations only. */
 export interface ForgetPlan {

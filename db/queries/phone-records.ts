@@ -1,7 +1,7 @@
 /** Queries on phone_records: the call workflow's writes, the call log, one call in full, corrections. */
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
-import type { CallSnapshot } from '../../workflows/contract.js';
+import type { CallSnapshot } from '../../contract/index.js';
 import { contacts, embeddings, phoneRecords, tasks } from '../schema/index.js';
 import { touchLastContacted } from './contacts.js';
 import { assertReferences } from './references.js';

@@ -1,2 +1,2 @@
-/** Dimension of every stored vector; adapters ask their vendor for exactly this many. (No imports: providers read it too.) */
-export const EMBEDDING_DIM = 512;
+/** The vector column's dimension is the contract's (contract/embeddings.ts). */
+export { EMBEDDING_DIM } from '../../contract/embeddings.js';

@@ -1,10 +1,9 @@
 /**
  * Any OpenAI-compatible embeddings endpoint (OpenAI, Voyage's compatible API, local servers) on the
- * official `openai` SDK, asking for exactly EMBEDDING_DIM dimensions.
+ * official `openai` SDK, asking for exactly the dimensions it is given (the stored vectors' size).
  */
 import OpenAI from 'openai';
 import { z } from 'zod';
-import { EMBEDDING_DIM } from '../../../db/schema/dimensions.js';
 import { ProviderError, toProviderError } from '../errors.js';
 import type { EmbeddingsPort } from './port.js';
 import { normalise } from './local.js';
@@ -16,7 +15,10 @@ export function createOpenAIEmbeddings(options: {
   baseUrl?: string;
   model: string;
   provider: 'openai' | 'voyage';
+  /** The stored vectors' size: the vendor is asked for exactly this many dimensions. */
+  dimensions: number;
 }): EmbeddingsPort {
+  const EMBEDDING_DIM = options.dimensions;
   const baseURL = options.baseUrl ?? (options.provider === 'voyage' ? 'https://api.voyageai.com/v1' : undefined);
   const client = new OpenAI({ apiKey: options.apiKey, baseURL, maxRetries: 0, timeout: 60_000 });
   return {

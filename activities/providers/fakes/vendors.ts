@@ -7,7 +7,7 @@
  * audio's hash (`speak`), else a stock one.
  */
 import { createHash } from 'node:crypto';
-import { EMBEDDING_DIM } from '../../../db/schema/dimensions.js';
+import { EMBEDDING_DIM } from '../../../contract/embeddings.js';
 import { createLocalEmbeddings } from '../embeddings/local.js';
 import { createLocalLanguage } from '../language/local.js';
 import { startFakeServer, type FakeServer } from './server.js';

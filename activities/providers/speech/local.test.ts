@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dualCall, monoCall } from '../../../bench/speech.js';
+import { dualCall, monoCall } from '../../../fixtures/speech.js';
 import { ProviderError } from '../errors.js';
 import { findSpeechEngine } from './engine-install.js';
 import { scratchPath } from '../../../test/scratch.js';

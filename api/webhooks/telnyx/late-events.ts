@@ -2,7 +2,7 @@
  * Late call events: an event whose call's workflow already closed is weighed against the stored
  * record. The webhook path and the workflow tests share this rule.
  */
-import type { CallEvent, CallStatus } from '../../../workflows/contract.js';
+import type { CallEvent, CallStatus } from '../../../contract/index.js';
 
 /** What the stored record of a closed call says, as far as a late event can change it. */
 export interface StoredCallOutcome {

@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, hardenServer } from '../../app.js';
-import { createWorkflowGateway } from '../../temporal.js';
+import { createWorkflowGateway } from '../../../temporal/gateway.js';
 import { devKeys, freshDatabase, need, silentLog } from '../../../test/stack.js';
 import { publicKeyFromBase64 } from './verify.js';
 import type { DatabaseHandle } from '../../../db/client.js';

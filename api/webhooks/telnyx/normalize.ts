@@ -4,8 +4,8 @@
  */
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
-import { normaliseParty } from '../../../db/phone.js';
-import type { CallEvent, CallEventType, MessageEvent } from '../../../workflows/contract.js';
+import { normaliseParty } from '../../../platform/phone.js';
+import type { CallEvent, CallEventType, MessageEvent } from '../../../contract/index.js';
 
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a date');
 

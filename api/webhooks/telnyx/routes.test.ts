@@ -12,7 +12,7 @@ import {
 import { contacts, messages, notifications, phoneRecords } from '../../../db/schema/index.js';
 import { callWorkflowId, messageWorkflowId } from '../../../temporal.config.js';
 import { startStack, type Stack } from '../../../test/stack.js';
-import { registry } from '../../../activities/telemetry.js';
+import { registry } from '../../../platform/metrics.js';
 
 let stack: Stack;
 let fake: FakeTelnyx;

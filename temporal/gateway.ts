@@ -7,7 +7,7 @@ import {
   WorkflowIdReusePolicy,
   type Client,
 } from '@temporalio/client';
-import { maskPhone } from '../db/phone.js';
+import { maskPhone } from '../platform/phone.js';
 import {
   callWorkflowId,
   forgetWorkflowId,
@@ -16,7 +16,7 @@ import {
   searchAttributes,
 } from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
-import { callEventSignal, messageEventSignal } from '../workflows/call.messages.js';
+import { callEventSignal, messageEventSignal } from '../workflows/signals.js';
 import type {
   CallEvent,
   CallWorkflowInput,
@@ -24,7 +24,7 @@ import type {
   MessageEvent,
   RemindersResult,
   SyncResult,
-} from '../workflows/contract.js';
+} from '../contract/index.js';
 
 export interface WorkflowGateway {
   /** Resolves once Temporal has durably accepted the event; 'closed' when the call's workflow already finished. */

@@ -2,11 +2,11 @@
  * The process's Prometheus metrics (prom-client), one registry per process: HTTP requests, webhook
  * outcomes, pipeline stage outcomes and durations by provider, vendor errors, and Node's own
  * (event-loop lag, heap, GC). The API serves them at /metrics; a worker on METRICS_PORT, followed
- * by the Temporal SDK's worker metrics. Labels never carry personal data: routes are patterns,
+ * by the Temporal SDK's worker metrics. The pipeline's activities are measured into it by
+ * `activities/measured.ts`. Labels never carry personal data: routes are patterns,
  * stages and providers are names.
  */
 import client from 'prom-client';
-import type { Providers } from './providers/index.js';
 
 export const registry = new client.Registry();
 client.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
@@ -65,52 +65,6 @@ export const vendorErrors = new client.Counter({
   labelNames: ['provider', 'kind'] as const,
   registers: [registry],
 });
-
-/** The activities that are pipeline stages, and the provider each one calls. */
-const stageOf: Record<string, { stage: string; provider: (p: Providers) => string }> = {
-  recordStage: { stage: 'record', provider: (p) => p.telephony.name },
-  transcribeStage: { stage: 'transcribe', provider: (p) => p.speech.name },
-  summarizeStage: { stage: 'summarize', provider: (p) => p.language.name },
-  sentimentStage: { stage: 'sentiment', provider: (p) => p.language.name },
-  embedStage: { stage: 'embed', provider: (p) => p.embeddings.name },
-  rescoreContact: { stage: 'rescore', provider: () => 'database' },
-  notifyStage: { stage: 'notify', provider: () => 'notify' },
-};
-
-/** A provider failure, as thrown by an adapter or already converted to Temporal's failure. */
-function vendorFailure(err: unknown): { retryable: boolean } | undefined {
-  const e = err as { name?: string; type?: string; retryable?: boolean; nonRetryable?: boolean };
-  if (e?.name === 'ProviderError') return { retryable: Boolean(e.retryable) };
-  if (typeof e?.type === 'string' && e.type.endsWith('ProviderError')) return { retryable: !e.nonRetryable };
-  return undefined;
-}
-
-/** Wrap the pipeline's activities so each attempt is counted and timed (others pass through unchanged). */
-export function measuredActivities<A extends object>(activities: A, providers: Providers): A {
-  const out: Record<string, unknown> = { ...(activities as Record<string, unknown>) };
-  for (const [name, fn] of Object.entries(activities)) {
-    const spec = stageOf[name];
-    if (!spec || typeof fn !== 'function') continue;
-    const labels = { stage: spec.stage, provider: spec.provider(providers) };
-    out[name] = async (...args: unknown[]) => {
-      const end = stageDuration.startTimer(labels);
-      try {
-        const result = await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
-        stageRuns.inc({ ...labels, outcome: 'done' });
-        return result;
-      } catch (err) {
-        const vendor = vendorFailure(err);
-        const retryable = vendor ? vendor.retryable : !(err as { nonRetryable?: boolean }).nonRetryable;
-        stageRuns.inc({ ...labels, outcome: retryable ? 'retry' : 'failed' });
-        if (vendor) vendorErrors.inc({ provider: labels.provider, kind: vendor.retryable ? 'retryable' : 'fatal' });
-        throw err;
-      } finally {
-        end();
-      }
-    };
-  }
-  return out as A;
-}
 
 /** The registry in Prometheus's text format, followed by `extra` (the Temporal SDK's metrics). */
 export async function metricsText(extra?: () => Promise<string>): Promise<string> {

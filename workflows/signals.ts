@@ -1,6 +1,6 @@
 /** The call and message workflows' Temporal signals and queries (their payload types are in contract.ts). */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CallEvent, CallProgress, MessageEvent } from './contract.js';
+import type { CallEvent, CallProgress, MessageEvent } from '../contract/index.js';
 
 export const callEventSignal = defineSignal<[CallEvent]>('callEvent');
 export const getCallProgressQuery = defineQuery<CallProgress>('progress');

@@ -1,7 +1,8 @@
 /**
  * The vocabulary of a call and a text, shared as types by every room: the workflows (which own
- * the reducer and the signals), the activities, the queries and the API. Types only: no code, no
- * imports, so importing it never couples one room to another's implementation.
+ * the reducer and the signals), the activities, the queries and the API. It is the bottom floor: it
+ * imports nothing of the project, so importing it never couples one room to another's
+ * implementation. The stage list and the other enumerations are in `stages.ts`.
  */
 export type CallEventType =
   'call.initiated' | 'call.ringing' | 'call.answered' | 'call.hangup' | 'call.recording.saved' | 'call.recording.error';
@@ -40,11 +41,8 @@ export interface CallEvent {
   recordingError?: string;
 }
 
-export type CallStatus =
-  'initiated' | 'ringing' | 'answered' | 'completed' | 'missed' | 'rejected' | 'busy' | 'failed' | 'unknown';
-
-export type StageName = 'record' | 'transcribe' | 'summarize' | 'sentiment' | 'embed' | 'rescore' | 'notify';
-export type StageState = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+import type { CallStatus, StageName, StageState } from './stages.js';
+export * from './stages.js';
 
 export interface CallProgress {
   callSessionId: string;
