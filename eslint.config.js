@@ -1,5 +1,140 @@
 import tseslint from 'typescript-eslint';
 
+/**
+ * The floors (ARCHITECTURE.md, "The floors"): each folder may import the floors listed for it and
+ * nothing above. Type-only imports are allowed where noted (the workflows know their activities'
+ * signatures). Tests, benchmarks and entry points are the exceptions written here, nowhere else.
+ */
+const ROOMS = [
+  'contract',
+  'platform',
+  'workflows',
+  'db',
+  'activities',
+  'fixtures',
+  'temporal',
+  'worker',
+  'api',
+  'deploy',
+  'bench',
+  'test',
+  'dashboard',
+  'windmill',
+];
+const TOP_FILES = { config: '**/config.js', 'temporal.config': '**/temporal.config.js' };
+const FLOORS = [
+  { files: ['contract/**/*.ts'], may: [] },
+  { files: ['platform/**/*.ts'], may: ['contract'] },
+  { files: ['config.ts'], may: ['contract', 'platform'] },
+  { files: ['temporal.config.ts'], may: ['contract'] },
+  { files: ['workflows/**/*.ts'], may: ['contract', 'temporal.config'], types: ['activities'] },
+  { files: ['db/**/*.ts'], may: ['contract', 'platform'] },
+  { files: ['activities/providers/**/*.ts'], may: ['contract', 'platform'], providersOnly: true },
+  {
+    files: ['activities/**/*.ts'],
+    ignores: ['activities/providers/**'],
+    may: ['contract', 'platform', 'db', 'temporal.config', 'activities'],
+  },
+  { files: ['fixtures/**/*.ts'], may: ['contract', 'platform'] },
+  {
+    files: ['temporal/**/*.ts'],
+    may: ['contract', 'platform', 'temporal.config', 'db'],
+    only: { workflows: 'signals.js' },
+  },
+  {
+    files: ['worker/**/*.ts'],
+    may: ['contract', 'platform', 'temporal.config', 'workflows', 'db', 'activities', 'temporal'],
+    config: ['worker/main.ts', 'worker/worker.ts'],
+  },
+  {
+    files: ['api/**/*.ts'],
+    may: ['contract', 'platform', 'temporal.config', 'db', 'activities', 'temporal'],
+    only: { workflows: 'signals.js' },
+    config: ['api/main.ts', 'api/compose.ts'],
+  },
+  {
+    files: ['deploy/**/*.ts'],
+    may: [
+      'contract',
+      'platform',
+      'config',
+      'temporal.config',
+      'workflows',
+      'db',
+      'activities',
+      'fixtures',
+      'temporal',
+      'worker',
+      'api',
+      'deploy',
+    ],
+  },
+];
+
+function floorRules() {
+  return FLOORS.map((floor) => {
+    const own = floor.files[0].split('/')[0].replace(/\.ts$/, '');
+    const allowed = new Set([...floor.may, own]);
+    const patterns = [];
+    for (const room of ROOMS) {
+      if (allowed.has(room)) continue;
+      const typeOnly = floor.types?.includes(room);
+      const only = floor.only?.[room];
+      patterns.push({
+        group: [`../**/${room}/*`, `./${room}/*`, `../${room}/*`, ...(only ? [`!../**/${room}/${only}`] : [])],
+        message: only
+          ? `${own}/ may import only ${room}/${only} from ${room}/: see ARCHITECTURE.md, "The floors".`
+          : `${own}/ may not import ${room}/ (a floor above it, or outside the product): see ARCHITECTURE.md, "The floors".`,
+        ...(typeOnly ? { allowTypeImports: true } : {}),
+      });
+    }
+    for (const [name, glob] of Object.entries(TOP_FILES)) {
+      if (allowed.has(name)) continue;
+      patterns.push({
+        group: [glob],
+        message: `${own}/ may not import ${name}.ts: only entry points read the configuration; pass settings as arguments.`,
+      });
+    }
+    if (floor.providersOnly)
+      patterns.push({
+        group: ['../*.js', '../../*.js', '!../errors.js', '!../index.js', '!../*/port.js', '!../../providers/**'],
+        message: 'A provider imports its capability and the shared provider errors, not the activities.',
+      });
+    const rule = { '@typescript-eslint/no-restricted-imports': ['error', { patterns }] };
+    const configFiles = floor.config ?? [];
+    const blocks = [
+      { files: floor.files, ignores: ['**/*.test.ts', ...(floor.ignores ?? []), ...configFiles], rules: rule },
+    ];
+    if (configFiles.length) {
+      const withConfig = patterns.filter((p) => !p.group.includes(TOP_FILES.config));
+      blocks.push({
+        files: configFiles,
+        rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: withConfig }] },
+      });
+    }
+    return blocks;
+  })
+    .flat()
+    .concat({
+      // The dashboard is its own app: it reaches the server through the REST API, and of the product's
+      // code imports only the contract's vocabulary (bundled into the app).
+      files: ['dashboard/src/**/*.ts', 'dashboard/src/**/*.tsx'],
+      rules: {
+        '@typescript-eslint/no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: ['../../*', '!../../contract', '../../../*', '!../../../contract', '../../../../*'],
+                message: 'The dashboard imports only contract/ from the product; everything else through the REST API.',
+              },
+            ],
+          },
+        ],
+      },
+    });
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/**', '**/dist/**', '.data/**', '.tools/**', '.scratch/**', 'eslint.config.js'] },
   ...tseslint.configs.recommended,
@@ -22,46 +157,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  {
-    // The rooms' direction (ARCHITECTURE.md): activities and queries know the workflows only by
-    // their contract (types); SQL lives in db/.
-    files: ['db/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/workflows/*', '!**/workflows/contract.js'],
-              message: 'Import only the contract (workflows/contract.ts) from workflows.',
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
-    files: ['activities/**/*.ts', 'api/**/*.ts'],
-    ignores: ['**/*.test.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['**/workflows/*', '!**/workflows/contract.js', '!**/workflows/call.messages.js'],
-              message: 'Import the contract or the signal definitions from workflows, nothing else.',
-            },
-            {
-              group: ['drizzle-orm', 'drizzle-orm/*', '**/db/schema/*', '!**/db/schema/dimensions.js'],
-              message: 'SQL lives in db/queries: call a query.',
-            },
-          ],
-        },
-      ],
-    },
-  },
+  ...floorRules(),
   {
     // Workflow code must stay deterministic: no Node built-ins, no I/O modules.
     files: ['workflows/**/*.ts', 'temporal.config.ts'],

@@ -137,7 +137,7 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   say(`${rate}/s bare Hono 200: p50 ${fmt(hono.p50)} p99 ${fmt(hono.p99)}, achieved ${hono.achieved.toFixed(0)}/s`);
 
   const floorSet = makeEvents(rate * seconds, `floor${rate}`);
-  const floorEvents = floorSet.events.map((e) => parseCallControl(JSON.parse(e.body)).event!);
+  const floorEvents = floorSet.events.map((e) => parseCallControl(JSON.parse(e.body), 'US').event!);
   cpu = await cpuByKind(dataDir);
   const signal = await openLoop(rate, seconds, async (i) => {
     const event = floorEvents[i]!;
@@ -238,7 +238,7 @@ try {
   // The server's own share: bare signalWithStart to a task queue no worker polls (nothing runs the
   // calls), at the highest rate, with the workers idle.
   const top = Math.max(...rates);
-  const alone = makeEvents(top * seconds, 'alone').events.map((e) => parseCallControl(JSON.parse(e.body)).event!);
+  const alone = makeEvents(top * seconds, 'alone').events.map((e) => parseCallControl(JSON.parse(e.body), 'US').event!);
   const cpuAlone = await cpuByKind(dataDir);
   const dbAlone = await persistence();
   const serverAlone = await openLoop(top, seconds, async (i) => {

@@ -64,7 +64,7 @@ try {
     );
     // Floor 2: the bare client signalWithStart our handler performs (events parsed beforehand).
     const floorSet = makeEvents(rate * seconds, `floor${rate}`);
-    const floorEvents = floorSet.events.map((e) => parseCallControl(JSON.parse(e.body)).event);
+    const floorEvents = floorSet.events.map((e) => parseCallControl(JSON.parse(e.body), 'US').event);
     const signal = await openLoop(rate, seconds, async (i) => {
       const event = floorEvents[i];
       if (!event) return false;
@@ -144,7 +144,7 @@ try {
     try {
       const client = new Client({ connection });
       const set = makeEvents(goal * seconds, `ceiling${durable ? 'file' : 'mem'}`).events.map(
-        (e) => parseCallControl(JSON.parse(e.body)).event!,
+        (e) => parseCallControl(JSON.parse(e.body), 'US').event!,
       );
       const step = await openLoop(goal, seconds, async (i) => {
         await client.workflow.signalWithStart('callWorkflow', {

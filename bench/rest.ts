@@ -51,7 +51,7 @@ try {
 
   // 1. Caller ID: our indexed E.164 probe (from any input format) vs the seed's REPLACE/LIKE scan.
   await createSeedPhoneTable(db);
-  const inputs = Array.from({ length: 2000 }, () => formatPhone(benchPhone(rand(sizes.contacts))));
+  const inputs = Array.from({ length: 2000 }, () => formatPhone(benchPhone(rand(sizes.contacts)), 'US'));
   const embeddings = createLocalEmbeddings();
   // The REST API alone: no Temporal (nothing here starts a workflow).
   const config = loadConfig('test', { API_TOKENS: 'bench', DATA_DIR: path.join(tmpdir(), 'cc-bench-rest') });

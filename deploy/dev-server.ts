@@ -1,7 +1,7 @@
 /** Starts and stops the Temporal CLI dev server as a child process (embedded mode and tests). */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { assertPortFree, PortInUseError } from '../platform/ports.js';
+import { assertPortFree } from '../platform/ports.js';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributes } from '../temporal.config.js';
 

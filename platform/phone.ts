@@ -12,7 +12,7 @@ export interface NormalisedParty {
 const withheld = /^(anonymous|restricted|private|unknown|unavailable|withheld)$/i;
 
 /** Normalise any party identifier Telnyx may send. Never throws. */
-export function normaliseParty(raw: string | null | undefined, region: CountryCode = 'US'): NormalisedParty {
+export function normaliseParty(raw: string | null | undefined, region: CountryCode): NormalisedParty {
   const value = (raw ?? '').trim();
   if (value === '' || withheld.test(value)) return { e164: null, display: 'anonymous', kind: 'withheld' };
   if (/^sips?:/i.test(value)) {
@@ -34,13 +34,13 @@ export function normaliseParty(raw: string | null | undefined, region: CountryCo
 }
 
 /** E.164 for a phone number in any common format, or null. */
-export function toE164(raw: string, region: CountryCode = 'US'): string | null {
+export function toE164(raw: string, region: CountryCode): string | null {
   const parsed = parsePhoneNumberFromString(raw, region);
   return parsed && parsed.isValid() ? parsed.number : null;
 }
 
 /** A human format for display ("+1 212 555 0100" / national for the default region). */
-export function formatPhone(raw: string, region: CountryCode = 'US'): string {
+export function formatPhone(raw: string, region: CountryCode): string {
   const parsed = parsePhoneNumberFromString(raw, region);
   if (!parsed || !parsed.isValid()) return raw;
   return parsed.country === region ? parsed.formatNational() : parsed.formatInternational();

@@ -1,5 +1,5 @@
 /** Offline embeddings: Universal Sentence Encoder lite (512-d), weights shipped in npm. */
-import { EMBEDDING_DIM } from '../../../db/schema/dimensions.js';
+import { EMBEDDING_DIM } from '../../../contract/embeddings.js';
 import type { EmbeddingsPort } from './port.js';
 import { ProviderError } from '../errors.js';
 

@@ -76,7 +76,7 @@ function wellFormed(s: string | undefined): string | undefined {
 /** Parse a Call Control JSON body. Returns null for event types we do not act on. */
 export function parseCallControl(
   body: unknown,
-  region: CountryCode = 'US',
+  region: CountryCode,
 ): { event: CallEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
@@ -179,7 +179,7 @@ export function texmlToCallEvent(
   f: TexmlFields,
   kind: 'fetch' | 'status' | 'recording',
   now: Date,
-  region: CountryCode = 'US',
+  region: CountryCode,
 ): CallEvent | null {
   const occurredAt = dateOr(f.OccurredAt ?? f.Timestamp, now.toISOString());
   const direction = f.Direction?.startsWith('outbound') ? 'outbound' : 'inbound';
@@ -274,7 +274,7 @@ const messageTypes = new Set(['message.received', 'message.sent', 'message.final
 /** Parse a messaging webhook body. Returns null for event types we do not act on. */
 export function parseMessaging(
   body: unknown,
-  region: CountryCode = 'US',
+  region: CountryCode,
 ): { event: MessageEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
