@@ -5,16 +5,17 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdir } from 'node:fs/promises';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema/index.js';
 import { PgliteThread } from './pglite-thread.js';
-import { RAW_TEXT_TYPES, registerPreparedRunner } from './prepared.js';
+import { RAW_TEXT_TYPES } from './prepared.js';
+import { PreparedStatements, type Database, type PreparedRunner } from './database.js';
 
-export type Schema = typeof schema;
-export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+export { rowsOf, type Database, type Schema } from './database.js';
 
-/** The rows of a `db.execute()` result (the same shape from PGlite and node-postgres). */
-export const rowsOf = <T>(result: unknown): T[] => (result as { rows: T[] }).rows;
+/** Give a drizzle database its prepared statements (how this driver runs a named statement). */
+function withStatements(db: object, runner: PreparedRunner): Database {
+  return Object.defineProperty(db, '$statements', { value: new PreparedStatements(runner) }) as Database;
+}
 
 export interface DatabaseHandle {
   readonly db: Database;
@@ -68,9 +69,8 @@ async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
   if (dataDir) await mkdir(dataDir, { recursive: true });
   // On its own thread, so queries never stall the event loop that answers webhooks.
   const client = await PgliteThread.open(dataDir, [`set hnsw.ef_search = ${HNSW_EF_SEARCH}`]);
-  const db = drizzle(client as never, { schema }) as unknown as Database;
   const raw = Object.fromEntries(RAW_TEXT_TYPES.map((oid) => [oid, (value: string) => value]));
-  registerPreparedRunner(db, async (name, text, params) => {
+  const db = withStatements(drizzle(client as never, { schema }), async (name, text, params) => {
     const res = await client.prepared(name, text, params, { rowMode: 'object', parsers: raw });
     return { rows: res.rows as Record<string, unknown>[] };
   });
@@ -95,14 +95,13 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
 
-  const db = drizzle(pool, { schema }) as unknown as Database;
   // node-postgres prepares a named statement once per pooled connection.
   const rawText = new Set(RAW_TEXT_TYPES);
   const types = {
     getTypeParser: (oid: number, format?: 'text' | 'binary') =>
       rawText.has(oid) ? (value: string) => value : pg.default.types.getTypeParser(oid, format as 'text'),
   };
-  registerPreparedRunner(db, async (name, text, params) => {
+  const db = withStatements(drizzle(pool, { schema }), async (name, text, params) => {
     const res = await pool.query({ name, text, values: params, types } as never);
     return { rows: (res as unknown as { rows: Record<string, unknown>[] }).rows };
   });

@@ -1,5 +1,6 @@
 /**
- * Named prepared statements, for the few hot statements whose planning costs more than running
+ * Named prepared statements written as SQL (drizzle's own prepared queries go through
+ * `db.$statements.once`), for the few hot statements whose planning costs more than running
  * them: the single-contact rescore after every call plans a query of a dozen CTEs (about 6 ms in
  * PGlite) to read a handful of rows (about 2 ms). Prepared, it is planned once per database session.
  *
@@ -9,32 +10,13 @@
 import { createHash } from 'node:crypto';
 import { fillPlaceholders, sql, type SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import type { Database } from './client.js';
+import type { Database } from './database.js';
 
-export type PreparedRunner = (
-  name: string,
-  text: string,
-  params: unknown[],
-) => Promise<{ rows: Record<string, unknown>[] }>;
-
-const runners = new WeakMap<object, PreparedRunner>();
 const dialect = new PgDialect();
-
-/** Called by openDatabase: how this database runs a named prepared statement. */
-export function registerPreparedRunner(db: Database, runner: PreparedRunner): void {
-  runners.set(db, runner);
-}
 
 function compile(base: string, query: SQL) {
   const { sql: text, params } = dialect.sqlToQuery(query);
   return { name: `${base}_${createHash('sha256').update(text).digest('hex').slice(0, 16)}`, text, params };
-}
-
-function runnerOf(db: Database): PreparedRunner {
-  const runner = runners.get(db);
-  if (!runner)
-    throw new Error('prepared statements: this database was not opened by openDatabase (no prepared-statement runner)');
-  return runner;
 }
 
 /** A placeholder with its type: `placeholder('at', 'timestamptz')` is `$n::timestamptz` filled with the value `at`. */
@@ -49,7 +31,7 @@ export function definePrepared<V extends Record<string, unknown>>(base: string, 
   let compiled: ReturnType<typeof compile> | undefined;
   return (db: Database, values: V): Promise<{ rows: Record<string, unknown>[] }> => {
     compiled ??= compile(base, build(db));
-    return runnerOf(db)(compiled.name, compiled.text, fillPlaceholders(compiled.params, values));
+    return db.$statements.run(compiled.name, compiled.text, fillPlaceholders(compiled.params, values));
   };
 }
 

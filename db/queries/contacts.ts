@@ -100,19 +100,16 @@ export async function getContact(db: Database, id: string): Promise<Contact | nu
   return row ?? null;
 }
 
-const lookups = new WeakMap<Database, ReturnType<typeof prepareLookup>>();
-const prepareLookup = (db: Database) =>
-  db
-    .select()
-    .from(contacts)
-    .where(eq(contacts.phoneE164, sql.placeholder('phone')))
-    .limit(1)
-    .prepare('caller_id_lookup');
-
 /** Caller ID: one probe of the unique E.164 index, as a prepared statement (it runs on every ring). */
 export async function findContactByPhone(db: Database, e164: string): Promise<Contact | null> {
-  let lookup = lookups.get(db);
-  if (!lookup) lookups.set(db, (lookup = prepareLookup(db)));
+  const lookup = db.$statements.once('caller_id_lookup', () =>
+    db
+      .select()
+      .from(contacts)
+      .where(eq(contacts.phoneE164, sql.placeholder('phone')))
+      .limit(1)
+      .prepare('caller_id_lookup'),
+  );
   const [row] = await lookup.execute({ phone: e164 });
   return row ?? null;
 }
@@ -126,28 +123,19 @@ export interface CallerMatch {
   relationshipScore: number | null;
 }
 
-const callerLookups = new WeakMap<Database, ReturnType<typeof prepareCaller>>();
-const prepareCaller = (db: Database) =>
-  db
-    .select({
-      id: contacts.id,
-      firstName: contacts.firstName,
-      lastName: contacts.lastName,
-      company: contacts.company,
-      lastContactedAt: contacts.lastContactedAt,
-      relationshipScore: contacts.relationshipScore,
-    })
-    .from(contacts)
-    .where(eq(contacts.phoneE164, sql.placeholder('phone')))
-    .limit(1)
-    .prepare('caller_identify');
-
-/** Caller ID on ring: the seed's CallerInfo fields only, one prepared probe of the unique E.164 index. */
+/** Caller ID on ring: the CallerInfo fields of the caller-ID lookup (the same prepared probe). */
 export async function identifyCaller(db: Database, e164: string): Promise<CallerMatch | null> {
-  let lookup = callerLookups.get(db);
-  if (!lookup) callerLookups.set(db, (lookup = prepareCaller(db)));
-  const [row] = await lookup.execute({ phone: e164 });
-  return row ?? null;
+  const c = await findContactByPhone(db, e164);
+  return c
+    ? {
+        id: c.id,
+        firstName: c.firstName,
+        lastName: c.lastName,
+        company: c.company,
+        lastContactedAt: c.lastContactedAt,
+        relationshipScore: c.relationshipScore,
+      }
+    : null;
 }
 
 /** Attach calls and messages from this number that arrived before the contact existed. */

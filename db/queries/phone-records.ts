@@ -132,12 +132,7 @@ function buildStageStatements(db: Database) {
     get: db.select(recordColumns).from(phoneRecords).where(byId).limit(1).prepare('get_phone_record'),
   };
 }
-const stageStatementsByDb = new WeakMap<Database, ReturnType<typeof buildStageStatements>>();
-function stageStatements(db: Database) {
-  let statements = stageStatementsByDb.get(db);
-  if (!statements) stageStatementsByDb.set(db, (statements = buildStageStatements(db)));
-  return statements;
-}
+const stageStatements = (db: Database) => db.$statements.once('stage_statements', () => buildStageStatements(db));
 
 /** Set pipeline stages' status on the record. */
 export async function setStageStatus(
