@@ -6,21 +6,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config.js';
 import type { Activities } from '../activities/index.js';
-import { createApp } from '../api/app.js';
-import { apiDeps } from '../api/compose.js';
-import { createWorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { openDatabase } from '../db/client.js';
 import { devKeys } from '../deploy/dev-secrets.js';
 import { startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
-import { buildWorker } from '../worker/worker.js';
 import { say } from './lib.js';
+import { startStack } from '../deploy/stack.js';
 import { silentLog } from '../platform/logger.js';
 import { freePort } from '../platform/ports.js';
 
@@ -45,28 +40,17 @@ export async function startEmbeddedStack(env: Record<string, string> = {}, activ
     ...env,
   });
   const database = await openDatabase({ pgliteDir: path.join(dir, 'pglite') });
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
-  const native = await NativeConnection.connect({ address: temporal.address });
-  const { worker, providers } = await buildWorker(config, { connection: native, db: database.db, activities });
-  const running = worker.run();
-  const gateway = createWorkflowGateway(client, config.temporal.taskQueue, config.calls);
-  const app = createApp(
-    apiDeps(
-      config,
-      {
-        database,
-        gateway,
-        log: silentLog,
-        telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
-        embeddings: providers.embeddings,
-        recordings: providers.blobs,
-      },
-      { publicBaseUrl: 'http://localhost', ownerName: 'Bench' },
-    ),
-  );
   const port = await freePort();
-  const server = serve({ fetch: app.fetch, port, hostname: '127.0.0.1' });
+  const stack = await startStack(config, {
+    database,
+    log: silentLog,
+    telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
+    temporalAddress: temporal.address,
+    activities,
+    listen: { port, hostname: '127.0.0.1' },
+    app: { publicBaseUrl: 'http://localhost', ownerName: 'Bench' },
+  });
+  const { client } = stack;
   return {
     url: `http://127.0.0.1:${port}`,
     temporalAddress: temporal.address,
@@ -76,12 +60,7 @@ export async function startEmbeddedStack(env: Record<string, string> = {}, activ
     config,
     database,
     async stop() {
-      server.close();
-      worker.shutdown();
-      await running;
-      await native.close();
-      await connection.close();
-      await database.close();
+      await stack.stop();
       await temporal.stop();
       await rm(dir, { recursive: true, force: true });
     },

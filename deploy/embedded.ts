@@ -4,28 +4,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
-import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
 import path from 'node:path';
 import { isEmbedded, loadConfigOrExit, secretValues } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { engineChecks } from '../activities/providers/index.js';
-import { createApp, hardenServer } from '../api/app.js';
-import { apiDeps } from '../api/compose.js';
 import { createSessions } from '../api/session.js';
 import { ensureDashboardBuilt } from './build-dashboard.js';
 import { createTestCalls } from './test-call.js';
-import { createWorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { superviseDevServer, type DevServer } from './dev-server.js';
+import { startStack } from './stack.js';
 import { locateTemporalCli } from './temporal-cli.js';
-import { buildWorker } from '../worker/worker.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { devTelnyxKeyPair, embeddedApiToken, embeddedCodecKeys } from './dev-secrets.js';
-import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
+import { EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
 import { createLogger, temporalLogFunction } from '../platform/logger.js';
-import { temporalConnectionOptions } from '../temporal/connection.js';
 import { assertPortFree, PortInUseError } from '../platform/ports.js';
 
 const say = (line: string) => console.log(`[command-center] ${line}`);
@@ -90,28 +83,6 @@ async function main() {
       pgliteDir: config.database.pgliteDir,
       poolSize: config.database.poolSize,
     });
-    const connOpts = temporalConnectionOptions(config, devServer?.address);
-    const connection = await Connection.connect(connOpts);
-    const client = new Client({
-      connection,
-      namespace: config.temporal.namespace,
-      dataConverter: dataConverterFor(codec),
-    });
-    const nativeConnection = await NativeConnection.connect(connOpts);
-    if (devServer) {
-      // Closed workflow histories are kept a week on the dev server (the database keeps the results;
-      // the histories are for inspecting runs in the UI), then Temporal deletes them.
-      await connection.workflowService.updateNamespace({
-        namespace: config.temporal.namespace,
-        // protobufjs takes a number where its types say Long.
-        config: { workflowExecutionRetentionTtl: { seconds: (EMBEDDED_HISTORY_RETENTION_DAYS * 86_400) as never } },
-      });
-    }
-    const { worker, providers } = await buildWorker(config, { connection: nativeConnection, db: database.db, codec });
-    const workerRun = worker.run();
-    const engines = engineChecks(providers, config);
-    const gateway = createWorkflowGateway(client, config.temporal.taskQueue, config.calls);
-    await gateway.ensureRetentionSchedule();
     // The Setup page's "Play a test call", while webhooks are verified with the development key.
     const selfHost = ['0.0.0.0', '::', 'localhost'].includes(config.http.host) ? '127.0.0.1' : config.http.host;
     const testCalls = devKey
@@ -126,39 +97,43 @@ async function main() {
       secureCookies: config.http.publicBaseUrl.startsWith('https:'),
       db: database.db,
     });
-    const app = createApp(
-      apiDeps(
-        config,
-        {
-          database,
-          gateway,
-          log,
-          telnyxPublicKey: publicKeyFromBase64(telnyxKey),
-          embeddings: providers.embeddings,
-          recordings: providers.blobs,
-        },
-        {
-          apiTokens,
-          // One process: the worker's engines are this process's too.
-          engines,
-          codec,
-          codecUiOrigin: config.temporal.uiUrl ?? `http://localhost:${config.temporal.uiPort}`,
-          codecUiSecret: uiCodecSecret,
-          sessions,
-          telnyxKeySource: config.telnyx.publicKey ? 'configured' : 'development',
-          testCall: testCalls?.place,
-        },
-      ),
-    );
-    const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host });
-    hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
+    const stack = await startStack(config, {
+      database,
+      log,
+      telnyxPublicKey: publicKeyFromBase64(telnyxKey),
+      codec,
+      temporalAddress: devServer?.address,
+      listen: { port: config.http.port, hostname: config.http.host },
+      app: {
+        apiTokens,
+        codecUiOrigin: config.temporal.uiUrl ?? `http://localhost:${config.temporal.uiPort}`,
+        codecUiSecret: uiCodecSecret,
+        sessions,
+        telnyxKeySource: config.telnyx.publicKey ? 'configured' : 'development',
+        testCall: testCalls?.place,
+      },
+    }).catch(async (err: unknown) => {
+      await testCalls?.close();
+      await database.close();
+      throw err;
+    });
+    if (devServer) {
+      // Closed workflow histories are kept a week on the dev server (the database keeps the results;
+      // the histories are for inspecting runs in the UI), then Temporal deletes them.
+      await stack.connection.workflowService.updateNamespace({
+        namespace: config.temporal.namespace,
+        // protobufjs takes a number where its types say Long.
+        config: { workflowExecutionRetentionTtl: { seconds: (EMBEDDED_HISTORY_RETENTION_DAYS * 86_400) as never } },
+      });
+    }
+    await stack.gateway.ensureRetentionSchedule();
     say(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     say(
       `Dashboard:   http://localhost:${config.http.port}/auth/link?code=${sessions.issueLinkCode()} (one-time sign-in link, 15 minutes; later sign in with the API token)`,
     );
     say(`API:         http://localhost:${config.http.port}`);
     say(`API docs:    http://localhost:${config.http.port}/docs (OpenAPI: /openapi.json)`);
-    say(`Temporal UI: ${devServer?.uiUrl ?? `(external) ${connOpts.address}`}`);
+    say(`Temporal UI: ${devServer?.uiUrl ?? `(external) ${config.temporal.address}`}`);
     // The token in full once, when it was made; afterwards only where it is kept (logs and
     // terminals outlive a start). A token from API_TOKENS is the operator's: never printed.
     const tokenFile = path.join(config.dataDir, 'api-token');
@@ -171,7 +146,7 @@ async function main() {
     );
     say('Ctrl-C stops everything cleanly.');
     // The same checks /ready answers, in words (this also loads the local models once).
-    for (const [name, check] of Object.entries(engines)) {
+    for (const [name, check] of Object.entries(stack.engines)) {
       const r = await check().catch((err: Error) => ({ ok: false, detail: err.message }));
       say(`${`${name}:`.padEnd(12)} ${r.ok ? 'ok' : 'UNAVAILABLE'} (${r.detail})`);
     }
@@ -188,14 +163,8 @@ async function main() {
       }
       stopping = Date.now();
       say(`${signal}: draining the worker (Ctrl-C again to force) ...`);
-      await new Promise<void>((r) => server.close(() => r()));
+      await stack.stop();
       await testCalls?.close();
-      worker.shutdown();
-      await workerRun.catch(() => undefined);
-      await providers.speech.close?.();
-      await nativeConnection.close();
-      await connection.close();
-      await database.close();
       await stopDevServer();
       say('stopped.');
       process.exit(0);

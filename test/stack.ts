@@ -1,18 +1,14 @@
 /** Test helpers: real databases, a real Temporal client and the project's worker on a fresh task queue. */
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
-import { loadConfig, type Config } from '../config.js';
+import { Runtime, DefaultLogger } from '@temporalio/worker';
+import { loadConfig } from '../config.js';
 import { devKeys } from '../deploy/dev-secrets.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
-import { createApp, type AppDeps } from '../api/app.js';
-import { apiDeps } from '../api/compose.js';
-import { createWorkflowGateway, type WorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
-import { buildWorker } from '../worker/worker.js';
-import { dataConverterFor, EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../temporal/codec.js';
+import { EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../temporal/codec.js';
 import { scratchPath } from './scratch.js';
+import { startStack as startProduct, type Stack as ProductStack } from '../deploy/stack.js';
 import { silentLog } from '../platform/logger.js';
 
 export const need = (name: string): string => {
@@ -63,20 +59,12 @@ export async function postSigned(
   });
 }
 
-export interface Stack {
-  config: Config;
-  database: DatabaseHandle;
-  client: Client;
-  gateway: WorkflowGateway;
-  app: ReturnType<typeof createApp>;
-  /** What the app was built from, to build another app against another database or queue. */
-  appDeps: AppDeps;
-  worker: Worker;
+/** The product as `npm start` composes it (deploy/stack.ts), with the test's credentials. */
+export interface Stack extends ProductStack {
   token: string;
   keys: ReturnType<typeof devKeys>;
   /** TEMPORAL_CODEC_KEYS of this stack, for worker processes that join it. */
   codecKeys: string;
-  stop(): Promise<void>;
 }
 
 /** App + worker + database against the shared Temporal dev server, isolated by task queue. */
@@ -96,52 +84,20 @@ export async function startStack(
     ...o.env,
   });
   const database = await freshDatabase(o.db ?? 'pglite');
-  const address = need('TEST_TEMPORAL_ADDRESS');
-  const connection = await Connection.connect({ address });
   // History is encrypted in tests as in production: a fresh key per stack.
   const codecKeys = o.codecKeys ?? newCodecKeySpec('test');
-  const codec = new EncryptionCodec(parseCodecKeys(codecKeys));
-  const client = new Client({ connection, dataConverter: dataConverterFor(codec) });
-  const native = await NativeConnection.connect({ address });
-  const { worker, providers } = await buildWorker(config, {
-    connection: native,
-    db: database.db,
-    activities: o.activities,
-    codec,
-  });
-  const running = worker.run();
-  const gateway = createWorkflowGateway(client, config.temporal.taskQueue, config.calls);
-  const appDeps = apiDeps(
-    config,
-    {
-      database,
-      gateway,
-      log: silentLog,
-      telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
-      embeddings: providers.embeddings,
-      recordings: providers.blobs,
-    },
-    // No engine checks: the suite's shared dev server has no worker on most stacks' queues at /ready time.
-    { publicBaseUrl: 'http://localhost:3000', ownerName: 'Test Owner', engines: {} },
-  );
-  const app = createApp(appDeps);
-  return {
-    appDeps,
-    config,
+  const stack = await startProduct(config, {
     database,
-    client,
-    gateway,
-    app,
-    worker,
-    token,
-    keys,
-    codecKeys,
-    async stop() {
-      worker.shutdown();
-      await running;
-      await native.close();
-      await connection.close();
-      await database.close();
-    },
-  };
+    log: silentLog,
+    telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
+    codec: new EncryptionCodec(parseCodecKeys(codecKeys)),
+    temporalAddress: need('TEST_TEMPORAL_ADDRESS'),
+    activities: o.activities,
+    // No engine checks: the suite's shared dev server has no worker on most stacks' queues at /ready time.
+    app: { publicBaseUrl: 'http://localhost:3000', ownerName: 'Test Owner', engines: {} },
+  }).catch(async (err: unknown) => {
+    await database.close();
+    throw err;
+  });
+  return { ...stack, token, keys, codecKeys };
 }
