@@ -9,7 +9,13 @@ import path from 'node:path';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import { EMBEDDING_DIM } from './contract/embeddings.js';
 
-export type Role = 'embedded' | 'api' | 'worker' | 'test';
+export type Role = 'embedded' | 'api' | 'worker' | 'test' | 'cluster';
+
+/**
+ * The production topology's default ports (`npm run cluster` and deploy/compose.yaml alike; the
+ * topology in deploy/topology.ts is built from them).
+ */
+export const CLUSTER_PORTS = { postgresql: 5432, temporalPostgresql: 5433, temporal: 7233, temporalUi: 8080 } as const;
 
 const optionalString = z
   .string()
@@ -61,7 +67,13 @@ export const envSchema = z.object({
     .transform((v) => v === 'true'),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
-  TEMPORAL_UI_PORT: port(8233),
+  /** The Temporal UI: 8233 beside `npm start`'s dev server, 8080 in the cluster. */
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** `npm run cluster`: the product's PostgreSQL, Temporal's PostgreSQL, Temporal's frontend. */
+  CLUSTER_PG_PORT: port(CLUSTER_PORTS.postgresql),
+  CLUSTER_TEMPORAL_PG_PORT: port(CLUSTER_PORTS.temporalPostgresql),
+  // Temporal keeps its services' ports in a smallint column: they (this one, the next 10, 300 below) stay under 32768.
+  CLUSTER_TEMPORAL_PORT: z.coerce.number().int().min(1024).max(32_000).default(CLUSTER_PORTS.temporal),
   TEMPORAL_UI_URL: optionalUrl,
   /** The Temporal UI's codec path secret (`/codec/ui/<secret>`), at least 32 characters; `npm start` and the cluster make one per start. */
   TEMPORAL_UI_CODEC_SECRET: optionalString.pipe(z.string().min(32).optional()),
@@ -241,7 +253,7 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
     logLevel: e.LOG_LEVEL,
     dataDir,
     http: {
-      host: e.HOST ?? (role === 'api' ? '0.0.0.0' : '127.0.0.1'),
+      host: e.HOST ?? (role === 'api' || role === 'cluster' ? '0.0.0.0' : '127.0.0.1'),
       port: e.PORT,
       publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
       maxWebhookBytes: e.MAX_WEBHOOK_BYTES,
@@ -268,7 +280,7 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       tlsCaPath: e.TEMPORAL_TLS_CA_PATH,
       cliPath: e.TEMPORAL_CLI_PATH,
       devPort: e.TEMPORAL_DEV_PORT,
-      uiPort: e.TEMPORAL_UI_PORT,
+      uiPort: e.TEMPORAL_UI_PORT ?? (role === 'cluster' ? CLUSTER_PORTS.temporalUi : 8233),
       /** The Temporal UI of a cluster (the dashboard links each call's run there; CORS for the codec endpoint). */
       uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),
       uiCodecSecret: e.TEMPORAL_UI_CODEC_SECRET,
@@ -325,6 +337,14 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       messagesDays: e.RETAIN_MESSAGES_DAYS,
       scoreHistoryDays: e.RETAIN_SCORE_HISTORY_DAYS,
     },
+    /** `npm run cluster`: where its databases and Temporal listen (the APIs on PORT and PORT+1). */
+    cluster: {
+      ports: {
+        postgresql: e.CLUSTER_PG_PORT,
+        temporalPostgresql: e.CLUSTER_TEMPORAL_PG_PORT,
+        temporal: e.CLUSTER_TEMPORAL_PORT,
+      },
+    },
     /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */
     recordings: {
       allowedBuckets: (e.RECORDING_BUCKETS ?? '')
@@ -337,7 +357,7 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
           .map((h) => h.trim().toLowerCase())
           .filter(Boolean),
         // The simulator and the tests serve recordings from this machine.
-        ...(role === 'embedded' || role === 'test' ? ['localhost', '127.0.0.1'] : []),
+        ...(role === 'embedded' || role === 'test' || role === 'cluster' ? ['localhost', '127.0.0.1'] : []),
       ],
     },
   };

@@ -15,7 +15,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { z } from 'zod';
+import { loadConfigOrExit } from '../config.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { bundleIsFresh, defaultBundlePath } from '../worker/worker.js';
 import { ensureDashboardBuilt } from './build-dashboard.js';
@@ -29,25 +29,12 @@ import {
 } from './native-postgres.js';
 import { groupMembers, signalGroup, stopGroup } from './process-group.js';
 import { provisionTemporalServer, startTemporalServer, type RunningTemporal } from './temporal-server.js';
-import { appProcessEnv, appServices, infraServices, type AppServiceName, type SharedAppEnv } from './topology.js';
+import { appProcessEnv, appServices, type AppServiceName, type SharedAppEnv } from './topology.js';
 import { assertPortFree, PortInUseError } from '../platform/ports.js';
 
 const say = (line: string) => console.log(`[cluster] ${line}`);
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
-const portVar = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
-const clusterEnv = z.object({
-  DATA_DIR: z.string().default('.data'),
-  PORT: portVar(3000),
-  METRICS_PORT: portVar(9464),
-  CLUSTER_PG_PORT: portVar(infraServices.postgresql.port),
-  CLUSTER_TEMPORAL_PG_PORT: portVar(infraServices['temporal-postgresql'].port),
-  // Temporal keeps its services' ports in a smallint column: they (this one, the next 10, 300 below) stay under 32768.
-  CLUSTER_TEMPORAL_PORT: z.coerce.number().int().min(1024).max(32_000).default(infraServices.temporal.port),
-  TEMPORAL_UI_PORT: portVar(infraServices['temporal-ui'].port),
-  TEMPORAL_NAMESPACE: z.string().default('default'),
-  RECORDING_HOSTS: z.string().optional(),
-});
 
 interface AppProcess {
   name: AppServiceName;
@@ -63,22 +50,18 @@ async function main() {
   // A closed terminal or pipe must not end the supervisor (it would leave its processes running):
   // lines that cannot be printed are still in each process's log file.
   for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
-  const parsed = clusterEnv.safeParse(process.env);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) console.error(`[cluster] ${issue.path.join('.')}: ${issue.message}`);
-    process.exit(2);
-  }
-  const e = parsed.data;
-  const dataDir = path.resolve(e.DATA_DIR);
+  // The one configuration, read once (its `cluster` section holds this topology's own ports).
+  const config = loadConfigOrExit('cluster');
+  const dataDir = config.dataDir;
   const clusterDir = path.join(dataDir, 'cluster');
   const ports = {
-    api: [e.PORT, e.PORT + 1],
-    metrics: [e.METRICS_PORT, e.METRICS_PORT + 1],
-    postgresql: e.CLUSTER_PG_PORT,
-    temporalPostgresql: e.CLUSTER_TEMPORAL_PG_PORT,
-    temporal: e.CLUSTER_TEMPORAL_PORT,
-    temporalMetrics: e.CLUSTER_TEMPORAL_PORT + 767,
-    ui: e.TEMPORAL_UI_PORT,
+    api: [config.http.port, config.http.port + 1],
+    metrics: [config.metrics.port, config.metrics.port + 1],
+    postgresql: config.cluster.ports.postgresql,
+    temporalPostgresql: config.cluster.ports.temporalPostgresql,
+    temporal: config.cluster.ports.temporal,
+    temporalMetrics: config.cluster.ports.temporal + 767,
+    ui: config.temporal.uiPort,
   };
   // App processes left by a supervisor that was killed hard (SIGKILL) are stopped before anything starts.
   await stopLeftovers(path.join(clusterDir, 'processes.json'));
@@ -102,9 +85,9 @@ async function main() {
   await mkdir(logsDir, { recursive: true });
 
   // Keys: the same files `npm start` uses (so `npm run simulate` signs for both), unless given.
-  const token = process.env.API_TOKENS?.split(',')[0]?.trim() || (await embeddedApiToken(dataDir)).value;
-  const telnyxPublicKey = process.env.TELNYX_PUBLIC_KEY || (await devTelnyxKeyPair(dataDir)).publicKeyBase64;
-  const codecKeys = process.env.TEMPORAL_CODEC_KEYS || (await embeddedCodecKeys(dataDir)).value;
+  const token = config.apiTokens[0] ?? (await embeddedApiToken(dataDir)).value;
+  const telnyxPublicKey = config.telnyx.publicKey ?? (await devTelnyxKeyPair(dataDir)).publicKeyBase64;
+  const codecKeys = config.temporal.codecKeys ?? (await embeddedCodecKeys(dataDir)).value;
 
   say('provisioning (first run only: builds and installs into .tools) ...');
   const [appPgBin, temporalPgBin, temporalTools] = await Promise.all([
@@ -112,7 +95,7 @@ async function main() {
     provisionDebianPostgres(say),
     provisionTemporalServer(say),
   ]);
-  if (!process.env.DEEPGRAM_API_KEY) await ensureSpeechEngine(say);
+  if (!config.deepgram.apiKey) await ensureSpeechEngine(say);
   await ensureDashboardBuilt(say);
   if (!(existsSync(defaultBundlePath) && (await bundleIsFresh(defaultBundlePath)))) {
     say('building the workflow bundle ...');
@@ -142,14 +125,14 @@ async function main() {
     const databaseUrl = await ensureDatabase(appPg, 'command_center');
 
     // The Temporal UI decodes through a path only it is given (made at each start).
-    const uiCodecSecret = process.env.TEMPORAL_UI_CODEC_SECRET || randomBytes(24).toString('hex');
+    const uiCodecSecret = config.temporal.uiCodecSecret ?? randomBytes(24).toString('hex');
     say(`starting the Temporal server (4 history shards) on ${ports.temporal} ...`);
     const temporal: RunningTemporal = await startTemporalServer({
       tools: temporalTools,
       dir: path.join(clusterDir, 'temporal'),
       pgPort: ports.temporalPostgresql,
       ports: { frontend: ports.temporal, metrics: ports.temporalMetrics, ui: ports.ui },
-      namespace: e.TEMPORAL_NAMESPACE,
+      namespace: config.temporal.namespace,
       codecEndpoint: `http://localhost:${ports.api[0]}/codec/ui/${uiCodecSecret}`,
       say,
     });
@@ -159,23 +142,23 @@ async function main() {
       DATA_DIR: path.join(clusterDir, 'app'),
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: e.TEMPORAL_NAMESPACE,
-      TEMPORAL_TASK_QUEUE: process.env.TEMPORAL_TASK_QUEUE ?? 'command-center',
+      TEMPORAL_NAMESPACE: config.temporal.namespace,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
       TEMPORAL_CODEC_KEYS: codecKeys,
       TEMPORAL_UI_URL: temporal.uiUrl ?? '',
       TEMPORAL_UI_CODEC_SECRET: uiCodecSecret,
-      API_TOKENS: process.env.API_TOKENS ?? token,
+      API_TOKENS: config.apiTokens.length ? config.apiTokens.join(',') : token,
       TELNYX_PUBLIC_KEY: telnyxPublicKey,
-      PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://localhost:${ports.api[0]}`,
+      PUBLIC_BASE_URL: config.http.publicBaseUrl,
       // Telnyx's hosts, and this machine for the simulator's recordings.
-      RECORDING_HOSTS: e.RECORDING_HOSTS ?? 'amazonaws.com,telnyx.com,localhost,127.0.0.1',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-      METRICS_HOST: process.env.METRICS_HOST ?? '127.0.0.1',
+      RECORDING_HOSTS: config.recordings.allowedHosts.join(','),
+      LOG_LEVEL: config.logLevel,
+      METRICS_HOST: config.metrics.host,
     };
     apps = (Object.keys(appServices) as AppServiceName[]).map((name) => ({
       name,
       env: appProcessEnv(name, shared, {
-        host: process.env.HOST ?? '0.0.0.0',
+        host: config.http.host,
         apiPort: ports.api[0]!,
         metricsPort: ports.metrics[0]!,
       }),
@@ -237,7 +220,7 @@ async function main() {
       `PostgreSQL:   ${databaseUrl.replace(/\/\/[^@]*@/, '//')} (app), 127.0.0.1:${ports.temporalPostgresql} (Temporal)`,
     );
     say(
-      `API token:    ${token}${process.env.API_TOKENS ? ' (from API_TOKENS)' : ` (kept in ${path.join(dataDir, 'api-token')})`}`,
+      `API token:    ${token}${config.apiTokens.length ? ' (from API_TOKENS)' : ` (kept in ${path.join(dataDir, 'api-token')})`}`,
     );
     say(`Logs:         ${logsDir}`);
     say(

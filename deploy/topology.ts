@@ -3,6 +3,7 @@
  * `deploy/compose.yaml` runs in containers, with the same names, ports and environment variable
  * names (a test holds the two together).
  */
+import { CLUSTER_PORTS } from '../config.js';
 
 /** The product's own processes: two API processes and two workers (`npm run api` / `npm run worker`). */
 export const appServices = {
@@ -21,11 +22,11 @@ export type AppServiceName = keyof typeof appServices;
  */
 export const infraServices = {
   /** The product's database: PostgreSQL with pgvector. */
-  postgresql: { port: 5432, published: true },
+  postgresql: { port: CLUSTER_PORTS.postgresql, published: true },
   /** Temporal's persistence and visibility: PostgreSQL with contrib (btree_gin). */
-  'temporal-postgresql': { port: 5433, published: true },
-  temporal: { port: 7233, published: false },
-  'temporal-ui': { port: 8080, published: true },
+  'temporal-postgresql': { port: CLUSTER_PORTS.temporalPostgresql, published: true },
+  temporal: { port: CLUSTER_PORTS.temporal, published: false },
+  'temporal-ui': { port: CLUSTER_PORTS.temporalUi, published: true },
 } as const;
 
 export const DEFAULT_API_PORT = 3000;
