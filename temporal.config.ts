@@ -76,6 +76,27 @@ export const localActivityProfiles = {
   },
 } satisfies Record<string, LocalActivityOptions>;
 
+/*
+ * Patch generations, and when each retires.
+ *
+ * A running workflow replays its history on every worker, so a change to what a workflow does is
+ * taken behind `patched(ID)` and both branches live until no run of the old branch can still be
+ * open. The histories in workflows/histories/ (one file per generation, `*.v1-*`, `*.v2-*`, ...)
+ * prove that every generation still replays.
+ *
+ * A generation can retire once the newest patch has been deployed for longer than a call can live:
+ * the longest call (`callTimeouts.maxCallLengthMs`, 6 h) plus its straggler window (10 min) and the
+ * recording and settle waits, with margin: 24 hours. Checked on the cluster with
+ *   temporal workflow count --query "WorkflowType='callWorkflow' AND ExecutionStatus='Running' AND StartTime < '<deploy time>'"
+ * which must answer 0. Then, in one release: the old branch is deleted and `patched(ID)` becomes
+ * `deprecatePatch(ID)` (new runs still write the marker, so a worker of the previous release can
+ * replay them during the rollout); the old generation's history files are deleted with it. In the
+ * release after that, `deprecatePatch(ID)` is removed. The message workflow's patch retires the same
+ * way (a message run lives seconds). The ids below are in the order they were introduced; none is
+ * retired yet, because open runs of every generation may exist on installations that upgraded
+ * within the last day and the cost of keeping them is a few branches.
+ */
+
 /**
  * patched() id of the second call workflow: database steps as local activities, a short wait for
  * stragglers after an unanswered hangup, and a second pipeline pass when late events change the call.

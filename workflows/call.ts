@@ -27,7 +27,14 @@ import {
   searchAttributes,
 } from '../temporal.config.js';
 import { callEventSignal, getCallProgressQuery } from './signals.js';
-import type { CallEvent, CallProgress, CallSnapshot, CallWorkflowInput, StageName, StageState } from '../contract/index.js';
+import type {
+  CallEvent,
+  CallProgress,
+  CallSnapshot,
+  CallWorkflowInput,
+  StageName,
+  StageState,
+} from '../contract/index.js';
 
 export type { CallWorkflowInput };
 import { applyEvent, isSettled, needsAnswer, newCallState, snapshot } from './call-state.js';
@@ -49,189 +56,248 @@ export interface CallWorkflowResult {
   stages: Partial<Record<StageName, StageState>>;
 }
 
-/** The call workflow. */
+/**
+ * Everything one run of a call knows, in one record: the signal handler writes events into it, and
+ * each step of the story below reads and updates it. Nothing else is shared between the steps.
+ */
+interface CallRun {
+  readonly input: CallWorkflowInput;
+  /** Which generation of the workflow this run is (see "Patch generations" in temporal.config.ts). */
+  readonly v2: boolean;
+  readonly v3: boolean;
+  readonly db: typeof remoteDb;
+  readonly state: ReturnType<typeof newCallState>;
+  readonly progress: CallProgress;
+  /** Events arrived that the stored record does not reflect yet. */
+  dirty: boolean;
+  /** Set by an event that can change what the call was: an answer, or a recording (or its error). */
+  pathEvent: boolean;
+  /** The run's one-line summary in the Temporal UI. */
+  details: string;
+  /** A recording of this call is already stored (a reprocessed or reopened call). */
+  storedRecording: boolean;
+}
+
+/** The call as this run last stored it. */
+interface StoredCall {
+  snap: CallSnapshot;
+  phoneRecordId: string;
+  contactId: string | null;
+}
+
+/**
+ * The call workflow: follow the call until it ends, settle what it was, run its pipeline, and stay
+ * open for late events while they could still change the call.
+ */
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallWorkflowResult> {
+  const run = await openRun(input);
+  const call = input.reprocessPhoneRecordId
+    ? await storedCall(run, input.reprocessPhoneRecordId)
+    : await followCall(run);
+  run.progress.phoneRecordId = call.phoneRecordId;
+  run.progress.status = call.snap.status;
+  // The window for stragglers runs from when this run stopped following the call: after its hangup
+  // (and the settle and recording waits), or from the start of a run reopened by a late event.
+  const closeAt = Date.now() + (input.stragglerWindowMs ?? callTimeouts.stragglerWindowMs);
+  await runPipeline(run, call);
+  if (run.v2 && !input.reprocessPhoneRecordId) await absorbLateEvents(run, call);
+  if (run.v3 && !input.reprocessPhoneRecordId) await stayOpenForStragglers(run, call, closeAt);
+  else {
+    if (run.dirty) await persist(run);
+    finish(run);
+  }
+  return { phoneRecordId: call.phoneRecordId, status: run.progress.status, stages: run.progress.stages };
+}
+
+/** The run's record, its signal and query handlers, and the events it starts with. */
+async function openRun(input: CallWorkflowInput): Promise<CallRun> {
   // Runs recorded before this patch used ordinary activities for the database steps and took the
   // first terminal state as final; they replay so.
   const v2 = patched(CALL_WORKFLOW_V2_PATCH);
   // Runs before this patch closed right after their pipeline and did not count a recording as an answer.
   const v3 = v2 && patched(CALL_STRAGGLER_WINDOW_PATCH);
-  const db = v2 ? localDb : remoteDb;
-  const state = newCallState(input.callSessionId, { recordingProvesAnswer: v3 });
-  let dirty = false;
-  // Set by an event that can change what the call was: an answer, or a recording (or its error).
-  let pathEvent = false;
-  const progress: CallProgress = {
-    callSessionId: input.callSessionId,
-    status: 'initiated',
-    stage: 'waiting',
-    stages: {},
-    eventsSeen: 0,
-    duplicatesIgnored: 0,
+  const run: CallRun = {
+    input,
+    v2,
+    v3,
+    db: v2 ? localDb : remoteDb,
+    state: newCallState(input.callSessionId, { recordingProvesAnswer: v3 }),
+    progress: {
+      callSessionId: input.callSessionId,
+      status: 'initiated',
+      stage: 'waiting',
+      stages: {},
+      eventsSeen: 0,
+      duplicatesIgnored: 0,
+    },
+    dirty: false,
+    pathEvent: false,
+    details: '',
+    storedRecording: false,
   };
   setHandler(callEventSignal, (event) => {
     if (event.callSessionId !== input.callSessionId) return;
-    if (applyEvent(state, event)) {
-      dirty = true;
-      if (changesPath(event)) pathEvent = true;
+    if (applyEvent(run.state, event)) {
+      run.dirty = true;
+      if (changesPath(event)) run.pathEvent = true;
     }
-    progress.eventsSeen = state.events.length;
-    progress.duplicatesIgnored = state.duplicatesIgnored;
+    run.progress.eventsSeen = run.state.events.length;
+    run.progress.duplicatesIgnored = run.state.duplicatesIgnored;
   });
-  setHandler(getCallProgressQuery, () => progress);
+  setHandler(getCallProgressQuery, () => run.progress);
   for (const event of input.initialEvents ?? []) {
-    if (event.callSessionId === input.callSessionId && applyEvent(state, event)) dirty = true;
+    if (event.callSessionId === input.callSessionId && applyEvent(run.state, event)) run.dirty = true;
   }
-  let storedRecording = false;
   if (input.reopenPhoneRecordId) {
     // What the closed run left, as events; the late event that reopened the call arrives as a signal.
-    const stored = await db.loadStoredCallEvents({ phoneRecordId: input.reopenPhoneRecordId });
-    for (const event of stored.events) if (applyEvent(state, event)) dirty = true;
-    storedRecording = stored.hasRecording;
+    const stored = await run.db.loadStoredCallEvents({ phoneRecordId: input.reopenPhoneRecordId });
+    for (const event of stored.events) if (applyEvent(run.state, event)) run.dirty = true;
+    run.storedRecording = stored.hasRecording;
   }
+  return run;
+}
 
-  let details = '';
-  let snap: CallSnapshot;
-  let phoneRecordId: string;
-  let contactId: string | null = null;
-  if (input.reprocessPhoneRecordId) {
-    const stored = await db.loadCallForReprocess({ phoneRecordId: input.reprocessPhoneRecordId });
-    snap = stored.snapshot;
-    phoneRecordId = input.reprocessPhoneRecordId;
-    contactId = stored.contactId;
-    storedRecording = stored.hasRecording;
-  } else {
-    const live = await followCall();
-    snap = live.snap;
-    phoneRecordId = live.phoneRecordId;
-    contactId = live.contactId;
-  }
-  progress.phoneRecordId = phoneRecordId;
-  progress.status = snap.status;
+/** A stored call, to run its pipeline again (reprocessing): no events to wait for. */
+async function storedCall(run: CallRun, phoneRecordId: string): Promise<StoredCall> {
+  const stored = await run.db.loadCallForReprocess({ phoneRecordId });
+  run.storedRecording = stored.hasRecording;
+  return { snap: stored.snapshot, phoneRecordId, contactId: stored.contactId };
+}
 
-  const options = { storedRecording };
-  // The window for stragglers runs from when this run stopped following the call: after its hangup
-  // (and the settle and recording waits), or from the start of a run reopened by a late event.
-  const closeAt = Date.now() + (input.stragglerWindowMs ?? callTimeouts.stragglerWindowMs);
-  await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
-  if (v2 && !input.reprocessPhoneRecordId) await absorbLateEvents();
-  if (v3 && !input.reprocessPhoneRecordId) {
-    // Telnyx redelivers for minutes and in any order: stay open while a late event could still
-    // change what the call was, and re-plan it when one does (the skipped stages run, the alerts
-    // for the path not taken are withdrawn by notify). The run reads as finished meanwhile.
-    finish();
-    while (!isSettled(state) && Date.now() < closeAt) {
-      if (!(await condition(() => dirty, closeAt - Date.now()))) break;
-      await absorbLateEvents();
-      finish();
+/** Follow the live call: store each change, answer it when Call Control asks, until it ends; then settle. */
+async function followCall(run: CallRun): Promise<StoredCall> {
+  const { state } = run;
+  await condition(() => run.dirty);
+  let res = await persist(run);
+  let answerSent = false;
+  const deadline = workflowInfo().startTime.getTime() + callTimeouts.maxCallLengthMs;
+  while (!res.snap.terminal) {
+    if (!answerSent && needsAnswer(state)) {
+      answerSent = true;
+      await callControl.answerCall({ callControlId: res.snap.callControlId!, phoneRecordId: res.phoneRecordId });
     }
-    return { phoneRecordId, status: progress.status, stages: progress.stages };
+    const arrived = await condition(() => run.dirty, Math.max(1, deadline - Date.now()));
+    if (!arrived) {
+      // No hangup ever came: close the call as unknown; sync reconciles it against Telnyx later.
+      await run.db.closeUnfinishedCall({ phoneRecordId: res.phoneRecordId });
+      return { ...res, snap: { ...res.snap, status: 'unknown' as const, terminal: true } };
+    }
+    res = await persist(run);
   }
-  if (dirty) await persist();
-  finish();
-  return { phoneRecordId, status: progress.status, stages: progress.stages };
+  return settle(run, res);
+}
 
-  /**
-   * Telnyx delivers out of order: an `answered` or a recording can still arrive after the pipeline
-   * began. When late events change what the call was, the pipeline runs again for the call as it
-   * turned out (every write is keyed by call and stage, so nothing is done twice).
-   */
-  async function absorbLateEvents() {
-    while (dirty) {
-      const res = await awaitRecording(await persist());
-      if (pathOf(res.snap) === pathOf(snap)) {
-        // Same call, but now with its caller known: score and notify for the contact (the stages
-        // that read the audio have nothing new to do).
-        if (res.contactId && res.contactId !== contactId && patched(CALL_LATE_CONTACT_PATCH)) {
-          contactId = res.contactId;
-          await pipelineStages(db, phoneRecordId, progress).contact(
-            planStages(res.snap, { ...options, contactId }).rescore,
-          );
-        }
-        continue;
+/**
+ * Settle what the ended call was. A hangup can overtake the `answered` before it: an unanswered
+ * call's stragglers get a moment. Only an answer or a recording ends the wait early; any other
+ * event (a late `initiated`) says nothing about whether the call was missed. Runs before the patch
+ * ended on any event. Then a completed call waits for its recording.
+ */
+async function settle(run: CallRun, ended: StoredCall): Promise<StoredCall> {
+  let res = ended;
+  if (run.v2 && res.snap.status !== 'completed') {
+    const settleOnPath = patched(CALL_SETTLE_OUTCOME_PATCH);
+    run.pathEvent = false;
+    if (await condition(() => (settleOnPath ? run.pathEvent : run.dirty), callTimeouts.unansweredSettle))
+      res = await persist(run);
+  }
+  return awaitRecording(run, res);
+}
+
+/** A completed call's recording follows its hangup: wait for it (or its error) for a while. */
+async function awaitRecording(run: CallRun, res: StoredCall): Promise<StoredCall> {
+  if (res.snap.status === 'completed' && !res.snap.recording && !res.snap.recordingError) {
+    await condition(
+      () => snapshot(run.state).recording !== undefined || snapshot(run.state).recordingError !== undefined,
+      callTimeouts.recordingAfterHangup,
+    );
+  }
+  return run.dirty ? persist(run) : res;
+}
+
+/** Store the call as its events now say, and show it in the Temporal UI (masked). */
+async function persist(run: CallRun): Promise<StoredCall & { maskedNumber: string }> {
+  run.dirty = false;
+  const s = snapshot(run.state);
+  const res = await run.db.syncCallRecord({ snapshot: s });
+  run.progress.status = s.status;
+  upsertSearchAttributes([
+    { key: searchAttributes.callStatus, value: s.status },
+    { key: searchAttributes.callDirection, value: s.direction },
+    ...(res.contactId ? [{ key: searchAttributes.contactId, value: res.contactId }] : []),
+  ]);
+  run.details = `${res.maskedNumber}, ${s.direction}, ${s.status}${s.durationSeconds ? `, ${formatDuration(s.durationSeconds)}` : ''}`;
+  setCurrentDetails(run.details);
+  return { snap: s, ...res };
+}
+
+/** The pipeline for the call as it is now: which stages run is call-plan.ts's decision. */
+async function runPipeline(run: CallRun, call: StoredCall): Promise<void> {
+  const stages = pipelineStages(run.db, call.phoneRecordId, run.progress);
+  const plan = planStages(call.snap, { storedRecording: run.storedRecording, contactId: call.contactId });
+  await stages.audio(call.snap, plan.audio);
+  await stages.contact(plan.rescore);
+}
+
+/**
+ * Telnyx delivers out of order: an `answered` or a recording can still arrive after the pipeline
+ * began. When late events change what the call was, the pipeline runs again for the call as it
+ * turned out (every write is keyed by call and stage, so nothing is done twice).
+ */
+async function absorbLateEvents(run: CallRun, call: StoredCall): Promise<void> {
+  while (run.dirty) {
+    const res = await awaitRecording(run, await persist(run));
+    if (pathOf(res.snap) === pathOf(call.snap)) {
+      // Same call, but now with its caller known: score and notify for the contact (the stages
+      // that read the audio have nothing new to do).
+      if (res.contactId && res.contactId !== call.contactId && patched(CALL_LATE_CONTACT_PATCH)) {
+        call.contactId = res.contactId;
+        await pipelineStages(run.db, call.phoneRecordId, run.progress).contact(
+          planStages(res.snap, { storedRecording: run.storedRecording, contactId: call.contactId }).rescore,
+        );
       }
-      snap = res.snap;
-      contactId = res.contactId;
-      await runPipeline(db, snap, phoneRecordId, contactId, options, progress);
+      continue;
     }
+    call.snap = res.snap;
+    call.contactId = res.contactId;
+    await runPipeline(run, call);
   }
+}
 
-  /** The run's end as the Temporal UI shows it: stage `finished`, its outcome and failed stages. */
-  function finish() {
-    progress.stage = 'finished';
-    if (!patched(CALL_SETTLE_OUTCOME_PATCH)) {
-      upsertSearchAttributes([{ key: searchAttributes.callStage, value: 'finished' }]);
-      return;
-    }
-    // The Temporal UI shows the run as Completed either way: the outcome says whether its stages did their job.
-    const failed = (Object.keys(progress.stages) as StageName[]).filter((k) => progress.stages[k] === 'failed');
-    // `failed`: the call's audio never became a transcript; `degraded`: a later stage failed.
-    const outcome =
-      failed.length === 0 ? 'ok' : failed.some((f) => f === 'record' || f === 'transcribe') ? 'failed' : 'degraded';
-    progress.outcome = outcome;
-    upsertSearchAttributes([
-      { key: searchAttributes.callStage, value: 'finished' },
-      { key: searchAttributes.callOutcome, value: outcome },
-      { key: searchAttributes.failedStages, value: failed },
-    ]);
-    setCurrentDetails(`${details}; outcome ${outcome}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`);
+/**
+ * Telnyx redelivers for minutes and in any order: stay open while a late event could still change
+ * what the call was, and re-plan it when one does (the skipped stages run, the alerts for the path
+ * not taken are withdrawn by notify). The run reads as finished meanwhile.
+ */
+async function stayOpenForStragglers(run: CallRun, call: StoredCall, closeAt: number): Promise<void> {
+  finish(run);
+  while (!isSettled(run.state) && Date.now() < closeAt) {
+    if (!(await condition(() => run.dirty, closeAt - Date.now()))) break;
+    await absorbLateEvents(run, call);
+    finish(run);
   }
+}
 
-  async function persist() {
-    dirty = false;
-    const s = snapshot(state);
-    const res = await db.syncCallRecord({ snapshot: s });
-    progress.status = s.status;
-    upsertSearchAttributes([
-      { key: searchAttributes.callStatus, value: s.status },
-      { key: searchAttributes.callDirection, value: s.direction },
-      ...(res.contactId ? [{ key: searchAttributes.contactId, value: res.contactId }] : []),
-    ]);
-    details = `${res.maskedNumber}, ${s.direction}, ${s.status}${s.durationSeconds ? `, ${formatDuration(s.durationSeconds)}` : ''}`;
-    setCurrentDetails(details);
-    return { snap: s, ...res };
+/** The run's end as the Temporal UI shows it: stage `finished`, its outcome and failed stages. */
+function finish(run: CallRun) {
+  const { progress } = run;
+  progress.stage = 'finished';
+  if (!patched(CALL_SETTLE_OUTCOME_PATCH)) {
+    upsertSearchAttributes([{ key: searchAttributes.callStage, value: 'finished' }]);
+    return;
   }
-
-  async function followCall() {
-    await condition(() => dirty);
-    let res = await persist();
-    let answerSent = false;
-    const deadline = workflowInfo().startTime.getTime() + callTimeouts.maxCallLengthMs;
-    while (!res.snap.terminal) {
-      if (!answerSent && needsAnswer(state)) {
-        answerSent = true;
-        await callControl.answerCall({ callControlId: res.snap.callControlId!, phoneRecordId: res.phoneRecordId });
-      }
-      const arrived = await condition(() => dirty, Math.max(1, deadline - Date.now()));
-      if (!arrived) {
-        // No hangup ever came: close the call as unknown; sync reconciles it against Telnyx later.
-        await db.closeUnfinishedCall({ phoneRecordId: res.phoneRecordId });
-        return { ...res, snap: { ...res.snap, status: 'unknown' as const, terminal: true } };
-      }
-      res = await persist();
-    }
-    // A hangup can overtake the `answered` before it: give an unanswered call's stragglers a moment.
-    // Only an answer or a recording ends the wait early; any other event (a late `initiated`)
-    // says nothing about whether the call was missed. Runs before the patch ended on any event.
-    if (v2 && res.snap.status !== 'completed') {
-      const settleOnPath = patched(CALL_SETTLE_OUTCOME_PATCH);
-      pathEvent = false;
-      if (await condition(() => (settleOnPath ? pathEvent : dirty), callTimeouts.unansweredSettle))
-        res = await persist();
-    }
-    return awaitRecording(res);
-  }
-
-  /** A completed call's recording follows its hangup: wait for it (or its error) for a while. */
-  async function awaitRecording(res: Awaited<ReturnType<typeof persist>>) {
-    if (res.snap.status === 'completed' && !res.snap.recording && !res.snap.recordingError) {
-      await condition(
-        () => snapshot(state).recording !== undefined || snapshot(state).recordingError !== undefined,
-        callTimeouts.recordingAfterHangup,
-      );
-    }
-    return dirty ? persist() : res;
-  }
+  // The Temporal UI shows the run as Completed either way: the outcome says whether its stages did their job.
+  const failed = (Object.keys(progress.stages) as StageName[]).filter((k) => progress.stages[k] === 'failed');
+  // `failed`: the call's audio never became a transcript; `degraded`: a later stage failed.
+  const outcome =
+    failed.length === 0 ? 'ok' : failed.some((f) => f === 'record' || f === 'transcribe') ? 'failed' : 'degraded';
+  progress.outcome = outcome;
+  upsertSearchAttributes([
+    { key: searchAttributes.callStage, value: 'finished' },
+    { key: searchAttributes.callOutcome, value: outcome },
+    { key: searchAttributes.failedStages, value: failed },
+  ]);
+  setCurrentDetails(`${run.details}; outcome ${outcome}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`);
 }
 
 const pathEvents = new Set<CallEvent['type']>(['call.answered', 'call.recording.saved', 'call.recording.error']);
@@ -287,18 +353,4 @@ function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: Ca
       await stage('notify', () => notify.notifyStage({ phoneRecordId }));
     },
   };
-}
-
-async function runPipeline(
-  db: typeof remoteDb,
-  snap: CallSnapshot,
-  phoneRecordId: string,
-  contactId: string | null,
-  { storedRecording }: { storedRecording: boolean },
-  progress: CallProgress,
-): Promise<void> {
-  const stages = pipelineStages(db, phoneRecordId, progress);
-  const plan = planStages(snap, { storedRecording, contactId });
-  await stages.audio(snap, plan.audio);
-  await stages.contact(plan.rescore);
 }
