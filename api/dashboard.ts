@@ -11,13 +11,10 @@ import { failureThrottle, tooManyAttempts, type ClientOf } from './auth.js';
 import { ApiError, errorResponse, ok } from './errors.js';
 import type { Sessions } from './session.js';
 import { tokenMatcher } from '../platform/tokens.js';
+import { matchPage } from '../contract/pages.js';
 
 /** Where `npm run build` puts the dashboard. */
 export const defaultDashboardDir = path.resolve(import.meta.dirname, '..', 'dashboard', 'dist');
-
-/** The dashboard's own page paths (anything else stays a 404 of the API). */
-export const DASHBOARD_PAGES =
-  /^\/(signin|calls|calls\/[^/]+|contacts|contacts\/[^/]+|search|tasks|notifications|messages|setup)?\/?$/;
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -105,7 +102,8 @@ export function dashboardRoutes(o: {
 
   // Every page path answers the app shell, which routes in the browser.
   app.get('*', async (c, next) => {
-    if (!DASHBOARD_PAGES.test(c.req.path)) return next();
+    // The dashboard's own page paths (contract/pages.ts); anything else stays a 404 of the API.
+    if (!matchPage(c.req.path)) return next();
     const index = path.join(o.dir, 'index.html');
     const built = await stat(index).catch(() => undefined);
     const html = built ? await readFile(index, 'utf8') : NOT_BUILT;

@@ -1,14 +1,9 @@
 /** Every contact's name, for the pickers (filters, merge): one cached list for every page. */
 import { useQuery } from '@tanstack/react-query';
-import { api, unwrapPage, type Schemas } from './api/client';
+import { contactQueries } from './queries/contacts';
 
 export function useContactNames(o: { enabled?: boolean } = {}) {
-  return useQuery({
-    queryKey: ['contacts', 'all-names'],
-    queryFn: () =>
-      unwrapPage<Schemas['Contact']>(api.GET('/api/contacts', { params: { query: { sort: 'name', limit: 200 } } })),
-    enabled: o.enabled ?? true,
-  });
+  return useQuery({ ...contactQueries.names(), enabled: o.enabled ?? true });
 }
 
 /** A "Contact" filter: anyone, or one contact. */

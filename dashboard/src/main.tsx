@@ -1,7 +1,9 @@
 import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query';
 import { StrictMode, useEffect, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { api, body, signOut, unwrap, whenSignedOut } from './api/client';
+import { signOut, whenSignedOut } from './api/client';
+import { inboxQueries } from './queries/inbox';
+import { systemQueries } from './queries/system';
 import { Link, navigate, useLocation } from './router';
 import { Loading } from './ui';
 import { SignIn } from './pages/SignIn';
@@ -15,6 +17,7 @@ import { Tasks } from './pages/Tasks';
 import { Notifications } from './pages/Notifications';
 import { Messages } from './pages/Messages';
 import { Setup } from './pages/Setup';
+import { matchPage, NAV_PAGES, type PageName } from '../../contract/pages';
 import './styles.css';
 
 const queryClient = new QueryClient({
@@ -33,25 +36,23 @@ whenSignedOut(() => {
     navigate(`/signin?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
 });
 
-const NAV: [string, string][] = [
-  ['/', 'Overview'],
-  ['/calls', 'Calls'],
-  ['/contacts', 'Contacts'],
-  ['/search', 'Search'],
-  ['/tasks', 'Tasks'],
-  ['/messages', 'Messages'],
-  ['/notifications', 'Notifications'],
-  ['/setup', 'Setup'],
-];
+/** Each page's component, by its name in the one table of pages (contract/pages.ts). */
+const PAGE_COMPONENTS: Record<Exclude<PageName, 'signin'>, (p: { id: string }) => ReactNode> = {
+  overview: () => <Overview />,
+  calls: () => <Calls />,
+  call: ({ id }) => <Call id={id} />,
+  contacts: () => <Contacts />,
+  contact: ({ id }) => <Contact id={id} />,
+  search: () => <Search />,
+  tasks: () => <Tasks />,
+  messages: () => <Messages />,
+  notifications: () => <Notifications />,
+  setup: () => <Setup />,
+};
 
 function UnreadCount() {
   // The list answers the inbox's unread count beside its page: one item is enough.
-  const unread = useQuery({
-    queryKey: ['notifications', 'unread-count'],
-    queryFn: async () =>
-      (await body(api.GET('/api/notifications', { params: { query: { unread: 'true', limit: 1 } } }))).unreadCount,
-    refetchInterval: 60_000,
-  });
+  const unread = useQuery(inboxQueries.unreadCount());
   const n = unread.data ?? 0;
   if (!n) return null;
   return (
@@ -80,7 +81,7 @@ function Shell({ children }: { children: ReactNode }) {
           Menu
         </button>
         <nav id="nav" className={open ? 'open' : ''} aria-label="Main">
-          {NAV.map(([to, label]) => (
+          {NAV_PAGES.map(({ path: to, label }) => (
             <Link key={to} to={to} aria-current={active(to) ? 'page' : undefined}>
               {label}
               {to === '/notifications' && <UnreadCount />}
@@ -108,18 +109,8 @@ function Shell({ children }: { children: ReactNode }) {
 
 function Page() {
   const { path } = useLocation();
-  const m = (re: RegExp) => re.exec(path);
-  let call, contact;
-  if (path === '/') return <Overview />;
-  if (path === '/calls') return <Calls />;
-  if ((call = m(/^\/calls\/([^/]+)$/))) return <Call id={decodeURIComponent(call[1]!)} />;
-  if (path === '/contacts') return <Contacts />;
-  if ((contact = m(/^\/contacts\/([^/]+)$/))) return <Contact id={decodeURIComponent(contact[1]!)} />;
-  if (path === '/search') return <Search />;
-  if (path === '/tasks') return <Tasks />;
-  if (path === '/messages') return <Messages />;
-  if (path === '/notifications') return <Notifications />;
-  if (path === '/setup') return <Setup />;
+  const page = matchPage(path);
+  if (page && page.name !== 'signin') return PAGE_COMPONENTS[page.name]({ id: page.id ?? '' });
   return (
     <div className="page">
       <h1>Not found</h1>
@@ -132,14 +123,8 @@ function Page() {
 
 function App() {
   const { path } = useLocation();
-  const session = useQuery({
-    queryKey: ['session'],
-    queryFn: () => unwrap(api.GET('/api/session')),
-    enabled: path !== '/signin',
-    retry: false,
-    staleTime: 60_000,
-  });
-  if (path === '/signin') return <SignIn />;
+  const session = useQuery({ ...systemQueries.session(), enabled: path !== '/signin' });
+  if (matchPage(path)?.name === 'signin') return <SignIn />;
   if (session.isPending) return <Loading what="Opening" />;
   if (session.isError) return <SignIn />;
   return (

@@ -5,6 +5,9 @@ import { clock, duration, when } from '../format';
 import { Link, navigate, useLocation, useTitle } from '../router';
 import { Badge, Card, ErrorBox, Loading } from '../ui';
 import { currentStage, STAGES } from '../calls';
+import { callQueries, callKeys } from '../queries/calls';
+import { systemQueries } from '../queries/system';
+import { inboxKeys } from '../queries/inbox';
 
 const SPEAKER: Record<string, string> = { caller: 'Caller', owner: 'You', speaker_0: 'Speaker' };
 
@@ -13,23 +16,19 @@ export function Call({ id }: { id: string }) {
   const { hash } = useLocation();
   const audio = useRef<HTMLAudioElement>(null);
   const [playingAt, setPlayingAt] = useState(0);
-  const call = useQuery({
-    queryKey: ['call', id],
-    queryFn: () => unwrap(api.GET('/api/phone-records/{id}', { params: { path: { id } } })),
-    refetchInterval: (q) => (q.state.data && currentStage(q.state.data) ? 3_000 : false),
-  });
-  const setup = useQuery({ queryKey: ['setup'], queryFn: () => unwrap(api.GET('/api/setup')), staleTime: Infinity });
+  const call = useQuery(callQueries.detail(id));
+  const setup = useQuery({ ...systemQueries.setup(), staleTime: Infinity });
   useTitle(call.data ? `Call with ${call.data.contactName ?? call.data.phoneFormatted}` : 'Call');
   const invalidate = () =>
     Promise.all([
-      client.invalidateQueries({ queryKey: ['call', id] }),
-      client.invalidateQueries({ queryKey: ['calls'] }),
-      client.invalidateQueries({ queryKey: ['overview'] }),
+      client.invalidateQueries({ queryKey: callKeys.detail(id) }),
+      client.invalidateQueries({ queryKey: callKeys.lists }),
+      client.invalidateQueries({ queryKey: inboxKeys.overview }),
     ]);
   const completeTask = useMutation({
     mutationFn: (taskId: string) =>
       unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id: taskId } }, body: { status: 'done' } })),
-    onSuccess: () => Promise.all([invalidate(), client.invalidateQueries({ queryKey: ['tasks'] })]),
+    onSuccess: () => Promise.all([invalidate(), client.invalidateQueries({ queryKey: inboxKeys.tasks })]),
   });
   const createContact = useMutation({
     mutationFn: (phoneNumber: string) => unwrap(api.POST('/api/contacts/from-caller', { body: { phoneNumber } })),
@@ -45,7 +44,7 @@ export function Call({ id }: { id: string }) {
   const remove = useMutation({
     mutationFn: () => unwrap(api.DELETE('/api/phone-records/{id}', { params: { path: { id } } })),
     onSuccess: async () => {
-      await client.invalidateQueries({ queryKey: ['calls'] });
+      await client.invalidateQueries({ queryKey: callKeys.lists });
       navigate('/calls', { replace: true });
     },
   });

@@ -1,12 +1,11 @@
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { api, unwrapPage, type Schemas } from '../api/client';
 import { ago, duration, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
 import { Badge, Empty, ErrorBox, LoadMore, Loading } from '../ui';
 import { currentStage, STAGES } from '../calls';
 import { ContactSelect } from '../contacts';
+import { callQueries } from '../queries/calls';
 
-type Summary = Schemas['PhoneRecordSummary'];
 const STATUSES = ['completed', 'missed', 'answered', 'ringing', 'initiated', 'rejected', 'busy', 'failed'] as const;
 
 export function Calls() {
@@ -21,17 +20,8 @@ export function Calls() {
     hasTranscript: (search.get('hasTranscript') ?? undefined) as 'true' | 'false' | undefined,
     failedStage: (search.get('failedStage') ?? undefined) as (typeof STAGES)[number] | undefined,
   };
-  const calls = useInfiniteQuery({
-    queryKey: ['calls', filters],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      unwrapPage<Summary>(
-        api.GET('/api/phone-records', { params: { query: { ...filters, limit: 25, cursor: pageParam } } }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-    // Calls in progress show their stage live.
-    refetchInterval: (q) => (q.state.data?.pages.some((p) => p.items.some((c) => currentStage(c))) ? 3_000 : 60_000),
-  });
+  // Calls in progress show their stage live.
+  const calls = useInfiniteQuery(callQueries.list(filters));
   const rows = calls.data?.pages.flatMap((p) => p.items) ?? [];
   const any = Object.values(filters).some(Boolean);
   return (

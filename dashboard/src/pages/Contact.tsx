@@ -1,10 +1,13 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { ago, duration, when } from '../format';
 import { Link, navigate, useTitle } from '../router';
 import { Badge, Card, ErrorBox, LineChart, Loading, Stat } from '../ui';
 import { useContactNames } from '../contacts';
+import { contactQueries, contactKeys } from '../queries/contacts';
+import { callQueries } from '../queries/calls';
+import { inboxQueries } from '../queries/inbox';
 
 /** The factors behind a score, in words. */
 const FACTOR_LABELS: Record<string, string> = {
@@ -29,34 +32,18 @@ const FACTOR_LABELS: Record<string, string> = {
 export function Contact({ id }: { id: string }) {
   const client = useQueryClient();
   const [editing, setEditing] = useState(false);
-  const intel = useQuery({
-    queryKey: ['contact', id, 'intelligence'],
-    queryFn: () => unwrap(api.GET('/api/dashboard/contacts/{id}/intelligence', { params: { path: { id } } })),
-  });
-  const score = useQuery({
-    queryKey: ['contact', id, 'score'],
-    queryFn: () => unwrap(api.GET('/api/contacts/{id}/relationship-score', { params: { path: { id } } })),
-  });
-  const calls = useQuery({
-    queryKey: ['calls', { contactId: id }],
-    queryFn: () =>
-      unwrapPage<Schemas['PhoneRecordSummary']>(
-        api.GET('/api/phone-records', { params: { query: { contactId: id, limit: 50 } } }),
-      ),
-  });
-  const texts = useQuery({
-    queryKey: ['messages', { contactId: id }],
-    queryFn: () =>
-      unwrapPage<Schemas['Message']>(api.GET('/api/messages', { params: { query: { contactId: id, limit: 50 } } })),
-  });
+  const intel = useQuery(contactQueries.intelligence(id));
+  const score = useQuery(contactQueries.score(id));
+  const calls = useQuery(callQueries.ofContact(id));
+  const texts = useQuery(inboxQueries.messagesOfContact(id));
   useTitle(intel.data?.contact.name ?? 'Contact');
-  const refresh = () => client.invalidateQueries({ queryKey: ['contact', id] });
+  const refresh = () => client.invalidateQueries({ queryKey: contactKeys.one(id) });
   const update = useMutation({
     mutationFn: (body: Schemas['ContactUpdate']) =>
       unwrap(api.PATCH('/api/contacts/{id}', { params: { path: { id } }, body })),
     onSuccess: async () => {
       setEditing(false);
-      await Promise.all([refresh(), client.invalidateQueries({ queryKey: ['contacts'] })]);
+      await Promise.all([refresh(), client.invalidateQueries({ queryKey: contactKeys.lists })]);
     },
   });
   const remove = useMutation({
@@ -309,7 +296,7 @@ function MergeInto({ id, onDone }: { id: string; onDone: () => void }) {
       unwrap(api.POST('/api/contacts/{id}/merge', { params: { path: { id } }, body: { sourceId } })),
     onSuccess: async () => {
       setOpen(false);
-      await client.invalidateQueries({ queryKey: ['contacts'] });
+      await client.invalidateQueries({ queryKey: contactKeys.lists });
       onDone();
     },
   });

@@ -1,9 +1,10 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { ago } from '../format';
 import { Link, navigate, setSearch, useLocation, useTitle } from '../router';
 import { Card, Empty, ErrorBox, LoadMore, Loading } from '../ui';
+import { contactQueries, contactKeys } from '../queries/contacts';
 
 type Sort = 'name' | 'score' | 'priority' | 'recent';
 
@@ -13,15 +14,7 @@ export function Contacts() {
   const q = search.get('q') ?? '';
   const sort = (search.get('sort') ?? 'score') as Sort;
   const [draft, setDraft] = useState(q);
-  const list = useInfiniteQuery({
-    queryKey: ['contacts', q, sort],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      unwrapPage<Schemas['Contact']>(
-        api.GET('/api/contacts', { params: { query: { q: q || undefined, sort, limit: 50, cursor: pageParam } } }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const list = useInfiniteQuery(contactQueries.list(q, sort));
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <div className="page">
@@ -107,7 +100,7 @@ function NewContact() {
   const create = useMutation({
     mutationFn: (body: Schemas['ContactCreate']) => unwrap(api.POST('/api/contacts', { body })),
     onSuccess: async (c) => {
-      await client.invalidateQueries({ queryKey: ['contacts'] });
+      await client.invalidateQueries({ queryKey: contactKeys.lists });
       navigate(`/contacts/${c.id}`);
     },
   });

@@ -1,8 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, unwrapPage, type Schemas } from '../api/client';
+import { type Schemas } from '../api/client';
 import { ago, phone, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
 import { Empty, ErrorBox, Loading } from '../ui';
+import { inboxQueries } from '../queries/inbox';
 
 type Message = Schemas['Message'];
 
@@ -10,11 +11,7 @@ type Message = Schemas['Message'];
 export function Messages() {
   useTitle('Messages');
   const { search } = useLocation();
-  const list = useQuery({
-    queryKey: ['messages', 'recent'],
-    queryFn: () => unwrapPage<Message>(api.GET('/api/messages', { params: { query: { limit: 200 } } })),
-    refetchInterval: 60_000,
-  });
+  const list = useQuery(inboxQueries.recentMessages());
   if (list.isPending) return <Loading what="Loading messages" />;
   if (list.isError) return <ErrorBox error={list.error} retry={() => list.refetch()} />;
   const threads = new Map<string, Message[]>();

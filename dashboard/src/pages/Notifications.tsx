@@ -1,29 +1,20 @@
 import { useInfiniteQuery, useMutation, useQueryClient } from '@tanstack/react-query';
-import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
+import { api, unwrap } from '../api/client';
 import { ago, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
 import { Badge, Empty, ErrorBox, LoadMore, Loading } from '../ui';
+import { inboxQueries, inboxKeys } from '../queries/inbox';
 
 export function Notifications() {
   useTitle('Notifications');
   const client = useQueryClient();
   const { search } = useLocation();
   const unreadOnly = search.get('show') !== 'all';
-  const list = useInfiniteQuery({
-    queryKey: ['notifications', 'inbox', unreadOnly],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      unwrapPage<Schemas['Notification']>(
-        api.GET('/api/notifications', {
-          params: { query: { unread: unreadOnly ? 'true' : undefined, limit: 50, cursor: pageParam } },
-        }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const list = useInfiniteQuery(inboxQueries.notifications(unreadOnly));
   const mark = useMutation({
     mutationFn: ({ id, read }: { id: string; read: boolean }) =>
       unwrap(api.PATCH('/api/notifications/{id}', { params: { path: { id } }, body: { read } })),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['notifications'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: inboxKeys.notifications }),
   });
   const rows = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (

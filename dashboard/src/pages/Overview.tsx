@@ -1,24 +1,13 @@
 import { useQuery } from '@tanstack/react-query';
-import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
 import { ago, day, duration, name, phone } from '../format';
 import { Link, useTitle } from '../router';
 import { Badge, BarChart, Card, Empty, ErrorBox, Loading, Stat } from '../ui';
+import { inboxQueries } from '../queries/inbox';
 
 export function Overview() {
   useTitle('Overview');
-  const overview = useQuery({
-    queryKey: ['overview'],
-    queryFn: () => unwrap(api.GET('/api/dashboard/overview', { params: { query: { days: 30 } } })),
-    refetchInterval: 60_000,
-  });
-  const unread = useQuery({
-    queryKey: ['notifications', 'unread'],
-    queryFn: () =>
-      unwrapPage<Schemas['Notification']>(
-        api.GET('/api/notifications', { params: { query: { unread: 'true', limit: 5 } } }),
-      ),
-    refetchInterval: 60_000,
-  });
+  const overview = useQuery(inboxQueries.overview());
+  const unread = useQuery(inboxQueries.unread());
   if (overview.isPending) return <Loading what="Loading the overview" />;
   if (overview.isError) return <ErrorBox error={overview.error} retry={() => overview.refetch()} />;
   const o = overview.data;

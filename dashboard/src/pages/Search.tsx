@@ -1,10 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
-import { api, unwrap, type Schemas } from '../api/client';
 import { phone, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
 import { Badge, Empty, ErrorBox, Loading } from '../ui';
 import { ContactSelect } from '../contacts';
+import { systemQueries } from '../queries/system';
 
 type Mode = 'hybrid' | 'semantic' | 'fulltext';
 
@@ -26,16 +26,7 @@ export function Search() {
   const from = search.get('from') ?? undefined;
   const to = search.get('to') ?? undefined;
   const [draft, setDraft] = useState(q);
-  const results = useQuery({
-    queryKey: ['search', mode, q, type, contactId, from, to],
-    enabled: q.trim().length > 0,
-    queryFn: (): Promise<Schemas['SearchResult']> => {
-      const query = { q, type, contactId, from, to, limit: 20 };
-      if (mode === 'semantic') return unwrap(api.GET('/api/search/semantic', { params: { query } }));
-      if (mode === 'fulltext') return unwrap(api.GET('/api/search/fulltext', { params: { query } }));
-      return unwrap(api.GET('/api/search', { params: { query } }));
-    },
-  });
+  const results = useQuery(systemQueries.search(mode, { q, type, contactId, from, to }));
   return (
     <div className="page">
       <h1>Search</h1>

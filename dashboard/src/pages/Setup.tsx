@@ -2,8 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
 import { Link, useTitle } from '../router';
 import { Badge, Card, ErrorBox, Loading } from '../ui';
-
-type Ready = { status: string; failed: string[]; checks: Record<string, { status: string; detail?: string }> };
+import { systemQueries } from '../queries/system';
 
 function Copy({ label, value }: { label: string; value: string }) {
   return (
@@ -19,13 +18,8 @@ function Copy({ label, value }: { label: string; value: string }) {
 
 export function Setup() {
   useTitle('Setup');
-  const setup = useQuery({ queryKey: ['setup'], queryFn: () => unwrap(api.GET('/api/setup')) });
-  const ready = useQuery({
-    queryKey: ['ready'],
-    queryFn: async (): Promise<Ready> =>
-      (await fetch('/ready', { credentials: 'same-origin' })).json() as Promise<Ready>,
-    refetchInterval: 30_000,
-  });
+  const setup = useQuery(systemQueries.setup());
+  const ready = useQuery(systemQueries.ready());
   return (
     <div className="page">
       <h1>Setup</h1>

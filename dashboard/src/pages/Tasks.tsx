@@ -1,9 +1,11 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { day, when } from '../format';
 import { Link, setSearch, useLocation, useTitle } from '../router';
 import { Badge, Card, Empty, ErrorBox, LoadMore, Loading } from '../ui';
+import { inboxQueries, inboxKeys } from '../queries/inbox';
+import { callKeys } from '../queries/calls';
 
 type Status = Schemas['Task']['status'];
 
@@ -15,20 +17,12 @@ export function Tasks() {
   const [editing, setEditing] = useState<string | null>(null);
   // A ticked box shows ticked at once; the list catches up when the server has it.
   const [ticked, setTicked] = useState<Record<string, boolean>>({});
-  const tasks = useInfiniteQuery({
-    queryKey: ['tasks', status],
-    initialPageParam: undefined as string | undefined,
-    queryFn: ({ pageParam }) =>
-      unwrapPage<Schemas['Task']>(
-        api.GET('/api/tasks', { params: { query: { status, limit: 50, cursor: pageParam } } }),
-      ),
-    getNextPageParam: (last) => last.nextCursor ?? undefined,
-  });
+  const tasks = useInfiniteQuery(inboxQueries.tasks(status));
   const refresh = () =>
     Promise.all([
-      client.invalidateQueries({ queryKey: ['tasks'] }),
-      client.invalidateQueries({ queryKey: ['overview'] }),
-      client.invalidateQueries({ queryKey: ['call'] }),
+      client.invalidateQueries({ queryKey: inboxKeys.tasks }),
+      client.invalidateQueries({ queryKey: inboxKeys.overview }),
+      client.invalidateQueries({ queryKey: callKeys.details }),
     ]);
   const save = useMutation({
     mutationFn: ({ id, body }: { id?: string; body: Schemas['TaskUpdate'] }) =>
@@ -46,8 +40,8 @@ export function Tasks() {
     mutationFn: ({ id, done }: { id: string; done: boolean }) =>
       unwrap(api.PATCH('/api/tasks/{id}', { params: { path: { id } }, body: { status: done ? 'done' : 'open' } })),
     onSuccess: async (row) => {
-      client.setQueryData<typeof tasks.data>(
-        ['tasks', status],
+      client.setQueryData(
+        inboxQueries.tasks(status).queryKey,
         (data) =>
           data && {
             ...data,
@@ -55,9 +49,9 @@ export function Tasks() {
           },
       );
       await Promise.all([
-        client.invalidateQueries({ queryKey: ['tasks'], predicate: (q) => q.queryKey[1] !== status }),
-        client.invalidateQueries({ queryKey: ['overview'] }),
-        client.invalidateQueries({ queryKey: ['call'] }),
+        client.invalidateQueries({ queryKey: inboxKeys.tasks, predicate: (q) => q.queryKey[1] !== status }),
+        client.invalidateQueries({ queryKey: inboxKeys.overview }),
+        client.invalidateQueries({ queryKey: callKeys.details }),
       ]);
     },
   });
@@ -198,18 +192,14 @@ function TaskForm({
 function Calendar() {
   const client = useQueryClient();
   const today = new Date(new Date().setHours(0, 0, 0, 0)).toISOString();
-  const events = useQuery({
-    queryKey: ['calendar', today],
-    queryFn: () =>
-      unwrapPage<Schemas['CalendarEvent']>(api.GET('/api/calendar', { params: { query: { from: today, limit: 50 } } })),
-  });
+  const events = useQuery(inboxQueries.calendar(today));
   const create = useMutation({
     mutationFn: (body: Schemas['CalendarEventCreate']) => unwrap(api.POST('/api/calendar', { body })),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['calendar'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: inboxKeys.calendar }),
   });
   const remove = useMutation({
     mutationFn: (id: string) => unwrap(api.DELETE('/api/calendar/{id}', { params: { path: { id } } })),
-    onSuccess: () => client.invalidateQueries({ queryKey: ['calendar'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: inboxKeys.calendar }),
   });
   const submit = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
