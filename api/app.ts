@@ -21,7 +21,7 @@ import type { WorkflowGateway } from '../temporal/gateway.js';
 import { telnyxWebhooks } from './webhooks/telnyx/routes.js';
 import type { BlobStore } from '../activities/providers/blob/store.js';
 import { createSessions, type Sessions } from './session.js';
-import { dashboardRoutes, defaultDashboardDir } from './dashboard.js';
+import { dashboardShell, defaultDashboardDir } from './dashboard.js';
 import type { Logger } from '../platform/logger.js';
 import { tokenMatcher } from '../platform/tokens.js';
 
@@ -239,7 +239,7 @@ export function createApp(deps: AppDeps) {
   // The dashboard (at /) and its sign-in.
   app.route(
     '/',
-    dashboardRoutes({ dir: deps.dashboardDir ?? defaultDashboardDir, sessions, apiTokens: deps.apiTokens, clientOf }),
+    dashboardShell({ dir: deps.dashboardDir ?? defaultDashboardDir, sessions, apiTokens: deps.apiTokens, clientOf }),
   );
 
   app.route(

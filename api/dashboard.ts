@@ -31,7 +31,7 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><t
 <p>The dashboard has not been built in this installation. Run <code>npm run build</code> (or <code>npm start</code>, which builds it), then reload.</p>
 <p>The REST API is running: see <a href="/docs">/docs</a>.</p></body></html>`;
 
-export function dashboardRoutes(o: {
+export function dashboardShell(o: {
   dir: string;
   sessions: Sessions;
   apiTokens: readonly string[];

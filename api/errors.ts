@@ -19,7 +19,7 @@ export class ApiError extends Error {
 
 export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
 
-/** Successful envelope, as the seed's dashboard expects it. */
+/** Successful envelope: `{ data, success: true, message?, timestamp }`. */
 export function ok<T>(c: Context, data: T, message?: string, status: ContentfulStatusCode = 200) {
   return c.json({ data, success: true, ...(message ? { message } : {}), timestamp: new Date().toISOString() }, status);
 }

@@ -15,7 +15,7 @@ import type { SpeechToTextPort } from './speech/port.js';
 import { createLocalTelephony } from './telephony/local.js';
 import type { TelephonyPort } from './telephony/port.js';
 import { createTelnyxTelephony } from './telephony/telnyx.js';
-import { createElevenLabsSpeech } from './tts/elevenlabs.js';
+import { createElevenLabsTextToSpeech } from './tts/elevenlabs.js';
 import type { TextToSpeechPort } from './tts/port.js';
 
 /** Where greeting audio is kept; the API serves it from the same folder. */
@@ -97,7 +97,7 @@ export function createProviders(config: ProviderSettings): Providers {
     embeddings: createEmbeddingsProvider(config),
     blobs: createRecordingStore(config),
     tts: config.elevenlabs.apiKey
-      ? createElevenLabsSpeech({
+      ? createElevenLabsTextToSpeech({
           apiKey: config.elevenlabs.apiKey,
           baseUrl: config.elevenlabs.baseUrl,
           voiceId: config.elevenlabs.voiceId,

@@ -80,8 +80,7 @@ const ScoreSchema = z
     strength: z.number(),
     priority: z.number().openapi({ description: 'Attention needed: overdue against the rhythm, plus open promises' }),
     factors: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).openapi({
-      description:
-        'recency, frequency, duration, sentiment, engagement (0-100, the seed names) and the numbers behind them',
+      description: 'recency, frequency, duration, sentiment, engagement (0-100 each) and the numbers behind them',
     }),
     trend: z.enum(['increasing', 'stable', 'decreasing']),
     change: z.number().nullable(),
@@ -105,7 +104,7 @@ const LookupSchema = z
   .object({
     isKnown: z.boolean(),
     contact: CallerSchema.nullable().openapi({
-      description: "The seed's CallerInfo contact fields; GET /api/contacts/{id} has the rest",
+      description: 'The CallerInfo contact fields; GET /api/contacts/{id} has the rest',
     }),
     phoneNumber: z.string().openapi({ description: 'E.164 when the input is a number, else as given' }),
     formattedNumber: z.string(),

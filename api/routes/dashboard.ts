@@ -114,7 +114,7 @@ const IntelligenceSchema = z
     sentimentTrend: z.array(z.object({ week: z.string(), sentiment: z.number().nullable(), interactions: z.number() })),
     topics: z.array(z.object({ topic: z.string(), count: z.number() })),
     tasks: z.array(TaskSchema).openapi({ description: 'Open tasks' }),
-    insights: z.array(z.string()).openapi({ description: 'What to do, most pressing first (the seed shape)' }),
+    insights: z.array(z.string()).openapi({ description: 'What to do, most pressing first' }),
     insightDetails: z.array(z.object({ kind: z.string(), severity: z.string(), message: z.string() })),
   })
   .openapi('ContactIntelligence');

@@ -141,7 +141,7 @@ export const ErrorEnvelope = z
   })
   .openapi('Error');
 
-/** `{ data, success, message?, timestamp }`: the seed's envelope, which the dashboard reads. */
+/** `{ data, success, message?, timestamp }`: the envelope of every route (the original API's), which the dashboard reads. */
 export const envelope = <T extends z.ZodType>(data: T) =>
   z.object({ data, success: z.literal(true), message: z.string().optional(), timestamp: z.string() });
 

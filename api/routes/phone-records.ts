@@ -44,10 +44,7 @@ const CallFilter = {
   status: z.enum(CALL_STATUSES).optional(),
   from: isoDate().openapi({ description: 'Calls at or after (ISO date or date-time)' }),
   to: isoDate().openapi({ description: 'Calls before (ISO date or date-time)' }),
-  failedStage: z
-    .enum(STAGES)
-    .optional()
-    .openapi({ description: 'Calls whose given stage failed' }),
+  failedStage: z.enum(STAGES).optional().openapi({ description: 'Calls whose given stage failed' }),
 };
 
 export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {

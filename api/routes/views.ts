@@ -67,7 +67,11 @@ export const PhoneRecordSummarySchema = z
     phoneFormatted: z.string(),
     direction: z.string(),
     status: z.string(),
-    duration: z.number().int().nullable().openapi({ description: 'Seconds (the seed name; same as durationSeconds)' }),
+    duration: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "Seconds (the original API's name; same as durationSeconds)" }),
     durationSeconds: z.number().int().nullable(),
     startedAt: ts.nullable(),
     endedAt: ts.nullable(),

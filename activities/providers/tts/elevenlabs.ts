@@ -3,7 +3,7 @@ import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
 import { ProviderError, toProviderError } from '../errors.js';
 import type { TextToSpeechPort } from './port.js';
 
-export function createElevenLabsSpeech(options: {
+export function createElevenLabsTextToSpeech(options: {
   apiKey: string;
   baseUrl?: string;
   voiceId: string;

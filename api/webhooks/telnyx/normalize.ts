@@ -74,10 +74,7 @@ function wellFormed(s: string | undefined): string | undefined {
 }
 
 /** Parse a Call Control JSON body. Returns null for event types we do not act on. */
-export function parseCallControl(
-  body: unknown,
-  region: CountryCode,
-): { event: CallEvent | null; eventType: string } {
+export function parseCallControl(body: unknown, region: CountryCode): { event: CallEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
   const { event_type: eventType, id, occurred_at: occurredAt, payload } = env.data.data;
@@ -272,10 +269,7 @@ const messagePayload = z
 const messageTypes = new Set(['message.received', 'message.sent', 'message.finalized']);
 
 /** Parse a messaging webhook body. Returns null for event types we do not act on. */
-export function parseMessaging(
-  body: unknown,
-  region: CountryCode,
-): { event: MessageEvent | null; eventType: string } {
+export function parseMessaging(body: unknown, region: CountryCode): { event: MessageEvent | null; eventType: string } {
   const env = envelopeSchema.safeParse(body);
   if (!env.success) throw new PayloadError(issues(env.error));
   const { event_type: eventType, id, occurred_at: occurredAt, payload } = env.data.data;

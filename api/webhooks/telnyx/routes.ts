@@ -138,18 +138,13 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     return 'closed';
   }
 
-  /** Deliver to Temporal; 503 (so Telnyx retries) when it cannot durably accept. */
-  async function deliver(
-    c: Context,
-    fn: () => Promise<'accepted' | 'closed' | 'erased'>,
-    onOk: () => Response,
-  ): Promise<Response> {
+  /** Deliver to Temporal; throws a 503 (so Telnyx retries) when it cannot durably accept. */
+  async function deliver(c: Context, fn: () => Promise<'accepted' | 'closed' | 'erased'>): Promise<void> {
     try {
       const outcome = await fn();
       if (outcome === 'erased')
         deps.log.info('event for an erased call or text acknowledged, not stored', { path: c.req.path });
       webhookEvents.inc({ outcome, reason: '' });
-      return onOk();
     } catch (err) {
       deps.log.error('temporal did not accept the event', { path: c.req.path, error: (err as Error).message });
       webhookEvents.inc({ outcome: 'unavailable', reason: '' });
@@ -170,11 +165,8 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return c.json({ received: true, ignored: parsed.eventType });
     }
     const event = parsed.event;
-    return deliver(
-      c,
-      () => deliverCall(event),
-      () => c.json({ received: true }),
-    );
+    await deliver(c, () => deliverCall(event));
+    return c.json({ received: true });
   }
 
   async function texmlCallback(c: Context, v: VerifiedBody, kind: 'fetch' | 'status' | 'recording') {
@@ -196,13 +188,8 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
         }),
       );
     };
-    if (!event) return respond();
-    const response = await deliver(
-      c,
-      () => deliverCall(event),
-      () => new Response(null),
-    );
-    return response.status === 503 ? response : respond();
+    if (event) await deliver(c, () => deliverCall(event));
+    return respond();
   }
 
   async function greetingFor(from: string | undefined): Promise<string> {
@@ -231,7 +218,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   app.post('/voice', voice);
   app.post('/status', status);
   app.post('/recording', recording);
-  // The seed's paths stay as aliases: each accepts the same formats as the main endpoints.
+  // The original guide's paths stay as aliases: each accepts the same formats as the main endpoints.
   app.post('/voice/incoming', voice);
   app.post('/voice/answered', status);
   app.post('/voice/hangup', status);
@@ -254,14 +241,12 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return c.json({ received: true, ignored: parsed.eventType });
     }
     const event = parsed.event;
-    return deliver(
-      c,
-      async () =>
-        (await erasedAmong(deps.db, [messageWorkflowId(event.messageId)])).size > 0
-          ? 'erased'
-          : deps.gateway.deliverMessageEvent(event),
-      () => c.json({ received: true }),
+    await deliver(c, async () =>
+      (await erasedAmong(deps.db, [messageWorkflowId(event.messageId)])).size > 0
+        ? 'erased'
+        : deps.gateway.deliverMessageEvent(event),
     );
+    return c.json({ received: true });
   });
   return app;
 }

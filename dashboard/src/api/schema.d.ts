@@ -788,7 +788,7 @@ export interface components {
             formattedNumber: string;
             kind: string;
         };
-        /** @description The seed's CallerInfo contact fields; GET /api/contacts/{id} has the rest */
+        /** @description The CallerInfo contact fields; GET /api/contacts/{id} has the rest */
         CallerContact: {
             id: string;
             firstName: string;
@@ -827,7 +827,7 @@ export interface components {
             strength: number;
             /** @description Attention needed: overdue against the rhythm, plus open promises */
             priority: number;
-            /** @description recency, frequency, duration, sentiment, engagement (0-100, the seed names) and the numbers behind them */
+            /** @description recency, frequency, duration, sentiment, engagement (0-100 each) and the numbers behind them */
             factors: {
                 [key: string]: (number | null) | (string | null);
             };
@@ -861,7 +861,7 @@ export interface components {
             phoneFormatted: string;
             direction: string;
             status: string;
-            /** @description Seconds (the seed name; same as durationSeconds) */
+            /** @description Seconds (the original API's name; same as durationSeconds) */
             duration: number | null;
             durationSeconds: number | null;
             /** Format: date-time */
@@ -1209,7 +1209,7 @@ export interface components {
             }[];
             /** @description Open tasks */
             tasks: components["schemas"]["Task"][];
-            /** @description What to do, most pressing first (the seed shape) */
+            /** @description What to do, most pressing first */
             insights: string[];
             insightDetails: {
                 kind: string;
