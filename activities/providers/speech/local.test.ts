@@ -23,7 +23,7 @@ async function installed() {
   const engine = await findSpeechEngine();
   if (!engine)
     throw new Error(
-      'the offline speech engine is not installed: the test setup (test/global-setup.ts) should have installed it',
+      'the offline speech engine is not installed: the acceptance layer setup (test/setup/engines.ts) should have installed it',
     );
   return engine;
 }

@@ -1,6 +1,6 @@
 /** The payload codec: encrypted, failing closed, and bound to the workflow each payload was written for. */
 import { describe, expect, it } from 'vitest';
-import { EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../temporal/codec.js';
+import { EncryptionCodec, newCodecKeySpec, parseCodecKeys } from './codec.js';
 
 const codec = new EncryptionCodec(parseCodecKeys(newCodecKeySpec('k')));
 const plain = { metadata: { encoding: new TextEncoder().encode('json/plain') }, data: new TextEncoder().encode('"x"') };
