@@ -1,5 +1,5 @@
 /**
- * `npm run screenshots`: the README's pictures, taken from a simulated data set. Starts the product
+ * `npm run screenshots`: the pictures in docs/dashboard.md, taken from a simulated data set. Starts the product
  * (`npm start`) on a fresh data folder and free ports, plays `npm run simulate`, then photographs
  * the overview, a call page and a contact page in Chromium at desktop width (and the overview at
  * phone width) into dashboard/screenshots/.

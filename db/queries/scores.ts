@@ -1,6 +1,6 @@
 /**
  * Relationship scores, computed set-based in SQL: the same query scores one contact after a call
- * or every contact in one pass. The model (README "Relationship score"): time-decayed interaction
+ * or every contact in one pass. The model (docs/api.md, "Relationship score"): time-decayed interaction
  * mass with a relationship-age-stretched half-life, the contact's own rhythm (how overdue against
  * their median gap, or the owner's cadence), reciprocity, regularity (distinct days, active
  * months), call duration, sentiment trend and open commitments. Each score stores its feature
