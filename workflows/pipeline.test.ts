@@ -129,17 +129,15 @@ describe('call pipeline with vendor fakes', () => {
       .insert(contacts)
       .values({ firstName: 'Grace', lastName: 'Hopper', phoneE164: '+12125550177' });
     const call = recordedCall('+12125550177', [
-      { channel: 0, text: 'Grace here, about the compiler talk next week.' },
+      { channel: 0, text: 'Grace here, about the compiler talk next week. Can you send me the slides by Friday?' },
       { channel: 1, text: 'Great, see you then.' },
     ]);
     const [initiated, ...rest] = call.events;
     for (const e of rest) await send(e);
-    // Only call.initiated carries the direction, so until it comes the caller is unknown.
+    // Only call.initiated carries the direction, so until it comes the caller is unknown: the
+    // pipeline makes the call's tasks and passages for nobody first.
     const deadline = Date.now() + 20_000;
-    while (
-      !(await recordFor(call.callSessionId).catch(() => undefined))?.stageStatus?.transcribe &&
-      Date.now() < deadline
-    )
+    while (!(await recordFor(call.callSessionId).catch(() => undefined))?.stageStatus?.embed && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
     expect((await recordFor(call.callSessionId)).contactId).toBeNull();
     await send(initiated);
@@ -151,6 +149,16 @@ describe('call pipeline with vendor fakes', () => {
     expect(grace!.relationshipScore).toBeGreaterThan(0);
     // The audio stages did not run again.
     expect(vendors.deepgram.requests.filter((q) => q.body.equals(call.audio))).toHaveLength(1);
+    // What the pipeline made before the caller was named is hers now.
+    const made = await stack.database.db.select().from(tasks).where(eq(tasks.phoneRecordId, r.id));
+    expect(made.length).toBeGreaterThan(0);
+    expect(made.map((t) => t.contactId)).toEqual(made.map(() => grace!.id));
+    const passages = await stack.database.db
+      .select()
+      .from(embeddings)
+      .where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, r.id)));
+    expect(passages.length).toBeGreaterThan(0);
+    expect(passages.every((p) => p.contactId === grace!.id)).toBe(true);
   });
 
   it('retries a vendor outage (500, then 429 with Retry-After) and succeeds', async () => {

@@ -2,7 +2,7 @@
 import { and, eq, getTableColumns, inArray, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import type { CallSnapshot } from '../../contract/index.js';
-import { contacts, embeddings, phoneRecords, tasks } from '../schema/index.js';
+import { contacts, embeddings, notifications, phoneRecords, tasks } from '../schema/index.js';
 import { touchLastContacted } from './contacts.js';
 import { assertReferences } from './references.js';
 import { recomputeScores } from './scores.js';
@@ -49,6 +49,15 @@ const upsertCall = [false, true].map((touch) =>
     const ctes = [
       sql`caller as (select ${contacts.id} as id, trim(${contacts.firstName} || ' ' || ${contacts.lastName}) as name from ${contacts} where ${contacts.phoneE164} = ${text('phoneNumber')} limit 1)`,
     ];
+    // Telnyx delivers in any order: the event that names the caller can come after the pipeline made
+    // the call's tasks, passages and notifications. Once the caller is known, they are the contact's.
+    const thisCall = sql`(select ${phoneRecords.id} from ${phoneRecords} where ${phoneRecords.callSessionId} = ${text('callSessionId')})`;
+    const known = sql`exists (select 1 from caller)`;
+    ctes.push(
+      sql`linked_tasks as (update ${tasks} set contact_id = (select id from caller), updated_at = now() where ${tasks.contactId} is null and ${tasks.phoneRecordId} = ${thisCall} and ${known})`,
+      sql`linked_passages as (update ${embeddings} set contact_id = (select id from caller) where ${embeddings.contactId} is null and ${embeddings.sourceType} = 'call' and ${embeddings.sourceId} = ${thisCall} and ${known})`,
+      sql`linked_notifications as (update ${notifications} set contact_id = (select id from caller) where ${notifications.contactId} is null and ${notifications.phoneRecordId} = ${thisCall} and ${known})`,
+    );
     if (touch) {
       const touched = db
         .update(contacts)
@@ -65,8 +74,9 @@ const upsertCall = [false, true].map((touch) =>
 /**
  * Insert or update the one phone record of a call session (unique on call_session_id), matching
  * the caller to a contact by E.164, and move that contact's "last touched" forward by event time
- * (never by insert time, never backwards). One prepared statement. Idempotent: the same facts give
- * the same row.
+ * (never by insert time, never backwards); once the caller is known, the call's tasks, passages and
+ * notifications made before that are the contact's too. One prepared statement. Idempotent: the
+ * same facts give the same row.
  */
 export async function upsertCallRecord(db: Database, facts: CallSnapshot) {
   const startedAt = iso(facts.startedAt);
