@@ -65,16 +65,14 @@ export async function drainCalls(client: Client, sessions: string[], timeoutMs: 
   for (const id of sessions) {
     const left = until - Date.now();
     if (left <= 0) return false;
-    const done = await Promise.race([
-      client.workflow
-        .getHandle(callWorkflowId(id))
-        .result()
-        .then(
-          () => true,
-          () => true,
-        ),
-      new Promise<boolean>((r) => setTimeout(() => r(false), left)),
-    ]);
+    // The deadline is the call's own, so a poll still waiting when time is up is cancelled, not
+    // left retrying against a connection the caller is about to close.
+    const done = await client.connection
+      .withDeadline(until, () => client.workflow.getHandle(callWorkflowId(id)).result())
+      .then(
+        () => true,
+        () => Date.now() < until, // a failed or cancelled call has ended; a deadline has not
+      );
     if (!done) return false;
   }
   return true;

@@ -35,7 +35,6 @@ import { assertPortFree, PortInUseError } from '../platform/ports.js';
 const say = (line: string) => console.log(`[cluster] ${line}`);
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
-
 interface AppProcess {
   name: AppServiceName;
   env: Record<string, string>;

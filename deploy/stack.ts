@@ -69,7 +69,11 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
     await connection.close();
     throw err;
   });
-  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) });
+  const client = new Client({
+    connection,
+    namespace: config.temporal.namespace,
+    dataConverter: dataConverterFor(codec),
+  });
   const { worker, providers } = await buildWorker(config, {
     connection: native,
     db: database.db,

@@ -13,7 +13,10 @@ import { silentLog } from '../platform/logger.js';
 
 export const need = (name: string): string => {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: the test layer's global setup (test/setup/) did not run: run it with npm test, or in a layer that starts this part (vitest.config.ts)`);
+  if (!v)
+    throw new Error(
+      `${name} is not set: the test layer's global setup (test/setup/) did not run: run it with npm test, or in a layer that starts this part (vitest.config.ts)`,
+    );
   return v;
 };
 

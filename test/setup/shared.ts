@@ -8,7 +8,10 @@ const parts: Map<string, Part> = ((globalThis as { __ccTestParts?: Map<string, P
 
 export const say = (s: string) => console.log(`[test setup] ${s}`);
 
-export async function sharedPart(name: string, start: () => Promise<() => Promise<void>>): Promise<() => Promise<void>> {
+export async function sharedPart(
+  name: string,
+  start: () => Promise<() => Promise<void>>,
+): Promise<() => Promise<void>> {
   let part = parts.get(name);
   if (!part) {
     part = { users: 0, stop: await start() };

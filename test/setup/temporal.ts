@@ -20,7 +20,12 @@ export default function setup() {
         `Temporal's time-skipping test server is required for the workflow tests: ${(err as Error).message}`,
       );
     }
-    const temporal = await startDevServer({ cliPath: cli, port: await freePort(), namespace: 'default', headless: true });
+    const temporal = await startDevServer({
+      cliPath: cli,
+      port: await freePort(),
+      namespace: 'default',
+      headless: true,
+    });
     process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
     process.env.TEST_TEMPORAL_CLI_PATH = cli;
     return () => temporal.stop();
