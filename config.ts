@@ -47,6 +47,7 @@ export const envSchema = z.object({
     .int()
     .positive()
     .default(256 * 1024),
+  INBOX_RETENTION_HOURS: z.coerce.number().positive().default(24),
 
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
@@ -257,6 +258,8 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       port: e.PORT,
       publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
       maxWebhookBytes: e.MAX_WEBHOOK_BYTES,
+      /** Webhook events handed to Temporal are kept this long in the inbox, then purged. */
+      inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,
       trustedProxies: (e.TRUSTED_PROXIES ?? '')
         .split(',')
         .map((p) => p.trim())

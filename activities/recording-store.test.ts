@@ -45,7 +45,7 @@ describe('recordings in an S3-compatible store', () => {
     });
     for (const e of events)
       expect((await postSigned(stack.app, stack.keys.privateKey, '/webhooks/telnyx/voice', e)).status).toBe(200);
-    const result = (await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result()) as {
+    const result = (await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result()) as {
       stages: Record<string, string>;
     };
     expect(result.stages).toMatchObject({ record: 'done', transcribe: 'done' });

@@ -17,6 +17,7 @@ import {
 import type { BlobStore } from '../activities/providers/blob/store.js';
 import type { EmbeddingsPort } from '../activities/providers/embeddings/port.js';
 import type { AppDeps } from './app.js';
+import { createInboxRelay } from './webhooks/telnyx/relay.js';
 import type { WorkflowGateway } from '../temporal/gateway.js';
 import type { Logger } from '../platform/logger.js';
 
@@ -34,7 +35,12 @@ export interface ApiParts {
 /** AppDeps from config; `overrides` replace any field (embedded mode's sessions and test call, tests' tokens). */
 export function apiDeps(config: Config, parts: ApiParts, overrides: Partial<AppDeps> = {}): AppDeps {
   const embeddings = parts.embeddings ?? createEmbeddingsProvider(config);
+  const relay = createInboxRelay(
+    { db: parts.database.db, gateway: parts.gateway, log: parts.log },
+    { retentionMs: config.http.inboxRetentionMs },
+  );
   return {
+    relay,
     database: parts.database,
     gateway: parts.gateway,
     log: parts.log,

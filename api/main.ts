@@ -26,17 +26,18 @@ const gateway = createWorkflowGateway(
   config.calls,
 );
 await gateway.ensureRetentionSchedule();
-const app = createApp(
-  apiDeps(
-    config,
-    { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!) },
-    {
-      accessLogLevel: 'info',
-      // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
-      codec,
-    },
-  ),
+const deps = apiDeps(
+  config,
+  { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!) },
+  {
+    accessLogLevel: 'info',
+    // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
+    codec,
+  },
 );
+const app = createApp(deps);
+// Hands the webhook inbox to Temporal, starting with what an earlier process left.
+deps.relay.start();
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),
 );
@@ -47,6 +48,7 @@ const stop = () => {
   if (stopping) return;
   stopping = true;
   server.close(async () => {
+    await deps.relay.stop();
     await connection.close();
     await database.close();
     log.info('api stopped');

@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 import { callLifecycle } from '../activities/providers/telephony/fake.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { percentile } from './lib.js';
+import { sql } from 'drizzle-orm';
+import { rowsOf, type Database } from '../db/client.js';
 
 /** Open loop: start `fn(i)` every 1/rate s for `seconds`, whatever the previous ones are doing. */
 export async function openLoop(r: number, secs: number, fn: (i: number) => Promise<boolean>) {
@@ -76,4 +78,31 @@ export async function drainCalls(client: Client, sessions: string[], timeoutMs: 
     if (!done) return false;
   }
   return true;
+}
+
+export interface RelayLag {
+  /** Inbox rows of the sessions, and how many of them reached Temporal. */
+  stored: number;
+  delivered: number;
+  /** Commit to Temporal's acceptance, in ms, from the rows' own timestamps. */
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+/**
+ * The relay's lag for these sessions' events, read from the inbox rows (`received_at` is the
+ * webhook's commit, `delivered_at` Temporal's acceptance).
+ */
+export async function relayLag(db: Database, sessions: string[]): Promise<RelayLag> {
+  const lag = sql`extract(epoch from delivered_at - received_at) * 1000`;
+  const ids = `{${sessions.map(callWorkflowId).join(',')}}`;
+  const [row] = rowsOf<RelayLag>(
+    await db.execute(sql`select count(*)::int as stored, count(delivered_at)::int as delivered,
+        coalesce(percentile_cont(0.5) within group (order by ${lag}), 0)::float8 as p50,
+        coalesce(percentile_cont(0.99) within group (order by ${lag}), 0)::float8 as p99,
+        coalesce(max(${lag}), 0)::float8 as max
+      from webhook_inbox where workflow_id = any(${ids}::text[])`),
+  );
+  return row!;
 }

@@ -5,6 +5,8 @@
  * `signalWithStart` our handler waits for. Then steps the rate up to find the highest one the
  * stack sustains, and checks that every call was recorded exactly once. Last, the dev server's own
  * ceiling at the goal rate: bare signalWithStart against a fresh server with nothing else running.
+ * The webhooks answer once the event is in the inbox; the relay's lag to Temporal is read from the
+ * inbox rows. A last phase freezes the dev server (SIGSTOP) for 20 s under 60 deliveries/s.
  * `--target cluster` runs it on the production topology instead (bench/ingress-cluster.ts).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -23,7 +25,7 @@ import { startDevServer } from '../deploy/dev-server.js';
 import { locateTemporalCli } from '../deploy/temporal-cli.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, argString, fmt, say } from './lib.js';
-import { drainCalls, makeEvents, openLoop } from './ingress-load.js';
+import { drainCalls, makeEvents, openLoop, relayLag } from './ingress-load.js';
 import { freePort } from '../platform/ports.js';
 
 if (argString('target') === 'cluster') {
@@ -84,6 +86,7 @@ try {
     allSessions.push(...main.sessions);
     const ingress = await openLoop(rate, seconds, async (i) => (await post(main.events[i]!.body)).status === 200);
     const drained = await drain(main.sessions);
+    const lag = await relayLag(stack.database.db, main.sessions);
     const step = {
       rate,
       hono,
@@ -93,10 +96,11 @@ try {
       overheadP99: ingress.p99 / signal.p99,
       drainedFloor,
       drained,
+      relayLag: lag,
     };
     steps.push(step);
     say(
-      `${rate}/s: Hono p50 ${fmt(hono.p50)} p99 ${fmt(hono.p99)} | signalWithStart p50 ${fmt(signal.p50)} p99 ${fmt(signal.p99)} | ingress p50 ${fmt(ingress.p50)} p99 ${fmt(ingress.p99)} (achieved ${ingress.achieved.toFixed(0)}/s, failures ${ingress.failures}, pipelines drained: ${drained})`,
+      `${rate}/s: Hono p50 ${fmt(hono.p50)} p99 ${fmt(hono.p99)} | signalWithStart p50 ${fmt(signal.p50)} p99 ${fmt(signal.p99)} | ingress p50 ${fmt(ingress.p50)} p99 ${fmt(ingress.p99)} (achieved ${ingress.achieved.toFixed(0)}/s, failures ${ingress.failures}, pipelines drained: ${drained}) | relay lag p50 ${fmt(lag.p50)} p99 ${fmt(lag.p99)}`,
     );
     if (ingress.failures > 0 || ingress.achieved < rate * 0.97 || !drained || ingress.p99 > 1000) break;
   }
@@ -125,6 +129,49 @@ try {
   say(
     `highest sustained rate (p99 under 1 s, every pipeline drained): ${results.highestSustained}/s; calls ${allSessions.length}, recorded ${rows[0]!.n}, duplicated ${(dupes as unknown as { rows: unknown[] }).rows.length}`,
   );
+
+  // Temporal frozen (SIGSTOP) in the middle of a steady load: the webhooks must not wait for it.
+  const freezeRate = arg('freeze-rate', 60);
+  const freezeSeconds = arg('freeze-seconds', 45);
+  const frozenSeconds = arg('frozen-seconds', 20);
+  if (freezeRate > 0) {
+    const pid = stack.temporalPid;
+    if (!pid) throw new Error('the dev server has no pid to freeze');
+    const set = makeEvents(freezeRate * freezeSeconds, 'frozen');
+    const from = ((freezeSeconds - frozenSeconds) / 2) * 1000;
+    const freeze = setTimeout(() => process.kill(pid, 'SIGSTOP'), from);
+    const thaw = setTimeout(() => process.kill(pid, 'SIGCONT'), from + frozenSeconds * 1000);
+    let load;
+    try {
+      load = await openLoop(freezeRate, freezeSeconds, async (i) => (await post(set.events[i]!.body)).status === 200);
+    } finally {
+      clearTimeout(freeze);
+      clearTimeout(thaw);
+      process.kill(pid, 'SIGCONT');
+    }
+    const thawedAt = Date.now();
+    const drained = await drain(set.sessions);
+    const drainSeconds = (Date.now() - thawedAt) / 1000;
+    const lag = await relayLag(stack.database.db, set.sessions);
+    const recorded = await stack.database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(phoneRecords)
+      .where(inArray(phoneRecords.callSessionId, set.sessions));
+    results.frozen = {
+      rate: freezeRate,
+      seconds: freezeSeconds,
+      frozenSeconds,
+      webhooks: load,
+      relayLag: lag,
+      drained,
+      drainSecondsAfterLoad: drainSeconds,
+      calls: set.sessions.length,
+      recorded: recorded[0]!.n,
+    };
+    say(
+      `${freezeRate}/s for ${freezeSeconds} s, Temporal frozen ${frozenSeconds} s in the middle: webhooks p50 ${fmt(load.p50)} p99 ${fmt(load.p99)} max ${fmt(load.max)}, refused ${load.failures} of ${load.sent}; relay lag p50 ${fmt(lag.p50)} p99 ${fmt(lag.p99)} max ${fmt(lag.max)}; calls ${set.sessions.length}, recorded ${recorded[0]!.n}, pipelines drained ${drained} (${drainSeconds.toFixed(1)} s after the load)`,
+    );
+  }
 
   // The server's own ceiling at the goal rate: a fresh dev server like the embedded one (SQLite
   // file in WAL mode), with no worker and no other load, taking bare signalWithStart; and the same

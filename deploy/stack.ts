@@ -55,8 +55,8 @@ export interface Stack {
   /** The readiness checks of this process's engines (the worker's engines are the app's too). */
   engines: NonNullable<AppDeps['engines']>;
   /**
-   * Stops in the order that loses nothing: stop taking requests, let the worker finish (or hand
-   * back) what it runs, then close what those activities use (the speech engine, Temporal, the database).
+   * Stops in the order that loses nothing: stop taking requests, end the inbox relay's deliveries in
+   * flight, let the worker finish (or hand back) what it runs, then close what those activities use (the speech engine, Temporal, the database).
    */
   stop(): Promise<void>;
 }
@@ -96,6 +96,7 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
     { codec, ...parts.app, engines },
   );
   const app = createApp(appDeps);
+  appDeps.relay.start();
   let server: ServerType | undefined;
   if (parts.listen) {
     server = serve({ fetch: app.fetch, port: parts.listen.port, hostname: parts.listen.hostname });
@@ -117,6 +118,7 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
     stop: () =>
       (stopped ??= (async () => {
         if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+        await appDeps.relay.stop();
         worker.shutdown();
         await running.catch(() => undefined);
         await providers.speech.close?.();

@@ -28,7 +28,7 @@ export const httpDuration = new client.Histogram({
   registers: [registry],
 });
 
-/** accepted | duplicate | closed | rejected (reason: signature, replay, payload, too_large) | unavailable. */
+/** stored (in the inbox) | duplicate | erased | ignored | rejected (reason: signature, replay, payload, too_large) | unavailable (the inbox could not be written). */
 export const webhookEvents = new client.Counter({
   name: 'cc_webhook_events_total',
   help: 'Telnyx webhooks by outcome (and reason for rejections)',
@@ -37,6 +37,41 @@ export const webhookEvents = new client.Counter({
 });
 
 /** Call events that arrived after their call's run closed: `reopened` (they changed the call) or `unchanged`. */
+/** The inbox relay: events handed from the webhook inbox to Temporal. */
+export const relayDeliveries = new client.Counter({
+  name: 'cc_inbox_relay_deliveries_total',
+  help: 'Inbox events handed to Temporal, by outcome: accepted, closed (the run had finished), erased (not delivered)',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+export const relayFailures = new client.Counter({
+  name: 'cc_inbox_relay_failures_total',
+  help: 'Inbox deliveries that failed and were put back for a later attempt, by error kind',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});
+
+export const relayLag = new client.Histogram({
+  name: 'cc_inbox_relay_lag_seconds',
+  help: 'From the webhook committing an event to Temporal accepting it',
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  registers: [registry],
+});
+
+/** Set by the relay at each /metrics scrape: rows not yet delivered, and the oldest one's age. */
+export const inboxDepth = new client.Gauge({
+  name: 'cc_inbox_pending',
+  help: 'Webhook events in the inbox not yet handed to Temporal',
+  registers: [registry],
+});
+
+export const inboxOldest = new client.Gauge({
+  name: 'cc_inbox_oldest_pending_seconds',
+  help: 'Age of the oldest webhook event not yet handed to Temporal (0 when none)',
+  registers: [registry],
+});
+
 export const lateCallEvents = new client.Counter({
   name: 'cc_late_call_events_total',
   help: 'Call events for a call whose workflow had closed, by what was done: reopened (the event changed the call) or unchanged (acknowledged)',

@@ -67,10 +67,10 @@ export interface WorkflowGateway {
 }
 
 /**
- * Telnyx waits about 2 s for a webhook's answer: every Temporal call on the webhook path gets a
- * deadline below that, so a Temporal that is down or stalled is a quick 503 and a retry.
+ * The inbox relay's deadline for one delivery: a Temporal that is down or stalled fails the attempt
+ * quickly and the row is retried later, instead of holding the relay's round (and its lease).
  */
-export const WEBHOOK_TEMPORAL_DEADLINE_MS = 1_500;
+export const DELIVERY_TEMPORAL_DEADLINE_MS = 5_000;
 /** The schedule that runs retentionWorkflow once a day. */
 export const RETENTION_SCHEDULE_ID = 'retention-daily';
 /** Deadline of the REST API's other Temporal calls (reprocess, sync start). */
@@ -98,7 +98,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string, o: Gate
   const within = <T>(ms: number, fn: () => Promise<T>) => client.connection.withDeadline(Date.now() + ms, fn);
   const window = o.stragglerWindowMs === undefined ? {} : { stragglerWindowMs: o.stragglerWindowMs };
   const startCall = (event: CallEvent, input: CallWorkflowInput, reuse: WorkflowIdReusePolicy) =>
-    within(WEBHOOK_TEMPORAL_DEADLINE_MS, () =>
+    within(DELIVERY_TEMPORAL_DEADLINE_MS, () =>
       client.workflow.signalWithStart('callWorkflow', {
         workflowId: callWorkflowId(event.callSessionId),
         taskQueue,
@@ -138,7 +138,7 @@ export function createWorkflowGateway(client: Client, taskQueue: string, o: Gate
     },
     async deliverMessageEvent(event) {
       try {
-        await within(WEBHOOK_TEMPORAL_DEADLINE_MS, () =>
+        await within(DELIVERY_TEMPORAL_DEADLINE_MS, () =>
           client.workflow.signalWithStart('messageWorkflow', {
             workflowId: messageWorkflowId(event.messageId),
             taskQueue,

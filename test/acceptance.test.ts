@@ -17,7 +17,6 @@ import { ensureSchemathesis, runSchemathesis } from './fuzz/schemathesis.js';
 import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
 import { freshPostgresUrl, need } from './stack.js';
 import { newCodecKeySpec } from '../temporal/codec.js';
-import { WEBHOOK_TEMPORAL_DEADLINE_MS } from '../temporal/gateway.js';
 import { smsReceived } from '../activities/providers/telephony/fake.js';
 
 type Event = Record<string, unknown> & { data: { event_type: string } };
@@ -510,42 +509,83 @@ describe('npm start on a data folder it cannot write', { timeout: 120_000 }, () 
   });
 });
 
-describe('the Temporal dev server dies under a running product', { timeout: 600_000 }, () => {
-  it('webhooks answer 503 at the Temporal deadline, /ready says so, and the server is restarted', async () => {
-    const product = await startEmbedded(await embeddedEnv());
-    try {
-      const api = client(product.url, product.token, product.key);
-      const pid = Number((await readFile(path.join(product.dataDir, 'temporal.pid'), 'utf8')).trim());
-      process.kill(pid, 'SIGKILL');
-      const life = callLifecycle({ from: nextCaller(), to: '+13125550100', answered: false });
-      // One at a time: the webhook's own answer time is what is measured.
-      const t0 = Date.now();
-      const status = await api
-        .webhook('/webhooks/telnyx/voice', life.events[0])
-        .then((s) => ({ s, ms: Date.now() - t0 }));
-      const ready = await fetch(`${product.url}/ready`).then((r) => r.status);
-      // The API gives Temporal WEBHOOK_TEMPORAL_DEADLINE_MS (1.5 s); what the sender sees adds HTTP
-      // and scheduling on a loaded 2-core machine. Without the deadline the SDK retries for 20 s and more.
-      const bound = WEBHOOK_TEMPORAL_DEADLINE_MS + 1500;
-      expect({ status: status.s, ready }).toEqual({ status: 503, ready: 503 });
-      expect(status.ms, `503 after ${status.ms} ms`).toBeLessThan(bound);
-      await product.proc.waitFor(/the Temporal dev server is back/, 60_000);
-      const accepted = await eventually(
-        async () => (await api.webhook('/webhooks/telnyx/voice', life.events[0])) === 200,
-        30_000,
-        500,
-      );
-      expect(accepted).toBe(true);
-      for (const e of life.events.slice(1)) expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
-      const records = await settled(api, [
-        { callSessionId: life.callSessionId, from: '', answered: false, known: false },
-      ]);
-      expect(records.get(life.callSessionId)?.status).toBe('missed');
-    } finally {
-      await product.proc.stop('SIGINT');
-    }
-  });
-});
+describe(
+  'Temporal stops answering under a running product: the webhooks do not wait for it',
+  { timeout: 600_000 },
+  () => {
+    it('frozen for 20 s under traffic: every delivery answered 200 at once, /ready degraded with the backlog, every call recorded once after', async () => {
+      const product = await startEmbedded(await embeddedEnv());
+      try {
+        const api = client(product.url, product.token, product.key);
+        const pid = Number((await readFile(path.join(product.dataDir, 'temporal.pid'), 'utf8')).trim());
+        // Missed calls (initiated, hangup) at 8 deliveries/s for 30 s; Temporal frozen from 5 s to 25 s.
+        const calls = Array.from({ length: 120 }, () =>
+          callLifecycle({ from: nextCaller(), to: '+13125550100', answered: false }),
+        );
+        const deliveries = calls.flatMap((c) => c.events);
+        const answers: { status: number; ms: number }[] = [];
+        let readyDuringFreeze: { status: number; body: { status: string; checks: { inbox: { pending: number } } } };
+        const started = Date.now();
+        const freeze = setTimeout(() => process.kill(pid, 'SIGSTOP'), 5_000);
+        const thaw = setTimeout(() => process.kill(pid, 'SIGCONT'), 25_000);
+        const probe = setTimeout(async () => {
+          const res = await fetch(`${product.url}/ready`);
+          readyDuringFreeze = { status: res.status, body: (await res.json()) as typeof readyDuringFreeze.body };
+        }, 20_000);
+        try {
+          const sends: Promise<void>[] = [];
+          for (let i = 0; i < deliveries.length; i++) {
+            const due = started + i * 125 - Date.now();
+            if (due > 0) await new Promise((r) => setTimeout(r, due));
+            const t0 = Date.now();
+            sends.push(
+              api.webhook('/webhooks/telnyx/voice', deliveries[i]).then((status) => {
+                answers.push({ status, ms: Date.now() - t0 });
+              }),
+            );
+          }
+          await Promise.all(sends);
+        } finally {
+          clearTimeout(freeze);
+          clearTimeout(thaw);
+          clearTimeout(probe);
+          process.kill(pid, 'SIGCONT');
+        }
+        const slowest = Math.max(...answers.map((a) => a.ms));
+        expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+        // Not a speed figure (bench:ingress has those): a webhook that waited for the frozen server
+        // would take its 20 s, or the old 1.5 s deadline.
+        expect(slowest, `slowest answer ${slowest} ms`).toBeLessThan(1_500);
+        expect(readyDuringFreeze!).toMatchObject({ status: 200, body: { status: 'degraded' } });
+        expect(readyDuringFreeze!.body.checks.inbox.pending).toBeGreaterThan(0);
+        const records = await settled(
+          api,
+          calls.map((c) => ({ callSessionId: c.callSessionId, from: '', answered: false, known: false })),
+        );
+        expect(records.size).toBe(calls.length);
+        expect([...records.values()].filter((r) => r.status !== 'missed')).toEqual([]);
+        const all = (await api.all('/api/phone-records')).filter((r) => records.has(r.callSessionId));
+        expect(all).toHaveLength(calls.length);
+
+        // Then killed outright: the event is still taken at once, and delivered when the server is back.
+        process.kill(pid, 'SIGKILL');
+        const life = callLifecycle({ from: nextCaller(), to: '+13125550100', answered: false });
+        for (const e of life.events) {
+          const t0 = Date.now();
+          expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
+          expect(Date.now() - t0).toBeLessThan(1_500);
+        }
+        await product.proc.waitFor(/the Temporal dev server is back/, 60_000);
+        const after = await settled(api, [
+          { callSessionId: life.callSessionId, from: '', answered: false, known: false },
+        ]);
+        expect(after.get(life.callSessionId)?.status).toBe('missed');
+      } finally {
+        await product.proc.stop('SIGINT');
+      }
+    });
+  },
+);
 
 describe('Ctrl-C while calls are processing, then npm start again', { timeout: 600_000 }, () => {
   it('finishes every call, and leaves no stray audio behind', async () => {

@@ -165,6 +165,36 @@ describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers',
     expect(sim.output()).toContain('every call reached the end state it should have');
   });
 
+  it('takes every webhook while the Temporal server is frozen for 20 s, and finishes every call once it thaws', async () => {
+    const pid = Number((await readFile(path.join(dataDir, 'cluster', 'temporal', 'server.pid'), 'utf8')).trim());
+    // Sent once each (no retries): a refused delivery would be a failed call, not a retried one.
+    const sim = simulate(['--calls', '16', '--sms', '2', '--duplicates', '0.2', '--rate', '8', '--retry-seconds', '0']);
+    await sim.waitFor(/sent [1-9]/, 120_000);
+    process.kill(pid, 'SIGSTOP');
+    let thawed = false;
+    try {
+      await new Promise((r) => setTimeout(r, 10_000));
+      for (const port of apiPorts) {
+        const ready = await get('/ready', port);
+        expect(ready.status, ready.text).toBe(200);
+        expect(JSON.parse(ready.text)).toMatchObject({
+          status: 'degraded',
+          checks: { temporal: { status: 'unavailable' } },
+        });
+      }
+      await new Promise((r) => setTimeout(r, 10_000));
+      process.kill(pid, 'SIGCONT');
+      thawed = true;
+    } finally {
+      if (!thawed) process.kill(pid, 'SIGCONT');
+    }
+    expect(await sim.exited, sim.output()).toBe(0);
+    expect(sim.output()).toContain('every call reached the end state it should have');
+    expect(sim.output()).toContain('messages stored 2/2');
+    // Every delivery answered 200 the first time (acks are counted by status).
+    expect(sim.output()).not.toMatch(/retried:\d+|\b[45]\d\d:\d+|error\(/);
+  });
+
   it('serves Prometheus metrics that moved with the traffic, only with a token', async () => {
     expect((await fetch(`http://127.0.0.1:${apiPorts[1]}/metrics`)).status).toBe(401);
     const api = (await get('/metrics', apiPorts[1])).text;

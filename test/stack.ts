@@ -10,6 +10,8 @@ import { EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../temporal/co
 import { scratchPath } from './scratch.js';
 import { startStack as startProduct, type Stack as ProductStack } from '../deploy/stack.js';
 import { silentLog } from '../platform/logger.js';
+import type { Client } from '@temporalio/client';
+import { inboxStats } from '../db/queries/inbox.js';
 
 export const need = (name: string): string => {
   const v = process.env[name];
@@ -68,6 +70,11 @@ export interface Stack extends ProductStack {
   keys: ReturnType<typeof devKeys>;
   /** TEMPORAL_CODEC_KEYS of this stack, for worker processes that join it. */
   codecKeys: string;
+  /**
+   * The Temporal client, once the relay has handed every webhook stored so far to Temporal (a
+   * webhook's 200 means the event is in the inbox, not yet in its workflow).
+   */
+  delivered(timeoutMs?: number): Promise<Client>;
 }
 
 /** App + worker + database against the shared Temporal dev server, isolated by task queue. */
@@ -102,5 +109,14 @@ export async function startStack(
     await database.close();
     throw err;
   });
-  return { ...stack, token, keys, codecKeys };
+  const delivered = async (timeoutMs = 30_000) => {
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const { pending } = await inboxStats(database.db);
+      if (pending === 0) return stack.client;
+      if (Date.now() > until) throw new Error(`${pending} webhook event(s) still in the inbox after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  };
+  return { ...stack, token, keys, codecKeys, delivered };
 }

@@ -31,7 +31,8 @@ function recordedCall(from: string, lines: { channel: number; text: string }[], 
 }
 const recordFor = async (session: string) =>
   (await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, session)))[0]!;
-const finish = (session: string) => stack.client.workflow.getHandle(callWorkflowId(session)).result();
+const finish = async (session: string) =>
+  (await stack.delivered()).workflow.getHandle(callWorkflowId(session)).result();
 
 beforeAll(async () => {
   vendors = await startVendors();

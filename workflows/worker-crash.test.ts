@@ -10,7 +10,7 @@ import { callLifecycle } from '../activities/providers/telephony/fake.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { contacts, embeddings, notifications, phoneRecords, tasks } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
-import { freshPostgresUrl, need, postSigned, startStack, type Stack } from '../test/stack.js';
+import { freshPostgresUrl, need, postSigned, silentLog, startStack, type Stack } from '../test/stack.js';
 import { startVendors, type Vendors } from '../activities/providers/fakes/vendor-set.js';
 import { scratchPath } from '../test/scratch.js';
 
@@ -58,7 +58,9 @@ beforeAll(async () => {
   stack = await startStack({ env: vendors.env, db: 'postgres' });
   database = await openDatabase({ url, poolSize: 2 });
 });
+const relays: { stop(): Promise<void> }[] = [];
 afterAll(async () => {
+  for (const r of relays) await r.stop();
   for (const c of children) c.kill('SIGKILL');
   await stack?.stop();
   await database?.close();
@@ -70,7 +72,12 @@ describe('worker crash mid-pipeline', () => {
     const taskQueue = `crash-${randomUUID()}`;
     const gateway = (await import('../temporal/gateway.js')).createWorkflowGateway(stack.client, taskQueue);
     const { createApp } = await import('../api/app.js');
-    const app = createApp({ ...stack.appDeps, database, gateway });
+    const { createInboxRelay } = await import('../api/webhooks/telnyx/relay.js');
+    // This test's database, so its own inbox and relay.
+    const relay = createInboxRelay({ db: database.db, gateway, log: silentLog }, { pollMs: 100 });
+    relay.start();
+    relays.push(relay);
+    const app = createApp({ ...stack.appDeps, database, gateway, relay });
     await database.db.insert(contacts).values({ firstName: 'Grace', lastName: 'Hopper', phoneE164: '+14155550111' });
 
     const audio = Buffer.from(`ID3 crash test ${randomUUID()}`);

@@ -23,13 +23,18 @@ const DESCRIPTION =
   'Send `Authorization: Bearer <token>` on every /api route. Lists are keyset-paged: pass `pagination.nextCursor` back as `cursor`.';
 
 const ReadySchema = z.object({
-  status: z.enum(['ready', 'unavailable']),
+  status: z.enum(['ready', 'degraded', 'unavailable']).openapi({
+    description:
+      '`degraded`: Temporal or the workers cannot be reached; webhooks are still taken into the inbox and relayed when they are back',
+  }),
   failed: z.array(z.string()),
   checks: z.record(
     z.string(),
     z.object({
       status: z.enum(['ok', 'unavailable']),
       detail: z.string().optional().openapi({ description: 'Why, with a valid API token only' }),
+      pending: z.number().int().optional().openapi({ description: 'inbox: events not yet handed to Temporal' }),
+      oldestSeconds: z.number().optional().openapi({ description: 'inbox: age of the oldest of them' }),
     }),
   ),
 });
@@ -57,11 +62,15 @@ function documentOuterRoutes(api: ReturnType<typeof createApiApp>) {
     method: 'get',
     path: '/ready',
     tags: ['Operations'],
-    summary: 'Readiness: database, Temporal, a worker polling, and the engines this configuration selects',
+    summary:
+      'Readiness: database, the webhook inbox, Temporal, a worker polling, and the engines this configuration selects',
     operationId: 'getReady',
     responses: {
-      200: json(ReadySchema, 'Every part this process needs can work'),
-      503: json(ReadySchema, 'A part cannot work; `failed` names it and its check says why'),
+      200: json(
+        ReadySchema,
+        'Webhooks are taken: every part works (`ready`), or only Temporal or the workers do not (`degraded`)',
+      ),
+      503: json(ReadySchema, 'A part this process cannot work without fails; `failed` names it and its check says why'),
     },
   });
   api.openAPIRegistry.registerPath({

@@ -11,6 +11,7 @@ import { publicKeyFromBase64 } from '../webhooks/telnyx/verify.js';
 import { addCall, addContact, addMessage, addPassage, daysAgo } from '../../test/seed.js';
 import { keywordQueries, paraphraseQueries, searchCorpus } from '../../test/search-corpus.js';
 import { dbKinds, devKeys, freshDatabase, silentLog } from '../../test/stack.js';
+import { createInboxRelay } from '../webhooks/telnyx/relay.js';
 
 type Hit = {
   id: string;
@@ -106,6 +107,8 @@ describe.each(dbKinds)('search on %s', (kind) => {
     app = createApp({
       database,
       gateway: {} as never,
+      // Not started: this suite sends no webhooks.
+      relay: createInboxRelay({ db: database.db, gateway: {} as never, log: silentLog }),
       log: silentLog,
       apiTokens: ['t'],
       telnyxPublicKey: publicKeyFromBase64(devKeys().publicKeyBase64),

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../client.js';
-import { erasures } from '../schema/index.js';
+import { erasures, webhookInbox } from '../schema/index.js';
 import type { ForgetSubject } from '../../contract/index.js';
 
 /** What erasing a subject touches: ids and storage locations only. */
@@ -71,14 +71,26 @@ export async function planForget(db: Database, subject: ForgetSubject): Promise<
           : sql`select id, telnyx_message_id from messages where false`,
     ),
   );
+  // Events still in the webhook inbox (not yet relayed, or relayed and not yet purged) carry the number too.
+  const inboxed = numbers.length
+    ? rowsOf<{ workflow_id: string }>(
+        await db.execute(
+          sql`select distinct workflow_id from webhook_inbox where ${sql.join(
+            numbers.map((n) => sql`payload->>'otherParty' = ${n}`),
+            sql` or `,
+          )}`,
+        ),
+      ).map((r) => r.workflow_id)
+    : [];
+  const workflowIds = [
+    ...calls.map((c) => `call-${c.call_session_id}`),
+    ...texts.filter((m) => m.telnyx_message_id).map((m) => `message-${m.telnyx_message_id}`),
+  ];
   return {
     contactIds,
     phoneRecordIds: calls.map((c) => c.id),
     messageIds: texts.map((m) => m.id),
-    workflowIds: [
-      ...calls.map((c) => `call-${c.call_session_id}`),
-      ...texts.filter((m) => m.telnyx_message_id).map((m) => `message-${m.telnyx_message_id}`),
-    ],
+    workflowIds: [...new Set([...workflowIds, ...inboxed])],
     blobs: calls.map((c) => c.recording_location).filter((l): l is string => Boolean(l)),
     names,
   };
@@ -113,6 +125,14 @@ export async function eraseRows(db: Database, plan: ForgetPlan): Promise<Record<
       sql`delete from relationship_scores where contact_id = any(${people}::uuid[]) returning 1`,
     );
     out.contacts = await count(sql`delete from contacts where id = any(${people}::uuid[]) returning 1`);
+    out.inboxEvents = plan.workflowIds.length
+      ? (
+          await tx
+            .delete(webhookInbox)
+            .where(inArray(webhookInbox.workflowId, plan.workflowIds))
+            .returning({ id: webhookInbox.id })
+        ).length
+      : 0;
     // The owner's digests and reminders name people in their text (they belong to no contact):
     // the erased names are redacted from them.
     out.redactedNotices = 0;

@@ -5,3 +5,4 @@ export * from './tasks.js';
 export * from './notifications.js';
 export * from './embeddings.js';
 export * from './privacy.js';
+export * from './inbox.js';

@@ -12,6 +12,7 @@ import { createWorkflowGateway } from '../../../temporal/gateway.js';
 import { devKeys, freshDatabase, need, silentLog } from '../../../test/stack.js';
 import { publicKeyFromBase64 } from './verify.js';
 import type { DatabaseHandle } from '../../../db/client.js';
+import { createInboxRelay } from './relay.js';
 
 const LIMIT = 64 * 1024;
 let database: DatabaseHandle;
@@ -22,9 +23,12 @@ let close: () => void;
 beforeAll(async () => {
   database = await freshDatabase('pglite');
   connection = await Connection.connect({ address: need('TEST_TEMPORAL_ADDRESS') });
+  const gateway = createWorkflowGateway(new Client({ connection }), 'tq-limits');
   const app = createApp({
     database,
-    gateway: createWorkflowGateway(new Client({ connection }), 'tq-limits'),
+    gateway,
+    // Not started: the suite checks what is refused before the inbox.
+    relay: createInboxRelay({ db: database.db, gateway, log: silentLog }),
     log: silentLog,
     apiTokens: ['limits-token'],
     telnyxPublicKey: publicKeyFromBase64(devKeys().publicKeyBase64),

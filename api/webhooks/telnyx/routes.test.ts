@@ -101,7 +101,7 @@ describe('Telnyx webhooks', () => {
         )
       ).status,
     ).toBe(401);
-    const handle = stack.client.workflow.getHandle(callWorkflowId(callSessionId));
+    const handle = (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId));
     await expect(handle.describe()).rejects.toThrow();
     expect(await countRecords(callSessionId)).toBe(0);
   });
@@ -148,7 +148,7 @@ describe('Telnyx webhooks', () => {
       deliveries.map((e) => signed('/webhooks/telnyx/voice', e).then((r) => r.status)),
     );
     expect(statuses.every((s) => s === 200)).toBe(true);
-    const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    const result = await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result.status).toBe('completed');
     const rows = await stack.database.db
       .select()
@@ -184,7 +184,7 @@ describe('Telnyx webhooks', () => {
     // Well inside the settle window, but after the workflow has seen an unanswered hangup.
     await new Promise((r) => setTimeout(r, 1000));
     for (const e of [answered, saved]) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
-    const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    const result = await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result.status).toBe('completed');
     expect(result.stages.record).toBe('done');
     const [row] = await stack.database.db
@@ -211,17 +211,24 @@ describe('Telnyx webhooks', () => {
       return { reopened: count('reopened'), unchanged: count('unchanged') };
     };
     for (const e of [hangup, initiated]) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
-    const handle = stack.client.workflow.getHandle(callWorkflowId(callSessionId));
+    const handle = (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId));
     expect((await handle.result()).status).toBe('missed');
     const before = await late();
-    // The run is closed. A redelivered `initiated` changes nothing: acknowledged, counted.
+    // The run is closed. A redelivered `initiated` (same event id) is absorbed by the inbox.
     expect((await signed('/webhooks/telnyx/voice', { ...initiated, meta: { attempt: 2 } })).status).toBe(200);
+    await stack.delivered();
+    expect(await late()).toEqual(before);
+    // One under a new event id reaches the closed run and changes nothing: acknowledged, counted.
+    const repeat = { ...initiated, data: { ...(initiated!.data as object), id: randomUUID() } };
+    expect((await signed('/webhooks/telnyx/voice', repeat)).status).toBe(200);
+    await stack.delivered();
     expect(await late()).toEqual({ ...before, unchanged: before.unchanged + 1 });
     // The recording proves the call was answered: the call is reopened from its record.
     expect((await signed('/webhooks/telnyx/voice', saved)).status).toBe(200);
+    await stack.delivered();
     expect(await late()).toEqual({ reopened: before.reopened + 1, unchanged: before.unchanged + 1 });
     expect((await signed('/webhooks/telnyx/voice', answered)).status).toBe(200);
-    const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    const result = await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result).toMatchObject({ status: 'completed', stages: { record: 'done', transcribe: expect.any(String) } });
     const [row] = await stack.database.db
       .select()
@@ -250,14 +257,14 @@ describe('Telnyx webhooks', () => {
     expect((sent('speak')[0]!.body as { payload: string }).payload).toContain('Hello Ada');
     expect(sent('record_start')[0]!.body).toMatchObject({ channels: 'dual', format: 'mp3' });
     for (const e of events.slice(1)) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
-    const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    const result = await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result.status).toBe('completed');
   });
 
   it('records a missed call from a known contact, hangup first', async () => {
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
     for (const e of [...events].reverse()) expect((await signed('/webhooks/telnyx/status', e)).status).toBe(200);
-    const result = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    const result = await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result.status).toBe('missed');
     const [row] = await stack.database.db
       .select()
@@ -289,7 +296,7 @@ describe('Telnyx webhooks', () => {
       SequenceNumber: '3',
     });
     expect(done.status).toBe(200);
-    const result = await stack.client.workflow.getHandle(callWorkflowId(sid)).result();
+    const result = await (await stack.delivered()).workflow.getHandle(callWorkflowId(sid)).result();
     expect(result.status).toBe('missed');
     expect(await countRecords(sid)).toBe(1);
   });
@@ -309,11 +316,11 @@ describe('Telnyx webhooks', () => {
       recordingUrl: url,
     });
     for (const e of events) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
-    await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result();
     const sms = smsReceived(number, '+13125550199', 'Please call me about the lease');
     expect((await signed('/webhooks/telnyx/messaging', sms)).status).toBe(200);
     const smsId = String(((sms.data as Record<string, unknown>).payload as Record<string, unknown>).id);
-    await stack.client.workflow.getHandle(messageWorkflowId(smsId)).result();
+    await (await stack.delivered()).workflow.getHandle(messageWorkflowId(smsId)).result();
     expect(await countRecords(callSessionId)).toBe(1);
     // The owner's weekly digest names her (it belongs to no contact).
     await stack.database.db.insert(notifications).values({
@@ -325,7 +332,8 @@ describe('Telnyx webhooks', () => {
       status: 'sent',
     });
 
-    const firstRunId = (await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).describe()).runId;
+    const firstRunId = (await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).describe())
+      .runId;
     const forgot = await stack.app.request(`/api/contacts/${contact!.id}/forget`, {
       method: 'POST',
       headers: { authorization: `Bearer ${stack.token}` },
@@ -409,9 +417,9 @@ describe('Telnyx webhooks', () => {
   it('the codec binds payloads to their workflow: a captured encrypted event replayed into another call is refused', async () => {
     const { callSessionId, events } = callLifecycle({ from: '+12125550100', to: '+13125550199', answered: false });
     for (const e of events) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
-    await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).result();
+    await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result();
     // What someone who reaches Temporal can copy: the encrypted start input and a signal.
-    const history = await stack.client.workflow.getHandle(callWorkflowId(callSessionId)).fetchHistory();
+    const history = await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).fetchHistory();
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
     const signal = history.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!
       .workflowExecutionSignaledEventAttributes!.input!.payloads!;
@@ -427,7 +435,7 @@ describe('Telnyx webhooks', () => {
       identity: 'replayer',
       requestId: randomUUID(),
     });
-    const handle = stack.client.workflow.getHandle(callWorkflowId(target));
+    const handle = (await stack.delivered()).workflow.getHandle(callWorkflowId(target));
     let failure = '';
     for (let i = 0; i < 40 && !failure; i++) {
       await new Promise((r) => setTimeout(r, 250));
@@ -452,7 +460,7 @@ describe('Telnyx webhooks', () => {
       [body, body].map((b) => signed('/webhooks/telnyx/messaging', b).then((r) => r.status)),
     );
     expect(statuses).toEqual([200, 200]);
-    await stack.client.workflow.getHandle(messageWorkflowId(id)).result();
+    await (await stack.delivered()).workflow.getHandle(messageWorkflowId(id)).result();
     const rows = await stack.database.db.select().from(messages).where(eq(messages.telnyxMessageId, id));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ direction: 'inbound', phoneNumber: '+12125550100', sentiment: 'positive' });

@@ -1,7 +1,8 @@
 /**
  * Telnyx webhook endpoints. Every request: streamed size limit (413) -> Ed25519 over the raw bytes (401,
- * nothing written) -> parse (400 with the reason) -> durable signal to Temporal -> 200; 503 when
- * Temporal cannot accept it, so Telnyx retries or fails over.
+ * nothing written) -> parse (400 with the reason) -> one insert into the inbox (committed) -> 200,
+ * and the inbox relay hands the event to Temporal afterwards. A webhook never waits on Temporal; 503
+ * only when the inbox itself cannot be written, so Telnyx retries or fails over.
  */
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -10,25 +11,24 @@ import type { KeyObject } from 'node:crypto';
 import type { Database } from '../../../db/client.js';
 import { normaliseParty } from '../../../platform/phone.js';
 import { findContactByPhone } from '../../../db/queries/contacts.js';
-import type { WorkflowGateway } from '../../../temporal/gateway.js';
 import { ApiError, errorResponse } from '../../errors.js';
 import type { AppEnv, VerifiedBody } from '../../env.js';
 import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlToCallEvent } from './normalize.js';
 import { answerTexml, fallbackTexml } from './texml.js';
 import { verifyTelnyxSignature } from './verify.js';
-import { lateCallEvents, webhookEvents } from '../../../platform/metrics.js';
-import { storedCallOutcome } from '../../../db/queries/phone-records.js';
-import { erasedAmong } from '../../../db/queries/forget.js';
+import { webhookEvents } from '../../../platform/metrics.js';
+import { enqueueEvent, type InboxEvent } from '../../../db/queries/inbox.js';
+import { errorKind, type InboxRelay } from './relay.js';
 import { callWorkflowId, messageWorkflowId } from '../../../temporal.config.js';
-import { lateEventVerdict } from './late-events.js';
-import type { CallEvent, CallStatus } from '../../../contract/index.js';
+import type { CallEvent } from '../../../contract/index.js';
 import { greetingText } from '../../../platform/greeting.js';
 import type { Logger } from '../../../platform/logger.js';
 
 export interface TelnyxWebhookDeps {
   publicKey: KeyObject;
-  gateway: WorkflowGateway;
   db: Database;
+  /** Kicked after each stored event: it hands the inbox to Temporal. */
+  relay: Pick<InboxRelay, 'kick'>;
   log: Logger;
   maxBytes: number;
   publicBaseUrl: string;
@@ -114,43 +114,30 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   };
 
   /**
-   * A call event for a call whose run already closed is weighed against the stored record: one that
-   * changes what the call was (an answer, a recording it lacks) reopens the call; one that repeats
-   * the record is acknowledged. Never silently dropped: both are logged and counted.
+   * Commit the event to the inbox and kick the relay; throws a 503 (so Telnyx retries) only when
+   * the inbox cannot be written. A redelivery is absorbed by the insert; an event of a call or text
+   * the owner erased is acknowledged and not stored.
    */
-  async function deliverCall(event: CallEvent): Promise<'accepted' | 'closed' | 'erased'> {
-    // A call the owner had erased stays erased: Telnyx's redeliveries are acknowledged, never stored.
-    if ((await erasedAmong(deps.db, [callWorkflowId(event.callSessionId)])).size > 0) return 'erased';
-    const outcome = await deps.gateway.deliverCallEvent(event);
-    if (outcome === 'accepted') return outcome;
-    const stored = await storedCallOutcome(deps.db, event.callSessionId);
-    const verdict = stored
-      ? lateEventVerdict({ status: stored.status as CallStatus, hasRecording: stored.hasRecording }, event)
-      : 'unchanged';
-    deps.log.info(
-      verdict === 'reconcile'
-        ? 'late event changes a finished call: reopening it'
-        : 'late event repeats a finished call: acknowledged',
-      { eventType: event.type, phoneRecordId: stored?.phoneRecordId },
-    );
-    lateCallEvents.inc({ verdict: verdict === 'reconcile' ? 'reopened' : 'unchanged' });
-    if (verdict === 'reconcile') await deps.gateway.reopenCall(event, stored!.phoneRecordId);
-    return 'closed';
-  }
-
-  /** Deliver to Temporal; throws a 503 (so Telnyx retries) when it cannot durably accept. */
-  async function deliver(c: Context, fn: () => Promise<'accepted' | 'closed' | 'erased'>): Promise<void> {
+  async function accept(c: Context, item: InboxEvent): Promise<void> {
+    let outcome;
     try {
-      const outcome = await fn();
-      if (outcome === 'erased')
-        deps.log.info('event for an erased call or text acknowledged, not stored', { path: c.req.path });
-      webhookEvents.inc({ outcome, reason: '' });
+      outcome = await enqueueEvent(deps.db, item);
     } catch (err) {
-      deps.log.error('temporal did not accept the event', { path: c.req.path, error: (err as Error).message });
+      deps.log.error('the webhook inbox could not be written', { path: c.req.path, reason: errorKind(err) });
       webhookEvents.inc({ outcome: 'unavailable', reason: '' });
-      throw new ApiError(503, 'temporal_unavailable', 'Workflow engine unavailable; retry later');
+      throw new ApiError(503, 'inbox_unavailable', 'The event could not be stored; retry later');
     }
+    if (outcome === 'erased')
+      deps.log.info('event for an erased call or text acknowledged, not stored', { path: c.req.path });
+    webhookEvents.inc({ outcome, reason: '' });
+    if (outcome === 'stored') deps.relay.kick();
   }
+  const callItem = (event: CallEvent): InboxEvent => ({
+    eventId: event.eventId,
+    kind: 'call',
+    workflowId: callWorkflowId(event.callSessionId),
+    payload: event,
+  });
 
   async function callControl(c: Context, v: VerifiedBody) {
     let parsed;
@@ -165,7 +152,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return c.json({ received: true, ignored: parsed.eventType });
     }
     const event = parsed.event;
-    await deliver(c, () => deliverCall(event));
+    await accept(c, callItem(event));
     return c.json({ received: true });
   }
 
@@ -188,7 +175,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
         }),
       );
     };
-    if (event) await deliver(c, () => deliverCall(event));
+    if (event) await accept(c, callItem(event));
     return respond();
   }
 
@@ -241,11 +228,12 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
       return c.json({ received: true, ignored: parsed.eventType });
     }
     const event = parsed.event;
-    await deliver(c, async () =>
-      (await erasedAmong(deps.db, [messageWorkflowId(event.messageId)])).size > 0
-        ? 'erased'
-        : deps.gateway.deliverMessageEvent(event),
-    );
+    await accept(c, {
+      eventId: event.eventId,
+      kind: 'message',
+      workflowId: messageWorkflowId(event.messageId),
+      payload: event,
+    });
     return c.json({ received: true });
   });
   return app;
