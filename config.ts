@@ -75,6 +75,19 @@ export const envSchema = z.object({
   CLUSTER_TEMPORAL_PG_PORT: port(CLUSTER_PORTS.temporalPostgresql),
   // Temporal keeps its services' ports in a smallint column: they (this one, the next 10, 300 below) stay under 32768.
   CLUSTER_TEMPORAL_PORT: z.coerce.number().int().min(1024).max(32_000).default(CLUSTER_PORTS.temporal),
+  /**
+   * The cluster's Temporal server, tuned by measurement (bench/README.md): history shards (fixed when
+   * its database is created), IO lanes per shard, its persistence pool, the SQL plugin, and extra
+   * PostgreSQL settings for Temporal's database (`name=value,name=value`).
+   */
+  CLUSTER_TEMPORAL_SHARDS: z.coerce.number().int().min(1).max(1024).default(4),
+  CLUSTER_TEMPORAL_SHARD_IO: z.coerce.number().int().min(1).max(64).default(1),
+  CLUSTER_TEMPORAL_MAX_CONNS: z.coerce.number().int().min(2).max(500).default(20),
+  CLUSTER_TEMPORAL_SQL_PLUGIN: z.enum(['postgres12', 'postgres12_pgx']).default('postgres12'),
+  CLUSTER_TEMPORAL_PG_SETTINGS: z
+    .string()
+    .regex(/^(\s*[a-z_]+=[A-Za-z0-9_.]+\s*)(,\s*[a-z_]+=[A-Za-z0-9_.]+\s*)*$/, 'name=value pairs, comma-separated')
+    .optional(),
   TEMPORAL_UI_URL: optionalUrl,
   /** The Temporal UI's codec path secret (`/codec/ui/<secret>`), at least 32 characters; `npm start` and the cluster make one per start. */
   TEMPORAL_UI_CODEC_SECRET: optionalString.pipe(z.string().min(32).optional()),
@@ -346,6 +359,16 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
         postgresql: e.CLUSTER_PG_PORT,
         temporalPostgresql: e.CLUSTER_TEMPORAL_PG_PORT,
         temporal: e.CLUSTER_TEMPORAL_PORT,
+      },
+      temporal: {
+        historyShards: e.CLUSTER_TEMPORAL_SHARDS,
+        shardIOConcurrency: e.CLUSTER_TEMPORAL_SHARD_IO,
+        maxConns: e.CLUSTER_TEMPORAL_MAX_CONNS,
+        sqlPlugin: e.CLUSTER_TEMPORAL_SQL_PLUGIN,
+        postgresSettings: (e.CLUSTER_TEMPORAL_PG_SETTINGS ?? '')
+          .split(',')
+          .map((kv) => kv.trim())
+          .filter(Boolean),
       },
     },
     /** Where recordings may be copied from (host names or suffixes); loopback only where listed. */

@@ -5,7 +5,8 @@
  * - the bare Hono floor: a Hono app answering 200, in this process, over the same HTTP client;
  * - the bare `signalWithStart` floor: what the webhook handler waits for, from this process to the
  *   same Temporal server (same codec, same task queue, so the workers run those calls too);
- * - ingress: signed Call Control webhooks, alternately to both API processes.
+ * - ingress: signed Call Control webhooks, alternately to both API processes (answered once the
+ *   event is in the inbox), with the relay's lag from the inbox to Temporal read from the inbox rows.
  * Each phase is followed by a drain (every pipeline it started finished). Then every call of the
  * ingress phase must have exactly one phone record. CPU per process kind over each phase (from
  * /proc) says where the time goes. Results: bench/results/ingress-cluster.json.
@@ -23,7 +24,8 @@ import { callWorkflowId } from '../temporal.config.js';
 import { callEventSignal } from '../workflows/signals.js';
 import { arg, argString, fmt, say } from './lib.js';
 import { startClusterStack } from './cluster-stack.js';
-import { drainCalls, makeEvents, openLoop } from './ingress-load.js';
+import { drainCalls, makeEvents, openLoop, relayLag } from './ingress-load.js';
+import { openDatabase } from '../db/client.js';
 import { freePort } from '../platform/ports.js';
 
 const rates = (argString('rates') ?? String(arg('rate', 200))).split(',').map(Number);
@@ -116,6 +118,12 @@ const key = stack.keys.privateKey;
 const temporalMetricsUrl = `http://127.0.0.1:${Number(env.CLUSTER_TEMPORAL_PORT) + 767}/metrics`;
 const db = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${env.CLUSTER_PG_PORT}/command_center` });
 await db.connect();
+// The app database through the product's own driver, for the relay's lag (read from the inbox rows).
+const appDb = await openDatabase({
+  url: `postgres://postgres@127.0.0.1:${env.CLUSTER_PG_PORT}/command_center`,
+  migrate: false,
+  poolSize: 2,
+});
 const results: Record<string, unknown> = {
   rates,
   seconds,
@@ -144,7 +152,8 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
     await client.workflow.signalWithStart('callWorkflow', {
       workflowId: callWorkflowId(event.callSessionId),
       taskQueue: 'command-center',
-      args: [{ callSessionId: event.callSessionId }],
+      // As the product's gateway starts a call: with the cluster stack's straggler window (0).
+      args: [{ callSessionId: event.callSessionId, stragglerWindowMs: 0 }],
       signal: callEventSignal,
       signalArgs: [event],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -185,7 +194,7 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   const ingressCpu = diff(cpu, await cpuByKind(dataDir), seconds);
   const ingressDb = topPersistence(dbBefore, await persistence(), seconds);
   say(
-    `${rate}/s ingress (both APIs): p50 ${fmt(ingress.p50)} p99 ${fmt(ingress.p99)}, achieved ${ingress.achieved.toFixed(0)}/s, refused (503) ${ingress.failures}`,
+    `${rate}/s ingress (both APIs): p50 ${fmt(ingress.p50)} p99 ${fmt(ingress.p99)}, achieved ${ingress.achieved.toFixed(0)}/s, refused ${ingress.failures}`,
   );
   say(`  CPU: ${JSON.stringify(ingressCpu)}`);
   say(`  Temporal's database time, top operations: ${ingressDb.join('; ')}`);
@@ -206,11 +215,16 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   say(
     `  drained ${main.sessions.length} calls: ${drained} (${((performance.now() - t) / 1000).toFixed(0)} s after the phase)`,
   );
+  const lag = await relayLag(appDb.db, main.sessions);
+  say(
+    `  relay lag (inbox commit to Temporal): p50 ${fmt(lag.p50)} p99 ${fmt(lag.p99)} max ${fmt(lag.max)}; ${lag.delivered} of ${lag.stored} events delivered`,
+  );
   return {
     rate,
     hono,
     signalWithStart: { ...signal, cpu: signalCpu, drained: floorDrained },
     ingress: { ...ingress, cpu: ingressCpu, temporalDatabase: ingressDb, drained, redelivered: refused.length },
+    relayLag: lag,
     ratioP50: ingress.p50 / signal.p50,
     ratioP99: ingress.p99 / signal.p99,
   };
@@ -246,7 +260,8 @@ try {
     await client.workflow.signalWithStart('callWorkflow', {
       workflowId: callWorkflowId(event.callSessionId),
       taskQueue: 'no-worker',
-      args: [{ callSessionId: event.callSessionId }],
+      // As the product's gateway starts a call: with the cluster stack's straggler window (0).
+      args: [{ callSessionId: event.callSessionId, stragglerWindowMs: 0 }],
       signal: callEventSignal,
       signalArgs: [event],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
@@ -275,5 +290,6 @@ try {
   say('wrote bench/results/ingress-cluster.json');
 } finally {
   await db.end().catch(() => undefined);
+  await appDb.close().catch(() => undefined);
   await stack.stop();
 }

@@ -58,24 +58,27 @@ export function makeEvents(n: number, prefix: string) {
       events.push({ body: JSON.stringify(e), session });
     }
   }
-  return { events: events.slice(0, n), sessions };
+  // Whole calls only: a call cut after its first event would never finish, and a drain would wait for it.
+  return { events, sessions };
 }
 
-/** Wait until every session's call workflow has finished (or `timeoutMs` passes): false on timeout. */
+/**
+ * Wait until every session's call workflow has finished (or `timeoutMs` passes): false on timeout.
+ * Short `describe` calls, not long polls: nothing is left waiting on the connection when it returns.
+ */
 export async function drainCalls(client: Client, sessions: string[], timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (const id of sessions) {
-    const left = until - Date.now();
-    if (left <= 0) return false;
-    // The deadline is the call's own, so a poll still waiting when time is up is cancelled, not
-    // left retrying against a connection the caller is about to close.
-    const done = await client.connection
-      .withDeadline(until, () => client.workflow.getHandle(callWorkflowId(id)).result())
-      .then(
-        () => true,
-        () => Date.now() < until, // a failed or cancelled call has ended; a deadline has not
+    const handle = client.workflow.getHandle(callWorkflowId(id));
+    for (;;) {
+      const status = await handle.describe().then(
+        (d) => d.status.name,
+        () => 'NOT_FOUND', // not started yet (its events may still be in the inbox)
       );
-    if (!done) return false;
+      if (status !== 'RUNNING' && status !== 'NOT_FOUND') break;
+      if (Date.now() > until) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
   return true;
 }

@@ -73,7 +73,8 @@ try {
       await stack.client.workflow.signalWithStart('callWorkflow', {
         workflowId: callWorkflowId(event.callSessionId),
         taskQueue: stack.config.temporal.taskQueue,
-        args: [{ callSessionId: event.callSessionId }],
+        // As the product's gateway starts a call: with the configured straggler window (0 here).
+        args: [{ callSessionId: event.callSessionId, stragglerWindowMs: stack.config.calls.stragglerWindowMs }],
         signal: callEventSignal,
         signalArgs: [event],
         workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,

@@ -118,6 +118,7 @@ async function main() {
         bin: temporalPgBin,
         dataDir: path.join(clusterDir, 'temporal-postgresql'),
         port: ports.temporalPostgresql,
+        settings: config.cluster.temporal.postgresSettings,
       }),
     ]);
     stack.push({ name: 'postgresql', stop: appPg.stop }, { name: 'temporal-postgresql', stop: temporalPg.stop });
@@ -125,7 +126,9 @@ async function main() {
 
     // The Temporal UI decodes through a path only it is given (made at each start).
     const uiCodecSecret = config.temporal.uiCodecSecret ?? randomBytes(24).toString('hex');
-    say(`starting the Temporal server (4 history shards) on ${ports.temporal} ...`);
+    say(
+      `starting the Temporal server (${config.cluster.temporal.historyShards} history shards, ${config.cluster.temporal.shardIOConcurrency} IO lane(s) each, pool ${config.cluster.temporal.maxConns}, ${config.cluster.temporal.sqlPlugin}) on ${ports.temporal} ...`,
+    );
     const temporal: RunningTemporal = await startTemporalServer({
       tools: temporalTools,
       dir: path.join(clusterDir, 'temporal'),
@@ -133,6 +136,7 @@ async function main() {
       ports: { frontend: ports.temporal, metrics: ports.temporalMetrics, ui: ports.ui },
       namespace: config.temporal.namespace,
       codecEndpoint: `http://localhost:${ports.api[0]}/codec/ui/${uiCodecSecret}`,
+      tuning: config.cluster.temporal,
       say,
     });
     stack.push({ name: 'temporal', stop: temporal.stop });

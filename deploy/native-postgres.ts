@@ -102,6 +102,8 @@ export interface PostgresOptions {
   /** Settings for a throwaway server (fsync off); a kept one is durable. */
   throwaway?: boolean;
   maxConnections?: number;
+  /** Extra settings, `name=value` each (measured ones: bench/README.md). */
+  settings?: readonly string[];
 }
 
 /**
@@ -156,6 +158,7 @@ export async function startPostgres(o: PostgresOptions): Promise<NativePostgres>
     '-c',
     'shared_buffers=256MB',
     ...(o.throwaway ? ['-c', 'fsync=off'] : []),
+    ...(o.settings ?? []).flatMap((kv) => ['-c', kv]),
   ];
   const child = asRoot
     ? spawn('runuser', ['-u', 'nobody', '--', path.join(o.bin, 'postgres'), ...args], {

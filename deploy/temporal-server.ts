@@ -16,8 +16,25 @@ import { makeToolFolder, publishTool } from './tools-dir.js';
 const run = promisify(execFile);
 export const TEMPORAL_SERVER_VERSION = '1.32.2';
 export const TEMPORAL_UI_VERSION = '2.56.4';
-/** History shards: fixed for the life of a cluster (Temporal cannot change it later). */
-export const HISTORY_SHARDS = 4;
+/**
+ * The server's tuning (`CLUSTER_TEMPORAL_*`, measured in bench/README.md). History shards are fixed
+ * for the life of a cluster: Temporal cannot change them on an existing database.
+ */
+export interface TemporalTuning {
+  historyShards: number;
+  /** `history.shardIOConcurrency`: persistence operations in flight per shard. */
+  shardIOConcurrency: number;
+  /** The default store's pool (`maxConns` = `maxIdleConns`). */
+  maxConns: number;
+  sqlPlugin: 'postgres12' | 'postgres12_pgx';
+}
+
+export const DEFAULT_TUNING: TemporalTuning = {
+  historyShards: 4,
+  shardIOConcurrency: 1,
+  maxConns: 20,
+  sqlPlugin: 'postgres12',
+};
 
 const serverHome = path.join(toolsDir, `temporal-server-${TEMPORAL_SERVER_VERSION}`);
 const uiHome = path.join(toolsDir, `temporal-ui-${TEMPORAL_UI_VERSION}`);
@@ -154,11 +171,11 @@ export async function setupTemporalSchema(tools: TemporalServerTools, pgPort: nu
   }
 }
 
-function serverConfig(pgPort: number, ports: TemporalPorts, dynamicConfig: string): string {
+function serverConfig(pgPort: number, ports: TemporalPorts, dynamicConfig: string, tuning: TemporalTuning): string {
   const p = internalPorts(ports.frontend);
   const store = (db: string, maxConns: number) => `
       sql:
-        pluginName: "postgres12"
+        pluginName: "${tuning.sqlPlugin}"
         databaseName: "${db}"
         connectAddr: "127.0.0.1:${pgPort}"
         connectProtocol: "tcp"
@@ -179,9 +196,9 @@ log:
 persistence:
   defaultStore: default
   visibilityStore: visibility
-  numHistoryShards: ${HISTORY_SHARDS}
+  numHistoryShards: ${tuning.historyShards}
   datastores:
-    default:${store('temporal', 20)}
+    default:${store('temporal', tuning.maxConns)}
     visibility:${store('temporal_visibility', 5)}
 global:
   membership:
@@ -222,9 +239,11 @@ dynamicConfigClient:
  * per request (measured: 35,000 reads in a few minutes of load), so it is switched off again once
  * every cache has refreshed on its own.
  */
-const dynamicConfig = (refreshOnRead: boolean) => `# Written by npm run cluster.
+const dynamicConfig = (refreshOnRead: boolean, tuning: TemporalTuning) => `# Written by npm run cluster.
 system.forceSearchAttributesCacheRefreshOnRead:
   - value: ${refreshOnRead}
+history.shardIOConcurrency:
+  - value: ${tuning.shardIOConcurrency}
 `;
 /** Longer than the search-attribute cache's own refresh and the dynamic config's poll together. */
 const REFRESH_WINDOW_MS = 90_000;
@@ -250,6 +269,21 @@ function stopChild(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
 }
 
 /**
+ * The shard count a cluster was created with is written beside it; starting it with another one is
+ * refused with what to do (Temporal itself would fail later, less clearly).
+ */
+async function keepShardCount(dir: string, shards: number): Promise<void> {
+  const file = path.join(dir, 'history-shards');
+  const kept = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+  if (kept && kept !== shards)
+    throw new Error(
+      `this cluster was created with ${kept} history shards and Temporal cannot change that: ` +
+        `set CLUSTER_TEMPORAL_SHARDS=${kept}, or use a new DATA_DIR for ${shards}`,
+    );
+  if (!kept) await writeFile(file, `${shards}\n`);
+}
+
+/**
  * Start the server (all four services in one process) on PostgreSQL at `pgPort`, wait for its
  * frontend, register `namespace` and the project's search attributes, then start the UI.
  */
@@ -261,13 +295,16 @@ export async function startTemporalServer(o: {
   namespace: string;
   /** Where the UI decodes payloads (the API's /codec). */
   codecEndpoint?: string;
+  tuning?: TemporalTuning;
   say?: (s: string) => void;
 }): Promise<RunningTemporal> {
   await mkdir(o.dir, { recursive: true });
+  const tuning = o.tuning ?? DEFAULT_TUNING;
+  await keepShardCount(o.dir, tuning.historyShards);
   const dynamicConfigFile = path.join(o.dir, 'dynamic-config.yaml');
   const configFile = path.join(o.dir, 'config.yaml');
-  await writeFile(dynamicConfigFile, dynamicConfig(false));
-  await writeFile(configFile, serverConfig(o.pgPort, o.ports, dynamicConfigFile));
+  await writeFile(dynamicConfigFile, dynamicConfig(false, tuning));
+  await writeFile(configFile, serverConfig(o.pgPort, o.ports, dynamicConfigFile, tuning));
   await setupTemporalSchema(o.tools, o.pgPort);
   // A server left by a supervisor that was killed hard is stopped first (its pid is kept here).
   const pidFile = path.join(o.dir, 'server.pid');
@@ -286,9 +323,9 @@ export async function startTemporalServer(o: {
     const connection = await connectWhenUp(address, server, path.join(o.dir, 'server.log'));
     try {
       if (await registerNamespace(connection, o.namespace)) {
-        await writeFile(dynamicConfigFile, dynamicConfig(true));
+        await writeFile(dynamicConfigFile, dynamicConfig(true, tuning));
         setTimeout(
-          () => void writeFile(dynamicConfigFile, dynamicConfig(false)).catch(() => undefined),
+          () => void writeFile(dynamicConfigFile, dynamicConfig(false, tuning)).catch(() => undefined),
           REFRESH_WINDOW_MS,
         ).unref();
         // Until the server has read the file (it polls every 10 s), ask the frontend until it knows them.
