@@ -600,7 +600,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: database, Temporal, a worker polling, and the engines this configuration selects */
+        /** Readiness: database, the webhook inbox, Temporal, a worker polling, and the engines this configuration selects */
         get: operations["getReady"];
         put?: never;
         post?: never;
@@ -4170,15 +4170,18 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every part this process needs can work */
+            /** @description Webhooks are taken: every part works (`ready`), or only Temporal or the workers do not (`degraded`) */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
-                        status: "ready" | "unavailable";
+                        /**
+                         * @description `degraded`: Temporal or the workers cannot be reached; webhooks are still taken into the inbox and relayed when they are back
+                         * @enum {string}
+                         */
+                        status: "ready" | "degraded" | "unavailable";
                         failed: string[];
                         checks: {
                             [key: string]: {
@@ -4186,20 +4189,27 @@ export interface operations {
                                 status: "ok" | "unavailable";
                                 /** @description Why, with a valid API token only */
                                 detail?: string;
+                                /** @description inbox: events not yet handed to Temporal */
+                                pending?: number;
+                                /** @description inbox: age of the oldest of them */
+                                oldestSeconds?: number;
                             };
                         };
                     };
                 };
             };
-            /** @description A part cannot work; `failed` names it and its check says why */
+            /** @description A part this process cannot work without fails; `failed` names it and its check says why */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        /** @enum {string} */
-                        status: "ready" | "unavailable";
+                        /**
+                         * @description `degraded`: Temporal or the workers cannot be reached; webhooks are still taken into the inbox and relayed when they are back
+                         * @enum {string}
+                         */
+                        status: "ready" | "degraded" | "unavailable";
                         failed: string[];
                         checks: {
                             [key: string]: {
@@ -4207,6 +4217,10 @@ export interface operations {
                                 status: "ok" | "unavailable";
                                 /** @description Why, with a valid API token only */
                                 detail?: string;
+                                /** @description inbox: events not yet handed to Temporal */
+                                pending?: number;
+                                /** @description inbox: age of the oldest of them */
+                                oldestSeconds?: number;
                             };
                         };
                     };
