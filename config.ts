@@ -88,6 +88,12 @@ export const envSchema = z.object({
     .string()
     .regex(/^(\s*[a-z_]+=[A-Za-z0-9_.]+\s*)(,\s*[a-z_]+=[A-Za-z0-9_.]+\s*)*$/, 'name=value pairs, comma-separated')
     .optional(),
+  /**
+   * `npm run cluster` on one machine: the CPU priority (nice, 0-19) of the parts whose work can wait
+   * (Temporal's server and its PostgreSQL, the workers) so that the API processes and the app's
+   * PostgreSQL answer webhooks first (measured in bench/README.md).
+   */
+  CLUSTER_BACKGROUND_NICE: z.coerce.number().int().min(0).max(19).default(0),
   TEMPORAL_UI_URL: optionalUrl,
   /** The Temporal UI's codec path secret (`/codec/ui/<secret>`), at least 32 characters; `npm start` and the cluster make one per start. */
   TEMPORAL_UI_CODEC_SECRET: optionalString.pipe(z.string().min(32).optional()),
@@ -355,6 +361,7 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
     },
     /** `npm run cluster`: where its databases and Temporal listen (the APIs on PORT and PORT+1). */
     cluster: {
+      backgroundNiceness: e.CLUSTER_BACKGROUND_NICE,
       ports: {
         postgresql: e.CLUSTER_PG_PORT,
         temporalPostgresql: e.CLUSTER_TEMPORAL_PG_PORT,

@@ -8,6 +8,7 @@ import { apiDeps } from './compose.js';
 import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
 import { createWorkflowGateway } from '../temporal/gateway.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
+import { errorKind } from './webhooks/telnyx/relay.js';
 import { createLogger } from '../platform/logger.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
 
@@ -16,7 +17,9 @@ process.umask(0o077);
 const config = loadConfigOrExit('api');
 const log = createLogger(config, secretValues(config), { service: 'api' });
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
-const connection = await Connection.connect(temporalConnectionOptions(config));
+// Lazy: Temporal may be away when the API starts (an outage, a restart, a start order). Webhooks go
+// to the inbox meanwhile and /ready says degraded; the relay and the schedule below wait for it.
+const connection = Connection.lazy(temporalConnectionOptions(config));
 const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!), {
   allowPlaintext: config.temporal.codecAllowPlaintext,
 });
@@ -25,7 +28,16 @@ const gateway = createWorkflowGateway(
   config.temporal.taskQueue,
   config.calls,
 );
-await gateway.ensureRetentionSchedule();
+let scheduleRetry: NodeJS.Timeout | undefined;
+const ensureSchedule = async (attempt: number): Promise<void> => {
+  try {
+    if ((await gateway.ensureRetentionSchedule()) === 'created') log.info('retention schedule created');
+  } catch (err) {
+    if (attempt === 0) log.warn('temporal not answering yet: retention schedule pending', { error: errorKind(err) });
+    scheduleRetry = setTimeout(() => void ensureSchedule(attempt + 1), Math.min(30_000, 1_000 * 2 ** attempt));
+  }
+};
+void ensureSchedule(0);
 const deps = apiDeps(
   config,
   { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!) },
@@ -47,6 +59,7 @@ let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
+  clearTimeout(scheduleRetry);
   server.close(async () => {
     await deps.relay.stop();
     await connection.close();

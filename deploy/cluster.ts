@@ -27,7 +27,7 @@ import {
   startPostgres,
   type NativePostgres,
 } from './native-postgres.js';
-import { groupMembers, signalGroup, stopGroup } from './process-group.js';
+import { groupMembers, niced, signalGroup, stopGroup } from './process-group.js';
 import { provisionTemporalServer, startTemporalServer, type RunningTemporal } from './temporal-server.js';
 import { appProcessEnv, appServices, type AppServiceName, type SharedAppEnv } from './topology.js';
 import { assertPortFree, PortInUseError } from '../platform/ports.js';
@@ -119,6 +119,7 @@ async function main() {
         dataDir: path.join(clusterDir, 'temporal-postgresql'),
         port: ports.temporalPostgresql,
         settings: config.cluster.temporal.postgresSettings,
+        niceness: config.cluster.backgroundNiceness,
       }),
     ]);
     stack.push({ name: 'postgresql', stop: appPg.stop }, { name: 'temporal-postgresql', stop: temporalPg.stop });
@@ -137,6 +138,7 @@ async function main() {
       namespace: config.temporal.namespace,
       codecEndpoint: `http://localhost:${ports.api[0]}/codec/ui/${uiCodecSecret}`,
       tuning: config.cluster.temporal,
+      niceness: config.cluster.backgroundNiceness,
       say,
     });
     stack.push({ name: 'temporal', stop: temporal.stop });
@@ -174,7 +176,9 @@ async function main() {
       writeFile(pidFile, JSON.stringify(Object.fromEntries(apps.map((a) => [a.name, a.child?.pid ?? null])), null, 2));
     const launch = (app: AppProcess) => {
       const spec = appServices[app.name];
-      const child = spawn('npm', ['run', '--silent', spec.command], {
+      // Workers run what can wait (the pipelines); the APIs answer webhooks.
+      const niceness = app.name.startsWith('worker') ? config.cluster.backgroundNiceness : 0;
+      const child = spawn(...niced(niceness, 'npm', ['run', '--silent', spec.command]), {
         cwd: repoRoot,
         env: { ...process.env, ...app.env, NODE_OPTIONS: '' },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,6 +7,7 @@
  * As root a server runs as `nobody`, since postgres refuses root.
  */
 import { execFile, spawn } from 'node:child_process';
+import { niced } from './process-group.js';
 import { access, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
@@ -104,6 +105,8 @@ export interface PostgresOptions {
   maxConnections?: number;
   /** Extra settings, `name=value` each (measured ones: bench/README.md). */
   settings?: readonly string[];
+  /** CPU priority (nice, 0-19) of the server and its backends: 0 unless its work can wait. */
+  niceness?: number;
 }
 
 /**
@@ -160,11 +163,13 @@ export async function startPostgres(o: PostgresOptions): Promise<NativePostgres>
     ...(o.throwaway ? ['-c', 'fsync=off'] : []),
     ...(o.settings ?? []).flatMap((kv) => ['-c', kv]),
   ];
-  const child = asRoot
-    ? spawn('runuser', ['-u', 'nobody', '--', path.join(o.bin, 'postgres'), ...args], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      })
-    : spawn(path.join(o.bin, 'postgres'), args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const [cmd, cmdArgs] = niced(
+    o.niceness ?? 0,
+    ...((asRoot
+      ? ['runuser', ['-u', 'nobody', '--', path.join(o.bin, 'postgres'), ...args]]
+      : [path.join(o.bin, 'postgres'), args]) as [string, string[]]),
+  );
+  const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);

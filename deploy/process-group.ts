@@ -72,3 +72,11 @@ export async function stopGroup(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * `cmd args` at a lower CPU priority (`nice`, 0-19; 0 runs it as is). `nice` execs the command, so
+ * the pid is the command's and everything it starts inherits the priority.
+ */
+export function niced(niceness: number, cmd: string, args: readonly string[]): [string, string[]] {
+  return niceness > 0 ? ['nice', ['-n', String(niceness), cmd, ...args]] : [cmd, [...args]];
+}

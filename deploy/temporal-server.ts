@@ -4,6 +4,7 @@
  * then started as child processes with their configuration and logs under the data folder.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { niced } from './process-group.js';
 import { createWriteStream } from 'node:fs';
 import { access, cp, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -296,6 +297,8 @@ export async function startTemporalServer(o: {
   /** Where the UI decodes payloads (the API's /codec). */
   codecEndpoint?: string;
   tuning?: TemporalTuning;
+  /** CPU priority (nice, 0-19) of the server. */
+  niceness?: number;
   say?: (s: string) => void;
 }): Promise<RunningTemporal> {
   await mkdir(o.dir, { recursive: true });
@@ -311,9 +314,10 @@ export async function startTemporalServer(o: {
   await stopLeftover(pidFile, 'temporal-server');
   await stopLeftover(path.join(o.dir, 'ui.pid'), 'temporal-ui');
   const log = createWriteStream(path.join(o.dir, 'server.log'), { flags: 'a' });
-  const server = spawn(o.tools.server, ['--config-file', configFile, '--allow-no-auth', 'start'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const server = spawn(
+    ...niced(o.niceness ?? 0, o.tools.server, ['--config-file', configFile, '--allow-no-auth', 'start']),
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   server.stdout!.pipe(log);
   server.stderr!.pipe(log);
   if (server.pid) await writeFile(pidFile, String(server.pid));

@@ -17,6 +17,9 @@ import { ensureSchemathesis, runSchemathesis } from './fuzz/schemathesis.js';
 import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
 import { freshPostgresUrl, need } from './stack.js';
 import { newCodecKeySpec } from '../temporal/codec.js';
+import { RETENTION_SCHEDULE_ID } from '../temporal/gateway.js';
+import { startDevServer } from '../deploy/dev-server.js';
+import { freePort } from '../platform/ports.js';
 import { smsReceived } from '../activities/providers/telephony/fake.js';
 
 type Event = Record<string, unknown> & { data: { event_type: string } };
@@ -677,6 +680,83 @@ describe(
         await worker.stop('SIGTERM');
         expect(apiProc.output()).toMatch(/api stopped/);
         expect(worker.output()).toMatch(/worker stopped/);
+      }
+    });
+
+    it('npm run api starts while Temporal is away: webhooks answered 200 into the inbox, /ready degraded, relayed and the retention schedule made once Temporal starts', async () => {
+      const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+      const raw = Buffer.from((publicKey.export({ format: 'jwk' }) as { x: string }).x, 'base64url').toString('base64');
+      const token = `acceptance-${randomUUID()}`;
+      const temporalPort = await freePort();
+      const env: Record<string, string> = {
+        ...(await embeddedEnv()),
+        DATABASE_URL: await freshPostgresUrl(),
+        // Nothing listens here yet.
+        TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
+        TEMPORAL_TASK_QUEUE: `acceptance-${randomUUID()}`,
+        TELNYX_PUBLIC_KEY: raw,
+        API_TOKENS: token,
+        LOG_LEVEL: 'info',
+        TEMPORAL_CODEC_KEYS: newCodecKeySpec('acceptance'),
+      };
+      const apiProc = npmRun('api', env);
+      let temporal: Awaited<ReturnType<typeof startDevServer>> | undefined;
+      try {
+        await apiProc.waitFor(/api listening/, 120_000);
+        const api = client(`http://127.0.0.1:${env.PORT}`, token, privateKey);
+        const { callSessionId, events } = callLifecycle({ from: nextCaller(), to: '+13125550100', answered: false });
+        for (const e of events) expect(await api.webhook('/webhooks/telnyx/voice', e)).toBe(200);
+        const ready = await api.request('GET', '/ready');
+        expect(ready.status).toBe(200);
+        const body = ready.json as unknown as {
+          status: string;
+          failed: string[];
+          checks: { inbox: { pending: number } };
+        };
+        expect({ status: body.status, failed: body.failed, pending: body.checks.inbox.pending }).toEqual({
+          status: 'degraded',
+          failed: expect.arrayContaining(['temporal']),
+          pending: events.length,
+        });
+        temporal = await startDevServer({
+          cliPath: need('TEST_TEMPORAL_CLI_PATH'),
+          port: temporalPort,
+          namespace: 'default',
+          headless: true,
+        });
+        const connection = await Connection.connect({ address: temporal.address });
+        try {
+          const temporalClient = new Client({ connection });
+          const signals = await eventually(async () => {
+            try {
+              const history = await temporalClient.workflow.getHandle(`call-${callSessionId}`).fetchHistory();
+              const n = history.events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+              return n === events.length ? n : 0;
+            } catch {
+              return 0;
+            }
+          }, 90_000);
+          expect(signals).toBe(events.length);
+          // Raw: the schedule's arguments are encrypted with the API's codec key, which this client lacks.
+          const schedule = await eventually(
+            () =>
+              connection.workflowService
+                .describeSchedule({ namespace: 'default', scheduleId: RETENTION_SCHEDULE_ID })
+                .then(() => true)
+                .catch(() => false),
+            60_000,
+          );
+          expect(schedule).toBe(true);
+          await apiProc.waitFor(/retention schedule created/, 10_000);
+          const after = await api.request('GET', '/ready');
+          expect((after.json as unknown as { checks: { inbox: { pending: number } } }).checks.inbox.pending).toBe(0);
+        } finally {
+          await connection.close();
+        }
+      } finally {
+        await apiProc.stop('SIGTERM');
+        await temporal?.stop();
+        expect(apiProc.output()).toMatch(/api stopped/);
       }
     });
   },

@@ -102,6 +102,32 @@ describe('the inbox relay', () => {
     expect(Object.fromEntries(received)).toEqual(Object.fromEntries(expected));
   });
 
+  it('one slow delivery holds back only its own call: the other calls flow past it', async () => {
+    const db = await open();
+    const delivered: string[] = [];
+    let release!: () => void;
+    const slow = new Promise<void>((r) => (release = r));
+    const gateway = {
+      deliverCallEvent: async (e: CallEvent) => {
+        if (e.eventId === 'slow-a-e0') await slow;
+        delivered.push(e.eventId);
+        return 'accepted' as const;
+      },
+    } as unknown as WorkflowGateway;
+    await store(db, event('slow-a', 0));
+    await store(db, event('slow-a', 1));
+    for (let i = 0; i < 30; i++) await store(db, event(`fast-${i}`, 0));
+    const relay = createInboxRelay({ db: db.db, gateway, log: silentLog }, { batch: 4, pollMs: 20 });
+    relays.push(relay);
+    relay.start();
+    // With four slots and one held, the thirty other calls still go through (rounds would wait).
+    await until('the other calls', async () => delivered.filter((id) => id.startsWith('fast-')).length === 30, 10_000);
+    expect(delivered).not.toContain('slow-a-e1');
+    release();
+    await until('the slow call', async () => delivered.includes('slow-a-e1'));
+    expect(delivered.filter((id) => id.startsWith('slow-a'))).toEqual(['slow-a-e0', 'slow-a-e1']);
+  });
+
   it('retries a gateway that fails, with backoff, until it takes the event; /ready counts the backlog meanwhile', async () => {
     const db = await open();
     const { gateway, received, attempts } = recordingGateway({ failFirst: 3 });
