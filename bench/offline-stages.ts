@@ -18,7 +18,8 @@ import { createLocalLanguage } from '../activities/providers/language/local.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { createLocalSpeech } from '../activities/providers/speech/local.js';
 import { fmt, say } from './lib.js';
-import { dualCall, muLawWav, resample, speak, TELEPHONE_RATE, type Line } from '../fixtures/speech.js';
+import { dualCall, speak, type Line } from '../fixtures/speech.js';
+import { muLawWav, resample, TELEPHONE_RATE } from '../platform/audio.js';
 import { wordErrors } from './wer.js';
 
 const run = promisify(execFile);

@@ -10,6 +10,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { muLawWavOf } from '../../../platform/audio.js';
 import { ProviderError } from '../errors.js';
 import {
   engineScript,
@@ -86,7 +87,12 @@ class WhisperEngine {
       : PACKAGED_MODEL;
   }
 
-  async run(file: string, channels: number, timeoutMs: number): Promise<EngineReply> {
+  async run(
+    file: string,
+    channels: number,
+    timeoutMs: number,
+    extra: { mode?: 'utterance'; prompt?: string } = {},
+  ): Promise<EngineReply> {
     const child = await this.start();
     const id = randomUUID();
     return new Promise<EngineReply>((resolve, reject) => {
@@ -99,7 +105,7 @@ class WhisperEngine {
         resolve: (r) => (clearTimeout(timer), resolve(r)),
         reject: (e) => (clearTimeout(timer), reject(e)),
       });
-      child.stdin.write(`${JSON.stringify({ id, path: file, channels })}\n`);
+      child.stdin.write(`${JSON.stringify({ id, path: file, channels, ...extra })}\n`);
     });
   }
 
@@ -223,6 +229,11 @@ export type LocalSpeech = SpeechToTextPort & {
   enginePid(): number | undefined;
   /** Jobs the engine is working on now (tests wait for one before killing it). */
   jobsInFlight(): number;
+  /**
+   * The text of one short utterance (8 kHz µ-law, cut by the caller's voice activity): greedy
+   * decoding for the live receptionist; `prompt` biases it toward the names it should expect.
+   */
+  utterance(mulaw: Buffer, prompt?: string): Promise<string>;
 };
 
 /** The local speech engine. Nothing runs until the first job or check. */
@@ -277,9 +288,24 @@ export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
     };
   }
 
+  async function utterance(mulaw: Buffer, prompt?: string): Promise<string> {
+    await engine.start();
+    await mkdir(options.workDir, { recursive: true, mode: 0o700 });
+    const file = path.join(options.workDir, `${randomUUID()}.wav`);
+    await writeFile(file, muLawWavOf(mulaw), { mode: 0o600 });
+    try {
+      const reply = await engine.run(file, 1, 30_000, { mode: 'utterance', prompt });
+      if (!reply.ok) throw engineError(reply.error, reply.kind === 'engine');
+      return (reply.channels[0] ?? []).map((s) => s.text).join(' ');
+    } finally {
+      await rm(file, { force: true });
+    }
+  }
+
   return {
     name: 'local',
     transcribe: (input) => inTurn(() => transcribe(input)),
+    utterance: (mulaw, prompt) => inTurn(() => utterance(mulaw, prompt)),
     async check() {
       const install = await (options.locate ?? (() => findSpeechEngine()))();
       if (!install)

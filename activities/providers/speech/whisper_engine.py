@@ -1,11 +1,13 @@
 """Offline speech engine: faster-whisper (CTranslate2) with a local model folder, loaded once.
 
 Started by activities/providers/speech/local.ts as one long-lived child per worker. Protocol: one
-JSON object per line. stdin takes jobs {"id", "path", "channels"}; stdout answers
+JSON object per line. stdin takes jobs {"id", "path", "channels", "mode"?, "prompt"?}; stdout answers
 {"id", "ok": true, "channels": [[segment, ...], ...], "duration": s} or {"id", "ok": false,
 "kind": "bad_audio" | "engine", "error": "..."}. The first line written is {"ready": true, ...}
-once the model is loaded. Nothing is ever fetched from a model hub (HF_HUB_OFFLINE is set by the
-parent and again here); logs go to stderr.
+once the model is loaded. Mode "utterance" is the live receptionist's: one short VAD-cut
+utterance, greedy decoding without word times, Silero trimming what is not speech. Nothing is
+ever fetched from a model hub (HF_HUB_OFFLINE is set by the parent and again here); logs go to
+stderr.
 """
 
 import json
@@ -29,6 +31,24 @@ def reply(obj):
     with out_lock:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
+
+
+def transcribe_utterance(model, audio, prompt):
+    """One caller utterance on a live call: latency first (greedy, no word times)."""
+    segments, _info = model.transcribe(
+        audio,
+        language="en",
+        beam_size=1,
+        best_of=1,
+        temperature=0.0,
+        without_timestamps=True,
+        vad_filter=True,
+        vad_parameters={"min_silence_duration_ms": 300},
+        condition_on_previous_text=False,
+        initial_prompt=prompt or None,
+    )
+    text = " ".join(seg.text.strip() for seg in segments if seg.text.strip())
+    return [{"s": 0, "e": int(len(audio) / SAMPLE_RATE * 1000), "text": text, "words": []}] if text else []
 
 
 def transcribe_channel(model, audio):
@@ -89,8 +109,12 @@ def main():
             if split and len(channels) == 2 and channels[0].shape == channels[1].shape and (channels[0] == channels[1]).all():
                 channels = [channels[0]]
             samples = max((len(c) for c in channels), default=0)
-            if samples < SAMPLE_RATE // 10:
+            if samples < SAMPLE_RATE // 10 and job.get("mode") != "utterance":
                 reply({"id": job_id, "ok": False, "kind": "bad_audio", "error": "the recording holds no audio"})
+                return
+            if job.get("mode") == "utterance":
+                segments = transcribe_utterance(model, channels[0], job.get("prompt"))
+                reply({"id": job_id, "ok": True, "channels": [segments], "duration": samples / SAMPLE_RATE})
                 return
             futures = [channel_pool.submit(transcribe_channel, model, c) for c in channels]
             reply({"id": job_id, "ok": True, "channels": [f.result() for f in futures], "duration": samples / SAMPLE_RATE})
