@@ -117,6 +117,20 @@ export const envSchema = z.object({
     .default('US')
     .refine((v) => isSupportedCountry(v), 'must be an ISO 3166 country code libphonenumber knows, e.g. US, GB, DE'),
   AI_SERVICE_HOST: optionalString,
+  RECEPTIONIST: z.enum(['on', 'off']).default('on'),
+  OWNER_TIMEZONE: z
+    .string()
+    .default(() => Intl.DateTimeFormat().resolvedOptions().timeZone)
+    .refine((v) => {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: v });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone, e.g. America/Chicago'),
+  VOICE_MAX_CALL_SECONDS: z.coerce.number().int().min(30).max(7200).default(900),
+  VOICE_ENDPOINT_SILENCE_MS: z.coerce.number().int().min(200).max(3000).default(600),
 
   DEEPGRAM_API_KEY: optionalString,
   DEEPGRAM_BASE_URL: optionalUrl,
@@ -323,7 +337,21 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       voice: e.TELNYX_VOICE,
       aiServiceHost: e.AI_SERVICE_HOST,
     },
-    owner: { phoneNumber: e.OWNER_PHONE_NUMBER, name: e.OWNER_NAME, region: e.PHONE_DEFAULT_REGION as CountryCode },
+    owner: {
+      phoneNumber: e.OWNER_PHONE_NUMBER,
+      name: e.OWNER_NAME,
+      region: e.PHONE_DEFAULT_REGION as CountryCode,
+      timeZone: e.OWNER_TIMEZONE,
+    },
+    /**
+     * The live receptionist: answered calls stream to /api/voice/telnyx-stream, where it takes
+     * messages and books callbacks (off: greet and record, as before).
+     */
+    receptionist: {
+      enabled: e.RECEPTIONIST === 'on',
+      maxCallSeconds: e.VOICE_MAX_CALL_SECONDS,
+      endpointSilenceMs: e.VOICE_ENDPOINT_SILENCE_MS,
+    },
     deepgram: { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL },
     /** The offline engine: a CTranslate2 Whisper model folder instead of the packaged tiny.en. */
     speech: { localModelDir: e.LOCAL_STT_MODEL_DIR },

@@ -134,6 +134,7 @@ export default tseslint.config(
           allowDefaultProject: [
             'db/pglite-worker.mjs',
             'activities/providers/language/local-thread.mjs',
+            'activities/providers/voice/flite-child.mjs',
             'deploy/healthcheck.mjs',
           ],
         },

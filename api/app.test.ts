@@ -39,6 +39,7 @@ const build = (client: Client, extra: Partial<AppDeps> = {}) => {
     telnyxPublicKey: publicKeyFromBase64(keys.publicKeyBase64),
     maxWebhookBytes: 256 * 1024,
     publicBaseUrl: 'http://localhost:3000',
+    streamBase: 'ws://localhost:3000',
     ownerName: 'Owner',
     region: 'US',
     embedder: { model: 'unused', embed: () => Promise.reject(new Error('not used in this test')) },

@@ -24,6 +24,7 @@ import type { BlobStore } from '../activities/providers/blob/store.js';
 import { createSessions, type Sessions } from './session.js';
 import { dashboardShell, defaultDashboardDir } from './dashboard.js';
 import type { Logger } from '../platform/logger.js';
+import type { VoiceService } from './voice/service.js';
 import { tokenMatcher } from '../platform/tokens.js';
 
 export interface AppDeps {
@@ -42,7 +43,13 @@ export interface AppDeps {
   maxWebhookBytes: number;
   publicBaseUrl: string;
   ownerName: string;
-  aiServiceHost?: string;
+  /** Where Telnyx opens the receptionist's media stream: ws(s)://host. */
+  streamBase: string;
+  /**
+   * The live receptionist (RECEPTIONIST=on): answered calls stream to it. The process serving the
+   * app attaches it to its HTTP server (`voice.attach(server)`) and closes it when it stops.
+   */
+  voice?: VoiceService;
   /** Default region for phone numbers written without a country code. */
   region: CountryCode;
   /** Embeds search queries with the model the pipeline stores passages with. */
@@ -275,7 +282,8 @@ export function createApp(deps: AppDeps) {
       maxBytes: deps.maxWebhookBytes,
       publicBaseUrl: deps.publicBaseUrl,
       ownerName: deps.ownerName,
-      aiServiceHost: deps.aiServiceHost,
+      streamBase: deps.streamBase,
+      voice: deps.voice,
       region: deps.region,
     }),
   );

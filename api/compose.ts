@@ -17,6 +17,10 @@ import {
 import type { BlobStore } from '../activities/providers/blob/store.js';
 import type { EmbeddingsPort } from '../activities/providers/embeddings/port.js';
 import type { AppDeps } from './app.js';
+import path from 'node:path';
+import { createLocalSpeech } from '../activities/providers/speech/local.js';
+import { createFliteVoice, createLocalRecognizer } from '../activities/providers/voice/local.js';
+import { createVoiceService, type VoiceService } from './voice/service.js';
 import { createInboxRelay } from './webhooks/telnyx/relay.js';
 import type { WorkflowGateway } from '../temporal/gateway.js';
 import type { Logger } from '../platform/logger.js';
@@ -32,6 +36,52 @@ export interface ApiParts {
   recordings?: BlobStore;
 }
 
+/** ws(s)://host where Telnyx streams a call: AI_SERVICE_HOST (always wss), else PUBLIC_BASE_URL's origin. */
+export function streamBase(config: Config): string {
+  if (config.telnyx.aiServiceHost)
+    return `wss://${config.telnyx.aiServiceHost.replace(/^wss?:\/\//, '').replace(/\/+$/, '')}`;
+  return new URL(config.http.publicBaseUrl).origin.replace(/^http/, 'ws');
+}
+
+/**
+ * The receptionist's engines in this process: Whisper tiny.en on utterances (its own engine child,
+ * apart from the pipeline's, so a long recording never delays a caller) and Flite's 8 kHz voice.
+ */
+function createReceptionistService(config: Config, parts: ApiParts): VoiceService {
+  return createVoiceService({
+    db: parts.database.db,
+    log: parts.log,
+    engines: {
+      recognizer: createLocalRecognizer(
+        createLocalSpeech({
+          workDir: path.join(config.dataDir, 'voice-work'),
+          modelDir: config.speech.localModelDir,
+          concurrency: 2,
+        }),
+      ),
+      voice: createFliteVoice(),
+    },
+    settings: {
+      ownerName: config.owner.name,
+      timeZone: config.owner.timeZone,
+      maxCallMs: config.receptionist.maxCallSeconds * 1000,
+      endpointSilenceMs: config.receptionist.endpointSilenceMs,
+    },
+  });
+}
+
+/** /ready's line for the receptionist: warms its engines (the model loads once) and names them. */
+export function receptionistCheck(voice: VoiceService) {
+  return async () => {
+    try {
+      await voice.warm();
+      return { ok: true, detail: 'whisper tiny.en on utterances, flite kal 8 kHz, offline dialogue' };
+    } catch (err) {
+      return { ok: false, detail: (err as Error).message.slice(0, 300) };
+    }
+  };
+}
+
 /** AppDeps from config; `overrides` replace any field (embedded mode's sessions and test call, tests' tokens). */
 export function apiDeps(config: Config, parts: ApiParts, overrides: Partial<AppDeps> = {}): AppDeps {
   const embeddings = parts.embeddings ?? createEmbeddingsProvider(config);
@@ -39,6 +89,8 @@ export function apiDeps(config: Config, parts: ApiParts, overrides: Partial<AppD
     { db: parts.database.db, gateway: parts.gateway, log: parts.log },
     { retentionMs: config.http.inboxRetentionMs },
   );
+  const voice = overrides.voice ?? (config.receptionist.enabled ? createReceptionistService(config, parts) : undefined);
+  const embeddingChecks = engineChecks({ embeddings }, config);
   return {
     relay,
     database: parts.database,
@@ -49,13 +101,14 @@ export function apiDeps(config: Config, parts: ApiParts, overrides: Partial<AppD
     maxWebhookBytes: config.http.maxWebhookBytes,
     publicBaseUrl: config.http.publicBaseUrl,
     ownerName: config.owner.name,
-    aiServiceHost: config.telnyx.aiServiceHost,
+    streamBase: streamBase(config),
+    voice,
     region: config.owner.region,
     embedder: queryEmbedder(embeddings),
     mediaDir: mediaDir(config.dataDir),
     recordings: parts.recordings ?? createRecordingStore(config),
     // The speech and language engines run in the workers; this process embeds search queries.
-    engines: engineChecks({ embeddings }, config),
+    engines: voice ? { ...embeddingChecks, receptionist: receptionistCheck(voice) } : embeddingChecks,
     codecUiOrigin: config.temporal.uiUrl,
     codecUiSecret: config.temporal.uiCodecSecret,
     trustedProxies: config.http.trustedProxies,

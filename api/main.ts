@@ -54,19 +54,25 @@ const server = serve({ fetch: app.fetch, port: config.http.port, hostname: confi
   log.info('api listening', { port: info.port }),
 );
 hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
+// The receptionist's media streams share the port; its engines load now, not on the first call.
+deps.voice?.attach(server);
+void deps.voice?.warm().catch((err: Error) => log.error('receptionist engines did not start', { error: err.message }));
 // One Ctrl-C can arrive more than once (npm relays it): stop once.
 let stopping = false;
 const stop = () => {
   if (stopping) return;
   stopping = true;
   clearTimeout(scheduleRetry);
-  server.close(async () => {
-    await deps.relay.stop();
-    await connection.close();
-    await database.close();
-    log.info('api stopped');
-    process.exit(0);
-  });
+  // Live conversations first (their sockets would hold the server open; Telnyx falls back to voicemail).
+  void (deps.voice?.close() ?? Promise.resolve()).then(() =>
+    server.close(async () => {
+      await deps.relay.stop();
+      await connection.close();
+      await database.close();
+      log.info('api stopped');
+      process.exit(0);
+    }),
+  );
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -16,7 +16,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import type { Activities } from '../activities/index.js';
 import { engineChecks, type Providers } from '../activities/providers/index.js';
 import { createApp, hardenServer, type AppDeps } from '../api/app.js';
-import { apiDeps } from '../api/compose.js';
+import { apiDeps, receptionistCheck } from '../api/compose.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../temporal/gateway.js';
 import { dataConverterFor } from '../temporal/codec.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
@@ -95,12 +95,14 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
     },
     { codec, ...parts.app, engines },
   );
+  if (appDeps.voice && !parts.app?.engines) engines.receptionist = receptionistCheck(appDeps.voice);
   const app = createApp(appDeps);
   appDeps.relay.start();
   let server: ServerType | undefined;
   if (parts.listen) {
     server = serve({ fetch: app.fetch, port: parts.listen.port, hostname: parts.listen.hostname });
     hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
+    appDeps.voice?.attach(server);
   }
   let stopped: Promise<void> | undefined;
   return {
@@ -117,6 +119,8 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
     engines,
     stop: () =>
       (stopped ??= (async () => {
+        // Live conversations first: their sockets would hold the server open.
+        await appDeps.voice?.close();
         if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
         await appDeps.relay.stop();
         worker.shutdown();

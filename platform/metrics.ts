@@ -109,3 +109,27 @@ export async function metricsText(extra?: () => Promise<string>): Promise<string
 }
 
 export const metricsContentType = registry.contentType;
+
+/** The live receptionist: voice to voice per turn, from the caller's last speech to the first reply frame sent. */
+export const voiceTurnLatency = new client.Histogram({
+  name: 'cc_voice_turn_latency_seconds',
+  help: "From the caller's last speech frame to the receptionist's first reply frame sent",
+  buckets: [0.25, 0.5, 0.75, 1, 1.2, 1.5, 2, 3, 5],
+  registers: [registry],
+});
+
+/** Receptionist conversations by how they ended. */
+export const voiceSessionsEnded = new client.Counter({
+  name: 'cc_voice_sessions_total',
+  help: 'Receptionist conversations ended, by outcome',
+  labelNames: ['outcome'] as const,
+  registers: [registry],
+});
+
+/** Media streams refused (bad, used or expired token; wrong call; limits). */
+export const voiceStreamsRefused = new client.Counter({
+  name: 'cc_voice_streams_refused_total',
+  help: 'Media streams refused, by reason',
+  labelNames: ['reason'] as const,
+  registers: [registry],
+});

@@ -114,6 +114,7 @@ describe.each(dbKinds)('search on %s', (kind) => {
       telnyxPublicKey: publicKeyFromBase64(devKeys().publicKeyBase64),
       maxWebhookBytes: 1024,
       publicBaseUrl: 'http://localhost',
+      streamBase: 'ws://localhost',
       ownerName: 'o',
       region: 'US',
       embedder: queryEmbedder(embeddings),

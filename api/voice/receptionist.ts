@@ -53,11 +53,26 @@ const YES = /\b(yes|yeah|yep|yup|correct|right|sure|perfect|sounds good|okay|ok|
 const NO = /\b(no|nope|not quite|wrong|actually|instead)\b/;
 const BYE = /\b(bye|goodbye|that'?s all|that is all|nothing else|never mind)\b/;
 const URGENT = /\b(urgent|urgently|asap|as soon as possible|emergency|right away|immediately)\b/;
-const TRANSFER = /\b(put me through|connect me|transfer me|talk to (him|her|them) (now|directly)|speak (to|with) (him|her|them) (now|directly)|is (he|she|they) there)\b/;
+const TRANSFER =
+  /\b(put me through|connect me|transfer me|talk to (him|her|them) (now|directly)|speak (to|with) (him|her|them) (now|directly)|is (he|she|they) there)\b/;
 const AVAILABLE = /\b(available|free|around|in the office|busy|reachable)\b/;
 const OFF_LIMITS = /\b(how much|price|cost|quote me|reschedule|move (my|the) appointment|cancel (my|the))\b/;
 const NAME = /\b(?:this is|my name is|it'?s|it is|i am|i'?m)\s+([a-z][a-z'-]+(?:\s+[a-z][a-z'-]+)?)/i;
-const NOT_NAMES = new Set(['calling', 'just', 'trying', 'here', 'looking', 'wondering', 'not', 'sorry', 'fine', 'good', 'about', 'the', 'a']);
+const NOT_NAMES = new Set([
+  'calling',
+  'just',
+  'trying',
+  'here',
+  'looking',
+  'wondering',
+  'not',
+  'sorry',
+  'fine',
+  'good',
+  'about',
+  'the',
+  'a',
+]);
 
 const titleCase = (s: string) => s.replace(/\b[a-z]/g, (c) => c.toUpperCase());
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
@@ -71,7 +86,10 @@ export function aboutFrom(text: string): string | undefined {
     : (text.split(/[.?!]/).find((part) => part.trim().split(/\s+/).length >= 2 && !introduction.test(part)) ?? '');
   s = s
     .replace(/,?\s*(it'?s|it is|this is)?\s*(very\s+|really\s+)?(urgent|an emergency)\b.*$/i, '')
-    .replace(/\b(can|could|would|will|please|call me|when|tomorrow|today|tonight|on (mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$/i, '')
+    .replace(
+      /\b(can|could|would|will|please|call me|when|tomorrow|today|tonight|on (mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$/i,
+      '',
+    )
     .replace(/^\s*(hi|hello|hey|yes|yeah|so|well|um|uh|oh)\b[,\s]*/i, '')
     .replace(/^\s*(i'?m|i am)\s+calling\s*(to\s+\w+\s*)?/i, '')
     .replace(/^\s*(i\s+)?(wanted|want|need|needed|would like|'d like)\s+(to\s+(talk|speak|ask|discuss)\s*)?/i, '')
@@ -107,7 +125,8 @@ export function createReceptionist(setup: ReceptionistSetup) {
   function availability(): string {
     const now = setup.now();
     const current = setup.busy.find((b) => b.start <= now && b.end > now);
-    if (current) return `${Owner} is busy until ${spokenTime(current.end, now, setup.timeZone).replace(/^today at /, '')}.`;
+    if (current)
+      return `${Owner} is busy until ${spokenTime(current.end, now, setup.timeZone).replace(/^today at /, '')}.`;
     const next = setup.busy.filter((b) => b.start > now).sort((a, b) => a.start.getTime() - b.start.getTime())[0];
     return next
       ? `${Owner} has nothing on the calendar until ${spokenTime(next.start, now, setup.timeZone)}, but can't pick up right now.`
@@ -141,7 +160,9 @@ export function createReceptionist(setup: ReceptionistSetup) {
     if (free.getTime() !== when.at.getTime()) {
       const now = setup.now();
       proposed = { at: free, spoken: spokenTime(free, now, setup.timeZone) };
-      say.push(`${Owner} is busy ${when.spoken.replace(/ at .*/, '')} at that time; ${proposed.spoken.replace(/^(today|tomorrow) at /, '')} is free.`);
+      say.push(
+        `${Owner} is busy ${when.spoken.replace(/ at .*/, '')} at that time; ${proposed.spoken.replace(/^(today|tomorrow) at /, '')} is free.`,
+      );
     } else proposed = when;
     slot = 'confirm';
   }
@@ -164,7 +185,9 @@ export function createReceptionist(setup: ReceptionistSetup) {
 
   return {
     greeting(): string {
-      const hello = message.name ? `Hello ${firstName()}, you have reached ${owner}.` : `Hello, you have reached ${owner}.`;
+      const hello = message.name
+        ? `Hello ${firstName()}, you have reached ${owner}.`
+        : `Hello, you have reached ${owner}.`;
       return `${hello} ${Owner} can't take your call right now, but I can take a message or book a call back. ${
         message.name ? ask() : 'May I have your name?'
       }`;
@@ -205,7 +228,10 @@ export function createReceptionist(setup: ReceptionistSetup) {
         const words = name[1]!.split(/\s+/).filter((w) => !NOT_NAMES.has(w.toLowerCase()));
         if (words.length > 0) message.name = titleCase(words.join(' '));
       } else if (slot === 'name' && !message.name) {
-        const words = text.replace(/[.?!,]/g, '').trim().split(/\s+/);
+        const words = text
+          .replace(/[.?!,]/g, '')
+          .trim()
+          .split(/\s+/);
         if (words.length <= 3 && words[0] && !YES.test(t) && !NO.test(t)) message.name = titleCase(words.join(' '));
       }
       if (message.name && slot === 'name') slot = 'about';

@@ -37,7 +37,9 @@ describe('the receptionist', () => {
     const r = createReceptionist(setup({ caller: { name: 'Dana Whitfield' } }));
     expect(r.greeting()).toMatch(/^Hello Dana, you have reached Marco\./);
     const a = r.hear('Hi, I am calling about the roof estimate. Can Marco call me back tomorrow at nine?');
-    expect(a.say.join(' ')).toBe('So Marco will call you back tomorrow at 9 AM about the roof estimate. Is that right?');
+    expect(a.say.join(' ')).toBe(
+      'So Marco will call you back tomorrow at 9 AM about the roof estimate. Is that right?',
+    );
     expect(a.end).toBeUndefined();
     const b = r.hear('Yes, that is right.');
     expect(b.end).toBe('done');
@@ -82,7 +84,9 @@ describe('the receptionist', () => {
   it('books into a free slot when the owner is busy then, and answers availability from the calendar', () => {
     const busy = [{ start: new Date('2026-12-04T15:00:00Z'), end: new Date('2026-12-04T16:00:00Z') }];
     const r = createReceptionist(setup({ caller: { name: 'Dana Whitfield' }, busy }));
-    expect(r.hear('Is Marco available tomorrow?').say[0]).toMatch(/^Marco has nothing on the calendar until tomorrow at 9 AM/);
+    expect(r.hear('Is Marco available tomorrow?').say[0]).toMatch(
+      /^Marco has nothing on the calendar until tomorrow at 9 AM/,
+    );
     r.hear('About the roof estimate.');
     const offer = r.hear('Tomorrow at nine.').say.join(' ');
     expect(offer).toContain('10 AM is free');
@@ -91,10 +95,15 @@ describe('the receptionist', () => {
 
   it('never promises a price, and puts a caller through only when the rules allow', () => {
     const r = createReceptionist(setup({ caller: { name: 'Dana Whitfield' } }));
-    expect(r.hear('How much will the repair cost?').say[0]).toBe("I can't answer that for Marco, but I'll pass the question on.");
+    expect(r.hear('How much will the repair cost?').say[0]).toBe(
+      "I can't answer that for Marco, but I'll pass the question on.",
+    );
     expect(r.hear('Can you put me through?').say[0]).toMatch(/^I can't put you through right now/);
     const t = createReceptionist(setup({ caller: { name: 'Dana Whitfield' }, canTransfer: true }));
-    expect(t.hear('Can you put me through?')).toMatchObject({ end: 'transfer', milestones: [{ kind: 'transfer_requested' }] });
+    expect(t.hear('Can you put me through?')).toMatchObject({
+      end: 'transfer',
+      milestones: [{ kind: 'transfer_requested' }],
+    });
   });
 
   it('suggests an open task with a known caller', () => {

@@ -19,7 +19,14 @@ const NUMBER_WORDS: Record<string, number> = {
   twelve: 12,
 };
 const MINUTE_WORDS: Record<string, number> = { fifteen: 15, thirty: 30, 'forty five': 45, 'forty-five': 45 };
-const PARTS_OF_DAY: Record<string, number> = { morning: 9, noon: 12, lunchtime: 12, afternoon: 14, evening: 18, tonight: 18 };
+const PARTS_OF_DAY: Record<string, number> = {
+  morning: 9,
+  noon: 12,
+  lunchtime: 12,
+  afternoon: 14,
+  evening: 18,
+  tonight: 18,
+};
 
 export interface When {
   /** The moment, as an instant. */
@@ -77,7 +84,13 @@ export function spokenTime(at: Date, now: Date, timeZone: string): string {
   const n = zoned(now, timeZone);
   const days = Math.round((Date.UTC(a.year, a.month - 1, a.day) - Date.UTC(n.year, n.month - 1, n.day)) / 86_400_000);
   const day =
-    days === 0 ? 'today' : days === 1 ? 'tomorrow' : days < 7 ? WEEKDAYS[a.weekday]!.replace(/^./, (c) => c.toUpperCase()) : `on ${a.month}/${a.day}`;
+    days === 0
+      ? 'today'
+      : days === 1
+        ? 'tomorrow'
+        : days < 7
+          ? WEEKDAYS[a.weekday]!.replace(/^./, (c) => c.toUpperCase())
+          : `on ${a.month}/${a.day}`;
   return `${day} at ${clockText(a.hour, a.minute)}`;
 }
 
@@ -87,7 +100,10 @@ export function spokenTime(at: Date, now: Date, timeZone: string): string {
  * without AM/PM are afternoon (nobody asks for a call back at 3 in the night).
  */
 export function parseWhen(text: string, now: Date, timeZone: string): When | undefined {
-  const t = ` ${text.toLowerCase().replace(/[.,!?]/g, ' ').replace(/\s+/g, ' ')} `;
+  const t = ` ${text
+    .toLowerCase()
+    .replace(/[.,!?]/g, ' ')
+    .replace(/\s+/g, ' ')} `;
   const today = zoned(now, timeZone);
   let dayOffset: number | undefined;
   if (/ (today|this (morning|afternoon|evening)|tonight) /.test(t)) dayOffset = 0;
@@ -116,7 +132,10 @@ export function parseWhen(text: string, now: Date, timeZone: string): When | und
   }
   const part = Object.keys(PARTS_OF_DAY).find((p) => t.includes(` ${p} `));
   if (hour !== undefined) {
-    const pm = /^p/.test(meridiem ?? '') || /afternoon|evening/.test(meridiem ?? '') || (part && PARTS_OF_DAY[part]! >= 12 && part !== 'noon');
+    const pm =
+      /^p/.test(meridiem ?? '') ||
+      /afternoon|evening/.test(meridiem ?? '') ||
+      (part && PARTS_OF_DAY[part]! >= 12 && part !== 'noon');
     const am = /^a/.test(meridiem ?? '') || /morning/.test(meridiem ?? '');
     if (hour < 12 && pm) hour += 12;
     else if (hour === 12 && am) hour = 0;

@@ -6,3 +6,4 @@ export * from './notifications.js';
 export * from './embeddings.js';
 export * from './privacy.js';
 export * from './inbox.js';
+export * from './voice.js';

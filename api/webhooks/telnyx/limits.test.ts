@@ -34,6 +34,7 @@ beforeAll(async () => {
     telnyxPublicKey: publicKeyFromBase64(devKeys().publicKeyBase64),
     maxWebhookBytes: LIMIT,
     publicBaseUrl: 'http://localhost:3000',
+    streamBase: 'ws://localhost:3000',
     ownerName: 'Owner',
     region: 'US',
     embedder: { model: 'unused', embed: () => Promise.reject(new Error('unused')) },

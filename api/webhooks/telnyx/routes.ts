@@ -14,7 +14,9 @@ import { findContactByPhone } from '../../../db/queries/contacts.js';
 import { ApiError, errorResponse } from '../../errors.js';
 import type { AppEnv, VerifiedBody } from '../../env.js';
 import { PayloadError, parseCallControl, parseMessaging, parseTexmlForm, texmlToCallEvent } from './normalize.js';
-import { answerTexml, fallbackTexml } from './texml.js';
+import { answerTexml, fallbackTexml, hangupTexml } from './texml.js';
+import { voiceSessionOfControl } from '../../../db/queries/voice.js';
+import { STREAM_PATH } from '../../voice/service.js';
 import { verifyTelnyxSignature } from './verify.js';
 import { webhookEvents } from '../../../platform/metrics.js';
 import { enqueueEvent, type InboxEvent } from '../../../db/queries/inbox.js';
@@ -33,7 +35,10 @@ export interface TelnyxWebhookDeps {
   maxBytes: number;
   publicBaseUrl: string;
   ownerName: string;
-  aiServiceHost?: string;
+  /** Where Telnyx opens the media stream: ws(s)://host (AI_SERVICE_HOST, else PUBLIC_BASE_URL's host). */
+  streamBase: string;
+  /** The live receptionist (absent when RECEPTIONIST=off: calls are greeted and recorded only). */
+  voice?: { mint(call: { callControlId: string; callSessionId: string; contactId?: string | null }): Promise<string> };
   /** Region for numbers that arrive without a country code. */
   region: CountryCode;
 }
@@ -64,6 +69,7 @@ const xml = (c: Context, body: string) => c.body(body, 200, { 'content-type': 'a
 export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   const app = new Hono<AppEnv>();
   const recordingCallback = `${deps.publicBaseUrl}/webhooks/telnyx/recording`;
+  const afterStreamUrl = `${deps.publicBaseUrl}/webhooks/telnyx/voice/after-stream`;
 
   /**
    * Every webhook: the body is counted as it streams in and refused (413) past the limit, with or
@@ -166,12 +172,29 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     const event = texmlToCallEvent(fields, kind, new Date(), deps.region);
     const respond = async () => {
       if (kind !== 'fetch') return c.json({ received: true });
+      const caller = await callerOf(fields.From);
+      let stream: { url: string; afterUrl: string } | undefined;
+      if (deps.voice && event) {
+        try {
+          const token = await deps.voice.mint({
+            callControlId: fields.CallControlId ?? fields.CallSid,
+            callSessionId: event.callSessionId,
+            contactId: caller?.id,
+          });
+          stream = { url: `${deps.streamBase}${STREAM_PATH}/${token}`, afterUrl: afterStreamUrl };
+        } catch (err) {
+          // Without a token the call is still answered: greeted and recorded, as without the receptionist.
+          deps.log.error('receptionist: could not mint a stream token; answering without it', {
+            code: (err as { code?: string }).code ?? (err as Error).name,
+          });
+        }
+      }
       return xml(
         c,
         answerTexml({
-          greeting: await greetingFor(fields.From),
+          greeting: greetingText(caller?.firstName ?? undefined, deps.ownerName),
           recordingCallbackUrl: recordingCallback,
-          streamUrl: deps.aiServiceHost ? `wss://${deps.aiServiceHost}/api/voice/telnyx-stream` : undefined,
+          stream,
         }),
       );
     };
@@ -179,20 +202,43 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     return respond();
   }
 
-  async function greetingFor(from: string | undefined): Promise<string> {
+  /** The contact calling, when known (a failed lookup answers without a name, never without an answer). */
+  async function callerOf(from: string | undefined) {
     const party = normaliseParty(from, deps.region);
-    let name: string | undefined;
-    if (party.e164) {
-      try {
-        name = (await findContactByPhone(deps.db, party.e164))?.firstName;
-      } catch (err) {
-        // The driver's message quotes the statement and its parameters (the caller's number): log its code only.
-        deps.log.warn('caller lookup failed; greeting without a name', {
-          code: (err as { code?: string }).code ?? (err as Error).name,
-        });
-      }
+    if (!party.e164) return null;
+    try {
+      return await findContactByPhone(deps.db, party.e164);
+    } catch (err) {
+      // The driver's message quotes the statement and its parameters (the caller's number): log its code only.
+      deps.log.warn('caller lookup failed; greeting without a name', {
+        code: (err as { code?: string }).code ?? (err as Error).name,
+      });
+      return null;
     }
-    return greetingText(name, deps.ownerName);
+  }
+
+  /**
+   * Where TeXML goes when the media stream ends: a conversation that finished hangs up; a stream
+   * that never connected or dropped mid-call (the API process died) falls back to voicemail, so the
+   * caller is never left in silence.
+   */
+  async function afterStream(c: Context<AppEnv>) {
+    let fields;
+    try {
+      fields = parseTexmlForm(verified(c).text);
+    } catch (err) {
+      return malformed(c, err);
+    }
+    let finished = false;
+    try {
+      const session = await voiceSessionOfControl(deps.db, fields.CallControlId ?? fields.CallSid);
+      finished = Boolean(session?.outcome && session.outcome.result !== 'dropped');
+    } catch (err) {
+      deps.log.error('receptionist: could not read the conversation; falling back to voicemail', {
+        code: (err as { code?: string }).code ?? (err as Error).name,
+      });
+    }
+    return xml(c, finished ? hangupTexml() : fallbackTexml(recordingCallback));
   }
 
   const voice = (c: Context<AppEnv>) =>
@@ -213,6 +259,7 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
   app.post('/voice/recording', recording);
 
   app.post('/fallback', (c) => xml(c, fallbackTexml(recordingCallback)));
+  app.post('/voice/after-stream', afterStream);
 
   app.post('/messaging', async (c) => {
     const v = verified(c);

@@ -2,23 +2,35 @@
 const esc = (s: string) =>
   s.replace(/[<>&"']/g, (ch) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[ch]!);
 
-/** Greet (by name for known contacts), start a dual-channel recording, optionally stream to the voice service. */
+/**
+ * The answer: a dual-channel recording, then either the live receptionist (the caller's audio
+ * streamed both ways to our voice endpoint, which greets; when the stream ends TeXML asks
+ * `afterUrl` what next: hang up, or voicemail if the stream dropped) or, without it, the greeting
+ * and silence while the recording runs.
+ */
 export function answerTexml(o: {
   greeting: string;
   recordingCallbackUrl: string;
-  streamUrl?: string;
-  greetingAudioUrl?: string;
+  stream?: { url: string; afterUrl: string };
 }): string {
-  const greet = o.greetingAudioUrl
-    ? `<Play>${esc(o.greetingAudioUrl)}</Play>`
-    : `<Say voice="alice">${esc(o.greeting)}</Say>`;
-  const stream = o.streamUrl ? `<Start><Stream url="${esc(o.streamUrl)}" track="both_tracks"/></Start>` : '';
+  const record = `<Start><Recording channels="dual" format="mp3" recordingStatusCallback="${esc(o.recordingCallbackUrl)}" recordingStatusCallbackEvent="completed absent"/></Start>`;
+  const body = o.stream
+    ? `<Connect><Stream url="${esc(o.stream.url)}" track="inbound_track" codec="PCMU" bidirectionalMode="rtp" bidirectionalCodec="PCMU"/></Connect>
+  <Redirect method="POST">${esc(o.stream.afterUrl)}</Redirect>`
+    : `<Say voice="alice">${esc(o.greeting)}</Say>
+  <Pause length="3600"/>`;
   return `<?xml version="1.0" encoding="UTF-8"?>
 <Response>
-  <Start><Recording channels="dual" format="mp3" recordingStatusCallback="${esc(o.recordingCallbackUrl)}" recordingStatusCallbackEvent="completed absent"/></Start>
-  ${greet}
-  ${stream}
-  <Pause length="3600"/>
+  ${record}
+  ${body}
+</Response>`;
+}
+
+/** The end of a finished conversation. */
+export function hangupTexml(): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<Response>
+  <Hangup/>
 </Response>`;
 }
 

