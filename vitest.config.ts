@@ -11,7 +11,12 @@ const exclude = ['node_modules/**', '.data/**', '.tools/**', 'dist/**'];
 const DATABASE = 'test/setup/database.ts';
 const TEMPORAL = 'test/setup/temporal.ts';
 const ENGINES = 'test/setup/engines.ts';
-const ACCEPTANCE = ['test/**/*.test.ts', 'activities/pipeline.test.ts', 'activities/providers/speech/**/*.test.ts'];
+const ACCEPTANCE = [
+  'test/**/*.test.ts',
+  'activities/pipeline.test.ts',
+  'activities/providers/speech/**/*.test.ts',
+  'api/voice/**/*.test.ts',
+];
 const UNIT = '**/*.unit.test.ts';
 const CLUSTER = 'test/cluster.test.ts';
 

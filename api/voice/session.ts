@@ -209,7 +209,10 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     const taken = milestones.find((m) => m.kind === 'message_taken')?.message ?? partialMessage();
     const booked = milestones.some((m) => m.kind === 'callback_booked');
     const outcome: VoiceOutcome = {
-      result: result ?? (booked ? 'callback_booked' : taken ? 'message_taken' : 'caller_hung_up'),
+      // A stream that never started its conversation is not one: TeXML falls back to voicemail.
+      result: !started
+        ? 'dropped'
+        : (result ?? (booked ? 'callback_booked' : taken ? 'message_taken' : 'caller_hung_up')),
       message: taken,
     };
     if (taken) {

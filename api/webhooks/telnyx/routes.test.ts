@@ -9,7 +9,7 @@ import {
   startFakeTelnyx,
   type FakeTelnyx,
 } from '../../../activities/providers/telephony/fake.js';
-import { contacts, messages, notifications, phoneRecords } from '../../../db/schema/index.js';
+import { contacts, messages, notifications, phoneRecords, voiceSessions } from '../../../db/schema/index.js';
 import { callWorkflowId, messageWorkflowId } from '../../../temporal.config.js';
 import { startStack, type Stack } from '../../../test/stack.js';
 import { registry } from '../../../platform/metrics.js';
@@ -273,7 +273,7 @@ describe('Telnyx webhooks', () => {
     expect(row).toMatchObject({ status: 'missed', durationSeconds: 0 });
   });
 
-  it('answers a TeXML instruction fetch with a greeting by name and follows status callbacks', async () => {
+  it('answers a TeXML instruction fetch with the receptionist stream and follows status callbacks', async () => {
     const sid = `v3:texml-${Date.now()}`;
     const res = await signedForm('/webhooks/telnyx/voice', {
       CallSid: sid,
@@ -285,8 +285,12 @@ describe('Telnyx webhooks', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('application/xml');
     const xml = await res.text();
-    expect(xml).toContain('Hello Ada');
+    // The receptionist greets over the stream (by name); the token is bound to this call.
+    expect(xml).toMatch(/<Connect><Stream url="ws:\/\/localhost:3000\/api\/voice\/telnyx-stream\/[A-Za-z0-9_-]{43}"/);
     expect(xml).toContain('recordingStatusCallback="http://localhost:3000/webhooks/telnyx/recording"');
+    const [session] = await stack.database.db.select().from(voiceSessions).where(eq(voiceSessions.callControlId, sid));
+    expect(session).toMatchObject({ callSessionId: sid, connectedAt: null });
+    expect(session!.contactId).not.toBeNull();
     const done = await signedForm('/webhooks/telnyx/voice/hangup', {
       CallSid: sid,
       CallSessionId: sid,
