@@ -349,6 +349,10 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
      */
     receptionist: {
       enabled: e.RECEPTIONIST === 'on',
+      /** Where Telnyx opens the media stream: wss://AI_SERVICE_HOST, else PUBLIC_BASE_URL's origin as ws(s). */
+      streamBase: e.AI_SERVICE_HOST
+        ? `wss://${e.AI_SERVICE_HOST.replace(/^wss?:\/\//, '').replace(/\/+$/, '')}`
+        : new URL(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).origin.replace(/^http/, 'ws'),
       maxCallSeconds: e.VOICE_MAX_CALL_SECONDS,
       endpointSilenceMs: e.VOICE_ENDPOINT_SILENCE_MS,
     },

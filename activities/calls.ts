@@ -1,4 +1,6 @@
 /** Activities that keep the phone record in step with the call workflow. */
+import { createVoiceSession, STREAM_TOKEN_TTL_MS } from '../db/queries/voice.js';
+import { newStreamToken } from '../platform/tokens.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { log } from '@temporalio/activity';
 import type { CountryCode } from 'libphonenumber-js';
@@ -29,6 +31,8 @@ export interface CallActivityDeps {
   mediaKey?: Buffer;
   /** Where numbers without a country code are (PHONE_DEFAULT_REGION). */
   region: CountryCode;
+  /** The live receptionist (RECEPTIONIST=on): answered calls stream to it. */
+  receptionist?: { enabled: boolean; streamBase: string };
 }
 
 /**
@@ -79,6 +83,7 @@ export function createCallActivities({
   publicBaseUrl,
   mediaKey = randomBytes(32),
   region,
+  receptionist,
 }: CallActivityDeps) {
   return {
     /** Upsert the call's one phone record from the workflow's snapshot; returns ids and the masked number only (no names in history). */
@@ -118,11 +123,32 @@ export function createCallActivities({
       await setStageStatus(db, a.phoneRecordId, [a.stage], a.state, a.error);
     },
 
-    /** Answer an inbound Call Control call: greeting by name for known contacts, then a dual recording. */
+    /**
+     * Answer an inbound Call Control call with a dual recording, then hand it to the receptionist
+     * (a stream with a single-use token bound to this call; it greets by name) or, without it, greet
+     * by name for known contacts. A retry mints a fresh token; the one Telnyx presents is the one used.
+     */
     async answerCall({ callControlId, phoneRecordId }: { callControlId: string; phoneRecordId: string }) {
       const record = await getPhoneRecord(db, phoneRecordId);
       const firstName = record?.contactId && record.callerName ? record.callerName.split(' ')[0] : undefined;
       const greeting = greetingText(firstName, ownerName);
+      if (receptionist?.enabled && record) {
+        const { token, hash } = newStreamToken();
+        await createVoiceSession(db, {
+          tokenHash: hash,
+          callControlId,
+          callSessionId: record.callSessionId,
+          contactId: record.contactId,
+          expiresAt: new Date(Date.now() + STREAM_TOKEN_TTL_MS),
+        });
+        await providers.telephony.answerAndRecord({
+          callControlId,
+          commandKey: phoneRecordId,
+          greeting,
+          stream: { url: `${receptionist.streamBase}/api/voice/telnyx-stream`, authToken: token },
+        });
+        return;
+      }
       const audioUrl = await greetingAudioUrl(providers, publicBaseUrl, greeting, mediaKey);
       await providers.telephony.answerAndRecord({
         callControlId,

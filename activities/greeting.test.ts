@@ -35,6 +35,8 @@ beforeAll(async () => {
       ELEVENLABS_API_KEY: 'xi-fake',
       ELEVENLABS_BASE_URL: eleven.url,
       PUBLIC_BASE_URL: 'https://cc.example.com',
+      // Greetings are what Call Control plays without the receptionist (which greets over its stream).
+      RECEPTIONIST: 'off',
     },
   });
   await stack.database.db

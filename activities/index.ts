@@ -26,6 +26,8 @@ export interface ActivitySettings {
   http: { publicBaseUrl: string };
   recordings: { allowedHosts: readonly string[]; allowedBuckets: readonly string[] };
   retention: Parameters<typeof createRetentionActivities>[0]['policy'];
+  /** The live receptionist: Call Control calls are answered with a stream to it when enabled. */
+  receptionist: { enabled: boolean; streamBase: string };
 }
 
 export function createActivities({ db, providers, config, executions, mediaKey }: ActivityDeps) {
@@ -43,6 +45,7 @@ export function createActivities({ db, providers, config, executions, mediaKey }
       providers,
       ownerName: config.owner.name,
       publicBaseUrl: config.http.publicBaseUrl,
+      receptionist: config.receptionist,
       mediaKey,
       region: config.owner.region,
     }),

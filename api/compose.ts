@@ -36,13 +36,6 @@ export interface ApiParts {
   recordings?: BlobStore;
 }
 
-/** ws(s)://host where Telnyx streams a call: AI_SERVICE_HOST (always wss), else PUBLIC_BASE_URL's origin. */
-export function streamBase(config: Config): string {
-  if (config.telnyx.aiServiceHost)
-    return `wss://${config.telnyx.aiServiceHost.replace(/^wss?:\/\//, '').replace(/\/+$/, '')}`;
-  return new URL(config.http.publicBaseUrl).origin.replace(/^http/, 'ws');
-}
-
 /**
  * The receptionist's engines in this process: Whisper tiny.en on utterances (its own engine child,
  * apart from the pipeline's, so a long recording never delays a caller) and Flite's 8 kHz voice.
@@ -101,7 +94,7 @@ export function apiDeps(config: Config, parts: ApiParts, overrides: Partial<AppD
     maxWebhookBytes: config.http.maxWebhookBytes,
     publicBaseUrl: config.http.publicBaseUrl,
     ownerName: config.owner.name,
-    streamBase: streamBase(config),
+    streamBase: config.receptionist.streamBase,
     voice,
     region: config.owner.region,
     embedder: queryEmbedder(embeddings),

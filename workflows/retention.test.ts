@@ -5,7 +5,7 @@ import path from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviders } from '../activities/providers/index.js';
-import { embeddings, messages, phoneRecords, relationshipScores } from '../db/schema/index.js';
+import { embeddings, messages, phoneRecords, relationshipScores, voiceSessions } from '../db/schema/index.js';
 import { addCall, addContact, addMessage, addPassage, daysAgo } from '../test/seed.js';
 import { startStack, type Stack } from '../test/stack.js';
 
@@ -71,16 +71,54 @@ describe('retention', () => {
       { contactId: contact.id, score: 20, strength: 0.2, priority: 0, scorerVersion: 'test', computedAt: daysAgo(1) },
     ]);
 
+    // The receptionist's conversations are transcripts; a stream token never used goes after a day.
+    const turns = [{ speaker: 'caller' as const, text: 'old words', atMs: 0 }];
+    const [oldTalk, newTalk] = await db
+      .insert(voiceSessions)
+      .values([
+        {
+          tokenHash: randomUUID(),
+          callControlId: 'c1',
+          callSessionId: 's1',
+          expiresAt: daysAgo(100),
+          connectedAt: daysAgo(100),
+          createdAt: daysAgo(100),
+          turns,
+        },
+        {
+          tokenHash: randomUUID(),
+          callControlId: 'c2',
+          callSessionId: 's2',
+          expiresAt: daysAgo(5),
+          connectedAt: daysAgo(5),
+          createdAt: daysAgo(5),
+          turns,
+        },
+        {
+          tokenHash: randomUUID(),
+          callControlId: 'c3',
+          callSessionId: 's3',
+          expiresAt: daysAgo(2),
+          createdAt: daysAgo(2),
+        },
+      ])
+      .returning();
     const run = await stack.client.workflow.execute('retentionWorkflow', {
       taskQueue: stack.config.temporal.taskQueue,
       workflowId: `retention-${randomUUID()}`,
       args: [{}],
     });
+    const talk = async (id: string) => (await db.select().from(voiceSessions).where(eq(voiceSessions.id, id)))[0];
+    expect((await talk(oldTalk!.id))?.turns).toEqual([]);
+    expect((await talk(newTalk!.id))?.turns).toEqual(turns);
+    expect(await db.select().from(voiceSessions)).toHaveLength(2);
     expect(run.removed).toEqual({
       recordings: 2,
       transcripts: 1,
+      conversations: 1,
       messages: 1,
       scoreHistory: 1,
+      streamTokens: 1,
       sessions: 0,
       erasureKeys: 0,
     });
@@ -113,8 +151,10 @@ describe('retention', () => {
     expect(again.removed).toEqual({
       recordings: 1,
       transcripts: 2,
+      conversations: 1,
       messages: 0,
       scoreHistory: 1,
+      streamTokens: 0,
       sessions: 0,
       erasureKeys: 0,
     });

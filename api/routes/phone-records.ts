@@ -62,6 +62,7 @@ export function phoneRecordRoutes(app: ApiApp, deps: ApiDeps) {
       d.contact ? fullName(d.contact.firstName, d.contact.lastName) : null,
       d.tasks,
       deps.region,
+      d.conversation,
     );
   };
 

@@ -7,6 +7,7 @@ import type { CalendarEventRow } from '../../db/queries/calendar.js';
 import type { Contact } from '../../db/queries/contacts.js';
 import type { MessageRow } from '../../db/queries/messages.js';
 import type { TaskRow } from '../../db/queries/tasks.js';
+import type { VoiceSessionRow } from '../../db/queries/voice.js';
 
 const ts = z.string().openapi({ format: 'date-time' });
 
@@ -134,6 +135,51 @@ export const PhoneRecordSchema = PhoneRecordSummarySchema.extend({
     sentiment: z.string().nullable(),
   }),
   tasks: z.array(z.object({ id: z.string(), title: z.string(), status: z.string(), dueDate: ts.nullable() })),
+  conversation: z
+    .object({
+      connectedAt: ts.nullable(),
+      endedAt: ts.nullable(),
+      turns: z.array(
+        z.object({
+          speaker: z.enum(['caller', 'receptionist']),
+          text: z.string(),
+          atMs: z.number().openapi({ description: "ms from the stream's start" }),
+          endMs: z.number().optional(),
+          interrupted: z
+            .boolean()
+            .optional()
+            .openapi({ description: 'the caller spoke over it; only what was heard is kept' }),
+          latencyMs: z
+            .number()
+            .optional()
+            .openapi({ description: "from the caller's last speech to this reply's first audio" }),
+        }),
+      ),
+      outcome: z
+        .object({
+          result: z.enum([
+            'message_taken',
+            'callback_booked',
+            'transfer_requested',
+            'caller_hung_up',
+            'time_limit',
+            'dropped',
+          ]),
+          message: z
+            .object({
+              name: z.string().optional(),
+              about: z.string().optional(),
+              urgency: z.string(),
+              callbackAt: z.string().optional(),
+              callbackSpoken: z.string().optional(),
+            })
+            .optional(),
+          taskId: z.string().optional(),
+        })
+        .nullable(),
+    })
+    .nullable()
+    .openapi({ description: "The live receptionist's conversation with the caller, when it answered" }),
 }).openapi('PhoneRecord');
 
 const model = (provider: string | null, m: string | null) => (provider ? `${provider}${m ? `/${m}` : ''}` : null);
@@ -171,6 +217,7 @@ export function phoneRecordView(
   contactName: string | null,
   linked: TaskRow[],
   region: CountryCode,
+  conversation: VoiceSessionRow | null,
 ): z.infer<typeof PhoneRecordSchema> {
   return {
     ...phoneRecordSummaryView(r, contactName, region),
@@ -198,6 +245,14 @@ export function phoneRecordView(
       sentiment: model(r.sentimentProvider, r.sentimentModel),
     },
     tasks: linked.map((t) => ({ id: t.id, title: t.title, status: t.status, dueDate: iso(t.dueDate) })),
+    conversation: conversation?.connectedAt
+      ? {
+          connectedAt: iso(conversation.connectedAt),
+          endedAt: iso(conversation.endedAt),
+          turns: conversation.turns,
+          outcome: conversation.outcome ?? null,
+        }
+      : null,
   };
 }
 

@@ -6,26 +6,28 @@
  * then its `start` frame must name the call the token was minted for. Frames are size- and
  * rate-limited and a conversation has a maximum length.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Database } from '../../db/client.js';
-import { claimVoiceSession, createVoiceSession, receptionistContext } from '../../db/queries/voice.js';
+import {
+  claimVoiceSession,
+  createVoiceSession,
+  receptionistContext,
+  STREAM_TOKEN_TTL_MS,
+} from '../../db/queries/voice.js';
 import type { Logger } from '../../platform/logger.js';
 import { voiceStreamsRefused } from '../../platform/metrics.js';
+import { newStreamToken, streamTokenHash } from '../../platform/tokens.js';
 import { createReceptionist } from './receptionist.js';
 import { startVoiceSession, type VoiceEngines, type VoiceSettings } from './session.js';
 
 export const STREAM_PATH = '/api/voice/telnyx-stream';
-const TOKEN_TTL_MS = 120_000;
 const MAX_FRAME_BYTES = 64 * 1024;
 /** Telnyx sends 50 media frames a second; a stream far above that is not Telnyx. */
 const MAX_FRAMES_PER_SECOND = 200;
 const CACHE_SIZE = 256;
-
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export interface VoiceService {
   settings: VoiceSettings;
@@ -85,7 +87,7 @@ export function createVoiceService(deps: {
     if (!token) return refuse(socket, 401, 'no_token');
     let row;
     try {
-      row = await claimVoiceSession(db, hashToken(token));
+      row = await claimVoiceSession(db, streamTokenHash(token));
     } catch (err) {
       log.error('receptionist: could not check a stream token', { error: (err as Error).name });
       return refuse(socket, 401, 'database');
@@ -131,13 +133,13 @@ export function createVoiceService(deps: {
   return {
     settings,
     async mint(call) {
-      const token = randomBytes(32).toString('base64url');
+      const { token, hash } = newStreamToken();
       await createVoiceSession(db, {
-        tokenHash: hashToken(token),
+        tokenHash: hash,
         callControlId: call.callControlId,
         callSessionId: call.callSessionId,
         contactId: call.contactId ?? null,
-        expiresAt: new Date(Date.now() + TOKEN_TTL_MS),
+        expiresAt: new Date(Date.now() + STREAM_TOKEN_TTL_MS),
       });
       // Render the greeting now, so it plays the moment the stream starts.
       void receptionistContext(db, call.contactId ?? null, new Date())

@@ -107,6 +107,19 @@ export async function eraseRows(db: Database, plan: ForgetPlan): Promise<Record<
   return db.transaction(async (tx) => {
     const count = async (q: ReturnType<typeof sql>) => rowsOf<unknown>(await tx.execute(q)).length;
     const out: Record<string, number> = {};
+    // The receptionist's conversations with the subject, and the tasks and notices they left.
+    const sessions = plan.workflowIds.filter((w) => w.startsWith('call-')).map((w) => w.slice('call-'.length));
+    const voice = rowsOf<{ id: string }>(
+      await tx.execute(sql`select id from voice_sessions
+        where contact_id = any(${people}::uuid[]) or call_session_id = any(${`{${sessions.map((x) => JSON.stringify(x)).join(',')}}`}::text[])`),
+    ).map((r) => `receptionist:${r.id}`);
+    if (voice.length) {
+      const keys = `{${voice.map((k) => JSON.stringify(k)).join(',')}}`;
+      await tx.execute(sql`delete from tasks where source_key = any(${keys}::text[])`);
+      await tx.execute(sql`delete from notifications where split_part(dedupe_key, ':inbox', 1) = any(${keys}::text[])`);
+    }
+    out.conversations = await count(sql`delete from voice_sessions
+      where contact_id = any(${people}::uuid[]) or call_session_id = any(${`{${sessions.map((x) => JSON.stringify(x)).join(',')}}`}::text[]) returning 1`);
     out.passages = await count(
       sql`delete from embeddings where source_id = any(${calls}::uuid[]) or source_id = any(${texts}::uuid[]) or contact_id = any(${people}::uuid[]) returning 1`,
     );

@@ -6,6 +6,7 @@ import { contacts, embeddings, notifications, phoneRecords, tasks } from '../sch
 import { touchLastContacted } from './contacts.js';
 import { assertReferences } from './references.js';
 import { recomputeScores } from './scores.js';
+import { voiceSessionOfCall } from './voice.js';
 import { tasksOfCall } from './tasks.js';
 import { definePrepared, placeholder } from '../prepared.js';
 
@@ -220,7 +221,12 @@ export async function getPhoneRecordDetail(db: Database, id: string) {
         .from(contacts)
         .where(eq(contacts.id, record.contactId))
     : [];
-  return { record, contact: contact ?? null, tasks: await tasksOfCall(db, record.id) };
+  return {
+    record,
+    contact: contact ?? null,
+    tasks: await tasksOfCall(db, record.id),
+    conversation: await voiceSessionOfCall(db, record.callSessionId),
+  };
 }
 
 export interface PhoneRecordCorrection {

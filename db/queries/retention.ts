@@ -47,6 +47,9 @@ export async function applyRetention(
       out.transcripts =
         await count(sql`update phone_records set transcript = null, speaker_segments = null, updated_at = now()
         where (transcript is not null or speaker_segments is not null) and ${callTime} < ${before}::timestamptz returning 1`);
+      // The receptionist's conversations are transcripts too.
+      out.conversations = await count(sql`update voice_sessions set turns = '[]'::jsonb
+        where jsonb_array_length(turns) > 0 and created_at < ${before}::timestamptz returning 1`);
     }
     if (policy.messagesDays !== undefined) {
       const before = cutoff(asOf, policy.messagesDays);
@@ -65,6 +68,8 @@ export async function applyRetention(
     }
     // Whatever the policy: sessions that ended a day ago, and erasure keys older than the longest
     // time Telnyx redelivers or the history sync looks back (a generous ERASURE_KEY_DAYS).
+    out.streamTokens = await count(sql`delete from voice_sessions
+      where connected_at is null and expires_at < ${cutoff(asOf, 1)}::timestamptz returning 1`);
     out.sessions = await count(sql`delete from dashboard_sessions
       where expires_at < ${cutoff(asOf, 1)}::timestamptz or revoked_at < ${cutoff(asOf, 1)}::timestamptz returning 1`);
     out.erasureKeys = await count(

@@ -7,6 +7,9 @@ import type { VoiceOutcome, VoiceTurn } from '../schema/voice.js';
 export type VoiceSessionRow = typeof voiceSessions.$inferSelect;
 export type { VoiceOutcome, VoiceTurn };
 
+/** How long a minted stream token can be claimed (Telnyx connects within seconds of the answer). */
+export const STREAM_TOKEN_TTL_MS = 120_000;
+
 /** A session for a call the product answered, claimable once with the token until `expiresAt`. */
 export async function createVoiceSession(
   db: Database,
@@ -60,18 +63,18 @@ export async function voiceSessionOfCall(db: Database, callSessionId: string): P
     .select()
     .from(voiceSessions)
     .where(eq(voiceSessions.callSessionId, callSessionId))
-    .orderBy(desc(voiceSessions.createdAt))
+    .orderBy(sql`${voiceSessions.connectedAt} desc nulls last`, desc(voiceSessions.createdAt))
     .limit(1);
   return row ?? null;
 }
 
-/** The session bound to a call control id (TeXML's CallSid), latest first. */
+/** The session bound to a call control id (TeXML's CallSid): the one that connected, else the latest. */
 export async function voiceSessionOfControl(db: Database, callControlId: string): Promise<VoiceSessionRow | null> {
   const [row] = await db
     .select()
     .from(voiceSessions)
     .where(eq(voiceSessions.callControlId, callControlId))
-    .orderBy(desc(voiceSessions.createdAt))
+    .orderBy(sql`${voiceSessions.connectedAt} desc nulls last`, desc(voiceSessions.createdAt))
     .limit(1);
   return row ?? null;
 }

@@ -1,12 +1,17 @@
 /** What the product asks of a telephony provider, in domain terms. */
 export interface TelephonyPort {
   readonly name: string;
-  /** Answer, greet and start a dual-channel recording on a live Call Control leg. */
+  /**
+   * Answer and start a dual-channel recording on a live Call Control leg; then either stream the
+   * call both ways to the receptionist (`stream`: PCMU 8 kHz, the token sent as Telnyx's streaming
+   * auth header; the receptionist greets) or greet.
+   */
   answerAndRecord(input: {
     callControlId: string;
     commandKey: string;
     greeting: string;
     greetingAudioUrl?: string;
+    stream?: { url: string; authToken: string };
   }): Promise<void>;
   sendSms(input: { to: string; text: string; from?: string }): Promise<{ messageId: string }>;
   /** Voice detail records started at or after `since`, for reconciliation (at most `limit`). */

@@ -36,9 +36,31 @@ export function createTelnyxTelephony(options: TelnyxOptions): TelephonyPort {
   const call = <T>(fn: () => Promise<T>) => callProvider('telnyx', fn);
   return {
     name: 'telnyx',
-    async answerAndRecord({ callControlId, commandKey, greeting, greetingAudioUrl }) {
+    async answerAndRecord({ callControlId, commandKey, greeting, greetingAudioUrl, stream }) {
       // command_id makes each command idempotent on Telnyx's side when an activity is retried.
       await call(() => client.calls.actions.answer(callControlId, { command_id: `${commandKey}-answer` }));
+      if (stream) {
+        // Recording first, so the whole conversation is in it; RTP both ways, or Telnyx drops what we send.
+        await call(() =>
+          client.calls.actions.startRecording(callControlId, {
+            format: 'mp3',
+            channels: 'dual',
+            command_id: `${commandKey}-record`,
+          }),
+        );
+        await call(() =>
+          client.calls.actions.startStreaming(callControlId, {
+            stream_url: stream.url,
+            stream_track: 'inbound_track',
+            stream_codec: 'PCMU',
+            stream_bidirectional_mode: 'rtp',
+            stream_bidirectional_codec: 'PCMU',
+            stream_auth_token: stream.authToken,
+            command_id: `${commandKey}-stream`,
+          }),
+        );
+        return;
+      }
       if (greetingAudioUrl) {
         await call(() =>
           client.calls.actions.startPlayback(callControlId, {

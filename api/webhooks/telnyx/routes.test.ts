@@ -9,7 +9,8 @@ import {
   startFakeTelnyx,
   type FakeTelnyx,
 } from '../../../activities/providers/telephony/fake.js';
-import { contacts, messages, notifications, phoneRecords, voiceSessions } from '../../../db/schema/index.js';
+import { contacts, messages, notifications, phoneRecords, tasks, voiceSessions } from '../../../db/schema/index.js';
+import { recordReceptionistMessage } from '../../../db/queries/voice.js';
 import { callWorkflowId, messageWorkflowId } from '../../../temporal.config.js';
 import { startStack, type Stack } from '../../../test/stack.js';
 import { registry } from '../../../platform/metrics.js';
@@ -254,8 +255,20 @@ describe('Telnyx webhooks', () => {
     for (let i = 0; i < 100 && sent('record_start').length === 0; i++) await new Promise((r) => setTimeout(r, 100));
     expect(sent('answer')).toHaveLength(1);
     expect((sent('answer')[0]!.body as { command_id: string }).command_id).toMatch(/-answer$/);
-    expect((sent('speak')[0]!.body as { payload: string }).payload).toContain('Hello Ada');
     expect(sent('record_start')[0]!.body).toMatchObject({ channels: 'dual', format: 'mp3' });
+    // The receptionist greets over the stream; Telnyx presents the token on the socket's upgrade.
+    for (let i = 0; i < 100 && sent('streaming_start').length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+    const stream = sent('streaming_start')[0]!.body as Record<string, string>;
+    expect(stream).toMatchObject({
+      stream_url: 'ws://localhost:3000/api/voice/telnyx-stream',
+      stream_track: 'inbound_track',
+      stream_bidirectional_mode: 'rtp',
+      stream_bidirectional_codec: 'PCMU',
+    });
+    expect(stream.stream_auth_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(sent('speak')).toHaveLength(0);
+    const [session] = await stack.database.db.select().from(voiceSessions).where(eq(voiceSessions.callControlId, ccid));
+    expect(session).toMatchObject({ callSessionId, connectedAt: null });
     for (const e of events.slice(1)) expect((await signed('/webhooks/telnyx/voice', e)).status).toBe(200);
     const result = await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).result();
     expect(result.status).toBe('completed');
@@ -336,6 +349,23 @@ describe('Telnyx webhooks', () => {
       status: 'sent',
     });
 
+    // She talked to the receptionist, which left the owner a task (not linked to her contact).
+    const [talk] = await stack.database.db
+      .insert(voiceSessions)
+      .values({
+        tokenHash: randomUUID(),
+        callControlId: `cc-${callSessionId}`,
+        callSessionId,
+        expiresAt: new Date(),
+        turns: [{ speaker: 'caller', text: 'This is Erin about the lease', atMs: 0 }],
+      })
+      .returning();
+    const taskId = await recordReceptionistMessage(
+      stack.database.db,
+      { sessionId: talk!.id, callSessionId, contactId: null },
+      { title: 'Call Erin Erased back about the lease', body: 'Message taken', urgent: false },
+    );
+
     const firstRunId = (await (await stack.delivered()).workflow.getHandle(callWorkflowId(callSessionId)).describe())
       .runId;
     const forgot = await stack.app.request(`/api/contacts/${contact!.id}/forget`, {
@@ -344,6 +374,16 @@ describe('Telnyx webhooks', () => {
     });
     expect(forgot.status).toBe(200);
     expect(await countRecords(callSessionId)).toBe(0);
+    expect(
+      await stack.database.db.select().from(voiceSessions).where(eq(voiceSessions.callSessionId, callSessionId)),
+    ).toEqual([]);
+    expect(await stack.database.db.select().from(tasks).where(eq(tasks.id, taskId))).toEqual([]);
+    expect(
+      await stack.database.db
+        .select()
+        .from(notifications)
+        .where(eq(notifications.dedupeKey, `receptionist:${talk!.id}:inbox`)),
+    ).toEqual([]);
     const [digest] = await stack.database.db
       .select()
       .from(notifications)

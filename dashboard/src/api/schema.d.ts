@@ -929,6 +929,37 @@ export interface components {
                 /** Format: date-time */
                 dueDate: string | null;
             }[];
+            /** @description The live receptionist's conversation with the caller, when it answered */
+            conversation: {
+                /** Format: date-time */
+                connectedAt: string | null;
+                /** Format: date-time */
+                endedAt: string | null;
+                turns: {
+                    /** @enum {string} */
+                    speaker: "caller" | "receptionist";
+                    text: string;
+                    /** @description ms from the stream's start */
+                    atMs: number;
+                    endMs?: number;
+                    /** @description the caller spoke over it; only what was heard is kept */
+                    interrupted?: boolean;
+                    /** @description from the caller's last speech to this reply's first audio */
+                    latencyMs?: number;
+                }[];
+                outcome: {
+                    /** @enum {string} */
+                    result: "message_taken" | "callback_booked" | "transfer_requested" | "caller_hung_up" | "time_limit" | "dropped";
+                    message?: {
+                        name?: string;
+                        about?: string;
+                        urgency: string;
+                        callbackAt?: string;
+                        callbackSpoken?: string;
+                    };
+                    taskId?: string;
+                } | null;
+            } | null;
         };
         PhoneRecordUpdate: {
             /** Format: uuid */

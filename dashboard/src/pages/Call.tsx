@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { api, unwrap } from '../api/client';
+import { api, unwrap, type Schemas } from '../api/client';
 import { clock, duration, when } from '../format';
 import { Link, navigate, useLocation, useTitle } from '../router';
 import { Badge, Card, ErrorBox, Loading } from '../ui';
@@ -144,6 +144,7 @@ export function Call({ id }: { id: string }) {
               </p>
             )}
           </Card>
+          {c.conversation && <Conversation conversation={c.conversation} />}
           <Card title="Transcript">
             {segments.length === 0 ? (
               <p className="muted">{c.transcript ?? (stage ? 'Not transcribed yet.' : 'No transcript.')}</p>
@@ -249,5 +250,57 @@ export function Call({ id }: { id: string }) {
         </div>
       </div>
     </div>
+  );
+}
+
+const OUTCOME: Record<string, string> = {
+  message_taken: 'Message taken',
+  callback_booked: 'Callback booked',
+  transfer_requested: 'Asked to be put through',
+  caller_hung_up: 'Caller hung up',
+  time_limit: 'Ended at the time limit',
+  dropped: 'Stream dropped (voicemail)',
+};
+
+/** The live receptionist's conversation: both sides with times, and what it came to. */
+function Conversation({ conversation }: { conversation: NonNullable<Schemas['PhoneRecord']['conversation']> }) {
+  const { turns, outcome } = conversation;
+  const m = outcome?.message;
+  return (
+    <Card title="Receptionist">
+      {outcome && (
+        <p className="meta" data-testid="conversation-outcome">
+          <Badge
+            value={outcome.result === 'dropped' ? 'failed' : 'done'}
+            label={OUTCOME[outcome.result] ?? outcome.result}
+          />
+          {m && (
+            <span>
+              {' '}
+              {m.name ?? 'The caller'}
+              {m.about ? ` about ${m.about}` : ''}
+              {m.callbackSpoken ? `, call back ${m.callbackSpoken}` : ''}
+              {m.urgency === 'urgent' ? ' (urgent)' : ''}
+            </span>
+          )}
+        </p>
+      )}
+      {turns.length === 0 ? (
+        <p className="muted">Nothing was said.</p>
+      ) : (
+        <ol className="transcript" aria-label="Conversation turns">
+          {turns.map((t, i) => (
+            <li key={i} className={`turn ${t.speaker === 'caller' ? 'caller' : 'owner'}`}>
+              <span className="who">{t.speaker === 'caller' ? 'Caller' : 'Receptionist'}</span>
+              <span className="at">{clock(t.atMs)}</span>
+              <p>
+                {t.text || <span className="muted">(cut off before a word was heard)</span>}
+                {t.interrupted && <span className="muted"> (interrupted)</span>}
+              </p>
+            </li>
+          ))}
+        </ol>
+      )}
+    </Card>
   );
 }
