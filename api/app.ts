@@ -87,6 +87,11 @@ export interface AppDeps {
   temporalNamespace?: string;
   /** The Setup page's test call (embedded mode with the development key). */
   testCall?: () => Promise<{ callSessionId: string }>;
+  /** "Talk to your receptionist" from the browser (embedded mode with the development key). */
+  talkCall?: {
+    talk(): Promise<{ callSessionId: string; streamPath: string }>;
+    hangUp(callSessionId: string): Promise<void>;
+  };
 }
 
 /** Parts whose absence /ready reports as `degraded`, not unavailable: the inbox takes their events meanwhile. */
@@ -168,6 +173,7 @@ export function createApp(deps: AppDeps) {
     parallelism,
     recordings: deps.recordings,
     testCall: deps.testCall,
+    talkCall: deps.talkCall,
     setup: {
       publicBaseUrl: deps.publicBaseUrl,
       telnyxKeySource: deps.telnyxKeySource ?? 'configured',

@@ -1,6 +1,9 @@
 /**
- * `npm run simulate -- --calls N [--sms M] [--duplicates 0.2] [--shuffle] [--known 0.5] [--target URL[,URL...]]`
+ * `npm run simulate -- --calls N [--sms M] [--talk K] [--duplicates 0.2] [--shuffle] [--known 0.5] [--target URL[,URL...]]`
  *
+ * `--talk K` adds K TeXML calls whose caller talks to the live receptionist over the media stream
+ * (leaves a message and books a callback): each turn's voice-to-voice time is printed, and the call
+ * must end with the conversation stored, the callback booked and the owner's task made.
  * Plays realistic, signed Telnyx call and SMS lifecycles against a running instance (embedded or
  * remote), serving dual-channel recordings of synthetic speech from a local recording host, then
  * follows the REST API until every call and message has finished its pipeline (or `--wait`
@@ -28,9 +31,11 @@ import { STAGES } from '../contract/stages.js';
 import { checkCall, type CallPlan, type CallRecord, type Notification } from './expectations.js';
 import { arg, argString } from './lib.js';
 import { dialogueAudio, dialogueText, DIALOGUES } from '../fixtures/speech.js';
+import { talkToReceptionist, type Talk } from './talking-caller.js';
 
 const calls = arg('calls', 5);
 const sms = arg('sms', 0);
+const talk = arg('talk', 0);
 const duplicates = arg('duplicates', 0);
 const known = arg('known', 0.5);
 const shuffle = process.argv.includes('--shuffle');
@@ -219,11 +224,49 @@ async function main() {
     });
     clearInterval(ticker);
     progress('\n');
-    const ok = await follow(rest, plans, messageIds);
+    const talks: Talk[] = [];
+    for (let i = 0; i < talk; i++) {
+      const from = `+1312557${String(block + i).padStart(4, '0')}`;
+      const isKnown = Math.random() < known;
+      if (isKnown) await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name: 'Priya Patel' });
+      const t = await talkToReceptionist({ target: webhookTarget(), key, host, from, to: ourNumber, known: isKnown });
+      talks.push(t);
+      plans.push({ callSessionId: t.callSessionId, from, answered: true, known: isKnown, text: t.text });
+      say(
+        `talking call ${t.callSessionId.slice(-8)}: ${t.latencies.length} turns, voice to voice ${t.latencies.map((l) => `${(l / 1000).toFixed(2)} s`).join(', ')}${t.finished ? ', the receptionist hung up' : ', NOT FINISHED by the receptionist'}`,
+      );
+    }
+    const ok = (await follow(rest, plans, messageIds)) && (await checkTalks(rest, talks));
     process.exitCode = ok ? 0 : 1;
   } finally {
     await host.close();
   }
+}
+
+/** Each talking call holds its conversation, the callback it booked and the owner's task. */
+async function checkTalks(rest: ReturnType<typeof api>, talks: Talk[]): Promise<boolean> {
+  let good = true;
+  const records = await rest.all<CallRecord>('/api/phone-records');
+  for (const t of talks) {
+    const r = records.find((x) => x.callSessionId === t.callSessionId);
+    const detail = r
+      ? ((await rest.call('GET', `/api/phone-records/${r.id}`)).data as {
+          conversation: {
+            turns: { speaker: string }[];
+            outcome: { result: string; message?: { callbackSpoken?: string }; taskId?: string } | null;
+          } | null;
+          tasks: { id: string; title: string }[];
+        })
+      : undefined;
+    const c = detail?.conversation;
+    const task = detail?.tasks.find((x) => x.id === c?.outcome?.taskId);
+    const ok = t.finished && c?.outcome?.result === 'callback_booked' && task !== undefined;
+    if (!ok) good = false;
+    say(
+      `talking call ${t.callSessionId.slice(-8)}: ${c ? `${c.turns.length} turns stored, ${c.outcome?.result ?? 'no outcome'}` : 'no conversation'}${task ? `, task "${task.title}"` : ', no task'}${ok ? '' : ' -- NOT AS EXPECTED'}`,
+    );
+  }
+  return good;
 }
 
 const finishedStatus = (s?: string) => s === 'done' || s === 'failed' || s === 'skipped';

@@ -111,6 +111,7 @@ async function main() {
         sessions,
         telnyxKeySource: config.telnyx.publicKey ? 'configured' : 'development',
         testCall: testCalls?.place,
+        talkCall: testCalls,
       },
     }).catch(async (err: unknown) => {
       await testCalls?.close();

@@ -5,7 +5,7 @@
  * lifecycle signed with the development key and posted to this server's own webhook.
  * Only possible while webhooks are verified with the development key (no TELNYX_PUBLIC_KEY).
  */
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { callLifecycle, signTelnyx, startFakeTelnyx, type FakeTelnyx } from '../activities/providers/telephony/fake.js';
 import { dialogueAudio, DIALOGUES } from '../fixtures/speech.js';
@@ -16,6 +16,13 @@ export const RECORDING_URL_LIFETIME_MS = 10 * 60_000;
 export interface TestCalls {
   /** Starts one call; resolves once Telnyx's events were accepted, with its call session id. */
   place(): Promise<{ callSessionId: string }>;
+  /**
+   * A call the owner takes in the browser ("Talk to your receptionist"): the TeXML fetch and the
+   * answer, as Telnyx sends them; the stream path (with its token) the browser then connects to.
+   */
+  talk(): Promise<{ callSessionId: string; streamPath: string }>;
+  /** The browser hung up: the call's end, and no recording (the audio stayed in the browser). */
+  hangUp(callSessionId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -26,6 +33,26 @@ export function createTestCalls(o: {
   ourNumber: string;
 }): TestCalls {
   let host: Promise<FakeTelnyx> | undefined;
+  const talking = new Map<string, number>();
+  // The owner's own test line: 555-01xx is reserved for fiction.
+  const talkFields = (sid: string) => ({
+    CallSid: sid,
+    CallSessionId: sid,
+    From: '+13125550100',
+    To: o.ourNumber,
+    Direction: 'inbound',
+  });
+  async function texml(route: string, fields: Record<string, string>): Promise<string> {
+    const body = new URLSearchParams(fields).toString();
+    const res = await fetch(`${o.selfUrl}${route}`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...signTelnyx(o.privateKey, body) },
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`the webhook answered ${res.status} to the browser call's ${route}`);
+    return text;
+  }
   return {
     async place() {
       const recordings = await (host ??= startFakeTelnyx(0));
@@ -60,6 +87,29 @@ export function createTestCalls(o: {
           );
       }
       return { callSessionId };
+    },
+    async talk() {
+      const sid = `v3:browser-${randomUUID()}`;
+      const xml = await texml('/webhooks/telnyx/voice', { ...talkFields(sid), CallStatus: 'ringing' });
+      const url = /<Stream url="([^"]+)"/.exec(xml)?.[1];
+      if (!url) throw new Error('the receptionist is off (RECEPTIONIST=off): there is nobody to talk to');
+      await texml('/webhooks/telnyx/status', { ...talkFields(sid), CallStatus: 'in-progress', SequenceNumber: '1' });
+      talking.set(sid, Date.now());
+      return { callSessionId: sid, streamPath: new URL(url.replace(/&amp;/g, '&')).pathname };
+    },
+    async hangUp(sid) {
+      const started = talking.get(sid);
+      if (started === undefined) throw new Error('no such browser call');
+      talking.delete(sid);
+      await texml('/webhooks/telnyx/status', {
+        ...talkFields(sid),
+        CallStatus: 'completed',
+        CallDuration: String(Math.max(1, Math.round((Date.now() - started) / 1000))),
+        StartTime: new Date(started).toISOString(),
+        EndTime: new Date().toISOString(),
+        SequenceNumber: '2',
+      });
+      await texml('/webhooks/telnyx/recording', { ...talkFields(sid), RecordingStatus: 'absent' });
     },
     async close() {
       if (host) await (await host).close();

@@ -5,13 +5,37 @@
  * task, reads a notification, checks accessibility with axe-core at desktop and phone width, and
  * signs out. Everything it checks against is read back through the REST API with a bearer token.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedSchema, schemaPath } from '../dashboard/generate-client.js';
 import { CHROMIUM } from './browser.js';
 import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
+import { telephoneSpeech } from '../fixtures/speech.js';
+import { TELEPHONE_RATE } from '../platform/audio.js';
+
+/** A 16-bit PCM WAV (what Chromium's fake microphone reads) of `samples`, then `silenceS` of silence. */
+function pcmWav(samples: Float32Array, rate: number, silenceS: number): Buffer {
+  const n = samples.length + Math.round(silenceS * rate);
+  const out = Buffer.alloc(44 + n * 2);
+  out.write('RIFF', 0, 'ascii');
+  out.writeUInt32LE(36 + n * 2, 4);
+  out.write('WAVEfmt ', 8, 'ascii');
+  out.writeUInt32LE(16, 16);
+  out.writeUInt16LE(1, 20);
+  out.writeUInt16LE(1, 22);
+  out.writeUInt32LE(rate, 24);
+  out.writeUInt32LE(rate * 2, 28);
+  out.writeUInt16LE(2, 32);
+  out.writeUInt16LE(16, 34);
+  out.write('data', 36, 'ascii');
+  out.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < samples.length; i++)
+    out.writeInt16LE(Math.max(-32768, Math.min(32767, Math.round(samples[i]!))), 44 + i * 2);
+  return out;
+}
 
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -49,7 +73,10 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     product = await startEmbedded(await embeddedEnv());
     api = client(product.url, product.token, product.key);
     // The same traffic a user plays: six calls (one missed, some unknown callers), two texts.
+    // ... and one caller who talks to the receptionist over the media stream.
     const sim = npmRun('simulate', { DATA_DIR: product.dataDir, PORT: product.env.PORT! }, [
+      '--talk',
+      '1',
       '--calls',
       '6',
       '--sms',
@@ -59,9 +86,25 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
       '--shuffle',
     ]);
     expect(await sim.exited).toBe(0);
+    // The microphone is a file: a caller asking for a call back, then silence.
+    const microphone = path.join(product.dataDir, 'caller-microphone.wav');
+    await writeFile(
+      microphone,
+      pcmWav(
+        await telephoneSpeech('Hi, this is Dana. I am calling about the roof estimate. Can you call me back tomorrow at nine?'),
+        TELEPHONE_RATE,
+        25,
+      ),
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--autoplay-policy=no-user-gesture-required'],
+      args: [
+        '--no-sandbox',
+        '--autoplay-policy=no-user-gesture-required',
+        '--use-fake-ui-for-media-stream',
+        '--use-fake-device-for-media-stream',
+        `--use-file-for-fake-audio-capture=${microphone}%noloop`,
+      ],
     });
     // bypassCSP only so the test can inject axe-core; the app itself runs under its CSP.
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
@@ -275,6 +318,38 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await expect
       .poll(() => page.locator('.transcript .turn').count(), { timeout: 15_000 })
       .toBe(done.speakerSegments.length);
+    expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('talks to the receptionist from the Setup page (the microphone is a file) and opens the conversation', async () => {
+    await context.grantPermissions(['microphone'], { origin: product.url });
+    await page.goto(`${product.url}/setup`);
+    await page.getByRole('button', { name: 'Talk to your receptionist' }).click();
+    await page.getByText('receptionist speaking').waitFor({ timeout: 30_000 });
+    // The caller's words are heard and answered while the call is on.
+    const call = await eventually(async () => {
+      const calls = (await api.get('/api/phone-records?limit=20')) as { id: string; callSessionId: string }[];
+      const mine = calls.find((c) => c.callSessionId.startsWith('v3:browser-'));
+      if (!mine) return null;
+      const detail = await api.get(`/api/phone-records/${mine.id}`);
+      const turns = (detail.conversation?.turns ?? []) as { speaker: string; text: string }[];
+      const heard = turns.findIndex((t) => t.speaker === 'caller' && /roof estimate/i.test(t.text));
+      return heard >= 0 && turns.slice(heard + 1).some((t) => t.speaker === 'receptionist') ? detail : null;
+    }, 90_000);
+    const turns = call.conversation.turns as { speaker: string; text: string }[];
+    expect(turns[0]!.text).toMatch(/^Hello, you have reached /);
+    expect(turns.find((t, i) => i > 1 && t.speaker === 'receptionist')!.text).toMatch(
+      /call you back tomorrow at 9 AM about the roof estimate\. Is that right\?$/,
+    );
+    await page.getByRole('button', { name: 'Hang up' }).click();
+    const open = page.getByRole('link', { name: 'Open it' });
+    await open.waitFor({ timeout: 60_000 });
+    await open.click();
+    await page.waitForURL(`${product.url}/calls/${call.id}`);
+    await expect
+      .poll(() => page.locator('[aria-label="Conversation turns"] li').count(), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(3);
+    await expect.poll(() => page.getByTestId('conversation-outcome').textContent()).toMatch(/the roof estimate/);
     expect(await axeViolations(page)).toEqual([]);
   });
 

@@ -25,6 +25,11 @@ export interface ApiDeps {
   setup?: SetupFacts;
   /** Plays one simulated call through the product (embedded mode with the development key). */
   testCall?: () => Promise<{ callSessionId: string }>;
+  /** "Talk to your receptionist" from the browser (embedded mode with the development key). */
+  talkCall?: {
+    talk(): Promise<{ callSessionId: string; streamPath: string }>;
+    hangUp(callSessionId: string): Promise<void>;
+  };
 }
 
 export interface SetupFacts {

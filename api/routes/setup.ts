@@ -108,4 +108,63 @@ export function setupRoutes(app: ApiApp, deps: ApiDeps) {
       return ok(c, await deps.testCall(), 'Test call placed', 202);
     },
   );
+
+  const notAvailable = () =>
+    new ApiError(
+      409,
+      'not_available',
+      'Talking to the receptionist from the browser needs the development webhook key (embedded mode without TELNYX_PUBLIC_KEY)',
+    );
+  route(
+    app,
+    createRoute({
+      method: 'post',
+      path: '/api/setup/talk',
+      tags: tag,
+      security,
+      summary:
+        'Call your receptionist from the browser: the call is answered as Telnyx would; connect to the stream path (a single-use token) and speak 8 kHz µ-law in Telnyx media frames',
+      responses: {
+        ...responses(
+          z.object({ callSessionId: z.string(), streamPath: z.string() }),
+          'The call is answered; its stream waits for you for two minutes',
+          202,
+        ),
+        409: json(ErrorEnvelope, 'Not available here: real Telnyx webhooks are configured, or the receptionist is off'),
+      },
+    }),
+    async (c) => {
+      if (!deps.talkCall) throw notAvailable();
+      return ok(c, await deps.talkCall.talk(), 'Call answered', 202);
+    },
+  );
+
+  route(
+    app,
+    createRoute({
+      method: 'post',
+      path: '/api/setup/talk/{callSessionId}/hangup',
+      tags: tag,
+      security,
+      summary: 'End a browser call: the call finishes like any other (no recording: the audio stayed in the browser)',
+      request: { params: z.object({ callSessionId: z.string().min(1).max(200) }) },
+      responses: {
+        ...responses(z.object({ callSessionId: z.string() }), 'The call is over', 202),
+        404: json(ErrorEnvelope, 'No browser call with this id is open'),
+        409: json(ErrorEnvelope, 'Not available here'),
+      },
+    }),
+    async (c, { params }) => {
+      if (!deps.talkCall) throw notAvailable();
+      const { callSessionId } = params;
+      try {
+        await deps.talkCall.hangUp(callSessionId);
+      } catch (err) {
+        if ((err as Error).message === 'no such browser call')
+          throw new ApiError(404, 'not_found', 'No browser call with this id is open');
+        throw err;
+      }
+      return ok(c, { callSessionId }, 'Call ended', 202);
+    },
+  );
 }

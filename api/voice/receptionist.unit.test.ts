@@ -70,6 +70,22 @@ describe('the receptionist', () => {
     expect(r.message()).toMatchObject({ name: 'Priya Patel', about: 'the invoice for March', urgency: 'urgent' });
   });
 
+  it('takes name, subject and time from one sentence of an unknown caller, and asks for a name it lacks', () => {
+    const r = createReceptionist(setup());
+    expect(
+      r
+        .hear('Hi, this is Dana. I am calling about the roof estimate. Can you call me back tomorrow at nine?')
+        .say.join(' '),
+    ).toBe('So Marco will call you back tomorrow at 9 AM about the roof estimate. Is that right?');
+    const s = createReceptionist(setup());
+    expect(s.hear('I am calling about the roof estimate, call me back tomorrow at nine.').say.join(' ')).toBe(
+      'May I have your name?',
+    );
+    expect(s.hear('Dana Whitfield.').say.join(' ')).toBe(
+      'So Marco will call you back tomorrow at 9 AM about the roof estimate. Is that right?',
+    );
+  });
+
   it('reads back a corrected time ("Sorry, was that …?") and books it', () => {
     const r = createReceptionist(setup({ caller: { name: 'Dana Whitfield' } }));
     r.hear('It is about the gutters.');

@@ -1,4 +1,6 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { startBrowserCall } from '../talk';
 import { api, unwrap, unwrapPage, type Schemas } from '../api/client';
 import { Link, useTitle } from '../router';
 import { Badge, Card, ErrorBox, Loading } from '../ui';
@@ -60,6 +62,7 @@ export function Setup() {
               )}
               <h3>Try it without a phone</h3>
               <TestCall available={setup.data.testCall} />
+              {setup.data.testCall && <TalkToReceptionist />}
             </>
           )}
         </Card>
@@ -138,6 +141,59 @@ function TestCall({ available }: { available: boolean }) {
         </p>
       )}
       {place.error && <ErrorBox error={place.error} />}
+    </div>
+  );
+}
+
+/** A call to the receptionist from this browser: the microphone in, its voice out, then the call's page. */
+function TalkToReceptionist() {
+  const [call, setCall] = useState<{ id: string; hangUp: () => void } | null>(null);
+  const [speaking, setSpeaking] = useState(false);
+  const [done, setDone] = useState<string | null>(null);
+  const start = useMutation({
+    mutationFn: async () => {
+      setDone(null);
+      const { callSessionId, streamPath } = await unwrap(api.POST('/api/setup/talk'));
+      const browser = await startBrowserCall({ callSessionId, streamPath }, setSpeaking);
+      setCall({ id: callSessionId, hangUp: browser.hangUp });
+      await browser.ended;
+      setCall(null);
+      setSpeaking(false);
+      await unwrap(api.POST('/api/setup/talk/{callSessionId}/hangup', { params: { path: { callSessionId } } }));
+      for (let i = 0; i < 60; i++) {
+        const { items } = await unwrapPage<Schemas['PhoneRecordSummary']>(
+          api.GET('/api/phone-records', { params: { query: { limit: 10 } } }),
+        );
+        const found = items.find((c) => c.callSessionId === callSessionId);
+        if (found) return setDone(found.id);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    },
+  });
+  return (
+    <div>
+      <p>
+        Call your receptionist from this browser: allow the microphone, then leave a message or ask for a call back, as
+        a caller would.
+      </p>
+      {call ? (
+        <p role="status">
+          <Badge value="running" label={speaking ? 'receptionist speaking' : 'listening'} />{' '}
+          <button type="button" onClick={() => call.hangUp()}>
+            Hang up
+          </button>
+        </p>
+      ) : (
+        <button type="button" className="primary" onClick={() => start.mutate()} disabled={start.isPending}>
+          {start.isPending ? 'Ending the call …' : 'Talk to your receptionist'}
+        </button>
+      )}
+      {done && (
+        <p role="status">
+          The call is over. <Link to={`/calls/${done}`}>Open it</Link> to read the conversation.
+        </p>
+      )}
+      {start.error && <ErrorBox error={start.error} />}
     </div>
   );
 }
