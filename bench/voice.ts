@@ -162,7 +162,7 @@ async function phase(name: string, engines: typeof instant, parallel: number) {
     p50: percentile(turns, 50),
     p90: percentile(turns, 90),
     max: turns.at(-1) ?? NaN,
-    cpuPerCallMinute: `${(((after.cpuMs - before.cpuMs) / (talkMs / 60_000)) / 1000).toFixed(1)} s`,
+    cpuPerCallMinute: `${((after.cpuMs - before.cpuMs) / (talkMs / 60_000) / 1000).toFixed(1)} s`,
     memoryPerConcurrentCallMb: Math.round((peakRss - before.rssMb) / parallel),
   };
   say(

@@ -91,7 +91,9 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await writeFile(
       microphone,
       pcmWav(
-        await telephoneSpeech('Hi, this is Dana. I am calling about the roof estimate. Can you call me back tomorrow at nine?'),
+        await telephoneSpeech(
+          'Hi, this is Dana. I am calling about the roof estimate. Can you call me back tomorrow at nine?',
+        ),
         TELEPHONE_RATE,
         25,
       ),
