@@ -20,6 +20,12 @@ import type { AppDeps } from './app.js';
 import path from 'node:path';
 import { createLocalSpeech } from '../activities/providers/speech/local.js';
 import { createFliteVoice, createLocalRecognizer } from '../activities/providers/voice/local.js';
+import { createDeepgramSpeech } from '../activities/providers/speech/deepgram.js';
+import {
+  createDeepgramRecognizer,
+  createElevenLabsPhoneVoice,
+  withFallback,
+} from '../activities/providers/voice/vendors.js';
 import { createVoiceService, type VoiceService } from './voice/service.js';
 import { createInboxRelay } from './webhooks/telnyx/relay.js';
 import type { WorkflowGateway } from '../temporal/gateway.js';
@@ -41,18 +47,46 @@ export interface ApiParts {
  * apart from the pipeline's, so a long recording never delays a caller) and Flite's 8 kHz voice.
  */
 function createReceptionistService(config: Config, parts: ApiParts): VoiceService {
+  const localRecognizer = createLocalRecognizer(
+    createLocalSpeech({
+      workDir: path.join(config.dataDir, 'voice-work'),
+      modelDir: config.speech.localModelDir,
+      concurrency: 2,
+    }),
+  );
+  const flite = createFliteVoice();
+  const fellBack = (engine: string) => (err: Error) =>
+    parts.log.warn('receptionist: vendor failed; the local engine answered', {
+      engine,
+      error: err.message.slice(0, 200),
+    });
+  const { deepgram, elevenlabs } = config;
   return createVoiceService({
     db: parts.database.db,
     log: parts.log,
     engines: {
-      recognizer: createLocalRecognizer(
-        createLocalSpeech({
-          workDir: path.join(config.dataDir, 'voice-work'),
-          modelDir: config.speech.localModelDir,
-          concurrency: 2,
-        }),
-      ),
-      voice: createFliteVoice(),
+      recognizer: deepgram.apiKey
+        ? withFallback(
+            createDeepgramRecognizer(
+              createDeepgramSpeech({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model }),
+            ),
+            localRecognizer,
+            3000,
+            fellBack('deepgram'),
+          )
+        : localRecognizer,
+      voice: elevenlabs.apiKey
+        ? withFallback(
+            createElevenLabsPhoneVoice({
+              apiKey: elevenlabs.apiKey,
+              baseUrl: elevenlabs.baseUrl,
+              voiceId: elevenlabs.voiceId,
+            }),
+            flite,
+            2000,
+            fellBack('elevenlabs'),
+          )
+        : flite,
     },
     settings: {
       ownerName: config.owner.name,
@@ -68,7 +102,7 @@ export function receptionistCheck(voice: VoiceService) {
   return async () => {
     try {
       await voice.warm();
-      return { ok: true, detail: 'whisper tiny.en on utterances, flite kal 8 kHz, offline dialogue' };
+      return { ok: true, detail: `${voice.engines()}, offline dialogue` };
     } catch (err) {
       return { ok: false, detail: (err as Error).message.slice(0, 300) };
     }

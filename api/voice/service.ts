@@ -41,6 +41,8 @@ export interface VoiceService {
   close(): Promise<void>;
   /** Live conversations in this process. */
   active(): number;
+  /** The engines' names, for /ready. */
+  engines(): string;
 }
 
 export function createVoiceService(deps: {
@@ -175,5 +177,6 @@ export function createVoiceService(deps: {
       await Promise.all([engines.recognizer.close(), engines.voice.close()]);
     },
     active: () => sockets.size,
+    engines: () => `${engines.recognizer.name} + ${engines.voice.name}`,
   };
 }

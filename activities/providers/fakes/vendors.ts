@@ -196,6 +196,12 @@ export async function startFakeElevenLabs(): Promise<FakeServer> {
         body: JSON.stringify({ detail: { status: 'invalid_api_key', message: 'Invalid API key' } }),
       };
     const { text } = JSON.parse(req.body.toString('utf8')) as { text: string };
+    if (req.query.get('output_format') === 'ulaw_8000') {
+      // Telephone audio: 8 kHz µ-law, about as long as the text takes to say (a 400 Hz tone).
+      const audio = Buffer.alloc(Math.max(800, text.length * 480));
+      for (let i = 0; i < audio.length; i++) audio[i] = Math.sin((2 * Math.PI * 400 * i) / 8000) > 0 ? 0x9f : 0x1f;
+      return { type: 'audio/basic', body: audio };
+    }
     // An MPEG audio frame header followed by the text: enough for type checks and size checks.
     return {
       type: 'audio/mpeg',

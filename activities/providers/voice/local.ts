@@ -17,7 +17,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 /** Whisper on one utterance; the names the caller may say go into the decoder's prompt. */
 export function createLocalRecognizer(speech: LocalSpeech): UtteranceRecognizer {
   return {
-    name: 'local-whisper',
+    name: 'whisper tiny.en (utterances)',
     recognize: (mulaw, hints) =>
       speech.utterance(mulaw, hints && hints.length > 0 ? `Names: ${hints.join(', ')}.` : undefined),
     async warm() {
@@ -106,7 +106,7 @@ export function createFliteVoice(o: { voice?: string; recycleAfter?: number } = 
   }
 
   return {
-    name: `flite:${voice}`,
+    name: `flite ${voice} 8 kHz`,
     async synthesize(text) {
       const { samples, rate } = readPcmWav(await wav(text));
       return encodeMuLaw(rate === TELEPHONE_RATE ? samples : resample(samples, rate, TELEPHONE_RATE));
