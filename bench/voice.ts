@@ -5,11 +5,13 @@
  * - floor: the same loop, socket, endpointing, dialogue and pacing with engines that answer at once
  *   (the recogniser knows each utterance's words, the voice returns silence of the right length);
  * - local: Whisper tiny.en on utterances and Flite's 8 kHz voice, one call at a time;
+ * - modelled vendors: the floor's engines behind the latencies the vendors are expected to add
+ *   (Deepgram's final 300 ms, Claude's first sentence 400 ms, ElevenLabs' first audio 150 ms);
+ *   not the vendors themselves, nor their fakes over the wire;
  * - local ×N: N simultaneous calls (`--concurrent`, default 4).
  * Each call is a four-turn conversation with an unknown caller (name, subject, time, confirmation);
  * `--calls` per phase (default 8, so 32 turns). Also CPU per call-minute (this process and its
- * engine children) and memory per concurrent call. The vendors' engines (Deepgram live,
- * ElevenLabs, Claude) have no adapters yet, so there is no vendor phase.
+ * engine children) and memory per concurrent call.
  * Results: bench/results/voice.json.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -176,8 +178,20 @@ const local = () => ({
   recognizer: createLocalRecognizer(createLocalSpeech({ workDir, concurrency: 2 })),
   voice: createFliteVoice(),
 });
+/** Instant engines behind the latencies the issue names for the vendors (over the wire, not measured here). */
+const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const modelledVendors: typeof instant = {
+  // Deepgram's final transcript 300 ms after the utterance, then Claude's first sentence 400 ms later.
+  recognizer: {
+    ...instant.recognizer,
+    recognize: async (a, h) => (await delay(700), instant.recognizer.recognize(a, h)),
+  },
+  // ElevenLabs' first audio 150 ms after the text.
+  voice: { ...instant.voice, synthesize: async (t) => (await delay(150), instant.voice.synthesize(t)) },
+};
 const results = [
   await phase('floor (instant engines)', instant, 1),
+  await phase('vendor latencies modelled (STT 300 + reply 400 + TTS 150 ms)', modelledVendors, 1),
   await phase('local (whisper tiny.en + flite)', local(), 1),
   await phase(`local, ${concurrent} simultaneous calls`, local(), concurrent),
 ];

@@ -178,7 +178,7 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
       'Open tasks': overview.counts.openTasks,
       'Upcoming events': overview.counts.upcomingEvents,
     });
-    expect(overview.counts.callsThisWeek).toBe(6);
+    expect(overview.counts.callsThisWeek).toBe(7); // the six calls and the one that talked to the receptionist
     expect(await page.locator('text=Recent calls').count()).toBe(1);
     expect(await axeViolations(page)).toEqual([]);
   });
@@ -192,7 +192,7 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await page.goto(`${product.url}/calls`);
     await page.locator(`a[href="/calls/${answered.id}"]`).first().click();
     await page.waitForURL(new RegExp(`/calls/${answered.id}$`));
-    const turns = page.locator('.transcript .turn');
+    const turns = page.locator('.transcript:not(.conversation) .turn');
     await expect.poll(() => turns.count()).toBe(full.speakerSegments.length);
     expect(await turns.first().locator('p').textContent()).toBe(full.speakerSegments[0].text);
     expect(await page.locator('.card', { hasText: 'Summary' }).first().textContent()).toContain(full.summary);
@@ -252,7 +252,7 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     expect(await first.textContent()).toContain(top.passage.text.slice(0, 40));
     await first.click();
     await page.waitForURL(new RegExp(`/calls/${top.id}`));
-    await expect.poll(() => page.locator('.transcript .turn').count()).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('.transcript:not(.conversation) .turn').count()).toBeGreaterThan(0);
     expect(await axeViolations(page)).toEqual([]);
   });
 
@@ -318,7 +318,7 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     });
     expect(done.phoneNumber).toMatch(/^\+1312555\d{4}$/);
     await expect
-      .poll(() => page.locator('.transcript .turn').count(), { timeout: 15_000 })
+      .poll(() => page.locator('.transcript:not(.conversation) .turn').count(), { timeout: 15_000 })
       .toBe(done.speakerSegments.length);
     expect(await axeViolations(page)).toEqual([]);
   });
@@ -335,13 +335,15 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
       if (!mine) return null;
       const detail = await api.get(`/api/phone-records/${mine.id}`);
       const turns = (detail.conversation?.turns ?? []) as { speaker: string; text: string }[];
-      const heard = turns.findIndex((t) => t.speaker === 'caller' && /roof estimate/i.test(t.text));
+      // Through the browser's microphone path Whisper has heard "root estimate" as well.
+      const heard = turns.findIndex((t) => t.speaker === 'caller' && /\bestimate\b/i.test(t.text));
       return heard >= 0 && turns.slice(heard + 1).some((t) => t.speaker === 'receptionist') ? detail : null;
     }, 90_000);
+    expect(call, 'the caller was heard and answered within 90 s').toBeTruthy();
     const turns = call.conversation.turns as { speaker: string; text: string }[];
     expect(turns[0]!.text).toMatch(/^Hello, you have reached /);
     expect(turns.find((t, i) => i > 1 && t.speaker === 'receptionist')!.text).toMatch(
-      /call you back tomorrow at 9 AM about the roof estimate\. Is that right\?$/,
+      /call you back tomorrow at 9 AM about the \w+ estimate\. Is that right\?$/,
     );
     await page.getByRole('button', { name: 'Hang up' }).click();
     const open = page.getByRole('link', { name: 'Open it' });
@@ -351,7 +353,7 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await expect
       .poll(() => page.locator('[aria-label="Conversation turns"] li').count(), { timeout: 15_000 })
       .toBeGreaterThanOrEqual(3);
-    await expect.poll(() => page.getByTestId('conversation-outcome').textContent()).toMatch(/the roof estimate/);
+    await expect.poll(() => page.getByTestId('conversation-outcome').textContent()).toMatch(/the \w+ estimate/);
     expect(await axeViolations(page)).toEqual([]);
   });
 

@@ -148,7 +148,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
         onHeard: (at) => current?.gen === gen && current.heardUntil.push(at),
       });
     }
-    turn.endMs = Math.round(Math.max(playheadAt, now()) - t0);
+    turn.endMs = Math.round(Math.max(playheadAt, now()) + queue.length * FRAME_MS - t0);
     await store('turn', replaceLastVoiceTurn(deps.db, row.id, turn));
   }
 
@@ -185,7 +185,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       appendVoiceTurn(deps.db, row.id, {
         speaker: 'caller',
         text,
-        atMs: heardAt - Math.round(audio.length / 8),
+        atMs: Math.max(0, heardAt - Math.round(audio.length / 8)),
         endMs: heardAt,
       }),
     );

@@ -38,7 +38,9 @@ export async function startBrowserCall(
   const mic = await navigator.mediaDevices.getUserMedia({
     audio: { echoCancellation: true, noiseSuppression: true, channelCount: 1 },
   });
-  const ctx = new AudioContext({ sampleRate: RATE });
+  // The context runs at the device's rate (Chromium cannot connect a microphone to an 8 kHz one).
+  const ctx = new AudioContext();
+  const ratio = ctx.sampleRate / RATE;
   const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${o.streamPath}`);
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();
@@ -58,9 +60,23 @@ export async function startBrowserCall(
   const tap = ctx.createScriptProcessor(1024, 1, 1);
   let pending: number[] = [];
   let chunk = 0;
+  // Down to 8 kHz: each output sample is the mean of the input samples it spans (a crude low-pass).
+  let acc = 0;
+  let taken = 0;
+  let phase = 0;
   tap.onaudioprocess = (e) => {
     const input = e.inputBuffer.getChannelData(0);
-    for (let i = 0; i < input.length; i++) pending.push(muLaw(input[i]!));
+    for (let i = 0; i < input.length; i++) {
+      acc += input[i]!;
+      taken++;
+      phase += 1;
+      if (phase >= ratio) {
+        phase -= ratio;
+        pending.push(muLaw(acc / taken));
+        acc = 0;
+        taken = 0;
+      }
+    }
     while (pending.length >= FRAME) {
       const frame = Uint8Array.from(pending.slice(0, FRAME));
       pending = pending.slice(FRAME);

@@ -288,7 +288,7 @@ function Conversation({ conversation }: { conversation: NonNullable<Schemas['Pho
       {turns.length === 0 ? (
         <p className="muted">Nothing was said.</p>
       ) : (
-        <ol className="transcript" aria-label="Conversation turns">
+        <ol className="transcript conversation" aria-label="Conversation turns" tabIndex={0}>
           {turns.map((t, i) => (
             <li key={i} className={`turn ${t.speaker === 'caller' ? 'caller' : 'owner'}`}>
               <span className="who">{t.speaker === 'caller' ? 'Caller' : 'Receptionist'}</span>
