@@ -82,10 +82,15 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   let work: Promise<void> = Promise.resolve();
   const limit = setTimeout(() => void timeUp(), deps.settings.maxCallMs);
 
-  const store = (what: string, p: Promise<unknown>) =>
-    p.catch((err: Error) =>
-      deps.log.error('receptionist: could not store the conversation', { what, error: err.name }),
+  // The conversation's writes, in order and off the audio path: a reply never waits on the database.
+  let writes: Promise<void> = Promise.resolve();
+  const store = (what: string, write: () => Promise<unknown>) => {
+    writes = writes.then(write).then(
+      () => undefined,
+      (err: Error) => deps.log.error('receptionist: could not store the conversation', { what, error: err.name }),
     );
+    return writes;
+  };
 
   function pump() {
     const t = now();
@@ -125,7 +130,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     const gen = ++generation;
     const turn: VoiceTurn = { speaker: 'receptionist', text: sentences.join(' '), atMs: ms() };
     current = { turn, sentences, heardUntil: [], gen };
-    await store('turn', appendVoiceTurn(deps.db, row.id, turn));
+    void store('turn', () => appendVoiceTurn(deps.db, row.id, turn));
     const audio = sentences.map((s) => deps.speech(s));
     for (let i = 0; i < sentences.length; i++) {
       let pcm: Buffer;
@@ -149,7 +154,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       });
     }
     turn.endMs = Math.round(Math.max(playheadAt, now()) + queue.length * FRAME_MS - t0);
-    await store('turn', replaceLastVoiceTurn(deps.db, row.id, turn));
+    void store('turn', () => replaceLastVoiceTurn(deps.db, row.id, { ...turn }));
   }
 
   /** The caller spoke over the reply: stop it at once and keep only what was heard. */
@@ -164,7 +169,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       const heard = current.sentences.filter((_, i) => (current!.heardUntil[i] ?? Infinity) <= t);
       const turn = { ...current.turn, text: heard.join(' '), interrupted: true, endMs: Math.round(t - t0) };
       current = undefined;
-      void store('turn', replaceLastVoiceTurn(deps.db, row.id, turn));
+      void store('turn', () => replaceLastVoiceTurn(deps.db, row.id, turn));
     }
   }
 
@@ -180,8 +185,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     }
     if (!text || finished) return;
     const heardAt = Math.round(lastSpeechAt - t0);
-    await store(
-      'turn',
+    void store('turn', () =>
       appendVoiceTurn(deps.db, row.id, {
         speaker: 'caller',
         text,
@@ -231,7 +235,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
         deps.log.error('receptionist: could not record the message', { error: (err as Error).name });
       }
     }
-    await store('outcome', endVoiceSession(deps.db, row.id, outcome));
+    await store('outcome', () => endVoiceSession(deps.db, row.id, outcome));
     voiceSessionsEnded.inc({ outcome: outcome.result });
     if (closed) return stopPlayback();
     // Hang up once the goodbye has played (the TeXML document goes on to its hangup).
@@ -322,6 +326,6 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       void work.then(() => finish(dropped ? 'dropped' : undefined, true));
     },
     /** Settles once every turn in progress is stored (tests and shutdown). */
-    settled: () => work,
+    settled: () => work.then(() => writes),
   };
 }
