@@ -146,11 +146,6 @@ async function main() {
           : `API token:   ${maskToken(apiTokens[0] ?? '')} (from API_TOKENS)`,
     );
     say('Ctrl-C stops everything cleanly.');
-    // The same checks /ready answers, in words (this also loads the local models once).
-    for (const [name, check] of Object.entries(stack.engines)) {
-      const r = await check().catch((err: Error) => ({ ok: false, detail: err.message }));
-      say(`${`${name}:`.padEnd(12)} ${r.ok ? 'ok' : 'UNAVAILABLE'} (${r.detail})`);
-    }
 
     let stopping = 0;
     // Order matters: stop taking webhooks, let the worker finish (or hand back) what it runs, and
@@ -170,8 +165,15 @@ async function main() {
       say('stopped.');
       process.exit(0);
     };
+    // Before the engine checks: a Ctrl-C while a model loads must still stop Temporal's dev server.
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    // The same checks /ready answers, in words (this also loads the local models once).
+    for (const [name, check] of Object.entries(stack.engines)) {
+      const r = await check().catch((err: Error) => ({ ok: false, detail: err.message }));
+      if (stopping) return;
+      say(`${`${name}:`.padEnd(12)} ${r.ok ? 'ok' : 'UNAVAILABLE'} (${r.detail})`);
+    }
   } catch (err) {
     await stopDevServer();
     throw err;

@@ -95,7 +95,15 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
     },
     { codec, ...parts.app, engines },
   );
-  if (appDeps.voice && !parts.app?.engines) engines.receptionist = receptionistCheck(appDeps.voice);
+  if (appDeps.voice && !parts.app?.engines) {
+    engines.receptionist = receptionistCheck(appDeps.voice);
+    // The data folder stays the last line `npm start` prints.
+    const { dataFolder } = engines;
+    if (dataFolder) {
+      delete engines.dataFolder;
+      engines.dataFolder = dataFolder;
+    }
+  }
   const app = createApp(appDeps);
   appDeps.relay.start();
   let server: ServerType | undefined;
