@@ -17,11 +17,12 @@ describe.each(dbKinds)('database on %s', (kind) => {
 
   it('applies the migrations once and again without change', async () => {
     await migrateDatabase(h);
-    // The eight tables of migrations 0000-0005, erasures and dashboard_sessions (0006), webhook_inbox (0007).
+    // The eight tables of migrations 0000-0005, erasures and dashboard_sessions (0006), webhook_inbox (0007),
+    // voice_sessions (0008).
     const r = await h.db.execute(
       sql`select count(*)::int as n from information_schema.tables where table_schema = 'public'`,
     );
-    expect((r as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(11);
+    expect((r as unknown as { rows: { n: number }[] }).rows[0]!.n).toBe(12);
   });
 
   it('answers an HNSW nearest-neighbour query with the nearest vector', async () => {

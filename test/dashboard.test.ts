@@ -341,7 +341,9 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     }, 90_000);
     expect(call, 'the caller was heard and answered within 90 s').toBeTruthy();
     const turns = call.conversation.turns as { speaker: string; text: string }[];
-    expect(turns[0]!.text).toMatch(/^Hello, you have reached /);
+    // The microphone speaks at once: the greeting is either heard or cut short by the caller (barge-in).
+    expect(turns[0]).toMatchObject({ speaker: 'receptionist' });
+    expect(turns[0]!.interrupted === true || /^Hello, you have reached /.test(turns[0]!.text)).toBe(true);
     expect(turns.find((t, i) => i > 1 && t.speaker === 'receptionist')!.text).toMatch(
       /call you back tomorrow at 9 AM about the \w+ estimate\. Is that right\?$/,
     );
