@@ -340,7 +340,7 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
       return heard >= 0 && turns.slice(heard + 1).some((t) => t.speaker === 'receptionist') ? detail : null;
     }, 90_000);
     expect(call, 'the caller was heard and answered within 90 s').toBeTruthy();
-    const turns = call.conversation.turns as { speaker: string; text: string }[];
+    const turns = call.conversation.turns as { speaker: string; text: string; interrupted?: boolean }[];
     // The microphone speaks at once: the greeting is either heard or cut short by the caller (barge-in).
     expect(turns[0]).toMatchObject({ speaker: 'receptionist' });
     expect(turns[0]!.interrupted === true || /^Hello, you have reached /.test(turns[0]!.text)).toBe(true);
