@@ -21,7 +21,7 @@ export interface ActivityDeps {
 
 /** The settings the activities act on (the composition root passes the configuration's sections). */
 export interface ActivitySettings {
-  owner: { name: string; phoneNumber?: string; region: CountryCode };
+  owner: { name: string; phoneNumber?: string; region: CountryCode; timeZone: string };
   notify: { webhookUrl?: string; longCallSeconds: number };
   http: { publicBaseUrl: string };
   recordings: { allowedHosts: readonly string[]; allowedBuckets: readonly string[] };
@@ -59,6 +59,7 @@ export function createActivities({ db, providers, config, executions, mediaKey }
       db,
       providers,
       notify,
+      owner: { name: config.owner.name, timeZone: config.owner.timeZone },
       recordingHosts: config.recordings.allowedHosts,
       recordingBuckets: config.recordings.allowedBuckets,
     }),

@@ -45,7 +45,8 @@ export async function decideForCall(db: Database, r: PhoneRecord, longCallSecond
     });
   const soon = Date.now() + 2 * 86_400_000;
   const due = (await tasksOfCall(db, r.id)).filter(
-    (t) => t.status !== 'done' && t.dueDate && t.dueDate.getTime() <= soon,
+    // The owner's own tasks: what a caller promised is waited on, not due from the owner.
+    (t) => t.status !== 'done' && t.owner !== 'them' && t.dueDate && t.dueDate.getTime() <= soon,
   );
   if (due.length > 0)
     out.push({

@@ -10,6 +10,8 @@ import {
   storeSummary,
 } from '../db/queries/phone-records.js';
 import { recomputeScores } from '../db/queries/scores.js';
+import { getContact, namesToExpect } from '../db/queries/contacts.js';
+import { correctNames, keytermsOf, type ExpectedName } from './providers/speech/names.js';
 import { callProvider, ProviderError, asActivityFailure } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
 import type { SpeechSegment } from './providers/speech/port.js';
@@ -24,6 +26,14 @@ export interface PipelineDeps extends NotifyDeps {
   recordingHosts?: readonly string[];
   /** S3 buckets recordings may come from (RECORDING_BUCKETS; empty: any on an allowed S3 host). */
   recordingBuckets?: readonly string[];
+  /** The owner: their name is expected in calls, due dates are in their time zone. */
+  owner?: { name: string; timeZone: string };
+}
+
+/** The owner's name as an expected name ("Marco Rossi" -> first Marco, last Rossi). */
+export function ownerAsName(name: string | undefined): ExpectedName[] {
+  const parts = (name ?? '').trim().split(/\s+/).filter(Boolean);
+  return parts.length ? [{ first: parts[0]!, last: parts.slice(1).join(' ') }] : [];
 }
 
 /** Telnyx hands out pre-signed S3 links (and its own API's download links). */
@@ -149,17 +159,23 @@ export function createPipelineActivities(deps: PipelineDeps) {
       if (!r.recordingLocation)
         throw asActivityFailure(new ProviderError('no stored recording to transcribe', false, 'pipeline'));
       const audio = await providers.blobs.get(r.recordingLocation);
+      // The caller's contact first, the owner, then recent contacts: hint words, then repair.
+      const [caller, ...recent] = await namesToExpect(db, r.contactId);
+      const names = [...(r.contactId && caller ? [caller] : []), ...ownerAsName(deps.owner?.name), ...recent];
+      if (!r.contactId && caller) names.push(caller);
       const t = await vendorCall(providers.speech.name, () =>
         providers.speech.transcribe({
           audio,
           contentType: r.recordingContentType ?? 'audio/mpeg',
           channels: r.recordingChannels ?? 1,
           onProgress: heartbeat,
+          keyterms: keytermsOf(names),
         }),
       );
+      const segments = t.segments.map((seg) => ({ ...seg, text: correctNames(seg.text, names) }));
       await finishStage(db, phoneRecordId, 'transcribe', {
-        transcript: t.text,
-        speakerSegments: t.segments,
+        transcript: segments.length > 0 ? segments.map((seg) => seg.text).join(' ') : correctNames(t.text, names),
+        speakerSegments: segments,
         transcriptProvider: providers.speech.name,
         transcriptModel: t.model,
         recordingDurationSeconds: r.recordingDurationSeconds ?? t.durationSeconds ?? null,
@@ -170,12 +186,15 @@ export function createPipelineActivities(deps: PipelineDeps) {
     /** Summary, topics and action items; action items become tasks keyed by (call, item index). */
     async summarizeStage({ phoneRecordId }: { phoneRecordId: string }) {
       const r = await startStage(db, phoneRecordId, 'summarize');
+      const caller = r.contactId ? await getContact(db, r.contactId) : null;
       const turns = turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript);
       const s = await vendorCall(providers.language.name, () =>
         providers.language.summarize({
           transcript: r.transcript ?? '',
           turns,
           occurredAt: (r.startedAt ?? r.createdAt).toISOString(),
+          callerName: caller ? `${caller.firstName} ${caller.lastName}`.trim() : undefined,
+          timeZone: deps.owner?.timeZone,
         }),
       );
       const results = {
@@ -187,7 +206,10 @@ export function createPipelineActivities(deps: PipelineDeps) {
       };
       const newTasks = s.actionItems.map((item, i) => ({
         title: item.title.slice(0, 300),
-        description: `From the call on ${(r.startedAt ?? r.createdAt).toISOString().slice(0, 10)}`,
+        description:
+          item.owner === 'them'
+            ? `Waiting on: promised in the call on ${(r.startedAt ?? r.createdAt).toISOString().slice(0, 10)}`
+            : `From the call on ${(r.startedAt ?? r.createdAt).toISOString().slice(0, 10)}`,
         owner: item.owner ?? null,
         dueDate: item.dueDate && !Number.isNaN(Date.parse(item.dueDate)) ? new Date(item.dueDate) : null,
         contactId: r.contactId,

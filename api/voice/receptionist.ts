@@ -5,7 +5,7 @@
  * It confirms what it heard and repairs what it did not ("Sorry, was that tomorrow at 9 AM?"); it
  * promises nothing else on the owner's behalf. Pure: the clock and the calendar are given.
  */
-import { parseWhen, spokenTime, type When } from './when.js';
+import { parseWhen, spokenTime, type When } from '../../platform/when.js';
 
 export interface CallerContext {
   /** The contact's name when the caller is a contact. */

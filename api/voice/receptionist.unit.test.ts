@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createReceptionist, type ReceptionistSetup } from './receptionist.js';
-import { parseWhen } from './when.js';
+import { parseWhen } from '../../platform/when.js';
 
 const TZ = 'America/Chicago';
 // Thursday 3 December 2026, 10:00 in Chicago

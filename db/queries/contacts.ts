@@ -174,6 +174,26 @@ export async function claimOrphans(db: Database, contactId: string, e164: string
   return { calls: calls.length, messages: msgs.length, tasks: linkedTasks };
 }
 
+/**
+ * Names a call may contain, most likely first: the caller's contact, then the contacts talked to
+ * most recently (for the speech engine's hint words and name repair).
+ */
+export async function namesToExpect(
+  db: Database,
+  contactId: string | null,
+  recent = 30,
+): Promise<{ first: string; last: string }[]> {
+  const rows = await db
+    .select({ id: contacts.id, first: contacts.firstName, last: contacts.lastName })
+    .from(contacts)
+    .orderBy(
+      sql`(${contacts.id} = ${contactId ?? '00000000-0000-0000-0000-000000000000'}::uuid) desc`,
+      sql`${contacts.lastContactedAt} desc nulls last`,
+    )
+    .limit(recent + 1);
+  return rows.map((r) => ({ first: r.first.trim(), last: r.last.trim() })).filter((r) => r.first);
+}
+
 /** last_contacted_at = the latest interaction by event time (calls and messages). */
 export async function touchLastContacted(db: Database, contactId: string) {
   await db.execute(sql`

@@ -4,6 +4,13 @@ import { z } from 'zod';
 import { ProviderError, toProviderError } from '../errors.js';
 import type { LanguagePort } from './port.js';
 import { labelFor } from './port.js';
+import { wallClock } from '../../../platform/when.js';
+
+/** A stated day as noon in the owner's time zone (the offline engine's convention). */
+function noonIn(day: string, timeZone: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  return m ? wallClock(Number(m[1]), Number(m[2]), Number(m[3]), 12, 0, timeZone).toISOString() : day;
+}
 
 const summarySchema = z.object({
   summary: z.string().min(1),
@@ -54,22 +61,34 @@ export function createAnthropicLanguage(options: { apiKey: string; baseUrl?: str
   }
   return {
     name: 'anthropic',
-    async summarize({ turns, occurredAt }) {
+    async summarize({ turns, occurredAt, callerName, timeZone }) {
       const out = await toolCall(
         'call_summary',
         summarySchema,
         {
           type: 'object',
           properties: {
-            summary: { type: 'string', description: 'Two to four sentences.' },
+            summary: {
+              type: 'string',
+              description:
+                'At most three sentences: who called, about what, what was agreed. Never a copy of the transcript.',
+            },
             action_items: {
               type: 'array',
               items: {
                 type: 'object',
                 properties: {
-                  title: { type: 'string' },
-                  owner: { type: 'string', description: '"me" for the phone owner, "them" for the caller, or a name' },
-                  due_date: { type: 'string', description: 'YYYY-MM-DD if stated' },
+                  title: {
+                    type: 'string',
+                    description:
+                      'Imperative, third person, naming the caller: "Send Dana Whitfield the revised quote"; for "them": "Dana emails photos of the gutters tonight"',
+                  },
+                  owner: {
+                    type: 'string',
+                    enum: ['me', 'them'],
+                    description: '"me": the phone owner must do it; "them": the caller promised it (waiting on)',
+                  },
+                  due_date: { type: 'string', description: "YYYY-MM-DD in the owner's time zone, if stated" },
                 },
                 required: ['title'],
               },
@@ -78,11 +97,21 @@ export function createAnthropicLanguage(options: { apiKey: string; baseUrl?: str
           },
           required: ['summary', 'action_items', 'topics'],
         },
-        `The call took place on ${occurredAt}. "owner" is the phone owner. Summarise it and list action items.\n\n${transcriptOf(turns)}`,
+        [
+          `The call took place on ${occurredAt}${timeZone ? ` (the owner's time zone is ${timeZone})` : ''}.`,
+          `"owner" is the phone owner; the other party is ${callerName ? `the caller, ${callerName}` : 'the caller'}.`,
+          'Summarise it and list action items.',
+          '',
+          transcriptOf(turns),
+        ].join('\n'),
       );
       return {
         summary: out.summary,
-        actionItems: out.action_items.map((a) => ({ title: a.title, owner: a.owner, dueDate: a.due_date })),
+        actionItems: out.action_items.map((a) => ({
+          title: a.title,
+          owner: a.owner,
+          dueDate: a.due_date && timeZone ? noonIn(a.due_date, timeZone) : a.due_date,
+        })),
         topics: out.topics,
         model: options.model,
       };

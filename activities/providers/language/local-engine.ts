@@ -5,7 +5,8 @@
  */
 import winkNLP from 'wink-nlp';
 import model from 'wink-eng-lite-web-model';
-import type { ActionItem, CallSummary, LanguagePort, SentimentResult } from './port.js';
+import { extractActionItems } from './action-items.js';
+import type { CallSummary, LanguagePort, SentimentResult } from './port.js';
 import { labelFor } from './port.js';
 
 export const LOCAL_LANGUAGE_MODEL = 'wink-eng-lite-1.8+textrank';
@@ -69,54 +70,14 @@ function textRank(sentences: string[], top: number): string[] {
     .map(({ i }) => sentences[i]!);
 }
 
-const commitment = /\b(i'?ll|i will|i'm going to|let me|we'll|we will)\b\s+(.{4,120})/i;
-const request = /\b(can you|could you|please|would you|don't forget to|remember to)\b\s+(.{4,120})/i;
-
-function resolveDate(text: string, occurredAt: string): string | undefined {
-  const base = new Date(occurredAt);
-  const lower = text.toLowerCase();
-  const day = 86_400_000;
-  if (/\btoday\b|\btonight\b/.test(lower)) return base.toISOString().slice(0, 10);
-  if (/\btomorrow\b/.test(lower)) return new Date(base.getTime() + day).toISOString().slice(0, 10);
-  if (/\bnext week\b/.test(lower)) return new Date(base.getTime() + 7 * day).toISOString().slice(0, 10);
-  const days = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'];
-  const idx = days.findIndex((d) => lower.includes(d));
-  if (idx >= 0) {
-    const delta = (idx - base.getUTCDay() + 7) % 7 || 7;
-    return new Date(base.getTime() + delta * day).toISOString().slice(0, 10);
-  }
-  return undefined;
-}
-
-function actionItems(turns: { speaker: string; text: string }[], occurredAt: string): ActionItem[] {
-  const items: ActionItem[] = [];
-  for (const turn of turns) {
-    for (const sentence of nlp.readDoc(turn.text).sentences().out() as string[]) {
-      const c = commitment.exec(sentence);
-      const r = c ? null : request.exec(sentence);
-      const m = c ?? r;
-      if (!m) continue;
-      const title = m[2]!.replace(/[.?!]+$/, '').trim();
-      const speakerIsOwner = turn.speaker === 'owner';
-      // A commitment is owed by whoever said it; a request by the one asked.
-      const owner = c ? (speakerIsOwner ? 'me' : 'them') : speakerIsOwner ? 'them' : 'me';
-      items.push({
-        title: title.charAt(0).toUpperCase() + title.slice(1),
-        owner,
-        dueDate: resolveDate(sentence, occurredAt),
-      });
-    }
-  }
-  return items.slice(0, 10);
-}
-
 /** The most sentences TextRank ranks (evenly sampled across the call beyond that). */
 export const MAX_RANKED_SENTENCES = 300;
 
 export type SummarizeInput = Parameters<LanguagePort['summarize']>[0];
 export type SentimentInput = Parameters<LanguagePort['sentiment']>[0];
 
-export function summarizeText({ transcript, turns, occurredAt }: SummarizeInput): CallSummary {
+export function summarizeText(input: SummarizeInput): CallSummary {
+  const { transcript } = input;
   const sentences = (nlp.readDoc(transcript).sentences().out() as string[]).filter((s) => !pleasantry.test(s.trim()));
   // TextRank compares every pair of sentences: bounded so a very long call (or a hostile text)
   // cannot hold the engine for long (1,600 sentences took 1.2 s; 300 take about 40 ms).
@@ -136,7 +97,8 @@ export function summarizeText({ transcript, turns, occurredAt }: SummarizeInput)
       ).map((w) => w.toLowerCase()),
     ),
   ].slice(0, 5);
-  return { summary, actionItems: actionItems(turns, occurredAt), topics, model: LOCAL_LANGUAGE_MODEL };
+  const actionItems = extractActionItems(input, (text) => nlp.readDoc(text).sentences().out() as string[]);
+  return { summary, actionItems, topics, model: LOCAL_LANGUAGE_MODEL };
 }
 
 export function sentimentOf({ turns }: SentimentInput): SentimentResult {

@@ -13,13 +13,14 @@ const turns = [
 describe('local language engine', () => {
   it('summarises, finds action items with dates and scores sentiment per speaker, on its own thread', async () => {
     const transcript = turns.map((t) => t.text).join(' ');
-    const summary = await language.summarize({ transcript, turns, occurredAt });
+    const summary = await language.summarize({ transcript, turns, occurredAt, timeZone: 'UTC' });
     expect(language.threadId()).toBeGreaterThan(0);
     expect(summary.summary).toContain('invoice');
     expect(summary.actionItems).toEqual(
       expect.arrayContaining([
-        { title: 'Send the payment by Friday', owner: 'me', dueDate: '2026-12-04' },
-        { title: 'Send the payment tomorrow morning', owner: 'me', dueDate: '2026-12-01' },
+        // Asked by the caller, promised by the owner: the owner's tasks both, due at noon that day.
+        { title: 'Send the payment', owner: 'me', dueDate: '2026-12-04T12:00:00.000Z' },
+        { title: 'Send the payment', owner: 'me', dueDate: '2026-12-01T12:00:00.000Z' },
       ]),
     );
     const sentiment = await language.sentiment({ turns });

@@ -1,9 +1,9 @@
 /** Summaries, action items and sentiment in domain terms. */
 export interface ActionItem {
   title: string;
-  /** "me" (the owner), "them" (the other party), or a name. */
+  /** "me" (the owner's task) or "them" (waiting on the other party). */
   owner?: string;
-  /** ISO date when one was stated. */
+  /** When one was stated: an ISO instant (a day alone is noon that day in the owner's time zone). */
   dueDate?: string;
 }
 
@@ -30,6 +30,10 @@ export interface LanguagePort {
     transcript: string;
     turns: { speaker: string; text: string }[];
     occurredAt: string;
+    /** The caller's name when they are a contact: tasks name them. */
+    callerName?: string;
+    /** The owner's time zone: "by Friday" is Friday there. */
+    timeZone?: string;
   }): Promise<CallSummary>;
   sentiment(input: { turns: { speaker: string; text: string }[] }): Promise<SentimentResult>;
 }

@@ -30,7 +30,7 @@ const responseSchema = z.object({
 export function createDeepgramSpeech(options: { apiKey: string; baseUrl?: string; model: string }): SpeechToTextPort {
   return {
     name: 'deepgram',
-    async transcribe({ audio, contentType, channels }) {
+    async transcribe({ audio, contentType, channels, keyterms }) {
       const sdk = await import('@deepgram/sdk');
       const client = new (sdk as unknown as { DeepgramClient: new (o: unknown) => DeepgramLike }).DeepgramClient({
         apiKey: options.apiKey,
@@ -46,6 +46,8 @@ export function createDeepgramSpeech(options: { apiKey: string; baseUrl?: string
             utterances: true,
             punctuate: true,
             ...(channels > 1 ? { multichannel: true } : { diarize: true }),
+            // Nova-3 keyterm prompting: the names this call should contain.
+            ...(keyterms && keyterms.length > 0 ? { keyterm: [...keyterms].slice(0, 50) } : {}),
           },
           { headers: { 'Content-Type': contentType }, maxRetries: 0, timeoutInSeconds: 600 },
         );

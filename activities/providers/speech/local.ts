@@ -91,7 +91,7 @@ class WhisperEngine {
     file: string,
     channels: number,
     timeoutMs: number,
-    extra: { mode?: 'utterance'; prompt?: string } = {},
+    extra: { mode?: 'utterance'; prompt?: string; hotwords?: string } = {},
   ): Promise<EngineReply> {
     const child = await this.start();
     const id = randomUUID();
@@ -247,10 +247,12 @@ export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
     audio,
     contentType,
     channels,
+    keyterms,
   }: {
     audio: Buffer;
     contentType: string;
     channels: number;
+    keyterms?: readonly string[];
   }): Promise<Transcript> {
     if (audio.length === 0) throw engineError('the recording is empty', false);
     let reply: EngineReply;
@@ -268,7 +270,12 @@ export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
     const file = path.join(options.workDir, `${randomUUID()}.${/mpeg|mp3/.test(contentType) ? 'mp3' : 'wav'}`);
     await writeFile(file, audio, { mode: 0o600 });
     try {
-      reply = await engine.run(file, channels, jobTimeoutMs);
+      reply = await engine.run(
+        file,
+        channels,
+        jobTimeoutMs,
+        keyterms && keyterms.length > 0 ? { hotwords: keyterms.join(', ').slice(0, 400) } : {},
+      );
     } catch (err) {
       if (err instanceof SpeechEngineMissing) throw engineError(err.message, false);
       throw err;

@@ -23,6 +23,8 @@ export interface SpeechToTextPort {
     contentType: string;
     channels: number;
     onProgress?: () => void;
+    /** Names the call should contain (the caller's, the owner's): the engine is biased toward them. */
+    keyterms?: readonly string[];
   }): Promise<Transcript>;
   /** Whether the engine can run here (local engines; vendors are checked by their calls). */
   check?(): Promise<{ ok: boolean; detail: string }>;

@@ -1,7 +1,7 @@
 """Offline speech engine: faster-whisper (CTranslate2) with a local model folder, loaded once.
 
 Started by activities/providers/speech/local.ts as one long-lived child per worker. Protocol: one
-JSON object per line. stdin takes jobs {"id", "path", "channels", "mode"?, "prompt"?}; stdout answers
+JSON object per line. stdin takes jobs {"id", "path", "channels", "mode"?, "prompt"?, "hotwords"?}; stdout answers
 {"id", "ok": true, "channels": [[segment, ...], ...], "duration": s} or {"id", "ok": false,
 "kind": "bad_audio" | "engine", "error": "..."}. The first line written is {"ready": true, ...}
 once the model is loaded. Mode "utterance" is the live receptionist's: one short VAD-cut
@@ -51,8 +51,8 @@ def transcribe_utterance(model, audio, prompt):
     return [{"s": 0, "e": int(len(audio) / SAMPLE_RATE * 1000), "text": text, "words": []}] if text else []
 
 
-def transcribe_channel(model, audio):
-    """Segments with word times (ms) for one channel's samples."""
+def transcribe_channel(model, audio, hotwords=None):
+    """Segments with word times (ms) for one channel's samples; `hotwords` are the names to expect."""
     segments, _info = model.transcribe(
         audio,
         language="en",
@@ -63,6 +63,8 @@ def transcribe_channel(model, audio):
         vad_filter=True,
         vad_parameters={"min_silence_duration_ms": 500},
         condition_on_previous_text=False,
+        # Unlike initial_prompt (first window only without conditioning), hotwords prime every window.
+        hotwords=hotwords or None,
     )
     result = []
     for seg in segments:
@@ -116,7 +118,7 @@ def main():
                 segments = transcribe_utterance(model, channels[0], job.get("prompt"))
                 reply({"id": job_id, "ok": True, "channels": [segments], "duration": samples / SAMPLE_RATE})
                 return
-            futures = [channel_pool.submit(transcribe_channel, model, c) for c in channels]
+            futures = [channel_pool.submit(transcribe_channel, model, c, job.get("hotwords")) for c in channels]
             reply({"id": job_id, "ok": True, "channels": [f.result() for f in futures], "duration": samples / SAMPLE_RATE})
         except Exception as err:  # noqa: BLE001 - the job fails, the engine goes on
             reply({"id": job_id, "ok": False, "kind": "engine", "error": f"{type(err).__name__}: {str(err)[:300]}"})

@@ -153,3 +153,39 @@ export function parseWhen(text: string, now: Date, timeZone: string): When | und
   const at = wallClock(base.getUTCFullYear(), base.getUTCMonth() + 1, base.getUTCDate(), hour, minute, timeZone);
   return { at, spoken: spokenTime(at, now, timeZone) };
 }
+
+const DUE =
+  /\b(?:(?:by|before|on|until|for)\s+)?(?:(?:this|next)\s+)?(?:(today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?:\s+(?:morning|afternoon|evening|night))?|(?:the\s+)?end\s+of\s+(?:the\s+)?(day|week|month)|(this|next)\s+week)\b/i;
+
+export interface Due {
+  /** Noon of the day in the owner's time zone, so the day reads the same in every zone's date. */
+  at: Date;
+  /** The words that named it ("by Friday"), to leave out of a task's title. */
+  phrase: string;
+}
+
+/**
+ * The day a deadline names ("by Friday", "tomorrow", "end of the week", "next week"), in
+ * `timeZone`, or undefined when the text names no day. Times of day are not deadlines here.
+ */
+export function dueDayOf(text: string, now: Date, timeZone: string): Due | undefined {
+  const m = DUE.exec(text);
+  if (!m) return undefined;
+  const today = zoned(now, timeZone);
+  const word = (m[1] ?? '').toLowerCase();
+  let offset: number;
+  if (word === 'today' || word === 'tonight' || m[2]?.toLowerCase() === 'day') offset = 0;
+  else if (word === 'tomorrow') offset = 1;
+  else if (word) {
+    offset = (WEEKDAYS.indexOf(word) - today.weekday + 7) % 7 || 7;
+    if (/^(?:\w+\s+)?next\s/i.test(m[0]) && offset < 7 && WEEKDAYS.indexOf(word) > today.weekday) offset += 7;
+  } else if (m[2]?.toLowerCase() === 'month') {
+    offset = new Date(Date.UTC(today.year, today.month, 0)).getUTCDate() - today.day;
+  } else if (m[3]?.toLowerCase() === 'next') offset = (1 - today.weekday + 7) % 7 || 7;
+  else offset = Math.max(0, 5 - today.weekday); // this week, the end of the week: Friday
+  const day = new Date(Date.UTC(today.year, today.month - 1, today.day + offset));
+  return {
+    at: wallClock(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), 12, 0, timeZone),
+    phrase: m[0],
+  };
+}
