@@ -40,6 +40,8 @@ export const envSchema = z.object({
   PORT: port(3000),
   PUBLIC_BASE_URL: optionalUrl,
   API_TOKENS: optionalString,
+  /** `npm run mcp`: the running command center it speaks for (default: this machine's PORT). */
+  MCP_TARGET_URL: optionalUrl,
   METRICS_HOST: z.string().default('127.0.0.1'),
   METRICS_PORT: port(9464),
   MAX_WEBHOOK_BYTES: z.coerce
@@ -290,6 +292,8 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       host: e.HOST ?? (role === 'api' || role === 'cluster' ? '0.0.0.0' : '127.0.0.1'),
       port: e.PORT,
       publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ''),
+      /** Where `npm run mcp` finds the product's REST API. */
+      mcpTargetUrl: (e.MCP_TARGET_URL ?? `http://127.0.0.1:${e.PORT}`).replace(/\/$/, ''),
       maxWebhookBytes: e.MAX_WEBHOOK_BYTES,
       /** Webhook events handed to Temporal are kept this long in the inbox, then purged. */
       inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,

@@ -26,6 +26,8 @@ import { dashboardShell, defaultDashboardDir } from './dashboard.js';
 import type { Logger } from '../platform/logger.js';
 import type { VoiceService } from './voice/service.js';
 import { tokenMatcher } from '../platform/tokens.js';
+import type { AnswerWriter } from './ask/types.js';
+import { mcpHandler } from './mcp/http.js';
 
 export interface AppDeps {
   database: DatabaseHandle;
@@ -54,6 +56,10 @@ export interface AppDeps {
   region: CountryCode;
   /** Embeds search queries with the model the pipeline stores passages with. */
   embedder: QueryEmbedder;
+  /** The owner's time zone (answers' dates and ranges). */
+  timeZone?: string;
+  /** Claude writing answers across calls (with an Anthropic key). */
+  answerWriter?: AnswerWriter;
   /** Folder of greeting audio the worker synthesised (served to Telnyx at /media/greetings/). */
   mediaDir?: string;
   /**
@@ -170,6 +176,8 @@ export function createApp(deps: AppDeps) {
     gateway: deps.gateway,
     region: deps.region,
     embedder: deps.embedder,
+    timeZone: deps.timeZone ?? 'UTC',
+    answerWriter: deps.answerWriter,
     parallelism,
     recordings: deps.recordings,
     testCall: deps.testCall,
@@ -319,6 +327,13 @@ export function createApp(deps: AppDeps) {
         uiSecret: deps.codecUiSecret,
       }),
     );
+
+  // MCP for assistants: the API token only (no browser session), the REST API's own rules inside.
+  app.all(
+    '/mcp',
+    apiAuth(deps.apiTokens, { clientOf }),
+    mcpHandler((req) => app.fetch(req)),
+  );
 
   app.use('/api/*', apiAuth(deps.apiTokens, { sessions, clientOf }));
   // REST bodies are small JSON: counted as they stream, refused past the limit.

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { createLocalSpeech } from '../activities/providers/speech/local.js';
 import { createFliteVoice, createLocalRecognizer } from '../activities/providers/voice/local.js';
 import { createDeepgramSpeech } from '../activities/providers/speech/deepgram.js';
+import { createAnthropicAnswerWriter } from '../activities/providers/language/anthropic-answers.js';
 import {
   createDeepgramRecognizer,
   createElevenLabsPhoneVoice,
@@ -132,6 +133,14 @@ export function apiDeps(config: Config, parts: ApiParts, overrides: Partial<AppD
     voice,
     region: config.owner.region,
     embedder: queryEmbedder(embeddings),
+    timeZone: config.owner.timeZone,
+    answerWriter: config.anthropic.apiKey
+      ? createAnthropicAnswerWriter({
+          apiKey: config.anthropic.apiKey,
+          baseUrl: config.anthropic.baseUrl,
+          model: config.anthropic.model,
+        })
+      : undefined,
     mediaDir: mediaDir(config.dataDir),
     recordings: parts.recordings ?? createRecordingStore(config),
     // The speech and language engines run in the workers; this process embeds search queries.

@@ -189,3 +189,22 @@ export function dueDayOf(text: string, now: Date, timeZone: string): Due | undef
     phrase: m[0],
   };
 }
+
+/** Midnight `days` days from today in `timeZone` (negative: before), as an instant. */
+export function startOfDay(now: Date, timeZone: string, days = 0): Date {
+  const t = zoned(now, timeZone);
+  const d = new Date(Date.UTC(t.year, t.month - 1, t.day + days));
+  return wallClock(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), 0, 0, timeZone);
+}
+
+/** The weekday of `now` in `timeZone`, 0 for Sunday. */
+export function weekdayIn(now: Date, timeZone: string): number {
+  return zoned(now, timeZone).weekday;
+}
+
+/** "Tue 1 Dec" in `timeZone`. */
+export function shortDay(at: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short' })
+    .format(at)
+    .replace(',', '');
+}

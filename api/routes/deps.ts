@@ -4,6 +4,7 @@ import type { Database } from '../../db/client.js';
 import type { WorkflowGateway } from '../../temporal/gateway.js';
 import type { BlobStore } from '../../activities/providers/blob/store.js';
 import { ApiError } from '../errors.js';
+import type { AnswerWriter } from '../ask/types.js';
 import { toE164 } from '../../platform/phone.js';
 
 /** Embeds a search query with the same model the pipeline stores passages with. */
@@ -17,6 +18,10 @@ export interface ApiDeps {
   gateway: WorkflowGateway;
   region: CountryCode;
   embedder: QueryEmbedder;
+  /** The owner's time zone: "this week" and dates in answers are theirs. */
+  timeZone: string;
+  /** Writes answers from retrieved passages (Claude, with an Anthropic key); offline without. */
+  answerWriter?: AnswerWriter;
   /** Connections the bulk rescore may use at once (1 on PGlite). */
   parallelism: number;
   /** Where the pipeline stored recordings (the data folder or the bucket), for the player. */

@@ -13,6 +13,7 @@ import { ownerRoutes } from './owner.js';
 import { createApiApp, envelope, ErrorEnvelope, json, operationIdOf, tightenDocument } from './openapi.js';
 import { phoneRecordRoutes } from './phone-records.js';
 import { searchRoutes } from './search.js';
+import { askRoutes } from './ask.js';
 import { setupRoutes } from './setup.js';
 
 export type { ApiDeps, QueryEmbedder } from './deps.js';
@@ -159,6 +160,7 @@ export function createRestApi(deps: ApiDeps) {
   calendarRoutes(api, deps);
   dashboardRoutes(api, deps);
   searchRoutes(api, deps);
+  askRoutes(api, deps);
   setupRoutes(api, deps);
   documentOuterRoutes(api);
 

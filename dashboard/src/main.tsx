@@ -6,6 +6,7 @@ import { inboxQueries } from './queries/inbox';
 import { systemQueries } from './queries/system';
 import { Link, navigate, useLocation } from './router';
 import { Loading } from './ui';
+import { AskBox } from './ask';
 import { SignIn } from './pages/SignIn';
 import { Overview } from './pages/Overview';
 import { Calls } from './pages/Calls';
@@ -77,6 +78,7 @@ function Shell({ children }: { children: ReactNode }) {
         <Link to="/" className="brand">
           <img src="/favicon.svg" alt="" width="24" height="24" /> Command Center
         </Link>
+        <AskBox />
         <button type="button" className="menu" aria-expanded={open} aria-controls="nav" onClick={() => setOpen(!open)}>
           Menu
         </button>

@@ -107,7 +107,17 @@ export async function startFakeAnthropic(o: { canned?: boolean } = {}): Promise<
       .map((m) => ({ speaker: m[1]!, text: m[2]! }));
     const tool = body.tools?.[0]?.name ?? 'call_summary';
     let input: Record<string, unknown>;
-    if (o.canned) {
+    if (tool === 'answer') {
+      // Answers from the numbered passages it was given, citing the ones it quotes.
+      const passages = [...prompt.matchAll(/^\[(\d+)\] ([^:\n]+): (.+)$/gm)].map((m) => ({
+        n: Number(m[1]),
+        who: m[2]!,
+        text: m[3]!,
+      }));
+      input = passages.length
+        ? { answer: `According to ${passages[0]!.who}: ${passages[0]!.text}`, cited: [passages[0]!.n] }
+        : { answer: 'The passages do not say.', cited: [] };
+    } else if (o.canned) {
       input =
         tool === 'call_sentiment'
           ? { score: 0.1, per_speaker: {} }
@@ -119,8 +129,14 @@ export async function startFakeAnthropic(o: { canned?: boolean } = {}): Promise<
         per_speaker: Object.fromEntries(Object.entries(s.perSpeaker).map(([k, v]) => [k, v.score])),
       };
     } else {
-      const occurredAt = /took place on (\S+)\./.exec(prompt)?.[1] ?? new Date().toISOString();
-      const s = await local.summarize({ transcript: turns.map((t) => t.text).join(' '), turns, occurredAt });
+      const occurredAt = /took place on (\d{4}-\d\d-\d\dT[\d:.]+Z)/.exec(prompt)?.[1] ?? new Date().toISOString();
+      const s = await local.summarize({
+        transcript: turns.map((t) => t.text).join(' '),
+        turns,
+        occurredAt,
+        callerName: /the caller, ([^.\n]+)\./.exec(prompt)?.[1],
+        timeZone: /time zone is ([\w/+-]+)\)/.exec(prompt)?.[1],
+      });
       input = {
         summary: s.summary,
         action_items: s.actionItems.map((a) => ({ title: a.title, owner: a.owner, due_date: a.dueDate })),

@@ -148,6 +148,29 @@ describe('speaker turns', () => {
     ]);
   });
 
+  it('interleaves by word times when one segment spans the other party’s reply', () => {
+    const w = (w: string, s: number) => ({ w, s, e: s + 300, p: 0.9 });
+    const turns = mergeTurns([
+      {
+        speaker: 'caller',
+        segments: [
+          {
+            s: 0,
+            e: 9000,
+            text: 'Hi there. Thanks, bye.',
+            words: [w('Hi', 0), w('there.', 400), w('Thanks,', 8000), w('bye.', 8400)],
+          },
+        ],
+      },
+      { speaker: 'owner', segments: [{ s: 3000, e: 4000, text: 'Hello.', words: [w('Hello.', 3000)] }] },
+    ]);
+    expect(turns.map((t) => [t.speaker, t.startMs, t.text])).toEqual([
+      ['caller', 0, 'Hi there.'],
+      ['owner', 3000, 'Hello.'],
+      ['caller', 8000, 'Thanks, bye.'],
+    ]);
+  });
+
   it('runs at most `size` jobs at once, and every one of them', async () => {
     const inTurn = createTurns(2);
     let running = 0;

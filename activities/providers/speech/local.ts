@@ -53,18 +53,26 @@ const engineError = (message: string, retryable: boolean) =>
  * (nothing from the other party between them) become one turn.
  */
 export function mergeTurns(channels: { speaker: string; segments: EngineSegment[] }[]): SpeechSegment[] {
-  const all = channels.flatMap((c) => c.segments.map((s) => ({ speaker: c.speaker, ...s })));
-  all.sort((a, b) => a.s - b.s || a.e - b.e);
+  // Word by word where the engine gave word times: one channel's segment may span the other
+  // party's reply (its silence was skipped), and the turns must interleave as they were spoken.
+  const pieces = channels.flatMap((c) =>
+    c.segments.flatMap((seg) =>
+      seg.words.length > 0
+        ? seg.words.map((w) => ({ speaker: c.speaker, s: w.s, e: w.e, text: w.w, words: [w] }))
+        : [{ speaker: c.speaker, s: seg.s, e: seg.e, text: seg.text, words: [] as EngineSegment['words'] }],
+    ),
+  );
+  pieces.sort((a, b) => a.s - b.s || a.e - b.e);
   const turns: SpeechSegment[] = [];
-  for (const seg of all) {
-    const words = seg.words.map((w) => ({ text: w.w, startMs: w.s, endMs: w.e, confidence: w.p }));
+  for (const piece of pieces) {
+    const words = piece.words.map((w) => ({ text: w.w, startMs: w.s, endMs: w.e, confidence: w.p }));
     const last = turns[turns.length - 1];
-    if (last && last.speaker === seg.speaker) {
-      last.endMs = Math.max(last.endMs, seg.e);
-      last.text = `${last.text} ${seg.text}`;
+    if (last && last.speaker === piece.speaker) {
+      last.endMs = Math.max(last.endMs, piece.e);
+      last.text = `${last.text} ${piece.text}`;
       last.words = [...(last.words ?? []), ...words];
     } else {
-      turns.push({ speaker: seg.speaker, startMs: seg.s, endMs: seg.e, text: seg.text, words });
+      turns.push({ speaker: piece.speaker, startMs: piece.s, endMs: piece.e, text: piece.text, words });
     }
   }
   return turns;

@@ -525,6 +525,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/ask": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ask your calls: an answer with citations (structured facts first, then the passages) */
+        post: operations["postAsk"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/session": {
         parameters: {
             query?: never;
@@ -1316,6 +1333,27 @@ export interface components {
                 /** @description Offset of the passage in the recording */
                 startMs: number | null;
             };
+        };
+        Answer: {
+            answer: string;
+            citations: components["schemas"]["Citation"][];
+            /**
+             * @description facts: answered by queries; passages: the best sentences themselves (offline); claude: written by Claude from those sentences; none: nothing relevant was found (no citations)
+             * @enum {string}
+             */
+            mode: "facts" | "passages" | "claude" | "none";
+            /** @description Why Claude was asked but the passages answered */
+            degraded?: string;
+        };
+        Citation: {
+            /** @description The call cited */
+            phoneRecordId?: string;
+            /** @description The message cited */
+            messageId?: string;
+            /** @description The words cited, as said (structured answers: the fact) */
+            quote: string;
+            /** @description Where the quote starts in the recording */
+            startMs?: number;
         };
         Setup: {
             publicBaseUrl: string;
@@ -4028,6 +4066,57 @@ export interface operations {
                 content: {
                     "application/json": {
                         data: components["schemas"]["SearchResult"];
+                        /** @enum {boolean} */
+                        success: true;
+                        message?: string;
+                        timestamp: string;
+                    };
+                };
+            };
+            /** @description Invalid input; `error.fields` names each field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postAsk: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @example When is mom’s birthday dinner? */
+                    question: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The answer; every claim cites a call or message, or it says nothing was found */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: components["schemas"]["Answer"];
                         /** @enum {boolean} */
                         success: true;
                         message?: string;
