@@ -3,11 +3,19 @@
  *
  * Action items: the labelled request sentences in fixtures/action-items.ts, through the engine the
  * pipeline runs (sentence split by wink-nlp); the share with every item's title, owner and due
- * day right, and each field alone. Results go to bench/results/language.json.
+ * day right, and each field alone.
+ *
+ * Summaries: the benchmark calls (fixtures/speech.ts dialogues and the holdout calls) against
+ * reference summaries written by hand (fixtures/summary-references.ts): ROUGE-1 and ROUGE-L F1 of
+ * the offline summary beside the extractive engine it replaced (TextRank's top three sentences),
+ * with their lengths in sentences. Results go to bench/results/language.json.
  */
 import { writeFile } from 'node:fs/promises';
-import { summarizeText } from '../activities/providers/language/local-engine.js';
+import { extractiveSummary, summarizeText } from '../activities/providers/language/local-engine.js';
 import { LABELLED_SENTENCES, SAID_AT, SAID_IN } from '../fixtures/action-items.js';
+import { HOLDOUT_CALLS } from '../fixtures/holdout-calls.js';
+import { DIALOGUES } from '../fixtures/speech.js';
+import { DIALOGUE_REFERENCES, HOLDOUT_REFERENCES } from '../fixtures/summary-references.js';
 import { say } from './lib.js';
 
 const dayIn = (iso: string | undefined) =>
@@ -46,5 +54,95 @@ function actionItems() {
   };
 }
 
-const result = { measuredAt: new Date().toISOString(), actionItems: actionItems() };
+const tokens = (s: string) => s.toLowerCase().match(/[a-z0-9']+/g) ?? [];
+
+/** ROUGE-1 F1: unigram overlap (clipped counts). */
+function rouge1(candidate: string, reference: string): number {
+  const c = tokens(candidate);
+  const r = tokens(reference);
+  const counts = new Map<string, number>();
+  for (const w of r) counts.set(w, (counts.get(w) ?? 0) + 1);
+  let overlap = 0;
+  for (const w of c) {
+    const n = counts.get(w) ?? 0;
+    if (n > 0) {
+      overlap++;
+      counts.set(w, n - 1);
+    }
+  }
+  if (!overlap) return 0;
+  const p = overlap / c.length;
+  const rec = overlap / r.length;
+  return (2 * p * rec) / (p + rec);
+}
+
+/** ROUGE-L F1: longest common subsequence of tokens. */
+function rougeL(candidate: string, reference: string): number {
+  const c = tokens(candidate);
+  const r = tokens(reference);
+  const row = new Array<number>(r.length + 1).fill(0);
+  for (let i = 1; i <= c.length; i++) {
+    let diag = 0;
+    for (let j = 1; j <= r.length; j++) {
+      const up = row[j]!;
+      row[j] = c[i - 1] === r[j - 1] ? diag + 1 : Math.max(row[j]!, row[j - 1]!);
+      diag = up;
+    }
+  }
+  const lcs = row[r.length]!;
+  if (!lcs) return 0;
+  const p = lcs / c.length;
+  const rec = lcs / r.length;
+  return (2 * p * rec) / (p + rec);
+}
+
+function summaries() {
+  const calls = [
+    ...DIALOGUES.map((lines, i) => ({
+      lines,
+      callerName: undefined as string | undefined,
+      reference: DIALOGUE_REFERENCES[i]!,
+    })),
+    ...HOLDOUT_CALLS.map((h) => ({
+      lines: h.lines,
+      callerName: `${h.contact.firstName} ${h.contact.lastName}`,
+      reference: HOLDOUT_REFERENCES[h.key],
+    })),
+  ];
+  const engines = {
+    offline: { r1: 0, rl: 0, sentences: 0, words: 0 },
+    extractive: { r1: 0, rl: 0, sentences: 0, words: 0 },
+  };
+  for (const call of calls) {
+    const turns = call.lines.map((l) => ({ speaker: l.party, text: l.text }));
+    const transcript = turns.map((t) => t.text).join(' ');
+    const outputs = {
+      offline: summarizeText({ transcript, turns, occurredAt: SAID_AT, callerName: call.callerName, timeZone: SAID_IN })
+        .summary,
+      extractive: extractiveSummary(transcript),
+    };
+    for (const [name, text] of Object.entries(outputs) as [keyof typeof engines, string][]) {
+      engines[name].r1 += rouge1(text, call.reference);
+      engines[name].rl += rougeL(text, call.reference);
+      engines[name].sentences += (text.match(/[.?!](\s|$)/g) ?? []).length;
+      engines[name].words += tokens(text).length;
+    }
+  }
+  const n = calls.length;
+  const view = (e: (typeof engines)['offline']) => ({
+    rouge1F1: Math.round((e.r1 / n) * 1000) / 1000,
+    rougeLF1: Math.round((e.rl / n) * 1000) / 1000,
+    meanSentences: Math.round((e.sentences / n) * 10) / 10,
+    meanWords: Math.round((e.words / n) * 10) / 10,
+  });
+  const out = { calls: n, offline: view(engines.offline), extractive: view(engines.extractive) };
+  say(`summaries: ${n} calls against hand-written references`);
+  for (const name of ['offline', 'extractive'] as const)
+    say(
+      `  ${name.padEnd(10)} ROUGE-1 F1 ${out[name].rouge1F1}  ROUGE-L F1 ${out[name].rougeLF1}  ${out[name].meanSentences} sentences, ${out[name].meanWords} words`,
+    );
+  return out;
+}
+
+const result = { measuredAt: new Date().toISOString(), actionItems: actionItems(), summaries: summaries() };
 await writeFile(new URL('./results/language.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

@@ -12,7 +12,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generatedSchema, schemaPath } from '../dashboard/generate-client.js';
 import { CHROMIUM } from './browser.js';
-import { client, embeddedEnv, eventually, npmRun, startEmbedded, type Embedded } from './product.js';
+import { client, embeddedEnv, eventually, npmRun, startEmbedded, type ApiJson, type Embedded } from './product.js';
 import { telephoneSpeech } from '../fixtures/speech.js';
 import { TELEPHONE_RATE } from '../platform/audio.js';
 
@@ -254,6 +254,49 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await page.waitForURL(new RegExp(`/calls/${top.id}`));
     await expect.poll(() => page.locator('.transcript:not(.conversation) .turn').count()).toBeGreaterThan(0);
     expect(await axeViolations(page)).toEqual([]);
+  });
+
+  it('asks a question from the header ("/" focuses it); a citation opens its call at that second', async () => {
+    // Whichever simulated dialogue is here: the first question the API answers from a passage.
+    let question = '';
+    let answer: ApiJson;
+    for (const q of [
+      'When is the surgery?',
+      'When can the technician come?',
+      'What did accounting say about the invoice?',
+      'What will the brake repair cost?',
+      'When is the vet visit?',
+    ]) {
+      const r = await api.request('POST', '/api/ask', { question: q });
+      expect(r.status).toBe(200);
+      if (r.json!.data.mode === 'passages') {
+        question = q;
+        answer = r.json!.data;
+        break;
+      }
+    }
+    expect(question, 'one of the simulated dialogues answers a question').not.toBe('');
+    await page.goto(`${product.url}/calls`);
+    await page.locator('main h1').first().waitFor();
+    await page.keyboard.press('/');
+    const box = page.getByRole('searchbox', { name: 'Ask your calls' });
+    await expect.poll(() => box.evaluate((el) => el === document.activeElement)).toBe(true);
+    await box.fill(question);
+    await box.press('Enter');
+    const answerText = page.locator('.ask .answer-text');
+    await answerText.waitFor();
+    expect(await answerText.textContent()).toBe(answer!.answer);
+    expect(await answerText.getAttribute('data-mode')).toBe('passages');
+    expect(await axeViolations(page)).toEqual([]);
+    const cite = answer!.citations[0];
+    await page.locator('.ask .citations a').first().click();
+    await page.waitForURL(new RegExp(`/calls/${cite.phoneRecordId}#t=${cite.startMs}$`));
+    await expect.poll(() => page.locator('.transcript:not(.conversation) .turn').count()).toBeGreaterThan(0);
+    // The question is kept for the owner: offered again after a reload.
+    await page.reload();
+    expect(
+      await page.locator('#recent-questions option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value)),
+    ).toContain(question);
   });
 
   it('completes a task, and it stays completed after a reload', async () => {

@@ -42,7 +42,9 @@ describe('local language engine', () => {
     await new Promise((resolve) => setImmediate(resolve));
     expect(settled).toBe(false);
     const result = await pending;
-    expect(result.summary.split(/(?<=\.)\s/).length).toBe(3);
+    // Who called and the one sentence that matters: at most three sentences, never the transcript.
+    expect(result.summary.split(/(?<=\.)\s/).length).toBeLessThanOrEqual(3);
+    expect(result.summary).toMatch(/^Someone called\. Sentence number \d+ talks about project/);
   });
 
   it('fails the call in flight when its thread dies, and starts a new thread for the next call', async () => {
