@@ -17,8 +17,9 @@ import { createLocalEmbeddings } from '../activities/providers/embeddings/local.
 import { createLocalLanguage } from '../activities/providers/language/local.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { createLocalSpeech } from '../activities/providers/speech/local.js';
+import { correctNames, keytermsOf } from '../activities/providers/speech/names.js';
 import { fmt, say } from './lib.js';
-import { dualCall, speak, type Line } from '../fixtures/speech.js';
+import { dualCall, monoCall, speak, type Line } from '../fixtures/speech.js';
 import { muLawWav, resample, TELEPHONE_RATE } from '../platform/audio.js';
 import { wordErrors } from './wer.js';
 
@@ -48,6 +49,20 @@ export const UTTERANCES = [
   'Please send the signed contract to Michael Chen before the end of the week.',
   'The car insurance renewal is three hundred and sixty dollars for six months.',
   'Let us meet at the coffee shop on Fifth Avenue at half past nine.',
+];
+
+/** Utterances with a contact's name in them: the names a call should contain (bench names only). */
+export const NAME_UTTERANCES: { text: string; name: { first: string; last: string } }[] = [
+  { text: 'Hi, this is Dana Whitfield calling about the roof estimate.', name: { first: 'Dana', last: 'Whitfield' } },
+  { text: 'Hello, it is Siobhan Kowalski from the school office.', name: { first: 'Siobhan', last: 'Kowalski' } },
+  { text: 'This is Rahul Venkatesan, returning your call about the lease.', name: { first: 'Rahul', last: 'Venkatesan' } },
+  { text: 'Hey, Marguerite Okonkwo here, the package arrived today.', name: { first: 'Marguerite', last: 'Okonkwo' } },
+  { text: 'Good morning, this is Tobias Lindqvist from the dental clinic.', name: { first: 'Tobias', last: 'Lindqvist' } },
+  { text: 'Hi, it is Priya Raman, call me back when you can.', name: { first: 'Priya', last: 'Raman' } },
+  { text: 'This is Declan Ferreira with the insurance claim update.', name: { first: 'Declan', last: 'Ferreira' } },
+  { text: 'Hello, Ingrid Haugen speaking, about the garden fence.', name: { first: 'Ingrid', last: 'Haugen' } },
+  { text: 'Hi, this is Mateo Alvarado, I am running ten minutes late.', name: { first: 'Mateo', last: 'Alvarado' } },
+  { text: 'Yes, hello, this is Noor Haddad from the bank.', name: { first: 'Noor', last: 'Haddad' } },
 ];
 
 /** Two-minute two-party calls: the parties take turns until two minutes are filled. */
@@ -136,6 +151,31 @@ try {
     `utterances: WER ${((errors / words) * 100).toFixed(1)}% (${errors} errors in ${words} words), ${audioSeconds.toFixed(0)} s of audio in ${fmt(busyMs)}, RTF ${(busyMs / 1000 / audioSeconds).toFixed(3)} (one at a time)`,
   );
   for (const w of worst.slice(0, 3)) say(`  worst ${(w.wer * 100).toFixed(0)}%: "${w.text}" -> "${w.heard}"`);
+
+  // Names heard right: the same audio without and with the expected names (hint words, then repair).
+  const expected = NAME_UTTERANCES.map((u) => u.name);
+  let before = 0;
+  let after = 0;
+  const misses: string[] = [];
+  for (const u of NAME_UTTERANCES) {
+    const wav = await monoCall(u.text);
+    const full = `${u.name.first} ${u.name.last}`;
+    const plain = await speech.transcribe({ audio: wav, contentType: 'audio/wav', channels: 1 });
+    const hinted = await speech.transcribe({
+      audio: wav,
+      contentType: 'audio/wav',
+      channels: 1,
+      keyterms: keytermsOf(expected),
+    });
+    const repaired = correctNames(hinted.text, expected);
+    if (plain.text.includes(full)) before++;
+    if (repaired.includes(full)) after++;
+    else misses.push(`"${full}" -> "${repaired}"`);
+  }
+  say(
+    `names (${NAME_UTTERANCES.length} utterances, ${expected.length} expected names): spelled right ${before}/${NAME_UTTERANCES.length} without hints, ${after}/${NAME_UTTERANCES.length} with hint words and repair`,
+  );
+  for (const m of misses.slice(0, 3)) say(`  still wrong: ${m}`);
 
   for (const [i, call] of calls.entries()) {
     const seconds = (call.turns.at(-1)!.endMs + 400) / 1000;

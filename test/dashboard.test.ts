@@ -279,7 +279,8 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await page.goto(`${product.url}/calls`);
     await page.locator('main h1').first().waitFor();
     await page.keyboard.press('/');
-    const box = page.getByRole('searchbox', { name: 'Ask your calls' });
+    // A search input offering recent questions (a datalist) is a combobox.
+    const box = page.getByRole('combobox', { name: 'Ask your calls' });
     await expect.poll(() => box.evaluate((el) => el === document.activeElement)).toBe(true);
     await box.fill(question);
     await box.press('Enter');
@@ -288,9 +289,10 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     expect(await answerText.textContent()).toBe(answer!.answer);
     expect(await answerText.getAttribute('data-mode')).toBe('passages');
     expect(await axeViolations(page)).toEqual([]);
-    const cite = answer!.citations[0];
-    await page.locator('.ask .citations a').first().click();
-    await page.waitForURL(new RegExp(`/calls/${cite.phoneRecordId}#t=${cite.startMs}$`));
+    const cite = answer!.citations.find((c: ApiJson) => c.phoneRecordId);
+    await page.locator(`.ask .citations a[href^="/calls/${cite.phoneRecordId}"]`).click();
+    await page.waitForURL(new RegExp(`/calls/${cite.phoneRecordId}`));
+    expect(new URL(page.url()).hash).toBe(`#t=${cite.startMs}`);
     await expect.poll(() => page.locator('.transcript:not(.conversation) .turn').count()).toBeGreaterThan(0);
     // The question is kept for the owner: offered again after a reload.
     await page.reload();

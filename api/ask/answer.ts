@@ -8,6 +8,8 @@
 import type { Database } from '../../db/client.js';
 import { contactsNamedIn, sourceTexts, type SourceText } from '../../db/queries/ask.js';
 import { fulltextSearch, fuseRankings, semanticSearch, type SearchHit } from '../../db/queries/search.js';
+import type { CountryCode } from 'libphonenumber-js';
+import { formatPhone } from '../../platform/phone.js';
 import { shortDay } from '../../platform/when.js';
 import type { QueryEmbedder } from '../routes/deps.js';
 import { answerFromFacts } from './facts.js';
@@ -24,6 +26,8 @@ export interface AskerDeps {
   db: Database;
   embedder: QueryEmbedder;
   timeZone: string;
+  /** Numbers of callers who are not contacts read in this region's format. */
+  region: CountryCode;
   writer?: AnswerWriter;
 }
 
@@ -80,7 +84,8 @@ export function createAsker(deps: AskerDeps) {
     return out;
   }
 
-  const whoOf = (s: SourceText) => (s.contactName ? s.contactName.split(/\s+/)[0]! : s.phoneNumber);
+  const numberOf = (s: SourceText) => formatPhone(s.phoneNumber, deps.region);
+  const whoOf = (s: SourceText) => (s.contactName ? s.contactName.split(/\s+/)[0]! : numberOf(s));
   const citationOf = (s: Scored): Citation => ({
     ...(s.source.type === 'call' ? { phoneRecordId: s.source.id } : { messageId: s.source.id }),
     quote: quoteOf(s.text),
@@ -102,7 +107,7 @@ export function createAsker(deps: AskerDeps) {
     const writer = deps.writer!;
     const passages: NumberedPassage[] = best.map((s, i) => ({
       n: i + 1,
-      who: s.source.contactName ?? s.source.phoneNumber,
+      who: s.source.contactName ?? numberOf(s.source),
       when: shortDay(s.source.at, timeZone),
       text: s.text,
     }));
@@ -123,7 +128,7 @@ export function createAsker(deps: AskerDeps) {
 
   return {
     async ask(question: string, now = new Date()): Promise<Answer> {
-      const facts = await answerFromFacts(db, question, now, timeZone);
+      const facts = await answerFromFacts(db, question, now, timeZone, deps.region);
       if (facts) return facts;
       const [person] = await contactsNamedIn(db, question);
       // A named contact narrows the search to them; their name is not a word to look for.

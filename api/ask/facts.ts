@@ -13,6 +13,8 @@ import {
   type CallFact,
   type TaskFact,
 } from '../../db/queries/ask.js';
+import type { CountryCode } from 'libphonenumber-js';
+import { formatPhone } from '../../platform/phone.js';
 import { shortDay, startOfDay, weekdayIn } from '../../platform/when.js';
 import type { Answer, Citation } from './types.js';
 
@@ -43,7 +45,8 @@ function rangeOf(q: string, now: Date, tz: string, fallback: 'week' | 'nextWeek'
   return { from: day(monday), to: day(monday + 7), words: 'this week' };
 }
 
-const whoOf = (f: { contactName: string | null; phoneNumber?: string }) => f.contactName ?? f.phoneNumber ?? 'Unknown';
+const whoOf = (f: { contactName: string | null; phoneNumber?: string }, region: CountryCode) =>
+  f.contactName ?? (f.phoneNumber ? formatPhone(f.phoneNumber, region) : 'Unknown');
 const minutes = (s: number | null) => (s ? `${Math.max(1, Math.round(s / 60))} min` : '');
 const firstSentence = (s: string | null) => (s ? (/^[^.?!]*[.?!]?/.exec(s)?.[0] ?? s).trim() : '');
 
@@ -62,6 +65,7 @@ export async function answerFromFacts(
   question: string,
   now: Date,
   tz: string,
+  region: CountryCode,
 ): Promise<Answer | undefined> {
   const q = question.trim();
   if (WHO_CALLED.test(q)) {

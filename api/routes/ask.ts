@@ -41,6 +41,7 @@ export function askRoutes(app: ApiApp, deps: ApiDeps) {
     db: deps.db,
     embedder: deps.embedder,
     timeZone: deps.timeZone,
+    region: deps.region,
     writer: deps.answerWriter,
   });
   route(

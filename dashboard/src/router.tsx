@@ -33,8 +33,9 @@ export function setSearch(params: Record<string, string | undefined>) {
   navigate(url.pathname + url.search, { replace: true });
 }
 
-export function Link({ to, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
+export function Link({ to, onClick: also, ...rest }: AnchorHTMLAttributes<HTMLAnchorElement> & { to: string }) {
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    also?.(e);
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
     navigate(to);
