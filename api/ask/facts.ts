@@ -74,7 +74,7 @@ export async function answerFromFacts(
     if (calls.length === 0) return { answer: `Nobody called ${range.words}.`, citations: [], mode: 'facts' };
     const lines = calls.map(
       (c) =>
-        `${whoOf(c)}, ${shortDay(c.at, tz)}${c.status === 'missed' ? ' (missed)' : ''}${c.summary ? `: ${firstSentence(c.summary)}` : ''}`,
+        `${whoOf(c, region)}, ${shortDay(c.at, tz)}${c.status === 'missed' ? ' (missed)' : ''}${c.summary ? `: ${firstSentence(c.summary)}` : ''}`,
     );
     return {
       answer: `${calls.length} call${calls.length === 1 ? '' : 's'} ${range.words}:\n${lines.join('\n')}`,
