@@ -123,6 +123,11 @@ export const CALL_STAGE_MARKS_PATCH = 'call-stage-marks';
  * window after hangup ends), re-planning the call when one does.
  */
 export const CALL_STRAGGLER_WINDOW_PATCH = 'call-straggler-window';
+/**
+ * patched() id of the conversation as the transcript: an answered call without a recording whose
+ * caller talked to the live receptionist goes through summarize, sentiment and embed on what was said.
+ */
+export const CALL_CONVERSATION_PATCH = 'call-conversation-transcript';
 /** patched() id of erasure's first step: listing the erased calls and texts so nothing recreates them. */
 export const FORGET_SUPPRESS_PATCH = 'forget-suppress-first';
 /** patched() id of the message workflow's database steps as local activities. */

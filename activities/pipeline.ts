@@ -11,6 +11,7 @@ import {
 } from '../db/queries/phone-records.js';
 import { recomputeScores } from '../db/queries/scores.js';
 import { getContact, namesToExpect } from '../db/queries/contacts.js';
+import { voiceSessionOfCall } from '../db/queries/voice.js';
 import { correctNames, keytermsOf, type ExpectedName } from './providers/speech/names.js';
 import { callProvider, ProviderError, asActivityFailure } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
@@ -29,6 +30,9 @@ export interface PipelineDeps extends NotifyDeps {
   /** The owner: their name is expected in calls, due dates are in their time zone. */
   owner?: { name: string; timeZone: string };
 }
+
+/** The transcript provider of a call whose transcript is its live conversation (no recording). */
+export const CONVERSATION_PROVIDER = 'receptionist';
 
 /** The owner's name as an expected name ("Marco Rossi" -> first Marco, last Rossi). */
 export function ownerAsName(name: string | undefined): ExpectedName[] {
@@ -183,11 +187,40 @@ export function createPipelineActivities(deps: PipelineDeps) {
       return { chars: t.text.length, segments: t.segments.length };
     },
 
+    /**
+     * A call without a recording whose caller talked to the receptionist: the conversation (both
+     * sides, timed from the stream's start) becomes the transcript. `turns` 0: nothing was said.
+     */
+    async conversationStage({ phoneRecordId }: { phoneRecordId: string }) {
+      const r = await requireRecord(db, phoneRecordId);
+      const session = await voiceSessionOfCall(db, r.callSessionId);
+      const turns = (session?.turns ?? []).filter((t) => t.text.trim());
+      if (!turns.some((t) => t.speaker === 'caller')) return { turns: 0 };
+      await beginStage(db, phoneRecordId, 'transcribe');
+      const segments = turns.map((t) => ({
+        speaker: t.speaker,
+        startMs: t.atMs,
+        endMs: t.endMs ?? t.atMs,
+        text: t.text,
+      }));
+      await finishStage(db, phoneRecordId, 'transcribe', {
+        transcript: segments.map((s) => s.text).join(' '),
+        speakerSegments: segments,
+        transcriptProvider: CONVERSATION_PROVIDER,
+        transcriptModel: 'live receptionist conversation',
+      });
+      return { turns: turns.length };
+    },
+
     /** Summary, topics and action items; action items become tasks keyed by (call, item index). */
     async summarizeStage({ phoneRecordId }: { phoneRecordId: string }) {
       const r = await startStage(db, phoneRecordId, 'summarize');
       const caller = r.contactId ? await getContact(db, r.contactId) : null;
-      const turns = turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript);
+      // The receptionist speaks for the owner; the message it took is already the owner's task.
+      const conversation = r.transcriptProvider === CONVERSATION_PROVIDER;
+      const turns = turnsOf(r.speakerSegments as SpeechSegment[] | null, r.transcript).map((t) =>
+        t.speaker === 'receptionist' ? { ...t, speaker: 'owner' } : t,
+      );
       const s = await vendorCall(providers.language.name, () =>
         providers.language.summarize({
           transcript: r.transcript ?? '',
@@ -199,12 +232,12 @@ export function createPipelineActivities(deps: PipelineDeps) {
       );
       const results = {
         summary: s.summary,
-        actionItems: s.actionItems,
+        actionItems: conversation ? [] : s.actionItems,
         topics: s.topics,
         summaryProvider: providers.language.name,
         summaryModel: s.model,
       };
-      const newTasks = s.actionItems.map((item, i) => ({
+      const newTasks = (conversation ? [] : s.actionItems).map((item, i) => ({
         title: item.title.slice(0, 300),
         description:
           item.owner === 'them'
@@ -218,7 +251,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
         sourceKey: `call:${phoneRecordId}:action:${i}`,
       }));
       await storeSummary(db, phoneRecordId, results, newTasks);
-      return { actionItems: s.actionItems.length };
+      return { actionItems: newTasks.length };
     },
 
     async sentimentStage({ phoneRecordId }: { phoneRecordId: string }) {

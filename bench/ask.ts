@@ -85,12 +85,14 @@ try {
     ),
   );
   const headers = { authorization: 'Bearer bench', 'content-type': 'application/json' };
-  const modes: Record<string, number> = {};
+  const modes: Record<string, Record<string, number>> = {};
+  let kind = '';
   const ask = async (question: string) => {
     const res = await app.request('/api/ask', { method: 'POST', headers, body: JSON.stringify({ question }) });
     if (res.status !== 200) throw new Error(`POST /api/ask answered ${res.status}`);
     const { data } = (await res.json()) as { data: { mode: string } };
-    modes[data.mode] = (modes[data.mode] ?? 0) + 1;
+    const counts = (modes[kind] ??= {});
+    counts[data.mode] = (counts[data.mode] ?? 0) + 1;
   };
   const search = async (q: string) => {
     const res = await app.request(`/api/search?q=${encodeURIComponent(q)}&limit=8`, { headers });
@@ -101,9 +103,13 @@ try {
 
   const results: Record<string, unknown> = { sizes, at: new Date().toISOString() };
   const searchBaseline = await measure(n, (i) => search(pick(SAID)(i)));
+  kind = 'said';
   const said = await measure(n, (i) => ask(pick(SAID)(i)));
+  kind = 'never';
   const never = await measure(n, (i) => ask(pick(NEVER)(i)));
+  kind = 'structured';
   const structured = await measure(n, (i) => ask(pick(STRUCTURED)(i)));
+  kind = 'mixed';
   const all = await measure(n, (i) => ask(pick([...SAID, ...NEVER, ...STRUCTURED])(i)));
   Object.assign(results, { searchBaseline, said, never, structured, all, modes });
   const line = (label: string, m: typeof said) => say(`${label.padEnd(32)} p50 ${fmt(m.p50)}  p95 ${fmt(m.p95)}  p99 ${fmt(m.p99)}`);
@@ -113,7 +119,8 @@ try {
   line('ask, never said', never);
   line('ask, structured', structured);
   line('ask, mixed', all);
-  say(`ask p95 / search p95: ${(said.p95 / searchBaseline.p95).toFixed(2)}; answer modes ${JSON.stringify(modes)}`);
+  say(`ask p95 / search p95: ${(said.p95 / searchBaseline.p95).toFixed(2)}`);
+  say(`answer modes by kind (warm-up included): ${JSON.stringify(modes)}`);
   await writeFile(new URL('./results/ask.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
 } finally {
   await database.close();

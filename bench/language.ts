@@ -8,9 +8,13 @@
  * Summaries: the benchmark calls (fixtures/speech.ts dialogues and the holdout calls) against
  * reference summaries written by hand (fixtures/summary-references.ts): ROUGE-1 and ROUGE-L F1 of
  * the offline summary beside the extractive engine it replaced (TextRank's top three sentences),
- * with their lengths in sentences. Results go to bench/results/language.json.
+ * with their lengths in sentences; and the Claude adapter against the fake Messages API (the fake
+ * answers with the offline engine, so that row checks the adapter's prompt and parsing end to end,
+ * not Claude). Results go to bench/results/language.json.
  */
 import { writeFile } from 'node:fs/promises';
+import { startFakeAnthropic } from '../activities/providers/fakes/vendors.js';
+import { createAnthropicLanguage } from '../activities/providers/language/anthropic.js';
 import { extractiveSummary, summarizeText } from '../activities/providers/language/local-engine.js';
 import { LABELLED_SENTENCES, SAID_AT, SAID_IN } from '../fixtures/action-items.js';
 import { HOLDOUT_CALLS } from '../fixtures/holdout-calls.js';
@@ -96,7 +100,7 @@ function rougeL(candidate: string, reference: string): number {
   return (2 * p * rec) / (p + rec);
 }
 
-function summaries() {
+async function summaries() {
   const calls = [
     ...DIALOGUES.map((lines, i) => ({
       lines,
@@ -112,7 +116,10 @@ function summaries() {
   const engines = {
     offline: { r1: 0, rl: 0, sentences: 0, words: 0 },
     extractive: { r1: 0, rl: 0, sentences: 0, words: 0 },
+    claudeAdapterOnFake: { r1: 0, rl: 0, sentences: 0, words: 0 },
   };
+  const fake = await startFakeAnthropic();
+  const claude = createAnthropicLanguage({ apiKey: 'bench', baseUrl: fake.url, model: 'claude-sonnet-4-6' });
   for (const call of calls) {
     const turns = call.lines.map((l) => ({ speaker: l.party, text: l.text }));
     const transcript = turns.map((t) => t.text).join(' ');
@@ -120,6 +127,15 @@ function summaries() {
       offline: summarizeText({ transcript, turns, occurredAt: SAID_AT, callerName: call.callerName, timeZone: SAID_IN })
         .summary,
       extractive: extractiveSummary(transcript),
+      claudeAdapterOnFake: (
+        await claude.summarize({
+          transcript,
+          turns,
+          occurredAt: SAID_AT,
+          callerName: call.callerName,
+          timeZone: SAID_IN,
+        })
+      ).summary,
     };
     for (const [name, text] of Object.entries(outputs) as [keyof typeof engines, string][]) {
       engines[name].r1 += rouge1(text, call.reference);
@@ -135,14 +151,20 @@ function summaries() {
     meanSentences: Math.round((e.sentences / n) * 10) / 10,
     meanWords: Math.round((e.words / n) * 10) / 10,
   });
-  const out = { calls: n, offline: view(engines.offline), extractive: view(engines.extractive) };
+  await fake.close();
+  const out = {
+    calls: n,
+    offline: view(engines.offline),
+    extractive: view(engines.extractive),
+    claudeAdapterOnFake: view(engines.claudeAdapterOnFake),
+  };
   say(`summaries: ${n} calls against hand-written references`);
-  for (const name of ['offline', 'extractive'] as const)
+  for (const name of ['offline', 'extractive', 'claudeAdapterOnFake'] as const)
     say(
-      `  ${name.padEnd(10)} ROUGE-1 F1 ${out[name].rouge1F1}  ROUGE-L F1 ${out[name].rougeLF1}  ${out[name].meanSentences} sentences, ${out[name].meanWords} words`,
+      `  ${name.padEnd(20)} ROUGE-1 F1 ${out[name].rouge1F1}  ROUGE-L F1 ${out[name].rougeLF1}  ${out[name].meanSentences} sentences, ${out[name].meanWords} words`,
     );
   return out;
 }
 
-const result = { measuredAt: new Date().toISOString(), actionItems: actionItems(), summaries: summaries() };
+const result = { measuredAt: new Date().toISOString(), actionItems: actionItems(), summaries: await summaries() };
 await writeFile(new URL('./results/language.json', import.meta.url), `${JSON.stringify(result, null, 2)}\n`);

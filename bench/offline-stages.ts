@@ -230,7 +230,7 @@ try {
   const passages = [summary.out.summary, ...chunkWords(transcript.text)];
   const embed = await time(() => embeddings.embed(passages));
   say(
-    `summarize + action items (TextRank, rules): ${fmt(summary.ms)} (${summary.out.actionItems.length} action items)`,
+    `summarize + action items (rules, TextRank key sentence; first call, the thread starts): ${fmt(summary.ms)} (${summary.out.actionItems.length} action items)`,
   );
   say(`sentiment (wink-nlp): ${fmt(sentiment.ms)}`);
   say(`embed (USE-lite, ${passages.length} passages): ${fmt(embed.ms)}`);

@@ -18,6 +18,7 @@ import type { Activities } from '../activities/index.js';
 import {
   activityProfiles,
   callTimeouts,
+  CALL_CONVERSATION_PATCH,
   CALL_LATE_CONTACT_PATCH,
   CALL_SETTLE_OUTCOME_PATCH,
   CALL_STAGE_MARKS_PATCH,
@@ -336,7 +337,23 @@ function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: Ca
   return {
     /** record, transcribe, summarize, sentiment, embed: or skipped, with the reason (see call-plan.ts). */
     async audio(snap: CallSnapshot, plan: StagePlan['audio']) {
-      if (!plan.run) return skip([...AUDIO_STAGES], plan.why);
+      if (!plan.run) {
+        // No recording, but the caller may have talked to the receptionist: what was said is the transcript.
+        if (snap.status === 'completed' && patched(CALL_CONVERSATION_PATCH)) {
+          let turns = 0;
+          const read = await stage('transcribe', async () => {
+            turns = (await stt.conversationStage({ phoneRecordId })).turns;
+          });
+          if (read && turns > 0) {
+            await skip(['record'], `${plan.why}; the live conversation is the transcript`);
+            await stage('summarize', () => llm.summarizeStage({ phoneRecordId }));
+            await stage('sentiment', () => llm.sentimentStage({ phoneRecordId }));
+            await stage('embed', () => embed.embedStage({ phoneRecordId }));
+            return;
+          }
+        }
+        return skip([...AUDIO_STAGES], plan.why);
+      }
       const stored =
         !plan.record ||
         (await stage('record', () => record.recordStage({ phoneRecordId, recording: snap.recording! })));

@@ -22,7 +22,9 @@ const LAST_CALL =
   /\b(?:when did (?:i )?(?:last )?(?:talk|speak|hear from)|when was (?:the|my) last (?:call|conversation) (?:with|from)|last (?:call|conversation) (?:with|from)|when did .+ (?:last )?(?:call|ring|phone))\b/i;
 const OPEN_WITH =
   /\b(?:what(?:'s| is)? (?:open|outstanding|pending)|open (?:tasks|items)|what do i owe|what am i waiting (?:on|for) from)\b/i;
-const WHO_CALLED = /\bwho (?:called|phoned|rang|has called)\b/i;
+/** "Who called this week?" (a range, or nothing after it); "who called about the roof?" is retrieval's. */
+const WHO_CALLED =
+  /\bwho (?:called|phoned|rang|has called)(?: me)?(?:\s+(?:(?:this|last) (?:week|month)|today|yesterday|recently|lately))?\s*[?.!]*$/i;
 const DUE =
   /\b(?:what(?:'s| is)? (?:due|overdue)|what do i (?:have|need) to do|my (?:open )?tasks|what(?:'s| is) on my (?:list|plate))\b/i;
 

@@ -85,9 +85,19 @@ export interface Sentence {
   startMs: number | null;
 }
 
-/** Sentences of timed segments; a sentence's time is its segment's, moved along by its place in it. */
+/**
+ * Sentences of timed segments. A sentence starts at its first word's time when the engine gave
+ * word times (and they line up with the text's words), else at its segment's time moved along by
+ * its place in the segment.
+ */
 export function sentencesOf(
-  segments: { speaker: string; text: string; startMs: number | null; endMs?: number | null }[],
+  segments: {
+    speaker: string;
+    text: string;
+    startMs: number | null;
+    endMs?: number | null;
+    words?: { startMs: number }[] | null;
+  }[],
 ): Sentence[] {
   const out: Sentence[] = [];
   for (const seg of segments) {
@@ -101,10 +111,19 @@ export function sentencesOf(
       const s = part.trim();
       if (!/\w/.test(s)) continue;
       const span = seg.startMs !== null && seg.endMs != null ? seg.endMs - seg.startMs : 0;
+      const wordsBefore = text
+        .slice(0, Math.max(0, at) + (part.length - part.trimStart().length))
+        .split(/\s+/)
+        .filter(Boolean).length;
+      const aligned = seg.words && seg.words.length === text.split(/\s+/).filter(Boolean).length;
       out.push({
         text: s,
         speaker: seg.speaker,
-        startMs: seg.startMs === null ? null : Math.round(seg.startMs + (span * Math.max(0, at)) / text.length),
+        startMs: aligned
+          ? seg.words![wordsBefore]!.startMs
+          : seg.startMs === null
+            ? null
+            : Math.round(seg.startMs + (span * Math.max(0, at)) / text.length),
       });
     }
   }

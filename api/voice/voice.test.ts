@@ -9,11 +9,12 @@ import { serve, type ServerType } from '@hono/node-server';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signTelnyx } from '../../activities/providers/telephony/fake.js';
-import { contacts, notifications, tasks, voiceSessions } from '../../db/schema/index.js';
+import { contacts, notifications, phoneRecords, tasks, voiceSessions } from '../../db/schema/index.js';
 import { voiceSessionOfControl } from '../../db/queries/voice.js';
 import { telephoneSpeech } from '../../fixtures/speech.js';
 import { dialStream } from '../../fixtures/stream-caller.js';
 import { encodeMuLaw } from '../../platform/audio.js';
+import { eventually } from '../../test/product.js';
 import { startStack, type Stack } from '../../test/stack.js';
 
 let stack: Stack;
@@ -123,6 +124,47 @@ describe('the live receptionist', () => {
     // The stream is over: TeXML asks what next, and the finished conversation hangs up.
     const after = await signedForm('/webhooks/telnyx/voice/after-stream', { CallSid: sid, CallSessionId: sid });
     expect(await after.text()).toContain('<Hangup/>');
+
+    // Telnyx reports the end, and that nothing was recorded: the conversation is the transcript.
+    const fields = { CallSid: sid, CallSessionId: sid, From: DANA, To: '+13125550199', Direction: 'inbound' };
+    const started = new Date(Date.now() - 30_000).toISOString();
+    for (const [path, extra] of [
+      ['/webhooks/telnyx/status', { CallStatus: 'in-progress', SequenceNumber: '1' }],
+      [
+        '/webhooks/telnyx/status',
+        {
+          CallStatus: 'completed',
+          CallDuration: '30',
+          StartTime: started,
+          EndTime: new Date().toISOString(),
+          SequenceNumber: '2',
+        },
+      ],
+      ['/webhooks/telnyx/recording', { RecordingStatus: 'absent' }],
+    ] as const)
+      expect((await signedForm(path, { ...fields, ...extra })).status).toBe(200);
+    const call = await eventually(async () => {
+      const [row] = await stack.database.db.select().from(phoneRecords).where(eq(phoneRecords.callSessionId, sid));
+      return row?.stageStatus.embed?.status === 'done' ? row : null;
+    }, 120_000);
+    expect(call, 'the conversation went through the pipeline').toBeTruthy();
+    expect(call!.stageStatus.record).toMatchObject({ status: 'skipped' });
+    expect(call!.transcriptProvider).toBe('receptionist');
+    expect((call!.speakerSegments as { speaker: string }[]).map((t) => t.speaker)).toEqual(
+      session!.turns.map((t) => t.speaker),
+    );
+    expect(call!.summary).toMatch(/^Dana Whitfield called about the roof estimate\./);
+    // The message is the receptionist's task; the conversation adds no tasks of its own.
+    const made = await stack.database.db.select().from(tasks).where(eq(tasks.phoneRecordId, call!.id));
+    expect(made.filter((t) => t.source === 'action_item')).toEqual([]);
+    // And it can be asked about.
+    const asked = await stack.app.request('/api/ask', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ question: 'Who called about the roof estimate?' }),
+    });
+    const reply = ((await asked.json()) as { data: { citations: { phoneRecordId?: string }[] } }).data;
+    expect(reply.citations.map((c) => c.phoneRecordId)).toContain(call!.id);
   });
 
   it('stops talking when the caller speaks over it (clear), keeping only what was heard', async () => {

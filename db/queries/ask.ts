@@ -142,7 +142,13 @@ export interface SourceText {
   contactName: string | null;
   phoneNumber: string;
   /** The words, in order, with their offset in the recording when known. */
-  segments: { speaker: string; text: string; startMs: number | null; endMs: number | null }[];
+  segments: {
+    speaker: string;
+    text: string;
+    startMs: number | null;
+    endMs: number | null;
+    words?: { startMs: number }[];
+  }[];
 }
 
 /** The words of the calls and messages retrieval found. */
@@ -180,7 +186,10 @@ export async function sourceTexts(db: Database, refs: { type: 'call' | 'message'
     : [];
   const out = new Map<string, SourceText>();
   for (const c of calls) {
-    const segs = (c.segments as { speaker: string; text: string; startMs?: number; endMs?: number }[] | null) ?? [];
+    const segs =
+      (c.segments as
+        { speaker: string; text: string; startMs?: number; endMs?: number; words?: { startMs: number }[] }[] | null) ??
+      [];
     out.set(`call:${c.id}`, {
       type: 'call',
       id: c.id,
@@ -189,7 +198,13 @@ export async function sourceTexts(db: Database, refs: { type: 'call' | 'message'
       phoneNumber: c.phoneNumber,
       segments:
         segs.length > 0
-          ? segs.map((s) => ({ speaker: s.speaker, text: s.text, startMs: s.startMs ?? null, endMs: s.endMs ?? null }))
+          ? segs.map((s) => ({
+              speaker: s.speaker,
+              text: s.text,
+              startMs: s.startMs ?? null,
+              endMs: s.endMs ?? null,
+              words: s.words,
+            }))
           : [{ speaker: 'caller', text: c.transcript ?? '', startMs: null, endMs: null }],
     });
   }

@@ -53,14 +53,36 @@ const engineError = (message: string, retryable: boolean) =>
  * (nothing from the other party between them) become one turn.
  */
 export function mergeTurns(channels: { speaker: string; segments: EngineSegment[] }[]): SpeechSegment[] {
-  // Word by word where the engine gave word times: one channel's segment may span the other
-  // party's reply (its silence was skipped), and the turns must interleave as they were spoken.
-  const pieces = channels.flatMap((c) =>
-    c.segments.flatMap((seg) =>
-      seg.words.length > 0
-        ? seg.words.map((w) => ({ speaker: c.speaker, s: w.s, e: w.e, text: w.w, words: [w] }))
-        : [{ speaker: c.speaker, s: seg.s, e: seg.e, text: seg.text, words: [] as EngineSegment['words'] }],
-    ),
+  // One channel's segment may span the other party's reply (its silence was skipped): such a
+  // segment is cut at the other party's words, by word times, so turns interleave as spoken. A
+  // segment nobody spoke into keeps the engine's own text (its numbers and punctuation).
+  const starts = channels.map((c) =>
+    c.segments.flatMap((seg) => (seg.words.length ? seg.words.map((w) => w.s) : [seg.s])),
+  );
+  const pieces = channels.flatMap((c, ci) =>
+    c.segments.flatMap((seg) => {
+      const cuts = starts
+        .filter((_, other) => other !== ci)
+        .flat()
+        .filter((t) => t > seg.s && t < seg.e)
+        .sort((a, b) => a - b);
+      const whole = { speaker: c.speaker, s: seg.s, e: seg.e, text: seg.text, words: seg.words };
+      if (cuts.length === 0 || seg.words.length === 0) return [whole];
+      const runs: EngineSegment['words'][] = [];
+      for (const w of seg.words) {
+        const run = runs.at(-1);
+        const prev = run?.at(-1);
+        if (run && prev && !cuts.some((t) => t > prev.s && t <= w.s)) run.push(w);
+        else runs.push([w]);
+      }
+      return runs.map((run) => ({
+        speaker: c.speaker,
+        s: run[0]!.s,
+        e: run.at(-1)!.e,
+        text: run.map((w) => w.w).join(' '),
+        words: run,
+      }));
+    }),
   );
   pieces.sort((a, b) => a.s - b.s || a.e - b.e);
   const turns: SpeechSegment[] = [];
