@@ -112,7 +112,8 @@ try {
   kind = 'mixed';
   const all = await measure(n, (i) => ask(pick([...SAID, ...NEVER, ...STRUCTURED])(i)));
   Object.assign(results, { searchBaseline, said, never, structured, all, modes });
-  const line = (label: string, m: typeof said) => say(`${label.padEnd(32)} p50 ${fmt(m.p50)}  p95 ${fmt(m.p95)}  p99 ${fmt(m.p99)}`);
+  const line = (label: string, m: typeof said) =>
+    say(`${label.padEnd(32)} p50 ${fmt(m.p50)}  p95 ${fmt(m.p95)}  p99 ${fmt(m.p99)}`);
   say(`POST /api/ask over ${sizes.passages} passages (offline), ${n} questions each:`);
   line('GET /api/search (baseline)', searchBaseline);
   line('ask, said (retrieval)', said);

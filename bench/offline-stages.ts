@@ -55,9 +55,15 @@ export const UTTERANCES = [
 export const NAME_UTTERANCES: { text: string; name: { first: string; last: string } }[] = [
   { text: 'Hi, this is Dana Whitfield calling about the roof estimate.', name: { first: 'Dana', last: 'Whitfield' } },
   { text: 'Hello, it is Siobhan Kowalski from the school office.', name: { first: 'Siobhan', last: 'Kowalski' } },
-  { text: 'This is Rahul Venkatesan, returning your call about the lease.', name: { first: 'Rahul', last: 'Venkatesan' } },
+  {
+    text: 'This is Rahul Venkatesan, returning your call about the lease.',
+    name: { first: 'Rahul', last: 'Venkatesan' },
+  },
   { text: 'Hey, Marguerite Okonkwo here, the package arrived today.', name: { first: 'Marguerite', last: 'Okonkwo' } },
-  { text: 'Good morning, this is Tobias Lindqvist from the dental clinic.', name: { first: 'Tobias', last: 'Lindqvist' } },
+  {
+    text: 'Good morning, this is Tobias Lindqvist from the dental clinic.',
+    name: { first: 'Tobias', last: 'Lindqvist' },
+  },
   { text: 'Hi, it is Priya Raman, call me back when you can.', name: { first: 'Priya', last: 'Raman' } },
   { text: 'This is Declan Ferreira with the insurance claim update.', name: { first: 'Declan', last: 'Ferreira' } },
   { text: 'Hello, Ingrid Haugen speaking, about the garden fence.', name: { first: 'Ingrid', last: 'Haugen' } },

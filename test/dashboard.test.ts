@@ -401,6 +401,22 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
       .poll(() => page.locator('[aria-label="Conversation turns"] li').count(), { timeout: 15_000 })
       .toBeGreaterThanOrEqual(3);
     await expect.poll(() => page.getByTestId('conversation-outcome').textContent()).toMatch(/the \w+ estimate/);
+    // Nothing was recorded: the conversation went through the pipeline as the call's transcript.
+    const processed = await eventually(async () => {
+      const c = await api.get(`/api/phone-records/${call.id}`);
+      return c.stageStatus?.notify?.status === 'done' ? c : null;
+    }, 120_000);
+    expect(processed.stageStatus).toMatchObject({
+      record: { status: 'skipped' },
+      transcribe: { status: 'done' },
+      summarize: { status: 'done' },
+      embed: { status: 'done' },
+    });
+    await page.reload();
+    await expect
+      .poll(() => page.locator('.card', { hasText: 'Summary' }).first().textContent())
+      .toContain(processed.summary);
+    expect(await page.locator('.transcript:not(.conversation)').count()).toBe(0);
     expect(await axeViolations(page)).toEqual([]);
   });
 

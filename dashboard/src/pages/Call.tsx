@@ -145,33 +145,37 @@ export function Call({ id }: { id: string }) {
             )}
           </Card>
           {c.conversation && <Conversation conversation={c.conversation} />}
-          <Card title="Transcript">
-            {segments.length === 0 ? (
-              <p className="muted">{c.transcript ?? (stage ? 'Not transcribed yet.' : 'No transcript.')}</p>
-            ) : (
-              <ol className="transcript" aria-label="Transcript turns">
-                {segments.map((s, i) => {
-                  const active = s.startMs !== undefined && playingAt >= s.startMs && playingAt < (s.endMs ?? Infinity);
-                  return (
-                    <li key={i} className={`turn ${s.speaker} ${active ? 'active' : ''}`}>
-                      <button
-                        type="button"
-                        className="turn-button"
-                        data-start={s.startMs ?? 0}
-                        onClick={() => seek(s.startMs)}
-                      >
-                        <span className="who">{SPEAKER[s.speaker] ?? s.speaker}</span>
-                        <span className="at">{clock(s.startMs)}</span>
-                        <span className="sr-only">, play from here</span>
-                      </button>
-                      <p>{s.text}</p>
-                    </li>
-                  );
-                })}
-              </ol>
-            )}
-            {c.provenance.transcript && <p className="provenance">Transcribed by {c.provenance.transcript}</p>}
-          </Card>
+          {/* Without a recording the conversation is the transcript: shown once, above. */}
+          {!(c.conversation && c.provenance.transcript?.startsWith('receptionist/')) && (
+            <Card title="Transcript">
+              {segments.length === 0 ? (
+                <p className="muted">{c.transcript ?? (stage ? 'Not transcribed yet.' : 'No transcript.')}</p>
+              ) : (
+                <ol className="transcript" aria-label="Transcript turns">
+                  {segments.map((s, i) => {
+                    const active =
+                      s.startMs !== undefined && playingAt >= s.startMs && playingAt < (s.endMs ?? Infinity);
+                    return (
+                      <li key={i} className={`turn ${s.speaker} ${active ? 'active' : ''}`}>
+                        <button
+                          type="button"
+                          className="turn-button"
+                          data-start={s.startMs ?? 0}
+                          onClick={() => seek(s.startMs)}
+                        >
+                          <span className="who">{SPEAKER[s.speaker] ?? s.speaker}</span>
+                          <span className="at">{clock(s.startMs)}</span>
+                          <span className="sr-only">, play from here</span>
+                        </button>
+                        <p>{s.text}</p>
+                      </li>
+                    );
+                  })}
+                </ol>
+              )}
+              {c.provenance.transcript && <p className="provenance">Transcribed by {c.provenance.transcript}</p>}
+            </Card>
+          )}
         </div>
         <div className="stack">
           <Card title="Summary">
