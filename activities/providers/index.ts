@@ -127,7 +127,7 @@ export function engineChecks(
       if (language.name !== 'local') return { ok: true, detail: `${language.name} (vendor)` };
       // Starts the engine's thread (and loads its model) now rather than on the first call.
       await language.sentiment({ turns: [{ speaker: 'owner', text: 'ready' }] });
-      return { ok: true, detail: 'local (extractive, rules; own thread)' };
+      return { ok: true, detail: 'local (summary and action-item rules over wink-nlp; own thread)' };
     };
   }
   checks.embeddings = async () => {

@@ -51,6 +51,8 @@ const whoOf = (f: { contactName: string | null; phoneNumber?: string }, region: 
   f.contactName ?? (f.phoneNumber ? formatPhone(f.phoneNumber, region) : 'Unknown');
 const minutes = (s: number | null) => (s ? `${Math.max(1, Math.round(s / 60))} min` : '');
 const firstSentence = (s: string | null) => (s ? (/^[^.?!]*[.?!]?/.exec(s)?.[0] ?? s).trim() : '');
+/** A summary's gist: its first sentence, past a bare "Dana Whitfield called." that names nobody new. */
+const gist = (s: string | null) => firstSentence(s?.replace(/^[^.?!]{1,80} called\.\s+(?=\S)/, '') ?? null);
 
 function cite(call: CallFact | TaskFact, quote: string): Citation | undefined {
   const id = 'phoneRecordId' in call ? call.phoneRecordId : call.id;
@@ -76,7 +78,7 @@ export async function answerFromFacts(
     if (calls.length === 0) return { answer: `Nobody called ${range.words}.`, citations: [], mode: 'facts' };
     const lines = calls.map(
       (c) =>
-        `${whoOf(c, region)}, ${shortDay(c.at, tz)}${c.status === 'missed' ? ' (missed)' : ''}${c.summary ? `: ${firstSentence(c.summary)}` : ''}`,
+        `${whoOf(c, region)}, ${shortDay(c.at, tz)}${c.status === 'missed' ? ' (missed)' : ''}${c.summary ? `: ${gist(c.summary)}` : ''}`,
     );
     return {
       answer: `${calls.length} call${calls.length === 1 ? '' : 's'} ${range.words}:\n${lines.join('\n')}`,
@@ -119,7 +121,7 @@ export async function answerFromFacts(
     .join(', ');
   const time = new Intl.DateTimeFormat('en-US', { timeZone: tz, hour: 'numeric', minute: '2-digit' }).format(last.at);
   return {
-    answer: `${name}'s last call was on ${shortDay(last.at, tz)} at ${time}${how ? ` (${how})` : ''}.${last.summary ? ` ${firstSentence(last.summary)}` : ''}`,
+    answer: `${name}'s last call was on ${shortDay(last.at, tz)} at ${time}${how ? ` (${how})` : ''}.${last.summary ? ` ${gist(last.summary)}` : ''}`,
     citations: [cite(last, last.summary ?? `${last.status} call`)!],
     mode: 'facts',
   };

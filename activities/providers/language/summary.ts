@@ -16,6 +16,10 @@ export interface SummaryInput {
 /** Small talk: a greeting or courtesy word and at most a few more words. */
 const GREETING =
   /^(?:hi|hello|hey|good (?:morning|afternoon|evening)|thanks?|thank you|bye|goodbye|ok(?:ay)?|sure|great|perfect|yes|no|yeah|right)\b[,!\s]*(?:\S+\s*){0,4}$/i;
+const INTRO_CLAUSE = /^(?:(?:hi|hello|hey)[,!\s]+)?(?:this is|it'?s|it is|my name is)\s+[^,.?!]{1,40},\s*/i;
+/** A statement has a verb: a fragment ("Tomorrow at 10 in the morning.") is no fact to report. */
+const VERB =
+  /\b(?:is|are|was|were|be|been|has|have|had|will|would|can|could|should|must|need|needs|want|wants|got|did|does|do|fell|broke|went|came|said|told|took|left|saw|made|sent|gave|found|lost|paid|bought|began|ran|met|won|kept|held|brought|thought|felt|[a-z]{3,}ed|[a-z]{3,}s)\b/i;
 const INTERJECTION = /^(?:(?:hi|hello|hey|so|well|oh|okay|ok|yeah)[,!.\s]+)+/i;
 const INTRO = /^(?:(?:hi|hello|hey)[,!\s]+)?(?:this is|it'?s|it is|my name is)\s+(?:\S+\s*){1,7}$/i;
 const ABOUT =
@@ -105,14 +109,18 @@ export function summarizeCall(
   const subject = subjectOf(callerSentences);
   const out: string[] = [subject ? `${who} called about ${subject}.` : `${who} called.`];
   // The one fact that matters: the best-ranked caller sentence that is not a request or promise.
-  // (and not the one that said what the call is about).
+  // (and not the one that said what the call is about), said as a statement with a verb, past any
+  // introduction the recogniser ran into it ("This is accounting, the March invoice is unpaid").
   const about = subject?.replace(/^(?:the|their|a|an) /, '');
-  const facts = substantive.filter(
-    (s) =>
-      !/\b(?:can you|could you|would you|please|i'?ll|i will)\b/i.test(s) &&
-      !(about && s.toLowerCase().includes(about)),
-  );
-  const [key] = rank(facts.length || subject ? facts : substantive);
+  const facts = substantive
+    .map((s) => s.replace(INTRO_CLAUSE, ''))
+    .filter((s) => VERB.test(s) && s.split(/\s+/).length >= 4)
+    .filter(
+      (s) =>
+        !/\b(?:can you|could you|would you|please|i'?ll|i will)\b/i.test(s) &&
+        !(about && s.toLowerCase().includes(about)),
+    );
+  const [key] = rank(facts);
   if (key) out.push(sentence(capital(retold(key.replace(INTERJECTION, ''), first))));
   // What was asked of the owner and what was promised, in one sentence.
   const asked = input.actionItems.filter((i) => i.owner === 'me').map((i) => lowerFirst(i.title));
