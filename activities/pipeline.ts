@@ -12,7 +12,7 @@ import {
 import { recomputeScores } from '../db/queries/scores.js';
 import { getContact, namesToExpect } from '../db/queries/contacts.js';
 import { voiceSessionOfCall } from '../db/queries/voice.js';
-import { correctNames, keytermsOf, type ExpectedName } from './providers/speech/names.js';
+import { correctNames, dropLeakedNames, keytermsOf, type ExpectedName } from './providers/speech/names.js';
 import { callProvider, ProviderError, asActivityFailure } from './providers/errors.js';
 import type { Providers } from './providers/index.js';
 import type { SpeechSegment } from './providers/speech/port.js';
@@ -30,6 +30,12 @@ export interface PipelineDeps extends NotifyDeps {
   /** The owner: their name is expected in calls, due dates are in their time zone. */
   owner?: { name: string; timeZone: string };
 }
+
+/**
+ * Recent contacts whose names the engine is told to expect beside the caller's and the owner's. Few:
+ * every hint word is one more the engine may "hear" in silence (dropLeakedNames cuts those).
+ */
+export const RECENT_NAMES = 10;
 
 /** The transcript provider of a call whose transcript is its live conversation (no recording). */
 export const CONVERSATION_PROVIDER = 'receptionist';
@@ -164,7 +170,7 @@ export function createPipelineActivities(deps: PipelineDeps) {
         throw asActivityFailure(new ProviderError('no stored recording to transcribe', false, 'pipeline'));
       const audio = await providers.blobs.get(r.recordingLocation);
       // The caller's contact first, the owner, then recent contacts: hint words, then repair.
-      const [caller, ...recent] = await namesToExpect(db, r.contactId);
+      const [caller, ...recent] = await namesToExpect(db, r.contactId, RECENT_NAMES);
       const names = [...(r.contactId && caller ? [caller] : []), ...ownerAsName(deps.owner?.name), ...recent];
       if (!r.contactId && caller) names.push(caller);
       const t = await vendorCall(providers.speech.name, () =>
@@ -176,7 +182,13 @@ export function createPipelineActivities(deps: PipelineDeps) {
           keyterms: keytermsOf(names),
         }),
       );
-      const segments = t.segments.map((seg) => ({ ...seg, text: correctNames(seg.text, names) }));
+      const segments = t.segments.flatMap((seg) => {
+        const text = correctNames(dropLeakedNames(seg.text, names), names);
+        if (!text.trim()) return [];
+        // What was cut is the segment's end: its words are the first ones.
+        const words = seg.words?.slice(0, text.split(/\s+/).filter(Boolean).length);
+        return [{ ...seg, text, ...(words ? { words } : {}) }];
+      });
       await finishStage(db, phoneRecordId, 'transcribe', {
         transcript: segments.length > 0 ? segments.map((seg) => seg.text).join(' ') : correctNames(t.text, names),
         speakerSegments: segments,

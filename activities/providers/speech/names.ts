@@ -95,6 +95,34 @@ export function correctNames(text: string, names: readonly ExpectedName[]): stri
   return out + text.slice(at);
 }
 
+/**
+ * Whisper given hint words sometimes "hears" them in trailing silence: a segment ends in a list of
+ * the expected names, often garbled ("… once it is confirmed? 1 Sim Caller 1760, Sim Caller 1660,
+ * Sim Sheila O'Reilly"). A segment's last sentence of three or more words that is mostly words of
+ * the expected names (or numbers) is cut; "This is Dana Whitfield." is not.
+ */
+export function dropLeakedNames(text: string, names: readonly ExpectedName[]): string {
+  const hint = new Set(names.flatMap((n) => `${n.first} ${n.last}`.toLowerCase().split(/\s+/)).filter(Boolean));
+  if (hint.size === 0 || !text) return text;
+  const hintLike = (w: string) => {
+    const bare = w.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+    return /^\d+$/.test(bare) || hint.has(bare);
+  };
+  let out = text.trimEnd();
+  for (;;) {
+    // The last sentence: after the last . ? ! that ends a word (not the text's own last one).
+    const cut = Math.max(...['.', '?', '!'].map((p) => out.slice(0, -1).lastIndexOf(`${p} `)));
+    const tail = out
+      .slice(cut + 1)
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+    const hits = tail.filter(hintLike).length;
+    if (tail.length < 3 || hits / tail.length < 0.7) return out;
+    out = cut < 0 ? '' : out.slice(0, cut + 1);
+  }
+}
+
 /** Hint words for an engine: each name once, the most important first. */
 export function keytermsOf(names: readonly ExpectedName[], max = 40): string[] {
   const seen = new Set<string>();

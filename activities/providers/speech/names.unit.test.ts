@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { correctNames, keytermsOf, soundsLike } from './names.js';
+import { correctNames, dropLeakedNames, keytermsOf, soundsLike } from './names.js';
 
 const dana = { first: 'Dana', last: 'Whitfield' };
 const priya = { first: 'Priya', last: 'Raman' };
@@ -37,5 +37,23 @@ describe('names heard right', () => {
       'Marco',
       'Priya Raman',
     ]);
+  });
+
+  it('cuts the hint words Whisper "hears" in trailing silence, and nothing a caller said', () => {
+    const names = [dana, priya, { first: 'Sim', last: 'Caller 1660' }, { first: 'Sheila', last: "O'Reilly" }];
+    expect(
+      dropLeakedNames(
+        "Thank you, can you call me back once it is confirmed? 1 Sim Caller 1760, Sim Caller 1660, Sim Sheila O'Reilly",
+        names,
+      ),
+    ).toBe('Thank you, can you call me back once it is confirmed?');
+    expect(dropLeakedNames('Bye. Dana Whitfield, Priya Raman.', names)).toBe('Bye.');
+    expect(dropLeakedNames('Dana Whitfield, Priya Raman', names)).toBe('');
+    for (const kept of [
+      'Hi, this is Dana Whitfield.',
+      'Thanks. Dana Whitfield.',
+      'Call Priya Raman and Dana Whitfield about the roof.',
+    ])
+      expect(dropLeakedNames(kept, names)).toBe(kept);
   });
 });
