@@ -17,7 +17,7 @@ import { createLocalEmbeddings } from '../activities/providers/embeddings/local.
 import { createLocalLanguage } from '../activities/providers/language/local.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { createLocalSpeech } from '../activities/providers/speech/local.js';
-import { correctNames, keytermsOf } from '../activities/providers/speech/names.js';
+import { correctNames, dropLeakedNames, keytermsOf } from '../activities/providers/speech/names.js';
 import { fmt, say } from './lib.js';
 import { dualCall, monoCall, speak, type Line } from '../fixtures/speech.js';
 import { muLawWav, resample, TELEPHONE_RATE } from '../platform/audio.js';
@@ -162,6 +162,7 @@ try {
   const expected = NAME_UTTERANCES.map((u) => u.name);
   let before = 0;
   let after = 0;
+  let leaked = 0;
   const misses: string[] = [];
   for (const u of NAME_UTTERANCES) {
     const wav = await monoCall(u.text);
@@ -173,13 +174,15 @@ try {
       channels: 1,
       keyterms: keytermsOf(expected),
     });
-    const repaired = correctNames(hinted.text, expected);
+    const cut = dropLeakedNames(hinted.text, expected);
+    if (cut !== hinted.text) leaked++;
+    const repaired = correctNames(cut, expected);
     if (plain.text.includes(full)) before++;
     if (repaired.includes(full)) after++;
     else misses.push(`"${full}" -> "${repaired}"`);
   }
   say(
-    `names (${NAME_UTTERANCES.length} utterances, ${expected.length} expected names): spelled right ${before}/${NAME_UTTERANCES.length} without hints, ${after}/${NAME_UTTERANCES.length} with hint words and repair`,
+    `names (${NAME_UTTERANCES.length} utterances, ${expected.length} expected names): spelled right ${before}/${NAME_UTTERANCES.length} without hints, ${after}/${NAME_UTTERANCES.length} with hint words and repair; hint words "heard" in silence and cut in ${leaked}`,
   );
   for (const m of misses.slice(0, 3)) say(`  still wrong: ${m}`);
 
