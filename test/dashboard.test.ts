@@ -294,11 +294,13 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
     await page.waitForURL(new RegExp(`/calls/${cite.phoneRecordId}`));
     expect(new URL(page.url()).hash).toBe(`#t=${cite.startMs}`);
     await expect.poll(() => page.locator('.transcript:not(.conversation) .turn').count()).toBeGreaterThan(0);
-    // The question is kept for the owner: offered again after a reload.
+    // The question is kept for the owner: offered again after a reload (once the app has rendered).
     await page.reload();
-    expect(
-      await page.locator('#recent-questions option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value)),
-    ).toContain(question);
+    await expect
+      .poll(() =>
+        page.locator('#recent-questions option').evaluateAll((o) => o.map((x) => (x as HTMLOptionElement).value)),
+      )
+      .toContain(question);
   });
 
   it('completes a task, and it stays completed after a reload', async () => {
