@@ -268,7 +268,15 @@ describe('the dashboard in a browser, on npm start', { timeout: 600_000 }, () =>
       'When is the vet visit?',
     ]) {
       const r = await api.request('POST', '/api/ask', { question: q });
-      expect(r.status).toBe(200);
+      // On a failure, the product's last errors say why (synthetic data only).
+      const errors = () =>
+        product.proc
+          .output()
+          .split('\n')
+          .filter((l) => /error/i.test(l))
+          .slice(-5)
+          .join('\n');
+      expect(r.status, r.status === 200 ? '' : errors()).toBe(200);
       if (r.json!.data.mode === 'passages') {
         question = q;
         answer = r.json!.data;

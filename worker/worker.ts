@@ -8,6 +8,7 @@ import { createActivities, type Activities, type ActivityDeps } from '../activit
 import { createProviders, type Providers } from '../activities/providers/index.js';
 import type { Config } from '../config.js';
 import { measuredActivities } from '../activities/measured.js';
+import { withSafeErrors } from '../activities/safe-errors.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '..');
 export const defaultBundlePath = path.join(projectRoot, 'dist', 'workflow-bundle.js');
@@ -50,9 +51,10 @@ export async function buildWorker(
     taskQueue: config.temporal.taskQueue,
     ...(parts.identity ? { identity: parts.identity } : {}),
     ...(parts.bundlePath ? { workflowBundle: { codePath: parts.bundlePath } } : { workflowsPath }),
+    // Database errors carry their statements' parameters: made safe before Temporal keeps or logs them.
     activities: parts.activities
-      ? parts.activities(measuredActivities(real, providers))
-      : measuredActivities(real, providers),
+      ? parts.activities(measuredActivities(withSafeErrors(real), providers))
+      : measuredActivities(withSafeErrors(real), providers),
     dataConverter: dataConverterFor(parts.codec),
     // Let in-flight vendor calls finish on Ctrl-C / SIGTERM instead of cancelling them.
     shutdownGraceTime: '30s',

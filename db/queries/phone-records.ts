@@ -310,10 +310,32 @@ export async function storeCallPassages(
   model: string,
   rows: (typeof embeddings.$inferInsert)[],
 ) {
+  // One statement. Its parts see the same snapshot, so the new passages must not collide with rows
+  // the same statement deletes: the ones kept are updated in place, only the others deleted.
+  const mine = and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, id), eq(embeddings.model, model));
+  const keys = rows.map((r) => sql`(${r.kind}::text, ${r.chunkIndex ?? null}::int)`);
   const replaced = db
     .delete(embeddings)
-    .where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, id), eq(embeddings.model, model)));
-  const stored = rows.length > 0 ? [sql`, stored as (${db.insert(embeddings).values(rows).getSQL()})`] : [];
+    .where(
+      keys.length > 0
+        ? and(mine, sql`(${embeddings.kind}, ${embeddings.chunkIndex}) not in (${sql.join(keys, sql`, `)})`)
+        : mine,
+    );
+  const upsert = () =>
+    db
+      .insert(embeddings)
+      .values(rows)
+      .onConflictDoUpdate({
+        target: [embeddings.sourceType, embeddings.sourceId, embeddings.kind, embeddings.chunkIndex, embeddings.model],
+        set: {
+          content: sql`excluded.content`,
+          embedding: sql`excluded.embedding`,
+          startMs: sql`excluded.start_ms`,
+          contactId: sql`excluded.contact_id`,
+          occurredAt: sql`excluded.occurred_at`,
+        },
+      });
+  const stored = rows.length > 0 ? [sql`, stored as (${upsert().getSQL()})`] : [];
   const done = finishStage(db, id, 'embed', {});
   await db.execute(sql`with replaced as (${replaced.getSQL()})${sql.join(stored)} ${done.getSQL()}`);
 }
