@@ -103,19 +103,19 @@ export function sentencesOf(
   for (const seg of segments) {
     const text = seg.text.trim();
     if (!text) continue;
-    const parts = text.match(/[^.?!]+(?:[.?!]+|$)/g) ?? [text];
+    // Sentences end at . ? ! before a space: "$2.50" and "Mr.Smith" stay whole.
+    const parts = text.split(/(?<=[.?!])\s+/);
+    const tokens = text.split(/\s+/).filter(Boolean).length;
+    const aligned = seg.words && seg.words.length === tokens;
+    const span = seg.startMs !== null && seg.endMs != null ? seg.endMs - seg.startMs : 0;
     let offset = 0;
     for (const part of parts) {
       const at = text.indexOf(part, offset);
       offset = at + part.length;
       const s = part.trim();
       if (!/\w/.test(s)) continue;
-      const span = seg.startMs !== null && seg.endMs != null ? seg.endMs - seg.startMs : 0;
-      const wordsBefore = text
-        .slice(0, Math.max(0, at) + (part.length - part.trimStart().length))
-        .split(/\s+/)
-        .filter(Boolean).length;
-      const aligned = seg.words && seg.words.length === text.split(/\s+/).filter(Boolean).length;
+      // Split at spaces, so the words before a sentence are whole words.
+      const wordsBefore = Math.min(tokens - 1, text.slice(0, at).split(/\s+/).filter(Boolean).length);
       out.push({
         text: s,
         speaker: seg.speaker,
@@ -123,7 +123,7 @@ export function sentencesOf(
           ? seg.words![wordsBefore]!.startMs
           : seg.startMs === null
             ? null
-            : Math.round(seg.startMs + (span * Math.max(0, at)) / text.length),
+            : Math.round(seg.startMs + (span * at) / text.length),
       });
     }
   }

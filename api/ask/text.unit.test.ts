@@ -30,7 +30,7 @@ describe('question words against call words', () => {
       sentencesOf([{ speaker: 'caller', startMs: 1000, endMs: 5000, text: 'Hi there. The dinner is on Saturday!' }]),
     ).toEqual([
       { speaker: 'caller', text: 'Hi there.', startMs: 1000 },
-      { speaker: 'caller', text: 'The dinner is on Saturday!', startMs: 2000 },
+      { speaker: 'caller', text: 'The dinner is on Saturday!', startMs: 2111 },
     ]);
     const words = [1000, 1300, 2600, 2900, 3100, 3300, 3500].map((startMs) => ({ startMs }));
     expect(
@@ -38,5 +38,12 @@ describe('question words against call words', () => {
         { speaker: 'caller', startMs: 1000, endMs: 5000, text: 'Hi there. The dinner is on Saturday!', words },
       ])[1],
     ).toMatchObject({ startMs: 2600 });
+    // A decimal point is no sentence end, and never moves a sentence past the last word.
+    const priced = 'It costs $2.50 a month. Bye.';
+    const at = [0, 200, 400, 800, 1000, 1400].map((startMs) => ({ startMs }));
+    expect(sentencesOf([{ speaker: 'caller', startMs: 0, endMs: 2000, text: priced, words: at }])).toEqual([
+      { speaker: 'caller', text: 'It costs $2.50 a month.', startMs: 0 },
+      { speaker: 'caller', text: 'Bye.', startMs: 1400 },
+    ]);
   });
 });
