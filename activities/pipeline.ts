@@ -31,10 +31,7 @@ export interface PipelineDeps extends NotifyDeps {
   owner?: { name: string; timeZone: string };
 }
 
-/**
- * Recent contacts whose names the engine is told to expect beside the caller's and the owner's. Few:
- * every hint word is one more the engine may "hear" in silence (dropLeakedNames cuts those).
- */
+/** Recent contacts whose names a transcript's misheard names are repaired to (with evidence only). */
 export const RECENT_NAMES = 10;
 
 /** The transcript provider of a call whose transcript is its live conversation (no recording). */
@@ -43,7 +40,8 @@ export const CONVERSATION_PROVIDER = 'receptionist';
 /** The owner's name as an expected name ("Marco Rossi" -> first Marco, last Rossi). */
 export function ownerAsName(name: string | undefined): ExpectedName[] {
   const parts = (name ?? '').trim().split(/\s+/).filter(Boolean);
-  return parts.length ? [{ first: parts[0]!, last: parts.slice(1).join(' ') }] : [];
+  // A person's name, not the default "the command center".
+  return parts.length && /^\p{Lu}/u.test(parts[0]!) ? [{ first: parts[0]!, last: parts.slice(1).join(' ') }] : [];
 }
 
 /** Telnyx hands out pre-signed S3 links (and its own API's download links). */
@@ -171,15 +169,18 @@ export function createPipelineActivities(deps: PipelineDeps) {
       const audio = await providers.blobs.get(r.recordingLocation);
       // The caller's contact first, the owner, then recent contacts: hint words, then repair.
       const [caller, ...recent] = await namesToExpect(db, r.contactId, RECENT_NAMES);
-      const names = [...(r.contactId && caller ? [caller] : []), ...ownerAsName(deps.owner?.name), ...recent];
-      if (!r.contactId && caller) names.push(caller);
+      const known = r.contactId && caller ? [caller] : [];
+      // Hint words bend the decoder, for better and for worse: only the names this call should
+      // hold (the caller's contact, the owner). Recent contacts only feed the repair, which needs evidence.
+      const hints = [...known, ...ownerAsName(deps.owner?.name)];
+      const names = [...hints, ...recent, ...(known.length ? [] : caller ? [caller] : [])];
       const t = await vendorCall(providers.speech.name, () =>
         providers.speech.transcribe({
           audio,
           contentType: r.recordingContentType ?? 'audio/mpeg',
           channels: r.recordingChannels ?? 1,
           onProgress: heartbeat,
-          keyterms: keytermsOf(names),
+          keyterms: keytermsOf(hints),
         }),
       );
       const segments = t.segments.flatMap((seg) => {

@@ -48,6 +48,9 @@ type EngineReply =
 const engineError = (message: string, retryable: boolean) =>
   new ProviderError(`local-stt: ${message}`, retryable, 'local-stt');
 
+/** The shortest pause in one party's segment the other party's words can cut it at. */
+const MIN_PAUSE_MS = 500;
+
 /**
  * Merge per-channel segments into speaker turns ordered by time: a party's consecutive segments
  * (nothing from the other party between them) become one turn.
@@ -72,7 +75,10 @@ export function mergeTurns(channels: { speaker: string; segments: EngineSegment[
       for (const w of seg.words) {
         const run = runs.at(-1);
         const prev = run?.at(-1);
-        if (run && prev && !cuts.some((t) => t > prev.s && t <= w.s)) run.push(w);
+        // Cut only at a pause the other party spoke into: word times jitter by a few hundred ms, and
+        // a word moved across the other party's first word would read out of order.
+        const spokeInto = prev && w.s - prev.e >= MIN_PAUSE_MS && cuts.some((t) => t >= prev.e - 250 && t < w.s);
+        if (run && prev && !spokeInto) run.push(w);
         else runs.push([w]);
       }
       return runs.map((run) => ({
