@@ -5,15 +5,17 @@ import { ok } from '../errors.js';
 import type { ApiDeps } from './deps.js';
 import { jsonBody, responses, route, type ApiApp } from './openapi.js';
 
-const AskBody = z.object({
-  question: z
-    .string()
-    .trim()
-    .min(1)
-    .regex(/\S/, 'must not be blank')
-    .max(500)
-    .openapi({ example: 'When is mom’s birthday dinner?' }),
-});
+const AskBody = z
+  .object({
+    question: z
+      .string()
+      .trim()
+      .min(1)
+      .regex(/\S/, 'must not be blank')
+      .max(500)
+      .openapi({ example: 'When is mom’s birthday dinner?' }),
+  })
+  .strict();
 
 const CitationSchema = z
   .object({
