@@ -22,6 +22,7 @@ import { createLocalSpeech } from '../activities/providers/speech/local.js';
 import { createFliteVoice, createLocalRecognizer } from '../activities/providers/voice/local.js';
 import { createDeepgramSpeech } from '../activities/providers/speech/deepgram.js';
 import { createAnthropicAnswerWriter } from '../activities/providers/language/anthropic-answers.js';
+import { createClaudeConversation } from '../activities/providers/voice/claude.js';
 import {
   createDeepgramRecognizer,
   createElevenLabsPhoneVoice,
@@ -61,7 +62,7 @@ function createReceptionistService(config: Config, parts: ApiParts): VoiceServic
       engine,
       error: err.message.slice(0, 200),
     });
-  const { deepgram, elevenlabs } = config;
+  const { deepgram, elevenlabs, anthropic } = config;
   return createVoiceService({
     db: parts.database.db,
     log: parts.log,
@@ -89,6 +90,9 @@ function createReceptionistService(config: Config, parts: ApiParts): VoiceServic
           )
         : flite,
     },
+    conversation: anthropic.apiKey
+      ? createClaudeConversation({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, model: anthropic.model })
+      : undefined,
     settings: {
       ownerName: config.owner.name,
       timeZone: config.owner.timeZone,
@@ -103,7 +107,7 @@ export function receptionistCheck(voice: VoiceService) {
   return async () => {
     try {
       await voice.warm();
-      return { ok: true, detail: `${voice.engines()}, offline dialogue` };
+      return { ok: true, detail: voice.engines() };
     } catch (err) {
       return { ok: false, detail: (err as Error).message.slice(0, 300) };
     }

@@ -90,7 +90,8 @@ export function aboutFrom(text: string): string | undefined {
       /\b(can|could|would|will|please|call me|when|tomorrow|today|tonight|on (mon|tues|wednes|thurs|fri|satur|sun)day)\b.*$/i,
       '',
     )
-    .replace(/^\s*(hi|hello|hey|yes|yeah|so|well|um|uh|oh)\b[,\s]*/i, '')
+    .replace(/^\s*(hi|hello|hey)(\s+there)?\b[,\s]*/i, '')
+    .replace(/^\s*(yes|yeah|so|well|um|uh|oh)\b[,\s]*/i, '')
     .replace(/^\s*(i'?m|i am)\s+calling\s*(to\s+\w+\s*)?/i, '')
     .replace(/^\s*(i\s+)?(wanted|want|need|needed|would like|'d like)\s+(to\s+(talk|speak|ask|discuss)\s*)?/i, '')
     .replace(/^\s*(about|regarding)\s+/i, '')
@@ -98,6 +99,36 @@ export function aboutFrom(text: string): string | undefined {
     .replace(/[,;:]+$/, '');
   if (s.length < 3) return undefined;
   return /^(the|a|an|my|our|your|his|her|their)\b/i.test(s) ? s.replace(/^./, (c) => c.toLowerCase()) : s;
+}
+
+/**
+ * The owner's calendar as the receptionist speaks of it: the first free half hour at or after a
+ * time (calendar events are busy), and whether the owner is free now, in words.
+ */
+export function calendarOf(setup: Pick<ReceptionistSetup, 'busy' | 'now' | 'timeZone' | 'ownerName'>) {
+  const owner = setup.ownerName;
+  const Owner = capitalise(owner);
+  function freeFrom(at: Date): Date {
+    let t = new Date(at);
+    for (let i = 0; i < 48; i++) {
+      const end = t.getTime() + 30 * 60_000;
+      const clash = setup.busy.find((b) => b.start.getTime() < end && b.end.getTime() > t.getTime());
+      if (!clash) return t;
+      t = new Date(Math.ceil(clash.end.getTime() / (15 * 60_000)) * 15 * 60_000);
+    }
+    return t;
+  }
+  function availability(): string {
+    const now = setup.now();
+    const current = setup.busy.find((b) => b.start <= now && b.end > now);
+    if (current)
+      return `${Owner} is busy until ${spokenTime(current.end, now, setup.timeZone).replace(/^today at /, '')}.`;
+    const next = setup.busy.filter((b) => b.start > now).sort((a, b) => a.start.getTime() - b.start.getTime())[0];
+    return next
+      ? `${Owner} has nothing on the calendar until ${spokenTime(next.start, now, setup.timeZone)}, but can't pick up right now.`
+      : `${Owner}'s calendar is clear, but ${owner} can't pick up right now.`;
+  }
+  return { freeFrom, availability };
 }
 
 export function createReceptionist(setup: ReceptionistSetup) {
@@ -110,28 +141,7 @@ export function createReceptionist(setup: ReceptionistSetup) {
   let misses = 0;
   let suggestion = setup.caller.openTasks?.[0];
 
-  /** The first free half hour at or after `at` (calendar events are busy). */
-  function freeFrom(at: Date): Date {
-    let t = new Date(at);
-    for (let i = 0; i < 48; i++) {
-      const end = t.getTime() + 30 * 60_000;
-      const clash = setup.busy.find((b) => b.start.getTime() < end && b.end.getTime() > t.getTime());
-      if (!clash) return t;
-      t = new Date(Math.ceil(clash.end.getTime() / (15 * 60_000)) * 15 * 60_000);
-    }
-    return t;
-  }
-
-  function availability(): string {
-    const now = setup.now();
-    const current = setup.busy.find((b) => b.start <= now && b.end > now);
-    if (current)
-      return `${Owner} is busy until ${spokenTime(current.end, now, setup.timeZone).replace(/^today at /, '')}.`;
-    const next = setup.busy.filter((b) => b.start > now).sort((a, b) => a.start.getTime() - b.start.getTime())[0];
-    return next
-      ? `${Owner} has nothing on the calendar until ${spokenTime(next.start, now, setup.timeZone)}, but can't pick up right now.`
-      : `${Owner}'s calendar is clear, but ${owner} can't pick up right now.`;
-  }
+  const { freeFrom, availability } = calendarOf(setup);
 
   function ask(): string {
     switch (slot) {

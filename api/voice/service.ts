@@ -20,6 +20,8 @@ import {
 import type { Logger } from '../../platform/logger.js';
 import { voiceStreamsRefused } from '../../platform/metrics.js';
 import { newStreamToken, streamTokenHash } from '../../platform/tokens.js';
+import type { ConversationModel } from '../../activities/providers/voice/port.js';
+import { createClaudeDialogue } from './claude-dialogue.js';
 import { createReceptionist } from './receptionist.js';
 import { startVoiceSession, type VoiceEngines, type VoiceSettings } from './session.js';
 
@@ -50,8 +52,22 @@ export function createVoiceService(deps: {
   log: Logger;
   engines: VoiceEngines;
   settings: VoiceSettings;
+  /** Claude as the conversation (the offline dialogue answers any turn it fails). */
+  conversation?: ConversationModel;
 }): VoiceService {
-  const { db, log, engines, settings } = deps;
+  const { db, log, engines, settings, conversation } = deps;
+  const dialogue = conversation
+    ? (setup: Parameters<typeof createClaudeDialogue>[0]['setup'], known: { lastCallAt?: Date }) =>
+        createClaudeDialogue({
+          model: conversation,
+          setup,
+          lastCallAt: known.lastCallAt,
+          onFallback: (err) =>
+            log.warn('receptionist: Claude failed a turn; the offline dialogue answered', {
+              error: err.message.slice(0, 200),
+            }),
+        })
+    : undefined;
   const cache = new Map<string, Promise<Buffer>>();
   const sockets = new Set<WebSocket>();
   const sessions = new Set<ReturnType<typeof startVoiceSession>>();
@@ -99,7 +115,7 @@ export function createVoiceService(deps: {
       sockets.add(ws);
       let window = Date.now();
       let frames = 0;
-      const session = startVoiceSession({ db, log, engines, settings, speech }, row, {
+      const session = startVoiceSession({ db, log, engines, settings, speech, dialogue }, row, {
         send: (message) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(message)),
         close: (code, reason) => ws.close(code, reason),
       });
@@ -177,6 +193,7 @@ export function createVoiceService(deps: {
       await Promise.all([engines.recognizer.close(), engines.voice.close()]);
     },
     active: () => sockets.size,
-    engines: () => `${engines.recognizer.name} + ${engines.voice.name}`,
+    engines: () =>
+      `${engines.recognizer.name} + ${engines.voice.name}, ${conversation ? `${conversation.name} (offline dialogue as fallback)` : 'offline dialogue'}`,
   };
 }

@@ -23,7 +23,8 @@ import { FRAME_BYTES } from '../../platform/audio.js';
 import type { Logger } from '../../platform/logger.js';
 import { voiceSessionsEnded, voiceTurnLatency } from '../../platform/metrics.js';
 import { createEndpointer } from './endpointer.js';
-import { createReceptionist, type Milestone, type Receptionist, type TakenMessage } from './receptionist.js';
+import { scriptedDialogue, sentencesOf, type Dialogue } from './dialogue.js';
+import { createReceptionist, type Milestone, type ReceptionistSetup, type TakenMessage } from './receptionist.js';
 
 export interface VoiceEngines {
   recognizer: UtteranceRecognizer;
@@ -44,6 +45,8 @@ export interface SessionDeps {
   settings: VoiceSettings;
   /** Synthesised audio by text, cached (the greeting and fixed prompts are rendered once). */
   speech: (text: string) => Promise<Buffer>;
+  /** The conversation for a call (Claude when configured); the offline dialogue when absent. */
+  dialogue?: (setup: ReceptionistSetup, known: { lastCallAt?: Date }) => Dialogue;
   now?: () => number;
 }
 
@@ -66,7 +69,8 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   const t0 = now();
   const ms = () => Math.round(now() - t0);
   const endpointer = createEndpointer({ silenceMs: deps.settings.endpointSilenceMs });
-  let receptionist: Receptionist | undefined;
+  let dialogue: Dialogue | undefined;
+  let replyAbort: AbortController | undefined;
   let hints: string[] = [];
   let started = false;
   let finished = false;
@@ -78,7 +82,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   let playheadAt = 0;
   let generation = 0;
   let pacer: NodeJS.Timeout | undefined;
-  let current: { turn: VoiceTurn; sentences: string[]; heardUntil: number[]; gen: number } | undefined;
+  let current: { turn: VoiceTurn; sentences: string[]; heardUntil: number[]; gen: number; stored: boolean } | undefined;
   let work: Promise<void> = Promise.resolve();
   const limit = setTimeout(() => void timeUp(), deps.settings.maxCallMs);
 
@@ -124,48 +128,77 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     pacer ??= setInterval(pump, 10);
   }
 
-  /** Speaks the sentences in order, synthesising the next while one plays; `since` is the caller's last speech. */
-  async function speak(lines: string[], since?: number): Promise<void> {
-    const sentences = lines.flatMap((l) => l.split(/(?<=[.?!])\s+/)).filter((s) => s.trim());
+  /**
+   * A reply as it is written: each sentence added is synthesised at once and played in order after
+   * the ones before (the next is synthesised while one plays); `since` is the caller's last speech.
+   */
+  function startReply(since?: number) {
     const gen = ++generation;
-    const turn: VoiceTurn = { speaker: 'receptionist', text: sentences.join(' '), atMs: ms() };
-    current = { turn, sentences, heardUntil: [], gen };
-    void store('turn', () => appendVoiceTurn(deps.db, row.id, turn));
-    const audio = sentences.map((s) => deps.speech(s));
-    for (let i = 0; i < sentences.length; i++) {
-      let pcm: Buffer;
-      try {
-        pcm = await audio[i]!;
-      } catch (err) {
-        deps.log.error('receptionist: speech synthesis failed', { error: (err as Error).name });
-        continue;
-      }
-      if (gen !== generation || finished) return;
-      enqueue(pcm, {
-        mark: `r${gen}-s${i}`,
-        onFirst:
-          i === 0 && since !== undefined
-            ? () => {
-                turn.latencyMs = Math.round(now() - since);
-                voiceTurnLatency.observe(turn.latencyMs / 1000);
-              }
-            : undefined,
-        onHeard: (at) => current?.gen === gen && current.heardUntil.push(at),
-      });
-    }
-    turn.endMs = Math.round(Math.max(playheadAt, now()) + queue.length * FRAME_MS - t0);
-    void store('turn', () => replaceLastVoiceTurn(deps.db, row.id, { ...turn }));
+    const turn: VoiceTurn = { speaker: 'receptionist', text: '', atMs: ms() };
+    const reply = { turn, sentences: [] as string[], heardUntil: [] as number[], gen, stored: false };
+    current = reply;
+    let played: Promise<void> = Promise.resolve();
+    return {
+      gen,
+      add(sentence: string) {
+        if (gen !== generation || finished) return;
+        const i = reply.sentences.length;
+        reply.sentences.push(sentence);
+        turn.text = reply.sentences.join(' ');
+        if (!reply.stored) {
+          reply.stored = true;
+          const first = { ...turn };
+          void store('turn', () => appendVoiceTurn(deps.db, row.id, first));
+        }
+        const audio = deps.speech(sentence);
+        played = played.then(async () => {
+          let pcm: Buffer;
+          try {
+            pcm = await audio;
+          } catch (err) {
+            deps.log.error('receptionist: speech synthesis failed', { error: (err as Error).name });
+            return;
+          }
+          if (gen !== generation || finished) return;
+          enqueue(pcm, {
+            mark: `r${gen}-s${i}`,
+            onFirst:
+              i === 0 && since !== undefined
+                ? () => {
+                    turn.latencyMs = Math.round(now() - since);
+                    voiceTurnLatency.observe(turn.latencyMs / 1000);
+                  }
+                : undefined,
+            onHeard: (at) => current?.gen === gen && current.heardUntil.push(at),
+          });
+        });
+      },
+      /** Every sentence is queued for playback; the turn is stored whole. */
+      async done() {
+        await played;
+        if (gen !== generation || !reply.stored) return;
+        turn.endMs = Math.round(Math.max(playheadAt, now()) + queue.length * FRAME_MS - t0);
+        void store('turn', () => replaceLastVoiceTurn(deps.db, row.id, { ...turn }));
+      },
+    };
+  }
+
+  async function speak(lines: string[], since?: number): Promise<void> {
+    const reply = startReply(since);
+    for (const s of lines.flatMap(sentencesOf)) reply.add(s);
+    await reply.done();
   }
 
   /** The caller spoke over the reply: stop it at once and keep only what was heard. */
   function bargeIn() {
     if (queue.length === 0 && playheadAt <= now()) return;
     generation++;
+    replyAbort?.abort();
     queue = [];
     io.send({ event: 'clear' });
     const t = now();
     playheadAt = t;
-    if (current) {
+    if (current?.stored) {
       const heard = current.sentences.filter((_, i) => (current!.heardUntil[i] ?? Infinity) <= t);
       const turn = { ...current.turn, text: heard.join(' '), interrupted: true, endMs: Math.round(t - t0) };
       current = undefined;
@@ -174,7 +207,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   }
 
   async function onUtterance(audio: Buffer, lastSpeechAt: number): Promise<void> {
-    if (!receptionist || finished) return;
+    if (!dialogue || finished) return;
     let text: string;
     try {
       text = (await deps.engines.recognizer.recognize(audio, hints)).trim();
@@ -193,10 +226,24 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
         endMs: heardAt,
       }),
     );
-    const reply = receptionist.hear(text);
-    milestones = [...milestones, ...reply.milestones];
-    await speak(reply.say, lastSpeechAt);
-    if (reply.end) await finish(reply.end === 'transfer' ? 'transfer_requested' : undefined);
+    const controller = new AbortController();
+    replyAbort = controller;
+    const reply = startReply(lastSpeechAt);
+    let end: 'done' | 'transfer' | undefined;
+    try {
+      for await (const e of dialogue!.hear(text, controller.signal)) {
+        if (e.type === 'milestone') milestones = [...milestones, e.milestone];
+        else if (e.type === 'end') end = e.end;
+        else if (reply.gen !== generation)
+          break; // spoken over: the rest is not said
+        else reply.add(e.text);
+      }
+    } catch (err) {
+      deps.log.error('receptionist: the dialogue failed', { error: (err as Error).name });
+      reply.add('Sorry, could you say that again?');
+    }
+    await reply.done();
+    if (end) await finish(end === 'transfer' ? 'transfer_requested' : undefined);
   }
 
   async function timeUp() {
@@ -250,7 +297,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
 
   /** What the caller said before hanging up, when it is worth a task (a name or a subject). */
   function partialMessage(): TakenMessage | undefined {
-    const m = receptionist?.message();
+    const m = dialogue?.message();
     return m && m.about ? m : undefined;
   }
 
@@ -270,17 +317,19 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     if (f && (f.encoding !== 'PCMU' || Number(f.sample_rate ?? 8000) !== 8000))
       return io.close(1003, 'PCMU at 8000 Hz expected');
     started = true;
-    const context = await receptionistContext(deps.db, row.contactId, new Date());
-    receptionist = createReceptionist({
+    const context = await receptionistContext(deps.db, row.contactId, new Date(), { callSessionId: row.callSessionId });
+    const setup: ReceptionistSetup = {
       ownerName: deps.settings.ownerName,
       timeZone: deps.settings.timeZone,
       now: () => new Date(),
       caller: { name: context.name, openTasks: context.openTasks },
       busy: context.busy,
       canTransfer: false,
-    });
+    };
+    dialogue =
+      deps.dialogue?.(setup, { lastCallAt: context.lastCallAt }) ?? scriptedDialogue(createReceptionist(setup));
     hints = [context.name, deps.settings.ownerName].filter((n): n is string => Boolean(n));
-    await speak([receptionist.greeting()]);
+    await speak([dialogue.greeting()]);
   }
 
   function onMedia(media: { track?: string; payload?: string }) {

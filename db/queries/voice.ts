@@ -80,7 +80,13 @@ export async function voiceSessionOfControl(db: Database, callControlId: string)
 }
 
 /** What the receptionist may know about a caller: the contact's name and open tasks with them. */
-export async function receptionistContext(db: Database, contactId: string | null, now: Date, days = 14) {
+export async function receptionistContext(
+  db: Database,
+  contactId: string | null,
+  now: Date,
+  o: { days?: number; callSessionId?: string } = {},
+) {
+  const days = o.days ?? 14;
   const [contact] = contactId
     ? await db
         .select({ name: sql<string>`trim(${contacts.firstName} || ' ' || ${contacts.lastName})` })
@@ -95,6 +101,22 @@ export async function receptionistContext(db: Database, contactId: string | null
         .orderBy(desc(tasks.createdAt))
         .limit(3)
     : [];
+  // The caller's previous call (not this one).
+  const [previous] = contactId
+    ? await db
+        .select({
+          at: sql<Date>`max(coalesce(${phoneRecords.startedAt}, ${phoneRecords.createdAt}))`.mapWith(
+            phoneRecords.startedAt,
+          ),
+        })
+        .from(phoneRecords)
+        .where(
+          and(
+            eq(phoneRecords.contactId, contactId),
+            o.callSessionId ? sql`${phoneRecords.callSessionId} <> ${o.callSessionId}` : sql`true`,
+          ),
+        )
+    : [];
   const until = new Date(now.getTime() + days * 86_400_000);
   const busy = await db
     .select({ start: calendarEvents.startTime, end: calendarEvents.endTime })
@@ -108,6 +130,7 @@ export async function receptionistContext(db: Database, contactId: string | null
   return {
     name: contact?.name ?? undefined,
     openTasks: open.map((t) => t.title),
+    lastCallAt: previous?.at ?? undefined,
     busy: busy.map((b) => ({ start: b.start, end: b.end ?? new Date(b.start.getTime() + 3_600_000) })),
   };
 }

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 
 export type Failure =
   | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: string }
@@ -28,9 +29,14 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export type Handler = (
-  req: FakeRequest,
-) => Promise<{ status?: number; type?: string; headers?: Record<string, string>; body: string | Buffer }>;
+export type Handler = (req: FakeRequest) => Promise<{
+  status?: number;
+  type?: string;
+  headers?: Record<string, string>;
+  body: string | Buffer;
+  /** Written after `body`, chunk by chunk as it yields (server-sent events). */
+  stream?: AsyncIterable<string>;
+}>;
 
 const read = (req: IncomingMessage) =>
   new Promise<Buffer>((resolve, reject) => {
@@ -40,7 +46,12 @@ const read = (req: IncomingMessage) =>
     req.on('error', reject);
   });
 
-export async function startFakeServer(name: string, handle: Handler): Promise<FakeServer> {
+export async function startFakeServer(
+  name: string,
+  handle: Handler,
+  /** WebSocket upgrades (a vendor's streaming API); refused when absent. */
+  upgrade?: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+): Promise<FakeServer> {
   const requests: FakeRequest[] = [];
   const queue: Failure[] = [];
   const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
@@ -72,15 +83,25 @@ export async function startFakeServer(name: string, handle: Handler): Promise<Fa
     try {
       const out = await handle(request);
       if (res.destroyed) return;
-      res
-        .writeHead(out.status ?? 200, { 'content-type': out.type ?? 'application/json', ...out.headers })
-        .end(out.body);
+      res.writeHead(out.status ?? 200, { 'content-type': out.type ?? 'application/json', ...out.headers });
+      if (out.stream) {
+        res.write(out.body);
+        for await (const chunk of out.stream) {
+          if (res.destroyed) return;
+          res.write(chunk);
+        }
+      }
+      res.end(out.stream ? undefined : out.body);
     } catch (err) {
       if (!res.destroyed)
         res
           .writeHead(500, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: { message: (err as Error).message } }));
     }
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (upgrade) return upgrade(req, socket, head);
+    socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return {

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { EMBEDDING_DIM } from '../../../contract/embeddings.js';
 import { createLocalEmbeddings } from '../embeddings/local.js';
 import { createLocalLanguage } from '../language/local.js';
+import type { ChatBlock, ChatMessage } from '../voice/port.js';
 import { startFakeServer, type FakeServer } from './server.js';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -80,7 +81,78 @@ export async function startFakeDeepgram(): Promise<FakeDeepgram> {
  * `canned` answers (first sentence as summary, neutral sentiment) when a benchmark wants the
  * vendor to cost nothing.
  */
-export async function startFakeAnthropic(o: { canned?: boolean } = {}): Promise<FakeServer> {
+export interface FakeConversationOptions {
+  /**
+   * The assistant's turn for a streamed request (`stream: true`): the blocks it writes, text and
+   * tool calls. Default: thanks the caller, and says goodbye after a tool result.
+   */
+  converse?: (req: { system: string; messages: ChatMessage[]; tools: { name: string }[] }) => ChatBlock[];
+  /** Before the first event of a streamed reply (Claude's time to first token). */
+  firstTokenMs?: number;
+  /** Between the streamed deltas (each a word or so). */
+  tokenMs?: number;
+}
+
+const defaultConversation: NonNullable<FakeConversationOptions['converse']> = ({ messages }) => {
+  const last = messages.at(-1);
+  const afterTool = Array.isArray(last?.content) && last.content.some((b) => b.type === 'tool_result');
+  return [{ type: 'text', text: afterTool ? 'Thank you. Goodbye!' : 'Thank you. I will pass that on.' }];
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The Messages API's server-sent events for one assistant turn, paced like a model writing it. */
+async function* messageEvents(
+  model: string,
+  blocks: ChatBlock[],
+  o: FakeConversationOptions,
+  id: string,
+): AsyncGenerator<string> {
+  const event = (type: string, data: object) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  if (o.firstTokenMs) await sleep(o.firstTokenMs);
+  yield event('message_start', {
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage: { input_tokens: 100, output_tokens: 1 },
+    },
+  });
+  let tokens = 0;
+  for (const [index, b] of blocks.entries()) {
+    if (b.type === 'text') {
+      yield event('content_block_start', { index, content_block: { type: 'text', text: '' } });
+      for (const piece of b.text.match(/\S+\s*/g) ?? []) {
+        if (o.tokenMs) await sleep(o.tokenMs);
+        tokens++;
+        yield event('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+      }
+    } else if (b.type === 'tool_use') {
+      yield event('content_block_start', {
+        index,
+        content_block: { type: 'tool_use', id: b.id, name: b.name, input: {} },
+      });
+      const json = JSON.stringify(b.input);
+      for (let i = 0; i < json.length; i += 12) {
+        tokens++;
+        yield event('content_block_delta', {
+          index,
+          delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 12) },
+        });
+      }
+    }
+    yield event('content_block_stop', { index });
+  }
+  const stop = blocks.some((b) => b.type === 'tool_use') ? 'tool_use' : 'end_turn';
+  yield event('message_delta', { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: tokens } });
+  yield event('message_stop', {});
+}
+
+export async function startFakeAnthropic(o: { canned?: boolean } & FakeConversationOptions = {}): Promise<FakeServer> {
   const local = createLocalLanguage();
   return startFakeServer('anthropic', async (req) => {
     if (req.method !== 'POST' || req.path !== '/v1/messages')
@@ -98,7 +170,22 @@ export async function startFakeAnthropic(o: { canned?: boolean } = {}): Promise<
       model: string;
       tools?: { name: string }[];
       messages: { content: string }[];
+      stream?: boolean;
+      system?: string;
     };
+    if (body.stream) {
+      const blocks = (o.converse ?? defaultConversation)({
+        system: String(body.system ?? ''),
+        messages: body.messages as ChatMessage[],
+        tools: body.tools ?? [],
+      });
+      return {
+        type: 'text/event-stream',
+        headers: { 'cache-control': 'no-cache' },
+        body: '',
+        stream: messageEvents(body.model, blocks, o, `msg_${sha(req.body).slice(0, 24)}`),
+      };
+    }
     const prompt = String(body.messages[0]?.content ?? '');
     const turns = prompt
       .split('\n')

@@ -17,3 +17,50 @@ export interface PhoneVoice {
   warm(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Speech to text over one live stream: the caller's frames in, a final transcript per utterance out. */
+export interface LiveRecognizer {
+  readonly name: string;
+  /**
+   * Opens the stream for one call. `onFinal` gets each utterance's words when the vendor has
+   * decided the caller finished it; `onError` once, when the stream failed (the call goes on with
+   * the local engine).
+   */
+  open(o: { hints: string[]; onFinal: (text: string) => void; onError: (err: Error) => void }): Promise<LiveStream>;
+}
+
+export interface LiveStream {
+  /** One 20 ms frame of 8 kHz µ-law. */
+  send(frame: Buffer): void;
+  close(): void;
+}
+
+/** One block of a conversation as the model API keeps it. */
+export type ChatBlock =
+  | { type: 'text'; text: string }
+  | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> }
+  | { type: 'tool_result'; tool_use_id: string; content: string };
+
+export interface ChatMessage {
+  role: 'user' | 'assistant';
+  content: string | ChatBlock[];
+}
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  input_schema: Record<string, unknown>;
+}
+
+/** What the model writes, as it writes it: text deltas, and each tool call once its input is whole. */
+export type ModelEvent =
+  { type: 'text'; text: string } | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
+
+/** A conversational model that streams its turn and may call tools (Claude). */
+export interface ConversationModel {
+  readonly name: string;
+  stream(
+    req: { system: string; messages: ChatMessage[]; tools: ToolSpec[]; maxTokens: number },
+    signal: AbortSignal,
+  ): AsyncIterable<ModelEvent>;
+}
