@@ -20,11 +20,10 @@ import type { AppDeps } from './app.js';
 import path from 'node:path';
 import { createLocalSpeech } from '../activities/providers/speech/local.js';
 import { createFliteVoice, createLocalRecognizer } from '../activities/providers/voice/local.js';
-import { createDeepgramSpeech } from '../activities/providers/speech/deepgram.js';
 import { createAnthropicAnswerWriter } from '../activities/providers/language/anthropic-answers.js';
 import { createClaudeConversation } from '../activities/providers/voice/claude.js';
+import { createDeepgramLive } from '../activities/providers/voice/deepgram-live.js';
 import {
-  createDeepgramRecognizer,
   createElevenLabsPhoneVoice,
   withFallback,
 } from '../activities/providers/voice/vendors.js';
@@ -67,16 +66,11 @@ function createReceptionistService(config: Config, parts: ApiParts): VoiceServic
     db: parts.database.db,
     log: parts.log,
     engines: {
-      recognizer: deepgram.apiKey
-        ? withFallback(
-            createDeepgramRecognizer(
-              createDeepgramSpeech({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model }),
-            ),
-            localRecognizer,
-            3000,
-            fellBack('deepgram'),
-          )
-        : localRecognizer,
+      // Deepgram's live socket when configured; Whisper answers what it misses and after it fails.
+      live: deepgram.apiKey
+        ? createDeepgramLive({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model })
+        : undefined,
+      recognizer: localRecognizer,
       voice: elevenlabs.apiKey
         ? withFallback(
             createElevenLabsPhoneVoice({

@@ -98,5 +98,7 @@ export function createEndpointer(o: EndpointerOptions) {
       return events;
     },
     speaking: () => inTurn,
+    /** When the caller last spoke (the arrival time of the last speech frame). */
+    lastSpeech: () => lastSpeechAt,
   };
 }

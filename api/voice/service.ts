@@ -194,6 +194,6 @@ export function createVoiceService(deps: {
     },
     active: () => sockets.size,
     engines: () =>
-      `${engines.recognizer.name} + ${engines.voice.name}, ${conversation ? `${conversation.name} (offline dialogue as fallback)` : 'offline dialogue'}`,
+      `${engines.live ? `${engines.live.name} (${engines.recognizer.name} as fallback)` : engines.recognizer.name} + ${engines.voice.name}, ${conversation ? `${conversation.name} (offline dialogue as fallback)` : 'offline dialogue'}`,
   };
 }

@@ -18,7 +18,12 @@ import {
   type VoiceSessionRow,
   type VoiceTurn,
 } from '../../db/queries/voice.js';
-import type { PhoneVoice, UtteranceRecognizer } from '../../activities/providers/voice/port.js';
+import type {
+  LiveRecognizer,
+  LiveStream,
+  PhoneVoice,
+  UtteranceRecognizer,
+} from '../../activities/providers/voice/port.js';
 import { FRAME_BYTES } from '../../platform/audio.js';
 import type { Logger } from '../../platform/logger.js';
 import { voiceSessionsEnded, voiceTurnLatency } from '../../platform/metrics.js';
@@ -29,7 +34,16 @@ import { createReceptionist, type Milestone, type ReceptionistSetup, type TakenM
 export interface VoiceEngines {
   recognizer: UtteranceRecognizer;
   voice: PhoneVoice;
+  /**
+   * Speech to text on the live stream (Deepgram): its end of utterance answers the caller; the
+   * local endpointer and `recognizer` answer any utterance it has not within `LIVE_GRACE_MS`, and
+   * every utterance after the stream failed.
+   */
+  live?: LiveRecognizer;
 }
+
+/** How long after the local end of turn the live recogniser may still deliver the utterance's words. */
+export const LIVE_GRACE_MS = 1200;
 
 export interface VoiceSettings {
   ownerName: string;
@@ -75,6 +89,12 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   let started = false;
   let finished = false;
   let carry = Buffer.alloc(0);
+  // The live recogniser's stream, and the local end of turn waiting for its words.
+  let live: LiveStream | undefined;
+  let liveDown = !deps.engines.live;
+  let liveAnswered = -1;
+  let speechStartedAt = 0;
+  let waiting: { timer: NodeJS.Timeout; run: () => void } | undefined;
   let milestones: Milestone[] = [];
 
   // Playback: frames waiting, the time the audio already sent finishes playing, the reply's generation.
@@ -217,12 +237,18 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       return;
     }
     if (!text || finished) return;
+    await respond(text, lastSpeechAt, Math.round(audio.length / 8));
+  }
+
+  /** The caller said `text`, their last speech at `lastSpeechAt`, `spokenMs` long: the reply. */
+  async function respond(text: string, lastSpeechAt: number, spokenMs: number): Promise<void> {
+    if (!dialogue || finished) return;
     const heardAt = Math.round(lastSpeechAt - t0);
     void store('turn', () =>
       appendVoiceTurn(deps.db, row.id, {
         speaker: 'caller',
         text,
-        atMs: Math.max(0, heardAt - Math.round(audio.length / 8)),
+        atMs: Math.max(0, heardAt - spokenMs),
         endMs: heardAt,
       }),
     );
@@ -302,6 +328,10 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   }
 
   function stopPlayback() {
+    live?.close();
+    live = undefined;
+    if (waiting) clearTimeout(waiting.timer);
+    waiting = undefined;
     if (pacer) clearInterval(pacer);
     pacer = undefined;
     queue = [];
@@ -329,7 +359,46 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     dialogue =
       deps.dialogue?.(setup, { lastCallAt: context.lastCallAt }) ?? scriptedDialogue(createReceptionist(setup));
     hints = [context.name, deps.settings.ownerName].filter((n): n is string => Boolean(n));
+    if (deps.engines.live) void openLive(deps.engines.live);
     await speak([dialogue.greeting()]);
+  }
+
+  /** The live recogniser for this call; the greeting plays meanwhile. */
+  async function openLive(engine: LiveRecognizer) {
+    const down = (err: Error) => {
+      if (liveDown) return;
+      liveDown = true;
+      live = undefined;
+      deps.log.warn('receptionist: live speech recognition failed; the local engine answers', {
+        error: err.message.slice(0, 200),
+      });
+      // The utterance waiting for its words is recognised here at once.
+      if (waiting) {
+        clearTimeout(waiting.timer);
+        const w = waiting;
+        waiting = undefined;
+        w.run();
+      }
+    };
+    try {
+      const stream = await engine.open({
+        hints,
+        onFinal: (text) => {
+          if (finished || liveDown) return;
+          if (waiting) clearTimeout(waiting.timer);
+          waiting = undefined;
+          const since = endpointer.lastSpeech();
+          liveAnswered = since;
+          const spokenMs = Math.max(0, Math.round(since - speechStartedAt));
+          work = work.then(() => respond(text, since, spokenMs)).catch(() => undefined);
+        },
+        onError: down,
+      });
+      if (finished) stream.close();
+      else if (!liveDown) live = stream;
+    } catch (err) {
+      down(err as Error);
+    }
   }
 
   function onMedia(media: { track?: string; payload?: string }) {
@@ -338,11 +407,32 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     if (carry.length > 0) bytes = Buffer.concat([carry, bytes]);
     let at = 0;
     for (; at + FRAME_BYTES <= bytes.length; at += FRAME_BYTES) {
-      for (const e of endpointer.push(bytes.subarray(at, at + FRAME_BYTES), now())) {
+      const frame = bytes.subarray(at, at + FRAME_BYTES);
+      live?.send(frame);
+      for (const e of endpointer.push(frame, now())) {
+        if (e.type === 'start') speechStartedAt = now();
         if (e.type === 'confirmed') bargeIn();
         if (e.type === 'end' && e.speechMs >= 200) {
           const { audio, lastSpeechAt } = e;
-          work = work.then(() => onUtterance(audio, lastSpeechAt)).catch(() => undefined);
+          const run = () => {
+            work = work.then(() => onUtterance(audio, lastSpeechAt)).catch(() => undefined);
+          };
+          if (liveDown) run();
+          else if (liveAnswered !== lastSpeechAt) {
+            // The live recogniser has not answered this utterance yet: it gets a little longer
+            // (one still waiting from before is recognised here now).
+            if (waiting) {
+              clearTimeout(waiting.timer);
+              waiting.run();
+            }
+            waiting = {
+              run,
+              timer: setTimeout(() => {
+                waiting = undefined;
+                run();
+              }, LIVE_GRACE_MS),
+            };
+          }
         }
       }
     }

@@ -7,6 +7,10 @@
  * audio's hash (`speak`), else a stock one.
  */
 import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { muLawDecode } from '../../../platform/audio.js';
 import { EMBEDDING_DIM } from '../../../contract/embeddings.js';
 import { createLocalEmbeddings } from '../embeddings/local.js';
 import { createLocalLanguage } from '../language/local.js';
@@ -18,61 +22,185 @@ const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 export interface FakeDeepgram extends FakeServer {
   /** What the fake "hears" in this audio: one utterance per line, channel 0 = caller. */
   speak(audio: Buffer, lines: { channel: number; text: string }[]): void;
+  /** The live sockets opened so far: their query parameters and headers. */
+  live: { query: URLSearchParams; headers: IncomingMessage['headers'] }[];
+  /** Refuse the next live socket with this HTTP status (once). */
+  refuseNextLive(status: number): void;
 }
 
-export async function startFakeDeepgram(): Promise<FakeDeepgram> {
-  const scripts = new Map<string, { channel: number; text: string }[]>();
-  const server = await startFakeServer('deepgram', async (req) => {
-    if (req.method !== 'POST' || req.path !== '/v1/listen')
-      return { status: 404, body: JSON.stringify({ err_code: 'NOT_FOUND' }) };
-    if (!/^Token \S+/.test(String(req.headers.authorization)))
-      return { status: 401, body: JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.' }) };
-    const lines = scripts.get(sha(req.body)) ?? [
-      { channel: 0, text: 'Hi, this is a caller the fake Deepgram did not expect.' },
-      { channel: 1, text: 'Thanks for calling, I will get back to you tomorrow.' },
-    ];
-    let t = 0;
-    const utterances = lines.map((l) => {
-      const dur = Math.max(1, l.text.split(/\s+/).length * 0.35);
-      const u = {
-        start: t,
-        end: t + dur,
-        confidence: 0.95,
-        channel: l.channel,
-        transcript: l.text,
-        words: [],
-        speaker: l.channel,
-        id: `${t}`,
-      };
-      t += dur + 0.2;
-      return u;
+export interface FakeDeepgramOptions {
+  /**
+   * What the live socket "hears" as the `n`-th utterance (from 0) of the `call`-th socket (from 0):
+   * the fake finds utterances by their energy, it cannot recognise words.
+   */
+  hear?: (n: number, call: number) => string;
+  /** Added after the endpointing silence before the final result is sent (Deepgram's own time). */
+  finalLatencyMs?: number;
+}
+
+/** dBFS of a µ-law frame. */
+function levelOf(frame: Buffer): number {
+  let sum = 0;
+  for (const b of frame) {
+    const s = muLawDecode(b);
+    sum += s * s;
+  }
+  const rms = Math.sqrt(sum / Math.max(1, frame.length));
+  return rms <= 1 ? -100 : 20 * Math.log10(rms / 32768);
+}
+
+/**
+ * Deepgram's live protocol on `/v1/listen`: binary audio in (mulaw 8 kHz as the query says),
+ * `Results` out (an interim result while the caller talks, then `is_final` + `speech_final` once
+ * `endpointing` ms of silence followed speech), `UtteranceEnd`, `Metadata` on `CloseStream`.
+ */
+function liveListen(o: FakeDeepgramOptions, state: { calls: number; refuse?: number; live: FakeDeepgram['live'] }) {
+  const wss = new WebSocketServer({ noServer: true });
+  const clients = new Set<WebSocket>();
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const refuse = (status: number) => socket.end(`HTTP/1.1 ${status} Refused\r\nContent-Length: 0\r\n\r\n`);
+    if (url.pathname !== '/v1/listen') return refuse(404);
+    if (!/^Token \S+/.test(String(req.headers.authorization))) return refuse(401);
+    if (state.refuse) {
+      const status = state.refuse;
+      state.refuse = undefined;
+      return refuse(status);
+    }
+    if (url.searchParams.get('encoding') !== 'mulaw' || url.searchParams.get('sample_rate') !== '8000')
+      return refuse(400);
+    state.live.push({ query: url.searchParams, headers: req.headers });
+    const call = state.calls++;
+    const endpointing = Number(url.searchParams.get('endpointing') ?? 10);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      clients.add(ws);
+      ws.on('close', () => clients.delete(ws));
+      let utterance = 0;
+      let audioMs = 0;
+      let speechMs = 0;
+      let silentMs = 0;
+      let speechStart = 0;
+      let pending: Buffer = Buffer.alloc(0);
+      const timers = new Set<NodeJS.Timeout>();
+      const send = (m: object) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(m));
+      const results = (text: string, final: boolean, start: number) => ({
+        type: 'Results',
+        channel_index: [0, 1],
+        duration: (audioMs - start) / 1000,
+        start: start / 1000,
+        is_final: final,
+        speech_final: final,
+        channel: { alternatives: [{ transcript: text, confidence: 0.98, words: [] }] },
+        metadata: { request_id: 'fake', model_info: { name: 'nova-3' } },
+        from_finalize: false,
+      });
+      ws.on('message', (data, binary) => {
+        if (!binary) {
+          const m = JSON.parse(String(data)) as { type?: string };
+          if (m.type === 'CloseStream') {
+            send({ type: 'Metadata', duration: audioMs / 1000, channels: 1, request_id: 'fake' });
+            ws.close(1000);
+          }
+          return;
+        }
+        pending = Buffer.concat([pending, data as Buffer]);
+        while (pending.length >= 160) {
+          const frame = pending.subarray(0, 160);
+          pending = pending.subarray(160);
+          audioMs += 20;
+          if (levelOf(frame) > -45) {
+            if (speechMs === 0) speechStart = audioMs - 20;
+            speechMs += 20;
+            silentMs = 0;
+            if (speechMs === 400) send(results('…', false, speechStart));
+          } else if (speechMs > 0) {
+            silentMs += 20;
+            if (silentMs >= endpointing) {
+              const text = (o.hear ?? (() => 'I would like to leave a message.'))(utterance++, call);
+              const start = speechStart;
+              speechMs = 0;
+              silentMs = 0;
+              const t = setTimeout(() => {
+                timers.delete(t);
+                send(results(text, true, start));
+              }, o.finalLatencyMs ?? 0);
+              timers.add(t);
+            }
+          }
+        }
+      });
+      ws.on('close', () => timers.forEach(clearTimeout));
     });
-    const channels = [0, 1].map((ch) => ({
-      alternatives: [
-        {
-          transcript: lines
-            .filter((l) => l.channel === ch)
-            .map((l) => l.text)
-            .join(' '),
+  };
+  return { upgrade, close: () => clients.forEach((c) => c.terminate()) };
+}
+
+export async function startFakeDeepgram(o: FakeDeepgramOptions = {}): Promise<FakeDeepgram> {
+  const scripts = new Map<string, { channel: number; text: string }[]>();
+  const state: { calls: number; refuse?: number; live: FakeDeepgram['live'] } = { calls: 0, live: [] };
+  const live = liveListen(o, state);
+  const server = await startFakeServer(
+    'deepgram',
+    async (req) => {
+      if (req.method !== 'POST' || req.path !== '/v1/listen')
+        return { status: 404, body: JSON.stringify({ err_code: 'NOT_FOUND' }) };
+      if (!/^Token \S+/.test(String(req.headers.authorization)))
+        return { status: 401, body: JSON.stringify({ err_code: 'INVALID_AUTH', err_msg: 'Invalid credentials.' }) };
+      const lines = scripts.get(sha(req.body)) ?? [
+        { channel: 0, text: 'Hi, this is a caller the fake Deepgram did not expect.' },
+        { channel: 1, text: 'Thanks for calling, I will get back to you tomorrow.' },
+      ];
+      let t = 0;
+      const utterances = lines.map((l) => {
+        const dur = Math.max(1, l.text.split(/\s+/).length * 0.35);
+        const u = {
+          start: t,
+          end: t + dur,
           confidence: 0.95,
+          channel: l.channel,
+          transcript: l.text,
           words: [],
+          speaker: l.channel,
+          id: `${t}`,
+        };
+        t += dur + 0.2;
+        return u;
+      });
+      const channels = [0, 1].map((ch) => ({
+        alternatives: [
+          {
+            transcript: lines
+              .filter((l) => l.channel === ch)
+              .map((l) => l.text)
+              .join(' '),
+            confidence: 0.95,
+            words: [],
+          },
+        ],
+      }));
+      const body = {
+        metadata: {
+          request_id: sha(req.body).slice(0, 32),
+          created: new Date().toISOString(),
+          duration: t,
+          channels: 2,
+          models: ['nova-3'],
         },
-      ],
-    }));
-    const body = {
-      metadata: {
-        request_id: sha(req.body).slice(0, 32),
-        created: new Date().toISOString(),
-        duration: t,
-        channels: 2,
-        models: ['nova-3'],
-      },
-      results: { channels, utterances },
-    };
-    return { body: JSON.stringify(body) };
-  });
+        results: { channels, utterances },
+      };
+      return { body: JSON.stringify(body) };
+    },
+    live.upgrade,
+  );
+  const close = server.close;
   return Object.assign(server, {
     speak: (audio: Buffer, lines: { channel: number; text: string }[]) => void scripts.set(sha(audio), lines),
+    live: state.live,
+    refuseNextLive: (status: number) => void (state.refuse = status),
+    close: async () => {
+      live.close();
+      await close();
+    },
   });
 }
 
@@ -289,8 +417,9 @@ export async function startFakeEmbeddings(o: { canned?: boolean } = {}): Promise
 }
 
 /** ElevenLabs text-to-speech: POST /v1/text-to-speech/{voice_id} answers audio/mpeg bytes. */
-export async function startFakeElevenLabs(): Promise<FakeServer> {
+export async function startFakeElevenLabs(o: { firstAudioMs?: number } = {}): Promise<FakeServer> {
   return startFakeServer('elevenlabs', async (req) => {
+    if (o.firstAudioMs) await sleep(o.firstAudioMs);
     const m = /^\/v1\/text-to-speech\/([^/]+)(\/stream)?$/.exec(req.path);
     if (req.method !== 'POST' || !m) return { status: 404, body: JSON.stringify({ detail: { status: 'not_found' } }) };
     if (!req.headers['xi-api-key'])

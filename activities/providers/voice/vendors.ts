@@ -4,13 +4,10 @@
  * outage never leaves a caller in silence).
  * - ElevenLabs (official SDK): `textToSpeech.stream` with `eleven_flash_v2_5` and `ulaw_8000`, the
  *   bytes Telnyx's PCMU stream takes as they are.
- * - Deepgram (official SDK, through the speech adapter): each VAD-cut utterance as one request
- *   (`nova-3`). Deepgram's live socket is not used yet.
+ * Deepgram's live socket is `deepgram-live.ts` (its fallback is the session's, per utterance).
  */
 import { ElevenLabsClient } from '@elevenlabs/elevenlabs-js';
-import { muLawWavOf } from '../../../platform/audio.js';
 import { ProviderError, toProviderError } from '../errors.js';
-import type { SpeechToTextPort } from '../speech/port.js';
 import type { PhoneVoice, UtteranceRecognizer } from './port.js';
 
 export function createElevenLabsPhoneVoice(o: { apiKey: string; baseUrl?: string; voiceId: string }): PhoneVoice {
@@ -38,18 +35,6 @@ export function createElevenLabsPhoneVoice(o: { apiKey: string; baseUrl?: string
       const audio = Buffer.concat(chunks);
       if (audio.length < 160) throw new ProviderError('elevenlabs: no audio', true, 'elevenlabs');
       return audio;
-    },
-    warm: async () => undefined,
-    close: async () => undefined,
-  };
-}
-
-export function createDeepgramRecognizer(speech: SpeechToTextPort): UtteranceRecognizer {
-  return {
-    name: `deepgram`,
-    async recognize(mulaw) {
-      const t = await speech.transcribe({ audio: muLawWavOf(mulaw), contentType: 'audio/wav', channels: 1 });
-      return t.text;
     },
     warm: async () => undefined,
     close: async () => undefined,
