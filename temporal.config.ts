@@ -128,6 +128,13 @@ export const CALL_STRAGGLER_WINDOW_PATCH = 'call-straggler-window';
  * caller talked to the live receptionist goes through summarize, sentiment and embed on what was said.
  */
 export const CALL_CONVERSATION_PATCH = 'call-conversation-transcript';
+/**
+ * patched() id of the receptionist's end: an answered call without a recording whose conversation
+ * started waits (bounded) for the receptionist's `ended` milestone before reading the conversation.
+ */
+export const CALL_RECEPTIONIST_END_PATCH = 'call-receptionist-end';
+/** How long a call's pipeline waits for the receptionist to finish storing its conversation. */
+export const RECEPTIONIST_END_WAIT_MS = 30_000;
 /** patched() id of erasure's first step: listing the erased calls and texts so nothing recreates them. */
 export const FORGET_SUPPRESS_PATCH = 'forget-suppress-first';
 /** patched() id of the message workflow's database steps as local activities. */

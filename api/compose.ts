@@ -23,10 +23,7 @@ import { createFliteVoice, createLocalRecognizer } from '../activities/providers
 import { createAnthropicAnswerWriter } from '../activities/providers/language/anthropic-answers.js';
 import { createClaudeConversation } from '../activities/providers/voice/claude.js';
 import { createDeepgramLive } from '../activities/providers/voice/deepgram-live.js';
-import {
-  createElevenLabsPhoneVoice,
-  withFallback,
-} from '../activities/providers/voice/vendors.js';
+import { createElevenLabsPhoneVoice, withFallback } from '../activities/providers/voice/vendors.js';
 import { createVoiceService, type VoiceService } from './voice/service.js';
 import { createInboxRelay } from './webhooks/telnyx/relay.js';
 import type { WorkflowGateway } from '../temporal/gateway.js';
@@ -47,7 +44,7 @@ export interface ApiParts {
  * The receptionist's engines in this process: Whisper tiny.en on utterances (its own engine child,
  * apart from the pipeline's, so a long recording never delays a caller) and Flite's 8 kHz voice.
  */
-function createReceptionistService(config: Config, parts: ApiParts): VoiceService {
+export function createReceptionistService(config: Config, parts: ApiParts): VoiceService {
   const localRecognizer = createLocalRecognizer(
     createLocalSpeech({
       workDir: path.join(config.dataDir, 'voice-work'),
@@ -84,6 +81,7 @@ function createReceptionistService(config: Config, parts: ApiParts): VoiceServic
           )
         : flite,
     },
+    milestone: milestoneSignals(parts),
     conversation: anthropic.apiKey
       ? createClaudeConversation({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, model: anthropic.model })
       : undefined,
@@ -94,6 +92,37 @@ function createReceptionistService(config: Config, parts: ApiParts): VoiceServic
       endpointSilenceMs: config.receptionist.endpointSilenceMs,
     },
   });
+}
+
+/**
+ * The receptionist's milestones to each call's workflow, in order per call, each retried a few times
+ * while Temporal is away (the conversation itself is in the database; the workflow's wait for the
+ * end is bounded, so a milestone that never arrives delays the pipeline, never loses the call).
+ */
+function milestoneSignals(parts: ApiParts): NonNullable<Parameters<typeof createVoiceService>[0]['milestone']> {
+  const chains = new Map<string, Promise<void>>();
+  return (callSessionId, m) => {
+    const send = async () => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await parts.gateway.signalReceptionist(callSessionId, m);
+          return;
+        } catch (err) {
+          if (attempt >= 4) {
+            parts.log.warn('receptionist: the call workflow did not take a milestone', {
+              milestone: m.kind,
+              error: (err as Error).name,
+            });
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+        }
+      }
+    };
+    const next = (chains.get(callSessionId) ?? Promise.resolve()).then(send);
+    chains.set(callSessionId, next);
+    if (m.kind === 'ended') void next.then(() => chains.get(callSessionId) === next && chains.delete(callSessionId));
+  };
 }
 
 /** /ready's line for the receptionist: warms its engines (the model loads once) and names them. */

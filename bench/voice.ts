@@ -5,9 +5,10 @@
  * - floor: the same loop, socket, endpointing, dialogue and pacing with engines that answer at once
  *   (the recogniser knows each utterance's words, the voice returns silence of the right length);
  * - local: Whisper tiny.en on utterances and Flite's 8 kHz voice, one call at a time;
- * - modelled vendors: the floor's engines behind the latencies the vendors are expected to add
- *   (Deepgram's final 300 ms, Claude's first sentence 400 ms, ElevenLabs' first audio 150 ms);
- *   not the vendors themselves, nor their fakes over the wire;
+ * - vendor fakes: Deepgram's live socket, Claude streamed with its tools and ElevenLabs, each through
+ *   its SDK against its fake over the wire, first with no added latency (their floor), then with
+ *   the vendors' expected latencies (Deepgram's final 300 ms after the last speech, which is its
+ *   endpointing; Claude's first token 400 ms; ElevenLabs' first audio 150 ms);
  * - local ×N: N simultaneous calls (`--concurrent`, default 4).
  * Each call is a four-turn conversation with an unknown caller (name, subject, time, confirmation);
  * `--calls` per phase (default 8, so 32 turns). Also CPU per call-minute (this process and its
@@ -25,7 +26,13 @@ import { createLocalSpeech } from '../activities/providers/speech/local.js';
 import { createFliteVoice, createLocalRecognizer } from '../activities/providers/voice/local.js';
 import type { PhoneVoice, UtteranceRecognizer } from '../activities/providers/voice/port.js';
 import { createVoiceService } from '../api/voice/service.js';
+import { CALLER_LINES, claudeSideOfTheCall } from '../fixtures/receptionist-call.js';
 import { telephoneSpeech } from '../fixtures/speech.js';
+import { startFakeAnthropic, startFakeDeepgram, startFakeElevenLabs } from '../activities/providers/fakes/vendors.js';
+import { createClaudeConversation } from '../activities/providers/voice/claude.js';
+import { createDeepgramLive } from '../activities/providers/voice/deepgram-live.js';
+import { createElevenLabsPhoneVoice } from '../activities/providers/voice/vendors.js';
+import type { ConversationModel, LiveRecognizer } from '../activities/providers/voice/port.js';
 import { dialStream } from '../fixtures/stream-caller.js';
 import { encodeMuLaw } from '../platform/audio.js';
 import { silentLog } from '../platform/logger.js';
@@ -35,12 +42,7 @@ const callsPerPhase = arg('calls', 8);
 const concurrent = arg('concurrent', 4);
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-const SCRIPT = [
-  'This is Priya Patel.',
-  'It is about the invoice for March.',
-  'Tomorrow at ten in the morning.',
-  'Yes, that is right.',
-];
+const SCRIPT = CALLER_LINES;
 
 /** CPU ticks and resident memory of this process and every process below it, from /proc. */
 function tree(): { cpuMs: number; rssMb: number } {
@@ -96,11 +98,14 @@ const instant: { recognizer: UtteranceRecognizer; voice: PhoneVoice } = {
   },
 };
 
-async function phase(name: string, engines: typeof instant, parallel: number) {
+type Engines = typeof instant & { live?: LiveRecognizer };
+
+async function phase(name: string, engines: Engines, parallel: number, conversation?: ConversationModel) {
   const service = createVoiceService({
     db,
     log: silentLog,
     engines,
+    conversation,
     settings: { ownerName: 'Marco', timeZone: 'America/Chicago', maxCallMs: 600_000, endpointSilenceMs: 600 },
   });
   await service.warm();
@@ -178,20 +183,51 @@ const local = () => ({
   recognizer: createLocalRecognizer(createLocalSpeech({ workDir, concurrency: 2 })),
   voice: createFliteVoice(),
 });
-/** Instant engines behind the latencies the issue names for the vendors (over the wire, not measured here). */
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const modelledVendors: typeof instant = {
-  // Deepgram's final transcript 300 ms after the utterance, then Claude's first sentence 400 ms later.
-  recognizer: {
-    ...instant.recognizer,
-    recognize: async (a, h) => (await delay(700), instant.recognizer.recognize(a, h)),
-  },
-  // ElevenLabs' first audio 150 ms after the text.
-  voice: { ...instant.voice, synthesize: async (t) => (await delay(150), instant.voice.synthesize(t)) },
-};
+/**
+ * The vendors' adapters (official SDKs) against their fakes over the wire: Deepgram's live socket
+ * (endpointing 300 ms of silence, then `finalMs` before the final result), Claude streamed
+ * (`firstTokenMs` to its first event, 15 ms between words) and ElevenLabs (`firstAudioMs`).
+ */
+async function vendorFakes(o: { finalMs: number; firstTokenMs: number; tokenMs: number; firstAudioMs: number }) {
+  const deepgram = await startFakeDeepgram({ hear: (n) => SCRIPT[n] ?? '', finalLatencyMs: o.finalMs });
+  const claude = await startFakeAnthropic({
+    converse: claudeSideOfTheCall,
+    firstTokenMs: o.firstTokenMs,
+    tokenMs: o.tokenMs,
+  });
+  const eleven = await startFakeElevenLabs({ firstAudioMs: o.firstAudioMs });
+  return {
+    engines: {
+      ...instant,
+      live: createDeepgramLive({ apiKey: 'bench', baseUrl: deepgram.url, model: 'nova-3', endpointingMs: 300 }),
+      voice: createElevenLabsPhoneVoice({ apiKey: 'bench', baseUrl: eleven.url, voiceId: 'bench' }),
+    },
+    conversation: createClaudeConversation({ apiKey: 'bench', baseUrl: claude.url, model: 'claude-haiku-4-5' }),
+    close: () => Promise.all([deepgram.close(), claude.close(), eleven.close()]),
+  };
+}
+async function vendorPhase(name: string, latencies: Parameters<typeof vendorFakes>[0]) {
+  const v = await vendorFakes(latencies);
+  try {
+    return await phase(name, v.engines, 1, v.conversation);
+  } finally {
+    await v.close();
+  }
+}
 const results = [
   await phase('floor (instant engines)', instant, 1),
-  await phase('vendor latencies modelled (STT 300 + reply 400 + TTS 150 ms)', modelledVendors, 1),
+  await vendorPhase('vendor fakes, no added latency (their floor: endpointing 300 ms)', {
+    finalMs: 0,
+    firstTokenMs: 0,
+    tokenMs: 0,
+    firstAudioMs: 0,
+  }),
+  await vendorPhase('vendor fakes (Deepgram final 300 ms after speech, Claude first token 400 ms, ElevenLabs 150 ms)', {
+    finalMs: 0,
+    firstTokenMs: 400,
+    tokenMs: 15,
+    firstAudioMs: 150,
+  }),
   await phase('local (whisper tiny.en + flite)', local(), 1),
   await phase(`local, ${concurrent} simultaneous calls`, local(), concurrent),
 ];

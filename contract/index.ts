@@ -54,6 +54,20 @@ export interface CallProgress {
   phoneRecordId?: string;
   /** Once finished: `ok`, `degraded` (a later stage failed) or `failed` (no transcript from its audio). */
   outcome?: 'ok' | 'degraded' | 'failed';
+  /** The live receptionist's milestones on this call, in order (`started` … `ended:<result>`). */
+  receptionist?: string[];
+}
+
+/**
+ * A milestone of the live receptionist's conversation, signalled to the call's workflow by the API
+ * process holding the stream (never per utterance; no words, names or numbers: those stay in the
+ * database). `ended` carries how the conversation ended.
+ */
+export interface ReceptionistMilestone {
+  kind: 'started' | 'message_taken' | 'callback_booked' | 'transfer_requested' | 'ended';
+  /** Since the stream started. */
+  atMs: number;
+  result?: 'message_taken' | 'callback_booked' | 'transfer_requested' | 'caller_hung_up' | 'time_limit' | 'dropped';
 }
 
 /** The call workflow's input (`callWorkflow`): how a run of a call starts. */

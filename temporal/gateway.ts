@@ -5,6 +5,7 @@ import {
   ScheduleOverlapPolicy,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
   type Client,
 } from '@temporalio/client';
 import { maskPhone } from '../platform/phone.js';
@@ -16,12 +17,13 @@ import {
   searchAttributes,
 } from '../temporal.config.js';
 import type { ForgetSubject } from '../db/queries/forget.js';
-import { callEventSignal, messageEventSignal } from '../workflows/signals.js';
+import { callEventSignal, messageEventSignal, receptionistSignal } from '../workflows/signals.js';
 import type {
   CallEvent,
   CallWorkflowInput,
   DigestResult,
   MessageEvent,
+  ReceptionistMilestone,
   RemindersResult,
   SyncResult,
 } from '../contract/index.js';
@@ -35,6 +37,11 @@ export interface WorkflowGateway {
    */
   reopenCall(event: CallEvent, phoneRecordId: string): Promise<void>;
   deliverMessageEvent(event: MessageEvent): Promise<'accepted' | 'closed'>;
+  /**
+   * A milestone of the receptionist's conversation to the call's open run; 'closed' when no run of
+   * the call is open (the conversation is in the database either way).
+   */
+  signalReceptionist(callSessionId: string, milestone: ReceptionistMilestone): Promise<'accepted' | 'closed'>;
   startReprocess(input: { callSessionId: string; phoneRecordId: string; requestId: string }): Promise<string>;
   /** Start reconciliation against Telnyx's detail records; waits up to `waitMs` for its result. */
   syncCallHistory(input: {
@@ -135,6 +142,17 @@ export function createWorkflowGateway(client: Client, taskQueue: string, o: Gate
         { callSessionId: event.callSessionId, reopenPhoneRecordId: phoneRecordId },
         WorkflowIdReusePolicy.ALLOW_DUPLICATE,
       );
+    },
+    async signalReceptionist(callSessionId, milestone) {
+      try {
+        await within(DELIVERY_TEMPORAL_DEADLINE_MS, () =>
+          client.workflow.getHandle(callWorkflowId(callSessionId)).signal(receptionistSignal, milestone),
+        );
+        return 'accepted';
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return 'closed';
+        throw err;
+      }
     },
     async deliverMessageEvent(event) {
       try {

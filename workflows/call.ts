@@ -19,6 +19,8 @@ import {
   activityProfiles,
   callTimeouts,
   CALL_CONVERSATION_PATCH,
+  CALL_RECEPTIONIST_END_PATCH,
+  RECEPTIONIST_END_WAIT_MS,
   CALL_LATE_CONTACT_PATCH,
   CALL_SETTLE_OUTCOME_PATCH,
   CALL_STAGE_MARKS_PATCH,
@@ -27,7 +29,7 @@ import {
   localActivityProfiles,
   searchAttributes,
 } from '../temporal.config.js';
-import { callEventSignal, getCallProgressQuery } from './signals.js';
+import { callEventSignal, getCallProgressQuery, receptionistSignal } from './signals.js';
 import type {
   CallEvent,
   CallProgress,
@@ -146,6 +148,9 @@ async function openRun(input: CallWorkflowInput): Promise<CallRun> {
     run.progress.duplicatesIgnored = run.state.duplicatesIgnored;
   });
   setHandler(getCallProgressQuery, () => run.progress);
+  setHandler(receptionistSignal, (m) => {
+    run.progress.receptionist = [...(run.progress.receptionist ?? []), m.result ? `${m.kind}:${m.result}` : m.kind];
+  });
   for (const event of input.initialEvents ?? []) {
     if (event.callSessionId === input.callSessionId && applyEvent(run.state, event)) run.dirty = true;
   }
@@ -298,7 +303,12 @@ function finish(run: CallRun) {
     { key: searchAttributes.callOutcome, value: outcome },
     { key: searchAttributes.failedStages, value: failed },
   ]);
-  setCurrentDetails(`${run.details}; outcome ${outcome}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}`);
+  const receptionist = progress.receptionist?.at(-1);
+  setCurrentDetails(
+    `${run.details}; outcome ${outcome}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}${
+      receptionist ? `; receptionist ${receptionist.replace(/^ended:/, '')}` : ''
+    }`,
+  );
 }
 
 const pathEvents = new Set<CallEvent['type']>(['call.answered', 'call.recording.saved', 'call.recording.error']);
@@ -340,6 +350,10 @@ function pipelineStages(db: typeof remoteDb, phoneRecordId: string, progress: Ca
       if (!plan.run) {
         // No recording, but the caller may have talked to the receptionist: what was said is the transcript.
         if (snap.status === 'completed' && patched(CALL_CONVERSATION_PATCH)) {
+          // A conversation still under way stores its last turns when it ends: wait for that (bounded).
+          const milestones = () => progress.receptionist ?? [];
+          if (milestones().includes('started') && patched(CALL_RECEPTIONIST_END_PATCH))
+            await condition(() => milestones().some((m) => m.startsWith('ended')), RECEPTIONIST_END_WAIT_MS);
           let turns = 0;
           const read = await stage('transcribe', async () => {
             turns = (await stt.conversationStage({ phoneRecordId })).turns;

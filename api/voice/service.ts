@@ -23,7 +23,7 @@ import { newStreamToken, streamTokenHash } from '../../platform/tokens.js';
 import type { ConversationModel } from '../../activities/providers/voice/port.js';
 import { createClaudeDialogue } from './claude-dialogue.js';
 import { createReceptionist } from './receptionist.js';
-import { startVoiceSession, type VoiceEngines, type VoiceSettings } from './session.js';
+import { startVoiceSession, type SessionDeps, type VoiceEngines, type VoiceSettings } from './session.js';
 
 export const STREAM_PATH = '/api/voice/telnyx-stream';
 const MAX_FRAME_BYTES = 64 * 1024;
@@ -54,8 +54,10 @@ export function createVoiceService(deps: {
   settings: VoiceSettings;
   /** Claude as the conversation (the offline dialogue answers any turn it fails). */
   conversation?: ConversationModel;
+  /** Signals the call's workflow (compose: the gateway, retried while Temporal is away). */
+  milestone?: SessionDeps['milestone'];
 }): VoiceService {
-  const { db, log, engines, settings, conversation } = deps;
+  const { db, log, engines, settings, conversation, milestone } = deps;
   const dialogue = conversation
     ? (setup: Parameters<typeof createClaudeDialogue>[0]['setup'], known: { lastCallAt?: Date }) =>
         createClaudeDialogue({
@@ -115,7 +117,7 @@ export function createVoiceService(deps: {
       sockets.add(ws);
       let window = Date.now();
       let frames = 0;
-      const session = startVoiceSession({ db, log, engines, settings, speech, dialogue }, row, {
+      const session = startVoiceSession({ db, log, engines, settings, speech, dialogue, milestone }, row, {
         send: (message) => ws.readyState === ws.OPEN && ws.send(JSON.stringify(message)),
         close: (code, reason) => ws.close(code, reason),
       });

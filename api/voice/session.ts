@@ -25,6 +25,7 @@ import type {
   UtteranceRecognizer,
 } from '../../activities/providers/voice/port.js';
 import { FRAME_BYTES } from '../../platform/audio.js';
+import type { ReceptionistMilestone } from '../../contract/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { voiceSessionsEnded, voiceTurnLatency } from '../../platform/metrics.js';
 import { createEndpointer } from './endpointer.js';
@@ -59,6 +60,8 @@ export interface SessionDeps {
   settings: VoiceSettings;
   /** Synthesised audio by text, cached (the greeting and fixed prompts are rendered once). */
   speech: (text: string) => Promise<Buffer>;
+  /** Tells the call's workflow where the conversation is (started, message taken, …, ended). */
+  milestone?: (callSessionId: string, m: ReceptionistMilestone) => void;
   /** The conversation for a call (Claude when configured); the offline dialogue when absent. */
   dialogue?: (setup: ReceptionistSetup, known: { lastCallAt?: Date }) => Dialogue;
   now?: () => number;
@@ -258,8 +261,10 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     let end: 'done' | 'transfer' | undefined;
     try {
       for await (const e of dialogue!.hear(text, controller.signal)) {
-        if (e.type === 'milestone') milestones = [...milestones, e.milestone];
-        else if (e.type === 'end') end = e.end;
+        if (e.type === 'milestone') {
+          milestones = [...milestones, e.milestone];
+          deps.milestone?.(row.callSessionId, { kind: e.milestone.kind, atMs: ms() });
+        } else if (e.type === 'end') end = e.end;
         else if (reply.gen !== generation)
           break; // spoken over: the rest is not said
         else reply.add(e.text);
@@ -310,6 +315,8 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     }
     await store('outcome', () => endVoiceSession(deps.db, row.id, outcome));
     voiceSessionsEnded.inc({ outcome: outcome.result });
+    // After the outcome is stored: the workflow then reads the whole conversation.
+    deps.milestone?.(row.callSessionId, { kind: 'ended', atMs: ms(), result: outcome.result });
     if (closed) return stopPlayback();
     // Hang up once the goodbye has played (the TeXML document goes on to its hangup).
     setTimeout(
@@ -347,6 +354,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     if (f && (f.encoding !== 'PCMU' || Number(f.sample_rate ?? 8000) !== 8000))
       return io.close(1003, 'PCMU at 8000 Hz expected');
     started = true;
+    deps.milestone?.(row.callSessionId, { kind: 'started', atMs: ms() });
     const context = await receptionistContext(deps.db, row.contactId, new Date(), { callSessionId: row.callSessionId });
     const setup: ReceptionistSetup = {
       ownerName: deps.settings.ownerName,

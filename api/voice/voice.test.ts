@@ -15,6 +15,8 @@ import { telephoneSpeech } from '../../fixtures/speech.js';
 import { dialStream } from '../../fixtures/stream-caller.js';
 import { encodeMuLaw } from '../../platform/audio.js';
 import { eventually } from '../../test/product.js';
+import { callWorkflowId } from '../../temporal.config.js';
+import { getCallProgressQuery } from '../../workflows/signals.js';
 import { startStack, type Stack } from '../../test/stack.js';
 
 let stack: Stack;
@@ -154,6 +156,10 @@ describe('the live receptionist', () => {
       session!.turns.map((t) => t.speaker),
     );
     expect(call!.summary).toMatch(/^Dana Whitfield called about the roof estimate\./);
+    // The call's workflow heard the conversation's milestones (and waited for its end to read it).
+    const client = await stack.delivered();
+    const progress = await client.workflow.getHandle(callWorkflowId(sid)).query(getCallProgressQuery);
+    expect(progress.receptionist).toEqual(['started', 'callback_booked', 'message_taken', 'ended:callback_booked']);
     // The message is the receptionist's task; the conversation adds no tasks of its own.
     const made = await stack.database.db.select().from(tasks).where(eq(tasks.phoneRecordId, call!.id));
     expect(made.filter((t) => t.source === 'action_item')).toEqual([]);
