@@ -150,7 +150,7 @@ describe('npm start, as a user starts it', { timeout: 600_000 }, () => {
     for (const plan of plans.filter((p) => p.answered)) {
       const r = await api.get(`/api/phone-records/${records.get(plan.callSessionId).id}`);
       // What was said, word for word within the goal, each party on its own channel.
-      expect(wer(plan.text!, r.transcript)).toBeLessThanOrEqual(0.15);
+      expect(wer(plan.text!, r.transcript), `heard: ${r.transcript}\nsaid: ${plan.text}`).toBeLessThanOrEqual(0.15);
       expect(r.speakerSegments[0].speaker).toBe('caller');
       expect(r.speakerSegments.map((s: { speaker: string }) => s.speaker)).toContain('owner');
       expect(r.summary).toBeTruthy();

@@ -128,7 +128,12 @@ export function keytermsOf(names: readonly ExpectedName[], max = 40): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const n of names) {
-    const full = `${n.first} ${n.last}`.trim();
+    // Only the words of a name that are words: a hint with digits in it ("Caller333") made Whisper
+    // write numbers and stock phrases ("Thank you for watching!") into the call's silences.
+    const full = `${n.first} ${n.last}`
+      .split(/\s+/)
+      .filter((w) => /^\p{L}[\p{L}'’.-]*$/u.test(w))
+      .join(' ');
     if (!full || seen.has(full.toLowerCase())) continue;
     seen.add(full.toLowerCase());
     out.push(full);

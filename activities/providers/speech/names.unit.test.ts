@@ -39,6 +39,18 @@ describe('names heard right', () => {
     ]);
   });
 
+  it('gives only the words of a name as hints: never digits (Whisper then wrote numbers into the silences)', () => {
+    expect(
+      keytermsOf([
+        { first: 'Ada', last: 'Caller333' },
+        { first: 'Sim', last: 'Caller 8265' },
+        { first: 'Sheila', last: "O'Reilly" },
+        { first: '4G', last: 'LTE' },
+        { first: 'Zoë', last: 'Saint-Just' },
+      ]),
+    ).toEqual(['Ada', 'Sim Caller', "Sheila O'Reilly", 'LTE', 'Zoë Saint-Just']);
+  });
+
   it('cuts the hint words Whisper "hears" in trailing silence, and nothing a caller said', () => {
     const names = [dana, priya, { first: 'Sim', last: 'Caller 1660' }, { first: 'Sheila', last: "O'Reilly" }];
     expect(
