@@ -21,6 +21,10 @@ import pg from 'pg';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { callWorkflowId } from '../temporal.config.js';
+import { loadConfig } from '../config.js';
+
+/** The Temporal server's settings the cluster starts with (CLUSTER_TEMPORAL_*), for the results. */
+const temporalTuning = loadConfig('cluster').cluster.temporal;
 import { callEventSignal } from '../workflows/signals.js';
 import { arg, argString, fmt, say } from './lib.js';
 import { startClusterStack } from './cluster-stack.js';
@@ -135,7 +139,7 @@ const results: Record<string, unknown> = {
   rates,
   seconds,
   at: new Date().toISOString(),
-  topology: '2 API, 2 workers, Temporal 1.32.2 (4 shards) on PostgreSQL',
+  topology: `2 API, 2 workers, Temporal 1.32.2 (${temporalTuning.historyShards} shards, ${temporalTuning.shardIOConcurrency} IO lane(s), pool ${temporalTuning.maxConns}, ${temporalTuning.sqlPlugin}) on PostgreSQL`,
 };
 
 /** Wait until every session's workflow has finished. */
