@@ -110,7 +110,28 @@ export const envSchema = z.object({
   TELNYX_PHONE_NUMBER: optionalString,
   TELNYX_MESSAGING_PROFILE_ID: optionalString,
   TELNYX_VOICE: z.string().default('female'),
+  /** The Call Control application the owner's leg is dialled on (ring the owner first). */
+  TELNYX_CONNECTION_ID: optionalString,
   OWNER_PHONE_NUMBER: optionalString,
+  /**
+   * Who rings the owner's phone before the receptionist takes the call (Call Control calls, with
+   * OWNER_PHONE_NUMBER): `off`, `everyone`, `contacts` (callers in the contacts), or `score>=N`
+   * (contacts whose relationship score is at least N, 0-100).
+   */
+  RING_OWNER_FIRST: z
+    .string()
+    .trim()
+    .default('off')
+    .refine((v) => /^(off|everyone|contacts|score>=\d{1,3})$/.test(v), 'must be off, everyone, contacts or score>=N'),
+  /** When ringing first applies, in OWNER_TIMEZONE: `HH:MM-HH:MM` on weekdays (unset: at any time). */
+  RING_OWNER_HOURS: optionalString.pipe(
+    z
+      .string()
+      .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$/, 'must be HH:MM-HH:MM, e.g. 09:00-18:00')
+      .optional(),
+  ),
+  /** How long the owner's phone rings before the receptionist takes the call (Telnyx allows 5-600). */
+  RING_OWNER_SECONDS: z.coerce.number().int().min(5).max(60).default(20),
   OWNER_NAME: z.string().default('the command center'),
   PHONE_DEFAULT_REGION: z
     .string()
@@ -236,6 +257,15 @@ export function loadConfig(role: Role, env: Record<string, string | undefined> =
   if (role !== 'test' && e.API_TOKENS?.split(',').some((t) => t.trim().length > 0 && t.trim().length < 32)) {
     problems.push('API_TOKENS: every token must be at least 32 characters (e.g. `openssl rand -base64 32`)');
   }
+  if (e.RING_OWNER_FIRST !== 'off') {
+    if (!e.OWNER_PHONE_NUMBER) problems.push('OWNER_PHONE_NUMBER: required when RING_OWNER_FIRST is not off');
+    if (e.TELNYX_API_KEY && !e.TELNYX_CONNECTION_ID)
+      problems.push(
+        "TELNYX_CONNECTION_ID: required when RING_OWNER_FIRST is not off (the owner's leg is dialled on it)",
+      );
+    if (e.RECEPTIONIST !== 'on')
+      problems.push('RING_OWNER_FIRST: needs RECEPTIONIST=on (the receptionist takes the call the owner does not)');
+  }
   if (e.TELNYX_PUBLIC_KEY && Buffer.from(e.TELNYX_PUBLIC_KEY, 'base64').length !== 32) {
     problems.push('TELNYX_PUBLIC_KEY: must be the base64 of a raw 32-byte Ed25519 key (Mission Control > Keys)');
   }
@@ -340,6 +370,7 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       messagingProfileId: e.TELNYX_MESSAGING_PROFILE_ID,
       voice: e.TELNYX_VOICE,
       aiServiceHost: e.AI_SERVICE_HOST,
+      connectionId: e.TELNYX_CONNECTION_ID,
     },
     owner: {
       phoneNumber: e.OWNER_PHONE_NUMBER,
@@ -359,6 +390,12 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
         : new URL(e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).origin.replace(/^http/, 'ws'),
       maxCallSeconds: e.VOICE_MAX_CALL_SECONDS,
       endpointSilenceMs: e.VOICE_ENDPOINT_SILENCE_MS,
+      /** Ring the owner first (see RING_OWNER_FIRST): who, when, and for how long. */
+      ringOwner: {
+        rule: e.RING_OWNER_FIRST,
+        hours: e.RING_OWNER_HOURS,
+        seconds: e.RING_OWNER_SECONDS,
+      },
     },
     deepgram: { apiKey: e.DEEPGRAM_API_KEY, baseUrl: e.DEEPGRAM_BASE_URL, model: e.DEEPGRAM_MODEL },
     /** The offline engine: a CTranslate2 Whisper model folder instead of the packaged tiny.en. */

@@ -69,6 +69,21 @@ describe('config', () => {
     expect(() => loadConfig('embedded', { PORT: 'eighty', TELNYX_PUBLIC_KEY: 'short' })).toThrow(/PORT/);
     expect(() => loadConfig('embedded', { TELNYX_PUBLIC_KEY: 'c2hvcnQ=' })).toThrow(/TELNYX_PUBLIC_KEY/);
     expect(() => loadConfig('embedded', { EMBEDDINGS_PROVIDER: 'openai' })).toThrow(/EMBEDDINGS_API_KEY/);
+    expect(() => loadConfig('embedded', { RING_OWNER_FIRST: 'vips' })).toThrow(/RING_OWNER_FIRST/);
+    expect(() => loadConfig('embedded', { RING_OWNER_FIRST: 'contacts' })).toThrow(/OWNER_PHONE_NUMBER/);
+    expect(() =>
+      loadConfig('embedded', { RING_OWNER_FIRST: 'everyone', OWNER_PHONE_NUMBER: '+13125550111', TELNYX_API_KEY: 'k' }),
+    ).toThrow(/TELNYX_CONNECTION_ID/);
+    expect(() =>
+      loadConfig('embedded', { RING_OWNER_FIRST: 'everyone', OWNER_PHONE_NUMBER: '+1312555011', RECEPTIONIST: 'off' }),
+    ).toThrow(/RECEPTIONIST=on/);
+    expect(() => loadConfig('embedded', { RING_OWNER_HOURS: '9-5' })).toThrow(/RING_OWNER_HOURS/);
+    const ring = loadConfig('embedded', {
+      RING_OWNER_FIRST: 'score>=60',
+      RING_OWNER_HOURS: '08:30-17:00',
+      OWNER_PHONE_NUMBER: '+13125550111',
+    }).receptionist.ringOwner;
+    expect(ring).toEqual({ rule: 'score>=60', hours: '08:30-17:00', seconds: 20 });
   });
 
   it('defaults to the local engines and embedded parts', () => {

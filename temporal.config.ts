@@ -135,6 +135,14 @@ export const CALL_CONVERSATION_PATCH = 'call-conversation-transcript';
 export const CALL_RECEPTIONIST_END_PATCH = 'call-receptionist-end';
 /** How long a call's pipeline waits for the receptionist to finish storing its conversation. */
 export const RECEPTIONIST_END_WAIT_MS = 30_000;
+/**
+ * patched() id of ringing the owner first: when the answer says so, the run dials the owner's leg,
+ * follows it by its own events, and bridges the caller to the owner or hands the call to the
+ * receptionist.
+ */
+export const CALL_RING_OWNER_PATCH = 'call-ring-owner';
+/** How long past the ring time the run waits for the owner's leg to say anything before it gives up on it. */
+export const RING_OWNER_GRACE_MS = 15_000;
 /** patched() id of erasure's first step: listing the erased calls and texts so nothing recreates them. */
 export const FORGET_SUPPRESS_PATCH = 'forget-suppress-first';
 /** patched() id of the message workflow's database steps as local activities. */

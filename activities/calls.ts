@@ -1,5 +1,9 @@
 /** Activities that keep the phone record in step with the call workflow. */
-import { createVoiceSession, STREAM_TOKEN_TTL_MS } from '../db/queries/voice.js';
+import { announcingHandOver, createVoiceSession, setVoiceRing, STREAM_TOKEN_TTL_MS } from '../db/queries/voice.js';
+import { eq } from 'drizzle-orm';
+import { contacts } from '../db/schema/index.js';
+import { OWNER_LEG_CLIENT_STATE } from '../contract/index.js';
+import { ringsOwnerFirst, type RingOwnerRule } from './ring-owner.js';
 import { newStreamToken } from '../platform/tokens.js';
 import { createHmac, randomBytes } from 'node:crypto';
 import { log } from '@temporalio/activity';
@@ -32,8 +36,17 @@ export interface CallActivityDeps {
   /** Where numbers without a country code are (PHONE_DEFAULT_REGION). */
   region: CountryCode;
   /** The live receptionist (RECEPTIONIST=on): answered calls stream to it. */
-  receptionist?: { enabled: boolean; streamBase: string };
+  receptionist?: { enabled: boolean; streamBase: string; ringOwner?: RingOwnerRule };
+  /** The owner's own phone (OWNER_PHONE_NUMBER): rung first when the rules say so. */
+  ownerPhoneNumber?: string;
+  /** The owner's time zone (the ring rule's hours are on the owner's clock). */
+  timeZone?: string;
+  /** At most how long `connectOwner` lets the receptionist say it is putting the caller through. */
+  announceMs?: number;
 }
+
+/** At most how long the receptionist has to say "putting you through" before the legs are bridged. */
+export const CONNECT_ANNOUNCE_MS = 10_000;
 
 /**
  * The greeting's audio URL: synthesised once per (voice, text), cached in the media store. A TTS
@@ -84,7 +97,20 @@ export function createCallActivities({
   mediaKey = randomBytes(32),
   region,
   receptionist,
+  ownerPhoneNumber,
+  timeZone = 'UTC',
+  announceMs = CONNECT_ANNOUNCE_MS,
 }: CallActivityDeps) {
+  /** Whether this call rings the owner first (the rules, the caller, the owner's clock). */
+  async function ringsOwner(record: { contactId: string | null } | null): Promise<boolean> {
+    const rule = receptionist?.ringOwner;
+    if (!record || !receptionist?.enabled || !ownerPhoneNumber || !rule || rule.rule === 'off') return false;
+    const [contact] = record.contactId
+      ? await db.select({ score: contacts.relationshipScore }).from(contacts).where(eq(contacts.id, record.contactId))
+      : [];
+    return ringsOwnerFirst(rule, { isContact: Boolean(contact), score: contact?.score }, new Date(), timeZone);
+  }
+
   return {
     /** Upsert the call's one phone record from the workflow's snapshot; returns ids and the masked number only (no names in history). */
     async syncCallRecord({ snapshot }: { snapshot: CallSnapshot }) {
@@ -128,11 +154,18 @@ export function createCallActivities({
      * (a stream with a single-use token bound to this call; it greets by name) or, without it, greet
      * by name for known contacts. A retry mints a fresh token; the one Telnyx presents is the one used.
      */
-    async answerCall({ callControlId, phoneRecordId }: { callControlId: string; phoneRecordId: string }) {
+    async answerCall({
+      callControlId,
+      phoneRecordId,
+    }: {
+      callControlId: string;
+      phoneRecordId: string;
+    }): Promise<{ ringOwner: boolean }> {
       const record = await getPhoneRecord(db, phoneRecordId);
       const firstName = record?.contactId && record.callerName ? record.callerName.split(' ')[0] : undefined;
       const greeting = greetingText(firstName, ownerName);
       if (receptionist?.enabled && record) {
+        const ringOwner = await ringsOwner(record);
         const { token, hash } = newStreamToken();
         await createVoiceSession(db, {
           tokenHash: hash,
@@ -140,6 +173,7 @@ export function createCallActivities({
           callSessionId: record.callSessionId,
           contactId: record.contactId,
           expiresAt: new Date(Date.now() + STREAM_TOKEN_TTL_MS),
+          ...(ringOwner ? { ring: 'ringing' as const } : {}),
         });
         await providers.telephony.answerAndRecord({
           callControlId,
@@ -147,7 +181,7 @@ export function createCallActivities({
           greeting,
           stream: { url: `${receptionist.streamBase}/api/voice/telnyx-stream`, authToken: token },
         });
-        return;
+        return { ringOwner };
       }
       const audioUrl = await greetingAudioUrl(providers, publicBaseUrl, greeting, mediaKey);
       await providers.telephony.answerAndRecord({
@@ -156,6 +190,63 @@ export function createCallActivities({
         greeting,
         greetingAudioUrl: audioUrl,
       });
+      return { ringOwner: false };
+    },
+
+    /**
+     * Ring the owner's phone, linked to the caller's leg (the caller's number shows; premium
+     * answering-machine detection; tagged so its webhooks reach this call's workflow as the owner's
+     * leg). Idempotent on Telnyx's side by command id. Only ids in and out.
+     */
+    async dialOwner({ callControlId, phoneRecordId }: { callControlId: string; phoneRecordId: string }) {
+      const record = await getPhoneRecord(db, phoneRecordId);
+      if (!ownerPhoneNumber || !record) throw new Error('ringing the owner needs OWNER_PHONE_NUMBER and the call');
+      const seconds = receptionist?.ringOwner?.seconds ?? 20;
+      const leg = await providers.telephony.dialOwner({
+        linkTo: callControlId,
+        to: ownerPhoneNumber,
+        from: record.ourNumber ?? ownerPhoneNumber,
+        timeoutSecs: seconds,
+        clientState: OWNER_LEG_CLIENT_STATE,
+        commandKey: phoneRecordId,
+      });
+      return { ownerCallControlId: leg.callControlId, ringSeconds: seconds };
+    },
+
+    /**
+     * The owner answered in person: the receptionist finishes its sentence and says it is putting
+     * the caller through (it reads `connected`, and marks `handed_over` once that has played; at
+     * most `announceMs`), then its stream stops and the two legs are bridged.
+     */
+    async connectOwner(a: { callControlId: string; ownerCallControlId: string; phoneRecordId: string }) {
+      await setVoiceRing(db, a.callControlId, 'connected');
+      const until = Date.now() + announceMs;
+      while (Date.now() < until && (await announcingHandOver(db, a.callControlId)))
+        await new Promise((r) => setTimeout(r, 150));
+      await providers.telephony.bridgeToOwner({
+        callControlId: a.callControlId,
+        ownerCallControlId: a.ownerCallControlId,
+        commandKey: a.phoneRecordId,
+      });
+    },
+
+    /**
+     * The owner did not take the call (no answer, busy, voicemail, or the caller left): hang up the
+     * owner's leg when it may still be up, so the owner's voicemail never takes the call, and the
+     * receptionist carries on (it reads `unavailable`).
+     */
+    async releaseOwner(a: {
+      callControlId: string;
+      ownerCallControlId?: string;
+      phoneRecordId: string;
+      hangUp: boolean;
+    }) {
+      if (a.hangUp && a.ownerCallControlId)
+        await providers.telephony.hangupLeg({
+          callControlId: a.ownerCallControlId,
+          commandKey: `${a.phoneRecordId}-owner`,
+        });
+      await setVoiceRing(db, a.callControlId, 'unavailable');
     },
 
     /**

@@ -8,6 +8,7 @@ import { createMessageActivities } from './messages.js';
 import { createPipelineActivities } from './pipeline.js';
 import { createOwnerActivities } from './owner.js';
 import type { Providers } from './providers/index.js';
+import type { RingOwnerRule } from './ring-owner.js';
 
 export interface ActivityDeps {
   db: Database;
@@ -27,7 +28,7 @@ export interface ActivitySettings {
   recordings: { allowedHosts: readonly string[]; allowedBuckets: readonly string[] };
   retention: Parameters<typeof createRetentionActivities>[0]['policy'];
   /** The live receptionist: Call Control calls are answered with a stream to it when enabled. */
-  receptionist: { enabled: boolean; streamBase: string };
+  receptionist: { enabled: boolean; streamBase: string; ringOwner?: RingOwnerRule };
 }
 
 export function createActivities({ db, providers, config, executions, mediaKey }: ActivityDeps) {
@@ -46,6 +47,8 @@ export function createActivities({ db, providers, config, executions, mediaKey }
       ownerName: config.owner.name,
       publicBaseUrl: config.http.publicBaseUrl,
       receptionist: config.receptionist,
+      ownerPhoneNumber: config.owner.phoneNumber,
+      timeZone: config.owner.timeZone,
       mediaKey,
       region: config.owner.region,
     }),

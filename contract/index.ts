@@ -5,7 +5,15 @@
  * implementation. The stage list and the other enumerations are in `stages.ts`.
  */
 export type CallEventType =
-  'call.initiated' | 'call.ringing' | 'call.answered' | 'call.hangup' | 'call.recording.saved' | 'call.recording.error';
+  | 'call.initiated'
+  | 'call.ringing'
+  | 'call.answered'
+  | 'call.hangup'
+  | 'call.recording.saved'
+  | 'call.recording.error'
+  /** Answering-machine detection ended on a leg we dialled (standard or premium). */
+  | 'call.machine.detection.ended'
+  | 'call.bridged';
 
 export type CallDirection = 'inbound' | 'outbound';
 
@@ -39,7 +47,21 @@ export interface CallEvent {
     startedAt?: string;
   };
   recordingError?: string;
+  /**
+   * `owner`: the owner's leg, dialled by the call's workflow to ring the owner first (it shares the
+   * caller's call session id; told apart by the `client_state` it was dialled with). Its events
+   * never change what the caller's call was.
+   */
+  leg?: 'owner';
+  /** `call.machine.detection.ended`: Telnyx's result (`human`, `human_residence`, `machine`, `silence`, …). */
+  machineResult?: string;
 }
+
+/**
+ * The `client_state` the owner's leg is dialled with (Telnyx echoes it, base64, on every event of
+ * that leg): how the call's workflow tells the owner's leg from the caller's.
+ */
+export const OWNER_LEG_CLIENT_STATE = 'Y29tbWFuZC1jZW50ZXI6b3duZXItbGVn'; // base64 of "command-center:owner-leg"
 
 import type { CallStatus, StageName, StageState } from './stages.js';
 export * from './stages.js';
@@ -56,6 +78,11 @@ export interface CallProgress {
   outcome?: 'ok' | 'degraded' | 'failed';
   /** The live receptionist's milestones on this call, in order (`started` … `ended:<result>`). */
   receptionist?: string[];
+  /**
+   * Ringing the owner first: `ringing`, then `put through` or `not taken (<why>)` (no answer, busy,
+   * voicemail, the caller hung up, or the dial failed).
+   */
+  ownerRing?: string;
 }
 
 /**
@@ -67,7 +94,14 @@ export interface ReceptionistMilestone {
   kind: 'started' | 'message_taken' | 'callback_booked' | 'transfer_requested' | 'ended';
   /** Since the stream started. */
   atMs: number;
-  result?: 'message_taken' | 'callback_booked' | 'transfer_requested' | 'caller_hung_up' | 'time_limit' | 'dropped';
+  result?:
+    | 'message_taken'
+    | 'callback_booked'
+    | 'transfer_requested'
+    | 'transferred'
+    | 'caller_hung_up'
+    | 'time_limit'
+    | 'dropped';
 }
 
 /** The call workflow's input (`callWorkflow`): how a run of a call starts. */

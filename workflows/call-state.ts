@@ -53,9 +53,12 @@ function hangupStatus(answered: boolean, cause: string | undefined): CallStatus 
 const first = <K extends keyof CallEvent>(events: CallEvent[], key: K): CallEvent[K] | undefined =>
   events.find((e) => e[key] !== undefined && e[key] !== '')?.[key];
 
+/** The caller's own events: the owner's leg (ring the owner first) never changes what the call was. */
+const callerEvents = (state: CallState) => state.events.filter((e) => e.leg !== 'owner');
+
 /** Derive the snapshot from all events seen. */
 export function snapshot(state: CallState): CallSnapshot {
-  const ev = state.events;
+  const ev = callerEvents(state);
   const of = (type: CallEvent['type']) => ev.find((e) => e.type === type);
   const hangup = of('call.hangup');
   const answered = of('call.answered');
@@ -121,8 +124,9 @@ export function needsAnswer(state: CallState): boolean {
  */
 export function isSettled(state: CallState): boolean {
   const snap = snapshot(state);
-  const has = (type: CallEvent['type']) => state.events.some((e) => e.type === type);
-  const answerSeen = has('call.answered') || state.events.some((e) => e.type === 'call.hangup' && e.answeredAt);
+  const ev = callerEvents(state);
+  const has = (type: CallEvent['type']) => ev.some((e) => e.type === type);
+  const answerSeen = has('call.answered') || ev.some((e) => e.type === 'call.hangup' && e.answeredAt);
   return (
     snap.terminal &&
     snap.status === 'completed' &&
@@ -130,4 +134,25 @@ export function isSettled(state: CallState): boolean {
     has('call.initiated') &&
     (snap.recording !== undefined || snap.recordingError !== undefined)
   );
+}
+
+/**
+ * The owner's leg when the owner is rung first, from the set of its events (any order):
+ * `ringing` until Telnyx says more; `human` when answering-machine detection heard a person and
+ * the leg is still up; `unavailable` when it heard a machine, silence or a fax, or is not sure
+ * (the owner's voicemail must never take the call), or the leg ended before it was put through
+ * (no answer, busy, rejected); `bridged` once the legs are bridged. `none`: no owner leg seen.
+ */
+export type OwnerLegStatus = 'none' | 'ringing' | 'human' | 'unavailable' | 'bridged';
+
+export function ownerLeg(state: CallState): { status: OwnerLegStatus; ended: boolean } {
+  const ev = state.events.filter((e) => e.leg === 'owner');
+  if (ev.length === 0) return { status: 'none', ended: false };
+  const ended = ev.some((e) => e.type === 'call.hangup');
+  if (ev.some((e) => e.type === 'call.bridged')) return { status: 'bridged', ended };
+  const verdicts = ev.filter((e) => e.type === 'call.machine.detection.ended').map((e) => e.machineResult ?? '');
+  const machine = verdicts.some((r) => !/^human/.test(r));
+  const human = verdicts.some((r) => /^human/.test(r));
+  if (machine || ended) return { status: 'unavailable', ended };
+  return { status: human ? 'human' : 'ringing', ended };
 }

@@ -1,6 +1,15 @@
 /** The call reducer alone: any arrival order, any duplicates, the same call; terminal never goes back. */
 import { describe, expect, it } from 'vitest';
-import { applyEvent, isSettled, needsAnswer, newCallState, snapshot, type CallState } from './call-state.js';
+import {
+  applyEvent,
+  isSettled,
+  needsAnswer,
+  newCallState,
+  ownerLeg,
+  snapshot,
+  type CallState,
+  type OwnerLegStatus,
+} from './call-state.js';
 import { lateEventVerdict } from '../api/webhooks/telnyx/late-events.js';
 import type { CallEvent } from '../contract/index.js';
 
@@ -178,5 +187,143 @@ describe('call state', () => {
     expect(lateEventVerdict({ status: 'missed', hasRecording: false }, { ...hangup, answeredAt: t(2) })).toBe(
       'reconcile',
     );
+  });
+
+  it("rejects an owner-leg straggler for a closed call: it never reopens the caller's call", () => {
+    const ownerAnswered: CallEvent = { ...answered, eventId: 'o-late', leg: 'owner', callControlId: 'v3:owner' };
+    expect(lateEventVerdict({ status: 'missed', hasRecording: false }, ownerAnswered)).toBe('unchanged');
+  });
+});
+
+/**
+ * Ring the owner first: the owner's leg shares the caller's call session id, so its events reach
+ * the same workflow, in any order and at any time relative to the caller's. Properties over
+ * shuffled arrivals with random gaps: the owner's leg never changes what the caller's call was at
+ * any point, and the owner's outcome depends only on the set of its events.
+ */
+describe("the owner's leg", () => {
+  const ownerBase = {
+    source: 'call_control' as const,
+    callSessionId: session,
+    callControlId: 'v3:owner',
+    callLegId: 'leg-owner',
+    leg: 'owner' as const,
+  };
+  const o = (id: string, type: CallEvent['type'], s: number, extra: Partial<CallEvent> = {}): CallEvent => ({
+    ...ownerBase,
+    eventId: `o-${id}`,
+    type,
+    occurredAt: t(s),
+    direction: 'outbound',
+    otherParty: '+13125550111',
+    ourNumber: '+13125550142',
+    ...extra,
+  });
+  const dialled = o('init', 'call.initiated', 3, { startedAt: t(3) });
+  const ownerAnswered = o('ans', 'call.answered', 9);
+  const amd = (result: string) => o(`amd-${result}`, 'call.machine.detection.ended', 11, { machineResult: result });
+  const ownerHangup = (cause: string, s = 40) =>
+    o(`hup-${cause}`, 'call.hangup', s, { hangupCause: cause, endedAt: t(s) });
+  const bridgedOwner = o('br', 'call.bridged', 12);
+  // The caller's leg is bridged too: its event is the caller's (no owner tag) and harmless.
+  const bridgedCaller: CallEvent = { ...base, eventId: 'a-br', type: 'call.bridged', occurredAt: t(12) };
+
+  const scenarios: { name: string; owner: CallEvent[]; caller: CallEvent[]; expected: OwnerLegStatus }[] = [
+    {
+      name: 'the owner answers in person and is put through',
+      owner: [dialled, ownerAnswered, amd('human_residence'), bridgedOwner, ownerHangup('normal_clearing', 61)],
+      caller: [initiated, answered, bridgedCaller, hangup, saved],
+      expected: 'bridged',
+    },
+    {
+      name: "the owner's voicemail picks up",
+      owner: [dialled, ownerAnswered, amd('machine'), ownerHangup('normal_clearing', 14)],
+      caller: [initiated, answered, hangup, saved],
+      expected: 'unavailable',
+    },
+    {
+      name: 'the owner is busy',
+      owner: [dialled, ownerHangup('user_busy', 5)],
+      caller: [initiated, answered, hangup, saved],
+      expected: 'unavailable',
+    },
+    {
+      name: 'nobody answers before the ring timeout',
+      owner: [dialled, ownerHangup('timeout', 23)],
+      caller: [initiated, answered, hangup, saved],
+      expected: 'unavailable',
+    },
+    {
+      name: 'detection is not sure (treated as voicemail)',
+      owner: [dialled, ownerAnswered, amd('not_sure')],
+      caller: [initiated, answered, hangup, saved],
+      expected: 'unavailable',
+    },
+    {
+      name: 'the owner answered, then hung up before being put through',
+      owner: [dialled, ownerAnswered, amd('human_business'), ownerHangup('normal_clearing', 10)],
+      caller: [initiated, answered, hangup, saved],
+      expected: 'unavailable',
+    },
+    {
+      name: 'the owner answered in person; not yet put through',
+      owner: [dialled, ownerAnswered, amd('human')],
+      caller: [initiated, answered],
+      expected: 'human',
+    },
+  ];
+
+  // A small seeded generator: the same shuffles on every run, many of them.
+  function rng(seed: number) {
+    let x = seed >>> 0 || 1;
+    return () => (x = (x * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  }
+  const shuffle = <T>(items: T[], r: () => number) => {
+    const a = [...items];
+    for (let i = a.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [a[i], a[j]] = [a[j]!, a[i]!];
+    }
+    return a;
+  };
+  // Occurred-at shifted by a random gap (up to ±30 s): the owner's events may be stamped before,
+  // between or after the caller's, as clocks and retries make them.
+  const jitter = (e: CallEvent, r: () => number): CallEvent =>
+    e.leg === 'owner'
+      ? { ...e, occurredAt: new Date(Date.parse(e.occurredAt) + Math.round((r() - 0.5) * 60_000)).toISOString() }
+      : e;
+
+  for (const sc of scenarios) {
+    it(`${sc.name}: the caller's call is unchanged at every step of 400 shuffled arrivals (duplicates too)`, () => {
+      const r = rng(sc.name.length * 7919);
+      for (let round = 0; round < 400; round++) {
+        const owner = sc.owner.map((e) => jitter(e, r));
+        const arrivals = shuffle([...sc.caller, ...owner, ...owner.filter(() => r() < 0.3)], r);
+        const all = newCallState(session);
+        const callerOnly = newCallState(session);
+        const statuses: OwnerLegStatus[] = [];
+        for (const e of arrivals) {
+          applyEvent(all, e);
+          if (e.leg !== 'owner') applyEvent(callerOnly, e);
+          expect(snapshot(all)).toEqual(snapshot(callerOnly));
+          expect(needsAnswer(all)).toBe(needsAnswer(callerOnly));
+          expect(isSettled(all)).toBe(isSettled(callerOnly));
+          statuses.push(ownerLeg(all).status);
+        }
+        expect(ownerLeg(all).status).toBe(sc.expected);
+        // Once unavailable, a leg the workflow never bridged stays unavailable, whatever arrives next.
+        if (sc.expected !== 'bridged') {
+          const first = statuses.indexOf('unavailable');
+          if (first >= 0) expect(statuses.slice(first).every((s) => s === 'unavailable')).toBe(true);
+        }
+      }
+    });
+  }
+
+  it('a call nobody dialled the owner for has no owner leg', () => {
+    const { state } = run([initiated, answered, hangup, saved]);
+    expect(ownerLeg(state)).toEqual({ status: 'none', ended: false });
+    const ringing = run([initiated, answered, dialled]).state;
+    expect(ownerLeg(ringing)).toEqual({ status: 'ringing', ended: false });
   });
 });

@@ -20,7 +20,9 @@ import {
   callTimeouts,
   CALL_CONVERSATION_PATCH,
   CALL_RECEPTIONIST_END_PATCH,
+  CALL_RING_OWNER_PATCH,
   RECEPTIONIST_END_WAIT_MS,
+  RING_OWNER_GRACE_MS,
   CALL_LATE_CONTACT_PATCH,
   CALL_SETTLE_OUTCOME_PATCH,
   CALL_STAGE_MARKS_PATCH,
@@ -40,7 +42,7 @@ import type {
 } from '../contract/index.js';
 
 export type { CallWorkflowInput };
-import { applyEvent, isSettled, needsAnswer, newCallState, snapshot } from './call-state.js';
+import { applyEvent, isSettled, needsAnswer, newCallState, ownerLeg, snapshot } from './call-state.js';
 import { afterAudioFailure, planStages, type StagePlan } from './call-plan.js';
 import { AUDIO_STAGES } from '../contract/stages.js';
 
@@ -142,7 +144,7 @@ async function openRun(input: CallWorkflowInput): Promise<CallRun> {
     if (event.callSessionId !== input.callSessionId) return;
     if (applyEvent(run.state, event)) {
       run.dirty = true;
-      if (changesPath(event)) run.pathEvent = true;
+      if (changesPath(event) && event.leg !== 'owner') run.pathEvent = true;
     }
     run.progress.eventsSeen = run.state.events.length;
     run.progress.duplicatesIgnored = run.state.duplicatesIgnored;
@@ -176,21 +178,115 @@ async function followCall(run: CallRun): Promise<StoredCall> {
   await condition(() => run.dirty);
   let res = await persist(run);
   let answerSent = false;
+  const ring: OwnerRing = { active: false, giveUpAt: 0 };
   const deadline = workflowInfo().startTime.getTime() + callTimeouts.maxCallLengthMs;
   while (!res.snap.terminal) {
     if (!answerSent && needsAnswer(state)) {
       answerSent = true;
-      await callControl.answerCall({ callControlId: res.snap.callControlId!, phoneRecordId: res.phoneRecordId });
+      const answer = await callControl.answerCall({
+        callControlId: res.snap.callControlId!,
+        phoneRecordId: res.phoneRecordId,
+      });
+      if (answer?.ringOwner && patched(CALL_RING_OWNER_PATCH)) await dialOwner(run, ring, res);
     }
-    const arrived = await condition(() => run.dirty, Math.max(1, deadline - Date.now()));
-    if (!arrived) {
+    const wakeAt = ring.active ? Math.min(deadline, ring.giveUpAt) : deadline;
+    const arrived = await condition(() => run.dirty, Math.max(1, wakeAt - Date.now()));
+    if (!arrived && wakeAt === deadline) {
       // No hangup ever came: close the call as unknown; sync reconciles it against Telnyx later.
       await run.db.closeUnfinishedCall({ phoneRecordId: res.phoneRecordId });
       return { ...res, snap: { ...res.snap, status: 'unknown' as const, terminal: true } };
     }
-    res = await persist(run);
+    if (run.dirty) res = await persist(run);
+    if (ring.active) await followOwner(run, ring, res);
   }
+  // The caller hung up while the owner's phone still rang.
+  if (ring.active) await followOwner(run, ring, res);
   return settle(run, res);
+}
+
+/** Ringing the owner first: the owner's leg, and until when it may ring. */
+interface OwnerRing {
+  active: boolean;
+  leg?: string;
+  giveUpAt: number;
+}
+
+/** Dial the owner's leg (a failed dial hands the call to the receptionist at once). */
+async function dialOwner(run: CallRun, ring: OwnerRing, res: StoredCall) {
+  run.progress.ownerRing = 'ringing';
+  try {
+    const dialled = await callControl.dialOwner({
+      callControlId: res.snap.callControlId!,
+      phoneRecordId: res.phoneRecordId,
+    });
+    ring.active = true;
+    ring.leg = dialled.ownerCallControlId;
+    ring.giveUpAt = Date.now() + dialled.ringSeconds * 1000 + RING_OWNER_GRACE_MS;
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    await releaseOwner(run, ring, res, 'the dial failed', false);
+  }
+}
+
+/**
+ * The owner's leg as its events say (call-state.ts `ownerLeg`): a person answered → put the
+ * caller through; voicemail, busy, no answer, or the caller gone → hang the owner's leg up and let
+ * the receptionist carry on. Nothing heard by the ring time (and a grace) counts as no answer.
+ */
+async function followOwner(run: CallRun, ring: OwnerRing, res: StoredCall) {
+  const leg = ownerLeg(run.state);
+  const callerGone = res.snap.terminal;
+  if (leg.status === 'human' && !callerGone) {
+    ring.active = false;
+    try {
+      await callControl.connectOwner({
+        callControlId: res.snap.callControlId!,
+        ownerCallControlId: ring.leg!,
+        phoneRecordId: res.phoneRecordId,
+      });
+      run.progress.ownerRing = 'put through';
+    } catch (err) {
+      if (!(err instanceof ActivityFailure)) throw err;
+      await releaseOwner(run, ring, res, 'the bridge failed', true);
+    }
+  } else if (leg.status === 'unavailable') {
+    await releaseOwner(run, ring, res, ownerWhy(run), !leg.ended);
+  } else if (leg.status === 'bridged') {
+    ring.active = false;
+    run.progress.ownerRing = 'put through';
+  } else if (callerGone) {
+    await releaseOwner(run, ring, res, 'the caller hung up', !leg.ended);
+  } else if (Date.now() >= ring.giveUpAt) {
+    await releaseOwner(run, ring, res, 'no answer', true);
+  }
+}
+
+async function releaseOwner(run: CallRun, ring: OwnerRing, res: StoredCall, why: string, hangUp: boolean) {
+  ring.active = false;
+  run.progress.ownerRing = `not taken (${why})`;
+  try {
+    await callControl.releaseOwner({
+      callControlId: res.snap.callControlId!,
+      ownerCallControlId: ring.leg,
+      phoneRecordId: res.phoneRecordId,
+      hangUp,
+    });
+  } catch (err) {
+    if (!(err instanceof ActivityFailure)) throw err;
+    // The owner's leg hangs up by its own ring timeout; the receptionist is already talking.
+  }
+}
+
+/** Why the owner did not take the call, from the leg's events (no numbers, no names). */
+function ownerWhy(run: CallRun): string {
+  const ev = run.state.events.filter((e) => e.leg === 'owner');
+  const amd = ev.find((e) => e.type === 'call.machine.detection.ended' && !/^human/.test(e.machineResult ?? ''));
+  if (amd) return amd.machineResult === 'machine' ? 'voicemail' : (amd.machineResult ?? 'not sure');
+  const cause = ev.find((e) => e.type === 'call.hangup')?.hangupCause;
+  if (cause === 'user_busy') return 'busy';
+  if (cause === 'timeout' || cause === 'no_answer') return 'no answer';
+  if (cause === 'call_rejected') return 'declined';
+  return cause ? 'hung up' : 'no answer';
 }
 
 /**
@@ -306,8 +402,8 @@ function finish(run: CallRun) {
   const receptionist = progress.receptionist?.at(-1);
   setCurrentDetails(
     `${run.details}; outcome ${outcome}${failed.length ? ` (failed: ${failed.join(', ')})` : ''}${
-      receptionist ? `; receptionist ${receptionist.replace(/^ended:/, '')}` : ''
-    }`,
+      progress.ownerRing ? `; owner rung: ${progress.ownerRing}` : ''
+    }${receptionist ? `; receptionist ${receptionist.replace(/^ended:/, '')}` : ''}`,
   );
 }
 

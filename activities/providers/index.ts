@@ -40,7 +40,14 @@ export interface Providers {
  */
 export interface ProviderSettings {
   dataDir: string;
-  telnyx: { apiKey?: string; baseUrl?: string; voice: string; phoneNumber?: string; messagingProfileId?: string };
+  telnyx: {
+    apiKey?: string;
+    baseUrl?: string;
+    voice: string;
+    phoneNumber?: string;
+    messagingProfileId?: string;
+    connectionId?: string;
+  };
   deepgram: { apiKey?: string; baseUrl?: string; model: string };
   speech: { localModelDir?: string };
   anthropic: { apiKey?: string; baseUrl?: string; model: string };
@@ -86,6 +93,7 @@ export function createProviders(config: ProviderSettings): Providers {
           voice: telnyx.voice,
           fromNumber: telnyx.phoneNumber,
           messagingProfileId: telnyx.messagingProfileId,
+          connectionId: telnyx.connectionId,
         })
       : createLocalTelephony(config.dataDir),
     speech: deepgram.apiKey

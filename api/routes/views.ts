@@ -161,6 +161,7 @@ export const PhoneRecordSchema = PhoneRecordSummarySchema.extend({
             'message_taken',
             'callback_booked',
             'transfer_requested',
+            'transferred',
             'caller_hung_up',
             'time_limit',
             'dropped',

@@ -13,7 +13,9 @@ import {
   endVoiceSession,
   receptionistContext,
   recordReceptionistMessage,
+  markHandedOver,
   replaceLastVoiceTurn,
+  voiceRingOf,
   type VoiceOutcome,
   type VoiceSessionRow,
   type VoiceTurn,
@@ -45,6 +47,9 @@ export interface VoiceEngines {
 
 /** How long after the local end of turn the live recogniser may still deliver the utterance's words. */
 export const LIVE_GRACE_MS = 1200;
+
+/** How often a conversation reads whether the owner took the call while the owner's phone rings. */
+export const RING_POLL_MS = 250;
 
 export interface VoiceSettings {
   ownerName: string;
@@ -99,6 +104,10 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   let speechStartedAt = 0;
   let waiting: { timer: NodeJS.Timeout; run: () => void } | undefined;
   let milestones: Milestone[] = [];
+  // Ring the owner first: the greeting's second half waits for the owner's answer (or its absence).
+  let ringPoll: NodeJS.Timeout | undefined;
+  let transferring = false;
+  let repliedWhileRinging = false;
 
   // Playback: frames waiting, the time the audio already sent finishes playing, the reply's generation.
   let queue: { frame: Buffer; mark?: string; onFirst?: () => void }[] = [];
@@ -230,7 +239,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   }
 
   async function onUtterance(audio: Buffer, lastSpeechAt: number): Promise<void> {
-    if (!dialogue || finished) return;
+    if (!dialogue || finished || transferring) return;
     let text: string;
     try {
       text = (await deps.engines.recognizer.recognize(audio, hints)).trim();
@@ -245,7 +254,8 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
 
   /** The caller said `text`, their last speech at `lastSpeechAt`, `spokenMs` long: the reply. */
   async function respond(text: string, lastSpeechAt: number, spokenMs: number): Promise<void> {
-    if (!dialogue || finished) return;
+    if (!dialogue || finished || transferring) return;
+    if (ringPoll) repliedWhileRinging = true;
     const heardAt = Math.round(lastSpeechAt - t0);
     void store('turn', () =>
       appendVoiceTurn(deps.db, row.id, {
@@ -288,13 +298,16 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     if (finished) return;
     finished = true;
     clearTimeout(limit);
+    if (ringPoll) clearInterval(ringPoll);
+    ringPoll = undefined;
     const taken = milestones.find((m) => m.kind === 'message_taken')?.message ?? partialMessage();
     const booked = milestones.some((m) => m.kind === 'callback_booked');
     const outcome: VoiceOutcome = {
       // A stream that never started its conversation is not one: TeXML falls back to voicemail.
       result: !started
         ? 'dropped'
-        : (result ?? (booked ? 'callback_booked' : taken ? 'message_taken' : 'caller_hung_up')),
+        : (result ??
+          (transferring ? 'transferred' : booked ? 'callback_booked' : taken ? 'message_taken' : 'caller_hung_up')),
       message: taken,
     };
     if (taken) {
@@ -368,7 +381,46 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       deps.dialogue?.(setup, { lastCallAt: context.lastCallAt }) ?? scriptedDialogue(createReceptionist(setup));
     hints = [context.name, deps.settings.ownerName].filter((n): n is string => Boolean(n));
     if (deps.engines.live) void openLive(deps.engines.live);
-    await speak([dialogue.greeting()]);
+    const greeting = dialogue.greeting();
+    if (row.ring !== 'ringing') return speak([greeting]);
+    // The owner's phone rings first: hello now, the rest of the greeting if the owner does not answer.
+    const [hello, ...rest] = sentencesOf(greeting);
+    const owner = deps.settings.ownerName;
+    const Owner = owner.charAt(0).toUpperCase() + owner.slice(1);
+    ringPoll = setInterval(() => void readRing(rest, Owner), RING_POLL_MS);
+    await speak([hello ?? '', `Let me see if ${owner} can take your call. One moment, please.`]);
+  }
+
+  /** Whether the owner took the call; the receptionist puts the caller through or carries on. */
+  let reading = false;
+  async function readRing(rest: string[], Owner: string) {
+    if (reading || finished || !ringPoll) return;
+    reading = true;
+    try {
+      const ring = await voiceRingOf(deps.db, row.id);
+      if (ring === 'ringing' || !ringPoll || finished) return;
+      clearInterval(ringPoll);
+      ringPoll = undefined;
+      if (ring === 'connected') {
+        // Once this has played, the call's workflow stops this stream and bridges the legs.
+        transferring = true;
+        replyAbort?.abort();
+        work = work
+          .then(() => speak([`Putting you through to ${Owner} now.`]))
+          .then(
+            () =>
+              new Promise((r) => setTimeout(r, Math.max(playheadAt, now()) + queue.length * FRAME_MS - now() + 200)),
+          )
+          .then(() => markHandedOver(deps.db, row.id))
+          .catch(() => undefined);
+      } else if (!repliedWhileRinging) {
+        work = work.then(() => speak(rest)).catch(() => undefined);
+      }
+    } catch (err) {
+      deps.log.warn('receptionist: could not read whether the owner answered', { error: (err as Error).name });
+    } finally {
+      reading = false;
+    }
   }
 
   /** The live recogniser for this call; the greeting plays meanwhile. */

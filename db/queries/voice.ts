@@ -2,10 +2,10 @@
 import { and, desc, eq, gt, gte, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { calendarEvents, contacts, notifications, phoneRecords, tasks, voiceSessions } from '../schema/index.js';
-import type { VoiceOutcome, VoiceTurn } from '../schema/voice.js';
+import type { VoiceOutcome, VoiceRing, VoiceTurn } from '../schema/voice.js';
 
 export type VoiceSessionRow = typeof voiceSessions.$inferSelect;
-export type { VoiceOutcome, VoiceTurn };
+export type { VoiceOutcome, VoiceRing, VoiceTurn };
 
 /** How long a minted stream token can be claimed (Telnyx connects within seconds of the answer). */
 export const STREAM_TOKEN_TTL_MS = 120_000;
@@ -13,10 +13,61 @@ export const STREAM_TOKEN_TTL_MS = 120_000;
 /** A session for a call the product answered, claimable once with the token until `expiresAt`. */
 export async function createVoiceSession(
   db: Database,
-  v: { tokenHash: string; callControlId: string; callSessionId: string; contactId?: string | null; expiresAt: Date },
+  v: {
+    tokenHash: string;
+    callControlId: string;
+    callSessionId: string;
+    contactId?: string | null;
+    expiresAt: Date;
+    ring?: VoiceRing;
+  },
 ): Promise<string> {
   const [row] = await db.insert(voiceSessions).values(v).returning({ id: voiceSessions.id });
   return row!.id;
+}
+
+/**
+ * Where ringing the owner stands, for the call's conversations (the workflow's word): `connected`
+ * and `unavailable` are final, so a retried or late write never goes back to `ringing`.
+ */
+export async function setVoiceRing(db: Database, callControlId: string, ring: 'connected' | 'unavailable') {
+  await db
+    .update(voiceSessions)
+    .set({ ring })
+    .where(and(eq(voiceSessions.callControlId, callControlId), eq(voiceSessions.ring, 'ringing')));
+}
+
+/** The receptionist has told the caller they are being put through: the legs may be bridged. */
+export async function markHandedOver(db: Database, id: string) {
+  await db
+    .update(voiceSessions)
+    .set({ ring: 'handed_over' })
+    .where(and(eq(voiceSessions.id, id), eq(voiceSessions.ring, 'connected')));
+}
+
+/**
+ * Whether a call's conversation is still telling the caller they are being put through (a live
+ * session whose owner answered and that has not handed over yet).
+ */
+export async function announcingHandOver(db: Database, callControlId: string): Promise<boolean> {
+  const rows = await db
+    .select({ id: voiceSessions.id })
+    .from(voiceSessions)
+    .where(
+      and(
+        eq(voiceSessions.callControlId, callControlId),
+        eq(voiceSessions.ring, 'connected'),
+        isNull(voiceSessions.endedAt),
+        sql`${voiceSessions.connectedAt} is not null`,
+      ),
+    );
+  return rows.length > 0;
+}
+
+/** The ring state of one conversation (read while the owner's phone rings). */
+export async function voiceRingOf(db: Database, id: string): Promise<VoiceRing | null> {
+  const [row] = await db.select({ ring: voiceSessions.ring }).from(voiceSessions).where(eq(voiceSessions.id, id));
+  return row?.ring ?? null;
 }
 
 /** Claims the session the token opens: once, before it expires; null otherwise. */

@@ -15,10 +15,24 @@ export interface VoiceTurn {
 
 /** How a conversation ended and what it produced (the message, the booked callback, a transfer). */
 export interface VoiceOutcome {
-  result: 'message_taken' | 'callback_booked' | 'transfer_requested' | 'caller_hung_up' | 'time_limit' | 'dropped';
+  result:
+    | 'message_taken'
+    | 'callback_booked'
+    | 'transfer_requested'
+    /** The owner answered (ring the owner first) and the call was put through. */
+    | 'transferred'
+    | 'caller_hung_up'
+    | 'time_limit'
+    | 'dropped';
   message?: { name?: string; about?: string; urgency: string; callbackAt?: string; callbackSpoken?: string };
   taskId?: string;
 }
+
+/**
+ * `ringing` → `connected` (the owner answered) → `handed_over` (the receptionist has said so: the
+ * legs may be bridged), or `ringing` → `unavailable`.
+ */
+export type VoiceRing = 'ringing' | 'connected' | 'handed_over' | 'unavailable';
 
 /**
  * The live receptionist's side of a call: minted when the product answers (a single-use token,
@@ -40,6 +54,12 @@ export const voiceSessions = pgTable(
     endedAt: timestamp('ended_at', { withTimezone: true }),
     turns: jsonb('turns').$type<VoiceTurn[]>().notNull().default([]),
     outcome: jsonb('outcome').$type<VoiceOutcome>(),
+    /**
+     * Ring the owner first: `ringing` while the owner's phone rings, then `connected` (the owner
+     * answered; the call is put through) or `unavailable` (no answer, busy, voicemail: the
+     * receptionist takes the call). Null when the owner is not rung. Written by the call's workflow.
+     */
+    ring: text('ring').$type<VoiceRing>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('voice_sessions_call_session_idx').on(t.callSessionId)],

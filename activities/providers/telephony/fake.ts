@@ -16,7 +16,24 @@ export interface FakeTelnyx {
   unhost(name: string): void;
   /** Voice detail records served by GET /v2/detail_records (Telnyx's field names; push to add). */
   detailRecords: Record<string, unknown>[];
+  /**
+   * Play the legs the product dials (ring the owner first): set it, and each `POST /v2/calls`
+   * creates a leg whose signed webhooks the fake delivers as Telnyx would, by `scenario`; `bridge`
+   * and `hangup` commands on it answer with `call.bridged` and `call.hangup`.
+   */
+  dialled?: DialledLegs;
+  /** The call session of a call control id (dialled legs linked to it share it); tests fill it. */
+  sessions: Map<string, string>;
   close(): Promise<void>;
+}
+
+export interface DialledLegs {
+  deliverTo: string;
+  privateKey: KeyObject;
+  /** `human`: answered by a person; `voicemail`: answered by a machine; `busy`; `no-answer` (after `ringMs`). */
+  scenario: 'human' | 'voicemail' | 'busy' | 'no-answer';
+  /** How long the leg rings before it is answered (or given up on). */
+  ringMs?: number;
 }
 
 const readBody = (req: IncomingMessage) =>
@@ -31,6 +48,98 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
   const requests: FakeTelnyx['requests'] = [];
   const recordings = new Map<string, { bytes: Uint8Array; type: string }>();
   const detailRecords: Record<string, unknown>[] = [];
+  const sessions = new Map<string, string>();
+  const legs = new Map<string, Leg>();
+  let dialled: DialledLegs | undefined;
+
+  /** A leg's webhook, signed and delivered as Telnyx does (retried while the target cannot take it). */
+  function emit(leg: Leg, eventType: string, extra: Record<string, unknown> = {}, own = true) {
+    const d = dialled;
+    if (!d) return;
+    const body = JSON.stringify({
+      data: {
+        record_type: 'event',
+        event_type: eventType,
+        id: randomUUID(),
+        occurred_at: new Date().toISOString(),
+        // The linked (caller's) leg's events carry its ids only here: the fake never saw its numbers.
+        payload: own
+          ? {
+              call_control_id: leg.id,
+              call_leg_id: leg.legId,
+              call_session_id: leg.session,
+              connection_id: leg.connectionId,
+              client_state: leg.clientState,
+              direction: 'outgoing',
+              from: leg.from,
+              to: leg.to,
+              ...extra,
+            }
+          : { call_control_id: leg.linkTo, call_session_id: leg.session, client_state: null, ...extra },
+      },
+      meta: { attempt: 1, delivered_to: d.deliverTo },
+    });
+    leg.deliveries = leg.deliveries.then(() =>
+      deliverAsTelnyx(d.deliverTo, d.privateKey, body, 15).then(() => undefined),
+    );
+  }
+
+  function dial(b: DialBody) {
+    const id = `v3:dialled-${randomUUID()}`;
+    const session = (b.link_to && sessions.get(b.link_to)) ?? randomUUID();
+    const leg: Leg = {
+      id,
+      legId: randomUUID(),
+      session,
+      linkTo: b.link_to,
+      connectionId: b.connection_id,
+      clientState: b.client_state ?? null,
+      from: b.from,
+      to: b.to,
+      ended: false,
+      deliveries: Promise.resolve(),
+    };
+    legs.set(id, leg);
+    sessions.set(id, session);
+    const d = dialled;
+    if (d) {
+      emit(leg, 'call.initiated', { state: 'bridging' });
+      const ring = d.ringMs ?? 300;
+      setTimeout(
+        () => {
+          if (leg.ended) return;
+          if (d.scenario === 'busy') return hangUp(leg, 'user_busy');
+          if (d.scenario === 'no-answer') return hangUp(leg, 'timeout');
+          emit(leg, 'call.answered', { state: 'answered' });
+          if (b.answering_machine_detection === 'premium')
+            emit(leg, 'call.machine.premium.detection.ended', {
+              result: d.scenario === 'human' ? 'human_residence' : 'machine',
+            });
+        },
+        d.scenario === 'no-answer' ? Math.min(ring, (b.timeout_secs ?? 30) * 1000) : ring,
+      ).unref();
+    }
+    return { data: { call_control_id: id, call_leg_id: leg.legId, call_session_id: session, record_type: 'call' } };
+  }
+
+  function hangUp(leg: Leg, cause: string) {
+    if (leg.ended) return;
+    leg.ended = true;
+    emit(leg, 'call.hangup', { hangup_cause: cause, hangup_source: cause === 'normal_clearing' ? 'caller' : 'callee' });
+  }
+
+  function onAction(callControlId: string, name: string, body: Record<string, unknown> | undefined) {
+    const leg = legs.get(callControlId);
+    if (name === 'hangup' && leg) return hangUp(leg, 'normal_clearing');
+    if (name === 'bridge') {
+      const other = legs.get(String(body?.call_control_id ?? ''));
+      if (!other) return;
+      // Both legs hear of the bridge: the caller's (no client state of ours) and the dialled one.
+      emit(other, 'call.bridged', {}, false);
+      emit(other, 'call.bridged');
+    }
+  }
+
   const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (req.method === 'GET' && url.pathname.startsWith('/recordings/')) {
@@ -50,8 +159,17 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
     res.setHeader('content-type', 'application/json');
     if (!req.headers.authorization?.startsWith('Bearer '))
       return res.writeHead(401).end(JSON.stringify({ errors: [{ code: '10009', title: 'Authentication failed' }] }));
-    if (/^\/v2\/calls\/[^/]+\/actions\/\w+$/.test(url.pathname) && req.method === 'POST')
+    if (url.pathname === '/v2/calls' && req.method === 'POST') return res.end(JSON.stringify(dial(body as DialBody)));
+    const action = /^\/v2\/calls\/([^/]+)\/actions\/(\w+)$/.exec(url.pathname);
+    if (action && req.method === 'POST') {
+      const leg = legs.get(decodeURIComponent(action[1]!));
+      if (leg?.ended) {
+        res.writeHead(422);
+        return res.end(JSON.stringify({ errors: [{ code: '90018', title: 'Call has already ended' }] }));
+      }
+      onAction(decodeURIComponent(action[1]!), action[2]!, body as Record<string, unknown> | undefined);
       return res.end(JSON.stringify({ data: { result: 'ok' } }));
+    }
     if (url.pathname === '/v2/messages' && req.method === 'POST')
       return res.end(JSON.stringify({ data: { id: randomUUID(), record_type: 'message' } }));
     if (url.pathname === '/v2/detail_records') {
@@ -80,6 +198,13 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
     baseUrl: `${base}/v2`,
     requests,
     detailRecords,
+    sessions,
+    get dialled() {
+      return dialled;
+    },
+    set dialled(d) {
+      dialled = d;
+    },
     hostRecording(name, bytes, contentType = 'audio/mpeg') {
       recordings.set(name, { bytes, type: contentType });
       return `${base}/recordings/${name}`;
@@ -89,6 +214,30 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
     },
     close: () => new Promise((r) => server.close(() => r())),
   };
+}
+
+interface DialBody {
+  connection_id: string;
+  to: string;
+  from: string;
+  link_to?: string;
+  client_state?: string;
+  timeout_secs?: number;
+  answering_machine_detection?: string;
+}
+
+interface Leg {
+  id: string;
+  legId: string;
+  session: string;
+  linkTo?: string;
+  connectionId: string;
+  clientState: string | null;
+  from: string;
+  to: string;
+  ended: boolean;
+  /** Webhooks of one leg go out in order, as Telnyx sends them. */
+  deliveries: Promise<void>;
 }
 
 /** Sign a body the way Telnyx does: Ed25519 over `${timestamp}|${body}`. */

@@ -18,6 +18,19 @@ export function createLocalTelephony(dataDir: string): TelephonyPort {
     async answerAndRecord(input) {
       await write({ command: 'answer_and_record', callControlId: input.callControlId, commandKey: input.commandKey });
     },
+    // No live calls offline: the commands are written down; the owner's leg never rings, so the
+    // call's workflow hands the caller to the receptionist when its ring time is up.
+    async dialOwner(input) {
+      const callControlId = `local:${randomUUID()}`;
+      await write({ command: 'dial_owner', linkTo: input.linkTo, timeoutSecs: input.timeoutSecs, callControlId });
+      return { callControlId };
+    },
+    async bridgeToOwner(input) {
+      await write({ command: 'bridge', callControlId: input.callControlId, to: input.ownerCallControlId });
+    },
+    async hangupLeg(input) {
+      await write({ command: 'hangup', callControlId: input.callControlId });
+    },
     async sendSms({ to, text }) {
       const messageId = randomUUID();
       await write({ command: 'send_sms', to, chars: text.length, messageId });

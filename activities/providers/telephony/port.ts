@@ -13,6 +13,23 @@ export interface TelephonyPort {
     greetingAudioUrl?: string;
     stream?: { url: string; authToken: string };
   }): Promise<void>;
+  /**
+   * Ring the owner first: dial the owner's leg linked to the caller's (same call session, the
+   * caller's number shown), with premium answering-machine detection and a ring timeout, tagged
+   * with `clientState` so its webhooks are told from the caller's. Returns the new leg's id.
+   */
+  dialOwner(input: {
+    linkTo: string;
+    to: string;
+    from: string;
+    timeoutSecs: number;
+    clientState: string;
+    commandKey: string;
+  }): Promise<{ callControlId: string }>;
+  /** Stop the caller's media stream (the receptionist hands the call over), then bridge the two legs. */
+  bridgeToOwner(input: { callControlId: string; ownerCallControlId: string; commandKey: string }): Promise<void>;
+  /** Hang up one leg; a leg that already ended is not an error. */
+  hangupLeg(input: { callControlId: string; commandKey: string }): Promise<void>;
   sendSms(input: { to: string; text: string; from?: string }): Promise<{ messageId: string }>;
   /** Voice detail records started at or after `since`, for reconciliation (at most `limit`). */
   listCallDetailRecords(input: { since: Date; limit: number }): Promise<CallDetailRecord[]>;

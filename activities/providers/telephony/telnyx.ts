@@ -28,7 +28,15 @@ export interface TelnyxOptions {
   voice: string;
   fromNumber?: string;
   messagingProfileId?: string;
+  /** The Call Control application (connection) outbound legs are dialled on. */
+  connectionId?: string;
 }
+
+/** Telnyx answers a command on a leg that already hung up with 422 (code 90018): nothing left to do. */
+const alreadyEnded = (err: unknown) => {
+  const e = err as { status?: number; error?: { errors?: { code?: string }[] }; message?: string };
+  return e?.status === 422 && /90018|already ended|not active/i.test(`${JSON.stringify(e.error ?? '')} ${e.message}`);
+};
 
 /** Create the Telnyx telephony adapter. */
 export function createTelnyxTelephony(options: TelnyxOptions): TelephonyPort {
@@ -84,6 +92,51 @@ export function createTelnyxTelephony(options: TelnyxOptions): TelephonyPort {
           command_id: `${commandKey}-record`,
         }),
       );
+    },
+    async dialOwner({ linkTo, to, from, timeoutSecs, clientState, commandKey }) {
+      if (!options.connectionId) throw new Error('TELNYX_CONNECTION_ID is required to ring the owner');
+      const connectionId = options.connectionId;
+      const res = await call(() =>
+        client.calls.dial({
+          connection_id: connectionId,
+          to,
+          from,
+          link_to: linkTo,
+          bridge_intent: true,
+          timeout_secs: timeoutSecs,
+          answering_machine_detection: 'premium',
+          client_state: clientState,
+          command_id: `${commandKey}-dial-owner`,
+        }),
+      );
+      const id = res.data?.call_control_id;
+      if (!id) throw new Error('telnyx: dial answered without a call_control_id');
+      return { callControlId: id };
+    },
+    async bridgeToOwner({ callControlId, ownerCallControlId, commandKey }) {
+      // The receptionist leaves the call first: nothing is streamed into a bridged conversation.
+      await call(async () => {
+        try {
+          await client.calls.actions.stopStreaming(callControlId, { command_id: `${commandKey}-stream-stop` });
+        } catch (err) {
+          if (!alreadyEnded(err) && (err as { status?: number }).status !== 422) throw err;
+        }
+      });
+      await call(() =>
+        client.calls.actions.bridge(callControlId, {
+          call_control_id_to_bridge_with: ownerCallControlId,
+          command_id: `${commandKey}-bridge`,
+        }),
+      );
+    },
+    async hangupLeg({ callControlId, commandKey }) {
+      await call(async () => {
+        try {
+          await client.calls.actions.hangup(callControlId, { command_id: `${commandKey}-hangup` });
+        } catch (err) {
+          if (!alreadyEnded(err)) throw err;
+        }
+      });
     },
     async sendSms({ to, text, from }) {
       const res = await call(() =>

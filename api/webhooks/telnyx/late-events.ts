@@ -17,6 +17,8 @@ export interface StoredCallOutcome {
  * the record already says.
  */
 export function lateEventVerdict(stored: StoredCallOutcome, event: CallEvent): 'reconcile' | 'unchanged' {
+  // The owner's leg (ring the owner first) says nothing about what the caller's call was.
+  if (event.leg === 'owner') return 'unchanged';
   const provesAnswer =
     event.type === 'call.answered' ||
     event.type === 'call.recording.saved' ||

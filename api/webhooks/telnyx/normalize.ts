@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseParty } from '../../../platform/phone.js';
-import type { CallEvent, CallEventType, MessageEvent } from '../../../contract/index.js';
+import { OWNER_LEG_CLIENT_STATE, type CallEvent, type CallEventType, type MessageEvent } from '../../../contract/index.js';
 
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a date');
 
@@ -42,6 +42,8 @@ const callPayload = z
     recording_started_at: isoDate.nullish(),
     recording_ended_at: isoDate.nullish(),
     reason: z.string().nullish(),
+    client_state: z.string().nullish(),
+    result: z.string().nullish(),
   })
   .passthrough();
 
@@ -51,6 +53,10 @@ const voiceTypes: Record<string, CallEventType> = {
   'call.hangup': 'call.hangup',
   'call.recording.saved': 'call.recording.saved',
   'call.recording.error': 'call.recording.error',
+  // The owner's leg (ring the owner first): its answering-machine detection and the bridge.
+  'call.machine.detection.ended': 'call.machine.detection.ended',
+  'call.machine.premium.detection.ended': 'call.machine.detection.ended',
+  'call.bridged': 'call.bridged',
 };
 
 export class PayloadError extends Error {
@@ -120,6 +126,8 @@ export function parseCallControl(body: unknown, region: CountryCode): { event: C
     };
   }
   if (type === 'call.recording.error') event.recordingError = opt(d.reason) ?? 'recording failed';
+  if (d.client_state === OWNER_LEG_CLIENT_STATE) event.leg = 'owner';
+  if (type === 'call.machine.detection.ended') event.machineResult = opt(d.result) ?? 'not_sure';
   return { event, eventType };
 }
 

@@ -1000,7 +1000,7 @@ export interface components {
                 }[];
                 outcome: {
                     /** @enum {string} */
-                    result: "message_taken" | "callback_booked" | "transfer_requested" | "caller_hung_up" | "time_limit" | "dropped";
+                    result: "message_taken" | "callback_booked" | "transfer_requested" | "transferred" | "caller_hung_up" | "time_limit" | "dropped";
                     message?: {
                         name?: string;
                         about?: string;

@@ -261,6 +261,7 @@ const OUTCOME: Record<string, string> = {
   message_taken: 'Message taken',
   callback_booked: 'Callback booked',
   transfer_requested: 'Asked to be put through',
+  transferred: 'Put through to you',
   caller_hung_up: 'Caller hung up',
   time_limit: 'Ended at the time limit',
   dropped: 'Stream dropped (voicemail)',

@@ -1,0 +1,1 @@
+ALTER TABLE "voice_sessions" ADD COLUMN "ring" text;
