@@ -26,6 +26,9 @@ import { eventually } from '../../test/product.js';
 import { callWorkflowId } from '../../temporal.config.js';
 import { getCallProgressQuery } from '../../workflows/signals.js';
 import { startStack, type Stack } from '../../test/stack.js';
+import { Worker } from '@temporalio/worker';
+import { workflowsPath } from '../../worker/worker.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../../temporal/codec.js';
 
 let stack: Stack;
 let fake: FakeTelnyx;
@@ -126,10 +129,13 @@ const ownerLegOf = (call: { sid: string; ccid: string }) =>
 const dials = (ccid: string) =>
   fake.requests.filter((r) => r.path === '/v2/calls' && (r.body as { link_to?: string }).link_to === ccid);
 
+const sessionsSeen: string[] = [];
+
 /** A call comes in: Telnyx's initiated, our answer and stream, the caller on the stream. */
 async function incoming(from: string, scenario: DialledLegs['scenario'] | undefined, ringMs = 400) {
   fake.dialled = scenario ? { deliverTo: webhooks(), privateKey: stack.keys.privateKey, scenario, ringMs } : undefined;
   const leg = callerLeg(from);
+  sessionsSeen.push(leg.sid);
   await leg.send('call.initiated', { state: 'parked', start_time: new Date().toISOString(), caller_id_name: from });
   const streaming = await waitFor('streaming_start', () => commands(leg.ccid, 'streaming_start')[0]);
   await leg.send('call.answered', { state: 'answered' });
@@ -282,5 +288,21 @@ describe('ring the owner first', () => {
     await hangUp(call);
     await expectCallersCall(call.sid, STRANGER);
     expect((await progressOf(call.sid)).ownerRing).toBeUndefined();
+  });
+
+  it('every run above replays from its own history (the ring steps are deterministic)', async () => {
+    const client = await stack.delivered();
+    const histories = await Promise.all(
+      sessionsSeen.map(async (sid) => ({
+        workflowId: callWorkflowId(sid),
+        history: await client.workflow.getHandle(callWorkflowId(sid)).fetchHistory(),
+      })),
+    );
+    expect(histories.length).toBeGreaterThanOrEqual(6);
+    const dataConverter = dataConverterFor(new EncryptionCodec(parseCodecKeys(stack.codecKeys)));
+    const failures: string[] = [];
+    for await (const r of Worker.runReplayHistories({ workflowsPath, dataConverter }, histories))
+      if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+    expect(failures).toEqual([]);
   });
 });

@@ -379,7 +379,15 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     };
     dialogue =
       deps.dialogue?.(setup, { lastCallAt: context.lastCallAt }) ?? scriptedDialogue(createReceptionist(setup));
-    hints = [context.name, deps.settings.ownerName].filter((n): n is string => Boolean(n));
+    // The words of the names that are words (a name with digits in it primes Whisper to write numbers).
+    hints = [context.name, deps.settings.ownerName]
+      .map((n) =>
+        (n ?? '')
+          .split(/\s+/)
+          .filter((w) => /^\p{L}[\p{L}'’.-]*$/u.test(w))
+          .join(' '),
+      )
+      .filter(Boolean);
     if (deps.engines.live) void openLive(deps.engines.live);
     const greeting = dialogue.greeting();
     if (row.ring !== 'ringing') return speak([greeting]);

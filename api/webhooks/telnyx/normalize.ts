@@ -5,7 +5,12 @@
 import { z } from 'zod';
 import type { CountryCode } from 'libphonenumber-js';
 import { normaliseParty } from '../../../platform/phone.js';
-import { OWNER_LEG_CLIENT_STATE, type CallEvent, type CallEventType, type MessageEvent } from '../../../contract/index.js';
+import {
+  OWNER_LEG_CLIENT_STATE,
+  type CallEvent,
+  type CallEventType,
+  type MessageEvent,
+} from '../../../contract/index.js';
 
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'not a date');
 
