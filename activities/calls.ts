@@ -1,5 +1,11 @@
 /** Activities that keep the phone record in step with the call workflow. */
-import { announcingHandOver, createVoiceSession, setVoiceRing, STREAM_TOKEN_TTL_MS } from '../db/queries/voice.js';
+import {
+  announcingHandOver,
+  connectVoiceRing,
+  createVoiceSession,
+  setVoiceRing,
+  STREAM_TOKEN_TTL_MS,
+} from '../db/queries/voice.js';
 import { eq } from 'drizzle-orm';
 import { contacts } from '../db/schema/index.js';
 import { OWNER_LEG_CLIENT_STATE } from '../contract/index.js';
@@ -218,8 +224,20 @@ export function createCallActivities({
      * the caller through (it reads `connected`, and marks `handed_over` once that has played; at
      * most `announceMs`), then its stream stops and the two legs are bridged.
      */
-    async connectOwner(a: { callControlId: string; ownerCallControlId: string; phoneRecordId: string }) {
-      await setVoiceRing(db, a.callControlId, 'connected');
+    async connectOwner(a: {
+      callControlId: string;
+      ownerCallControlId: string;
+      phoneRecordId: string;
+    }): Promise<{ connected: boolean }> {
+      if (!(await connectVoiceRing(db, a.callControlId))) {
+        // The conversation gave up on the owner already (it heard nothing for too long): the
+        // receptionist has the caller, and the owner's leg goes.
+        await providers.telephony.hangupLeg({
+          callControlId: a.ownerCallControlId,
+          commandKey: `${a.phoneRecordId}-owner`,
+        });
+        return { connected: false };
+      }
       const until = Date.now() + announceMs;
       while (Date.now() < until && (await announcingHandOver(db, a.callControlId)))
         await new Promise((r) => setTimeout(r, 150));
@@ -228,6 +246,7 @@ export function createCallActivities({
         ownerCallControlId: a.ownerCallControlId,
         commandKey: a.phoneRecordId,
       });
+      return { connected: true };
     },
 
     /**

@@ -90,6 +90,8 @@ export function createReceptionistService(config: Config, parts: ApiParts): Voic
       timeZone: config.owner.timeZone,
       maxCallMs: config.receptionist.maxCallSeconds * 1000,
       endpointSilenceMs: config.receptionist.endpointSilenceMs,
+      // The workflow gives up on the owner's leg after the ring time and its grace; this is later.
+      ringOwnerMs: (config.receptionist.ringOwner.seconds + 25) * 1000,
     },
   });
 }

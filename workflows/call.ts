@@ -239,12 +239,12 @@ async function followOwner(run: CallRun, ring: OwnerRing, res: StoredCall) {
   if (leg.status === 'human' && !callerGone) {
     ring.active = false;
     try {
-      await callControl.connectOwner({
+      const c = await callControl.connectOwner({
         callControlId: res.snap.callControlId!,
         ownerCallControlId: ring.leg!,
         phoneRecordId: res.phoneRecordId,
       });
-      run.progress.ownerRing = 'put through';
+      run.progress.ownerRing = c.connected ? 'put through' : 'not taken (answered too late)';
     } catch (err) {
       if (!(err instanceof ActivityFailure)) throw err;
       await releaseOwner(run, ring, res, 'the bridge failed', true);

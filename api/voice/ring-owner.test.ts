@@ -190,15 +190,16 @@ describe('ring the owner first', () => {
       answering_machine_detection: 'premium',
       client_state: OWNER_LEG_CLIENT_STATE,
     });
-    // Telnyx stops the stream when told to (the receptionist is done), then bridges.
+    // The legs are bridged, then Telnyx stops the receptionist's stream when told to.
     await waitFor('streaming_stop', () => commands(call.ccid, 'streaming_stop')[0]);
     await call.caller.hangUp();
     const bridge = await waitFor('the bridge', () => commands(call.ccid, 'bridge')[0], 10_000);
     const ownerLeg = (bridge.body as { call_control_id: string }).call_control_id;
     expect(ownerLeg).toMatch(/^v3:dialled-/);
     const order = fake.requests.map((r) => r.path);
-    expect(order.findIndex((p) => p.endsWith('/streaming_stop'))).toBeLessThan(
-      order.findIndex((p) => p.endsWith('/bridge')),
+    // Bridged first, then the receptionist's stream stopped (a failed bridge leaves it talking).
+    expect(order.findIndex((p) => p.endsWith('/bridge'))).toBeLessThan(
+      order.findIndex((p) => p.endsWith('/streaming_stop')),
     );
     await expect
       .poll(async () => (await voiceSessionOfControl(stack.database.db, call.ccid))?.outcome?.result, {
@@ -220,6 +221,31 @@ describe('ring the owner first', () => {
     });
     await call.send('call.recording.error', { reason: 'no recording' });
     await expectCallersCall(call.sid, DANA);
+  });
+
+  it("the bridge fails (Telnyx answers 500, retried): the owner's leg is hung up and the receptionist takes the call back", async () => {
+    fake.failing.add('bridge');
+    try {
+      const call = await incoming(DANA, 'human', 3000);
+      const ownerLeg = await ownerLegOf(call);
+      await waitFor("the owner's leg hung up", () => commands(ownerLeg, 'hangup')[0], 45_000);
+      expect(commands(call.ccid, 'bridge').length, 'the bridge was retried').toBeGreaterThan(1);
+      await expect
+        .poll(async () => (await sessionTurns(call.ccid)).at(-1), { timeout: 15_000 })
+        .toBe(
+          "receptionist: Sorry, I couldn't put you through. Marco can't take your call right now, but I can take a message or book a call back. What is it about, Dana?",
+        );
+      expect(await sessionTurns(call.ccid)).toContain('receptionist: Putting you through to Marco now.');
+      await expect
+        .poll(async () => (await progressOf(call.sid)).ownerRing, { timeout: 10_000 })
+        .toBe('not taken (the bridge failed)');
+      await hangUp(call);
+      await expectCallersCall(call.sid, DANA);
+      // The caller left a message-less call: not "put through".
+      expect((await voiceSessionOfControl(stack.database.db, call.ccid))?.outcome?.result).toBe('caller_hung_up');
+    } finally {
+      fake.failing.delete('bridge');
+    }
   });
 
   it("voicemail answers: the owner's leg is hung up and the receptionist takes the message", async () => {

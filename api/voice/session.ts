@@ -15,8 +15,10 @@ import {
   recordReceptionistMessage,
   markHandedOver,
   replaceLastVoiceTurn,
+  setVoiceRing,
   voiceRingOf,
   type VoiceOutcome,
+  type VoiceRing,
   type VoiceSessionRow,
   type VoiceTurn,
 } from '../../db/queries/voice.js';
@@ -56,6 +58,8 @@ export interface VoiceSettings {
   timeZone: string;
   maxCallMs: number;
   endpointSilenceMs: number;
+  /** Ring the owner first: how long the conversation waits for the call's workflow's word on the owner. */
+  ringOwnerMs?: number;
 }
 
 export interface SessionDeps {
@@ -106,6 +110,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   let milestones: Milestone[] = [];
   // Ring the owner first: the greeting's second half waits for the owner's answer (or its absence).
   let ringPoll: NodeJS.Timeout | undefined;
+  let ringSeen: VoiceRing = 'ringing';
   let transferring = false;
   let repliedWhileRinging = false;
 
@@ -255,7 +260,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   /** The caller said `text`, their last speech at `lastSpeechAt`, `spokenMs` long: the reply. */
   async function respond(text: string, lastSpeechAt: number, spokenMs: number): Promise<void> {
     if (!dialogue || finished || transferring) return;
-    if (ringPoll) repliedWhileRinging = true;
+    if (ringPoll && ringSeen === 'ringing') repliedWhileRinging = true;
     const heardAt = Math.round(lastSpeechAt - t0);
     void store('turn', () =>
       appendVoiceTurn(deps.db, row.id, {
@@ -395,22 +400,31 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     const [hello, ...rest] = sentencesOf(greeting);
     const owner = deps.settings.ownerName;
     const Owner = owner.charAt(0).toUpperCase() + owner.slice(1);
-    ringPoll = setInterval(() => void readRing(rest, Owner), RING_POLL_MS);
+    const giveUpAt = now() + (deps.settings.ringOwnerMs ?? 45_000);
+    ringPoll = setInterval(() => void readRing(rest, Owner, giveUpAt), RING_POLL_MS);
     await speak([hello ?? '', `Let me see if ${owner} can take your call. One moment, please.`]);
   }
 
-  /** Whether the owner took the call; the receptionist puts the caller through or carries on. */
+  /**
+   * Where ringing the owner stands (the call's workflow writes it): `connected` → say so, then
+   * `handed_over` for the workflow to bridge; `unavailable` → carry on with the rest of the
+   * greeting (or, when the bridge failed after "putting you through", say so and carry on).
+   * Should the workflow stay silent past the ring time (Temporal away), the conversation gives up
+   * on the owner itself; a late answer then finds the call taken.
+   */
   let reading = false;
-  async function readRing(rest: string[], Owner: string) {
+  async function readRing(rest: string[], Owner: string, giveUpAt: number) {
     if (reading || finished || !ringPoll) return;
     reading = true;
     try {
-      const ring = await voiceRingOf(deps.db, row.id);
-      if (ring === 'ringing' || !ringPoll || finished) return;
-      clearInterval(ringPoll);
-      ringPoll = undefined;
+      let ring = (await voiceRingOf(deps.db, row.id)) ?? 'unavailable';
+      if (ring === 'ringing' && now() >= giveUpAt && (await setVoiceRing(deps.db, row.callControlId, 'unavailable')))
+        ring = 'unavailable';
+      if (ring === ringSeen || !ringPoll || finished) return;
+      const before = ringSeen;
+      ringSeen = ring;
       if (ring === 'connected') {
-        // Once this has played, the call's workflow stops this stream and bridges the legs.
+        // Once this has played, the call's workflow bridges the legs and stops this stream.
         transferring = true;
         replyAbort?.abort();
         work = work
@@ -421,8 +435,13 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
           )
           .then(() => markHandedOver(deps.db, row.id))
           .catch(() => undefined);
-      } else if (!repliedWhileRinging) {
-        work = work.then(() => speak(rest)).catch(() => undefined);
+      } else if (ring === 'unavailable') {
+        clearInterval(ringPoll);
+        ringPoll = undefined;
+        if (before !== 'ringing') {
+          transferring = false;
+          work = work.then(() => speak(["Sorry, I couldn't put you through.", ...rest])).catch(() => undefined);
+        } else if (!repliedWhileRinging) work = work.then(() => speak(rest)).catch(() => undefined);
       }
     } catch (err) {
       deps.log.warn('receptionist: could not read whether the owner answered', { error: (err as Error).name });

@@ -1,5 +1,5 @@
 /** The live receptionist's rows: stream tokens, the conversation as it happens, its outcome. */
-import { and, desc, eq, gt, gte, isNull, sql } from 'drizzle-orm';
+import { and, desc, eq, gt, gte, inArray, isNull, sql } from 'drizzle-orm';
 import type { Database } from '../client.js';
 import { calendarEvents, contacts, notifications, phoneRecords, tasks, voiceSessions } from '../schema/index.js';
 import type { VoiceOutcome, VoiceRing, VoiceTurn } from '../schema/voice.js';
@@ -27,14 +27,34 @@ export async function createVoiceSession(
 }
 
 /**
- * Where ringing the owner stands, for the call's conversations (the workflow's word): `connected`
- * and `unavailable` are final, so a retried or late write never goes back to `ringing`.
+ * Where ringing the owner stands, for the call's conversations (the workflow's word, or the
+ * conversation's when the workflow is silent too long): `connected` only from `ringing`;
+ * `unavailable` from any state before the legs are bridged (the bridge can fail after the
+ * receptionist said it was putting the caller through). Returns whether a conversation changed.
  */
 export async function setVoiceRing(db: Database, callControlId: string, ring: 'connected' | 'unavailable') {
-  await db
+  const from: VoiceRing[] = ring === 'connected' ? ['ringing'] : ['ringing', 'connected', 'handed_over'];
+  const rows = await db
     .update(voiceSessions)
     .set({ ring })
-    .where(and(eq(voiceSessions.callControlId, callControlId), eq(voiceSessions.ring, 'ringing')));
+    .where(and(eq(voiceSessions.callControlId, callControlId), inArray(voiceSessions.ring, from)))
+    .returning({ id: voiceSessions.id });
+  return rows.length > 0;
+}
+
+/**
+ * The owner answered: the call's conversation is told (`ringing` → `connected`). True when it is
+ * (or already was, on a retry) putting the caller through; false when it gave up on the owner.
+ */
+export async function connectVoiceRing(db: Database, callControlId: string): Promise<boolean> {
+  if (await setVoiceRing(db, callControlId, 'connected')) return true;
+  const rows = await db
+    .select({ id: voiceSessions.id })
+    .from(voiceSessions)
+    .where(
+      and(eq(voiceSessions.callControlId, callControlId), inArray(voiceSessions.ring, ['connected', 'handed_over'])),
+    );
+  return rows.length > 0;
 }
 
 /** The receptionist has told the caller they are being put through: the legs may be bridged. */

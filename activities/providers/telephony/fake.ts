@@ -24,6 +24,8 @@ export interface FakeTelnyx {
   dialled?: DialledLegs;
   /** The call session of a call control id (dialled legs linked to it share it); tests fill it. */
   sessions: Map<string, string>;
+  /** Call actions (`bridge`, `hangup`, …) answered 500 while named here: Telnyx having a bad minute. */
+  failing: Set<string>;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
   const recordings = new Map<string, { bytes: Uint8Array; type: string }>();
   const detailRecords: Record<string, unknown>[] = [];
   const sessions = new Map<string, string>();
+  const failing = new Set<string>();
   const legs = new Map<string, Leg>();
   let dialled: DialledLegs | undefined;
 
@@ -163,6 +166,10 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
     const action = /^\/v2\/calls\/([^/]+)\/actions\/(\w+)$/.exec(url.pathname);
     if (action && req.method === 'POST') {
       const leg = legs.get(decodeURIComponent(action[1]!));
+      if (failing.has(action[2]!)) {
+        res.writeHead(500);
+        return res.end(JSON.stringify({ errors: [{ code: '90000', title: 'Internal error' }] }));
+      }
       if (leg?.ended) {
         res.writeHead(422);
         return res.end(JSON.stringify({ errors: [{ code: '90018', title: 'Call has already ended' }] }));
@@ -199,6 +206,7 @@ export async function startFakeTelnyx(port = 0, host = '127.0.0.1'): Promise<Fak
     requests,
     detailRecords,
     sessions,
+    failing,
     get dialled() {
       return dialled;
     },

@@ -26,7 +26,7 @@ export interface TelephonyPort {
     clientState: string;
     commandKey: string;
   }): Promise<{ callControlId: string }>;
-  /** Stop the caller's media stream (the receptionist hands the call over), then bridge the two legs. */
+  /** Bridge the two legs, then stop the caller's media stream (the receptionist hands the call over). */
   bridgeToOwner(input: { callControlId: string; ownerCallControlId: string; commandKey: string }): Promise<void>;
   /** Hang up one leg; a leg that already ended is not an error. */
   hangupLeg(input: { callControlId: string; commandKey: string }): Promise<void>;

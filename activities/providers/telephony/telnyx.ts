@@ -114,20 +114,19 @@ export function createTelnyxTelephony(options: TelnyxOptions): TelephonyPort {
       return { callControlId: id };
     },
     async bridgeToOwner({ callControlId, ownerCallControlId, commandKey }) {
-      // The receptionist leaves the call first: nothing is streamed into a bridged conversation.
-      await call(async () => {
-        try {
-          await client.calls.actions.stopStreaming(callControlId, { command_id: `${commandKey}-stream-stop` });
-        } catch (err) {
-          if (!alreadyEnded(err) && (err as { status?: number }).status !== 422) throw err;
-        }
-      });
       await call(() =>
         client.calls.actions.bridge(callControlId, {
           call_control_id_to_bridge_with: ownerCallControlId,
           command_id: `${commandKey}-bridge`,
         }),
       );
+      // Then the receptionist leaves the call. A stream that cannot be stopped only costs silence
+      // (the receptionist says nothing more); retrying would bridge again.
+      try {
+        await client.calls.actions.stopStreaming(callControlId, { command_id: `${commandKey}-stream-stop` });
+      } catch {
+        // already stopped, or Telnyx is away: the bridge is what matters
+      }
     },
     async hangupLeg({ callControlId, commandKey }) {
       await call(async () => {
