@@ -243,6 +243,25 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     }
   }
 
+  /**
+   * The owner is waiting on the line: the reply ends with the sentence being spoken, and the ones
+   * after it are never said (the turn keeps what will have been heard).
+   */
+  function endAtSentence() {
+    generation++;
+    replyAbort?.abort();
+    const cut = queue.findIndex((q) => q.mark);
+    if (cut >= 0) queue = queue.slice(0, cut + 1);
+    if (!current?.stored) return;
+    const mark = cut >= 0 ? /^r(\d+)-s(\d+)$/.exec(queue[cut]!.mark!) : null;
+    const kept = mark && Number(mark[1]) === current.gen ? Number(mark[2]) + 1 : mark ? 0 : current.heardUntil.length;
+    if (kept >= current.sentences.length) return;
+    const endMs = Math.round(Math.max(playheadAt, now()) + queue.length * FRAME_MS - t0);
+    const turn = { ...current.turn, text: current.sentences.slice(0, kept).join(' '), endMs };
+    current = undefined;
+    void store('turn', () => replaceLastVoiceTurn(deps.db, row.id, turn));
+  }
+
   async function onUtterance(audio: Buffer, lastSpeechAt: number): Promise<void> {
     if (!dialogue || finished || transferring) return;
     let text: string;
@@ -426,7 +445,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       if (ring === 'connected') {
         // Once this has played, the call's workflow bridges the legs and stops this stream.
         transferring = true;
-        replyAbort?.abort();
+        endAtSentence();
         work = work
           .then(() => speak([`Putting you through to ${Owner} now.`]))
           .then(
