@@ -147,6 +147,11 @@ export function createClaudeDialogue(o: ClaudeDialogueOptions): Dialogue {
         };
       }
       case 'transfer_to_owner':
+        if (setup.ringing?.())
+          return {
+            result: `${owner}'s phone is ringing for this caller right now. Tell them, in one sentence, to hold on a moment.`,
+            milestones: [],
+          };
         return setup.canTransfer
           ? {
               result: 'Transferring. Tell the caller, in one sentence, to hold.',

@@ -23,6 +23,8 @@ export interface ReceptionistSetup {
   busy: { start: Date; end: Date }[];
   /** Whether the owner's rules let this caller be put through now. */
   canTransfer: boolean;
+  /** Whether the owner's phone is ringing for this call right now (ring the owner first). */
+  ringing?: () => boolean;
 }
 
 export interface TakenMessage {
@@ -214,6 +216,10 @@ export function createReceptionist(setup: ReceptionistSetup) {
       if (URGENT.test(t)) message.urgency = 'urgent';
 
       if (TRANSFER.test(t)) {
+        if (setup.ringing?.()) {
+          say.push(`I'm trying ${owner} for you right now. One moment, please.`);
+          return { say, milestones };
+        }
         if (setup.canTransfer) {
           milestones.push({ kind: 'transfer_requested' });
           return { say: [`Please hold while I try to put you through to ${owner}.`], milestones, end: 'transfer' };

@@ -120,6 +120,15 @@ describe('the receptionist', () => {
       end: 'transfer',
       milestones: [{ kind: 'transfer_requested' }],
     });
+    // While the owner's phone rings for this call, asking to be put through is asking to hold on.
+    let ringing = true;
+    const w = createReceptionist(setup({ caller: { name: 'Dana Whitfield' }, ringing: () => ringing }));
+    expect(w.hear('Can you put me through?')).toEqual({
+      say: ["I'm trying Marco for you right now. One moment, please."],
+      milestones: [],
+    });
+    ringing = false;
+    expect(w.hear('Can you put me through?').say[0]).toMatch(/^I can't put you through right now/);
   });
 
   it('suggests an open task with a known caller', () => {

@@ -300,6 +300,26 @@ describe('ring the owner first', () => {
     }
   });
 
+  it('a caller who asks to be put through while it rings is asked to hold on, then told the owner did not answer', async () => {
+    // The owner's phone rings for 5 s; the caller speaks over the greeting as soon as it starts.
+    const call = await incoming(DANA, 'no-answer', 5000);
+    await expect.poll(() => call.caller.events.some((e) => e.event === 'media'), { timeout: 10_000 }).toBe(true);
+    const asked = await call.caller.say(await speech('Can you put me through, please?'));
+    await call.caller.reply(asked);
+    await expect
+      .poll(async () => (await sessionTurns(call.ccid)).slice(1), { timeout: 20_000 })
+      .toEqual([
+        expect.stringMatching(/^caller: .*put me through/i),
+        "receptionist: I'm trying Marco for you right now. One moment, please.",
+        "receptionist: Marco can't take your call right now.",
+      ]);
+    await expect
+      .poll(async () => (await progressOf(call.sid)).ownerRing, { timeout: 10_000 })
+      .toBe('not taken (no answer)');
+    await hangUp(call);
+    await expectCallersCall(call.sid, DANA);
+  });
+
   it("the caller hangs up while the owner's phone rings: the owner's leg is hung up", async () => {
     const call = await incoming(DANA, 'no-answer', 60_000);
     const ownerLeg = await ownerLegOf(call);

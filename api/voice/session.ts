@@ -400,6 +400,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       caller: { name: context.name, openTasks: context.openTasks },
       busy: context.busy,
       canTransfer: false,
+      ringing: () => ringPoll !== undefined && ringSeen === 'ringing',
     };
     dialogue =
       deps.dialogue?.(setup, { lastCallAt: context.lastCallAt }) ?? scriptedDialogue(createReceptionist(setup));
@@ -460,7 +461,11 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
         if (before !== 'ringing') {
           transferring = false;
           work = work.then(() => speak(["Sorry, I couldn't put you through.", ...rest])).catch(() => undefined);
-        } else if (!repliedWhileRinging) work = work.then(() => speak(rest)).catch(() => undefined);
+        } else {
+          // A caller already talking hears only the news; the dialogue goes on from where it is.
+          const lines = repliedWhileRinging ? [`${Owner} can't take your call right now.`] : rest;
+          work = work.then(() => speak(lines)).catch(() => undefined);
+        }
       }
     } catch (err) {
       deps.log.warn('receptionist: could not read whether the owner answered', { error: (err as Error).name });
