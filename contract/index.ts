@@ -90,18 +90,22 @@ export interface CallProgress {
  * process holding the stream (never per utterance; no words, names or numbers: those stay in the
  * database). `ended` carries how the conversation ended.
  */
+/** How a live conversation ended (stored with it, and the `ended` milestone's result). */
+export type ReceptionistResult =
+  | 'message_taken'
+  | 'callback_booked'
+  | 'transfer_requested'
+  /** The owner answered (ring the owner first) and the call was put through. */
+  | 'transferred'
+  | 'caller_hung_up'
+  | 'time_limit'
+  | 'dropped';
+
 export interface ReceptionistMilestone {
   kind: 'started' | 'message_taken' | 'callback_booked' | 'transfer_requested' | 'ended';
   /** Since the stream started. */
   atMs: number;
-  result?:
-    | 'message_taken'
-    | 'callback_booked'
-    | 'transfer_requested'
-    | 'transferred'
-    | 'caller_hung_up'
-    | 'time_limit'
-    | 'dropped';
+  result?: ReceptionistResult;
 }
 
 /** The call workflow's input (`callWorkflow`): how a run of a call starts. */

@@ -145,14 +145,25 @@ export function isSettled(state: CallState): boolean {
  */
 export type OwnerLegStatus = 'none' | 'ringing' | 'human' | 'unavailable' | 'bridged';
 
-export function ownerLeg(state: CallState): { status: OwnerLegStatus; ended: boolean } {
+export function ownerLeg(state: CallState): { status: OwnerLegStatus; ended: boolean; why?: string } {
   const ev = state.events.filter((e) => e.leg === 'owner');
   if (ev.length === 0) return { status: 'none', ended: false };
-  const ended = ev.some((e) => e.type === 'call.hangup');
+  const hangup = ev.find((e) => e.type === 'call.hangup');
+  const ended = Boolean(hangup);
   if (ev.some((e) => e.type === 'call.bridged')) return { status: 'bridged', ended };
   const verdicts = ev.filter((e) => e.type === 'call.machine.detection.ended').map((e) => e.machineResult ?? '');
-  const machine = verdicts.some((r) => !/^human/.test(r));
+  const machine = verdicts.find((r) => !/^human/.test(r));
   const human = verdicts.some((r) => /^human/.test(r));
-  if (machine || ended) return { status: 'unavailable', ended };
+  if (machine !== undefined)
+    return { status: 'unavailable', ended, why: machine === 'machine' ? 'voicemail' : machine || 'not sure' };
+  if (hangup) return { status: 'unavailable', ended, why: hangupWhy(hangup.hangupCause) };
   return { status: human ? 'human' : 'ringing', ended };
+}
+
+/** Why the owner's leg ended before it was put through, in words (no numbers, no names). */
+function hangupWhy(cause: string | undefined): string {
+  if (cause === 'user_busy') return 'busy';
+  if (cause === 'timeout' || cause === 'no_answer' || cause === undefined) return 'no answer';
+  if (cause === 'call_rejected') return 'declined';
+  return 'hung up';
 }

@@ -250,7 +250,7 @@ async function followOwner(run: CallRun, ring: OwnerRing, res: StoredCall) {
       await releaseOwner(run, ring, res, 'the bridge failed', true);
     }
   } else if (leg.status === 'unavailable') {
-    await releaseOwner(run, ring, res, ownerWhy(run), !leg.ended);
+    await releaseOwner(run, ring, res, leg.why ?? 'no answer', !leg.ended);
   } else if (leg.status === 'bridged') {
     ring.active = false;
     run.progress.ownerRing = 'put through';
@@ -275,18 +275,6 @@ async function releaseOwner(run: CallRun, ring: OwnerRing, res: StoredCall, why:
     if (!(err instanceof ActivityFailure)) throw err;
     // The owner's leg hangs up by its own ring timeout; the receptionist is already talking.
   }
-}
-
-/** Why the owner did not take the call, from the leg's events (no numbers, no names). */
-function ownerWhy(run: CallRun): string {
-  const ev = run.state.events.filter((e) => e.leg === 'owner');
-  const amd = ev.find((e) => e.type === 'call.machine.detection.ended' && !/^human/.test(e.machineResult ?? ''));
-  if (amd) return amd.machineResult === 'machine' ? 'voicemail' : (amd.machineResult ?? 'not sure');
-  const cause = ev.find((e) => e.type === 'call.hangup')?.hangupCause;
-  if (cause === 'user_busy') return 'busy';
-  if (cause === 'timeout' || cause === 'no_answer') return 'no answer';
-  if (cause === 'call_rejected') return 'declined';
-  return cause ? 'hung up' : 'no answer';
 }
 
 /**

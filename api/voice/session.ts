@@ -29,6 +29,7 @@ import type {
   UtteranceRecognizer,
 } from '../../activities/providers/voice/port.js';
 import { FRAME_BYTES } from '../../platform/audio.js';
+import { nameWords } from '../../activities/providers/speech/names.js';
 import type { ReceptionistMilestone } from '../../contract/index.js';
 import type { Logger } from '../../platform/logger.js';
 import { voiceSessionsEnded, voiceTurnLatency } from '../../platform/metrics.js';
@@ -404,15 +405,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     };
     dialogue =
       deps.dialogue?.(setup, { lastCallAt: context.lastCallAt }) ?? scriptedDialogue(createReceptionist(setup));
-    // The words of the names that are words (a name with digits in it primes Whisper to write numbers).
-    hints = [context.name, deps.settings.ownerName]
-      .map((n) =>
-        (n ?? '')
-          .split(/\s+/)
-          .filter((w) => /^\p{L}[\p{L}'’.-]*$/u.test(w))
-          .join(' '),
-      )
-      .filter(Boolean);
+    hints = [context.name, deps.settings.ownerName].map((n) => nameWords(n ?? '')).filter(Boolean);
     if (deps.engines.live) void openLive(deps.engines.live);
     const greeting = dialogue.greeting();
     if (row.ring !== 'ringing') return speak([greeting]);

@@ -1,5 +1,6 @@
 import { index, jsonb, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { contacts } from './contacts.js';
+import type { ReceptionistResult } from '../../contract/index.js';
 
 /** One turn of a live conversation: who spoke, what, when (ms from the stream's start). */
 export interface VoiceTurn {
@@ -15,15 +16,7 @@ export interface VoiceTurn {
 
 /** How a conversation ended and what it produced (the message, the booked callback, a transfer). */
 export interface VoiceOutcome {
-  result:
-    | 'message_taken'
-    | 'callback_booked'
-    | 'transfer_requested'
-    /** The owner answered (ring the owner first) and the call was put through. */
-    | 'transferred'
-    | 'caller_hung_up'
-    | 'time_limit'
-    | 'dropped';
+  result: ReceptionistResult;
   message?: { name?: string; about?: string; urgency: string; callbackAt?: string; callbackSpoken?: string };
   taskId?: string;
 }

@@ -124,16 +124,21 @@ export function dropLeakedNames(text: string, names: readonly ExpectedName[]): s
 }
 
 /** Hint words for an engine: each name once, the most important first. */
+/**
+ * The words of a name that are words, as recognition hints: a hint with digits in it ("Caller333")
+ * made Whisper write numbers and stock phrases ("Thank you for watching!") into a call's silences.
+ */
+export const nameWords = (name: string): string =>
+  name
+    .split(/\s+/)
+    .filter((w) => /^\p{L}[\p{L}'’.-]*$/u.test(w))
+    .join(' ');
+
 export function keytermsOf(names: readonly ExpectedName[], max = 40): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   for (const n of names) {
-    // Only the words of a name that are words: a hint with digits in it ("Caller333") made Whisper
-    // write numbers and stock phrases ("Thank you for watching!") into the call's silences.
-    const full = `${n.first} ${n.last}`
-      .split(/\s+/)
-      .filter((w) => /^\p{L}[\p{L}'’.-]*$/u.test(w))
-      .join(' ');
+    const full = nameWords(`${n.first} ${n.last}`);
     if (!full || seen.has(full.toLowerCase())) continue;
     seen.add(full.toLowerCase());
     out.push(full);
