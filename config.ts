@@ -50,6 +50,11 @@ export const envSchema = z.object({
     .positive()
     .default(256 * 1024),
   INBOX_RETENTION_HOURS: z.coerce.number().positive().default(24),
+  /**
+   * `npm run api`: how much lower (nice, 0-19) the inbox relay's thread runs than the webhooks, so a
+   * saturated machine answers webhooks first and lets the relay's backlog wait.
+   */
+  INBOX_RELAY_NICE: z.coerce.number().int().min(0).max(19).default(10),
 
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
@@ -327,6 +332,8 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       maxWebhookBytes: e.MAX_WEBHOOK_BYTES,
       /** Webhook events handed to Temporal are kept this long in the inbox, then purged. */
       inboxRetentionMs: e.INBOX_RETENTION_HOURS * 3600_000,
+      /** The inbox relay thread's CPU priority below the API's (npm run api). */
+      relayNiceness: e.INBOX_RELAY_NICE,
       trustedProxies: (e.TRUSTED_PROXIES ?? '')
         .split(',')
         .map((p) => p.trim())

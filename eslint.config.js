@@ -50,7 +50,15 @@ const FLOORS = [
     files: ['api/**/*.ts'],
     may: ['contract', 'platform', 'temporal.config', 'db', 'activities', 'temporal'],
     only: { workflows: 'signals.js' },
-    config: ['api/main.ts', 'api/compose.ts'],
+    // The process's entry, its composition, and the entry of the inbox relay's thread (with the
+    // Temporal client both build from the configuration).
+    config: [
+      'api/main.ts',
+      'api/compose.ts',
+      'api/webhooks/telnyx/relay-worker.ts',
+      'api/webhooks/telnyx/relay-thread.ts',
+      'api/temporal-gateway.ts',
+    ],
   },
   {
     // Every floor of the product; not the tests, the benchmarks, the dashboard or Windmill.
@@ -136,6 +144,7 @@ export default tseslint.config(
             'activities/providers/language/local-thread.mjs',
             'activities/providers/voice/flite-child.mjs',
             'deploy/healthcheck.mjs',
+            'api/webhooks/telnyx/relay-worker.mjs',
           ],
         },
         tsconfigRootDir: import.meta.dirname,

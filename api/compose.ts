@@ -142,10 +142,12 @@ export function receptionistCheck(voice: VoiceService) {
 /** AppDeps from config; `overrides` replace any field (embedded mode's sessions and test call, tests' tokens). */
 export function apiDeps(config: Config, parts: ApiParts, overrides: Partial<AppDeps> = {}): AppDeps {
   const embeddings = parts.embeddings ?? createEmbeddingsProvider(config);
-  const relay = createInboxRelay(
-    { db: parts.database.db, gateway: parts.gateway, log: parts.log },
-    { retentionMs: config.http.inboxRetentionMs },
-  );
+  const relay =
+    overrides.relay ??
+    createInboxRelay(
+      { db: parts.database.db, gateway: parts.gateway, log: parts.log },
+      { retentionMs: config.http.inboxRetentionMs },
+    );
   const voice = overrides.voice ?? (config.receptionist.enabled ? createReceptionistService(config, parts) : undefined);
   const embeddingChecks = engineChecks({ embeddings }, config);
   return {

@@ -1,16 +1,14 @@
 /** `npm run api`: the production API process (PostgreSQL + external Temporal, keys from the environment). */
 import { serve } from '@hono/node-server';
-import { Client, Connection } from '@temporalio/client';
 import { loadConfigOrExit, secretValues } from '../config.js';
 import { openDatabase } from '../db/client.js';
 import { createApp, hardenServer } from './app.js';
 import { apiDeps } from './compose.js';
-import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
-import { createWorkflowGateway } from '../temporal/gateway.js';
+import { apiTemporal } from './temporal-gateway.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
 import { errorKind } from './webhooks/telnyx/relay.js';
 import { createLogger } from '../platform/logger.js';
-import { temporalConnectionOptions } from '../temporal/connection.js';
+import { startRelayThread } from './webhooks/telnyx/relay-thread.js';
 
 // Recordings, transcripts' work files and keys are private: nothing this process creates is readable by others.
 process.umask(0o077);
@@ -19,15 +17,7 @@ const log = createLogger(config, secretValues(config), { service: 'api' });
 const database = await openDatabase({ url: config.database.url, poolSize: config.database.poolSize });
 // Lazy: Temporal may be away when the API starts (an outage, a restart, a start order). Webhooks go
 // to the inbox meanwhile and /ready says degraded; the relay and the schedule below wait for it.
-const connection = Connection.lazy(temporalConnectionOptions(config));
-const codec = new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!), {
-  allowPlaintext: config.temporal.codecAllowPlaintext,
-});
-const gateway = createWorkflowGateway(
-  new Client({ connection, namespace: config.temporal.namespace, dataConverter: dataConverterFor(codec) }),
-  config.temporal.taskQueue,
-  config.calls,
-);
+const { connection, codec, gateway } = apiTemporal(config);
 let scheduleRetry: NodeJS.Timeout | undefined;
 const ensureSchedule = async (attempt: number): Promise<void> => {
   try {
@@ -38,10 +28,14 @@ const ensureSchedule = async (attempt: number): Promise<void> => {
   }
 };
 void ensureSchedule(0);
+// The inbox relay on a thread of its own, at a lower CPU priority: delivering to Temporal never
+// holds up the event loop that answers webhooks (see relay-thread.ts).
+const relay = startRelayThread({ db: database.db, log, config });
 const deps = apiDeps(
   config,
   { database, gateway, log, telnyxPublicKey: publicKeyFromBase64(config.telnyx.publicKey!) },
   {
+    relay,
     accessLogLevel: 'info',
     // The remote codec for your Temporal UI (token required; set the UI's codec endpoint to PUBLIC_BASE_URL/codec).
     codec,
@@ -49,7 +43,7 @@ const deps = apiDeps(
 );
 const app = createApp(deps);
 // Hands the webhook inbox to Temporal, starting with what an earlier process left.
-deps.relay.start();
+relay.start();
 const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
   log.info('api listening', { port: info.port }),
 );

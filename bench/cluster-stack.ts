@@ -14,23 +14,24 @@ import { openDatabase } from '../db/client.js';
 import { groupMembers, signalGroup } from '../deploy/process-group.js';
 import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
 import { say } from './lib.js';
-import { freePort } from '../platform/ports.js';
+import { freePortRanges } from '../platform/ports.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
 export async function startClusterStack(extraEnv: Record<string, string> = {}) {
   const dataDir = path.join(tmpdir(), `cc-bench-cluster-${process.pid}-${Date.now()}`);
-  const port = await freePort();
+  // Two APIs and two workers take a port and the next one each.
+  const [port = 0, metricsPort, pgPort, temporalPgPort, uiPort] = await freePortRanges([2, 2, 1, 1, 1]);
   const env: Record<string, string> = {
     ...extraEnv,
     DATA_DIR: dataDir,
     PORT: String(port),
-    METRICS_PORT: String(await freePort()),
-    CLUSTER_PG_PORT: String(await freePort()),
-    CLUSTER_TEMPORAL_PG_PORT: String(await freePort()),
+    METRICS_PORT: String(metricsPort),
+    CLUSTER_PG_PORT: String(pgPort),
+    CLUSTER_TEMPORAL_PG_PORT: String(temporalPgPort),
     // Temporal keeps its ports in a smallint: this one, the next 10, 300 below and 767 above.
     CLUSTER_TEMPORAL_PORT: String(12_000 + Math.floor(Math.random() * 18_000)),
-    TEMPORAL_UI_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(uiPort),
     HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     // The benchmarks time calls to their end: runs close as soon as their pipeline is done.

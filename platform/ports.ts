@@ -35,3 +35,32 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/**
+ * Free port ranges for one process tree, one per width (a width of 2 is a port and the one after
+ * it, as the cluster's two APIs and two workers use): each range free now, and no two overlapping.
+ * Separate `freePort()` calls could hand out a port that another's "next port" needed.
+ */
+export async function freePortRanges(widths: number[]): Promise<number[]> {
+  const taken: [number, number][] = [];
+  const bases: number[] = [];
+  for (const width of widths) {
+    for (let attempt = 0; ; attempt++) {
+      const base = await freePort();
+      const end = base + width - 1;
+      const overlaps = end > 65_535 || taken.some(([a, b]) => base <= b && end >= a);
+      const free =
+        !overlaps &&
+        (await Promise.all(Array.from({ length: width - 1 }, (_, i) => assertPortFree(base + i + 1, 'range')))
+          .then(() => true)
+          .catch(() => false));
+      if (free) {
+        taken.push([base, end]);
+        bases.push(base);
+        break;
+      }
+      if (attempt >= 50) throw new Error(`no ${width} free consecutive ports found`);
+    }
+  }
+  return bases;
+}

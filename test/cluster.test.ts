@@ -12,7 +12,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { searchAttributes } from '../temporal.config.js';
 import { eventually, npmRun, repoRoot, type ProductProcess } from './product.js';
-import { freePort } from '../platform/ports.js';
+import { freePortRanges } from '../platform/ports.js';
+import { groupMembers } from '../deploy/process-group.js';
 
 type Processes = Record<'api-1' | 'api-2' | 'worker-1' | 'worker-2', number | null>;
 
@@ -56,19 +57,20 @@ describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers',
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    apiPorts = [port, port + 1];
-    metricsPort = await freePort();
+    // Two APIs and two workers take a port and the next one each.
+    const [port, metrics, pgPort, temporalPgPort, uiPort] = await freePortRanges([2, 2, 1, 1, 1]);
+    apiPorts = [port!, port! + 1];
+    metricsPort = metrics!;
     env = {
       DATA_DIR: dataDir,
       PORT: String(port),
       METRICS_PORT: String(metricsPort),
-      CLUSTER_PG_PORT: String(await freePort()),
-      CLUSTER_TEMPORAL_PG_PORT: String(await freePort()),
+      CLUSTER_PG_PORT: String(pgPort),
+      CLUSTER_TEMPORAL_PG_PORT: String(temporalPgPort),
       // The server takes this port, the next few, 300 below and 767 above (its internal services);
       // Temporal keeps them in a smallint, so they stay under 32768.
       CLUSTER_TEMPORAL_PORT: String(12_000 + Math.floor(Math.random() * 18_000)),
-      TEMPORAL_UI_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(uiPort),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
     };
@@ -202,6 +204,16 @@ describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers',
     // This process's relay handed (some of) the inbox to Temporal, and measured how long that took.
     expect(counter(api, 'cc_inbox_relay_deliveries_total', 'outcome="accepted"')).toBeGreaterThan(0);
     expect(api).toMatch(/cc_inbox_relay_lag_seconds_bucket\{/);
+    // The relay runs on a thread of its own, 10 (INBOX_RELAY_NICE's default) below the webhooks' thread.
+    const node = groupMembers((await processes())['api-2']!).find((m) => m.command === 'node');
+    expect(node, 'the api-2 node process').toBeDefined();
+    const niceOf = async (tid: string) => {
+      const stat = await readFile(`/proc/${node!.pid}/task/${tid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const mainNice = await niceOf(String(node!.pid));
+    const nices = await Promise.all((await readdir(`/proc/${node!.pid}/task`)).map(niceOf));
+    expect(nices).toContain(Math.min(19, mainNice + 10));
     expect(counter(api, 'cc_http_requests_total', 'route="/webhooks/telnyx/voice"')).toBeGreaterThan(0);
     expect(api).toMatch(/cc_http_request_duration_seconds_bucket\{/);
     expect(api).toMatch(/nodejs_eventloop_lag_p99_seconds \d/);

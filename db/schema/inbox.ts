@@ -28,6 +28,11 @@ export const webhookInbox = pgTable(
     deliveredAt: timestamp('delivered_at', { withTimezone: true }),
   },
   (t) => [
+    // The relay's claim walks undelivered rows in id order: only those, never the delivered ones
+    // kept for the retention period (through the primary key it read every one of them per claim).
+    index('webhook_inbox_undelivered_idx')
+      .on(t.id)
+      .where(sql`delivered_at is null`),
     index('webhook_inbox_pending_idx')
       .on(t.workflowId, t.id)
       .where(sql`delivered_at is null`),

@@ -56,6 +56,33 @@ export const RELAY_DEFAULTS: InboxRelayOptions = {
   retentionMs: 24 * 3600_000,
 };
 
+/**
+ * What the relay counts. In the API's own thread these are the process's metrics; a relay on a
+ * thread of its own (relay-thread.ts) sends them to the thread that serves /metrics.
+ */
+export interface RelayMetrics {
+  delivered(outcome: 'accepted' | 'closed' | 'erased', lagSeconds: number): void;
+  failed(reason: string): void;
+  late(verdict: 'reopened' | 'unchanged'): void;
+}
+
+export const processRelayMetrics: RelayMetrics = {
+  delivered(outcome, lagSeconds) {
+    relayDeliveries.inc({ outcome });
+    relayLag.observe(lagSeconds);
+  },
+  failed: (reason) => relayFailures.inc({ reason }),
+  late: (verdict) => lateCallEvents.inc({ verdict }),
+};
+
+/** The inbox's backlog, also set as the /metrics gauges. */
+export async function inboxBacklog(db: Database): Promise<InboxStats> {
+  const s = await inboxStats(db);
+  inboxDepth.set(s.pending);
+  inboxOldest.set(s.oldestSeconds);
+  return s;
+}
+
 export interface InboxRelay {
   /** Look now: an event was just committed. */
   kick(): void;
@@ -73,11 +100,12 @@ export function errorKind(err: unknown): string {
 }
 
 export function createInboxRelay(
-  deps: { db: Database; gateway: WorkflowGateway; log: Logger },
+  deps: { db: Database; gateway: WorkflowGateway; log: Logger; metrics?: RelayMetrics },
   options: Partial<InboxRelayOptions> = {},
 ): InboxRelay {
   const o = { ...RELAY_DEFAULTS, ...options };
   const { db, gateway, log } = deps;
+  const metrics = deps.metrics ?? processRelayMetrics;
   let running: Promise<void> | undefined;
   let stopping = false;
   let kicked = false;
@@ -112,7 +140,7 @@ export function createInboxRelay(
         : 'late event repeats a finished call: acknowledged',
       { eventType: event.type, phoneRecordId: stored?.phoneRecordId },
     );
-    lateCallEvents.inc({ verdict: verdict === 'reconcile' ? 'reopened' : 'unchanged' });
+    metrics.late(verdict === 'reconcile' ? 'reopened' : 'unchanged');
     if (verdict === 'reconcile') await gateway.reopenCall(event, stored!.phoneRecordId);
     return 'closed';
   }
@@ -125,12 +153,11 @@ export function createInboxRelay(
       if (erased.has(row.workflowId)) outcome = 'erased';
       else if (row.kind === 'call') outcome = await deliverCall(row.payload as CallEvent);
       else outcome = await gateway.deliverMessageEvent(row.payload as MessageEvent);
-      relayDeliveries.inc({ outcome });
-      relayLag.observe((Date.now() - row.receivedAt.getTime()) / 1000);
+      metrics.delivered(outcome, (Date.now() - row.receivedAt.getTime()) / 1000);
       return true;
     } catch (err) {
       const reason = errorKind(err);
-      relayFailures.inc({ reason });
+      metrics.failed(reason);
       const retryIn = Math.min(o.maxRetryMs, o.retryMs * 2 ** Math.min(20, row.attempts - 1));
       const jittered = Math.round(retryIn * (0.75 + Math.random() * 0.5));
       if (row.attempts === 1 || row.attempts % 10 === 0)
@@ -222,11 +249,6 @@ export function createInboxRelay(
       wake?.();
       await running;
     },
-    async stats() {
-      const s = await inboxStats(db);
-      inboxDepth.set(s.pending);
-      inboxOldest.set(s.oldestSeconds);
-      return s;
-    },
+    stats: () => inboxBacklog(db),
   };
 }

@@ -1,0 +1,1 @@
+CREATE INDEX "webhook_inbox_undelivered_idx" ON "webhook_inbox" USING btree ("id") WHERE delivered_at is null;
