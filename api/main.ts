@@ -1,8 +1,7 @@
 /** `npm run api`: the production API process (PostgreSQL + external Temporal, keys from the environment). */
-import { serve } from '@hono/node-server';
 import { loadConfigOrExit, secretValues } from '../config.js';
 import { openDatabase } from '../db/client.js';
-import { createApp, hardenServer } from './app.js';
+import { createApp, listenApp } from './app.js';
 import { apiDeps } from './compose.js';
 import { apiTemporal } from './temporal-gateway.js';
 import { publicKeyFromBase64 } from './webhooks/telnyx/verify.js';
@@ -44,10 +43,9 @@ const deps = apiDeps(
 const app = createApp(deps);
 // Hands the webhook inbox to Temporal, starting with what an earlier process left.
 relay.start();
-const server = serve({ fetch: app.fetch, port: config.http.port, hostname: config.http.host }, (info) =>
-  log.info('api listening', { port: info.port }),
+const server = listenApp(app.fetch, { port: config.http.port, hostname: config.http.host }, (port) =>
+  log.info('api listening', { port }),
 );
-hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
 // The receptionist's media streams share the port; its engines load now, not on the first call.
 deps.voice?.attach(server);
 void deps.voice?.warm().catch((err: Error) => log.error('receptionist engines did not start', { error: err.message }));

@@ -7,7 +7,7 @@
  * cluster compose their halves with the same two roots (`apiDeps`, `buildWorker`).
  */
 import type { KeyObject } from 'node:crypto';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
 import { NativeConnection, type Worker } from '@temporalio/worker';
@@ -15,7 +15,7 @@ import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Activities } from '../activities/index.js';
 import { engineChecks, type Providers } from '../activities/providers/index.js';
-import { createApp, hardenServer, type AppDeps } from '../api/app.js';
+import { createApp, listenApp, type AppDeps } from '../api/app.js';
 import { apiDeps, receptionistCheck } from '../api/compose.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../temporal/gateway.js';
 import { dataConverterFor } from '../temporal/codec.js';
@@ -108,8 +108,7 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
   appDeps.relay.start();
   let server: ServerType | undefined;
   if (parts.listen) {
-    server = serve({ fetch: app.fetch, port: parts.listen.port, hostname: parts.listen.hostname });
-    hardenServer(server as unknown as Parameters<typeof hardenServer>[0]);
+    server = listenApp(app.fetch, parts.listen);
     appDeps.voice?.attach(server);
   }
   let stopped: Promise<void> | undefined;
