@@ -15,7 +15,7 @@ import { readFileSync } from 'node:fs';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
-import { WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { Hono } from 'hono';
 import pg from 'pg';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
@@ -142,6 +142,20 @@ const results: Record<string, unknown> = {
   topology: `2 API, 2 workers, Temporal 1.32.2 (${temporalTuning.historyShards} shards, ${temporalTuning.shardIOConcurrency} IO lane(s), pool ${temporalTuning.maxConns}, ${temporalTuning.sqlPlugin}) on PostgreSQL`,
 };
 
+/** Send each of `indices` again, in order, 16 at a time, until it succeeds. */
+async function redeliver(indices: number[], send: (i: number) => Promise<boolean>) {
+  const todo = [...indices].sort((a, b) => a - b);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < todo.length) {
+        const i = todo[next++]!;
+        while (!(await send(i).catch(() => false))) await new Promise((r) => setTimeout(r, 250));
+      }
+    }),
+  );
+}
+
 /** Wait until every session's workflow has finished. */
 const drain = (sessions: string[]) => drainCalls(client, sessions, 600_000);
 
@@ -158,9 +172,9 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   const floorSet = makeEvents(rate * seconds, `floor${rate}`);
   const floorEvents = floorSet.events.map((e) => parseCallControl(JSON.parse(e.body), 'US').event!);
   cpu = await cpuByKind(dataDir);
-  const signal = await openLoop(rate, seconds, async (i) => {
+  const startFloor = (i: number) => {
     const event = floorEvents[i]!;
-    await client.workflow.signalWithStart('callWorkflow', {
+    return client.workflow.signalWithStart('callWorkflow', {
       workflowId: callWorkflowId(event.callSessionId),
       taskQueue: 'command-center',
       // As the product's gateway starts a call: with the cluster stack's straggler window (0).
@@ -169,6 +183,13 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
       signalArgs: [event],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
     });
+  };
+  const floorFailed: number[] = [];
+  const signal = await openLoop(rate, seconds, async (i) => {
+    await startFloor(i).catch((err: unknown) => {
+      floorFailed.push(i);
+      throw err;
+    });
     return true;
   });
   const signalCpu = diff(cpu, await cpuByKind(dataDir), seconds);
@@ -176,6 +197,16 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
     `${rate}/s bare signalWithStart: p50 ${fmt(signal.p50)} p99 ${fmt(signal.p99)}, achieved ${signal.achieved.toFixed(0)}/s, failures ${signal.failures}`,
   );
   say(`  CPU: ${JSON.stringify(signalCpu)}`);
+  // A signal that failed its deadline is sent again (as the relay would), so every call is whole and
+  // the drain can wait for all of them.
+  await redeliver(floorFailed, async (i) => {
+    // Already started and closed: the first attempt did reach the server.
+    await startFloor(i).catch((err: unknown) => {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    });
+    return true;
+  });
+  if (floorFailed.length) say(`  sent ${floorFailed.length} failed signals again`);
   let t = performance.now();
   const floorDrained = await drain(floorSet.sessions);
   say(
@@ -210,16 +241,7 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   say(`  CPU: ${JSON.stringify(ingressCpu)}`);
   say(`  Temporal's database time, top operations: ${ingressDb.join('; ')}`);
   // Telnyx retries what was refused: so does this, in order, until each is accepted.
-  refused.sort((a, b) => a - b);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 16 }, async () => {
-      while (next < refused.length) {
-        const i = refused[next++]!;
-        while (!(await deliver(i).catch(() => false))) await new Promise((r) => setTimeout(r, 250));
-      }
-    }),
-  );
+  await redeliver(refused, deliver);
   if (refused.length) say(`  redelivered ${refused.length} refused events`);
   t = performance.now();
   const drained = await drain(main.sessions);
