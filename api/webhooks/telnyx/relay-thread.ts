@@ -7,20 +7,20 @@
  * saturated the webhooks are answered first and the relay's backlog waits (the inbox is durable).
  *
  * The thread is the same relay (relay.ts); what it counts is sent here, where /metrics is served.
- * A thread that fails is started again; rows it held are claimed again when their lease lapses.
+ * A thread that fails is started again (with backoff); rows it held are claimed again when their lease lapses.
  * Only with PostgreSQL: PGlite (the embedded stack) is one session, owned by the main thread.
  */
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../../../config.js';
 import type { Database } from '../../../db/client.js';
 import type { Logger } from '../../../platform/logger.js';
-import { errorKind, inboxBacklog, processRelayMetrics, type InboxRelay } from './relay.js';
+import { errorKind, inboxBacklog, processRelayMetrics, type InboxRelay, type RelayMetrics } from './relay.js';
 
-/** What the thread counted since its last report. */
+/** What the thread counted since its last report: the arguments of each RelayMetrics call. */
 export interface RelayCounts {
-  delivered: { outcome: 'accepted' | 'closed' | 'erased'; lagSeconds: number }[];
-  failed: string[];
-  late: ('reopened' | 'unchanged')[];
+  delivered: Parameters<RelayMetrics['delivered']>[];
+  failed: Parameters<RelayMetrics['failed']>[];
+  late: Parameters<RelayMetrics['late']>[];
 }
 
 export type ToRelayThread = 'kick' | 'stop';
@@ -31,7 +31,11 @@ export interface RelayThreadData {
 }
 export type FromRelayThread = { counts: RelayCounts } | { stopped: true };
 
+/** A thread that exits is started again after 1 s, doubled per exit in a row up to 30 s. */
 const RESTART_MS = 1_000;
+const MAX_RESTART_MS = 30_000;
+/** A thread that ran this long before exiting starts the backoff over. */
+const HEALTHY_MS = 60_000;
 
 export function startRelayThread(o: { db: Database; log: Logger; config: Config }): InboxRelay {
   let worker: Worker | undefined;
@@ -39,11 +43,12 @@ export function startRelayThread(o: { db: Database; log: Logger; config: Config 
   let kickQueued = false;
   let restart: NodeJS.Timeout | undefined;
   let stopped: (() => void) | undefined;
+  let exitsInARow = 0;
 
   const apply = (c: RelayCounts) => {
-    for (const d of c.delivered) processRelayMetrics.delivered(d.outcome, d.lagSeconds);
-    for (const r of c.failed) processRelayMetrics.failed(r);
-    for (const v of c.late) processRelayMetrics.late(v);
+    for (const args of c.delivered) processRelayMetrics.delivered(...args);
+    for (const args of c.failed) processRelayMetrics.failed(...args);
+    for (const args of c.late) processRelayMetrics.late(...args);
   };
 
   const launch = () => {
@@ -52,6 +57,7 @@ export function startRelayThread(o: { db: Database; log: Logger; config: Config 
       workerData: { config: o.config, niceness: o.config.http.relayNiceness } satisfies RelayThreadData,
     });
     worker = w;
+    const startedAt = Date.now();
     w.on('message', (m: FromRelayThread) => {
       if ('counts' in m) apply(m.counts);
       else stopped?.();
@@ -60,8 +66,11 @@ export function startRelayThread(o: { db: Database; log: Logger; config: Config 
     w.on('exit', (code) => {
       if (worker === w) worker = undefined;
       if (stopping) return stopped?.();
-      o.log.warn('inbox relay thread exited; starting it again', { code });
-      restart = setTimeout(launch, RESTART_MS);
+      exitsInARow = Date.now() - startedAt > HEALTHY_MS ? 1 : exitsInARow + 1;
+      const delayMs = Math.min(MAX_RESTART_MS, RESTART_MS * 2 ** (exitsInARow - 1));
+      if (exitsInARow === 1 || exitsInARow % 10 === 0)
+        o.log.warn('inbox relay thread exited; starting it again', { code, exitsInARow, delayMs });
+      restart = setTimeout(launch, delayMs);
     });
   };
 

@@ -46,9 +46,9 @@ const relay = createInboxRelay(
     gateway,
     log,
     metrics: {
-      delivered: (outcome, lagSeconds) => counts.delivered.push({ outcome, lagSeconds }),
-      failed: (reason) => counts.failed.push(reason),
-      late: (verdict) => counts.late.push(verdict),
+      delivered: (...args) => counts.delivered.push(args),
+      failed: (...args) => counts.failed.push(args),
+      late: (...args) => counts.late.push(args),
     },
   },
   { retentionMs: config.http.inboxRetentionMs },
