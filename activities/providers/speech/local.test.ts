@@ -1,6 +1,6 @@
 /** The offline speech engine, run for real (the test setup installs it; nothing here is faked). */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -121,6 +121,33 @@ describe('local speech engine (faster-whisper, packaged tiny.en)', () => {
     const again = await speech.transcribe({ audio: await monoCall(sentence), contentType: 'audio/wav', channels: 1 });
     expect(words(again.text)).toEqual(expect.arrayContaining(['plumber', 'kitchen', 'sink']));
     expect(speech.enginePid()).not.toBe(pid);
+  });
+
+  it('shares its folder with other processes: a starting engine deletes only audio no job can still own', async () => {
+    // The cluster's workers and APIs share one data folder: an engine starting must not delete
+    // audio another process's job is about to read; audio older than the longest job was left by a
+    // process killed mid-job and goes.
+    const shared = scratchPath('stt-shared');
+    await mkdir(shared, { recursive: true });
+    const stale = path.join(shared, 'left-by-a-killed-process.wav');
+    await writeFile(stale, 'audio');
+    const old = new Date(Date.now() - 11 * 60_000 - 61_000);
+    await utimes(stale, old, old);
+    await writeFile(path.join(shared, 'another-process-job.wav'), 'audio');
+    const speech = createLocalSpeech({ workDir: shared, concurrency: 1, jobTimeoutMs: 10 * 60_000 });
+    try {
+      expect(await speech.check()).toMatchObject({ ok: true });
+      expect(await readdir(shared)).toEqual(['another-process-job.wav']);
+      const t = await speech.transcribe({
+        audio: await monoCall('The roofer will come on Friday to fix the gutter above the garage door.'),
+        contentType: 'audio/wav',
+        channels: 1,
+      });
+      expect(words(t.text)).toEqual(expect.arrayContaining(['roofer', 'friday', 'gutter']));
+      expect(await readdir(shared)).toEqual(['another-process-job.wav']);
+    } finally {
+      await speech.close();
+    }
   });
 
   it('without the engine installed, fails with the command that installs it', async () => {

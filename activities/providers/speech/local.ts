@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -22,7 +22,12 @@ import {
 import type { SpeechSegment, SpeechToTextPort, Transcript } from './port.js';
 
 export interface LocalSpeechOptions {
-  /** Where audio is written for the engine; emptied when the engine starts. */
+  /**
+   * Where audio is written for the engine. Several processes may share it (the cluster's workers and
+   * APIs do): each job deletes its own file, and a file older than a job may run was left by a
+   * process killed mid-job, so it is deleted when an engine starts and, at most once a minute, after
+   * a job.
+   */
   workDir: string;
   /** A CTranslate2 Whisper model folder; default the packaged tiny.en. */
   modelDir?: string;
@@ -113,9 +118,34 @@ class WhisperEngine {
   private pending = new Map<string, { resolve: (r: EngineReply) => void; reject: (e: Error) => void }>();
   private stderrTail: string[] = [];
   private closed = false;
-  private swept = false;
+  private lastSweep = 0;
 
-  constructor(private readonly o: Required<Pick<LocalSpeechOptions, 'workDir' | 'concurrency'>> & LocalSpeechOptions) {}
+  constructor(
+    private readonly o: Required<Pick<LocalSpeechOptions, 'workDir' | 'concurrency' | 'jobTimeoutMs'>> &
+      LocalSpeechOptions,
+  ) {}
+
+  /**
+   * Delete audio no live job can still own: older than the longest job (its timeout, plus a minute
+   * for writing the file). Another process's file in use is younger than that, so it is left alone.
+   */
+  async sweep(force = false): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.lastSweep < 60_000) return;
+    this.lastSweep = now;
+    const cutoff = now - this.o.jobTimeoutMs - 60_000;
+    let names: string[];
+    try {
+      names = await readdir(this.o.workDir);
+    } catch {
+      return; // not there yet: nothing was left
+    }
+    for (const name of names) {
+      const file = path.join(this.o.workDir, name);
+      const info = await stat(file).catch(() => undefined);
+      if (info && info.mtimeMs < cutoff) await rm(file, { force: true, recursive: true });
+    }
+  }
 
   modelName(): string {
     return this.o.modelDir
@@ -156,13 +186,7 @@ class WhisperEngine {
   private async spawnEngine(): Promise<ChildProcessWithoutNullStreams> {
     const install = await (this.o.locate ?? (() => findSpeechEngine()))();
     if (!install) throw new SpeechEngineMissing('faster-whisper is not in the tools folder');
-    if (!this.swept) {
-      // Audio left by a process that was killed mid-job (its own jobs delete their files).
-      this.swept = true;
-      await mkdir(this.o.workDir, { recursive: true, mode: 0o700 });
-      for (const f of await readdir(this.o.workDir))
-        await rm(path.join(this.o.workDir, f), { force: true, recursive: true });
-    }
+    await this.sweep(true);
     const modelDir = this.o.modelDir ? path.resolve(this.o.modelDir) : install.packagedModelDir;
     const child = spawn(install.python, [engineScript, modelDir, String(this.o.concurrency), '1'], {
       env: {
@@ -275,9 +299,9 @@ export type LocalSpeech = SpeechToTextPort & {
 /** The local speech engine. Nothing runs until the first job or check. */
 export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
   const concurrency = options.concurrency ?? availableParallelism();
-  const engine = new WhisperEngine({ ...options, concurrency });
-  const inTurn = createTurns(concurrency);
   const jobTimeoutMs = options.jobTimeoutMs ?? 15 * 60_000;
+  const engine = new WhisperEngine({ ...options, concurrency, jobTimeoutMs });
+  const inTurn = createTurns(concurrency);
 
   async function transcribe({
     audio,
@@ -317,6 +341,7 @@ export function createLocalSpeech(options: LocalSpeechOptions): LocalSpeech {
       throw err;
     } finally {
       await rm(file, { force: true });
+      await engine.sweep();
     }
     if (!reply.ok) throw engineError(reply.error, reply.kind === 'engine');
     const speakers = reply.channels.length > 1 ? ['caller', 'owner'] : ['speaker_0'];
