@@ -3,10 +3,13 @@
  * transaction). PGlite executes SQL synchronously in WebAssembly: on the main thread every query
  * stalled the event loop that answers webhooks and drives the Temporal worker.
  *
- * PGlite is one session, so operations run one at a time, in order; a transaction holds the
- * session from BEGIN to COMMIT or ROLLBACK, and other callers wait for it (as with PGlite itself).
+ * PGlite is one session, so operations run one at a time; a transaction holds the session from
+ * BEGIN to COMMIT or ROLLBACK, and other callers wait for it (as with PGlite itself). Operations
+ * issued in the front lane (db/lanes.ts) run before any waiting background operation; within a
+ * lane, in the order issued.
  */
 import { Worker } from 'node:worker_threads';
+import { isFrontLane } from './lanes.js';
 
 export interface QueryResult {
   rows: unknown[];
@@ -52,7 +55,9 @@ function rawTypesOf(parsers: QueryOptions['parsers']): number[] {
 export class PgliteThread implements PgliteSession {
   #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   #nextId = 1;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** Operations waiting for the session, front lane first. */
+  #waiting = { front: [] as (() => void)[], background: [] as (() => void)[] };
+  #busy = false;
   #broken: Error | undefined;
 
   private constructor(private readonly worker: Worker) {
@@ -107,11 +112,31 @@ export class PgliteThread implements PgliteSession {
     });
   }
 
-  /** Run `fn` when every earlier operation (and transaction) has finished. */
+  /**
+   * Run `fn` alone on the session: after the operation (or transaction) running now, and after
+   * every operation waiting in its lane or a lane ahead of it.
+   */
   #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn);
-    this.#queue = run.catch(() => undefined);
-    return run;
+    return new Promise<T>((resolve, reject) => {
+      (isFrontLane() ? this.#waiting.front : this.#waiting.background).push(() => {
+        Promise.resolve()
+          .then(fn)
+          .then(resolve, reject)
+          .finally(() => {
+            this.#busy = false;
+            this.#runNext();
+          });
+      });
+      this.#runNext();
+    });
+  }
+
+  #runNext(): void {
+    if (this.#busy) return;
+    const next = this.#waiting.front.shift() ?? this.#waiting.background.shift();
+    if (!next) return;
+    this.#busy = true;
+    next();
   }
 
   #session(): PgliteSession {

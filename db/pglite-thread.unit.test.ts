@@ -1,5 +1,6 @@
 /** PGlite on its worker thread: errors, transactions and ordering as PGlite itself gives them. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inFrontLane } from './lanes.js';
 import { PgliteThread } from './pglite-thread.js';
 
 describe('PGlite thread', () => {
@@ -85,5 +86,42 @@ describe('PGlite thread', () => {
     release();
     await expect(tx).rejects.toThrow('rolled back');
     expect((await outside).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('runs front-lane operations before waiting background ones, each lane in the order issued', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const done: string[] = [];
+    const track = (name: string, p: Promise<unknown>) => p.then(() => done.push(name));
+    // The session is held by a background transaction while the others queue.
+    const held = track(
+      'tx',
+      db.transaction(async (t) => void (await t.query('select 1'), await gate)),
+    );
+    const queued = [
+      track('background 1', db.query('select 1')),
+      track('background 2', db.query('select 2')),
+      track(
+        'front 1',
+        inFrontLane(() => db.query('select 3')),
+      ),
+      track('background 3', db.exec('select 4')),
+      track(
+        'front 2',
+        inFrontLane(() => db.prepared('t_front', 'select $1::int as n', [5])),
+      ),
+    ];
+    await new Promise((r) => setTimeout(r, 50));
+    expect(done).toEqual([]);
+    release();
+    await Promise.all([held, ...queued]);
+    expect(done).toEqual(['tx', 'front 1', 'front 2', 'background 1', 'background 2', 'background 3']);
+  });
+
+  it('keeps running after an operation fails, in either lane', async () => {
+    const bad = inFrontLane(() => db.query('select * from no_such_table'));
+    const after = db.query('select 7 as n');
+    await expect(bad).rejects.toThrow(/no_such_table/);
+    expect((await after).rows).toEqual([{ n: 7 }]);
   });
 });

@@ -6,6 +6,7 @@
  * then its `start` frame must name the call the token was minted for. Frames are size- and
  * rate-limited and a conversation has a maximum length.
  */
+import { inFrontLane } from '../../db/lanes.js';
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -107,7 +108,7 @@ export function createVoiceService(deps: {
     if (!token) return refuse(socket, 401, 'no_token');
     let row;
     try {
-      row = await claimVoiceSession(db, streamTokenHash(token));
+      row = await inFrontLane(() => claimVoiceSession(db, streamTokenHash(token)));
     } catch (err) {
       log.error('receptionist: could not check a stream token', { error: (err as Error).name });
       return refuse(socket, 401, 'database');
@@ -139,7 +140,9 @@ export function createVoiceService(deps: {
         } catch {
           return ws.close(1007, 'frames must be JSON');
         }
-        if (msg && typeof msg === 'object') session.onMessage(msg as Parameters<typeof session.onMessage>[0]);
+        // A caller is on the line: what the session asks of the database goes first (db/lanes.ts).
+        if (msg && typeof msg === 'object')
+          inFrontLane(() => session.onMessage(msg as Parameters<typeof session.onMessage>[0]));
       });
       ws.on('close', () => {
         sockets.delete(ws);

@@ -6,6 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Database } from '../client.js';
 import { erasureKey } from './forget.js';
+import { definePrepared, placeholder } from '../prepared.js';
 
 export type InboxKind = 'call' | 'message';
 
@@ -30,19 +31,36 @@ export interface ClaimedEvent {
  * in the inbox (a redelivery), `erased` when its call or text was erased (never stored again).
  */
 export async function enqueueEvent(db: Database, e: InboxEvent): Promise<'stored' | 'duplicate' | 'erased'> {
-  const [row] = rowsOf<{ erased: boolean; stored: number }>(
-    await db.execute(sql`with erased as (
-        select exists (select 1 from erasures where key_hash = ${erasureKey(e.workflowId)}) as yes),
+  const { rows } = await storeEvent(db, {
+    keyHash: erasureKey(e.workflowId),
+    eventId: e.eventId,
+    kind: e.kind,
+    workflowId: e.workflowId,
+    payload: JSON.stringify(e.payload),
+  });
+  const row = rows[0] as { erased: boolean; stored: number } | undefined;
+  return row?.erased ? 'erased' : row?.stored ? 'stored' : 'duplicate';
+}
+
+/** Every webhook runs it: prepared, so it is planned once per session, not per event. */
+const storeEvent = definePrepared<{
+  keyHash: string;
+  eventId: string;
+  kind: string;
+  workflowId: string;
+  payload: string;
+}>('inbox_store', () => {
+  const text = (name: string) => placeholder(name, 'text');
+  return sql`with erased as (
+        select exists (select 1 from erasures where key_hash = ${text('keyHash')}) as yes),
       inserted as (
         insert into webhook_inbox (event_id, kind, workflow_id, payload)
-        select ${e.eventId}, ${e.kind}, ${e.workflowId}, ${JSON.stringify(e.payload)}::jsonb
+        select ${text('eventId')}, ${text('kind')}, ${text('workflowId')}, ${placeholder('payload', 'jsonb')}
         where not (select yes from erased)
         on conflict (event_id) do nothing
         returning 1)
-      select (select yes from erased) as erased, (select count(*) from inserted)::int as stored`),
-  );
-  return row?.erased ? 'erased' : row?.stored ? 'stored' : 'duplicate';
-}
+      select (select yes from erased) as erased, (select count(*) from inserted)::int as stored`;
+});
 
 /**
  * Claim up to `limit` rows that are due, for `leaseMs`: of each workflow only its earliest

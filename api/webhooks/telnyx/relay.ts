@@ -201,7 +201,11 @@ export function createInboxRelay(
           claimedAll = claimed.length > 0 && claimed.length === free;
           if (claimed.length) {
             const erased = await erasedAmong(db, [...new Set(claimed.map((r) => r.workflowId))]);
-            for (const row of claimed) {
+            for (const [i, row] of claimed.entries()) {
+              // Starting a delivery (encrypting its payload, sending it) is synchronous work: a
+              // claim of 64 started at once held the event loop for tens of ms, and the webhooks
+              // waiting on it (in the embedded stack they share it). Let them in between.
+              if (i > 0) await new Promise((resolve) => setImmediate(resolve));
               const delivery: Promise<void> = deliverOne(row, erased)
                 .then((done) => {
                   if (done) finished.push(row.id);

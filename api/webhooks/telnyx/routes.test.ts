@@ -134,6 +134,19 @@ describe('Telnyx webhooks', () => {
     expect(await res.json()).toMatchObject({ ignored: 'call.dtmf.received' });
   });
 
+  it('stores an event ahead of background queries waiting for the embedded database', async () => {
+    // PGlite is one session: the worker's queries queue for it. A webhook must not wait behind them.
+    const slow = sql`select count(*) from generate_series(1, 200000)`;
+    let finished = 0;
+    const background = Array.from({ length: 20 }, () => stack.database.db.execute(slow).then(() => finished++));
+    const { events } = callLifecycle({ from: '+12125550123', to: '+13125550199', answered: false });
+    const res = await signed('/webhooks/telnyx/voice', events[0]);
+    expect(res.status).toBe(200);
+    const finishedWhenStored = finished;
+    await Promise.all(background);
+    expect(finishedWhenStored).toBeLessThan(3); // at most the query running when it arrived
+  });
+
   it('turns a duplicated, shuffled answered call into exactly one completed record and one run', async () => {
     const audio = new Uint8Array(4096).fill(7);
     const url = fake.hostRecording('r1.mp3', audio);

@@ -20,6 +20,7 @@ import { STREAM_PATH } from '../../voice/service.js';
 import { verifyTelnyxSignature } from './verify.js';
 import { webhookEvents } from '../../../platform/metrics.js';
 import { enqueueEvent, type InboxEvent } from '../../../db/queries/inbox.js';
+import { inFrontLane } from '../../../db/lanes.js';
 import { errorKind, type InboxRelay } from './relay.js';
 import { callWorkflowId, messageWorkflowId } from '../../../temporal.config.js';
 import type { CallEvent } from '../../../contract/index.js';
@@ -81,6 +82,8 @@ export function telnyxWebhooks(deps: TelnyxWebhookDeps) {
     return errorResponse(c, new ApiError(413, 'payload_too_large', `body over ${deps.maxBytes} bytes`));
   };
   app.use('*', bodyLimit({ maxSize: deps.maxBytes, onError: tooLarge }));
+  // Telnyx (and on a fetch, the caller) waits on these queries: ahead of the worker's (db/lanes.ts).
+  app.use('*', (_c, next) => inFrontLane(next));
   app.use('*', async (c, next) => {
     const raw = new Uint8Array(await c.req.arrayBuffer());
     if (raw.length > deps.maxBytes) return tooLarge(c);
