@@ -37,7 +37,13 @@ const MAX_RESTART_MS = 30_000;
 /** A thread that ran this long before exiting starts the backoff over. */
 const HEALTHY_MS = 60_000;
 
-export function startRelayThread(o: { db: Database; log: Logger; config: Config }): InboxRelay {
+export function startRelayThread(o: {
+  db: Database;
+  log: Logger;
+  config: Config;
+  /** The thread's script; tests give one that fails. */
+  script?: URL;
+}): InboxRelay {
   let worker: Worker | undefined;
   let stopping = false;
   let kickQueued = false;
@@ -53,7 +59,7 @@ export function startRelayThread(o: { db: Database; log: Logger; config: Config 
 
   const launch = () => {
     restart = undefined;
-    const w = new Worker(new URL('./relay-worker.mjs', import.meta.url), {
+    const w = new Worker(o.script ?? new URL('./relay-worker.mjs', import.meta.url), {
       workerData: { config: o.config, niceness: o.config.http.relayNiceness } satisfies RelayThreadData,
     });
     worker = w;
