@@ -58,6 +58,12 @@ export const envSchema = z.object({
 
   DATABASE_URL: optionalString,
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  /**
+   * PostgreSQL on this machine: each connection's server process runs at the CPU priority (nice) of
+   * the thread that opened it, so work that can wait (the workers', the relay's) does not compete
+   * with the webhooks' inserts inside the database. Set by `npm run cluster`.
+   */
+  DATABASE_BACKENDS_FOLLOW_NICE: bool(false),
 
   TEMPORAL_ADDRESS: optionalString,
   TEMPORAL_NAMESPACE: z.string().default('default'),
@@ -346,7 +352,12 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
      */
     metrics: { host: e.METRICS_HOST, port: e.METRICS_PORT },
     apiTokens: tokens,
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE, pgliteDir: path.join(dataDir, 'pglite') },
+    database: {
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      pgliteDir: path.join(dataDir, 'pglite'),
+      backendsFollowNice: e.DATABASE_BACKENDS_FOLLOW_NICE,
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

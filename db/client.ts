@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mkdir } from 'node:fs/promises';
+import { getPriority, setPriority } from 'node:os';
 import * as schema from './schema/index.js';
 import { PgliteThread } from './pglite-thread.js';
 import { RAW_TEXT_TYPES } from './prepared.js';
@@ -45,12 +46,23 @@ export interface OpenOptions {
   pgliteDir?: string;
   poolSize?: number;
   migrate?: boolean;
+  /**
+   * PostgreSQL on this machine: the CPU priority (nice) to give each connection's server process,
+   * normally the opening thread's own (`backendNice(config)`), so a niced worker's queries wait
+   * inside the database too while the webhooks' inserts run. Needs the right to renice it (root,
+   * or the server's own user); where that fails, the connections are left as they are.
+   */
+  backendNiceness?: number;
 }
+
+/** The niceness for `backendNiceness`: this thread's own when the configuration asks for it. */
+export const backendNice = (config: { database: { backendsFollowNice: boolean } }): number =>
+  config.database.backendsFollowNice ? getPriority() : 0;
 
 /** Open a database and (by default) apply pending migrations. */
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {
   const handle = options.url
-    ? await openPostgres(options.url, options.poolSize ?? 10)
+    ? await openPostgres(options.url, options.poolSize ?? 10, options.backendNiceness ?? 0)
     : await openPglite(options.pgliteDir);
   if (options.migrate !== false) {
     try {
@@ -82,7 +94,7 @@ async function openPglite(dir: string | undefined): Promise<DatabaseHandle> {
   };
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<DatabaseHandle> {
+async function openPostgres(url: string, poolSize: number, niceness: number): Promise<DatabaseHandle> {
   const pg = await import('pg');
   const { drizzle } = await import('drizzle-orm/node-postgres');
   // Every session searches the HNSW index with the same, measured recall/latency trade-off.
@@ -94,6 +106,17 @@ async function openPostgres(url: string, poolSize: number): Promise<DatabaseHand
   });
   // An idle client's error (server restart) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  if (niceness > 0) {
+    let renice = true;
+    pool.on('connect', (client) => {
+      if (!renice) return;
+      // Best effort, before the connection's first query: a server elsewhere or another user's is left as it is.
+      client
+        .query<{ pid: number }>('select pg_backend_pid() as pid')
+        .then(({ rows }) => setPriority(rows[0]!.pid, niceness))
+        .catch(() => (renice = false));
+    });
+  }
 
   // node-postgres prepares a named statement once per pooled connection.
   const rawText = new Set(RAW_TEXT_TYPES);

@@ -1,9 +1,10 @@
+import { readFile } from 'node:fs/promises';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EMBEDDING_DIM } from './schema/embeddings.js';
-import { dbKinds, freshDatabase } from '../test/stack.js';
+import { dbKinds, freshDatabase, freshPostgresUrl } from '../test/stack.js';
 import type { DatabaseHandle } from './client.js';
-import { migrateDatabase } from './client.js';
+import { migrateDatabase, openDatabase } from './client.js';
 import { embeddings } from './schema/index.js';
 
 const unit = (i: number) => Array.from({ length: EMBEDDING_DIM }, (_, j) => (j === i ? 1 : 0));
@@ -85,5 +86,27 @@ describe.each(dbKinds)('database on %s', (kind) => {
     await expect(
       h.db.execute(sql`insert into contacts (first_name, phone_e164) values ('B', '+12125550100')`),
     ).rejects.toThrow();
+  });
+});
+
+describe('PostgreSQL on this machine, connections following their client thread priority', () => {
+  it("gives each connection's server process the niceness asked for", async () => {
+    const h = await openDatabase({ url: await freshPostgresUrl(), poolSize: 2, backendNiceness: 7 });
+    try {
+      // Two connections at once, so both of the pool's are opened (and reniced before their first query).
+      const pids = await Promise.all(
+        [1, 2].map(async () => {
+          const r = await h.db.execute(sql`select pg_backend_pid() as pid, pg_sleep(0.2)`);
+          return (r as unknown as { rows: { pid: number }[] }).rows[0]!.pid;
+        }),
+      );
+      expect(new Set(pids).size).toBe(2);
+      for (const pid of pids) {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]), `nice of backend ${pid}`).toBe(7);
+      }
+    } finally {
+      await h.close();
+    }
   });
 });

@@ -180,7 +180,13 @@ async function main() {
       const niceness = app.name.startsWith('worker') ? config.cluster.backgroundNiceness : 0;
       const child = spawn(...niced(niceness, 'npm', ['run', '--silent', spec.command]), {
         cwd: repoRoot,
-        env: { ...process.env, ...app.env, NODE_OPTIONS: '' },
+        env: {
+          // The app's PostgreSQL runs here too: what can wait waits inside it as well (config.ts).
+          DATABASE_BACKENDS_FOLLOW_NICE: 'true',
+          ...process.env,
+          ...app.env,
+          NODE_OPTIONS: '',
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true, // its own process group: a signal reaches npm, sh and node alike
       });

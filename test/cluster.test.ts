@@ -214,6 +214,27 @@ describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers',
     const mainNice = await niceOf(String(node!.pid));
     const nices = await Promise.all((await readdir(`/proc/${node!.pid}/task`)).map(niceOf));
     expect(nices).toContain(Math.min(19, mainNice + 10));
+    // Their connections' server processes in the app's PostgreSQL run at the same priorities: the
+    // webhooks' at the API's, the relay's 10 lower (it polls every second, so its connections are
+    // open), the workers' at the background's 19 (theirs may have closed when idle).
+    const db = new pg.Client({
+      connectionString: `postgres://postgres@127.0.0.1:${env.CLUSTER_PG_PORT}/command_center`,
+    });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ pid: number }>(
+        `select pid from pg_stat_activity where datname = 'command_center' and backend_type = 'client backend' and pid <> pg_backend_pid()`,
+      );
+      const backendNices = new Set<number>();
+      for (const { pid } of rows) {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+        if (stat) backendNices.add(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]));
+      }
+      expect(backendNices).toContain(Math.min(19, mainNice + 10));
+      for (const n of backendNices) expect([mainNice, Math.min(19, mainNice + 10), 19]).toContain(n);
+    } finally {
+      await db.end();
+    }
     expect(counter(api, 'cc_http_requests_total', 'route="/webhooks/telnyx/voice"')).toBeGreaterThan(0);
     expect(api).toMatch(/cc_http_request_duration_seconds_bucket\{/);
     expect(api).toMatch(/nodejs_eventloop_lag_p99_seconds \d/);
