@@ -3,7 +3,8 @@
  * the inbox, the contact lookup that greets a caller) go ahead of background work (the relay, the
  * pipeline's activities). PGlite is one session, so its queries run one at a time: without a lane,
  * a webhook's insert queued behind whatever the worker had queued. Native PostgreSQL runs queries
- * on a pool and ignores the lane.
+ * on a pool and ignores the lane. Background work waits only while front-lane work is queued, and
+ * that is short, per-request work: it cannot be held back for long.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 

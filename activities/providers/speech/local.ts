@@ -143,7 +143,8 @@ class WhisperEngine {
     for (const name of names) {
       const file = path.join(this.o.workDir, name);
       const info = await stat(file).catch(() => undefined);
-      if (info && info.mtimeMs < cutoff) await rm(file, { force: true, recursive: true });
+      // Never fails a job: what cannot be deleted now is tried again at the next sweep.
+      if (info && info.mtimeMs < cutoff) await rm(file, { force: true, recursive: true }).catch(() => undefined);
     }
   }
 
