@@ -1,4 +1,5 @@
 /** Chooses each capability's implementation from config: the real vendor when its key is set, else the local engine. */
+import { randomUUID } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createS3BlobStore } from './blob/s3.js';
@@ -145,7 +146,7 @@ export function engineChecks(
     return { ok: true, detail: `local ${providers.embeddings.model}` };
   };
   checks.dataFolder = async () => {
-    const probe = path.join(config.dataDir, `.ready-${process.pid}`);
+    const probe = path.join(config.dataDir, `.ready-${randomUUID()}`);
     try {
       await mkdir(config.dataDir, { recursive: true });
       await writeFile(probe, 'ok');

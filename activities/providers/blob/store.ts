@@ -1,4 +1,5 @@
 /** Where recordings live once copied out of Telnyx's 10-minute URL window. Local folder by default. */
+import { randomUUID } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -28,10 +29,17 @@ export function createLocalBlobStore(root: string): BlobStore {
     async put(key, bytes) {
       const full = resolve(key);
       await mkdir(path.dirname(full), { recursive: true, mode: 0o700 });
-      const tmp = `${full}.${process.pid}.partial`;
-      // Recordings are for the owner only.
-      await writeFile(tmp, bytes, { mode: 0o600 });
-      await rename(tmp, full);
+      // Unique per write: processes sharing the folder (containers on one volume, each its own pid 1)
+      // or a retried copy still running must never write into, or rename away, each other's file.
+      const tmp = `${full}.${randomUUID()}.partial`;
+      try {
+        // Recordings are for the owner only.
+        await writeFile(tmp, bytes, { mode: 0o600 });
+        await rename(tmp, full);
+      } catch (err) {
+        await rm(tmp, { force: true });
+        throw err;
+      }
       return `file://${key}`;
     },
     async get(location) {
