@@ -1,6 +1,6 @@
 /** `npm run api`: the production API process (PostgreSQL + external Temporal, keys from the environment). */
 import { loadConfigOrExit, secretValues } from '../config.js';
-import { openDatabase, backendNice } from '../db/client.js';
+import { openConfiguredDatabase } from '../db/client.js';
 import { createApp, listenApp } from './app.js';
 import { apiDeps } from './compose.js';
 import { apiTemporal } from './temporal-gateway.js';
@@ -13,11 +13,7 @@ import { startRelayThread } from './webhooks/telnyx/relay-thread.js';
 process.umask(0o077);
 const config = loadConfigOrExit('api');
 const log = createLogger(config, secretValues(config), { service: 'api' });
-const database = await openDatabase({
-  url: config.database.url,
-  poolSize: config.database.poolSize,
-  backendNiceness: backendNice(config),
-});
+const database = await openConfiguredDatabase(config);
 // Lazy: Temporal may be away when the API starts (an outage, a restart, a start order). Webhooks go
 // to the inbox meanwhile and /ready says degraded; the relay and the schedule below wait for it.
 const { connection, codec, gateway } = apiTemporal(config);

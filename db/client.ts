@@ -48,16 +48,29 @@ export interface OpenOptions {
   migrate?: boolean;
   /**
    * PostgreSQL on this machine: the CPU priority (nice) to give each connection's server process,
-   * normally the opening thread's own (`backendNice(config)`), so a niced worker's queries wait
+   * normally the opening thread's own (`openConfiguredDatabase`), so a niced worker's queries wait
    * inside the database too while the webhooks' inserts run. Needs the right to renice it (root,
    * or the server's own user); where that fails, the connections are left as they are.
    */
   backendNiceness?: number;
 }
 
-/** The niceness for `backendNiceness`: this thread's own when the configuration asks for it. */
-export const backendNice = (config: { database: { backendsFollowNice: boolean } }): number =>
-  config.database.backendsFollowNice ? getPriority() : 0;
+/**
+ * The product's database as configured (`npm run api`, `npm run worker`, the relay's thread): its
+ * URL and pool size, and, where the configuration asks for it, connections at the opening thread's
+ * CPU priority (`backendNiceness`).
+ */
+export function openConfiguredDatabase(
+  config: { database: { url?: string; poolSize: number; backendsFollowNice: boolean } },
+  o: { poolSize?: number; migrate?: boolean } = {},
+): Promise<DatabaseHandle> {
+  return openDatabase({
+    url: config.database.url,
+    poolSize: o.poolSize ?? config.database.poolSize,
+    migrate: o.migrate,
+    backendNiceness: config.database.backendsFollowNice ? getPriority() : 0,
+  });
+}
 
 /** Open a database and (by default) apply pending migrations. */
 export async function openDatabase(options: OpenOptions): Promise<DatabaseHandle> {

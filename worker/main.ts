@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { loadConfigOrExit, secretValues } from '../config.js';
-import { openDatabase, backendNice } from '../db/client.js';
+import { openConfiguredDatabase } from '../db/client.js';
 import { ensureSpeechEngine } from '../activities/providers/speech/engine-install.js';
 import { EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
 import { serveWorkerMetrics } from './metrics-server.js';
@@ -43,11 +43,7 @@ if (!config.deepgram.apiKey) {
     process.exit(1);
   }
 }
-const database = await openDatabase({
-  url: config.database.url,
-  poolSize: config.database.poolSize,
-  backendNiceness: backendNice(config),
-});
+const database = await openConfiguredDatabase(config);
 const connection = await NativeConnection.connect(temporalConnectionOptions(config));
 const { worker, providers } = await buildWorker(config, {
   codec: new EncryptionCodec(parseCodecKeys(config.temporal.codecKeys!), {

@@ -6,7 +6,7 @@ import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { secretValues } from '../../../config.js';
-import { openDatabase, backendNice } from '../../../db/client.js';
+import { openConfiguredDatabase } from '../../../db/client.js';
 import { createLogger } from '../../../platform/logger.js';
 import { apiTemporal } from '../../temporal-gateway.js';
 import { createInboxRelay, errorKind } from './relay.js';
@@ -38,12 +38,7 @@ const report = () => {
 };
 const reporter = setInterval(report, REPORT_MS);
 
-const database = await openDatabase({
-  url: config.database.url,
-  poolSize: POOL_SIZE,
-  migrate: false,
-  backendNiceness: backendNice(config),
-});
+const database = await openConfiguredDatabase(config, { poolSize: POOL_SIZE, migrate: false });
 const { connection, gateway } = apiTemporal(config);
 const relay = createInboxRelay(
   {
