@@ -27,6 +27,7 @@ import {
   startPostgres,
   type NativePostgres,
 } from './native-postgres.js';
+import { keepNicedSessionsBehind } from './cpu-priority.js';
 import { groupMembers, niced, signalGroup, stopGroup } from './process-group.js';
 import { provisionTemporalServer, startTemporalServer, type RunningTemporal } from './temporal-server.js';
 import { appProcessEnv, appServices, type AppServiceName, type SharedAppEnv } from './topology.js';
@@ -101,7 +102,13 @@ async function main() {
     await runQuietly('npx', ['tsx', 'worker/bundle.ts']);
   }
 
-  const stack: { name: string; stop(): Promise<void> }[] = [];
+  // What runs niced (Temporal, its PostgreSQL, the workers, the relays' and workers' database
+  // connections) leads sessions of its own; where the kernel shares the CPU between sessions first
+  // (autogroups), a nice only counts once its session's weight follows it (deploy/cpu-priority.ts).
+  const priorities = keepNicedSessionsBehind();
+  const stack: { name: string; stop(): Promise<void> }[] = [
+    { name: 'cpu priorities', stop: async () => priorities.stop() },
+  ];
   const stopStack = async () => {
     for (const part of stack.reverse()) {
       await part.stop().catch((err: Error) => say(`${part.name} did not stop cleanly: ${err.message}`));

@@ -316,7 +316,8 @@ export async function startTemporalServer(o: {
   const log = createWriteStream(path.join(o.dir, 'server.log'), { flags: 'a' });
   const server = spawn(
     ...niced(o.niceness ?? 0, o.tools.server, ['--config-file', configFile, '--allow-no-auth', 'start']),
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // A session of its own: its priority then weighs against the APIs' (deploy/cpu-priority.ts).
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   server.stdout!.pipe(log);
   server.stderr!.pipe(log);
