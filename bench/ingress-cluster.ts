@@ -250,7 +250,7 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   );
   const lag = await relayLag(appDb.db, main.sessions);
   say(
-    `  relay lag (inbox commit to Temporal): p50 ${fmt(lag.p50)} p99 ${fmt(lag.p99)} max ${fmt(lag.max)}; ${lag.delivered} of ${lag.stored} events delivered`,
+    `  relay lag (inbox commit to Temporal): p50 ${fmt(lag.p50)} p99 ${fmt(lag.p99)} max ${fmt(lag.max)}; ${lag.delivered} of ${lag.stored} events delivered, ${lag.retried} after a failed attempt${lag.lastErrors.length ? ` (${lag.lastErrors.join(', ')})` : ''}`,
   );
   return {
     rate,

@@ -91,6 +91,9 @@ export interface RelayLag {
   p50: number;
   p99: number;
   max: number;
+  /** Rows delivered only after a failed attempt (`attempts` counts claims), and the failures' kinds. */
+  retried: number;
+  lastErrors: string[];
 }
 
 /**
@@ -104,7 +107,9 @@ export async function relayLag(db: Database, sessions: string[]): Promise<RelayL
     await db.execute(sql`select count(*)::int as stored, count(delivered_at)::int as delivered,
         coalesce(percentile_cont(0.5) within group (order by ${lag}), 0)::float8 as p50,
         coalesce(percentile_cont(0.99) within group (order by ${lag}), 0)::float8 as p99,
-        coalesce(max(${lag}), 0)::float8 as max
+        coalesce(max(${lag}), 0)::float8 as max,
+        count(*) filter (where attempts > 1)::int as retried,
+        coalesce(array_agg(distinct last_error) filter (where last_error is not null), '{}') as "lastErrors"
       from webhook_inbox where workflow_id = any(${ids}::text[])`),
   );
   return row!;

@@ -14,6 +14,7 @@ import { searchAttributes } from '../temporal.config.js';
 import { eventually, npmRun, repoRoot, type ProductProcess } from './product.js';
 import { freePortRanges } from '../platform/ports.js';
 import { groupMembers } from '../deploy/process-group.js';
+import { autogroupNice, autogroupsEnabled } from '../deploy/cpu-priority.js';
 
 type Processes = Record<'api-1' | 'api-2' | 'worker-1' | 'worker-2', number | null>;
 
@@ -232,6 +233,33 @@ describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers',
       }
       expect(backendNices).toContain(Math.min(19, mainNice + 10));
       for (const n of backendNices) expect([mainNice, Math.min(19, mainNice + 10), 19]).toContain(n);
+      // Each server process leads a session of its own (PostgreSQL's setsid), as do the workers and
+      // the Temporal server: where the kernel shares the CPU between sessions first, each niced
+      // session's weight follows its nice (the supervisor checks every 0.5 s), else a nice is moot.
+      const temporalServer = Number(
+        (await readFile(path.join(dataDir, 'cluster', 'temporal', 'server.pid'), 'utf8')).trim(),
+      );
+      const workerLeaders = [(await processes())['worker-1']!, (await processes())['worker-2']!];
+      const sessions = [...rows.map((r) => r.pid), temporalServer, ...workerLeaders];
+      const niceOfPid = async (pid: number) => {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+        return stat === undefined ? undefined : Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+      };
+      expect(await niceOfPid(temporalServer)).toBe(19);
+      const behind = async () => {
+        const found: string[] = [];
+        for (const pid of sessions) {
+          const nice = await niceOfPid(pid);
+          if (nice === undefined) continue; // a connection closed meanwhile
+          const weight = autogroupNice(pid);
+          // Without autogroups a nice weighs against every process already, and nothing is changed.
+          if (autogroupsEnabled() ? weight !== nice : weight !== undefined && weight !== 0)
+            found.push(`${pid}: nice ${nice}, session at ${weight}`);
+        }
+        return found;
+      };
+      await eventually(async () => (await behind()).length === 0, 5_000, 250);
+      expect(await behind()).toEqual([]);
     } finally {
       await db.end();
     }
