@@ -81,6 +81,11 @@ export const envSchema = z.object({
     .transform((v) => v === 'true'),
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port(7233),
+  /**
+   * `npm start`: the CPU priority (nice, 0-19) of the Temporal dev server, so the product's process
+   * (webhooks, the live call) comes first and Temporal's work waits behind it (bench/README.md).
+   */
+  TEMPORAL_DEV_NICE: z.coerce.number().int().min(0).max(19).default(10),
   /** The Temporal UI: 8233 beside `npm start`'s dev server, 8080 in the cluster. */
   TEMPORAL_UI_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** `npm run cluster`: the product's PostgreSQL, Temporal's PostgreSQL, Temporal's frontend. */
@@ -369,6 +374,7 @@ function configFrom(role: Role, e: Env, provider: 'local' | 'openai' | 'voyage')
       tlsCaPath: e.TEMPORAL_TLS_CA_PATH,
       cliPath: e.TEMPORAL_CLI_PATH,
       devPort: e.TEMPORAL_DEV_PORT,
+      devNiceness: e.TEMPORAL_DEV_NICE,
       uiPort: e.TEMPORAL_UI_PORT ?? (role === 'cluster' ? CLUSTER_PORTS.temporalUi : 8233),
       /** The Temporal UI of a cluster (the dashboard links each call's run there; CORS for the codec endpoint). */
       uiUrl: e.TEMPORAL_UI_URL?.replace(/\/+$/, ''),

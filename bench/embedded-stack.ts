@@ -23,13 +23,6 @@ export async function startEmbeddedStack(env: Record<string, string> = {}, activ
   Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
   const dir = await mkdtemp(path.join(tmpdir(), 'cc-bench-'));
   const cli = await locateTemporalCli(process.env.TEMPORAL_CLI_PATH, say);
-  const temporal = await startDevServer({
-    cliPath: cli,
-    port: await freePort(),
-    namespace: 'default',
-    headless: true,
-    dbFile: path.join(dir, 'temporal.db'),
-  });
   const keys = devKeys();
   const config = loadConfig('test', {
     DATA_DIR: dir,
@@ -38,6 +31,16 @@ export async function startEmbeddedStack(env: Record<string, string> = {}, activ
     // The benchmarks time calls to their end: runs close as soon as their pipeline is done.
     CALL_STRAGGLER_WINDOW_SECONDS: '0',
     ...env,
+  });
+  // As `npm start` runs it: a session of its own, at the dev server's priority.
+  const temporal = await startDevServer({
+    cliPath: cli,
+    port: await freePort(),
+    namespace: 'default',
+    headless: true,
+    dbFile: path.join(dir, 'temporal.db'),
+    pidFile: path.join(dir, 'temporal.pid'),
+    niceness: config.temporal.devNiceness,
   });
   const database = await openDatabase({ pgliteDir: path.join(dir, 'pglite') });
   const port = await freePort();

@@ -48,6 +48,23 @@ export function autogroupNice(pid: number): number | undefined {
 }
 
 /**
+ * Weigh the session `pid` leads (a child just spawned detached) at `nice`: lowers only, best effort.
+ * Returns whether the session now weighs as `nice` (false without autogroups or permission).
+ */
+export function weighSession(pid: number, nice: number): boolean {
+  if (!autogroupsEnabled()) return false;
+  const current = autogroupNice(pid);
+  if (current === undefined) return false;
+  if (current >= nice) return true;
+  try {
+    writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * One pass: every session leader among `root`'s descendants that runs at a lower priority (nice > 0)
  * gets its session's weight lowered to match. Priorities are only ever lowered, never raised. Returns
  * the pids changed; what cannot be changed (another user's process, no permission) is left as it is.

@@ -1,6 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alignAutogroups, autogroupNice, autogroupsEnabled, keepNicedSessionsBehind } from './cpu-priority.js';
+import {
+  alignAutogroups,
+  autogroupNice,
+  autogroupsEnabled,
+  keepNicedSessionsBehind,
+  weighSession,
+} from './cpu-priority.js';
 import { niced } from './process-group.js';
 
 const children: ChildProcess[] = [];
@@ -52,5 +58,19 @@ describe('niced sessions under autogroups', () => {
     } finally {
       keeper.stop();
     }
+  });
+
+  it('weighs a session just started, and never raises one', async () => {
+    const leader = sleeper(9, true);
+    if (!autogroupsEnabled()) {
+      expect(weighSession(leader, 9)).toBe(false);
+      return;
+    }
+    // At once (spawn returns after the exec that made the session): no wait for the nice to apply.
+    expect(weighSession(leader, 9)).toBe(true);
+    expect(autogroupNice(leader)).toBe(9);
+    expect(weighSession(leader, 3)).toBe(true);
+    expect(autogroupNice(leader)).toBe(9);
+    expect(weighSession(2 ** 22 + 1, 9)).toBe(false); // no such process
   });
 });

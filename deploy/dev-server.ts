@@ -2,6 +2,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { assertPortFree } from '../platform/ports.js';
+import { weighSession } from './cpu-priority.js';
+import { niced } from './process-group.js';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributes } from '../temporal.config.js';
 
@@ -22,6 +24,11 @@ export interface DevServerOptions {
   pidFile?: string;
   /** Where the UI decodes payloads (the API's /codec), so the operator reads them in clear. */
   uiCodecEndpoint?: string;
+  /**
+   * CPU priority (nice, 0-19). With `pidFile` the server leads a session of its own, which is then
+   * weighed at the same nice where the kernel shares the CPU between sessions (deploy/cpu-priority.ts).
+   */
+  niceness?: number;
 }
 
 export interface DevServer {
@@ -60,7 +67,12 @@ export async function startDevServer(o: DevServerOptions): Promise<DevServer> {
   else if (o.uiPort) args.push('--ui-port', String(o.uiPort));
   if (!o.headless && o.uiCodecEndpoint) args.push('--ui-codec-endpoint', o.uiCodecEndpoint);
   for (const sa of devServerSearchAttributes) args.push('--search-attribute', sa);
-  const child = spawn(o.cliPath, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: Boolean(o.pidFile) });
+  const child = spawn(...niced(o.niceness ?? 0, o.cliPath, args), {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: Boolean(o.pidFile),
+  });
+  // spawn returns once the child has exec'd: its session exists.
+  if (o.pidFile && child.pid && o.niceness) weighSession(child.pid, o.niceness);
   const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );

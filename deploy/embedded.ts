@@ -69,6 +69,7 @@ async function main() {
         namespace: config.temporal.namespace,
         pidFile: path.join(config.dataDir, 'temporal.pid'),
         uiCodecEndpoint: `http://localhost:${config.http.port}/codec/ui/${uiCodecSecret}`,
+        niceness: config.temporal.devNiceness,
       },
       say,
     );

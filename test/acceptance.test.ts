@@ -19,6 +19,7 @@ import { freshPostgresUrl, need } from './stack.js';
 import { newCodecKeySpec } from '../temporal/codec.js';
 import { RETENTION_SCHEDULE_ID } from '../temporal/gateway.js';
 import { startDevServer } from '../deploy/dev-server.js';
+import { autogroupNice, autogroupsEnabled } from '../deploy/cpu-priority.js';
 import { freePort } from '../platform/ports.js';
 import { smsReceived } from '../activities/providers/telephony/fake.js';
 
@@ -521,6 +522,11 @@ describe(
       try {
         const api = client(product.url, product.token, product.key);
         const pid = Number((await readFile(path.join(product.dataDir, 'temporal.pid'), 'utf8')).trim());
+        // The dev server runs behind the product (TEMPORAL_DEV_NICE, default 10); where the kernel
+        // shares the CPU between sessions first, its session weighs the same (without, the nice does).
+        const serverStat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        expect(Number(serverStat.slice(serverStat.lastIndexOf(')') + 2).split(' ')[16])).toBe(10);
+        if (autogroupsEnabled()) expect(autogroupNice(pid)).toBe(10);
         // Missed calls (initiated, hangup) at 8 deliveries/s for 30 s; Temporal frozen from 5 s to 25 s.
         const calls = Array.from({ length: 120 }, () =>
           callLifecycle({ from: nextCaller(), to: '+13125550100', answered: false }),
