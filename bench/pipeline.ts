@@ -24,6 +24,7 @@ import { spawn } from 'node:child_process';
 import { startClusterStack } from './cluster-stack.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, argString, cpuMs, fmt, percentile, say } from './lib.js';
+import { callsStarted } from './ingress-load.js';
 
 const calls = arg('calls', 100);
 const rounds = arg('rounds', 3);
@@ -81,6 +82,7 @@ try {
   // ordinary activities, workflow tasks.
   const pilot = lifeOf(callers - 1);
   await play([pilot]);
+  await callsStarted(stack.client, [pilot.callSessionId], 600_000);
   const pilotHandle = stack.client.workflow.getHandle(callWorkflowId(pilot.callSessionId));
   await pilotHandle.result();
   const events = (await pilotHandle.fetchHistory()).events ?? [];
@@ -199,6 +201,11 @@ try {
   const pipelineBurst = async (n: number) => {
     const lives = Array.from({ length: n }, () => lifeOf(nextCaller++));
     for (const [id, at] of Object.entries(await play(lives))) savedAt.set(id, at);
+    await callsStarted(
+      stack.client,
+      lives.map((life) => life.callSessionId),
+      600_000,
+    );
     await Promise.all(
       lives.map((life) => stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result()),
     );
@@ -265,6 +272,7 @@ try {
   for (let i = 0; i < latencyCalls; i++) {
     const life = lifeOf(nextCaller++);
     const saved = (await play([life]))[life.callSessionId]!;
+    await callsStarted(stack.client, [life.callSessionId], 600_000);
     await stack.client.workflow.getHandle(callWorkflowId(life.callSessionId)).result();
     const [row] = await stack.database.db
       .select()
