@@ -63,10 +63,6 @@ export function makeEvents(n: number, prefix: string) {
 }
 
 /**
- * Wait until every session's call workflow has finished (or `timeoutMs` passes): false on timeout.
- * Short `describe` calls, not long polls: nothing is left waiting on the connection when it returns.
- */
-/**
  * Wait until each session's workflow exists: the relay starts it from the inbox after the webhook
  * was answered, so a handle's result() right after the webhooks may find no workflow yet. One
  * describe at a time, so the waiting adds next to no load.
@@ -87,6 +83,10 @@ export async function callsStarted(client: Client, sessions: string[], timeoutMs
   }
 }
 
+/**
+ * Wait until every session's call workflow has finished (or `timeoutMs` passes): false on timeout.
+ * Short `describe` calls, not long polls: nothing is left waiting on the connection when it returns.
+ */
 export async function drainCalls(client: Client, sessions: string[], timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   for (const id of sessions) {
