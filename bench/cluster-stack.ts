@@ -6,7 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -91,4 +92,45 @@ export async function startClusterStack(extraEnv: Record<string, string> = {}) {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** CPU ticks (1/100 s) per kind of process of the topology, read from /proc. */
+export async function cpuByKind(dataDir: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    let cmd: string;
+    let stat: string;
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const kind = cmd.includes('api/main.ts')
+      ? 'api'
+      : cmd.includes('worker/main.ts')
+        ? 'worker'
+        : cmd.includes('whisper_engine')
+          ? 'speech-engine'
+          : cmd.includes('temporal-server') && cmd.includes(' start')
+            ? 'temporal-server'
+            : cmd.includes('postgres') && cmd.includes(path.join(dataDir, 'cluster', 'temporal-postgresql'))
+              ? 'temporal-postgresql'
+              : cmd.includes('postgres') && cmd.includes(path.join(dataDir, 'cluster', 'postgresql'))
+                ? 'postgresql'
+                : cmd.startsWith('postgres: ') && / command_center /.test(cmd)
+                  ? 'postgresql backends'
+                  : cmd.startsWith('postgres: ') && / temporal(_visibility)? /.test(cmd)
+                    ? 'temporal-postgresql backends'
+                    : cmd.startsWith('postgres: ')
+                      ? 'postgres background'
+                      : pid === String(process.pid)
+                        ? 'bench (load generator)'
+                        : undefined;
+    if (!kind) continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    out[kind] = (out[kind] ?? 0) + Number(fields[11]) + Number(fields[12]);
+  }
+  return out;
 }

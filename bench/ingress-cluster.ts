@@ -9,10 +9,14 @@
  *   event is in the inbox), with the relay's lag from the inbox to Temporal read from the inbox rows.
  * Each phase is followed by a drain (every pipeline it started finished). Then every call of the
  * ingress phase must have exactly one phone record. CPU per process kind over each phase (from
- * /proc) says where the time goes. Results: bench/results/ingress-cluster.json.
+ * /proc) says where the time goes. Results: bench/results/ingress-cluster.json (`--out name` writes
+ * bench/results/cluster-tuning/name.json instead).
+ *
+ * `--server-only`: for tuning the Temporal server one setting at a time (CLUSTER_TEMPORAL_*), only
+ * `signalWithStart` to a task queue no worker polls, at each rate: the server and its database
+ * alone, with its persistence, shard-lock and IO-lane (semaphore) latencies read from its metrics.
  */
-import { readFileSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
@@ -27,55 +31,18 @@ import { loadConfig } from '../config.js';
 const temporalTuning = loadConfig('cluster').cluster.temporal;
 import { callEventSignal } from '../workflows/signals.js';
 import { arg, argString, fmt, say } from './lib.js';
-import { startClusterStack } from './cluster-stack.js';
+import { cpuByKind, startClusterStack } from './cluster-stack.js';
 import { drainCalls, makeEvents, openLoop, relayLag } from './ingress-load.js';
 import { openDatabase } from '../db/client.js';
 import { freePort } from '../platform/ports.js';
 
 const rates = (argString('rates') ?? String(arg('rate', 200))).split(',').map(Number);
 const seconds = arg('seconds', 60);
+const serverOnly = process.argv.includes('--server-only');
+const out = argString('out');
+if (out !== undefined && !/^[a-z0-9-]+$/.test(out))
+  throw new Error('--out takes a name of lowercase letters, digits and -');
 const repoRoot = path.resolve(import.meta.dirname, '..');
-
-/** CPU ticks (1/100 s) per kind of process of the topology, read from /proc. */
-async function cpuByKind(dataDir: string): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
-    if (!/^\d+$/.test(pid)) continue;
-    let cmd: string;
-    let stat: string;
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const kind = cmd.includes('api/main.ts')
-      ? 'api'
-      : cmd.includes('worker/main.ts')
-        ? 'worker'
-        : cmd.includes('whisper_engine')
-          ? 'speech-engine'
-          : cmd.includes('temporal-server') && cmd.includes(' start')
-            ? 'temporal-server'
-            : cmd.includes('postgres') && cmd.includes(path.join(dataDir, 'cluster', 'temporal-postgresql'))
-              ? 'temporal-postgresql'
-              : cmd.includes('postgres') && cmd.includes(path.join(dataDir, 'cluster', 'postgresql'))
-                ? 'postgresql'
-                : cmd.startsWith('postgres: ') && / command_center /.test(cmd)
-                  ? 'postgresql backends'
-                  : cmd.startsWith('postgres: ') && / temporal(_visibility)? /.test(cmd)
-                    ? 'temporal-postgresql backends'
-                    : cmd.startsWith('postgres: ')
-                      ? 'postgres background'
-                      : pid === String(process.pid)
-                        ? 'bench (load generator)'
-                        : undefined;
-    if (!kind) continue;
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out[kind] = (out[kind] ?? 0) + Number(fields[11]) + Number(fields[12]);
-  }
-  return out;
-}
 
 /** The Temporal server's own persistence time and count per operation (its Prometheus endpoint). */
 async function persistence(): Promise<Record<string, { seconds: number; count: number }>> {
@@ -90,6 +57,36 @@ async function persistence(): Promise<Record<string, { seconds: number; count: n
   }
   return out;
 }
+
+/**
+ * Mean latency of the server's waits that decide a shard's pace, between two readings: the shard's
+ * lock (`lock_latency`) and its IO lanes (`semaphore_latency`, history.shardIOConcurrency), summed
+ * over every label set of each histogram.
+ */
+async function serverWaits(): Promise<Record<string, { seconds: number; count: number }>> {
+  const text = await (await fetch(temporalMetricsUrl)).text();
+  const out: Record<string, { seconds: number; count: number }> = { resource_exhausted: { seconds: 0, count: 0 } };
+  for (const line of text.split('\n')) {
+    // Requests refused by the server's rate limits (frontend and history RPS): 0 means none bound.
+    const limited = /^service_errors_resource_exhausted(?:_total)?(?:\{.*\})? (\S+)$/.exec(line);
+    if (limited) out.resource_exhausted!.count += Number(limited[1]);
+    const m = /^(lock_latency|semaphore_latency)_(sum|count)(?:\{.*\})? (\S+)$/.exec(line);
+    if (!m) continue;
+    const o = (out[m[1]!] ??= { seconds: 0, count: 0 });
+    if (m[2] === 'sum') o.seconds += Number(m[3]);
+    else o.count += Number(m[3]);
+  }
+  return out;
+}
+
+const meanWaits = (a: Record<string, { seconds: number; count: number }>, b: typeof a, secs: number) =>
+  Object.fromEntries(
+    Object.entries(b).map(([name, v]) => {
+      const n = v.count - (a[name]?.count ?? 0);
+      const ms = (v.seconds - (a[name]?.seconds ?? 0)) * 1000;
+      return [name, { perSecond: n / secs, meanMs: n ? ms / n : 0 }];
+    }),
+  );
 
 /** The operations that took the most database time between two readings, per second of the phase. */
 function topPersistence(
@@ -139,6 +136,7 @@ const results: Record<string, unknown> = {
   rates,
   seconds,
   at: new Date().toISOString(),
+  temporal: temporalTuning,
   topology: `2 API, 2 workers, Temporal 1.32.2 (${temporalTuning.historyShards} shards, ${temporalTuning.shardIOConcurrency} IO lane(s), pool ${temporalTuning.maxConns}, ${temporalTuning.sqlPlugin}) on PostgreSQL`,
 };
 
@@ -263,7 +261,63 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   };
 }
 
-try {
+/** `signalWithStart` at `rate` to a task queue no worker polls: the Temporal server and its database alone. */
+async function serverAlone(rate: number) {
+  const alone = makeEvents(rate * seconds, `alone${rate}`).events.map(
+    (e) => parseCallControl(JSON.parse(e.body), 'US').event!,
+  );
+  const cpuAlone = await cpuByKind(dataDir);
+  const dbAlone = await persistence();
+  const waitsAlone = await serverWaits();
+  const latency = await openLoop(rate, seconds, async (i) => {
+    const event = alone[i]!;
+    await client.workflow.signalWithStart('callWorkflow', {
+      workflowId: callWorkflowId(event.callSessionId),
+      taskQueue: 'no-worker',
+      // As the product's gateway starts a call: with the cluster stack's straggler window (0).
+      args: [{ callSessionId: event.callSessionId, stragglerWindowMs: 0 }],
+      signal: callEventSignal,
+      signalArgs: [event],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+    return true;
+  });
+  const cpu = diff(cpuAlone, await cpuByKind(dataDir), seconds);
+  const temporalDatabase = topPersistence(dbAlone, await persistence(), seconds);
+  const waits = meanWaits(waitsAlone, await serverWaits(), seconds);
+  say(
+    `${rate}/s signalWithStart with no worker running the calls: p50 ${fmt(latency.p50)} p99 ${fmt(latency.p99)}, achieved ${latency.achieved.toFixed(0)}/s, failures ${latency.failures}`,
+  );
+  say(`  CPU: ${JSON.stringify(cpu)}`);
+  say(`  Temporal's database time, top operations: ${temporalDatabase.join('; ')}`);
+  say(
+    `  shard lock and IO lanes: ${Object.entries(waits)
+      .map(([k, v]) => `${k} ${v.perSecond.toFixed(0)}/s mean ${v.meanMs.toFixed(2)} ms`)
+      .join('; ')}`,
+  );
+  return { rate, ...latency, cpu, temporalDatabase, waits };
+}
+
+const resultsFile = out
+  ? path.join(repoRoot, 'bench', 'results', 'cluster-tuning', `${out}.json`)
+  : path.join(repoRoot, 'bench', 'results', 'ingress-cluster.json');
+
+async function writeResults() {
+  await mkdir(path.dirname(resultsFile), { recursive: true });
+  await writeFile(resultsFile, JSON.stringify(results, null, 2));
+  say(`wrote ${path.relative(repoRoot, resultsFile)}`);
+}
+
+/** The server alone at each rate, for tuning it. */
+async function tuneServer() {
+  const alone = [];
+  for (const rate of rates) alone.push(await serverAlone(rate));
+  Object.assign(results, { serverOnly: alone });
+  await writeResults();
+}
+
+/** Both floors and ingress at each rate, then the server alone at the highest. */
+async function everyPhase() {
   const bare = new Hono().post('/x', (c) => c.text('ok'));
   const barePort = await freePort();
   const bareServer = serve({ fetch: bare.fetch, port: barePort, hostname: '127.0.0.1' });
@@ -284,31 +338,7 @@ try {
 
   // The server's own share: bare signalWithStart to a task queue no worker polls (nothing runs the
   // calls), at the highest rate, with the workers idle.
-  const top = Math.max(...rates);
-  const alone = makeEvents(top * seconds, 'alone').events.map((e) => parseCallControl(JSON.parse(e.body), 'US').event!);
-  const cpuAlone = await cpuByKind(dataDir);
-  const dbAlone = await persistence();
-  const serverAlone = await openLoop(top, seconds, async (i) => {
-    const event = alone[i]!;
-    await client.workflow.signalWithStart('callWorkflow', {
-      workflowId: callWorkflowId(event.callSessionId),
-      taskQueue: 'no-worker',
-      // As the product's gateway starts a call: with the cluster stack's straggler window (0).
-      args: [{ callSessionId: event.callSessionId, stragglerWindowMs: 0 }],
-      signal: callEventSignal,
-      signalArgs: [event],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-    return true;
-  });
-  const aloneCpu = diff(cpuAlone, await cpuByKind(dataDir), seconds);
-  const aloneDb = topPersistence(dbAlone, await persistence(), seconds);
-  say(
-    `${top}/s signalWithStart with no worker running the calls: p50 ${fmt(serverAlone.p50)} p99 ${fmt(serverAlone.p99)}, achieved ${serverAlone.achieved.toFixed(0)}/s`,
-  );
-  say(`  CPU: ${JSON.stringify(aloneCpu)}`);
-  say(`  Temporal's database time, top operations: ${aloneDb.join('; ')}`);
-  Object.assign(results, { serverAlone: { ...serverAlone, cpu: aloneCpu, temporalDatabase: aloneDb } });
+  Object.assign(results, { serverAlone: await serverAlone(Math.max(...rates)) });
   const { rows } = await db.query<{ n: number; dupes: number }>(
     `select count(*)::int as n,
             (select count(*)::int from (select 1 from phone_records where call_session_id = any($1) group by call_session_id having count(*) > 1) d) as dupes
@@ -318,9 +348,11 @@ try {
   const exactlyOnce = { calls: ingressSessions.length, recorded: rows[0]!.n, duplicates: rows[0]!.dupes };
   say(`exactly once: ${exactlyOnce.calls} calls, ${exactlyOnce.recorded} recorded, ${exactlyOnce.duplicates} doubled`);
   Object.assign(results, { steps, exactlyOnce });
-  await mkdir(path.join(repoRoot, 'bench', 'results'), { recursive: true });
-  await writeFile(path.join(repoRoot, 'bench', 'results', 'ingress-cluster.json'), JSON.stringify(results, null, 2));
-  say('wrote bench/results/ingress-cluster.json');
+  await writeResults();
+}
+
+try {
+  await (serverOnly ? tuneServer() : everyPhase());
 } finally {
   await db.end().catch(() => undefined);
   await appDb.close().catch(() => undefined);

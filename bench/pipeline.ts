@@ -21,7 +21,7 @@ import { callLifecycle } from '../activities/providers/telephony/fake.js';
 import { contacts, phoneRecords } from '../db/schema/index.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { spawn } from 'node:child_process';
-import { startClusterStack } from './cluster-stack.js';
+import { cpuByKind, startClusterStack } from './cluster-stack.js';
 import { startEmbeddedStack } from './embedded-stack.js';
 import { arg, argString, cpuMs, fmt, percentile, say } from './lib.js';
 import { callsStarted } from './ingress-load.js';
@@ -123,18 +123,27 @@ try {
 
   // Each workload is timed as wall clock and as CPU per call of the three processes involved: this
   // one (API, worker, PGlite), the Temporal server and the vendor fakes.
+  // On the cluster, also every process of the topology by kind (APIs, workers, both PostgreSQL
+  // servers and their backends): where the rest of a call's CPU goes.
+  const kinds = async (): Promise<Record<string, number>> => ('dataDir' in stack ? cpuByKind(stack.dataDir) : {});
   const timed = async (n: number, work: () => Promise<unknown>) => {
+    const kinds0 = await kinds();
     const cpu0 = cpuMs({ temporal: stack.temporalPid, vendors: child.pid });
     const started = performance.now();
     await work();
     const ms = performance.now() - started;
     const cpu1 = cpuMs({ temporal: stack.temporalPid, vendors: child.pid });
+    const kinds1 = await kinds();
     const perCall = (k: string) => (cpu0[k] == null || cpu1[k] == null ? null : (cpu1[k]! - cpu0[k]!) / n);
     return {
       n,
       ms,
       perMinute: (n / ms) * 60_000,
       cpuPerCallMs: { app: perCall('self'), temporal: perCall('temporal'), vendors: perCall('vendors') },
+      // Ticks of 10 ms.
+      clusterCpuPerCallMs: Object.fromEntries(
+        Object.entries(kinds1).map(([k, v]) => [k, ((v - (kinds0[k] ?? 0)) * 10) / n]),
+      ) as Record<string, number>,
     };
   };
   type Timed = Awaited<ReturnType<typeof timed>>;
@@ -145,18 +154,29 @@ try {
       parts.some((p) => p.cpuPerCallMs[k] === null)
         ? null
         : parts.reduce((a, p) => a + p.cpuPerCallMs[k]! * p.n, 0) / n;
+    const kindNames = [...new Set(parts.flatMap((p) => Object.keys(p.clusterCpuPerCallMs)))];
     return {
       n,
       ms,
       perMinute: (n / ms) * 60_000,
       cpuPerCallMs: { app: cpu('app'), temporal: cpu('temporal'), vendors: cpu('vendors') },
+      clusterCpuPerCallMs: Object.fromEntries(
+        kindNames.map((k) => [k, parts.reduce((a, p) => a + (p.clusterCpuPerCallMs[k] ?? 0) * p.n, 0) / n]),
+      ),
     };
   };
   const cpuText = (t: Timed) => {
     const c = t.cpuPerCallMs;
     return c.app === null
       ? ''
-      : `; CPU per call: ${c.app.toFixed(0)} ms here, ${c.temporal?.toFixed(0) ?? '?'} ms Temporal, ${c.vendors?.toFixed(0) ?? '?'} ms fakes`;
+      : `; CPU per call: ${c.app.toFixed(0)} ms here, ${c.temporal?.toFixed(0) ?? '?'} ms Temporal, ${c.vendors?.toFixed(0) ?? '?'} ms fakes${
+          Object.keys(t.clusterCpuPerCallMs).length
+            ? `; by process kind: ${Object.entries(t.clusterCpuPerCallMs)
+                .filter(([, ms]) => ms >= 0.5)
+                .map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`)
+                .join(', ')}`
+            : ''
+        }`;
   };
 
   const bare = await timed(calls, () =>
