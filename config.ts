@@ -95,10 +95,10 @@ export const envSchema = z.object({
   CLUSTER_TEMPORAL_PORT: z.coerce.number().int().min(1024).max(32_000).default(CLUSTER_PORTS.temporal),
   /**
    * The cluster's Temporal server, tuned by measurement (bench/README.md): history shards (fixed when
-   * its database is created), IO lanes per shard, its persistence pool, the SQL plugin, and extra
+   * its database is created: a new cluster takes 4 unless set, an existing one keeps its own), IO lanes per shard, its persistence pool, the SQL plugin, and extra
    * PostgreSQL settings for Temporal's database (`name=value,name=value`).
    */
-  CLUSTER_TEMPORAL_SHARDS: z.coerce.number().int().min(1).max(1024).default(4),
+  CLUSTER_TEMPORAL_SHARDS: z.coerce.number().int().min(1).max(1024).optional(),
   CLUSTER_TEMPORAL_SHARD_IO: z.coerce.number().int().min(1).max(64).default(1),
   CLUSTER_TEMPORAL_MAX_CONNS: z.coerce.number().int().min(2).max(500).default(20),
   CLUSTER_TEMPORAL_SQL_PLUGIN: z.enum(['postgres12', 'postgres12_pgx']).default('postgres12'),

@@ -25,6 +25,7 @@ import { createClaudeConversation } from '../activities/providers/voice/claude.j
 import { createDeepgramLive } from '../activities/providers/voice/deepgram-live.js';
 import { createElevenLabsPhoneVoice, withFallback } from '../activities/providers/voice/vendors.js';
 import { createVoiceService, type VoiceService } from './voice/service.js';
+import type { VoiceEngines } from './voice/session.js';
 import { createInboxRelay } from './webhooks/telnyx/relay.js';
 import type { WorkflowGateway } from '../temporal/gateway.js';
 import type { Logger } from '../platform/logger.js';
@@ -38,6 +39,8 @@ export interface ApiParts {
   /** The engines when the process already has them (embedded mode shares the worker's). */
   embeddings?: EmbeddingsPort;
   recordings?: BlobStore;
+  /** Wraps the receptionist's engines (tests hold a recognition back to reach a race). */
+  voiceEngines?: (real: VoiceEngines) => VoiceEngines;
 }
 
 /**
@@ -59,28 +62,29 @@ export function createReceptionistService(config: Config, parts: ApiParts): Voic
       error: err.message.slice(0, 200),
     });
   const { deepgram, elevenlabs, anthropic } = config;
+  const engines: VoiceEngines = {
+    // Deepgram's live socket when configured; Whisper answers what it misses and after it fails.
+    live: deepgram.apiKey
+      ? createDeepgramLive({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model })
+      : undefined,
+    recognizer: localRecognizer,
+    voice: elevenlabs.apiKey
+      ? withFallback(
+          createElevenLabsPhoneVoice({
+            apiKey: elevenlabs.apiKey,
+            baseUrl: elevenlabs.baseUrl,
+            voiceId: elevenlabs.voiceId,
+          }),
+          flite,
+          2000,
+          fellBack('elevenlabs'),
+        )
+      : flite,
+  };
   return createVoiceService({
     db: parts.database.db,
     log: parts.log,
-    engines: {
-      // Deepgram's live socket when configured; Whisper answers what it misses and after it fails.
-      live: deepgram.apiKey
-        ? createDeepgramLive({ apiKey: deepgram.apiKey, baseUrl: deepgram.baseUrl, model: deepgram.model })
-        : undefined,
-      recognizer: localRecognizer,
-      voice: elevenlabs.apiKey
-        ? withFallback(
-            createElevenLabsPhoneVoice({
-              apiKey: elevenlabs.apiKey,
-              baseUrl: elevenlabs.baseUrl,
-              voiceId: elevenlabs.voiceId,
-            }),
-            flite,
-            2000,
-            fellBack('elevenlabs'),
-          )
-        : flite,
-    },
+    engines: parts.voiceEngines?.(engines) ?? engines,
     milestone: milestoneSignals(parts),
     conversation: anthropic.apiKey
       ? createClaudeConversation({ apiKey: anthropic.apiKey, baseUrl: anthropic.baseUrl, model: anthropic.model })

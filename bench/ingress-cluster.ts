@@ -26,9 +26,12 @@ import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { callWorkflowId } from '../temporal.config.js';
 import { loadConfig } from '../config.js';
+import { NEW_CLUSTER_SHARDS } from '../deploy/temporal-server.js';
 
 /** The Temporal server's settings the cluster starts with (CLUSTER_TEMPORAL_*), for the results. */
-const temporalTuning = loadConfig('cluster').cluster.temporal;
+const configured = loadConfig('cluster').cluster.temporal;
+// The benchmark's cluster is always new: unset shards are a new cluster's.
+const temporalTuning = { ...configured, historyShards: configured.historyShards ?? NEW_CLUSTER_SHARDS };
 import { callEventSignal } from '../workflows/signals.js';
 import { arg, argString, fmt, say } from './lib.js';
 import { cpuByKind, startClusterStack } from './cluster-stack.js';

@@ -134,9 +134,6 @@ async function main() {
 
     // The Temporal UI decodes through a path only it is given (made at each start).
     const uiCodecSecret = config.temporal.uiCodecSecret ?? randomBytes(24).toString('hex');
-    say(
-      `starting the Temporal server (${config.cluster.temporal.historyShards} history shards, ${config.cluster.temporal.shardIOConcurrency} IO lane(s) each, pool ${config.cluster.temporal.maxConns}, ${config.cluster.temporal.sqlPlugin}) on ${ports.temporal} ...`,
-    );
     const temporal: RunningTemporal = await startTemporalServer({
       tools: temporalTools,
       dir: path.join(clusterDir, 'temporal'),

@@ -16,7 +16,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import type { Activities } from '../activities/index.js';
 import { engineChecks, type Providers } from '../activities/providers/index.js';
 import { createApp, listenApp, type AppDeps } from '../api/app.js';
-import { apiDeps, receptionistCheck } from '../api/compose.js';
+import { apiDeps, receptionistCheck, type ApiParts } from '../api/compose.js';
 import { createWorkflowGateway, type WorkflowGateway } from '../temporal/gateway.js';
 import { dataConverterFor } from '../temporal/codec.js';
 import { temporalConnectionOptions } from '../temporal/connection.js';
@@ -35,6 +35,8 @@ export interface StackParts {
   temporalAddress?: string;
   /** Wraps the real activities (tests inject failures, benchmarks measure). */
   activities?: (real: Activities) => object;
+  /** Wraps the receptionist's engines (tests hold a recognition back to reach a race). */
+  voiceEngines?: ApiParts['voiceEngines'];
   /** Replaces fields of the app's dependencies (tokens, sessions, the Setup page's test call). */
   app?: Partial<AppDeps>;
   /** Serve the app on this port and host; without it the app is only called in-process. */
@@ -92,6 +94,7 @@ export async function startStack(config: Config, parts: StackParts): Promise<Sta
       telnyxPublicKey: parts.telnyxPublicKey,
       embeddings: providers.embeddings,
       recordings: providers.blobs,
+      voiceEngines: parts.voiceEngines,
     },
     { codec, ...parts.app, engines },
   );

@@ -22,7 +22,8 @@ export const TEMPORAL_UI_VERSION = '2.56.4';
  * for the life of a cluster: Temporal cannot change them on an existing database.
  */
 export interface TemporalTuning {
-  historyShards: number;
+  /** A new cluster's history shards (default `NEW_CLUSTER_SHARDS`); an existing one keeps its own. */
+  historyShards?: number;
   /** `history.shardIOConcurrency`: persistence operations in flight per shard. */
   shardIOConcurrency: number;
   /** The default store's pool (`maxConns` = `maxIdleConns`). */
@@ -30,8 +31,15 @@ export interface TemporalTuning {
   sqlPlugin: 'postgres12' | 'postgres12_pgx';
 }
 
+/**
+ * History shards of a new cluster. 16 helped the server alone at 50 starts/s (p99 86 and 94 ms
+ * against 170-231 ms) but, beside the workers on two cores, its 200/s floor fell from 185 to 131
+ * starts/s with 8,081 of 12,000 past their deadline (bench/README.md, "Tuning the Temporal server
+ * alone"), so 4 stays.
+ */
+export const NEW_CLUSTER_SHARDS = 4;
+
 export const DEFAULT_TUNING: TemporalTuning = {
-  historyShards: 4,
   shardIOConcurrency: 1,
   maxConns: 20,
   sqlPlugin: 'postgres12',
@@ -172,7 +180,12 @@ export async function setupTemporalSchema(tools: TemporalServerTools, pgPort: nu
   }
 }
 
-function serverConfig(pgPort: number, ports: TemporalPorts, dynamicConfig: string, tuning: TemporalTuning): string {
+function serverConfig(
+  pgPort: number,
+  ports: TemporalPorts,
+  dynamicConfig: string,
+  tuning: TemporalTuning & { historyShards: number },
+): string {
   const p = internalPorts(ports.frontend);
   const store = (db: string, maxConns: number) => `
       sql:
@@ -270,18 +283,22 @@ function stopChild(child: ChildProcess, timeoutMs = 20_000): Promise<void> {
 }
 
 /**
- * The shard count a cluster was created with is written beside it; starting it with another one is
- * refused with what to do (Temporal itself would fail later, less clearly).
+ * The shard count a cluster was created with is written beside it and kept: asking an existing
+ * cluster for another one is refused with what to do (Temporal itself would fail later, less
+ * clearly); a new cluster takes `wanted`, or `NEW_CLUSTER_SHARDS`.
  */
-async function keepShardCount(dir: string, shards: number): Promise<void> {
+export async function keepShardCount(dir: string, wanted: number | undefined): Promise<number> {
   const file = path.join(dir, 'history-shards');
   const kept = Number((await readFile(file, 'utf8').catch(() => '')).trim());
-  if (kept && kept !== shards)
+  if (kept && wanted && kept !== wanted)
     throw new Error(
       `this cluster was created with ${kept} history shards and Temporal cannot change that: ` +
-        `set CLUSTER_TEMPORAL_SHARDS=${kept}, or use a new DATA_DIR for ${shards}`,
+        `set CLUSTER_TEMPORAL_SHARDS=${kept} (or leave it unset), or use a new DATA_DIR for ${wanted}`,
     );
-  if (!kept) await writeFile(file, `${shards}\n`);
+  if (kept) return kept;
+  const shards = wanted ?? NEW_CLUSTER_SHARDS;
+  await writeFile(file, `${shards}\n`);
+  return shards;
 }
 
 /**
@@ -302,8 +319,11 @@ export async function startTemporalServer(o: {
   say?: (s: string) => void;
 }): Promise<RunningTemporal> {
   await mkdir(o.dir, { recursive: true });
-  const tuning = o.tuning ?? DEFAULT_TUNING;
-  await keepShardCount(o.dir, tuning.historyShards);
+  const asked = o.tuning ?? DEFAULT_TUNING;
+  const tuning = { ...asked, historyShards: await keepShardCount(o.dir, asked.historyShards) };
+  o.say?.(
+    `starting the Temporal server (${tuning.historyShards} history shards, ${tuning.shardIOConcurrency} IO lane(s) each, pool ${tuning.maxConns}, ${tuning.sqlPlugin}) on ${o.ports.frontend} ...`,
+  );
   const dynamicConfigFile = path.join(o.dir, 'dynamic-config.yaml');
   const configFile = path.join(o.dir, 'config.yaml');
   await writeFile(dynamicConfigFile, dynamicConfig(false, tuning));

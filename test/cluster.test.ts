@@ -84,7 +84,7 @@ describe('npm run cluster: Temporal server on PostgreSQL, 2 APIs and 2 workers',
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('runs the real Temporal server with 4 shards and the search attributes, both APIs ready, migrated once', async () => {
+  it('runs the real Temporal server with 4 shards (a new cluster) and the search attributes, both APIs ready, migrated once', async () => {
     for (const port of apiPorts) {
       const ready = await get('/ready', port);
       expect(ready.status, ready.text).toBe(200);

@@ -10,7 +10,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { provisionComposeCli } from '../deploy/compose-cli.js';
-import { TEMPORAL_SERVER_VERSION, TEMPORAL_UI_VERSION } from '../deploy/temporal-server.js';
+import {
+  keepShardCount,
+  NEW_CLUSTER_SHARDS,
+  TEMPORAL_SERVER_VERSION,
+  TEMPORAL_UI_VERSION,
+} from '../deploy/temporal-server.js';
 import {
   appEnvironment,
   appProcessEnv,
@@ -191,3 +196,21 @@ async function scheduleNames(): Promise<string[]> {
   const dir = path.join(repoRoot, 'windmill', 'f', 'command_center');
   return (await readdir(dir)).filter((f) => f.endsWith('.schedule.yaml')).map((f) => f.replace('.schedule.yaml', ''));
 }
+
+describe("the cluster's history shards", () => {
+  it('a new cluster takes 4 (or the count asked for); an existing one keeps its own, and another count is refused', async () => {
+    const fresh = await mkdtemp(path.join(tmpdir(), 'shards-'));
+    expect(NEW_CLUSTER_SHARDS).toBe(4);
+    expect(await keepShardCount(fresh, undefined)).toBe(4);
+    expect(await readFile(path.join(fresh, 'history-shards'), 'utf8')).toBe('4\n');
+    // Created with 16: it stays at 16 whether or not 16 is asked for, and 4 is refused.
+    const made = await mkdtemp(path.join(tmpdir(), 'shards-'));
+    expect(await keepShardCount(made, 16)).toBe(16);
+    expect(await keepShardCount(made, undefined)).toBe(16);
+    expect(await keepShardCount(made, 16)).toBe(16);
+    await expect(keepShardCount(made, 4)).rejects.toThrow(
+      /created with 16 history shards .* set CLUSTER_TEMPORAL_SHARDS=16 \(or leave it unset\), or use a new DATA_DIR for 4/,
+    );
+    expect(await readFile(path.join(made, 'history-shards'), 'utf8')).toBe('16\n');
+  });
+});

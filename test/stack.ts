@@ -8,7 +8,7 @@ import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { publicKeyFromBase64 } from '../api/webhooks/telnyx/verify.js';
 import { EncryptionCodec, newCodecKeySpec, parseCodecKeys } from '../temporal/codec.js';
 import { scratchPath } from './scratch.js';
-import { startStack as startProduct, type Stack as ProductStack } from '../deploy/stack.js';
+import { startStack as startProduct, type Stack as ProductStack, type StackParts } from '../deploy/stack.js';
 import { silentLog } from '../platform/logger.js';
 import type { Client } from '@temporalio/client';
 import { inboxStats } from '../db/queries/inbox.js';
@@ -79,7 +79,13 @@ export interface Stack extends ProductStack {
 
 /** App + worker + database against the shared Temporal dev server, isolated by task queue. */
 export async function startStack(
-  o: { db?: DbKind; env?: Record<string, string>; activities?: (real: object) => object; codecKeys?: string } = {},
+  o: {
+    db?: DbKind;
+    env?: Record<string, string>;
+    activities?: (real: object) => object;
+    voiceEngines?: StackParts['voiceEngines'];
+    codecKeys?: string;
+  } = {},
 ): Promise<Stack> {
   quietRuntime();
   const keys = devKeys();
@@ -103,6 +109,7 @@ export async function startStack(
     codec: new EncryptionCodec(parseCodecKeys(codecKeys)),
     temporalAddress: need('TEST_TEMPORAL_ADDRESS'),
     activities: o.activities,
+    voiceEngines: o.voiceEngines,
     // No engine checks: the suite's shared dev server has no worker on most stacks' queues at /ready time.
     app: { publicBaseUrl: 'http://localhost:3000', ownerName: 'Test Owner', engines: {} },
   }).catch(async (err: unknown) => {

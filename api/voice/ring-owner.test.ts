@@ -18,6 +18,7 @@ import {
 } from '../../activities/providers/telephony/fake.js';
 import { contacts, phoneRecords } from '../../db/schema/index.js';
 import { voiceSessionOfControl } from '../../db/queries/voice.js';
+import { RING_POLL_MS } from './session.js';
 import { OWNER_LEG_CLIENT_STATE } from '../../contract/index.js';
 import { telephoneSpeech } from '../../fixtures/speech.js';
 import { dialStream, type StreamCaller } from '../../fixtures/stream-caller.js';
@@ -42,9 +43,24 @@ const CONNECTION = '1684641123236054244';
 
 const speech = async (text: string) => encodeMuLaw(await telephoneSpeech(text));
 
+// A test holds the recogniser's answers back until this settles (a slow recognition, on cue).
+let recognitionHeld: Promise<void> | undefined;
+
 beforeAll(async () => {
   fake = await startFakeTelnyx();
   stack = await startStack({
+    voiceEngines: (real) => ({
+      ...real,
+      recognizer: {
+        name: real.recognizer.name,
+        recognize: async (audio, hints) => {
+          await recognitionHeld;
+          return real.recognizer.recognize(audio, hints);
+        },
+        warm: () => real.recognizer.warm(),
+        close: () => real.recognizer.close(),
+      },
+    }),
     env: {
       OWNER_NAME: 'Marco',
       OWNER_TIMEZONE: 'America/Chicago',
@@ -319,6 +335,39 @@ describe('ring the owner first', () => {
       .toBe('not taken (no answer)');
     await hangUp(call);
     await expectCallersCall(call.sid, DANA);
+  });
+
+  it('a caller whose words are still being recognised when the ring ends hears the news, then one reply', async () => {
+    let release = () => {};
+    recognitionHeld = new Promise((r) => (release = r));
+    try {
+      const call = await incoming(DANA, 'no-answer', 4000);
+      await expect.poll(() => call.caller.events.some((e) => e.event === 'media'), { timeout: 10_000 }).toBe(true);
+      await call.caller.say(await speech('Can you put me through, please?'));
+      // The owner did not answer while the caller's words were still being recognised.
+      await expect
+        .poll(async () => (await progressOf(call.sid)).ownerRing, { timeout: 30_000 })
+        .toBe('not taken (no answer)');
+      await expect
+        .poll(async () => (await voiceSessionOfControl(stack.database.db, call.ccid))?.ring, { timeout: 10_000 })
+        .toBe('unavailable');
+      await new Promise((r) => setTimeout(r, 4 * RING_POLL_MS));
+      release();
+      // One answer: the news, then the reply to what was asked; the greeting's rest does not follow.
+      await expect
+        .poll(async () => (await sessionTurns(call.ccid)).slice(1), { timeout: 20_000 })
+        .toEqual([
+          expect.stringMatching(/^caller: .*put me through/i),
+          "receptionist: Marco can't take your call right now. I can't put you through right now, but I'll make sure Marco gets your message. What is it about, Dana?",
+        ]);
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await sessionTurns(call.ccid)).toHaveLength(3);
+      await hangUp(call);
+      await expectCallersCall(call.sid, DANA);
+    } finally {
+      release();
+      recognitionHeld = undefined;
+    }
   });
 
   it("the caller hangs up while the owner's phone rings: the owner's leg is hung up", async () => {

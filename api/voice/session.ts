@@ -114,6 +114,10 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
   let ringSeen: VoiceRing = 'ringing';
   let transferring = false;
   let repliedWhileRinging = false;
+  // The ring ended unanswered and the caller has not been told yet: the news waits its turn behind
+  // an utterance heard while it rang, and that utterance's reply tells it first.
+  let ringNews: { news: string; rest: string[] } | undefined;
+  const ringing = () => ringPoll !== undefined && ringSeen === 'ringing';
 
   // Playback: frames waiting, the time the audio already sent finishes playing, the reply's generation.
   let queue: { frame: Buffer; mark?: string; onFirst?: () => void }[] = [];
@@ -263,7 +267,8 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     void store('turn', () => replaceLastVoiceTurn(deps.db, row.id, turn));
   }
 
-  async function onUtterance(audio: Buffer, lastSpeechAt: number): Promise<void> {
+  /** One utterance (`heardWhileRinging`: it ended while the owner's phone rang) to its reply. */
+  async function onUtterance(audio: Buffer, lastSpeechAt: number, heardWhileRinging: boolean): Promise<void> {
     if (!dialogue || finished || transferring) return;
     let text: string;
     try {
@@ -274,13 +279,18 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       return;
     }
     if (!text || finished) return;
-    await respond(text, lastSpeechAt, Math.round(audio.length / 8));
+    await respond(text, lastSpeechAt, Math.round(audio.length / 8), heardWhileRinging);
   }
 
   /** The caller said `text`, their last speech at `lastSpeechAt`, `spokenMs` long: the reply. */
-  async function respond(text: string, lastSpeechAt: number, spokenMs: number): Promise<void> {
+  async function respond(
+    text: string,
+    lastSpeechAt: number,
+    spokenMs: number,
+    heardWhileRinging: boolean,
+  ): Promise<void> {
     if (!dialogue || finished || transferring) return;
-    if (ringPoll && ringSeen === 'ringing') repliedWhileRinging = true;
+    if (heardWhileRinging || ringing()) repliedWhileRinging = true;
     const heardAt = Math.round(lastSpeechAt - t0);
     void store('turn', () =>
       appendVoiceTurn(deps.db, row.id, {
@@ -293,6 +303,11 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
     const controller = new AbortController();
     replyAbort = controller;
     const reply = startReply(lastSpeechAt);
+    // Said while it rang, answered after: the news first, then the reply (not the greeting's rest).
+    if (ringNews && heardWhileRinging) {
+      reply.add(ringNews.news);
+      ringNews = undefined;
+    }
     let end: 'done' | 'transfer' | undefined;
     try {
       for await (const e of dialogue!.hear(text, controller.signal)) {
@@ -401,7 +416,7 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
       caller: { name: context.name, openTasks: context.openTasks },
       busy: context.busy,
       canTransfer: false,
-      ringing: () => ringPoll !== undefined && ringSeen === 'ringing',
+      ringing,
     };
     dialogue =
       deps.dialogue?.(setup, { lastCallAt: context.lastCallAt }) ?? scriptedDialogue(createReceptionist(setup));
@@ -456,8 +471,16 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
           work = work.then(() => speak(["Sorry, I couldn't put you through.", ...rest])).catch(() => undefined);
         } else {
           // A caller already talking hears only the news; the dialogue goes on from where it is.
-          const lines = repliedWhileRinging ? [`${Owner} can't take your call right now.`] : rest;
-          work = work.then(() => speak(lines)).catch(() => undefined);
+          // Chosen when its turn comes: an utterance still being recognised is answered first.
+          const told = { news: `${Owner} can't take your call right now.`, rest };
+          ringNews = told;
+          work = work
+            .then(() => {
+              if (ringNews !== told) return;
+              ringNews = undefined;
+              return speak(repliedWhileRinging ? [told.news] : rest);
+            })
+            .catch(() => undefined);
         }
       }
     } catch (err) {
@@ -494,7 +517,8 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
           const since = endpointer.lastSpeech();
           liveAnswered = since;
           const spokenMs = Math.max(0, Math.round(since - speechStartedAt));
-          work = work.then(() => respond(text, since, spokenMs)).catch(() => undefined);
+          const whileRinging = ringing();
+          work = work.then(() => respond(text, since, spokenMs, whileRinging)).catch(() => undefined);
         },
         onError: down,
       });
@@ -518,8 +542,9 @@ export function startVoiceSession(deps: SessionDeps, row: VoiceSessionRow, io: S
         if (e.type === 'confirmed') bargeIn();
         if (e.type === 'end' && e.speechMs >= 200) {
           const { audio, lastSpeechAt } = e;
+          const whileRinging = ringing();
           const run = () => {
-            work = work.then(() => onUtterance(audio, lastSpeechAt)).catch(() => undefined);
+            work = work.then(() => onUtterance(audio, lastSpeechAt, whileRinging)).catch(() => undefined);
           };
           if (liveDown) run();
           else if (liveAnswered !== lastSpeechAt) {
