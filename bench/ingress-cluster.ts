@@ -25,6 +25,7 @@ import pg from 'pg';
 import { signTelnyx } from '../activities/providers/telephony/fake.js';
 import { parseCallControl } from '../api/webhooks/telnyx/normalize.js';
 import { callWorkflowId } from '../temporal.config.js';
+import type { CallEvent } from '../contract/index.js';
 import { loadConfig } from '../config.js';
 import { NEW_CLUSTER_SHARDS } from '../deploy/temporal-server.js';
 
@@ -173,18 +174,7 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   const floorSet = makeEvents(rate * seconds, `floor${rate}`);
   const floorEvents = floorSet.events.map((e) => parseCallControl(JSON.parse(e.body), 'US').event!);
   cpu = await cpuByKind(dataDir);
-  const startFloor = (i: number) => {
-    const event = floorEvents[i]!;
-    return client.workflow.signalWithStart('callWorkflow', {
-      workflowId: callWorkflowId(event.callSessionId),
-      taskQueue: 'command-center',
-      // As the product's gateway starts a call: with the cluster stack's straggler window (0).
-      args: [{ callSessionId: event.callSessionId, stragglerWindowMs: 0 }],
-      signal: callEventSignal,
-      signalArgs: [event],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  };
+  const startFloor = (i: number) => startCall(floorEvents[i]!, 'command-center');
   const floorFailed: number[] = [];
   const signal = await openLoop(rate, seconds, async (i) => {
     await startFloor(i).catch((err: unknown) => {
@@ -265,6 +255,19 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
 }
 
 /** `signalWithStart` at `rate` to a task queue no worker polls: the Temporal server and its database alone. */
+/** A call's workflow started with its first event, as the product's gateway starts one. */
+function startCall(event: CallEvent, taskQueue: string) {
+  return client.workflow.signalWithStart('callWorkflow', {
+    workflowId: callWorkflowId(event.callSessionId),
+    taskQueue,
+    // With the cluster stack's straggler window (0).
+    args: [{ callSessionId: event.callSessionId, stragglerWindowMs: 0 }],
+    signal: callEventSignal,
+    signalArgs: [event],
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+  });
+}
+
 async function serverAlone(rate: number) {
   const alone = makeEvents(rate * seconds, `alone${rate}`).events.map(
     (e) => parseCallControl(JSON.parse(e.body), 'US').event!,
@@ -273,16 +276,7 @@ async function serverAlone(rate: number) {
   const dbAlone = await persistence();
   const waitsAlone = await serverWaits();
   const latency = await openLoop(rate, seconds, async (i) => {
-    const event = alone[i]!;
-    await client.workflow.signalWithStart('callWorkflow', {
-      workflowId: callWorkflowId(event.callSessionId),
-      taskQueue: 'no-worker',
-      // As the product's gateway starts a call: with the cluster stack's straggler window (0).
-      args: [{ callSessionId: event.callSessionId, stragglerWindowMs: 0 }],
-      signal: callEventSignal,
-      signalArgs: [event],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
+    await startCall(alone[i]!, 'no-worker');
     return true;
   });
   const cpu = diff(cpuAlone, await cpuByKind(dataDir), seconds);
