@@ -174,6 +174,30 @@ function api(token: string) {
   return { call, all };
 }
 
+/**
+ * A fresh block of caller numbers per run, so runs against one instance do not mix: blocks do not
+ * overlap, and one where an earlier run left a contact is passed over (this run's unknown callers
+ * must be unknown).
+ */
+async function freshBlock(rest: ReturnType<typeof api>, calls: number): Promise<number> {
+  const stride = Math.max(10, Math.ceil(calls / 10) * 10);
+  const blocks = Math.floor(10_000 / stride);
+  if (blocks < 1) throw new Error(`--calls ${calls}: at most 10,000 callers per run`);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const block = Math.floor(Math.random() * blocks) * stride;
+    let taken = false;
+    for (let i = 0; i < calls && !taken; i++) {
+      const found = await rest.call(
+        'GET',
+        `/api/contacts/lookup/${encodeURIComponent(`+1312555${String(block + i).padStart(4, '0')}`)}`,
+      );
+      taken = (found.data as { isKnown: boolean }).isKnown;
+    }
+    if (!taken) return block;
+  }
+  throw new Error('no block of caller numbers without contacts after 50 tries');
+}
+
 async function main() {
   const key = await loadKey();
   const token = await loadToken();
@@ -184,8 +208,7 @@ async function main() {
   const plans: CallPlan[] = [];
   const messageIds: string[] = [];
   try {
-    // A fresh block of caller numbers per run, so runs against one instance do not mix.
-    const block = Math.floor(Math.random() * 900) * 10;
+    const block = await freshBlock(rest, calls);
     const lifecycles = [];
     for (let i = 0; i < calls; i++) {
       const answered = i % 5 !== 4;

@@ -39,6 +39,10 @@ export async function runSchemathesis(
     String(o.maxExamples ?? 25),
     '--workers',
     '2',
+    // The erasure routes wait up to 20 s for their workflow before answering 202 (documented);
+    // schemathesis's default 10 s gave up on one while a loaded machine took longer.
+    '--request-timeout',
+    '30',
     // The coverage phase draws values without the hooks (opaque cursors, real phone numbers).
     '--phases',
     'examples,fuzzing,stateful',
