@@ -254,7 +254,6 @@ async function step(rate: number, barePort: number, ingressSessions: string[]) {
   };
 }
 
-/** `signalWithStart` at `rate` to a task queue no worker polls: the Temporal server and its database alone. */
 /** A call's workflow started with its first event, as the product's gateway starts one. */
 function startCall(event: CallEvent, taskQueue: string) {
   return client.workflow.signalWithStart('callWorkflow', {
@@ -268,6 +267,7 @@ function startCall(event: CallEvent, taskQueue: string) {
   });
 }
 
+/** `signalWithStart` at `rate` to a task queue no worker polls: the Temporal server and its database alone. */
 async function serverAlone(rate: number) {
   const alone = makeEvents(rate * seconds, `alone${rate}`).events.map(
     (e) => parseCallControl(JSON.parse(e.body), 'US').event!,
