@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eq } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
-import { getPhoneRecord } from '../db/queries/phone-records.js';
+import { getPhoneRecord, upsertCallRecord } from '../db/queries/phone-records.js';
 import { notifications } from '../db/schema/index.js';
-import { addCall } from '../test/seed.js';
+import { addCall, addContact } from '../test/seed.js';
 import { freshDatabase } from '../test/stack.js';
 import { startFakeServer, type FakeServer } from './providers/fakes/server.js';
 import type { Providers } from './providers/index.js';
@@ -61,6 +61,60 @@ describe('notifications', () => {
     expect(hook.requests).toHaveLength(3);
     expect(JSON.parse(hook.requests[2]!.body.toString())).toMatchObject({ rule: 'long_call', phoneRecordId: call.id });
     expect(hook.requests[2]!.headers['idempotency-key']).toBe(`call:${call.id}:long_call:webhook`);
+  });
+
+  it('names a caller in the inbox once the event naming them arrives after the pipeline ran, and sends nothing again', async () => {
+    const deps = {
+      db: database.db,
+      providers: {} as Providers,
+      notify: { webhookUrl: `${hook.url}/hook`, longCallSeconds: 120 },
+    };
+    // The hangup and the recording came first: the call has no number yet (call.initiated carries it).
+    const call = await addCall(database.db, {
+      phoneNumber: 'unknown',
+      startedAt: new Date(),
+      durationSeconds: 60,
+      sentiment: 'negative',
+      summary: 'The invoice is overdue.',
+    });
+    const posted = hook.requests.length;
+    expect(await notifyForCall(deps, (await getPhoneRecord(database.db, call.id))!)).toBe(2);
+    const inbox = async () =>
+      (await database.db.select().from(notifications).where(eq(notifications.phoneRecordId, call.id)))
+        .filter((r) => r.channel === 'inbox')
+        .map((r) => r.title);
+    expect(await inbox()).toEqual(['Tense call with •••']);
+
+    // call.initiated arrives: the caller is a contact. The workflow stores the call again, then
+    // scores and notifies for the contact.
+    const contact = await addContact(database.db, {
+      firstName: 'Nadia',
+      lastName: 'Okafor',
+      phoneE164: '+12125550177',
+    });
+    const stored = await upsertCallRecord(database.db, {
+      callSessionId: call.callSessionId,
+      source: 'call_control',
+      status: 'completed',
+      terminal: true,
+      direction: 'inbound',
+      otherParty: '+12125550177',
+      durationSeconds: 60,
+    });
+    expect(stored.contactId).toBe(contact.id);
+    expect(await notifyForCall(deps, (await getPhoneRecord(database.db, call.id))!)).toBe(0);
+    expect(await inbox()).toEqual(['Tense call with Nadia Okafor']);
+    // The webhook said what was known when it was sent, once.
+    expect(hook.requests).toHaveLength(posted + 1);
+
+    // A retracted notification stays as it was retracted, and is never sent again.
+    await database.db
+      .update(notifications)
+      .set({ status: 'retracted', error: 'test', title: 'as retracted' })
+      .where(eq(notifications.phoneRecordId, call.id));
+    expect(await notifyForCall(deps, (await getPhoneRecord(database.db, call.id))!)).toBe(0);
+    expect(await inbox()).toEqual(['as retracted']);
+    expect(hook.requests).toHaveLength(posted + 1);
   });
 
   it('escapes call text for Slack and Discord: no pings, links or markup from what a caller said', () => {

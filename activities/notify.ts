@@ -132,7 +132,8 @@ export async function notifyOwner(deps: NotifyDeps, notices: OwnerNotice[]): Pro
       continue;
     }
     const row = known.get(dedupeKey);
-    if (!row || row.status === 'sent') continue;
+    // Sent already, or withdrawn (a retracted notice is never sent again).
+    if (!row || row.status === 'sent' || row.status === 'retracted') continue;
     await deliver(deps, channel, notice, dedupeKey, notice.phoneRecordId ?? undefined);
     await markNotificationSent(deps.db, row.id);
     sent += 1;

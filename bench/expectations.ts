@@ -9,6 +9,8 @@ export interface CallPlan {
   answered: boolean;
   /** The caller is a contact (created before the call). */
   known: boolean;
+  /** The contact's name, when known: what the owner's notifications about the call should call them. */
+  name?: string;
   /** What was said, when the call has a recording. */
   text?: string;
 }
@@ -31,6 +33,7 @@ export interface Notification {
   rule: string;
   callId: string | null;
   status: string;
+  title: string;
 }
 
 import { AUDIO_STAGES } from '../contract/stages.js';
@@ -55,5 +58,11 @@ export function checkCall(plan: CallPlan, r: CallRecord | undefined, notes: Noti
   const wantMissed = !plan.answered && plan.known ? 1 : 0;
   if (missedAlerts.length !== wantMissed)
     problems.push(`${missedAlerts.length} missed-call alerts, expected ${wantMissed}`);
+  // The owner reads a contact's name, not a masked number, even when the event naming the caller
+  // came after the pipeline had run (the rule is named, never the title: it quotes the caller).
+  const name = plan.known ? plan.name : undefined;
+  if (name)
+    for (const n of live.filter((n) => !n.title.includes(name)))
+      problems.push(`the ${n.rule} notification does not name the caller`);
   return problems;
 }

@@ -214,8 +214,8 @@ async function main() {
       const answered = i % 5 !== 4;
       const from = `+1312555${String(block + i).padStart(4, '0')}`;
       const isKnown = Math.random() < known;
-      if (isKnown)
-        await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name: `Sim Caller ${block + i}` });
+      const name = `Sim Caller ${block + i}`;
+      if (isKnown) await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name });
       const url = answered
         ? host.hostRecording(`sim-${randomUUID()}.wav`, audio[i % audio.length]!, 'audio/wav')
         : undefined;
@@ -225,6 +225,7 @@ async function main() {
         from,
         answered,
         known: isKnown,
+        ...(isKnown ? { name } : {}),
         text: answered ? dialogueText(DIALOGUES[i % DIALOGUES.length]!) : undefined,
       });
       lifecycles.push(life);
@@ -254,7 +255,14 @@ async function main() {
       if (isKnown) await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name: 'Priya Patel' });
       const t = await talkToReceptionist({ target: webhookTarget(), key, host, from, to: ourNumber, known: isKnown });
       talks.push(t);
-      plans.push({ callSessionId: t.callSessionId, from, answered: true, known: isKnown, text: t.text });
+      plans.push({
+        callSessionId: t.callSessionId,
+        from,
+        answered: true,
+        known: isKnown,
+        ...(isKnown ? { name: 'Priya Patel' } : {}),
+        text: t.text,
+      });
       say(
         `talking call ${t.callSessionId.slice(-8)}: ${t.latencies.length} turns, voice to voice ${t.latencies.map((l) => `${(l / 1000).toFixed(2)} s`).join(', ')}${t.finished ? ', the receptionist hung up' : ', NOT FINISHED by the receptionist'}`,
       );

@@ -42,11 +42,9 @@ async function placeCall(
   o: { answered: boolean; known: boolean; dialogue?: number; order?: string[]; duplicate?: boolean },
 ): Promise<CallPlan & { dialogue?: number }> {
   const from = nextCaller();
+  const name = `Ada Caller${number}`;
   if (o.known) {
-    const r = await api.request('POST', '/api/contacts/from-caller', {
-      phoneNumber: from,
-      name: `Ada Caller${number}`,
-    });
+    const r = await api.request('POST', '/api/contacts/from-caller', { phoneNumber: from, name });
     expect(r.status).toBe(201);
   }
   const lines = o.dialogue !== undefined ? DIALOGUES[o.dialogue]! : undefined;
@@ -66,6 +64,7 @@ async function placeCall(
     from,
     answered: o.answered,
     known: o.known,
+    ...(o.known ? { name } : {}),
     text: lines ? dialogueText(lines) : undefined,
     dialogue: o.dialogue,
   };

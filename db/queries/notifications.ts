@@ -78,7 +78,10 @@ type LedgerRow = { id: string; dedupeKey: string; status: string };
 
 /**
  * The at-most-once ledger: every row in one statement; a row whose dedupe key exists stays as it
- * was. Answers the rows added now (`fresh`) and, for `lookup` keys, every row by key (new or old).
+ * was, but for the inbox's copy, which is what the owner reads: its title and body become what is
+ * known now (a caller named by an event that came after the first pass), unless it was retracted.
+ * Nothing is delivered again. Answers the rows added now (`fresh`) and, for `lookup` keys, every row
+ * by key (new or old).
  */
 export async function recordNotifications(db: Database, rows: NotificationInsert[], lookup: string[]) {
   const inserted = await db
@@ -86,6 +89,18 @@ export async function recordNotifications(db: Database, rows: NotificationInsert
     .values(rows)
     .onConflictDoNothing({ target: notifications.dedupeKey })
     .returning({ id: notifications.id, dedupeKey: notifications.dedupeKey, status: notifications.status });
+  const fresh = new Set(inserted.map((n) => n.dedupeKey));
+  const reread = rows.filter((r) => r.channel === 'inbox' && !fresh.has(r.dedupeKey));
+  if (reread.length > 0) {
+    const latest = sql.join(
+      reread.map((r) => sql`(${r.dedupeKey}, ${r.title}, ${r.body})`),
+      sql`, `,
+    );
+    await db.execute(sql`update ${notifications} set title = latest.title, body = latest.body
+      from (values ${latest}) as latest (dedupe_key, title, body)
+      where ${notifications.dedupeKey} = latest.dedupe_key and ${notifications.status} <> 'retracted'
+        and (${notifications.title} <> latest.title or ${notifications.body} <> latest.body)`);
+  }
   const byKey = new Map<string, LedgerRow>(inserted.map((n) => [n.dedupeKey, n]));
   const missing = lookup.filter((k) => !byKey.has(k));
   if (missing.length > 0) {
@@ -96,7 +111,7 @@ export async function recordNotifications(db: Database, rows: NotificationInsert
       byKey.set(n.dedupeKey, n);
     }
   }
-  return { fresh: new Set(inserted.map((n) => n.dedupeKey)), byKey };
+  return { fresh, byKey };
 }
 
 export async function markNotificationSent(db: Database, id: string): Promise<void> {
