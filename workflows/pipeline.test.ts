@@ -160,6 +160,13 @@ describe('call pipeline with vendor fakes', () => {
       .where(and(eq(embeddings.sourceType, 'call'), eq(embeddings.sourceId, r.id)));
     expect(passages.length).toBeGreaterThan(0);
     expect(passages.every((p) => p.contactId === grace!.id)).toBe(true);
+    // The owner's inbox names her, though the first pass told it about an unknown number.
+    const told = await stack.database.db
+      .select()
+      .from(notifications)
+      .where(and(eq(notifications.phoneRecordId, r.id), eq(notifications.channel, 'inbox')));
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.map((t) => t.title.includes('Grace Hopper'))).toEqual(told.map(() => true));
   });
 
   it('retries a vendor outage (500, then 429 with Retry-After) and succeeds', async () => {
