@@ -133,6 +133,13 @@ export const CALL_CONVERSATION_PATCH = 'call-conversation-transcript';
  * started waits (bounded) for the receptionist's `ended` milestone before reading the conversation.
  */
 export const CALL_RECEPTIONIST_END_PATCH = 'call-receptionist-end';
+/**
+ * patched() id of the caller named before they are told about: when an event that arrived while the
+ * audio stages ran names the caller (`call.initiated` carries the number) and does not change the
+ * call's path, the run stores it before the rescore and the notifications, so that the webhook and
+ * SMS name the contact too (they are sent once). Runs before it named them only in the late pass.
+ */
+export const CALL_CALLER_BEFORE_NOTIFY_PATCH = 'call-caller-before-notify';
 /** How long a call's pipeline waits for the receptionist to finish storing its conversation. */
 export const RECEPTIONIST_END_WAIT_MS = 30_000;
 /**

@@ -18,6 +18,7 @@ import type { Activities } from '../activities/index.js';
 import {
   activityProfiles,
   callTimeouts,
+  CALL_CALLER_BEFORE_NOTIFY_PATCH,
   CALL_CONVERSATION_PATCH,
   CALL_RECEPTIONIST_END_PATCH,
   CALL_RING_OWNER_PATCH,
@@ -326,7 +327,27 @@ async function runPipeline(run: CallRun, call: StoredCall): Promise<void> {
   const stages = pipelineStages(run.db, call.phoneRecordId, run.progress);
   const plan = planStages(call.snap, { storedRecording: run.storedRecording, contactId: call.contactId });
   await stages.audio(call.snap, plan.audio);
-  await stages.contact(plan.rescore);
+  const named = await nameCallerMeanwhile(run, call);
+  await stages.contact(
+    named
+      ? planStages(call.snap, { storedRecording: run.storedRecording, contactId: call.contactId }).rescore
+      : plan.rescore,
+  );
+}
+
+/**
+ * The audio stages take seconds: an event that came meanwhile may name the caller. Store it before
+ * the caller is scored and the owner told (the webhook and SMS are sent once), unless it changes
+ * what the call was: that is the late pass's to re-plan. True when the caller became known.
+ */
+async function nameCallerMeanwhile(run: CallRun, call: StoredCall): Promise<boolean> {
+  if (!run.dirty || call.contactId || pathOf(snapshot(run.state)) !== pathOf(call.snap)) return false;
+  if (!patched(CALL_CALLER_BEFORE_NOTIFY_PATCH)) return false;
+  const res = await persist(run);
+  call.snap = res.snap;
+  if (!res.contactId) return false;
+  call.contactId = res.contactId;
+  return true;
 }
 
 /**

@@ -9,6 +9,9 @@ import { contacts, embeddings, notifications, phoneRecords, relationshipScores, 
 import { callWorkflowId } from '../temporal.config.js';
 import { postSigned, startStack, type Stack } from '../test/stack.js';
 import { startVendors, type Vendors } from '../activities/providers/fakes/vendor-set.js';
+import { Worker } from '@temporalio/worker';
+import { workflowsPath } from '../worker/worker.js';
+import { dataConverterFor, EncryptionCodec, parseCodecKeys } from '../temporal/codec.js';
 
 let stack: Stack;
 let vendors: Vendors;
@@ -167,6 +170,42 @@ describe('call pipeline with vendor fakes', () => {
       .where(and(eq(notifications.phoneRecordId, r.id), eq(notifications.channel, 'inbox')));
     expect(told.length).toBeGreaterThan(0);
     expect(told.map((t) => t.title.includes('Grace Hopper'))).toEqual(told.map(() => true));
+  });
+
+  it('names the caller in the webhook too when the event that names them arrives while the audio stages run', async () => {
+    await stack.database.db
+      .insert(contacts)
+      .values({ firstName: 'Katherine', lastName: 'Johnson', phoneE164: '+12125550188' });
+    const call = recordedCall('+12125550188', [
+      { channel: 0, text: 'Katherine here. The launch window moved and I am not happy about the delay at all.' },
+      { channel: 1, text: 'I understand, I will look into it.' },
+    ]);
+    const [initiated, ...rest] = call.events;
+    // Transcription takes 4 s: call.initiated arrives while it runs.
+    vendors.deepgram.failNext({ kind: 'slow', delayMs: 4_000 });
+    for (const e of rest) await send(e);
+    const deadline = Date.now() + 20_000;
+    while (
+      (await recordFor(call.callSessionId).catch(() => undefined))?.stageStatus?.transcribe?.status !== 'running' &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await recordFor(call.callSessionId)).stageStatus.notify).toBeUndefined();
+    await send(initiated);
+    const result = (await finish(call.callSessionId)) as { stages: Record<string, string> };
+    expect(result.stages).toMatchObject({ transcribe: 'done', rescore: 'done', notify: 'done' });
+    const r = await recordFor(call.callSessionId);
+    const posts = vendors.hook.requests
+      .map((q) => JSON.parse(q.body.toString()) as { phoneRecordId?: string; text: string })
+      .filter((b) => b.phoneRecordId === r.id);
+    // What was sent out, once, names her: she was stored before she was told about.
+    expect(posts.length).toBeGreaterThan(0);
+    expect(posts.map((b) => b.text.includes('Katherine Johnson'))).toEqual(posts.map(() => true));
+    // The new step replays from the run's own history.
+    const workflowId = callWorkflowId(call.callSessionId);
+    const history = await (await stack.delivered()).workflow.getHandle(workflowId).fetchHistory();
+    const dataConverter = dataConverterFor(new EncryptionCodec(parseCodecKeys(stack.codecKeys)));
+    await Worker.runReplayHistory({ workflowsPath, dataConverter }, history, workflowId);
   });
 
   it('retries a vendor outage (500, then 429 with Retry-After) and succeeds', async () => {
