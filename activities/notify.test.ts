@@ -17,17 +17,19 @@ describe('notifications', () => {
     database = await freshDatabase('pglite');
     hook = await startFakeServer('hook', async () => ({ body: '{"ok":true}' }));
   });
+  /** The inbox and a webhook; long calls are those over two minutes. */
+  const notifyDeps = () => ({
+    db: database.db,
+    providers: {} as Providers,
+    notify: { webhookUrl: `${hook.url}/hook`, longCallSeconds: 120 },
+  });
   afterAll(async () => {
     await hook?.close();
     await database?.close();
   });
 
   it('writes each rule once per channel, delivers the webhook once, and retries only what was not sent', async () => {
-    const deps = {
-      db: database.db,
-      providers: {} as Providers,
-      notify: { webhookUrl: `${hook.url}/hook`, longCallSeconds: 120 },
-    };
+    const deps = notifyDeps();
     const call = await addCall(database.db, {
       phoneNumber: '+12125550123',
       startedAt: new Date(),
@@ -64,11 +66,7 @@ describe('notifications', () => {
   });
 
   it('names a caller in the inbox once the event naming them arrives after the pipeline ran, and sends nothing again', async () => {
-    const deps = {
-      db: database.db,
-      providers: {} as Providers,
-      notify: { webhookUrl: `${hook.url}/hook`, longCallSeconds: 120 },
-    };
+    const deps = notifyDeps();
     // The hangup and the recording came first: the call has no number yet (call.initiated carries it).
     const call = await addCall(database.db, {
       phoneNumber: 'unknown',

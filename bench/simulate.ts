@@ -174,6 +174,9 @@ function api(token: string) {
   return { call, all };
 }
 
+/** The n-th caller of a run's block: calls from +1312555…, texts from +1312556…, talks from +1312557…. */
+const caller = (exchange: 5 | 6 | 7, n: number) => `+131255${exchange}${String(n).padStart(4, '0')}`;
+
 /**
  * A fresh block of caller numbers per run, so runs against one instance do not mix: blocks do not
  * overlap, and one where an earlier run left a contact is passed over (this run's unknown callers
@@ -187,10 +190,7 @@ async function freshBlock(rest: ReturnType<typeof api>, calls: number): Promise<
     const block = Math.floor(Math.random() * blocks) * stride;
     let taken = false;
     for (let i = 0; i < calls && !taken; i++) {
-      const found = await rest.call(
-        'GET',
-        `/api/contacts/lookup/${encodeURIComponent(`+1312555${String(block + i).padStart(4, '0')}`)}`,
-      );
+      const found = await rest.call('GET', `/api/contacts/lookup/${encodeURIComponent(caller(5, block + i))}`);
       taken = (found.data as { isKnown: boolean }).isKnown;
     }
     if (!taken) return block;
@@ -212,7 +212,7 @@ async function main() {
     const lifecycles = [];
     for (let i = 0; i < calls; i++) {
       const answered = i % 5 !== 4;
-      const from = `+1312555${String(block + i).padStart(4, '0')}`;
+      const from = caller(5, block + i);
       const isKnown = Math.random() < known;
       const name = `Sim Caller ${block + i}`;
       if (isKnown) await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name });
@@ -236,7 +236,7 @@ async function main() {
     });
     const texts = Array.from({ length: sms }, (_, i) =>
       smsReceived(
-        `+1312556${String(block + i).padStart(4, '0')}`,
+        caller(6, block + i),
         ourNumber,
         `Simulated text ${i}: ${dialogueText(DIALOGUES[i % DIALOGUES.length]!).slice(0, 80)}`,
       ),
@@ -250,9 +250,10 @@ async function main() {
     progress('\n');
     const talks: Talk[] = [];
     for (let i = 0; i < talk; i++) {
-      const from = `+1312557${String(block + i).padStart(4, '0')}`;
+      const from = caller(7, block + i);
       const isKnown = Math.random() < known;
-      if (isKnown) await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name: 'Priya Patel' });
+      const name = 'Priya Patel';
+      if (isKnown) await rest.call('POST', '/api/contacts/from-caller', { phoneNumber: from, name });
       const t = await talkToReceptionist({ target: webhookTarget(), key, host, from, to: ourNumber, known: isKnown });
       talks.push(t);
       plans.push({
@@ -260,7 +261,7 @@ async function main() {
         from,
         answered: true,
         known: isKnown,
-        ...(isKnown ? { name: 'Priya Patel' } : {}),
+        ...(isKnown ? { name } : {}),
         text: t.text,
       });
       say(
